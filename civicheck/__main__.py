@@ -1,0 +1,5 @@
+"""`python -m civicheck` runs the command-line interface."""
+
+from civicheck.cli import main
+
+main()

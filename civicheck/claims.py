@@ -1,0 +1,488 @@
+"""Claims files: YAML a reporter writes, loaded with line numbers and validated before anything is fetched.
+
+Every problem in every file is collected and reported together (file:line, claim id, what to do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from civicheck.errors import ClaimsError, Problem, UsageProblem
+
+VERDICTS = ("supported", "refuted", "unverified")
+CHECK_KINDS = ("live", "dead", "status", "contains", "quote")
+DEFAULT_TIMEOUT = 20.0
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+_CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout"}
+_DEFAULT_KEYS = {"timeout"}
+# Options each check kind accepts in its long form, beside `url`.
+_CHECK_OPTIONS = {
+    "live": {"timeout"},
+    "dead": {"timeout"},
+    "status": {"timeout", "code"},
+    "contains": {"timeout", "all", "any", "none", "scope", "near", "match"},
+    "quote": {"timeout", "text", "scope"},
+}
+_SHORT_FORM = {"live", "dead"}  # the others need more than a URL to mean anything
+
+
+@dataclass
+class Check:
+    """One machine-testable condition citing one URL."""
+
+    kind: str
+    url: str
+    line: int
+    timeout: float = DEFAULT_TIMEOUT
+    codes: tuple[int, ...] = ()  # status
+    all: tuple[str, ...] = ()  # contains
+    any: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+    near: int | None = None
+    stem: bool = False
+    scope: str = "page"  # contains, quote: "page" or "article"
+    text: str = ""  # quote
+
+    def spec(self) -> dict[str, Any]:
+        """The check as the reporter wrote it (for reports): kind, url and the options that are set."""
+        out: dict[str, Any] = {"kind": self.kind, "url": self.url}
+        if self.kind == "status":
+            out["code"] = list(self.codes)
+        if self.kind == "contains":
+            out.update({k: list(v) for k, v in (("all", self.all), ("any", self.any), ("none", self.none)) if v})
+            if self.near:
+                out["near"] = self.near
+            if self.stem:
+                out["match"] = "stem"
+        if self.kind in ("contains", "quote"):
+            out["scope"] = self.scope
+        if self.kind == "quote":
+            out["text"] = self.text
+        return out
+
+
+@dataclass
+class Claim:
+    id: str
+    claim: str
+    file: str
+    line: int
+    checks: list[Check] = field(default_factory=list)
+    said_by: str | None = None
+    said_on: str | None = None  # ISO date
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    expect: str | None = None
+
+
+# --- YAML with line numbers -------------------------------------------------------------------------------
+
+
+class _Map(dict):
+    """A mapping that remembers the line of itself and of each key (1-based)."""
+
+    line = 0
+    key_lines: dict[Any, int]
+    duplicates: list[tuple[Any, int]]
+
+
+class _Seq(list):
+    line = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (no arbitrary objects) that records line numbers and duplicate keys."""
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    out = _Map()
+    out.line = node.start_mark.line + 1
+    out.key_lines, out.duplicates = {}, []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        if key in out:
+            out.duplicates.append((key, line))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+# --- finding and loading files ------------------------------------------------------------------------------
+
+
+def find_claim_files(paths: list[str | Path]) -> list[Path]:
+    """Files named directly, and every *.yaml / *.yml below directories (sorted; hidden folders skipped)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml")
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise UsageProblem(f"{path}: no claims files (*.yaml, *.yml) in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageProblem(f"{path}: no such file or folder")
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            unique.append(f)
+    return unique
+
+
+def load_claims(paths: list[str | Path]) -> list[Claim]:
+    """Load and validate every claims file under `paths`; raise ClaimsError listing every problem."""
+    problems: list[Problem] = []
+    claims: list[Claim] = []
+    ids: list[tuple[str, str, int]] = []  # (id, file, line) of every claim, valid or not
+    for path in find_claim_files(paths):
+        claims.extend(_load_file(path, problems, ids))
+    first_seen: dict[str, tuple[str, int]] = {}
+    for claim_id, file, line in ids:
+        if claim_id in first_seen:
+            other_file, other_line = first_seen[claim_id]
+            problems.append(Problem(file, line, claim_id,
+                                    f"duplicate id: already used at {other_file}:{other_line}; ids must be unique in a run"))
+        else:
+            first_seen[claim_id] = (file, line)
+    if problems:
+        raise ClaimsError(problems)
+    return claims
+
+
+def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, int]]) -> list[Claim]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"))
+        return []
+    except OSError as exc:
+        problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
+        return []
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problems.append(Problem(name, line, None, f"YAML syntax error: {exc.problem or exc.context}"))
+        return []
+    except yaml.YAMLError as exc:
+        problems.append(Problem(name, None, None, f"YAML error: {exc}"))
+        return []
+    return _FileValidator(name, problems, ids).validate(data)
+
+
+class _FileValidator:
+    """Turns one file's YAML data into Claims, appending a Problem for everything wrong."""
+
+    def __init__(self, name: str, problems: list[Problem], ids: list[tuple[str, str, int]]):
+        self.name = name
+        self.problems = problems
+        self.ids = ids
+
+    def problem(self, line: int | None, claim_id: str | None, message: str) -> None:
+        self.problems.append(Problem(self.name, line, claim_id, message))
+
+    def validate(self, data: Any) -> list[Claim]:
+        if data is None:
+            self.problem(1, None, "the file is empty; expected a 'claims:' list")
+            return []
+        if not isinstance(data, _Map):
+            self.problem(getattr(data, "line", 1), None, "the top level must be a mapping with a 'claims:' list")
+            return []
+        self._duplicates(data, None)
+        for key in data:
+            if key not in ("defaults", "claims"):
+                self.problem(data.key_lines[key], None, f"unknown top-level key '{key}'; expected 'defaults' or 'claims'")
+        timeout = self._defaults(data.get("defaults"), data.key_lines.get("defaults"))
+        if "claims" not in data:
+            self.problem(data.line, None, "missing 'claims:' (a list of claims)")
+            return []
+        items = data["claims"]
+        if not isinstance(items, _Seq):
+            self.problem(data.key_lines["claims"], None, "'claims' must be a list of claims (each starting with '- id:')")
+            return []
+        if not items:
+            self.problem(data.key_lines["claims"], None, "'claims' is empty")
+        claims = []
+        for item, line in zip(items, items.item_lines):
+            claim = self._claim(item, line, timeout)
+            if claim is not None:
+                claims.append(claim)
+        return claims
+
+    def _duplicates(self, mapping: _Map, claim_id: str | None) -> None:
+        for key, line in mapping.duplicates:
+            self.problem(line, claim_id, f"key '{key}' appears twice in the same mapping")
+
+    def _defaults(self, defaults: Any, line: int | None) -> float:
+        if defaults is None:
+            return DEFAULT_TIMEOUT
+        if not isinstance(defaults, _Map):
+            self.problem(line, None, "'defaults' must be a mapping (e.g. 'timeout: 20')")
+            return DEFAULT_TIMEOUT
+        self._duplicates(defaults, None)
+        for key in defaults:
+            if key not in _DEFAULT_KEYS:
+                self.problem(defaults.key_lines[key], None, f"unknown key '{key}' in defaults; allowed: timeout")
+        return self._timeout(defaults, None, DEFAULT_TIMEOUT)
+
+    def _timeout(self, mapping: _Map, claim_id: str | None, default: float) -> float:
+        if "timeout" not in mapping:
+            return default
+        value = mapping["timeout"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
+            self.problem(mapping.key_lines["timeout"], claim_id,
+                         f"'timeout' must be a number of seconds between 0 and 600, not {value!r}")
+            return default
+        return float(value)
+
+    def _claim(self, item: Any, line: int, default_timeout: float) -> Claim | None:
+        if not isinstance(item, _Map):
+            self.problem(line, None, "each claim must be a mapping starting with 'id:'")
+            return None
+        before = len(self.problems)
+        claim_id = item.get("id")
+        cid = None if claim_id is None else str(claim_id)  # named in messages even when malformed
+        if claim_id is None:
+            self.problem(item.line, None, "missing 'id' (letters, digits, '-', '_', '.')")
+        elif not isinstance(claim_id, str) or not _ID_RE.match(claim_id):
+            self.problem(item.key_lines["id"], cid,
+                         f"id {claim_id!r} must be letters, digits, '-', '_' or '.' (starting with a letter or digit)")
+        else:
+            self.ids.append((claim_id, self.name, item.line))
+        self._duplicates(item, cid)
+        for key in item:
+            if key not in _CLAIM_KEYS:
+                self.problem(item.key_lines[key], cid,
+                             f"unknown key '{key}'; allowed: {', '.join(sorted(_CLAIM_KEYS))}")
+        text = item.get("claim")
+        if not isinstance(text, str) or not text.strip():
+            self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
+        said_by = self._optional_str(item, "said_by", cid)
+        said_on = self._date(item, cid)
+        sources = self._str_list(item, "sources", cid, urls=True)
+        tags = self._str_list(item, "tags", cid)
+        expect = item.get("expect")
+        if expect is not None and expect not in VERDICTS:
+            self.problem(item.key_lines["expect"], cid, f"'expect' must be one of {', '.join(VERDICTS)}, not {expect!r}")
+            expect = None
+        timeout = self._timeout(item, cid, default_timeout)
+        checks = self._checks(item, cid, timeout)
+        if len(self.problems) > before:
+            return None
+        return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
+                     said_on=said_on, sources=sources, tags=tags, expect=expect)
+
+    def _optional_str(self, item: _Map, key: str, cid: str | None) -> str | None:
+        value = item.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(item.key_lines[key], cid, f"'{key}' must be text, not {value!r}")
+            return None
+        return value
+
+    def _date(self, item: _Map, cid: str | None) -> str | None:
+        value = item.get("said_on")
+        if value is None:
+            return None
+        if isinstance(value, dt.date):
+            return value.isoformat()[:10] if not isinstance(value, dt.datetime) else value.date().isoformat()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        self.problem(item.key_lines["said_on"], cid, f"'said_on' must be a date like 2023-06-15, not {value!r}")
+        return None
+
+    def _str_list(self, item: _Map, key: str, cid: str | None, urls: bool = False) -> list[str]:
+        value = item.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = _Seq([value])
+            value.item_lines = [item.key_lines[key]]
+        if not isinstance(value, _Seq):
+            self.problem(item.key_lines[key], cid, f"'{key}' must be a list")
+            return []
+        out = []
+        for entry, line in zip(value, value.item_lines):
+            if not isinstance(entry, str) or not entry.strip():
+                self.problem(line, cid, f"each entry of '{key}' must be text, not {entry!r}")
+            elif urls and (msg := url_problem(entry)):
+                self.problem(line, cid, f"'{key}': {msg}")
+            else:
+                out.append(entry.strip())
+        return out
+
+    def _checks(self, item: _Map, cid: str | None, timeout: float) -> list[Check]:
+        if "checks" not in item:
+            self.problem(item.line, cid, "missing 'checks': at least one check (live, dead, status, contains, quote)")
+            return []
+        items = item["checks"]
+        if not isinstance(items, _Seq) or not items:
+            self.problem(item.key_lines["checks"], cid,
+                         "'checks' must be a non-empty list, e.g. '- live: https://example.go.id/'")
+            return []
+        out = []
+        for entry, line in zip(items, items.item_lines):
+            check = self._check(entry, line, cid, timeout)
+            if check is not None:
+                out.append(check)
+        return out
+
+    def _check(self, entry: Any, line: int, cid: str | None, timeout: float) -> Check | None:
+        if not isinstance(entry, _Map) or len(entry) != 1:
+            self.problem(line, cid, "each check is one kind and its URL, e.g. '- live: https://example.go.id/' "
+                                    f"(kinds: {', '.join(CHECK_KINDS)})")
+            return None
+        kind, value = next(iter(entry.items()))
+        if kind not in CHECK_KINDS:
+            self.problem(line, cid, f"unknown check kind '{kind}'; kinds: {', '.join(CHECK_KINDS)}")
+            return None
+        if isinstance(value, str):
+            if kind not in _SHORT_FORM:
+                self.problem(line, cid, f"'{kind}' needs more than a URL: write it as {_LONG_FORM_HINT[kind]}")
+                return None
+            if msg := url_problem(value):
+                self.problem(line, cid, f"{kind}: {msg}")
+                return None
+            return Check(kind=kind, url=value.strip(), line=line, timeout=timeout)
+        if value is None:
+            self.problem(line, cid, f"'{kind}' is empty: give it a URL, e.g. {_LONG_FORM_HINT[kind]}")
+            return None
+        if not isinstance(value, _Map):
+            self.problem(line, cid, f"'{kind}' must be a URL or a mapping, e.g. {_LONG_FORM_HINT[kind]}")
+            return None
+        return self._long_check(kind, value, line, cid, timeout)
+
+    def _long_check(self, kind: str, opts: _Map, line: int, cid: str | None, timeout: float) -> Check | None:
+        before = len(self.problems)
+        self._duplicates(opts, cid)
+        allowed = _CHECK_OPTIONS[kind] | {"url"}
+        for key in opts:
+            if key not in allowed:
+                self.problem(opts.key_lines[key], cid,
+                             f"unknown option '{key}' for '{kind}'; allowed: {', '.join(sorted(allowed))}")
+        url = opts.get("url")
+        if url is None:
+            self.problem(line, cid, f"'{kind}' needs a 'url'")
+        elif not isinstance(url, str) or (msg := url_problem(url)):
+            self.problem(opts.key_lines["url"], cid, f"{kind}: {msg if isinstance(url, str) else 'url must be text'}")
+        check = Check(kind=kind, url=str(url or "").strip(), line=line, timeout=self._timeout(opts, cid, timeout))
+        if kind == "status":
+            check.codes = self._codes(opts, line, cid)
+        elif kind == "contains":
+            check.all, check.any, check.none = (self._phrases(opts, k, cid) for k in ("all", "any", "none"))
+            if not (check.all or check.any or check.none):
+                self.problem(line, cid, "'contains' needs at least one phrase in 'all', 'any' or 'none'")
+            check.near = self._near(opts, cid)
+            match = opts.get("match", "exact")
+            if match not in ("exact", "stem"):
+                self.problem(opts.key_lines["match"], cid, f"'match' must be 'exact' or 'stem', not {match!r}")
+            check.stem = match == "stem"
+        elif kind == "quote":
+            text = opts.get("text")
+            if not isinstance(text, str) or not text.strip():
+                self.problem(opts.key_lines.get("text", line), cid, "'quote' needs 'text': the exact words attributed")
+            else:
+                check.text = text.strip()
+        if kind in ("contains", "quote"):
+            scope = opts.get("scope", "page")
+            if scope not in ("page", "article"):
+                self.problem(opts.key_lines["scope"], cid, f"'scope' must be 'page' or 'article', not {scope!r}")
+            check.scope = scope
+        return check if len(self.problems) == before else None
+
+    def _codes(self, opts: _Map, line: int, cid: str | None) -> tuple[int, ...]:
+        value = opts.get("code")
+        values = value if isinstance(value, list) else [value]
+        if value is None or not values or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in values
+        ):
+            self.problem(opts.key_lines.get("code", line), cid,
+                         f"'status' needs 'code': an HTTP status (100-599) or a list of them, not {value!r}")
+            return ()
+        return tuple(values)
+
+    def _phrases(self, opts: _Map, key: str, cid: str | None) -> tuple[str, ...]:
+        value = opts.get(key)
+        if value is None:
+            return ()
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in values):
+            self.problem(opts.key_lines[key], cid, f"'{key}' must be a phrase or a list of non-empty phrases")
+            return ()
+        return tuple(str(v).strip() for v in values)
+
+    def _near(self, opts: _Map, cid: str | None) -> int | None:
+        value = opts.get("near")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(opts.key_lines["near"], cid, f"'near' must be a number of words (1 or more), not {value!r}")
+            return None
+        return value
+
+
+_LONG_FORM_HINT = {
+    "live": "'live: https://example.go.id/'",
+    "dead": "'dead: https://example.go.id/'",
+    "status": "'status: {url: https://example.go.id/, code: 404}'",
+    "contains": "'contains: {url: https://example.go.id/, all: [\"Smart City\"]}'",
+    "quote": "'quote: {url: https://news.example/article, text: \"the exact words\"}'",
+}
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be checked, or None when it is a usable http(s) URL."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return f"'{url}' is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"'{url}' is not an http(s) URL; write it with http:// or https://"
+    if not parts.hostname:
+        return f"'{url}' has no host name"
+    if any(ch.isspace() for ch in url):
+        return f"'{url}' contains spaces; encode them as %20"
+    return None
