@@ -15,6 +15,8 @@ from civicheck.extract import Document
 from civicheck.fetch import ErrorKind, FetchResult
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+# The reason given when the canary could not be reached; the canary's own answer goes in the run's report.
+OFFLINE = "network unavailable (no canary site answered)"
 
 # Failures that look the same from here whether the site is down or our own network is: before one of these
 # may fail a check, the canary must show that the machine is online.
@@ -129,10 +131,9 @@ def _reachability(result: FetchResult, ctx: Context) -> tuple[str, str]:
         return PASS, f"answered {_status_text(result)} ({result.detail})"
     if status == 429:
         return UNKNOWN, f"rate limited by the server ({_status_text(result)}); try again later"
-    if result.error in _NEEDS_CANARY:
-        online, why = ctx.online()
-        if not online:
-            return UNKNOWN, f"{why}; cannot tell whether the site is down ({result.detail})"
+    if result.error in _NEEDS_CANARY or result.maybe_local:
+        if not ctx.online()[0]:
+            return UNKNOWN, f"{OFFLINE}; {result.detail}, which proves nothing while offline"
         return FAIL, result.detail
     if result.error in (ErrorKind.TLS, ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
         return FAIL, result.detail
@@ -191,8 +192,8 @@ def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple
     result = ctx.result(check.url)
     if not result.has_document:
         why = result.detail or _status_text(result)
-        if result.error in _NEEDS_CANARY and not ctx.online()[0]:
-            why = f"{ctx.online()[1]} ({why})"
+        if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
+            why = f"{why}; {OFFLINE}"
         return None, f"source unavailable: {why}"
     doc = ctx.document(check.url)
     evidence.text_sha256 = doc.text_sha256

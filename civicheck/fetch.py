@@ -1,0 +1,1186 @@
+"""Fetching cited URLs: one requests.Session, retries, a hard deadline, size caps, per-host limits, a canary.
+
+A failed fetch is not an exception: it is a FetchResult whose `error` says what went wrong, because
+"the server refused the connection" is evidence about a government service.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email.utils
+import errno
+import hashlib
+import heapq
+import http.client
+import itertools
+import re
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import requests
+import requests.cookies
+import requests.utils
+from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as u3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from civicheck import __version__
+
+USER_AGENT = f"civicheck/{__version__} (civic fact-check tool) python-requests/{requests.__version__}"
+
+# Sites that are up whenever the internet is: if none of them answers, the problem is our network.
+DEFAULT_CANARIES: tuple[str, ...] = (
+    "https://www.google.com/generate_204",
+    "https://cloudflare.com/cdn-cgi/trace",
+    "https://www.wikipedia.org/",
+)
+
+_CHUNK = 64 * 1024
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_REDIRECT_DRAIN_BYTES = 64 * 1024  # a redirect body bigger than this is not worth keeping the connection for
+_PROBE_MAX_BYTES = 16 * 1024
+_DEADLINE_SLACK = 0.05  # a timeout this close to the deadline is the deadline
+_ENCODINGS_WE_DECODE = ("gzip", "deflate")
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
+
+
+class ErrorKind(str, Enum):
+    """Why a fetch did not produce a usable 2xx/3xx answer. The values appear in JSON output."""
+
+    DNS = "dns"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    TOO_LARGE = "too_large"
+    HTTP_4XX = "http_4xx"
+    HTTP_5XX = "http_5xx"
+    OTHER = "other"
+
+
+@dataclass
+class FetchResult:
+    url: str  # as cited
+    final_url: str  # after redirects; == url when nothing answered
+    status: int | None  # final HTTP status; None when no response arrived
+    reason: str  # HTTP reason phrase ("Not Found"), "" when none
+    error: ErrorKind | None  # None for a 2xx/3xx answer read whole
+    detail: str  # one sentence a reporter can paste: "DNS lookup failed: app.example.go.id does not exist"
+    fetched_at: str  # ISO 8601 UTC, second precision, "2026-11-28T02:00:00Z"
+    elapsed: float = 0.0  # seconds, all attempts included
+    attempts: int = 1
+    redirects: list[tuple[int, str]] = field(default_factory=list)  # (status, url) of each hop before final_url
+    headers: list[tuple[str, str]] = field(default_factory=list)  # final response headers, as received
+    body: bytes = b""  # payload with Content-Encoding removed (capped); empty on error without response
+    raw_body: bytes = b""  # payload as it came off the wire (still gzip'd etc.), for the WARC record
+    http_version: str = "HTTP/1.1"
+    request_headers: list[tuple[str, str]] = field(default_factory=list)  # what we sent, for the WARC record
+    # The failure may be this machine's network rather than the site (resolver not answering, no route):
+    # such a result must not be reported as a dead site without a connectivity check.
+    maybe_local: bool = False
+
+    @property
+    def has_document(self) -> bool:
+        """A 2xx answer read whole: there is a page to extract evidence from."""
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def sha256(self) -> str | None:
+        return hashlib.sha256(self.body).hexdigest() if self.status is not None else None
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return None
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+
+# --- Deadline watchdog -------------------------------------------------------------------------------
+#
+# Socket timeouts bound each recv(), not a whole answer: a server dripping one byte a second in its
+# status line keeps http.client reading forever. So every fetch gets a _Watch, the urllib3 connections
+# it uses register with it (through the thread-local below, since urllib3 creates them deep inside
+# requests), and at the deadline the watchdog thread shuts the socket down; the blocked read returns.
+
+_WATCH_LOCK = threading.Lock()  # who owns which connection: a deadline must never cut a reused socket
+_current = threading.local()
+
+
+class _Watch:
+    """The deadline of one fetch and the connection it is using right now."""
+
+    __slots__ = ("deadline", "conn", "orphans", "fired", "done")
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.conn: _WatchedConnectionMixin | None = None
+        # Sockets of connections closed while this fetch still reads from them (see close() below).
+        self.orphans: list[socket.socket] = []
+        self.fired = False
+        self.done = False
+
+    def fire(self) -> None:
+        with _WATCH_LOCK:
+            if self.done:
+                return
+            self.fired = True
+            if self.conn is not None and self.conn._civicheck_watch is self:
+                self.conn._civicheck_abort()
+            for sock in self.orphans:
+                _shutdown(sock)
+
+    def finish(self) -> None:
+        with _WATCH_LOCK:
+            self.done = True
+            if self.conn is not None and self.conn._civicheck_watch is self:
+                self.conn._civicheck_watch = None
+            self.conn = None
+            orphans, self.orphans = self.orphans, []
+        for sock in orphans:
+            sock.close()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Watchdog:
+    """One thread firing every fetch's _Watch at its deadline (a Timer thread per URL would cost more)."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def watch(self, deadline: float) -> _Watch:
+        watch = _Watch(deadline)
+        with self._cv:
+            heapq.heappush(self._heap, (deadline, next(self._seq), watch))
+            self._closed = False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="civicheck-deadline", daemon=True)
+                self._thread.start()
+            self._cv.notify()
+        return watch
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            thread, self._thread = self._thread, None
+            self._cv.notify()
+        if thread is not None:
+            thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        with self._cv:
+            while not self._closed:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cv.wait()
+                    continue
+                delay = self._heap[0][0] - time.monotonic()
+                if delay > 0:
+                    self._cv.wait(delay)
+                    continue
+                heapq.heappop(self._heap)[2].fire()
+
+
+class _WatchedConnectionMixin:
+    """A urllib3 connection that lets the current fetch's _Watch shut its socket down."""
+
+    _civicheck_watch: _Watch | None = None
+    # A dup() of the TCP socket: it stays valid while ssl wraps the original (which detaches it), so a
+    # dripping TLS handshake can be cut too, and it can never point at a recycled file descriptor.
+    _civicheck_sock: socket.socket | None = None
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        try:
+            dup: socket.socket | None = sock.dup()
+        except OSError:
+            dup = None
+        with _WATCH_LOCK:
+            old, self._civicheck_sock = self._civicheck_sock, dup
+            self._civicheck_claim()
+        if old is not None:
+            old.close()
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        with _WATCH_LOCK:
+            self._civicheck_claim()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def close(self) -> None:
+        with _WATCH_LOCK:
+            dup, self._civicheck_sock = self._civicheck_sock, None
+            watch, self._civicheck_watch = self._civicheck_watch, None
+            if dup is not None and watch is not None and not watch.done:
+                # http.client closes the connection as soon as a response says "Connection: close", and
+                # the body is then read from the still-open socket: the deadline must still reach it.
+                watch.orphans.append(dup)
+                dup = None
+        if dup is not None:
+            dup.close()
+        super().close()  # type: ignore[misc]
+
+    def _civicheck_claim(self) -> None:  # _WATCH_LOCK held
+        watch = getattr(_current, "watch", None)
+        if watch is None or watch.done:
+            self._civicheck_watch = None
+            return
+        self._civicheck_watch = watch
+        watch.conn = self
+        if watch.fired:
+            self._civicheck_abort()
+
+    def _civicheck_abort(self) -> None:  # _WATCH_LOCK held
+        if self._civicheck_sock is not None:
+            _shutdown(self._civicheck_sock)
+
+
+class _WatchedHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _WatchedPoolMixin:
+    def _put_conn(self, conn: Any) -> None:
+        # Back in the pool the connection belongs to no fetch: a late deadline must not cut it.
+        if conn is not None:
+            with _WATCH_LOCK:
+                conn._civicheck_watch = None
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnectionPool(_WatchedPoolMixin, HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(_WatchedPoolMixin, HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOL_CLASSES = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES  # type: ignore[attr-defined]
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
+
+
+# --- Bounded decompression ---------------------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Undecodable(Exception):
+    pass
+
+
+class _Inflater:
+    """Removes one gzip/deflate layer without ever holding more output than the room it is given."""
+
+    def __init__(self, coding: str):
+        self._coding = coding
+        self._head = b""
+        # MAX_WBITS|32 accepts a gzip or a zlib header: servers mislabel one as the other.
+        self._d: Any = None if coding == "deflate" else zlib.decompressobj(zlib.MAX_WBITS | 32)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        if self._d is None:
+            # "deflate" should be zlib-wrapped, yet many servers send raw deflate: the 2-byte header decides.
+            self._head += data
+            if len(self._head) < 2:
+                return b""
+            data, self._head = self._head, b""
+            zlib_header = (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            self._d = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        out = bytearray()
+        try:
+            while data:
+                # max_length bounds the output of this call: a bomb stops one byte past the room.
+                out += self._d.decompress(data, room - len(out) + 1)
+                if len(out) > room:
+                    raise _TooLarge
+                data = b""
+                rest = self._d.unused_data
+                if self._d.eof and rest[:2] == b"\x1f\x8b" and self._coding == "gzip":
+                    self._d = zlib.decompressobj(zlib.MAX_WBITS | 32)  # another gzip member follows
+                    data = rest
+        except zlib.error as exc:
+            raise _Undecodable(f"the {self._coding} compression is corrupt ({exc})") from exc
+        return bytes(out)
+
+    def finish(self, room: int) -> bytes:
+        if self._d is None:  # at most one byte of "deflate" ever arrived: nothing to decode
+            return b""
+        try:
+            out = self._d.flush()
+        except zlib.error as exc:
+            raise _Undecodable(f"the {self._coding} compression is corrupt ({exc})") from exc
+        if len(out) > room:
+            raise _TooLarge
+        return out
+
+
+class _Decoder:
+    """Undoes a Content-Encoding chain ("gzip", "deflate, gzip", ...) within a byte cap."""
+
+    def __init__(self, codings: list[str], cap: int):
+        self._layers = [_Inflater(c) for c in reversed(codings)]
+        self._cap = cap
+        self.size = 0
+
+    def feed(self, data: bytes) -> bytes:
+        for layer in self._layers:
+            data = layer.feed(data, self._cap - self.size if layer is self._layers[-1] else self._cap)
+        self.size += len(data)
+        return data
+
+    def finish(self) -> bytes:
+        data = b""
+        for layer in self._layers:
+            room = self._cap - self.size if layer is self._layers[-1] else self._cap
+            fed = layer.feed(data, room)
+            data = fed + layer.finish(room - len(fed))
+        self.size += len(data)
+        return data
+
+
+def _content_codings(headers: list[tuple[str, str]]) -> list[str]:
+    codings = []
+    for name, value in headers:
+        if name.lower() == "content-encoding":
+            for coding in value.split(","):
+                coding = coding.strip().lower()
+                if coding == "x-gzip":
+                    coding = "gzip"
+                if coding and coding != "identity":
+                    codings.append(coding)
+    return codings
+
+
+# --- One fetch, step by step ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    budget: float
+    retries: int
+    follow_redirects: bool
+    max_bytes: int
+    connect_timeout: float
+    read_timeout: float
+
+
+@dataclass
+class _Run:
+    """The state of fetching one cited URL, across its retries and redirect hops."""
+
+    url: str
+    plan: _Plan
+    deadline: float
+    watch: _Watch
+    attempts: int = 1
+    retries_used: int = 0
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def past_deadline(self) -> bool:
+        return self.watch.fired or self.left() <= _DEADLINE_SLACK
+
+
+@dataclass
+class _Outcome:
+    """What one HTTP request produced: a response (maybe partial), a redirect, or a failure."""
+
+    status: int | None = None
+    reason: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    http_version: str = "HTTP/1.1"
+    raw: bytes = b""
+    body: bytes = b""
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    error: ErrorKind | None = None
+    detail: str = ""
+    transient: bool = False  # worth another attempt
+    retry_after: float | None = None
+    location: str | None = None  # set when this is a redirect to follow
+    maybe_local: bool = False
+    deadline: bool = False  # the fetch's deadline ended it
+    out_of_time: bool = False  # a retry was due but could not start before the deadline
+
+
+@dataclass
+class _Body:
+    raw: bytes = b""
+    data: bytes = b""
+    too_large: str = ""  # why reading stopped at the cap
+    undecodable: str = ""
+    failure: BaseException | None = None  # the transport error that cut the read short
+
+
+# Everything the network can throw at us through requests/urllib3/http.client/ssl/socket.
+_TRANSPORT_ERRORS = (requests.RequestException, u3.HTTPError, http.client.HTTPException, OSError, ValueError)
+
+
+class Fetcher:
+    """Fetches URLs for evidence through one shared requests.Session; fetch() never raises for network
+    or HTTP problems, it returns a FetchResult saying precisely what happened."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 15.0,
+        max_bytes: int = 25_000_000,
+        max_redirects: int = 10,
+        retries: int = 2,
+        backoff: float = 0.5,
+        retry_after_cap: float = 10.0,
+        concurrency: int = 16,
+        per_host: int = 4,
+        user_agent: str = USER_AGENT,
+    ):
+        if concurrency < 1 or per_host < 1:
+            raise ValueError("concurrency and per_host must be at least 1")
+        if timeout <= 0 or connect_timeout <= 0 or read_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if max_bytes < 1 or max_redirects < 0 or retries < 0:
+            raise ValueError("max_bytes must be positive, max_redirects and retries not negative")
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.retries = retries
+        self.backoff = backoff
+        self.retry_after_cap = retry_after_cap
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.user_agent = user_agent
+        self._watchdog = _Watchdog()
+        self._session = requests.Session()
+        self._session.headers.update(
+            {"User-Agent": user_agent, "Accept-Encoding": ", ".join(_ENCODINGS_WE_DECODE)}
+        )
+        adapter = _WatchedAdapter(
+            pool_connections=max(10, concurrency),
+            pool_maxsize=max(concurrency, per_host),
+            max_retries=0,
+        )
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self._session.close()
+        self._watchdog.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public API --
+
+    def fetch(self, url: str, *, timeout: float | None = None) -> FetchResult:
+        """Fetch one URL within `timeout` seconds (all attempts and the body included)."""
+        budget = self.timeout if timeout is None else timeout
+        return self._fetch(url, self._plan(budget, self.retries, True, self.max_bytes))
+
+    def fetch_all(
+        self,
+        jobs: Sequence[tuple[str, float | None]],
+        on_result: Callable[[FetchResult], None] | None = None,
+    ) -> dict[str, FetchResult]:
+        """Fetch each distinct URL once, `concurrency` at a time and at most `per_host` per host at once.
+
+        A URL cited twice with different deadlines gets the longer one. Results come back in job order;
+        `on_result` is called from the worker threads as each URL finishes.
+        """
+        budgets: dict[str, float] = {}
+        for url, budget in jobs:
+            budget = self.timeout if budget is None else budget
+            budgets[url] = max(budget, budgets.get(url, 0.0))
+        if not budgets:
+            return {}
+        return _HostScheduler(self, budgets, on_result).run()
+
+    def probe(self, url: str, timeout: float) -> FetchResult:
+        """One attempt, no redirects followed, a tiny body: enough to learn whether anything answers."""
+        return self._fetch(url, self._plan(timeout, 0, False, _PROBE_MAX_BYTES))
+
+    def _plan(self, budget: float, retries: int, follow_redirects: bool, max_bytes: int) -> _Plan:
+        return _Plan(budget, retries, follow_redirects, max_bytes, self.connect_timeout, self.read_timeout)
+
+    # -- the steps of one fetch --
+
+    def _fetch(self, url: str, plan: _Plan) -> FetchResult:
+        started = time.monotonic()
+        fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        problem = _url_problem(url)
+        if problem:
+            return FetchResult(url, url, None, "", ErrorKind.OTHER, problem, fetched_at)
+        run = _Run(url, plan, started + plan.budget, self._watchdog.watch(started + plan.budget))
+        previous = getattr(_current, "watch", None)
+        _current.watch = run.watch
+        try:
+            result = self._follow(run, fetched_at)
+        finally:
+            _current.watch = previous
+            run.watch.finish()
+        result.elapsed = time.monotonic() - started
+        return result
+
+    def _follow(self, run: _Run, fetched_at: str) -> FetchResult:
+        current = run.url
+        redirects: list[tuple[int, str]] = []
+        while True:
+            out = self._attempt_with_retries(run, current)
+            if out.location is None:
+                return _result(run, current, redirects, out, fetched_at)
+            target = _resolve_location(current, out.location)
+            if len(redirects) >= self.max_redirects:
+                out.error = ErrorKind.TOO_MANY_REDIRECTS
+                chain = [u for _, u in redirects] + [current]
+                out.detail = _redirect_limit_detail(chain, target, self.max_redirects)
+                return _result(run, current, redirects, out, fetched_at)
+            problem = _url_problem(target)
+            if problem:
+                out.error = ErrorKind.OTHER
+                out.detail = f"{current} redirected to {target!r}, which cannot be fetched"
+                return _result(run, current, redirects, out, fetched_at)
+            redirects.append((out.status or 0, current))
+            current = target
+
+    def _attempt_with_retries(self, run: _Run, url: str) -> _Outcome:
+        # An explicit loop rather than urllib3's Retry: Retry cannot retry a failure while streaming the
+        # body, sleeps without knowing our deadline, and does not cap Retry-After; all three matter here.
+        while True:
+            out = self._attempt(run, url)
+            if not out.transient or out.deadline or run.retries_used >= run.plan.retries:
+                return out
+            if out.retry_after is not None:
+                wait = min(out.retry_after, self.retry_after_cap)
+            else:
+                wait = self.backoff * 2**run.retries_used
+            if time.monotonic() + wait >= run.deadline - _DEADLINE_SLACK:
+                out.out_of_time = True
+                return out
+            time.sleep(wait)
+            run.retries_used += 1
+            run.attempts += 1
+
+    def _attempt(self, run: _Run, url: str) -> _Outcome:
+        left = run.left()
+        if left <= 0:
+            return _deadline_outcome(run)
+        try:
+            prep = self._session.prepare_request(requests.Request("GET", url))
+        except _TRANSPORT_ERRORS as exc:
+            return _Outcome(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")
+        sent = _sent_headers(prep)
+        try:
+            settings = self._session.merge_environment_settings(prep.url, {}, True, None, None)
+            adapter = self._session.get_adapter(prep.url or url)
+            # adapter.send, not session.send: the session's redirect logic would read a redirect's whole
+            # body, uncapped, before we get to see it.
+            resp = adapter.send(
+                prep,
+                stream=True,
+                timeout=(min(run.plan.connect_timeout, left), min(run.plan.read_timeout, left)),
+                verify=settings["verify"],
+                cert=settings["cert"],
+                proxies=settings["proxies"],
+            )
+        except _TRANSPORT_ERRORS as exc:
+            return _failure(run, url, exc, _Outcome(request_headers=sent))
+        if run.watch.fired:
+            # The watchdog's shutdown reads as the end of the headers to http.client: this status line
+            # and these headers may be cut short, so they are not evidence.
+            resp.close()
+            return _deadline_outcome(run, _Outcome(request_headers=sent))
+        try:
+            requests.cookies.extract_cookies_to_jar(self._session.cookies, prep, resp.raw)
+            return self._read_response(run, url, resp, sent)
+        finally:
+            resp.close()  # a fully read response already went back to the pool; anything else is closed
+
+    def _read_response(
+        self, run: _Run, url: str, resp: requests.Response, sent: list[tuple[str, str]]
+    ) -> _Outcome:
+        status = resp.status_code
+        out = _Outcome(
+            status=status,
+            reason=resp.reason or "",
+            headers=_received_headers(resp),
+            http_version=getattr(resp.raw, "version_string", None) or _version_string(resp.raw.version),
+            request_headers=sent,
+        )
+        location = resp.headers.get("location")
+        if status in _REDIRECT_STATUSES and location and run.plan.follow_redirects:
+            # Read a small body so the connection can be reused; a bigger one is dropped with the connection.
+            drained = _read_body(resp, run, _REDIRECT_DRAIN_BYTES, [])
+            if drained.failure is not None or run.watch.fired:
+                return _failure(run, url, drained.failure, out)
+            out.location = location
+            return out
+        announced = _content_length(resp)
+        if announced is not None and announced > run.plan.max_bytes:
+            if status >= 400:
+                return _http_error(out, status)  # the status says it all; such a body is not worth reading
+            out.error = ErrorKind.TOO_LARGE
+            limit = _size(run.plan.max_bytes)
+            out.detail = f"the server announced {_size(announced)}, over the {limit} limit"
+            return out
+        body = _read_body(resp, run, run.plan.max_bytes, _content_codings(out.headers))
+        out.raw, out.body = body.raw, body.data
+        if status >= 400:
+            return _http_error(out, status)
+        if body.failure is not None or run.watch.fired:
+            return _failure(run, url, body.failure, out)
+        if body.undecodable:
+            out.error, out.detail = ErrorKind.OTHER, body.undecodable
+        elif body.too_large:
+            out.error, out.detail = ErrorKind.TOO_LARGE, body.too_large
+        return out
+
+
+class _HostScheduler:
+    """Runs fetch_all: a global pool of `concurrency` threads fed so that no host ever has more than
+    `per_host` fetches in flight. A host's next URL is submitted only when one of its fetches ends, so a
+    long queue for one host never parks worker threads that other hosts could use."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        budgets: dict[str, float],
+        on_result: Callable[[FetchResult], None] | None,
+    ):
+        self._fetcher = fetcher
+        self._budgets = budgets
+        self._on_result = on_result
+        self._queues: dict[str, deque[str]] = defaultdict(deque)
+        for url in budgets:
+            self._queues[_host_key(url)].append(url)
+        self._results: dict[str, FetchResult] = {}
+        self._errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._remaining = len(budgets)
+        self._done = threading.Event()
+        self._cancelled = False
+        self._pool = ThreadPoolExecutor(
+            max_workers=min(fetcher.concurrency, len(budgets)), thread_name_prefix="civicheck-fetch"
+        )
+
+    def run(self) -> dict[str, FetchResult]:
+        try:
+            with self._lock:
+                # Round-robin over hosts so the first wave is spread across them.
+                for _ in range(self._fetcher.per_host):
+                    for queue in self._queues.values():
+                        if queue:
+                            self._pool.submit(self._work, queue.popleft())
+            self._done.wait()
+        except BaseException:  # Ctrl-C: let the fetches in flight end by their deadlines, start no more
+            with self._lock:
+                self._cancelled = True
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        self._pool.shutdown(wait=True)
+        if self._errors:
+            raise self._errors[0]
+        return {url: self._results[url] for url in self._budgets}
+
+    def _work(self, url: str) -> None:
+        result: FetchResult | None = None
+        try:
+            result = self._fetcher.fetch(url, timeout=self._budgets[url])
+            with self._lock:
+                self._results[url] = result
+        except BaseException as exc:  # a bug: surface it from fetch_all once the rest is done
+            self._fail(exc)
+        self._hand_on(url)  # the host's slot goes to its next URL before our callback runs
+        try:
+            if result is not None and self._on_result is not None:
+                self._on_result(result)
+        except BaseException as exc:
+            self._fail(exc)
+        finally:
+            with self._lock:
+                self._remaining -= 1
+                if self._remaining == 0 or self._cancelled:
+                    self._done.set()
+
+    def _hand_on(self, url: str) -> None:
+        with self._lock:
+            queue = self._queues[_host_key(url)]
+            if queue and not self._cancelled:
+                self._pool.submit(self._work, queue.popleft())
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._lock:
+            self._errors.append(exc)
+
+
+# --- Helpers: reading, classifying, describing --------------------------------------------------------
+
+
+def _read_body(resp: requests.Response, run: _Run, cap: int, codings: list[str]) -> _Body:
+    """Stream the body off the wire (decode_content=False), decompressing it ourselves within `cap`."""
+    body = _Body()
+    unknown = [c for c in codings if c not in _ENCODINGS_WE_DECODE]
+    decoder = _Decoder(codings, cap) if codings and not unknown else None
+    raw = bytearray()
+    data = bytearray()
+    try:
+        while True:
+            chunk = resp.raw.read1(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            if len(raw) + len(chunk) > cap:
+                raw += chunk[: cap - len(raw)]
+                body.too_large = f"the answer is larger than the {_size(cap)} limit"
+                break
+            raw += chunk
+            if decoder is not None:
+                data += decoder.feed(chunk)
+            if run.left() <= 0:  # a drip the watchdog has not cut yet
+                body.failure = TimeoutError("deadline")
+                break
+        if decoder is not None and not body.too_large and body.failure is None:
+            data += decoder.finish()
+    except _TooLarge:
+        codings_text = ", ".join(codings)
+        body.too_large = f"the page is larger than the {_size(cap)} limit once decompressed ({codings_text})"
+    except _Undecodable as exc:
+        body.undecodable = f"could not decompress the page: {exc}"
+    except _TRANSPORT_ERRORS as exc:
+        body.failure = exc
+    body.raw = bytes(raw)
+    if unknown:
+        unknown_text = ", ".join(unknown)
+        body.undecodable = f"the server sent the page encoded as {unknown_text}, which civicheck cannot decode"
+    else:
+        body.data = bytes(data) if decoder is not None else body.raw
+    return body
+
+
+def _http_error(out: _Outcome, status: int) -> _Outcome:
+    out.detail = f"{status} {out.reason or _phrase(status)}".strip()
+    if status >= 500:
+        out.error, out.transient = ErrorKind.HTTP_5XX, True
+    elif status >= 400:
+        out.error, out.transient = ErrorKind.HTTP_4XX, status == 429
+    if out.transient:
+        out.retry_after = _retry_after(_first(out.headers, "retry-after"))
+    return out
+
+
+def _deadline_outcome(run: _Run, base: _Outcome | None = None) -> _Outcome:
+    out = base or _Outcome()
+    out.error, out.deadline, out.transient = ErrorKind.TIMEOUT, True, False
+    out.detail = f"no complete answer within the {_secs(run.plan.budget)} s deadline"
+    return out
+
+
+def _failure(run: _Run, url: str, exc: BaseException | None, base: _Outcome) -> _Outcome:
+    """Turn a transport exception into an outcome; anything cut by the deadline is a deadline timeout."""
+    if exc is None or run.watch.fired:
+        return _deadline_outcome(run, base)
+    kind, detail, transient, local = _classify(exc, url, run.plan.connect_timeout, run.plan.read_timeout)
+    if kind is ErrorKind.TIMEOUT and run.past_deadline():
+        return _deadline_outcome(run, base)
+    base.error, base.detail, base.transient, base.maybe_local = kind, detail, transient, local
+    return base
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """exc and every exception it wraps: requests and urllib3 nest the socket/ssl error several deep."""
+    seen: list[BaseException] = []
+    stack: list[Any] = [exc]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        stack.extend([e.__cause__, e.__context__, getattr(e, "reason", None), *e.args])
+    return seen
+
+
+def _classify(
+    exc: BaseException, url: str, connect_timeout: float = 0.0, read_timeout: float = 0.0
+) -> tuple[ErrorKind, str, bool, bool]:
+    """(kind, detail, transient, maybe_local) for a transport exception."""
+    chain = _exception_chain(exc)
+
+    def find(*types: type[BaseException]) -> Any:
+        return next((e for e in chain if isinstance(e, types)), None)
+
+    host, port = _host_port(url)
+    if gai := find(socket.gaierror):
+        return _dns_failure(gai, host)
+    if find(ConnectionRefusedError):
+        return ErrorKind.REFUSED, f"connection refused by {host}:{port}", False, False
+    if cert := find(ssl.SSLCertVerificationError):
+        why = getattr(cert, "verify_message", "") or str(cert)
+        return ErrorKind.TLS, f"the TLS certificate of {host} was rejected: {why}", False, False
+    if tls := find(ssl.SSLError) or find(u3.SSLError, requests.exceptions.SSLError):
+        return ErrorKind.TLS, f"TLS handshake with {host}:{port} failed ({_ssl_reason(tls)})", False, False
+    os_err = next((e for e in chain if isinstance(e, OSError) and e.errno in _NO_ROUTE), None)
+    if os_err is not None:
+        # ENETUNREACH/ENETDOWN come from this machine's routing table; EHOSTUNREACH may be ours or theirs.
+        return ErrorKind.OTHER, f"{host} is unreachable ({os_err.strerror or 'no route'})", False, True
+    # NewConnectionError subclasses ConnectTimeoutError (urllib3 compatibility) without being a timeout.
+    if any(isinstance(e, u3.ConnectTimeoutError) and not isinstance(e, u3.NewConnectionError) for e in chain):
+        within = f" within {_secs(connect_timeout)} s" if connect_timeout else ""
+        return ErrorKind.TIMEOUT, f"could not connect to {host}:{port}{within}", True, False
+    if find(u3.ReadTimeoutError, requests.exceptions.ReadTimeout, TimeoutError):
+        for_ = f" for {_secs(read_timeout)} s" if read_timeout else ""
+        return ErrorKind.TIMEOUT, f"{host} sent nothing{for_}: timed out waiting for data", True, False
+    if find(http.client.RemoteDisconnected):  # a ConnectionResetError subclass, but no reset: a clean close
+        return ErrorKind.OTHER, f"{host} closed the connection without answering", True, False
+    if find(ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+        return ErrorKind.OTHER, f"connection reset by {host}", True, False
+    if find(http.client.IncompleteRead, u3.ProtocolError):
+        return ErrorKind.OTHER, f"{host} closed the connection before a complete answer", True, False
+    if find(u3.NewConnectionError):
+        why = next((e.strerror for e in chain if isinstance(e, OSError) and e.strerror), "") or "failed"
+        return ErrorKind.OTHER, f"could not connect to {host}:{port} ({why})", False, False
+    if find(requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, u3.LocationValueError):
+        return ErrorKind.OTHER, f"not a valid web address: {url}", False, False
+    return ErrorKind.OTHER, f"fetching {url} failed: {type(exc).__name__}: {exc}", False, False
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    # "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)" -> "wrong version number"
+    text = str(getattr(exc, "strerror", None) or exc)
+    text = re.sub(r"^\[SSL: [A-Z0-9_]+\]\s*|\s*\(_ssl\.c:\d+\)$", "", text)
+    return text or type(exc).__name__
+
+
+def _dns_failure(gai: socket.gaierror, host: str) -> tuple[ErrorKind, str, bool, bool]:
+    if gai.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+        return ErrorKind.DNS, f"DNS lookup failed: {host} does not exist", False, False
+    if gai.errno == socket.EAI_AGAIN:
+        # The resolver did not answer: usually our network, not the site.
+        detail = f"DNS lookup failed: no answer about {host} (temporary resolver failure)"
+        return ErrorKind.DNS, detail, False, True
+    return ErrorKind.DNS, f"DNS lookup failed for {host}: {gai.strerror or gai}", False, False
+
+
+def _result(
+    run: _Run, final_url: str, redirects: list[tuple[int, str]], out: _Outcome, fetched_at: str
+) -> FetchResult:
+    detail = out.detail
+    if out.error is None:
+        detail = f"{out.status} {out.reason or _phrase(out.status or 0)}".strip()
+    elif run.attempts > 1:
+        detail += f" ({run.attempts} attempts)" if out.deadline else f", still after {run.attempts} attempts"
+    if out.out_of_time:
+        detail += f"; no time left for another attempt within the {_secs(run.plan.budget)} s deadline"
+    return FetchResult(
+        url=run.url,
+        final_url=final_url,
+        status=out.status,
+        reason=out.reason,
+        error=out.error,
+        detail=detail,
+        fetched_at=fetched_at,
+        attempts=run.attempts,
+        redirects=redirects,
+        headers=out.headers,
+        body=out.body,
+        raw_body=out.raw,
+        http_version=out.http_version,
+        request_headers=out.request_headers,
+        maybe_local=out.maybe_local,
+    )
+
+
+def _redirect_limit_detail(chain: list[str], target: str, limit: int) -> str:
+    if target in chain:
+        start = len(chain) - 1 - chain[::-1].index(target)
+        loop = " → ".join([*chain[start:], target])
+        return f"redirect loop: {loop} (gave up after {limit} redirects)"
+    return f"more than {limit} redirects (the last one to {target})"
+
+
+def _resolve_location(current: str, location: str) -> str:
+    try:
+        # http.client decodes headers as latin-1; servers send UTF-8 Locations.
+        location = location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return requests.utils.requote_uri(urljoin(current, location.strip()))
+
+
+def _url_problem(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return f"not a valid web address: {url!r}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"not an http(s) address: {url!r}"
+    if not host:
+        return f"no host name in {url!r}"
+    return ""
+
+
+def _host_key(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname or url
+    except ValueError:
+        return url, 0
+    return host, port or (443 if parts.scheme.lower() == "https" else 80)
+
+
+def _sent_headers(prep: requests.PreparedRequest) -> list[tuple[str, str]]:
+    """The request headers as http.client writes them: Host first, then ours."""
+    parts = urlsplit(prep.url or "")
+    host = parts.netloc.rpartition("@")[2]
+    default = ":443" if parts.scheme == "https" else ":80"
+    if host.endswith(default):
+        host = host[: -len(default)]
+    return [("Host", host), *((str(k), str(v)) for k, v in prep.headers.items())]
+
+
+def _received_headers(resp: requests.Response) -> list[tuple[str, str]]:
+    # http.client's message keeps every header line in order, duplicates included (Set-Cookie!).
+    original = getattr(resp.raw, "_original_response", None)
+    message = getattr(original, "msg", None)
+    if message is not None:
+        return [(str(k), str(v)) for k, v in message.items()]
+    return list(resp.raw.headers.iteritems())
+
+
+def _first(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def _content_length(resp: requests.Response) -> int | None:
+    value = resp.headers.get("content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait per a Retry-After header (delta-seconds or HTTP date), None if absent or invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _version_string(version: int | None) -> str:
+    return {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(version or 11, "HTTP/1.1")
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:g}"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{n} bytes"
+
+
+# --- Text decoding ---------------------------------------------------------------------------------------
+
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# Browsers read all of these as windows-1252, and that is how the pages were written.
+_LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "cp1252"})
+_PRESCAN_BYTES = 16 * 1024
+_DETECT_BYTES = 256 * 1024
+
+
+def decode_text(result: FetchResult) -> str:
+    """The body as text: BOM, then the HTTP charset, then the page's own declaration, then detection;
+    a latin-1/cp1252 declaration over UTF-8 bytes (common on old Indonesian sites) is read as UTF-8.
+    Never raises."""
+    body = result.body
+    if not body:
+        return ""
+    try:
+        return _decode(body, result.header("content-type") or "")
+    except Exception:  # undecodable input must still give text, never a crash
+        return body.decode("utf-8", "replace")
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, "replace")
+    declared = _codec_name(_first_group(_HEADER_CHARSET, content_type))
+    if declared is None:
+        declared = _codec_name(_page_declaration(body[:_PRESCAN_BYTES]))
+        if declared is not None and declared.startswith("utf-16"):
+            declared = "utf-8"  # a page readable enough to declare utf-16 in ASCII is not utf-16
+    if declared in _LATIN_FAMILY:
+        if not body.isascii() and _is_utf8(body):
+            return body.decode("utf-8", "replace")
+        return body.decode("cp1252", "replace")
+    if declared is not None and declared != "utf-8":
+        try:
+            return body.decode(declared)
+        except UnicodeDecodeError:
+            guess = _detect(body)
+            return body.decode(guess or declared, "replace")
+    return _decode_unsure_utf8(body)
+
+
+def _decode_unsure_utf8(body: bytes) -> str:
+    """Declared UTF-8 or nothing: UTF-8 if the bytes are (mostly) UTF-8, else detection, else cp1252."""
+    if _is_utf8(body):
+        return body.decode("utf-8", "replace")
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
+    if good > 4 * bad:  # a UTF-8 page with a few broken bytes, not another charset
+        return text
+    guess = _detect(body)
+    return body.decode(guess or "cp1252", "replace")
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Valid UTF-8, allowing the last character to be cut off by the size cap."""
+    try:
+        body.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data" and exc.start >= len(body) - 3
+
+
+def _detect(body: bytes) -> str | None:
+    matches = charset_normalizer.from_bytes(body[:_DETECT_BYTES])
+    best = matches.best()
+    if best is None:
+        return None
+    # On short Latin-script text the detector ties windows-1252 with Baltic or Mac code pages (and may
+    # rank one of those first); undeclared Indonesian pages are windows-1252 far more often.
+    for match in matches:
+        if "cp1252" in match.could_be_from_charset and match.chaos <= best.chaos + 0.1:
+            return "cp1252"
+    return _codec_name(best.encoding)
+
+
+def _page_declaration(head: bytes) -> str | None:
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _first_group(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
+    return match.group(1) if match else None
+
+
+def _codec_name(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip().lower()).name
+    except LookupError:
+        return None
+
+
+# --- Connectivity ------------------------------------------------------------------------------------------
+
+
+def check_connectivity(
+    fetcher: Fetcher, urls: Sequence[str] = DEFAULT_CANARIES, *, timeout: float = 5.0
+) -> tuple[bool, str]:
+    """Is our own network up? True as soon as any canary answers anything over HTTP (even a 4xx/5xx).
+
+    Canaries are tried concurrently with a short deadline each; the sentence says which answered, or why
+    none did, so a dead network is never mistaken for dead government sites.
+    """
+    if not urls:
+        return False, "network unavailable: no canary URL to try"
+    pool = ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="civicheck-canary")
+    futures = {pool.submit(fetcher.probe, url, timeout): url for url in urls}
+    failures: dict[str, FetchResult] = {}
+    try:
+        for future in as_completed(futures):
+            result = future.result()
+            if result.status is not None:
+                answer = f"{result.status} {result.reason or _phrase(result.status)}".strip()
+                return True, f"network available: {result.url} answered {answer}"
+            failures[result.url] = result
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    reasons = "; ".join(f"{url} : {failures[url].detail}" for url in urls if url in failures)
+    return False, f"network unavailable: no canary answered ({reasons})"
