@@ -1,0 +1,730 @@
+"""A run's fetches kept as one gzipped WARC file (written atomically, from many threads), and replay:
+FetchResults re-created from such files with no network, so a run can be re-evaluated offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import io
+import itertools
+import json
+import os
+import re
+import secrets
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from civicheck import __version__
+from civicheck.errors import CivicheckError
+from civicheck.fetch import ErrorKind, FetchResult
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so stale temporary files are left alone there
+    fcntl = None  # type: ignore[assignment]
+
+CANARY_URI = "urn:civicheck:canary"
+NOT_ARCHIVED = "not in the replayed archive (replay fetches nothing)"
+NO_CANARY_ANSWER = (
+    "the replayed archive holds no connectivity answer: cannot tell whether the site or our own network failed"
+)
+
+_FETCH_SCHEMA = "civicheck-fetch/1"
+_CANARY_SCHEMA = "civicheck-canary/1"
+_END_SCHEMA = "civicheck-end/1"
+_END_URI = "urn:civicheck:end"  # the last record: its absence shows a file that was cut or never finished
+_SUFFIX = ".warc.gz"
+_TEMP_SUFFIX = ".part"  # a crashed run's leftover never matches *.warc.gz
+_GZIP_READ = 1 << 20
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+_URI_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+# Where FetchResult.body comes from on replay.
+_BODY_IS_PAYLOAD, _BODY_IS_DECODED_PAYLOAD, _BODY_IN_CONVERSION = "payload", "decoded-payload", "conversion"
+
+
+class ArchiveError(CivicheckError):
+    """A WARC archive cannot be written or read (not a WARC, damaged, disk full...)."""
+
+
+def new_run_id(started_at: str) -> str:
+    """'20261128T020000Z-1a2b3c' for a run started at 2026-11-28T02:00:00Z: sorts by time, unique by chance."""
+    return f"{_parse_time(started_at).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def snapshot_reference(file_name: str, record_id: str) -> str:
+    """How a report names one archived record: 'civicheck-<run id>.warc.gz#<urn:uuid:...>'."""
+    return f"{file_name}#{record_id}"
+
+
+# --- Writing ----------------------------------------------------------------------------------------------
+
+
+class WarcWriter:
+    """Archives one run: `write()` each FetchResult as it arrives (from any thread), `close()` at the end.
+
+    What a file holds (each record its own gzip member, WARC/1.0, readable by any WARC tool):
+
+    * `warcinfo` first: civicheck's version, the run id, the run's start time, whatever the caller adds;
+    * per fetch that got an HTTP answer: `response` (the final answer's status line, headers and payload as
+      they came off the wire, Content-Encoding still applied) and `request` (what we sent), both with
+      WARC-Target-URI = the final URL and WARC-Date = the fetch time; then, only when the decoded body cannot
+      be re-derived from the payload (cut at the size cap, corrupt or unusual compression), a `conversion`
+      record holding the body exactly as civicheck read it, so that replay always gives the same SHA-256;
+    * per fetch, always: a `metadata` record (WARC-Target-URI = the URL as cited, application/json) with what
+      civicheck concluded: status, error kind, detail, redirects, attempts, headers... When nothing answered
+      (DNS, refused, timeout) it is the only record: the archived evidence of the failure;
+    * the connectivity answer, if the run asked the canary: a `metadata` record for `urn:civicheck:canary`;
+    * last, written by close(): a `metadata` record for `urn:civicheck:end` counting the fetches, so that
+      replay can tell a complete file from one cut at a record boundary.
+
+    The records go to a hidden temporary file beside the final one; `close()` fsyncs it and renames it to
+    `civicheck-<run id>.warc.gz`, so a crash or Ctrl-C leaves a complete archive or none. Leftovers of runs
+    that were killed (SIGKILL, power loss) are deleted by the next WarcWriter opened in the same folder,
+    once an advisory lock shows that no process is writing them any more (POSIX only; elsewhere they stay).
+    """
+
+    def __init__(self, directory: Path, run_id: str, started_at: str, extra_info: dict | None = None):
+        if not _RUN_ID.match(run_id):
+            raise ValueError(f"a run id may only hold letters, digits, '.', '_' and '-': {run_id!r}")
+        self.directory = Path(directory)
+        self.run_id = run_id
+        self.started_at = started_at
+        self.path = self.directory / f"civicheck-{run_id}{_SUFFIX}"
+        self._temp = self.directory / f".{self.path.name}{_TEMP_SUFFIX}"
+        self._lock = threading.Lock()
+        self._file: IO[bytes] | None = None
+        self._published = False
+        self._failure: str | None = None  # a write failed part-way: the file must never be published
+        self._fetches = 0
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.directory)
+            self._file = _create_locked(self._temp)
+            self._file.write(self._warcinfo(extra_info or {}))
+        except OSError as exc:
+            self._discard()
+            raise ArchiveError(f"cannot create a WARC archive in {self.directory}: {_why(exc)}") from exc
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is not None:
+            self.abort()  # an interrupted run's evidence is incomplete: keep none rather than half
+        else:
+            self.close()
+
+    def write(self, result: FetchResult) -> str:
+        """Archive one fetch; returns its snapshot reference (the response record, else the metadata record)."""
+        data, reference = self._records(result)  # gzip outside the lock: threads compress in parallel
+        self._append(data, fetches=1)
+        return reference
+
+    def write_canary(self, online: bool, detail: str) -> None:
+        """Archive the run's connectivity answer, so that replay decides DNS failures and refusals the same way."""
+        asked_at = _now()
+        doc = {"schema": _CANARY_SCHEMA, "online": bool(online), "detail": str(detail), "asked_at": asked_at}
+        self._append(_json_record_bytes(CANARY_URI, doc, asked_at))
+
+    def close(self) -> Path:
+        """Flush, fsync and rename the archive into place; returns its path. Calling it again does nothing."""
+        with self._lock:
+            if self._published:
+                return self.path
+            if self._file is None:
+                raise ArchiveError(f"the WARC archive {self.path.name} was abandoned and cannot be closed")
+            if self._failure is not None:
+                self._discard()
+                raise ArchiveError(f"the WARC archive {self.path.name} was not kept: {self._failure}")
+            try:
+                closed_at = _now()
+                doc = {"schema": _END_SCHEMA, "run_id": self.run_id, "fetches": self._fetches, "closed_at": closed_at}
+                self._file.write(_json_record_bytes(_END_URI, doc, closed_at))
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                if fcntl is not None:
+                    # Rename while still holding the lock: once unlocked, another run may take the file for
+                    # a crashed run's leftover.
+                    os.replace(self._temp, self.path)
+                    self._file.close()
+                else:
+                    self._file.close()  # Windows cannot rename an open file
+                    os.replace(self._temp, self.path)
+            except OSError as exc:
+                self._discard()
+                raise ArchiveError(f"cannot write the WARC archive {self.path}: {_why(exc)}") from exc
+            self._file = None
+            self._published = True
+            _fsync_directory(self.directory)
+            return self.path
+
+    def abort(self) -> None:
+        """Remove the temporary file: nothing of this run is kept. A no-op after close()."""
+        with self._lock:
+            if not self._published:
+                self._discard()
+
+    # -- records --
+
+    def _append(self, data: bytes, fetches: int = 0) -> None:
+        with self._lock:
+            if self._file is None:
+                state = "closed" if self._published else "abandoned"
+                raise ArchiveError(f"the WARC archive {self.path.name} is already {state}")
+            if self._failure is not None:
+                raise ArchiveError(f"the WARC archive {self.path.name} was not kept: {self._failure}")
+            try:
+                self._file.write(data)
+                self._fetches += fetches
+            except OSError as exc:
+                # Part of a gzip member may be on disk now: every later record would follow garbage.
+                self._failure = f"writing to {self._temp} failed: {_why(exc)}"
+                raise ArchiveError(f"cannot write the WARC archive {self.path}: {_why(exc)}") from exc
+
+    def _warcinfo(self, extra: dict) -> bytes:
+        from warcio.warcwriter import WARCWriter
+
+        info = {
+            "software": f"civicheck/{__version__}",
+            "format": "WARC File Format 1.0",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.0/",
+            "run-id": self.run_id,
+            "started-at": self.started_at,
+        }
+        # warc-fields are "name: value" lines: no line breaks inside, no colon in a name.
+        info.update({_one_line(str(k)).replace(":", "_"): _one_line(str(v)) for k, v in extra.items()})
+        buffer = io.BytesIO()
+        warc = WARCWriter(buffer, gzip=True)
+        record = warc.create_warcinfo_record(self.path.name, info)
+        record.rec_headers.replace_header("WARC-Date", _warc_date(self.started_at))
+        warc.write_record(record)
+        return buffer.getvalue()
+
+    def _records(self, result: FetchResult) -> tuple[bytes, str]:
+        """The gzipped records of one fetch, and its snapshot reference."""
+        from warcio.warcwriter import WARCWriter
+
+        buffer = io.BytesIO()
+        warc = WARCWriter(buffer, gzip=True)
+        date = _warc_date(result.fetched_at)
+        doc: dict[str, Any] = {"schema": _FETCH_SCHEMA, **_result_fields(result)}
+        doc.update(sha256=result.sha256, body_length=len(result.body), response_record=None, body_record=None,
+                   body_from=None)
+        metadata_headers = {"WARC-Date": date}
+        if result.status is not None:
+            response = _response_record(warc, result, date)
+            request = _request_record(warc, result, date)
+            warc.write_request_response_pair(request, response)  # also links them (WARC-Concurrent-To)
+            response_id = response.rec_headers.get_header("WARC-Record-ID")
+            doc["response_record"] = metadata_headers["WARC-Concurrent-To"] = response_id
+            doc["body_from"] = _body_source(result, response.http_headers)
+            if doc["body_from"] == _BODY_IN_CONVERSION:
+                conversion = _conversion_record(warc, result, date, response_id)
+                warc.write_record(conversion)
+                doc["body_record"] = conversion.rec_headers.get_header("WARC-Record-ID")
+        metadata = _json_record(warc, result.url, doc, metadata_headers)
+        warc.write_record(metadata)
+        record_id = doc["response_record"] or metadata.rec_headers.get_header("WARC-Record-ID")
+        return buffer.getvalue(), snapshot_reference(self.path.name, record_id)
+
+    def _discard(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None
+        try:
+            self._temp.unlink()
+        except OSError:  # already gone; or a leftover the next run removes: never mask the error that got us here
+            pass
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete temporary archives of runs that died (their writer's lock is free); returns what was deleted."""
+    if fcntl is None:
+        return []
+    removed = []
+    for temp in Path(directory).glob(f".civicheck-*{_SUFFIX}{_TEMP_SUFFIX}"):
+        try:
+            fd = os.open(temp, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Still the same file? Its writer may have renamed it into place between our open and our lock.
+            if os.path.samestat(os.fstat(fd), os.stat(temp)):
+                temp.unlink()
+                removed.append(temp)
+        except OSError:  # locked: a live run is writing it; or it was renamed or removed meanwhile
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _create_locked(path: Path) -> IO[bytes]:
+    """Create `path` (never reusing an existing file) and hold an exclusive advisory lock on it."""
+    for _ in range(3):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        if fcntl is None:
+            return os.fdopen(fd, "wb")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                return os.fdopen(fd, "wb")
+        except FileNotFoundError:
+            pass
+        # Another run's clean-up took it for a leftover between our open and our lock: start again.
+        os.close(fd)
+    raise OSError(f"{path} keeps disappearing while it is being created")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; some systems (Windows, some network file systems) cannot."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _response_record(warc: Any, result: FetchResult, date: str) -> Any:
+    status_line = _one_line(f"{result.status} {result.reason}".strip())
+    http_headers = _wire_headers_class()(status_line, _archived_headers(result.headers),
+                                         protocol=result.http_version or "HTTP/1.1")
+    warc_headers = {"WARC-Date": date}
+    truncated = _truncation(result)
+    if truncated:
+        warc_headers["WARC-Truncated"] = truncated
+    return warc.create_warc_record(_safe_uri(result.final_url), "response", payload=io.BytesIO(result.raw_body),
+                                   length=len(result.raw_body), warc_headers_dict=warc_headers,
+                                   http_headers=http_headers)
+
+
+def _request_record(warc: Any, result: FetchResult, date: str) -> Any:
+    parts = urlsplit(result.final_url)
+    target = _safe_uri((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    # urllib3 always speaks HTTP/1.1, whatever version the server answers with.
+    http_headers = _wire_headers_class()(f"GET {target} HTTP/1.1", _archived_headers(result.request_headers),
+                                         is_http_request=True)
+    return warc.create_warc_record(_safe_uri(result.final_url), "request", http_headers=http_headers,
+                                   warc_headers_dict={"WARC-Date": date})
+
+
+def _conversion_record(warc: Any, result: FetchResult, date: str, response_id: str) -> Any:
+    content_type = _one_line(result.header("content-type") or "") or "application/octet-stream"
+    return warc.create_warc_record(_safe_uri(result.final_url), "conversion", payload=io.BytesIO(result.body),
+                                   length=len(result.body), warc_content_type=content_type,
+                                   warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": response_id})
+
+
+def _json_record(warc: Any, uri: str, doc: dict, warc_headers: dict[str, str]) -> Any:
+    # ASCII JSON: any string survives (even lone surrogates), and every tool can read the record.
+    payload = json.dumps(doc, ensure_ascii=True, default=str).encode("ascii")
+    return warc.create_warc_record(_safe_uri(uri), "metadata", payload=io.BytesIO(payload), length=len(payload),
+                                   warc_content_type="application/json", warc_headers_dict=warc_headers)
+
+
+def _json_record_bytes(uri: str, doc: dict, date: str) -> bytes:
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    warc = WARCWriter(buffer, gzip=True)
+    warc.write_record(_json_record(warc, uri, doc, {"WARC-Date": date}))
+    return buffer.getvalue()
+
+
+def _archived_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    # The payload we hold was de-chunked by http.client: a stored "Transfer-Encoding: chunked" would make
+    # every WARC reader (warcio, pywb) try to de-chunk it again and misparse it. The header itself is kept
+    # in the metadata record, so replay still gives the headers exactly as received.
+    return [(_one_line(k), _one_line(v)) for k, v in headers if k.strip().lower() != "transfer-encoding"]
+
+
+def _truncation(result: FetchResult) -> str | None:
+    """WARC-Truncated for a payload we did not read whole (the spec's reasons: length, time, disconnect)."""
+    if result.error is ErrorKind.TOO_LARGE:
+        return "length"
+    if result.error is ErrorKind.TIMEOUT:
+        return "time"
+    return None
+
+
+def _body_source(result: FetchResult, http_headers: Any) -> str:
+    """How replay gets FetchResult.body back bit for bit: the payload itself, warcio's decoding of it, or a
+    conversion record. Only a body read whole and cleanly is trusted to decode the same way twice: fetch.py
+    keeps whatever it decoded before a size cap or a corrupt stream stopped it, which depends on how the
+    bytes arrived off the network."""
+    if result.body == result.raw_body:
+        return _BODY_IS_PAYLOAD
+    if result.error is None and _decoded_payload(result.raw_body, http_headers) == result.body:
+        return _BODY_IS_DECODED_PAYLOAD
+    return _BODY_IN_CONVERSION
+
+
+def _decoded_payload(raw: bytes, http_headers: Any) -> bytes:
+    """The payload with its Content-Encoding removed, exactly as warcio does it for any reader of the file."""
+    from warcio.recordloader import ArcWarcRecord
+
+    record = ArcWarcRecord("warc", "response", None, io.BytesIO(raw), http_headers, None, len(raw))
+    return record.content_stream().read()
+
+
+@functools.cache
+def _wire_headers_class() -> type:
+    from warcio.statusandheaders import StatusAndHeaders
+
+    class WireHeaders(StatusAndHeaders):
+        """HTTP headers stored as the bytes that came off the wire. warcio would %-encode non-ASCII values;
+        http.client decoded them as latin-1, so encoding back to latin-1 gives exactly what the server sent."""
+
+        def compute_headers_buffer(self, header_filter: Any = None) -> None:
+            lines = [f"{self.protocol} {self.statusline}".strip(), *(f"{k}: {v}" for k, v in self.headers)]
+            self.headers_buff = b"".join(_wire_bytes(line) + b"\r\n" for line in lines) + b"\r\n"
+
+    return WireHeaders
+
+
+def _wire_bytes(line: str) -> bytes:
+    try:
+        return line.encode("latin-1")
+    except UnicodeEncodeError:  # not from http.client: store it as UTF-8 rather than fail
+        return line.encode("utf-8")
+
+
+def _result_fields(result: FetchResult) -> dict[str, Any]:
+    """Every FetchResult field but the bodies, JSON-ready: a field added to FetchResult later is kept too."""
+    return {f.name: _jsonable(getattr(result, f.name))
+            for f in dataclasses.fields(result) if f.name not in ("body", "raw_body")}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+# --- Replay -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fetch:
+    doc: dict[str, Any]
+    path: Path
+    metadata_id: str
+    order: tuple[str, int, int]  # (fetched_at, file index, record index): the greatest wins
+
+
+@dataclass(frozen=True)
+class _Located:
+    path: Path
+    offset: int
+
+
+class WarcReplay:
+    """FetchResults re-created from civicheck WARC files, so a run can be re-evaluated with no network.
+
+    Stands in for a Fetcher (`fetch_all`, `fetch`). When several archives hold the same cited URL, the
+    latest fetch wins (by fetched_at; on a tie, the file named last). Only civicheck's own metadata records
+    say what a fetch concluded, so WARC files written by other tools contribute nothing.
+    """
+
+    def __init__(self, paths: Sequence[Path]):
+        self.paths = [Path(p) for p in paths]
+        if not self.paths:
+            raise ArchiveError("no WARC file to replay")
+        self._fetches: dict[str, _Fetch] = {}
+        self._records: dict[str, _Located] = {}  # response and conversion records, by WARC-Record-ID
+        self._canary: tuple[tuple[str, int, int], dict[str, Any]] | None = None
+        for index, path in enumerate(self.paths):
+            self._scan(index, path)
+
+    def __enter__(self) -> WarcReplay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to release: files are opened only while a record is read."""
+
+    @property
+    def urls(self) -> list[str]:
+        """Every cited URL the archives hold a fetch for."""
+        return list(self._fetches)
+
+    def result(self, url: str) -> FetchResult:
+        """The archived result for the URL as cited, or a result saying it is not in the archive."""
+        fetch = self._fetches.get(url)
+        if fetch is None:
+            return FetchResult(url, url, None, "", ErrorKind.OTHER, NOT_ARCHIVED, "")
+        doc = fetch.doc
+        raw = body = b""
+        if doc.get("response_record"):
+            raw, http_headers = self._payload(doc["response_record"], fetch)
+            source = doc.get("body_from")
+            if source == _BODY_IS_PAYLOAD:
+                body = raw
+            elif source == _BODY_IS_DECODED_PAYLOAD:
+                body = _decoded_payload(raw, http_headers)
+            elif source == _BODY_IN_CONVERSION and doc.get("body_record"):
+                body, _ = self._payload(doc["body_record"], fetch)
+            else:
+                raise ArchiveError(f"{fetch.path}: the metadata record of {_printable(url)} does not say where its body is")
+        result = _result_from(doc, body, raw, fetch)
+        if result.sha256 != doc.get("sha256"):
+            raise ArchiveError(f"{fetch.path}: the archived body of {_printable(url)} does not match the SHA-256 recorded "
+                               "when it was fetched; the archive is damaged")
+        return result
+
+    def snapshot(self, url: str) -> str | None:
+        """The reference of the archived response record (or of the metadata record, when nothing answered)."""
+        fetch = self._fetches.get(url)
+        if fetch is None:
+            return None
+        return snapshot_reference(fetch.path.name, fetch.doc.get("response_record") or fetch.metadata_id)
+
+    def canary(self) -> tuple[bool, str] | None:
+        """The archived connectivity answer (the latest one across the files), if the run asked the canary."""
+        if self._canary is None:
+            return None
+        doc = self._canary[1]
+        return bool(doc.get("online")), str(doc.get("detail", ""))
+
+    def online(self) -> tuple[bool, str]:
+        """The connectivity answer for a replayed run: the archived one, else "cannot tell" (offline)."""
+        return self.canary() or (False, NO_CANARY_ANSWER)
+
+    def fetch(self, url: str, *, timeout: float | None = None) -> FetchResult:
+        return self.result(url)
+
+    def fetch_all(
+        self,
+        jobs: Sequence[tuple[str, float | None]],
+        on_result: Callable[[FetchResult], None] | None = None,
+    ) -> dict[str, FetchResult]:
+        """Like Fetcher.fetch_all: one result per distinct URL, in job order; `on_result` called for each."""
+        results: dict[str, FetchResult] = {}
+        for url, _timeout in jobs:
+            if url in results:
+                continue
+            results[url] = self.result(url)
+            if on_result is not None:
+                on_result(results[url])
+        return results
+
+    # -- reading --
+
+    def _scan(self, index: int, path: Path) -> None:
+        from warcio.archiveiterator import ArchiveIterator
+
+        last = None
+        ours, fetches, end = False, 0, None
+        try:
+            with open(path, "rb") as fh:
+                iterator = ArchiveIterator(fh)
+                records = iter(iterator)
+                for position in itertools.count():
+                    with _read_by_warcio(path):
+                        record = next(records, None)
+                        if record is None:
+                            break
+                        rec_type, record_id, doc, offset = _index_entry(record, iterator)
+                    self._index(rec_type, record_id, doc, _Located(path, offset), (index, position))
+                    last = offset
+                    schema = doc.get("schema") if isinstance(doc, dict) else None
+                    ours = ours or (rec_type == "warcinfo" and str(doc.get("software", "")).startswith("civicheck/"))
+                    fetches += schema == _FETCH_SCHEMA
+                    end = doc if schema == _END_SCHEMA else end
+            # warcio reads a cut file without complaint, up to the cut: say so rather than replay part of it.
+            # A cut between two records leaves valid gzip, but then civicheck's closing record is missing.
+            if not _gzip_complete(path, last or 0) or (ours and (end is None or end.get("fetches") != fetches)):
+                raise ArchiveError(_cut_short(path))
+        except OSError as exc:
+            raise ArchiveError(f"cannot read {path}: {_why(exc)}") from exc
+        if last is None:
+            raise ArchiveError(f"{path} is not a WARC file: it holds no WARC record")
+
+    def _index(self, rec_type: str, record_id: str, doc: Any, where: _Located, order: tuple[int, int]) -> None:
+        if rec_type in ("response", "conversion"):
+            self._records[record_id] = where
+        elif not isinstance(doc, dict):
+            return  # not a metadata record of ours
+        elif doc.get("schema") == _FETCH_SCHEMA and isinstance(doc.get("url"), str):
+            key = (str(doc.get("fetched_at") or ""), *order)
+            known = self._fetches.get(doc["url"])
+            if known is None or key >= known.order:
+                self._fetches[doc["url"]] = _Fetch(doc, where.path, record_id, key)
+        elif doc.get("schema") == _CANARY_SCHEMA:
+            key = (str(doc.get("asked_at") or ""), *order)
+            if self._canary is None or key >= self._canary[0]:
+                self._canary = (key, doc)
+
+    def _payload(self, record_id: str, fetch: _Fetch) -> tuple[bytes, Any]:
+        """The payload (and HTTP headers, if any) of one record, its WARC digests checked."""
+        from warcio.archiveiterator import ArchiveIterator
+
+        where = self._records.get(record_id)
+        if where is None:
+            raise ArchiveError(f"{fetch.path}: record {_printable(record_id)}, named by the metadata of "
+                               f"{_printable(fetch.doc.get('url'))}, is missing from the archive")
+        try:
+            with open(where.path, "rb") as fh, _read_by_warcio(where.path):
+                fh.seek(where.offset)
+                record = next(iter(ArchiveIterator(fh, check_digests=True)), None)
+                if record is not None:
+                    payload = record.raw_stream.read()
+                    damaged = record.digest_checker.passed is False
+                    http_headers = record.http_headers
+        except OSError as exc:
+            raise ArchiveError(f"cannot read {where.path}: {_why(exc)}") from exc
+        if record is None or damaged:
+            raise ArchiveError(f"{where.path}: record {_printable(record_id)} is damaged (it fails its WARC digest "
+                               "check, or is no longer where it was)")
+        return payload, http_headers
+
+
+def _index_entry(record: Any, iterator: Any) -> tuple[str, str, Any, int]:
+    """(type, record id, parsed JSON of a metadata record or None, offset of the record) through warcio."""
+    record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
+    content_type = (record.rec_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+    doc: Any = None
+    if record.rec_type == "metadata" and content_type == "application/json":
+        try:
+            doc = json.loads(record.raw_stream.read())
+        except ValueError:
+            pass  # another tool's metadata: ours is always valid JSON
+    elif record.rec_type == "warcinfo":
+        text = record.raw_stream.read().decode("utf-8", "replace")
+        doc = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    return record.rec_type, record_id, doc, iterator.get_record_offset()
+
+
+@contextlib.contextmanager
+def _read_by_warcio(path: Path) -> Iterator[None]:
+    """Turn whatever warcio raises on a damaged file into an ArchiveError. It has no exception type of its
+    own for that: a cut or garbled file gives ArchiveLoadFailed, zlib.error, AttributeError, ValueError..."""
+    try:
+        yield
+    except (ArchiveError, OSError):
+        raise
+    except Exception as exc:  # noqa: BLE001 (only warcio runs inside: see the callers)
+        if not _gzip_complete(path, 0):
+            raise ArchiveError(_cut_short(path)) from exc
+        raise ArchiveError(f"{path} is not a readable WARC file ({_first_line(exc)})") from exc
+
+
+def _cut_short(path: Path) -> str:
+    return (f"{path} is cut short (its last records are missing or incomplete): a copy that did not finish, or "
+            "the temporary file of a run that crashed")
+
+
+def _gzip_complete(path: Path, start: int) -> bool:
+    """Does every gzip member from `start` on end properly, with nothing after the last? (True for a file
+    that is not gzipped: an uncompressed WARC has no such check.) Output is bounded and thrown away."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        pending = fh.read(_GZIP_READ)
+        if not pending.startswith(b"\x1f\x8b"):
+            return True
+        inflater, inside = zlib.decompressobj(16 + zlib.MAX_WBITS), False
+        try:
+            while True:
+                if not pending:
+                    pending = fh.read(_GZIP_READ)
+                    if not pending:
+                        return not inside  # the file ends between two members, or inside one
+                inside = True
+                inflater.decompress(pending, _GZIP_READ)
+                if inflater.eof:
+                    pending, inside = inflater.unused_data, False
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                else:
+                    pending = inflater.unconsumed_tail
+        except zlib.error:
+            return False
+
+
+def _result_from(doc: dict[str, Any], body: bytes, raw: bytes, fetch: _Fetch) -> FetchResult:
+    known = {f.name for f in dataclasses.fields(FetchResult)} - {"body", "raw_body"}
+    fields = {k: v for k, v in doc.items() if k in known}
+    try:
+        fields["error"] = ErrorKind(fields["error"]) if fields.get("error") is not None else None
+        for name in ("redirects", "headers", "request_headers"):
+            if name in fields:
+                fields[name] = [tuple(pair) for pair in fields[name]]
+        return FetchResult(**fields, body=body, raw_body=raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArchiveError(f"{fetch.path}: the metadata record of {_printable(doc.get('url'))} cannot be read "
+                           f"(written by another civicheck version?): {_first_line(exc)}") from exc
+
+
+# --- Small helpers ----------------------------------------------------------------------------------------
+
+
+def _parse_time(value: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError) as exc:
+        raise ValueError(f"not an ISO 8601 time: {value!r}") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc)
+
+
+def _warc_date(value: str) -> str:
+    """WARC/1.0's WARC-Date (second precision, UTC) for an ISO time; now, if it is not one."""
+    try:
+        return _parse_time(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return _now()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _one_line(text: str) -> str:
+    """No line breaks: one would end a header early and let the rest pose as headers of its own."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def _safe_uri(uri: str) -> str:
+    """A URI fit for a WARC header line: spaces and control characters %-encoded."""
+    return _URI_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", uri)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return _printable(text.splitlines()[0] if text else type(exc).__name__)
+
+
+def _printable(text: Any, limit: int = 200) -> str:
+    """Text read from a file we did not write (maybe no WARC at all) made safe for an error message: no
+    control characters or escape sequences that could reach the user's terminal."""
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
