@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from civicheck.claims import Check
-from civicheck.extract import Document
+from civicheck.extract import Document, Link
 from civicheck.fetch import ErrorKind, FetchResult
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -21,6 +22,14 @@ OFFLINE = "network unavailable (no canary site answered)"
 # Failures that look the same from here whether the site is down or our own network is: before one of these
 # may fail a check, the canary must show that the machine is online.
 _NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT}
+
+
+class Assessment(Protocol):
+    """What the soft-404 / bot-wall ensemble (soft404.py) says about a fetched page."""
+
+    soft404: bool
+    signals: list[str]
+    bot_wall: str | None
 
 
 @dataclass
@@ -47,14 +56,21 @@ class Evidence:
     fetched_at: str | None = None
     sha256: str | None = None  # of the body as received (decoded)
     text_sha256: str | None = None  # of the extracted text, for text checks
+    text: str | None = None  # the extracted text itself, for text checks (history diffs it between runs)
     hits: list[Hit] = field(default_factory=list)  # text checks: what decided it
+    soft404: list[str] = field(default_factory=list)  # signals of a "not found" page that fired
+    links: list[dict[str, Any]] = field(default_factory=list)  # links check: every link checked
+    published: str | None = None  # dates found on the page (ISO)
+    updated: str | None = None
+    snapshots: list[dict[str, Any]] = field(default_factory=list)  # where a copy is kept (WARC record, archives)
+    note: str | None = None  # e.g. "from the archived copy of 2023-05-01"
 
     @property
     def excerpt(self) -> str | None:
         return self.hits[0].excerpt if self.hits else None
 
     @classmethod
-    def of(cls, result: FetchResult) -> Evidence:
+    def of(cls, result: FetchResult, ctx: Context | None = None) -> Evidence:
         return cls(
             url=result.url,
             final_url=result.final_url,
@@ -64,6 +80,7 @@ class Evidence:
             detail=result.detail,
             fetched_at=result.fetched_at,
             sha256=result.sha256,
+            snapshots=list(ctx.snapshots(result.url)) if ctx else [],
         )
 
 
@@ -76,13 +93,22 @@ class Outcome:
 
 
 class Context:
-    """What check functions may use: fetched results, extracted documents, and the connectivity verdict."""
+    """What check functions may use: fetched results, extracted documents, soft-404 assessments, snapshots,
+    and the connectivity verdict."""
 
-    def __init__(self, results: dict[str, FetchResult], online: Callable[[], tuple[bool, str]]):
+    def __init__(
+        self,
+        results: dict[str, FetchResult],
+        online: Callable[[], tuple[bool, str]],
+        assessments: dict[str, Assessment] | None = None,
+        snapshots: dict[str, list[dict[str, Any]]] | None = None,
+    ):
         self.results = results
         self._online = online
         self._online_answer: tuple[bool, str] | None = None
         self._documents: dict[str, Document] = {}
+        self.assessments = assessments if assessments is not None else {}
+        self._snapshots = snapshots if snapshots is not None else {}
 
     def result(self, url: str) -> FetchResult:
         return self.results[url]
@@ -93,6 +119,12 @@ class Context:
 
             self._documents[url] = extract(self.results[url])
         return self._documents[url]
+
+    def assessment(self, url: str) -> Assessment | None:
+        return self.assessments.get(url)
+
+    def snapshots(self, url: str) -> list[dict[str, Any]]:
+        return self._snapshots.get(url, [])
 
     def online(self) -> tuple[bool, str]:
         """Is this machine online? Asked at most once per run, and only when an answer matters."""
@@ -120,12 +152,19 @@ def evaluate(check: Check, ctx: Context) -> Outcome:
 # --- reachability -------------------------------------------------------------------------------------------
 
 
-def _reachability(result: FetchResult, ctx: Context) -> tuple[str, str]:
+def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tuple[str, str]:
     """Did the service work when checked? (PASS = it answered with content, FAIL = it did not, UNKNOWN.)"""
     status = result.status
+    assessment = ctx.assessment(result.url)
+    if assessment is not None and assessment.bot_wall:
+        return UNKNOWN, assessment.bot_wall  # a challenge page says nothing about the service behind it
     if result.error is None and status is not None and 200 <= status < 300:
         if not result.body.strip():
             return FAIL, f"answered {_status_text(result)} with an empty page"
+        if soft404 and assessment is not None and assessment.soft404:
+            return FAIL, f"answered {_status_text(result)}{_via(result)}, but it is a 'not found' page: " + "; ".join(
+                assessment.signals
+            )
         return PASS, f"answered {_status_text(result)}{_via(result)}"
     if result.error is ErrorKind.TOO_LARGE and status is not None and 200 <= status < 300:
         return PASS, f"answered {_status_text(result)} ({result.detail})"
@@ -153,30 +192,38 @@ def _via(result: FetchResult) -> str:
     return f" after {hops} redirect{'s' if hops > 1 else ''} to {result.final_url}"
 
 
+def _reachability_evidence(result: FetchResult, ctx: Context) -> Evidence:
+    evidence = Evidence.of(result, ctx)
+    assessment = ctx.assessment(result.url)
+    if assessment is not None and assessment.soft404:
+        evidence.soft404 = list(assessment.signals)
+    return evidence
+
+
 @check_kind("live")
 def check_live(check: Check, ctx: Context) -> Outcome:
     result = ctx.result(check.url)
-    outcome, reason = _reachability(result, ctx)
-    return Outcome(check, outcome, reason, Evidence.of(result))
+    outcome, reason = reachability(result, ctx, check.soft404)
+    return Outcome(check, outcome, reason, _reachability_evidence(result, ctx))
 
 
 @check_kind("dead")
 def check_dead(check: Check, ctx: Context) -> Outcome:
     result = ctx.result(check.url)
-    outcome, reason = _reachability(result, ctx)
+    outcome, reason = reachability(result, ctx, check.soft404)
     mirrored = {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[outcome]
     if mirrored == FAIL:
         reason = f"still live: {reason}"
-    return Outcome(check, mirrored, reason, Evidence.of(result))
+    return Outcome(check, mirrored, reason, _reachability_evidence(result, ctx))
 
 
 @check_kind("status")
 def check_status(check: Check, ctx: Context) -> Outcome:
     result = ctx.result(check.url)
-    evidence = Evidence.of(result)
+    evidence = Evidence.of(result, ctx)
     wanted = " or ".join(str(c) for c in check.codes)
     if result.status is None:
-        outcome, reason = _reachability(result, ctx)
+        outcome, reason = reachability(result, ctx)
         if outcome == FAIL:
             return Outcome(check, FAIL, f"no HTTP answer, expected {wanted}: {reason}", evidence)
         return Outcome(check, UNKNOWN, reason, evidence)
@@ -185,18 +232,93 @@ def check_status(check: Check, ctx: Context) -> Outcome:
     return Outcome(check, FAIL, f"answered {_status_text(result)}{_via(result)}, expected {wanted}", evidence)
 
 
+# --- links: the portal audit --------------------------------------------------------------------------------
+
+
+def link_targets(check: Check, ctx: Context) -> list[Link]:
+    """The links a `links` check audits. The runner calls this too, to fetch exactly these."""
+    result = ctx.result(check.url)
+    if not result.has_document or ctx.document(check.url).kind != "html":
+        return []
+    if check.select:
+        from civicheck.extract import links_in
+
+        links = links_in(result, check.select)
+    else:
+        links = ctx.document(check.url).links
+    if check.same_site:
+        site = _site(result.final_url)
+        links = [link for link in links if _host(link.url) == site or _host(link.url).endswith("." + site)]
+    return links[: check.max_links]
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _site(url: str) -> str:
+    # "Same site" = the page's host without a leading www., and its subdomains (disnaker.cilegon.go.id is
+    # part of www.cilegon.go.id's site). Good enough for government portals without a public-suffix list.
+    host = _host(url)
+    return host[4:] if host.startswith("www.") else host
+
+
+@check_kind("links")
+def check_links(check: Check, ctx: Context) -> Outcome:
+    result = ctx.result(check.url)
+    evidence = _reachability_evidence(result, ctx)
+    if not result.has_document:
+        return Outcome(check, UNKNOWN, f"source unavailable: {_unavailable(result, ctx)}", evidence)
+    targets = link_targets(check, ctx)
+    if not targets:
+        where = f" matching '{check.select}'" if check.select else ""
+        return Outcome(check, UNKNOWN, f"no links found on the page{where} (a page built by JavaScript shows "
+                                       "none to civicheck)", evidence)
+    broken, unsure = [], []
+    for link in targets:
+        target = ctx.result(link.url)
+        outcome, reason = reachability(target, ctx, check.soft404)
+        label = link.text or link.url
+        evidence.links.append({"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
+                               "status": target.status, "error": target.error.value if target.error else None})
+        if outcome == FAIL:
+            broken.append(f"{label} → {reason}")
+        elif outcome == UNKNOWN:
+            unsure.append(f"{label} → {reason}")
+    n = len(targets)
+    what = "link" if n == 1 else "links"
+    if len(broken) > check.max_broken:
+        return Outcome(check, FAIL, f"{len(broken)} of {n} {what} broken: " + "; ".join(broken), evidence)
+    if unsure and len(broken) + len(unsure) > check.max_broken:
+        return Outcome(check, UNKNOWN, f"{len(unsure)} of {n} {what} could not be checked: " + "; ".join(unsure),
+                       evidence)
+    if broken:
+        return Outcome(check, PASS, f"{len(broken)} of {n} {what} broken, within the {check.max_broken} allowed: "
+                                    + "; ".join(broken), evidence)
+    return Outcome(check, PASS, f"all {n} {what} work", evidence)
+
+
 # --- text checks --------------------------------------------------------------------------------------------
+
+
+def _unavailable(result: FetchResult, ctx: Context) -> str:
+    why = result.detail or _status_text(result)
+    if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
+        why = f"{why}; {OFFLINE}"
+    return why
 
 
 def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[Document | None, str]:
     result = ctx.result(check.url)
     if not result.has_document:
-        why = result.detail or _status_text(result)
-        if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
-            why = f"{why}; {OFFLINE}"
-        return None, f"source unavailable: {why}"
+        return None, f"source unavailable: {_unavailable(result, ctx)}"
     doc = ctx.document(check.url)
     evidence.text_sha256 = doc.text_sha256
+    evidence.text = doc.text
+    evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
+    assessment = ctx.assessment(check.url)
+    if assessment is not None and assessment.soft404:
+        evidence.soft404 = list(assessment.signals)
     if doc.problem:
         return None, f"no text to check: {doc.problem}"
     return doc, ""
@@ -214,8 +336,7 @@ def _scope_note(note: str | None, reason: str) -> str:
 def check_contains(check: Check, ctx: Context) -> Outcome:
     from civicheck.match import find_phrases
 
-    result = ctx.result(check.url)
-    evidence = Evidence.of(result)
+    evidence = Evidence.of(ctx.result(check.url), ctx)
     doc, why = _document_or_reason(check, ctx, evidence)
     if doc is None:
         return Outcome(check, UNKNOWN, why, evidence)
@@ -230,8 +351,7 @@ def check_contains(check: Check, ctx: Context) -> Outcome:
 def check_quote(check: Check, ctx: Context) -> Outcome:
     from civicheck.match import find_quote
 
-    result = ctx.result(check.url)
-    evidence = Evidence.of(result)
+    evidence = Evidence.of(ctx.result(check.url), ctx)
     doc, why = _document_or_reason(check, ctx, evidence)
     if doc is None:
         return Outcome(check, UNKNOWN, why, evidence)
@@ -239,3 +359,20 @@ def check_quote(check: Check, ctx: Context) -> Outcome:
     found = find_quote(check.text, passages, article=article)
     evidence.hits = _hits(found.hits if found.passed else ([found.closest] if found.closest else []))
     return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason), evidence)
+
+
+@check_kind("published")
+def check_published(check: Check, ctx: Context) -> Outcome:
+    evidence = Evidence.of(ctx.result(check.url), ctx)
+    doc, why = _document_or_reason(check, ctx, evidence)
+    if doc is None:
+        return Outcome(check, UNKNOWN, why, evidence)
+    published = evidence.published
+    if not published:
+        return Outcome(check, UNKNOWN, "no publication date found on the page", evidence)
+    window = " – ".join(d for d in (check.after and f"from {check.after}", check.before and f"to {check.before}") if d)
+    if check.after and published < check.after:
+        return Outcome(check, FAIL, f"published {published}, before {check.after}", evidence)
+    if check.before and published > check.before:
+        return Outcome(check, FAIL, f"published {published}, after {check.before}", evidence)
+    return Outcome(check, PASS, f"published {published}, within {window}", evidence)

@@ -17,7 +17,7 @@ import yaml
 from civicheck.errors import ClaimsError, Problem, UsageProblem
 
 VERDICTS = ("supported", "refuted", "unverified")
-CHECK_KINDS = ("live", "dead", "status", "contains", "quote")
+CHECK_KINDS = ("live", "dead", "status", "contains", "quote", "links", "published")
 DEFAULT_TIMEOUT = 20.0
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -25,13 +25,16 @@ _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect",
 _DEFAULT_KEYS = {"timeout"}
 # Options each check kind accepts in its long form, beside `url`.
 _CHECK_OPTIONS = {
-    "live": {"timeout"},
-    "dead": {"timeout"},
+    "live": {"timeout", "soft404"},
+    "dead": {"timeout", "soft404"},
     "status": {"timeout", "code"},
     "contains": {"timeout", "all", "any", "none", "scope", "near", "match"},
     "quote": {"timeout", "text", "scope"},
+    "links": {"timeout", "soft404", "select", "same_site", "max_broken", "max_links"},
+    "published": {"timeout", "after", "before"},
 }
-_SHORT_FORM = {"live", "dead"}  # the others need more than a URL to mean anything
+_SHORT_FORM = {"live", "dead", "links"}  # the others need more than a URL to mean anything
+DEFAULT_MAX_LINKS = 200
 
 
 @dataclass
@@ -50,6 +53,13 @@ class Check:
     stem: bool = False
     scope: str = "page"  # contains, quote: "page" or "article"
     text: str = ""  # quote
+    soft404: bool = True  # live, dead, links: look past the status code for "not found" pages
+    select: str | None = None  # links: CSS selector limiting which links are audited
+    same_site: bool = False  # links: only links to the page's own site (its host and subdomains)
+    max_broken: int = 0  # links
+    max_links: int = DEFAULT_MAX_LINKS  # links: a cap, so one huge page cannot turn a run into a crawl
+    after: str | None = None  # published: ISO dates, inclusive
+    before: str | None = None
 
     def spec(self) -> dict[str, Any]:
         """The check as the reporter wrote it (for reports): kind, url and the options that are set."""
@@ -66,6 +76,14 @@ class Check:
             out["scope"] = self.scope
         if self.kind == "quote":
             out["text"] = self.text
+        if self.kind in ("live", "dead", "links") and not self.soft404:
+            out["soft404"] = False
+        if self.kind == "links":
+            out.update({"same_site": self.same_site, "max_broken": self.max_broken, "max_links": self.max_links})
+            if self.select:
+                out["select"] = self.select
+        if self.kind == "published":
+            out.update({k: v for k, v in (("after", self.after), ("before", self.before)) if v})
         return out
 
 
@@ -241,7 +259,7 @@ class _FileValidator:
         if not items:
             self.problem(data.key_lines["claims"], None, "'claims' is empty")
         claims = []
-        for item, line in zip(items, items.item_lines):
+        for item, line in zip(items, items.item_lines, strict=True):
             claim = self._claim(item, line, timeout)
             if claim is not None:
                 claims.append(claim)
@@ -344,7 +362,7 @@ class _FileValidator:
             self.problem(item.key_lines[key], cid, f"'{key}' must be a list")
             return []
         out = []
-        for entry, line in zip(value, value.item_lines):
+        for entry, line in zip(value, value.item_lines, strict=True):
             if not isinstance(entry, str) or not entry.strip():
                 self.problem(line, cid, f"each entry of '{key}' must be text, not {entry!r}")
             elif urls and (msg := url_problem(entry)):
@@ -363,7 +381,7 @@ class _FileValidator:
                          "'checks' must be a non-empty list, e.g. '- live: https://example.go.id/'")
             return []
         out = []
-        for entry, line in zip(items, items.item_lines):
+        for entry, line in zip(items, items.item_lines, strict=True):
             check = self._check(entry, line, cid, timeout)
             if check is not None:
                 out.append(check)
@@ -425,12 +443,72 @@ class _FileValidator:
                 self.problem(opts.key_lines.get("text", line), cid, "'quote' needs 'text': the exact words attributed")
             else:
                 check.text = text.strip()
+        elif kind == "links":
+            check.select = self._selector(opts, cid)
+            check.same_site = self._bool(opts, "same_site", False, cid)
+            check.max_broken = self._count(opts, "max_broken", 0, 0, cid)
+            check.max_links = self._count(opts, "max_links", DEFAULT_MAX_LINKS, 1, cid)
+        elif kind == "published":
+            check.after = self._iso_date(opts, "after", cid)
+            check.before = self._iso_date(opts, "before", cid)
+            if not (check.after or check.before) and not any(k in opts for k in ("after", "before")):
+                self.problem(line, cid, "'published' needs 'after' and/or 'before' (dates like 2023-01-01)")
+            elif check.after and check.before and check.after > check.before:
+                self.problem(line, cid, f"'published': after {check.after} is later than before {check.before}")
+        if kind in ("live", "dead", "links"):
+            check.soft404 = self._bool(opts, "soft404", True, cid)
         if kind in ("contains", "quote"):
             scope = opts.get("scope", "page")
             if scope not in ("page", "article"):
                 self.problem(opts.key_lines["scope"], cid, f"'scope' must be 'page' or 'article', not {scope!r}")
             check.scope = scope
         return check if len(self.problems) == before else None
+
+    def _bool(self, opts: _Map, key: str, default: bool, cid: str | None) -> bool:
+        value = opts.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(opts.key_lines[key], cid, f"'{key}' must be true or false, not {value!r}")
+            return default
+        return value
+
+    def _count(self, opts: _Map, key: str, default: int, least: int, cid: str | None) -> int:
+        value = opts.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            self.problem(opts.key_lines[key], cid, f"'{key}' must be a whole number of at least {least}, not {value!r}")
+            return default
+        return value
+
+    def _selector(self, opts: _Map, cid: str | None) -> str | None:
+        value = opts.get("select")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(opts.key_lines["select"], cid, "'select' must be a CSS selector, e.g. \"nav a\" or \"#dinas\"")
+            return None
+        import soupsieve
+
+        try:
+            soupsieve.compile(value)
+        except (soupsieve.SelectorSyntaxError, ValueError) as exc:
+            self.problem(opts.key_lines["select"], cid, f"'select' is not a valid CSS selector: {exc}".splitlines()[0])
+            return None
+        return value.strip()
+
+    def _iso_date(self, opts: _Map, key: str, cid: str | None) -> str | None:
+        value = opts.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        self.problem(opts.key_lines[key], cid, f"'{key}' must be a date like 2023-01-01, not {value!r}")
+        return None
 
     def _codes(self, opts: _Map, line: int, cid: str | None) -> tuple[int, ...]:
         value = opts.get("code")
@@ -469,6 +547,8 @@ _LONG_FORM_HINT = {
     "status": "'status: {url: https://example.go.id/, code: 404}'",
     "contains": "'contains: {url: https://example.go.id/, all: [\"Smart City\"]}'",
     "quote": "'quote: {url: https://news.example/article, text: \"the exact words\"}'",
+    "links": "'links: {url: https://portal.example.go.id/, select: \"#dinas a\", max_broken: 0}'",
+    "published": "'published: {url: https://news.example/article, after: 2023-01-01, before: 2023-07-01}'",
 }
 
 

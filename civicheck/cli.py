@@ -44,8 +44,9 @@ def network_options(fn):
 def output_options(fn):
     """Options for commands that write a report."""
     options = [
-        click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]),
-                     default="table", show_default=True, help="Report format."),
+        click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv", "claimreview"]),
+                     default="table", show_default=True,
+                     help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim)."),
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                      help="Write the report to FILE instead of standard output."),
         click.option("-q", "--quiet", is_flag=True, help="No progress on standard error."),
@@ -101,46 +102,176 @@ def _load(paths):
         sys.exit(ExitCode.BAD_INPUT)
 
 
+def archive_options(fn):
+    """Options for where snapshots of what was seen are kept."""
+    options = [
+        click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".civicheck/archive"),
+                     show_default=True, help="Folder for the run's WARC file (one gzipped WARC per run)."),
+        click.option("--no-warc", is_flag=True, help="Do not write a WARC of what was fetched."),
+        click.option("--archive", "archive_specs", multiple=True, metavar="SPEC",
+                     help="Also ask an archive to capture each cited URL: 'wayback' (Save Page Now; keys from "
+                          "CIVICHECK_IA_ACCESS_KEY / CIVICHECK_IA_SECRET_KEY, anonymous without) or "
+                          "'pywb=http://HOST:PORT/COLLECTION' (pywb run with --record -a). Repeatable."),
+        click.option("--replay", "replay_files", multiple=True, metavar="WARC",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Re-evaluate the claims from these WARC files with no network at all (repeatable)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def history_options(fn):
+    """Options for commands that remember runs and decide the exit code from what changed."""
+    options = [
+        click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path(".civicheck/history.sqlite"),
+                     show_default=True, help="History database (SQLite) of every run."),
+        click.option("--no-history", is_flag=True, help="Do not read or record history (no damping, no changes)."),
+        click.option("--confirm", type=click.IntRange(1, 30), default=2, show_default=True,
+                     help="Runs in a row a new verdict must be seen before it is reported (1 reports it at once)."),
+        click.option("--fail-on", type=click.Choice(["unexpected", "changed", "refuted", "never"]),
+                     default="unexpected", show_default=True,
+                     help="What makes the exit code 1: a claim not as expected, any reported verdict changed since "
+                          "the last run, any claim refuted, or never."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @network_options
+@archive_options
+@history_options
+@click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
+                                             "join the JSON reports with `civicheck merge`).")
 @output_options
-def verify(paths, concurrency, per_host, canaries, no_canary, format_, output, quiet):
+def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_warc, archive_specs, replay_files,
+           db, no_history, confirm, fail_on, shard, format_, output, quiet):
     """Fetch every URL the claims cite and print a verdict per claim.
 
-    PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order).
+    PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
+    is kept in a WARC file under --archive-dir, which --replay can re-check later with no network.
 
     \b
     Examples:
       civicheck verify claims/
       civicheck verify claims/ --format markdown > report.md
       civicheck verify claims/cilegon.yaml --format json -o results.json
+      civicheck verify claims/ --replay .civicheck/archive/civicheck-20261128T020000Z-1a2b3c.warc.gz
+      civicheck verify claims/ --shard 1/4 --format json -o shard-1.json
 
-    Exit codes: 0 every claim as expected (its `expect:`, else supported), 1 at least one claim not as
-    expected, 2 bad claims file or usage, 3 civicheck itself failed.
+    Exit codes: 0 nothing to report per --fail-on (by default: every claim as expected, its `expect:` or
+    else supported), 1 something to report, 2 bad claims file or usage, 3 civicheck itself failed.
     """
     claims = _load(paths)
-    from civicheck.fetch import DEFAULT_CANARIES, Fetcher
-    from civicheck.report import render
+    from civicheck.errors import CivicheckError, UsageProblem
+    from civicheck.fetch import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
-    connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
-    urls = {check.url for claim in claims for check in claim.checks}
-    show_progress = not quiet and sys.stderr.isatty()
-    with Fetcher(concurrency=concurrency, per_host=per_host) as fetcher, _progress(len(urls), show_progress) as tick:
-        result = run(claims, fetcher, connectivity, on_fetched=tick)
-    color = output is None and format_ == "table" and sys.stdout.isatty()
-    text = render(result, format_, color=color)
+    if replay_files and archive_specs:
+        raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
+    shard_k_n = None
+    if shard:
+        from civicheck.shard import parse_shard, select_shard
+
+        try:
+            shard_k_n = parse_shard(shard)
+        except UsageProblem as exc:
+            raise click.BadParameter(str(exc), param_hint="--shard") from exc
+        claims = select_shard(claims, *shard_k_n)
+        no_history = True  # one slice diffed against the whole last run would report every other claim as gone
     try:
-        _write(text, output)
+        archives = _archives(archive_specs)
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from exc
+    connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        with _source(replay_files, concurrency, per_host) as source, progress:
+            if replay_files:
+                # The live run's canary answer, so "offline" decisions come out the same.
+                connectivity = Connectivity(None, answer=source.canary() or (True, "network trusted (replay)"))
+                result = run(claims, source, connectivity, progress, snapshot_of=source.snapshot)
+            else:
+                result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
+    except CivicheckError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INTERNAL)
+    from civicheck.report import run_to_dict
+
+    report = run_to_dict(result, texts=True)
+    if shard_k_n:
+        report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
+    history = None if no_history else (db, [str(p) for p in paths])
+    _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n))
+
+
+def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False):
+    """Remember the run, render the report, pick the exit code: shared by verify and merge."""
+    from civicheck.changes import exit_decision
+    from civicheck.errors import CivicheckError
+    from civicheck.report import render, summary_line, without_texts
+
+    changes = None
+    if history is not None:
+        from civicheck.claims import find_claim_files
+        from civicheck.history import HistoryStore, file_digests
+
+        db, paths = history
+        try:
+            with HistoryStore(db) as store:
+                remembered = store.remember(report, file_digests(find_claim_files(paths)) if paths else [],
+                                            confirm=confirm)
+        except CivicheckError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(ExitCode.INTERNAL)
+        report, changes = remembered.report, remembered.changes
+    shown = report if keep_texts else without_texts(report)
+    color = output is None and format_ == "table" and sys.stdout.isatty()
+    try:
+        _write(render(shown, format_, color=color, changes=changes), output)
     except OSError as exc:
         click.echo(f"error: cannot write the report to {output}: {exc.strerror}", err=True)
         sys.exit(ExitCode.INTERNAL)
     if not quiet and (output is not None or not sys.stdout.isatty()):
-        from civicheck.report import summary_line
+        click.echo(summary_line(report, changes), err=True)
+    if not quiet and report.get("warc"):
+        click.echo(f"archived what was seen in {report['warc']}", err=True)
+    sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
 
-        click.echo(summary_line(result), err=True)
-    sys.exit(ExitCode.OK if all(c.as_expected for c in result.claims) else ExitCode.UNEXPECTED)
+
+def _archives(specs):
+    if not specs:
+        return []
+    from civicheck.archive.wayback import parse_archive_spec
+
+    return [parse_archive_spec(spec) for spec in specs]
+
+
+def _source(replay_files, concurrency, per_host):
+    if replay_files:
+        from civicheck.archive.warc import WarcReplay
+
+        return WarcReplay(list(replay_files))
+    from civicheck.fetch import Fetcher
+
+    return Fetcher(concurrency=concurrency, per_host=per_host)
+
+
+def _live_run(claims, fetcher, connectivity, progress, archives, archive_dir, no_warc):
+    from civicheck.runner import now_utc, run
+
+    if no_warc:
+        return run(claims, fetcher, connectivity, progress, archives=archives)
+    from civicheck.archive.warc import WarcWriter, new_run_id
+
+    started = now_utc()
+    with WarcWriter(archive_dir, new_run_id(started), started) as warc:
+        result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives)
+    result.warc = str(warc.path)
+    return result
 
 
 @cli.command()
@@ -160,21 +291,214 @@ def lint(paths):
     click.echo(f"ok: {len(claims)} claims, {checks} checks in {files} file{'s' if files != 1 else ''}")
 
 
-class _progress:
-    """A progress bar on stderr (never stdout, which carries the report), fed from fetch threads."""
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, type=click.File("r", encoding="utf-8"))
+@history_options
+@output_options
+def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
+    """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled = total, enabled
+    The merged run is recorded in the history and rendered like a verify run.
+
+    \b
+    Example:
+      civicheck merge shard-1.json shard-2.json shard-3.json --format markdown
+    """
+    import json
+
+    from civicheck.shard import MergeError
+    from civicheck.shard import merge as merge_reports
+
+    try:
+        loaded = [json.load(f) for f in reports]
+        merged = merge_reports(loaded)
+    except json.JSONDecodeError as exc:
+        raise click.UsageError(f"not a JSON report: {exc}") from exc
+    except MergeError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _finish(merged, None if no_history else (db, []), confirm, fail_on, format_, output, quiet, keep_texts=False)
+
+
+def _open_history(db: Path):
+    from civicheck.history import HistoryStore
+
+    if not db.exists():
+        raise click.UsageError(f"no history at {db}: run `civicheck verify` first, or point --db at it")
+    return HistoryStore(db)
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, type=int)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path(".civicheck/history.sqlite"),
+              show_default=True, help="History database.")
+@click.option("--format", "format_", type=click.Choice(["table", "markdown", "json"]), default="table",
+              show_default=True)
+def diff(runs, db, format_):
+    """What changed between two runs: verdicts, check outcomes, and page text (content drift).
+
+    RUNS are two run numbers from `civicheck history`; by default the last two runs.
+
+    \b
+    Examples:
+      civicheck diff
+      civicheck diff 12 14 --format markdown
+    """
+    from civicheck.changes import diff as diff_reports
+    from civicheck.changes import render_markdown, render_text
+    from civicheck.report import clean, to_json
+
+    if len(runs) not in (0, 2):
+        raise click.UsageError("give two run numbers, or none for the last two runs")
+    with _open_history(db) as store:
+        if runs:
+            known = {r.id for r in store.runs()}
+            for run_id in runs:
+                if run_id not in known:
+                    raise click.UsageError(f"no run {run_id} in {db}; `civicheck history` lists the runs")
+            old, new = runs
+        else:
+            last = store.last_runs(2)
+            if len(last) < 2:
+                raise click.UsageError(f"{db} holds {len(last)} run(s); diff needs two")
+            old, new = last[0].id, last[1].id
+        changes = diff_reports(store.run_report(old), store.run_report(new))
+    if format_ == "json":
+        click.echo(to_json(changes.as_dict()), nl=False)
+    elif format_ == "markdown":
+        click.echo(render_markdown(changes) or f"No changes between run {old} and run {new}.\n", nl=False)
+    else:
+        text = render_text(changes) or f"No changes between run {old} and run {new}."
+        click.echo("\n".join(clean(line) for line in text.splitlines()))
+
+
+@cli.command()
+@click.argument("claim_id", required=False)
+@click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path(".civicheck/history.sqlite"),
+              show_default=True, help="History database.")
+@click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
+              show_default=True)
+def history(claim_id, limit, db, format_):
+    """The runs recorded so far, or one claim's verdicts over time.
+
+    \b
+    Examples:
+      civicheck history
+      civicheck history labour-app-live
+    """
+    from civicheck.report import render_rows
+
+    with _open_history(db) as store:
+        if claim_id:
+            states = store.claim_history(claim_id)[-limit:]
+            if not states:
+                raise click.UsageError(f"claim '{claim_id}' is in no recorded run of {db}")
+            headers = ["run", "started at", "verdict", "reported"]
+            rows = [[s.run_id, s.started_at, s.verdict, s.reported_verdict] for s in states]
+        else:
+            headers = ["run", "started at", "supported", "refuted", "unverified", "civicheck"]
+            rows = [[r.id, r.started_at, r.summary.get("supported", 0), r.summary.get("refuted", 0),
+                     r.summary.get("unverified", 0), r.civicheck] for r in store.last_runs(limit)]
+    click.echo(render_rows(headers, rows, format_), nl=False)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option("--install", metavar="REQUIREMENT",
+              help="What the workflow pip-installs for civicheck (default: this checkout or the git commit "
+                   "civicheck was installed from).")
+def init(directory, force, install):
+    """Start a claims repository: claims/example.yaml and a nightly GitHub Actions workflow.
+
+    \b
+    Example:
+      civicheck init my-factchecks/
+    """
+    from civicheck.errors import CivicheckError
+    from civicheck.scaffold import init as scaffold
+    from civicheck.scaffold import install_source
+
+    source = install if install is not None else install_source(directory)
+    try:
+        written = scaffold(directory, force=force, install=source or "")
+    except CivicheckError as exc:
+        raise click.UsageError(str(exc)) from exc
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not source:
+        click.echo("warning: set CIVICHECK_INSTALL in the workflow to what pip should install "
+                   "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you", err=True)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--archive", "spec", default="wayback", show_default=True, metavar="SPEC",
+              help="Where to look: 'wayback', 'wayback=BASE_URL' or 'pywb=http://HOST:PORT/COLLECTION'.")
+@click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to FILE instead of standard output.")
+def timeline(url, spec, format_, output):
+    """A URL's capture history in a web archive: first capture, first and last 2xx, every status change.
+
+    \b
+    Example:
+      civicheck timeline https://www.cilegon.go.id/
+    """
+    from civicheck.archive.cdx import ArchiveUnavailable
+    from civicheck.archive.timeline import timeline_for
+    from civicheck.archive.wayback import cdx_for
+    from civicheck.claims import url_problem
+    from civicheck.errors import UsageProblem
+    from civicheck.report import clean, md, render_rows
+
+    if problem := url_problem(url):
+        raise click.BadParameter(problem, param_hint="URL")
+    try:
+        cdx = cdx_for(spec)
+    except UsageProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="--archive") from exc
+    try:
+        found = timeline_for(url, cdx)
+    except ArchiveUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INTERNAL)
+    headers = ["date", "status", "event", "replay"]
+    rows = [[r["date"], r["status"], r["event"], r["replay_url"]] for r in found.rows()]
+    text = render_rows(headers, rows, format_, data=found.as_dict() if format_ == "json" else None)
+    if format_ == "table":
+        text = f"{text}\n{clean(found.summary())}\n"
+    elif format_ == "markdown":
+        text = f"**{md(found.summary())}**\n\n{text}"
+    try:
+        _write(text, output)
+    except OSError as exc:
+        click.echo(f"error: cannot write to {output}: {exc.strerror}", err=True)
+        sys.exit(ExitCode.INTERNAL)
+
+
+class _Progress:
+    """A progress bar on stderr (never stdout, which carries the report), fed from fetch threads. The total
+    grows as the run discovers more to fetch (the links a portal audit follows, soft-404 probes)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
         self.lock = threading.Lock()
         self.bar = None
 
     def __enter__(self):
         if self.enabled:
-            self.bar = click.progressbar(length=self.total, label="Fetching", file=sys.stderr, show_pos=True)
+            self.bar = click.progressbar(length=0, label="Fetching", file=sys.stderr, show_pos=True)
             self.bar.__enter__()
-        return self.tick
+        return self
 
-    def tick(self, _result) -> None:
+    def planned(self, count: int) -> None:
+        if self.bar is not None:
+            with self.lock:
+                self.bar.length += count
+
+    def fetched(self, _result) -> None:
         if self.bar is not None:
             with self.lock:
                 self.bar.update(1)

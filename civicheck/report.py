@@ -1,7 +1,8 @@
-"""Renderers for a run: table (terminal), markdown, json, csv. The one place that escapes untrusted text.
+"""Renderers: table (terminal), markdown, json, csv, claimreview. The one place that escapes untrusted text.
 
-Everything that came from a fetched page or a claims file is cleaned here before it reaches a terminal, a
-markdown document or a spreadsheet: no page can move the cursor, add a column, a link or HTML.
+Everything that came from a fetched page, a claims file or an archive is cleaned here before it reaches a
+terminal, a markdown document or a spreadsheet: no page can move the cursor, add a column, a link or HTML.
+Renderers work on the versioned report dict (run_to_dict), so a merged or history-damped report renders alike.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from civicheck.checks import Outcome
 from civicheck.runner import ClaimResult, RunResult
 
-FORMATS = ("table", "markdown", "json", "csv")
+FORMATS = ("table", "markdown", "json", "csv", "claimreview")
 SCHEMA_VERSION = 1
 
 # ANSI/VT escape sequences (CSI, OSC, DCS/PM/APC/SOS strings, two-character escapes), 7-bit and 8-bit forms.
@@ -48,7 +50,15 @@ def md(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _marked(excerpt: str, mark: tuple[int, int], style: str) -> str:
+def csv_cell(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float)):
+        return value
+    text = clean(value)
+    # A cell starting with = + - @ is a formula to a spreadsheet: keep page text inert.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _marked(excerpt: str, mark: Sequence[int], style: str) -> str:
     """The excerpt with its match highlighted in `style` (markdown, ansi or plain); always escaped."""
     start, end = mark
     if not (0 <= start <= end <= len(excerpt)):
@@ -61,110 +71,27 @@ def _marked(excerpt: str, mark: tuple[int, int], style: str) -> str:
     return clean(excerpt)
 
 
-def one_line(o: Outcome) -> str:
-    """The deciding evidence of a claim, in one line (unescaped: callers escape for their format)."""
-    text = f"{o.check.kind} {o.check.url}: {o.reason}"
-    if o.evidence.hits:
-        text += f" — “{o.evidence.hits[0].text}” ({o.evidence.hits[0].location})"
-    return text
+# --- the report dict ----------------------------------------------------------------------------------------
 
 
-def _deciding(c: ClaimResult) -> Outcome:
-    return c.outcomes[c.deciding]
-
-
-def _checked_at(c: ClaimResult) -> str:
-    return _deciding(c).evidence.fetched_at or ""
-
-
-def summary_line(run: RunResult) -> str:
-    s = run.summary()
-    n = len(run.claims)
-    line = f"{n} claim{'s' if n != 1 else ''}: {s['supported']} supported, {s['refuted']} refuted, {s['unverified']} unverified"
-    unexpected = sum(not c.as_expected for c in run.claims)
-    if unexpected:
-        line += f"; {unexpected} not as expected"
-    return line
-
-
-# --- renderers ----------------------------------------------------------------------------------------------
-
-
-def render(run: RunResult, fmt: str, *, color: bool = False) -> str:
-    if fmt == "table":
-        return render_table(run, color=color)
-    if fmt == "markdown":
-        return render_markdown(run)
-    if fmt == "json":
-        return render_json(run)
-    if fmt == "csv":
-        return render_csv(run)
-    raise ValueError(f"unknown format {fmt!r}")
-
-
-def render_table(run: RunResult, *, color: bool = False) -> str:
-    from tabulate import tabulate
-
-    rows = []
-    for c in run.claims:
-        verdict = c.verdict if c.as_expected else f"{c.verdict} (expected {c.expected})"
-        rows.append([clean(c.claim.id), clean(c.claim.claim), verdict, clean(one_line(_deciding(c))), _checked_at(c)])
-    table = tabulate(
-        rows,
-        headers=["claim", "statement", "verdict", "evidence", "checked at"],
-        tablefmt="simple",
-        maxcolwidths=[24, 36, 14, 60, 20],
-    )
-    if color:
-        table = _color_verdicts(table)
-    return f"{table}\n\n{summary_line(run)}\n"
-
-
-def _color_verdicts(table: str) -> str:
-    # Applied after tabulate has measured the columns, and only to our own verdict words.
-    colors = {"supported": "32", "refuted": "31", "unverified": "33"}
-    return re.sub(r"\b(supported|refuted|unverified)\b", lambda m: f"\x1b[{colors[m[1]]}m{m[1]}\x1b[0m", table)
-
-
-def render_markdown(run: RunResult) -> str:
-    out = [f"**civicheck:** {md(summary_line(run))}", ""]
-    out.append("| claim | statement | verdict | evidence | checked at |")
-    out.append("|---|---|---|---|---|")
-    for c in run.claims:
-        verdict = f"**{c.verdict}**" + ("" if c.as_expected else f" (expected {c.expected})")
-        out.append(
-            f"| {md(c.claim.id)} | {md(c.claim.claim)} | {verdict} | {md(one_line(_deciding(c)))} | {_checked_at(c)} |"
-        )
-    out += ["", "<details><summary>Evidence for every check</summary>", ""]
-    for c in run.claims:
-        out.append(f"#### {md(c.claim.id)}: {c.verdict}")
-        out.append("")
-        for o in c.outcomes:
-            ev = o.evidence
-            status = ev.status if ev.status is not None else (ev.error or "no answer")
-            out.append(f"- **{o.outcome}** · {o.check.kind} · {md(o.check.url)} · {md(status)} · {md(o.reason)}")
-            for hit in ev.hits:
-                out.append(f"  - {md(hit.location)}: {_marked(hit.excerpt, hit.mark, 'markdown')}")
-            if ev.sha256:
-                out.append(f"  - fetched {ev.fetched_at}, sha256 {ev.sha256[:16]}…")
-        out.append("")
-    out.append("</details>")
-    return "\n".join(out) + "\n"
-
-
-def run_to_dict(run: RunResult) -> dict[str, Any]:
-    return {
+def run_to_dict(run: RunResult, *, texts: bool = False) -> dict[str, Any]:
+    """The versioned report. `texts` keeps each text check's extracted text (for history and shard merges)."""
+    report = {
         "schema": SCHEMA_VERSION,
         "civicheck": run.version,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "network": run.network,
+        "warc": run.warc,
         "summary": run.summary(),
-        "claims": [_claim_dict(c) for c in run.claims],
+        "claims": [_claim_dict(c, texts) for c in run.claims],
     }
+    if run.archives:
+        report["archives"] = run.archives
+    return report
 
 
-def _claim_dict(c: ClaimResult) -> dict[str, Any]:
+def _claim_dict(c: ClaimResult, texts: bool) -> dict[str, Any]:
     claim = c.claim
     return {
         "id": claim.id,
@@ -173,69 +100,246 @@ def _claim_dict(c: ClaimResult) -> dict[str, Any]:
         "expect": claim.expect,
         "as_expected": c.as_expected,
         "reason": c.reason,
+        "deciding": c.deciding,
         "file": claim.file,
         "line": claim.line,
         "said_by": claim.said_by,
         "said_on": claim.said_on,
         "sources": claim.sources,
         "tags": claim.tags,
-        "checks": [_outcome_dict(o) for o in c.outcomes],
+        "checks": [_outcome_dict(o, texts) for o in c.outcomes],
     }
 
 
-def _outcome_dict(o: Outcome) -> dict[str, Any]:
+def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
     ev = o.evidence
-    return {
-        "kind": o.check.kind,
-        "url": o.check.url,
-        "line": o.check.line,
-        "spec": o.check.spec(),
-        "outcome": o.outcome,
-        "reason": o.reason,
-        "evidence": {
-            "final_url": ev.final_url,
-            "redirects": [{"status": s, "url": u} for s, u in ev.redirects],
-            "status": ev.status,
-            "error": ev.error,
-            "detail": ev.detail,
-            "fetched_at": ev.fetched_at,
-            "sha256": ev.sha256,
-            "text_sha256": ev.text_sha256,
-            "excerpt": ev.excerpt,
-            "hits": [h.as_dict() for h in ev.hits],
-        },
+    evidence: dict[str, Any] = {
+        "final_url": ev.final_url,
+        "redirects": [{"status": s, "url": u} for s, u in ev.redirects],
+        "status": ev.status,
+        "error": ev.error,
+        "detail": ev.detail,
+        "fetched_at": ev.fetched_at,
+        "sha256": ev.sha256,
+        "text_sha256": ev.text_sha256,
+        "excerpt": ev.excerpt,
+        "hits": [h.as_dict() for h in ev.hits],
+        "published": ev.published,
+        "updated": ev.updated,
+        "soft404": ev.soft404,
+        "snapshots": ev.snapshots,
     }
+    if ev.links:
+        evidence["links"] = ev.links
+    if ev.note:
+        evidence["note"] = ev.note
+    if texts and ev.text is not None:
+        evidence["text"] = ev.text
+    return {"kind": o.check.kind, "url": o.check.url, "line": o.check.line, "spec": o.check.spec(),
+            "outcome": o.outcome, "reason": o.reason, "evidence": evidence}
+
+
+def without_texts(report: dict[str, Any]) -> dict[str, Any]:
+    """A copy without the extracted page texts (kept for history, too bulky for a report a person reads)."""
+    out = dict(report)
+    out["claims"] = []
+    for claim in report["claims"]:
+        claim = dict(claim)
+        claim["checks"] = [dict(ch, evidence={k: v for k, v in ch["evidence"].items() if k != "text"})
+                           for ch in claim["checks"]]
+        out["claims"].append(claim)
+    return out
+
+
+def shown_verdict(claim: dict[str, Any]) -> str:
+    """The verdict we publish (history-damped when history ran), with what differs from it spelled out."""
+    verdict = claim.get("reported_verdict") or claim["verdict"]
+    notes = []
+    if claim.get("pending"):
+        notes.append(f"this run: {claim['verdict']}, {claim['pending']}")
+    expected = claim.get("expect") or "supported"
+    if verdict != expected:
+        notes.append(f"expected {expected}")
+    return verdict + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _deciding(claim: dict[str, Any]) -> dict[str, Any]:
+    return claim["checks"][claim.get("deciding", 0)]
+
+
+def one_line(check: dict[str, Any]) -> str:
+    """A check's evidence in one line (unescaped: callers escape for their format)."""
+    text = f"{check['kind']} {check['url']}: {check['reason']}"
+    hits = check["evidence"].get("hits") or []
+    if hits:
+        text += f" — “{hits[0]['text']}” ({hits[0]['location']})"
+    return text
+
+
+def best_snapshot(check: dict[str, Any]) -> str:
+    """The copy a reader can open most easily: a public/self-hosted capture, else the local WARC record."""
+    snapshots = check["evidence"].get("snapshots") or []
+    for snap in snapshots:
+        if snap.get("url") and snap.get("kind") != "warc":
+            return snap["url"]
+    for snap in snapshots:
+        if snap.get("ref"):
+            return snap["ref"]
+    return ""
+
+
+def summary_line(report: dict[str, Any], changes: Any = None) -> str:
+    from civicheck.changes import summary_line as line
+
+    return line(report, changes)
+
+
+# --- renderers ----------------------------------------------------------------------------------------------
+
+
+def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: Any = None) -> str:
+    if fmt == "table":
+        return render_table(report, color=color, changes=changes)
+    if fmt == "markdown":
+        return render_markdown(report, changes=changes)
+    if fmt == "json":
+        return render_json(report, changes=changes)
+    if fmt == "csv":
+        return render_csv(report)
+    if fmt == "claimreview":
+        from civicheck.claimreview import render_claimreview
+
+        return render_claimreview(report)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = None) -> str:
+    from tabulate import tabulate
+
+    rows = []
+    for c in report["claims"]:
+        check = _deciding(c)
+        evidence = one_line(check)
+        if c.get("pending"):
+            evidence = f"{evidence} [{c['pending']}]"
+        rows.append([clean(c["id"]), clean(c["claim"]), shown_verdict(c), clean(evidence),
+                     clean(best_snapshot(check)), clean(check["evidence"].get("fetched_at"))])
+    table = tabulate(
+        rows,
+        headers=["claim", "statement", "verdict", "evidence", "snapshot", "checked at"],
+        tablefmt="simple",
+        maxcolwidths=[22, 32, 14, 56, 28, 20],
+    )
+    if color:
+        table = _color_verdicts(table)
+    out = f"{table}\n\n{clean(summary_line(report, changes))}\n"
+    if changes:
+        from civicheck.changes import render_text
+
+        out += "\n" + "\n".join(clean(line) for line in render_text(changes).splitlines()) + "\n"
+    return out
+
+
+def _color_verdicts(table: str) -> str:
+    # Applied after tabulate has measured the columns, and only to our own verdict words.
+    colors = {"supported": "32", "refuted": "31", "unverified": "33"}
+    return re.sub(r"\b(supported|refuted|unverified)\b", lambda m: f"\x1b[{colors[m[1]]}m{m[1]}\x1b[0m", table)
+
+
+def _md_snapshot(check: dict[str, Any]) -> str:
+    snap = best_snapshot(check)
+    if snap.startswith(("http://", "https://")):
+        # Our own link to an archive capture; the URL is still escaped so it cannot close the link.
+        return f"[copy](<{clean(snap).replace('>', '%3E').replace('<', '%3C').replace(' ', '%20')}>)"
+    return md(snap)
+
+
+def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
+    out = [f"**civicheck:** {md(summary_line(report, changes))}", ""]
+    if changes:
+        from civicheck.changes import render_markdown as changes_markdown
+
+        section = changes_markdown(changes)
+        if section:
+            out += [section.rstrip(), ""]
+    out.append("| claim | statement | verdict | evidence | snapshot | checked at |")
+    out.append("|---|---|---|---|---|---|")
+    for c in report["claims"]:
+        check = _deciding(c)
+        verdict = shown_verdict(c)
+        word, _, rest = verdict.partition(" ")
+        out.append(f"| {md(c['id'])} | {md(c['claim'])} | **{word}** {md(rest)} | {md(one_line(check))} | "
+                   f"{_md_snapshot(check)} | {md(check['evidence'].get('fetched_at'))} |")
+    out += ["", "<details><summary>Evidence for every check</summary>", ""]
+    for c in report["claims"]:
+        out.append(f"#### {md(c['id'])}: {md(c['verdict'])}")
+        out.append("")
+        for ch in c["checks"]:
+            ev = ch["evidence"]
+            status = ev.get("status") if ev.get("status") is not None else (ev.get("error") or "no answer")
+            out.append(f"- **{md(ch['outcome'])}** · {md(ch['kind'])} · {md(ch['url'])} · {md(status)} · "
+                       f"{md(ch['reason'])}")
+            for hit in ev.get("hits") or []:
+                out.append(f"  - {md(hit['location'])}: {_marked(hit['excerpt'], hit['mark'], 'markdown')}")
+            for link in ev.get("links") or []:
+                if link["outcome"] != "pass":
+                    out.append(f"  - {md(link['outcome'])}: {md(link['text'] or link['url'])} → {md(link['reason'])}")
+            if ev.get("sha256"):
+                out.append(f"  - fetched {md(ev.get('fetched_at'))}, sha256 {md(ev['sha256'][:16])}…")
+            for snap in ev.get("snapshots") or []:
+                out.append(f"  - snapshot ({md(snap.get('kind'))}): {md(snap.get('url') or snap.get('ref'))}")
+        out.append("")
+    out.append("</details>")
+    return "\n".join(out) + "\n"
 
 
 # Characters json.dumps leaves raw with ensure_ascii=False but a terminal would act on (C1 controls, bidi marks).
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
-def render_json(run: RunResult) -> str:
-    text = json.dumps(run_to_dict(run), ensure_ascii=False, indent=2)
+def to_json(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, indent=2)
     # These characters only occur inside JSON strings, where a \u escape means the same thing.
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float)):
-        return value
-    text = clean(value)
-    # A cell starting with = + - @ is a formula to a spreadsheet: keep page text inert.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def render_json(report: dict[str, Any], *, changes: Any = None) -> str:
+    if changes is not None:
+        report = dict(report, changes=changes.as_dict())
+    return to_json(report)
 
 
-def render_csv(run: RunResult) -> str:
+def render_csv(report: dict[str, Any]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["claim_id", "claim", "verdict", "expect", "as_expected", "check", "url", "outcome", "reason",
-                     "status", "error", "final_url", "fetched_at", "sha256", "excerpt"])
-    for c in run.claims:
-        for o in c.outcomes:
-            ev = o.evidence
-            writer.writerow([_csv_cell(v) for v in (
-                c.claim.id, c.claim.claim, c.verdict, c.claim.expect or "", str(c.as_expected).lower(), o.check.kind,
-                o.check.url, o.outcome, o.reason, ev.status, ev.error or "", ev.final_url, ev.fetched_at, ev.sha256,
-                ev.excerpt or "",
+    writer.writerow(["claim_id", "claim", "verdict", "reported_verdict", "expect", "check", "url", "outcome",
+                     "reason", "status", "error", "final_url", "fetched_at", "sha256", "excerpt", "snapshot"])
+    for c in report["claims"]:
+        for ch in c["checks"]:
+            ev = ch["evidence"]
+            writer.writerow([csv_cell(v) for v in (
+                c["id"], c["claim"], c["verdict"], c.get("reported_verdict") or c["verdict"], c.get("expect") or "",
+                ch["kind"], ch["url"], ch["outcome"], ch["reason"], ev.get("status"), ev.get("error") or "",
+                ev.get("final_url"), ev.get("fetched_at"), ev.get("sha256"), ev.get("excerpt") or "",
+                best_snapshot(ch),
             )])
     return buf.getvalue()
+
+
+def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, data: Any = None) -> str:
+    """A plain list (timeline, history) in any format; json renders `data` when given."""
+    if fmt == "json":
+        return to_json(data if data is not None else [dict(zip(headers, row, strict=True)) for row in rows])
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([[csv_cell(v) for v in row] for row in rows])
+        return buf.getvalue()
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    from tabulate import tabulate
+
+    return tabulate([[clean(v) for v in row] for row in rows], headers=list(headers), tablefmt="simple") + "\n"

@@ -1,19 +1,41 @@
 """One `verify` run: claims in, one result per claim out. Fetches each distinct URL once, concurrently.
 
-No printing: progress goes to a callback so the CLI (or a test) decides what to show.
+Phases: the cited URLs; then the links that `links` checks audit; then one soft-404 probe per directory.
+Every fetch goes through the same `fetch_all` (a live Fetcher or a WarcReplay), and every result is written
+to the run's WARC, so a replay sees exactly what the live run saw. No printing: progress goes to callbacks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from civicheck import __version__
-from civicheck.checks import Context, Outcome, evaluate
+from civicheck.checks import Context, Outcome, evaluate, link_targets
 from civicheck.claims import Claim
-from civicheck.fetch import Fetcher, FetchResult, check_connectivity
+from civicheck.fetch import FetchResult, check_connectivity
 from civicheck.verdict import decide
+
+PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
+# A fixed seed gives the same probe URL on every run, so a replay finds the probe's answer in the archive.
+PROBE_SEED = "civicheck-probe"
+
+
+class Fetches(Protocol):
+    """A live Fetcher or a WarcReplay: anything that turns URLs into FetchResults."""
+
+    def fetch_all(self, jobs: Sequence[tuple[str, float | None]],
+                  on_result: Callable[[FetchResult], None] | None = None) -> dict[str, FetchResult]: ...
+
+
+class Progress(Protocol):
+    def planned(self, count: int) -> None: ...  # more fetches are coming
+
+    def fetched(self, result: FetchResult) -> None: ...
 
 
 @dataclass
@@ -40,6 +62,8 @@ class RunResult:
     claims: list[ClaimResult] = field(default_factory=list)
     version: str = __version__
     network: str | None = None  # the canary's answer, when it was asked
+    warc: str | None = None  # the run's WARC file, when one was written
+    archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
 
     def summary(self) -> dict[str, int]:
         counts = {"supported": 0, "refuted": 0, "unverified": 0}
@@ -54,42 +78,175 @@ def now_utc() -> str:
 
 @dataclass
 class Connectivity:
-    """How to decide whether the machine is online: canary URLs, or trust the network (`urls=None`)."""
+    """How to decide whether the machine is online: canary URLs, trust the network (`urls=None`), or a fixed
+    answer (`answer`, e.g. the one archived by the run being replayed)."""
 
     urls: Sequence[str] | None
+    answer: tuple[bool, str] | None = None
 
-    def probe(self, fetcher: Fetcher) -> Callable[[], tuple[bool, str]]:
+    def probe(self, fetcher: Any) -> tuple[bool, str]:
+        if self.answer is not None:
+            return self.answer
         if self.urls is None:
-            return lambda: (True, "network trusted (--no-canary)")
-        return lambda: check_connectivity(fetcher, self.urls)
+            return True, "network trusted (--no-canary)"
+        return check_connectivity(fetcher, self.urls)
+
+
+class _Recorder:
+    """Called on each fetch thread as a result arrives: archives it (or, in a replay, looks up where it was
+    archived) and reports progress."""
+
+    def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None):
+        self.warc, self.progress, self.snapshot_of = warc, progress, snapshot_of
+        self.lock = threading.Lock()
+        self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def __call__(self, result: FetchResult) -> None:
+        ref = self.warc.write(result) if self.warc is not None else None
+        if ref is None and self.snapshot_of is not None:
+            ref = self.snapshot_of(result.url)
+        if ref is not None:
+            with self.lock:
+                self.snapshots[result.url].append({"kind": "warc", "ref": ref})
+        if self.progress is not None:
+            self.progress.fetched(result)
+
+    def fetch(self, fetcher: Fetches, jobs: dict[str, float]) -> dict[str, FetchResult]:
+        if not jobs:
+            return {}
+        if self.progress is not None:
+            self.progress.planned(len(jobs))
+        return fetcher.fetch_all(list(jobs.items()), on_result=self)
 
 
 def run(
     claims: list[Claim],
-    fetcher: Fetcher,
+    fetcher: Fetches,
     connectivity: Connectivity,
-    on_fetched: Callable[[FetchResult], None] | None = None,
+    progress: Progress | None = None,
+    *,
+    warc: Any = None,
+    archives: Sequence[Any] = (),
+    snapshot_of: Callable[[str], str | None] | None = None,
 ) -> RunResult:
+    """Check every claim. `warc` (a WarcWriter) archives every fetch; `snapshot_of` names the archived record of
+    a URL in a replay; `archives` (wayback/pywb clients) are asked to capture each cited URL in the background,
+    never changing a verdict."""
     started = now_utc()
-    jobs: dict[str, float] = {}
+    recorder = _Recorder(warc, progress, snapshot_of)
+    cited: dict[str, float] = {}
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
-            jobs[check.url] = max(jobs.get(check.url, 0.0), check.timeout)
-    results = fetcher.fetch_all(list(jobs.items()), on_result=on_fetched)
+            cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
+    captures = _Captures(archives, list(cited))
+    results = recorder.fetch(fetcher, cited)
+
     asked: list[str] = []
 
     def online() -> tuple[bool, str]:
-        answer = connectivity.probe(fetcher)()
+        answer = connectivity.probe(fetcher)
         asked.append(answer[1])
+        if warc is not None:
+            warc.write_canary(*answer)
         return answer
 
-    ctx = Context(results, online)
+    ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots)
+    results.update(recorder.fetch(fetcher, _link_jobs(claims, ctx)))
+    _assess(claims, ctx, fetcher, recorder)
+
     run_result = RunResult(started_at=started, finished_at=started)
     for claim in claims:
         outcomes = [evaluate(check, ctx) for check in claim.checks]
         verdict, reason, deciding = decide(outcomes)
         run_result.claims.append(ClaimResult(claim, verdict, reason, outcomes, deciding))
+    run_result.archives = captures.wait()
+    for record in run_result.archives:
+        for claim_result in run_result.claims:
+            for outcome in claim_result.outcomes:
+                if outcome.check.url == record["url"] and record.get("capture_url"):
+                    outcome.evidence.snapshots.append(
+                        {"kind": record["archive"], "url": record["capture_url"], "captured_at": record.get("timestamp")}
+                    )
     run_result.finished_at = now_utc()
     run_result.network = asked[0] if asked else None
     return run_result
+
+
+def _link_jobs(claims: list[Claim], ctx: Context) -> dict[str, float]:
+    jobs: dict[str, float] = {}
+    for claim in claims:
+        for check in claim.checks:
+            if check.kind == "links":
+                for link in link_targets(check, ctx):
+                    if link.url not in ctx.results:
+                        jobs[link.url] = max(jobs.get(link.url, 0.0), check.timeout)
+    return jobs
+
+
+def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder) -> None:
+    """Soft-404 and bot-wall assessment of every page fetched, with one random-sibling probe per URL pattern
+    for the pages whose liveness a check decides (live, dead, and the links a `links` check audits)."""
+    from civicheck.soft404 import assess, probe_key, probe_url
+
+    decides_liveness: dict[str, bool] = {}  # url -> soft-404 signals enabled
+    for claim in claims:
+        for check in claim.checks:
+            if check.kind in ("live", "dead"):
+                decides_liveness[check.url] = decides_liveness.get(check.url, False) or check.soft404
+            elif check.kind == "links":
+                for link in link_targets(check, ctx):
+                    decides_liveness[link.url] = decides_liveness.get(link.url, False) or check.soft404
+    probes: dict[str, str] = {}  # probe key -> probe url
+    probe_of: dict[str, str] = {}  # page url -> probe url
+    for url, enabled in decides_liveness.items():
+        result = ctx.results.get(url)
+        if not enabled or result is None or not result.has_document:
+            continue
+        target = probe_url(url, seed=PROBE_SEED)
+        if target is not None:
+            probe_of[url] = probes.setdefault(probe_key(url), target)
+    probe_results = recorder.fetch(fetcher, {p: PROBE_TIMEOUT for p in probes.values() if p not in ctx.results})
+    probe_results.update({p: ctx.results[p] for p in probes.values() if p in ctx.results})
+    for url, result in ctx.results.items():
+        if result.status is None:
+            continue
+        document = ctx.document(url) if result.has_document or result.status >= 400 else None
+        probe = probe_results.get(probe_of.get(url, ""))
+        probe_document = _document_of(probe)
+        enabled = decides_liveness.get(url, True)
+        ctx.assessments[url] = assess(result, document, probe, probe_document, enabled=enabled)
+
+
+def _document_of(result: FetchResult | None):
+    if result is None or result.status is None:
+        return None
+    from civicheck.extract import extract
+
+    return extract(result)
+
+
+class _Captures:
+    """Asks public/self-hosted archives to capture the cited URLs on a background thread: captures are slow
+    (SPN2 allows a few a minute) and must never hold up or change the verdicts."""
+
+    def __init__(self, archives: Sequence[Any], urls: list[str]):
+        self.records: list[dict[str, Any]] = []
+        self.thread = None
+        if archives and urls:
+            self.thread = threading.Thread(target=self._work, args=(archives, urls), daemon=True)
+            self.thread.start()
+
+    def _work(self, archives: Sequence[Any], urls: list[str]) -> None:
+        for archive in archives:
+            try:
+                for url, record in zip(urls, archive.capture_many(urls), strict=True):
+                    self.records.append({"archive": archive.name, "url": url, **record.as_dict()})
+            except Exception as exc:  # noqa: BLE001 - archiving is reported, it never fails a run
+                self.records.append({"archive": getattr(archive, "name", "archive"), "url": None,
+                                     "reason": f"archiving failed: {exc}"})
+
+    def wait(self) -> list[dict[str, Any]]:
+        if self.thread is not None:
+            self.thread.join()
+        return self.records

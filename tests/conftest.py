@@ -259,3 +259,9 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(autouse=True)
+def _run_in_tmp_dir(tmp_path, monkeypatch):
+    """Every test runs in its own empty folder, so the default .civicheck/ (WARC, history) lands there."""
+    monkeypatch.chdir(tmp_path)

@@ -189,7 +189,7 @@ def test_hostile_page_cannot_break_any_format(tmp_path, site, fmt):
         assert "<script>" not in out and "<b>" not in out
         assert "](" not in out.replace("\\](", "")  # brackets escaped: no link can form
         row = next(line for line in out.splitlines() if line.startswith("| evil"))
-        assert row.replace("\\|", "").count("|") == 6
+        assert row.replace("\\|", "").count("|") == 7  # six columns
     if fmt == "json":
         assert json.loads(out)["claims"][0]["verdict"] == "supported"
 

@@ -10,7 +10,7 @@ import pytest
 
 from civicheck.checks import FAIL, PASS, Evidence, Hit, Outcome
 from civicheck.claims import Check, Claim
-from civicheck.report import clean, md, render
+from civicheck.report import clean, md, render, run_to_dict
 from civicheck.runner import ClaimResult, RunResult
 
 HOSTILE = "Evil \x1b[2J\x1b]0;pwned\x07title | col <script>alert(1)</script> [link](javascript:alert(1)) `code`\r\nnext\u202e"
@@ -49,12 +49,12 @@ def test_markdown_escaping_stops_links_html_code_and_columns():
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
 def test_no_control_characters_reach_text_formats(fmt):
-    out = render(make_run(), fmt)
+    out = render(run_to_dict(make_run()), fmt)
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out and "\r" not in out
 
 
 def test_table_has_the_columns_and_summary():
-    out = render(make_run(), "table")
+    out = render(run_to_dict(make_run()), "table")
     header = out.splitlines()[0]
     for col in ("claim", "statement", "verdict", "evidence", "checked at"):
         assert col in header
@@ -63,29 +63,29 @@ def test_table_has_the_columns_and_summary():
 
 
 def test_table_color_marks_only_our_verdict_words():
-    out = render(make_run(), "table", color=True)
+    out = render(run_to_dict(make_run()), "table", color=True)
     assert "\x1b[32msupported\x1b[0m" in out and "\x1b[2J" not in out
 
 
 def test_markdown_table_rows_keep_their_column_count():
-    out = render(make_run(), "markdown")
+    out = render(run_to_dict(make_run()), "markdown")
     rows = [line for line in out.splitlines() if line.startswith(("| c1 ", "| c2 "))]
     assert len(rows) == 2
     for row in rows:
         unescaped_pipes = row.replace("\\|", "").count("|")
-        assert unescaped_pipes == 6, row
+        assert unescaped_pipes == 7, row  # six columns
     assert out.splitlines()[0].startswith("**civicheck:** 2 claims: 1 supported, 1 refuted")
     assert "<script>" not in out
 
 
 def test_markdown_marks_the_match_in_the_excerpt():
     run = make_run(text="Smart City")
-    out = render(run, "markdown")
+    out = render(run_to_dict(run), "markdown")
     assert "before **Smart City** after" in out
 
 
 def test_json_follows_the_documented_schema():
-    data = json.loads(render(make_run(), "json"))
+    data = json.loads(render(run_to_dict(make_run()), "json"))
     assert data["schema"] == 1
     assert data["summary"] == {"supported": 1, "refuted": 1, "unverified": 0}
     claim = data["claims"][0]
@@ -98,18 +98,18 @@ def test_json_follows_the_documented_schema():
 
 
 def test_json_escapes_c1_and_bidi_characters():
-    raw = render(make_run(text="x\x9b2J\u202ey"), "json")
+    raw = render(run_to_dict(make_run(text="x\x9b2J\u202ey")), "json")
     assert "\x9b" not in raw and "\u202e" not in raw and "\\u009b" in raw and "\\u202e" in raw
     assert json.loads(raw)["claims"][0]["checks"][0]["evidence"]["hits"][0]["text"] == "x\x9b2J\u202ey"
 
 
 def test_csv_one_row_per_check_and_formulas_neutralised():
-    out = render(make_run(text="=HYPERLINK(\"http://evil\")"), "csv")
+    out = render(run_to_dict(make_run(text="=HYPERLINK(\"http://evil\")")), "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["claim_id"] for r in rows] == ["c1", "c2"]
     assert rows[0]["excerpt"].startswith("before =HYPERLINK")
     assert rows[0]["claim"] == 'Claim with =HYPERLINK("http://evil")'
     run = make_run(text="x")
     run.claims[0].claim.claim = "=cmd|' /C calc'!A0"
-    rows = list(csv.DictReader(io.StringIO(render(run, "csv"))))
+    rows = list(csv.DictReader(io.StringIO(render(run_to_dict(run), "csv"))))
     assert rows[0]["claim"].startswith("'=")

@@ -1,0 +1,821 @@
+"""Soft 404s and bot walls: tell a real page from a "not found" page served with 200, a redirect of every dead
+path to the home page, a parked domain, or a challenge page standing in front of the site. Pure: never fetches.
+
+How the signals combine (the ensemble). Each signal belongs to a family (redirect, probe, wording, empty,
+parked) and is either strong or weak:
+
+- strong, enough alone: a redirect (or meta refresh) from a deeper path to the root of the same site, a login
+  page or an error page; a random sibling URL answering 2xx with the same page (or the same redirect target);
+  a title or top heading that says nothing but "not found"; a main text that is only a "not found" message;
+  a page with no visible text and nothing else (no links, scripts, media, frames or forms); a parked,
+  placeholder or suspended-hosting page.
+- weak, counted only when two different families fire: "not found" wording with a few other words around it,
+  in an h2/h3, or in a short block outside the main text; near-empty text on a page that has links or media;
+  a redirect from a deep path to the root of another site; a JS app shell that answers any path alike.
+
+A page behind a bot wall is never judged a soft 404: the challenge page says nothing about the site.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from civicheck.extract import Document
+from civicheck.fetch import FetchResult
+
+# --- public API ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Assessment:
+    soft404: bool
+    # Every signal that fired, strongest first, each a short sentence a reporter can read. When soft404 is
+    # False a lone weak signal may still be listed here, for the record: it was not enough on its own.
+    signals: list[str] = field(default_factory=list)
+    bot_wall: str | None = None  # "blocked by a bot wall (Cloudflare 'Just a moment...')"
+
+
+PROBE_TOKEN_LENGTH = 12
+SIMILAR = 0.95  # visible-text similarity from which a random sibling "answers the same page"
+
+
+def probe_key(url: str) -> str:
+    """The URL pattern one probe stands for: scheme, host, the path up to the part that names the page, and the
+    shape of that part ("https://x.go.id/dinas/*", "https://news.example/berita/#/*", "https://x/a/*.html").
+
+    URLs with the same key share one probe per run. A site root has a key too, but no probe (see probe_url).
+    """
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    segments = [s for s in path.split("/") if s]
+    trailing = path.endswith("/") and bool(segments)
+    start = _tail_start(segments)
+    shapes = [_shape(s, last=(i == len(segments) - 1)) for i, s in enumerate(segments) if i >= start]
+    prefix = "/".join(segments[:start])
+    body = "/".join(([prefix] if prefix else []) + shapes)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}/{body}{'/' if trailing else ''}"
+
+
+def probe_url(url: str, seed: str | None = None) -> str | None:
+    """A nonsense URL beside `url` whose answer shows how the site treats pages that do not exist
+    (Bar-Yossef et al., "Sic transit gloria telae", WWW 2004): /dinas/disnaker -> /dinas/qhzvkmwpratx.
+
+    The part replaced is the one that names the page: the last path segment, or everything from the first
+    segment that carries a number on, because news and CMS sites route by that id (or date) and ignore the
+    slug after it (/berita/527615/any-words shows article 527615). Digits stay digits, an extension stays. None for site
+    roots and language or index roots (/, /id/, /index.php, /home), which are exempt: their sibling would be
+    a first-level page and a home page served for it proves nothing about the root. The same key and seed
+    always give the same probe; without a seed it is random.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or _is_root_path(parts.path):
+        return None
+    key = probe_key(url)
+    rng: random.Random = random.SystemRandom() if seed is None else random.Random(f"{seed}\0{key}")
+    scheme_host, _, pattern = key.partition("://")[2].partition("/")
+    out = []
+    for segment in pattern.split("/"):
+        if segment == "#":
+            out.append(str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(PROBE_TOKEN_LENGTH - 1)))
+        elif segment.startswith("*"):
+            out.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(PROBE_TOKEN_LENGTH))
+                       + segment[1:])
+        else:
+            out.append(segment)
+    return f"{parts.scheme.lower()}://{scheme_host}/{'/'.join(out)}"
+
+
+def detect_bot_wall(result: FetchResult, document: Document | None) -> str | None:
+    """"blocked by a bot wall (<vendor and marker>)" when the answer is a challenge or block page of a bot
+    or DDoS protection service instead of the site's own page; None otherwise (a plain 403 is not one).
+    """
+    status = result.status
+    if status is None:
+        return None
+    title = (document.title if document is not None else "") or _Html.of(result).title
+    found = _bot_wall_marker(result, _norm(title), _raw_lower(result), status, document)
+    return f"blocked by a bot wall ({found})" if found else None
+
+
+def assess(
+    result: FetchResult,
+    document: Document | None,
+    probe: FetchResult | None = None,
+    probe_document: Document | None = None,
+    enabled: bool = True,
+) -> Assessment:
+    """Is this answer a real page, a soft 404, or a bot wall? `probe` is the fetch of probe_url(result.url).
+
+    Only 2xx answers can be soft 404s (a 404 is a hard one). enabled=False (the claim's `soft404: false`)
+    turns the soft-404 signals off; bot-wall detection stays on, since it only ever turns a verdict into
+    "unknown", never into a wrong pass or fail.
+    """
+    wall = detect_bot_wall(result, document)
+    if wall:
+        return Assessment(False, [], wall)
+    if not enabled or not _is_2xx(result):
+        return Assessment(False, [])
+    if document is None:
+        document = _extract(result)
+    page = _Page(result, document)
+    signals: list[_Signal] = []
+    signals += _redirect_signals(page)
+    if probe is not None:
+        signals += _probe_signals(page, probe, probe_document)
+    if page.doc is not None and page.doc.kind == "html":
+        signals += _wording_signals(page)
+        signals += _empty_signals(page)
+        signals += _parked_signals(page)
+    return _combine(signals)
+
+
+# --- the ensemble -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Signal:
+    family: str  # redirect, probe, wording, empty, parked
+    strong: bool
+    text: str
+
+
+def _combine(signals: list[_Signal]) -> Assessment:
+    strong = [s for s in signals if s.strong]
+    weak_families = {s.family for s in signals if not s.strong}
+    soft = bool(strong) or len(weak_families) >= 2
+    ordered = strong + [s for s in signals if not s.strong]
+    texts = list(dict.fromkeys(s.text for s in ordered))
+    return Assessment(soft, texts)
+
+
+class _Page:
+    """What the signals need from one answer, computed once."""
+
+    def __init__(self, result: FetchResult, document: Document | None):
+        self.result = result
+        self.doc = document
+        self.html = _Html.of(result) if document is not None and document.kind == "html" else _Html()
+        self.blocks = _text_blocks(document)
+        self.text_len = sum(len(b) for b in self.blocks)
+        self.main_len = sum(len(p) for p in document.article_paragraphs) if document is not None else 0
+
+    def statements(self) -> list[str]:
+        """The short blocks that say, and only say, that a page is missing."""
+        out = []
+        for block in self.blocks:
+            if len(block) <= 160 and not _BARE_404.match(_norm(block)):
+                st = _statement(block, bare_404=False)
+                if st is not None and st.extra == 0 and st.page:
+                    out.append(block)
+        return out
+
+
+def _is_2xx(result: FetchResult) -> bool:
+    return result.status is not None and 200 <= result.status < 300
+
+
+def _extract(result: FetchResult) -> Document | None:
+    from civicheck.extract import extract
+
+    return extract(result)
+
+
+def _text_blocks(document: Document | None) -> list[str]:
+    if document is None:
+        return []
+    return [b for b in (document.pdf_pages if document.kind == "pdf" else document.page_blocks) if b.strip()]
+
+
+# --- URL shapes ---------------------------------------------------------------------------------------------
+
+_LANG = r"(?:[a-z]{2}(?:[-_][a-z]{2})?)"
+_HOME = r"(?:index|default|home|beranda|main|welcome|portal|utama)(?:\.[a-z0-9]{2,5})?"
+_ROOT_PATH = re.compile(rf"^/*(?:{_LANG}/*)?(?:{_HOME}/*)?$", re.IGNORECASE)
+# Query keys that do not change which page a root URL is (language, tracking, "why we sent you here").
+_TRIVIAL_QUERY = re.compile(
+    r"^(?:lang|language|hl|locale|l|ref|source|src|from|utm_\w+|fbclid|gclid|error|err|msg|message|notfound|"
+    r"404|status|code|redirect|redirect_to|return|returnurl|return_url|next|continue)$",
+    re.IGNORECASE,
+)
+_LOGIN_PATH = re.compile(
+    r"(?:^|/)(?:login|log-in|log_in|signin|sign-in|sign_in|logon|masuk|auth|sso|cas|wp-login\.php|"
+    r"session/new|users?/sign_in|account/login|accounts/login)(?:/|\.[a-z]{2,5}|$)",
+    re.IGNORECASE,
+)
+_LOGIN_HOST = re.compile(r"^(?:sso|login|auth|accounts?|signin|idp)\.", re.IGNORECASE)
+_ERROR_PATH = re.compile(
+    r"(?:^|/)(?:404|error|errors|notfound|not-found|not_found|page-not-found|pagenotfound|"
+    r"halaman-tidak-ditemukan|tidak-ditemukan|error404|404error|error-404)(?:/|\.[a-z]{2,5}|$)",
+    re.IGNORECASE,
+)
+_ID_SEGMENT = re.compile(r"\d{3,}")
+_EXTENSION = re.compile(r"(\.[A-Za-z][A-Za-z0-9]{0,4})$")
+
+
+def _is_root_path(path: str) -> bool:
+    return bool(_ROOT_PATH.match(path or "/"))
+
+
+def _is_root_url(url: str) -> bool:
+    """The home page of a site: a root-like path whose query (if any) does not name a page."""
+    parts = urlsplit(url)
+    if not _is_root_path(parts.path):
+        return False
+    return all(_TRIVIAL_QUERY.match(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _is_login_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(_LOGIN_PATH.search(parts.path) or _LOGIN_HOST.match(parts.hostname or ""))
+
+
+def _is_error_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(_ERROR_PATH.search(parts.path)) or any(
+        k.lower() in ("error", "err", "notfound", "404") or v.strip() == "404"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _same_site(a: str, b: str) -> bool:
+    """Same host give or take www., or one a subdomain of the other (disnaker.kota.go.id and kota.go.id)."""
+    x, y = _site(a), _site(b)
+    return x == y or x.endswith("." + y) or y.endswith("." + x)
+
+
+def _tail_start(segments: list[str]) -> int:
+    """Index of the first segment the probe replaces: the first one carrying a number (an id, or the date
+    before one), else the last one. Keeping an id would probe the slug after it, which such sites ignore."""
+    for i, segment in enumerate(segments):
+        if _ID_SEGMENT.search(segment):
+            return i
+    return max(len(segments) - 1, 0)
+
+
+def _shape(segment: str, last: bool) -> str:
+    if segment.isdigit():
+        return "#"
+    ext = _EXTENSION.search(segment) if last else None
+    return "*" + (ext.group(1).lower() if ext and ext.start() > 0 else "")
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _same_url(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (_site(a), pa.path.rstrip("/") or "/", pa.query) == (_site(b), pb.path.rstrip("/") or "/", pb.query)
+
+
+# --- signal 1: redirect to the site root, a login page or an error page ----------------------------------------
+
+
+def _redirect_signals(page: _Page) -> list[_Signal]:
+    result = page.result
+    if _is_root_url(result.url) or _is_login_url(result.url) or _is_error_url(result.url):
+        return []  # only a deeper page can be "sent home"
+    targets: list[tuple[str, str]] = []
+    if result.redirects and not _same_url(result.url, result.final_url):
+        targets.append(("redirected", result.final_url))
+    refresh = page.html.refresh_target(result.final_url)
+    if refresh:
+        targets.append(("sent by a meta refresh", refresh))
+    if page.text_len < 200:
+        for target in page.html.script_redirects(result.final_url):
+            targets.append(("sent by a script", target))
+    out = []
+    origin = _path_of(result.url)
+    for how, target in targets:
+        if _same_url(result.url, target):
+            continue
+        if _is_login_url(target):
+            out.append(_Signal("redirect", True, f"{how} from {origin} to a login page ({target})"))
+        elif _is_error_url(target):
+            out.append(_Signal("redirect", True, f"{how} from {origin} to an error page ({target})"))
+        elif _is_root_url(target):
+            if _same_site(result.url, target):
+                out.append(_Signal("redirect", True, f"{how} from {origin} to the site root ({target})"))
+            else:
+                out.append(_Signal("redirect", False, f"{how} from {origin} to the home page of another site ({target})"))
+    return out
+
+
+# --- signal 2: the random-sibling probe ---------------------------------------------------------------------
+
+
+def _probe_signals(page: _Page, probe: FetchResult, probe_document: Document | None) -> list[_Signal]:
+    if not _is_2xx(probe):
+        return []  # the site tells a nonsense URL apart: it answers it with an error
+    if probe_document is None:
+        probe_document = _extract(probe)
+    if detect_bot_wall(probe, probe_document):
+        return []
+    name = _path_of(probe.url)
+    result = page.result
+    strong = not _is_app_shell(page)
+    why = "" if strong else " (a JavaScript app that answers every path alike, so this proves little)"
+    if (result.redirects and probe.redirects and _same_url(result.final_url, probe.final_url)
+            and not _same_url(result.url, result.final_url)):
+        return [_Signal("probe", strong, f"a random sibling URL ({name}) is redirected to the same place "
+                                         f"({probe.final_url}){why}")]
+    other = _Page(probe, probe_document)
+    similarity = _similarity(page, other)
+    if similarity is not None and similarity >= SIMILAR:
+        return [_Signal("probe", strong, f"a random sibling URL ({name}) answers the same page "
+                                         f"({similarity:.0%} similar){why}")]
+    shared = _shared_statement(page, other)
+    if shared:
+        return [_Signal("probe", True, f"a random sibling URL ({name}) answers with the same message: "
+                                       f"'{_quote(shared)}'")]
+    return []
+
+
+def _normalise_block(text: str, paths: tuple[str, ...] = ()) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # A "not found" page may echo the requested path; the page and its probe differ there and only there.
+    for path in paths:
+        if len(path) > 1:
+            text = text.replace(path, "\x00")
+    # Digits vary between two fetches of one page (clocks, counters, dates of "latest news"): not evidence.
+    return " ".join(re.sub(r"\d+", "0", text).split())
+
+
+def _echoable(url: str) -> tuple[str, ...]:
+    from urllib.parse import unquote
+
+    path = urlsplit(url).path.casefold()
+    return tuple(dict.fromkeys(p for p in (unquote(path), path, unquote(path).rsplit("/", 1)[-1]) if len(p) > 3))
+
+
+_MAX_COMPARED = 60_000  # characters of visible text compared; beyond that the own-text guard decides
+OWN_TEXT = 120  # characters of text of its own (absent from the probe's answer) that make a page real
+
+
+def _similarity(page: _Page, probe: _Page) -> float | None:
+    """How alike the visible text of the page and of the probe's answer are (0..1), or None when the page has
+    text of its own that the probe's answer lacks (an article under the same chrome as a "not found" page).
+
+    The larger of two measures: rapidfuzz's Indel ratio over the whole text (tolerates small edits inside
+    blocks) and the Dice coefficient of the two multisets of blocks, weighted by length (tolerates blocks
+    that move: a home page whose "popular" list rotates between two requests).
+    """
+    from rapidfuzz import fuzz
+
+    if page.result.body == probe.result.body:
+        return 1.0
+    paths = _echoable(page.result.url) + _echoable(probe.result.url)
+    a = [_normalise_block(b, paths) for b in page.blocks]
+    b = [_normalise_block(x, paths) for x in probe.blocks]
+    if not any(a) and not any(b):
+        # Two pages without text: compare what they are made of instead.
+        ra, rb = _raw_lower(page.result)[:20_000], _raw_lower(probe.result)[:20_000]
+        return fuzz.ratio(ra, rb) / 100
+    ca, cb = Counter(a), Counter(b)
+    own_chars = _chars(ca - cb)
+    total_a, total_b = _chars(ca), _chars(cb)
+    if own_chars > max(OWN_TEXT, 0.03 * total_a):
+        return None
+    dice = 2 * _chars(ca & cb) / (total_a + total_b) if total_a + total_b else 1.0
+    ta, tb = "\n".join(a)[:_MAX_COMPARED], "\n".join(b)[:_MAX_COMPARED]
+    return max(fuzz.ratio(ta, tb) / 100, dice)
+
+
+def _chars(blocks: Counter) -> int:
+    return sum(len(t) * n for t, n in blocks.items())
+
+
+def _shared_statement(page: _Page, probe: _Page) -> str | None:
+    """A "not found" sentence that the page and the probe's answer both show, when the page has no prose of
+    its own: the site says the same thing about our URL as about a nonsense one (while varying the rest,
+    e.g. "did you mean" links picked from the path)."""
+    mine = page.statements()
+    if not mine:
+        return None
+    theirs = {_normalise_block(t) for t in probe.statements()}
+    shared = [t for t in mine if _normalise_block(t) in theirs]
+    if not shared:
+        return None
+    other = Counter(_normalise_block(b) for b in probe.blocks)
+    own_prose = [b for b in page.blocks if len(b) >= PROSE and not other[_normalise_block(b)]]
+    return None if own_prose else shared[0]
+
+
+def _is_app_shell(page: _Page) -> bool:
+    """A client-side app: almost no server-rendered text, scripts, and a mount point for the app."""
+    return page.text_len < 300 and page.html.scripts > 0 and page.html.app_mount
+
+
+# --- signal 3: "not found" wording ---------------------------------------------------------------------------
+
+_NOT = r"(?:not|cannot|can't|can not|could not|couldn't|doesn't|does not|is not|isn't|no longer)"
+_TIDAK = r"(?:tidak|tak|belum)"
+# A message about a *page* (or 404) being missing: strong in any heading.
+_PAGE_MISSING = [
+    re.compile(rf"\bhalaman\b.{{0,160}}?\b{_TIDAK}\s+(?:dapat\s+|bisa\s+|lagi\s+)?"
+               r"(?:ditemukan|tersedia|ada|ditemui|dapat diakses|bisa diakses)\b"),
+    re.compile(r"\bhalaman\b.{0,160}?\b(?:telah|sudah)\s+(?:dihapus|dipindahkan|dipindah)\b"),
+    re.compile(r"\b(?:page|url|link|resource)\b.{0,160}?\b" + _NOT + r"\s+(?:be\s+)?(?:found|available|exists?)\b"),
+    re.compile(r"\b(?:page|url)\b.{0,160}?\b(?:has been|was|have been)\s+(?:removed|deleted|moved)\b"),
+    re.compile(r"\bwe\s+(?:can't|cannot|can not|couldn't|could not)\s+find\s+(?:the|that|this|your)\s+page\b"),
+    re.compile(r"\b(?:error|kesalahan|galat|http|status)\s*:?\s*404\b|\b404\s*(?:error|page|halaman)\b"),
+    re.compile(r"\b404\b.{0,10}?\b(?:not found|tidak ditemukan|page not found|halaman tidak ditemukan)\b"),
+    re.compile(r"\bhalaman\s+404\b"),
+]
+# A message about *something* being missing ("Not Found", "Data tidak ditemukan"): strong in the title or
+# h1, weak elsewhere (a search box "tidak ditemukan" in a sidebar is not the page).
+_THING_MISSING = [
+    re.compile(r"\bnot\s+found\b"),
+    re.compile(r"\b" + _TIDAK + r"\s+(?:dapat\s+|bisa\s+)?ditemukan\b"),
+    re.compile(r"\b(?:does not|doesn't|no longer)\s+exists?\b"),
+    re.compile(r"\b(?:file|document|article|post|content|item|news)\s+(?:" + _NOT + r")\s+(?:be\s+)?"
+               r"(?:found|available)\b"),
+    re.compile(r"\b(?:berita|artikel|konten|data|dokumen|file|berkas|postingan|informasi)\s+" + _TIDAK
+               + r"\s+(?:ada|tersedia)\b"),
+]
+_BARE_404 = re.compile(r"^\W*404\W*$")
+# Words that come with a "not found" message and say nothing else.
+_FILLER = set(
+    """maaf mohon sorry oops ops ups whoops uh oh oh! hmm eh error errors kesalahan eror galat terjadi halaman
+    page pages the this that a an yang anda kamu cari dicari minta diminta tuju dituju kunjungi akses diakses
+    requested request you you're your we are were is was looking for 404 not found tidak tak ditemukan http
+    status code sepertinya mungkin telah sudah dihapus dipindahkan dipindah removed moved deleted or atau dan
+    and has been have may might di ke ini itu link tautan url alamat situs site website web sayang sekali
+    seems appears exist exists does doesn't no longer lagi can't cannot could couldn't can be find it here
+    there nothing of to on tersebut apa what ada tersedia available missing hilang dapat bisa server host""".split()
+)
+_SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
+# Words that make a title segment a sentence (a headline) rather than a name (a site's or an agency's).
+_FUNCTION_WORDS = set("the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split())
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return " ".join(text.split())
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[\w']+", text) if w not in _FILLER and not re.fullmatch(r"\W+", w)]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    page: bool  # about a page (strong anywhere) rather than a thing (strong only in title / h1)
+    extra: int  # content words beside the message in its segment
+    busy: bool  # another segment of the same title/heading is a long headline: an article *about* a 404
+
+
+def _statement(text: str, bare_404: bool) -> _Statement | None:
+    """Is this title, heading or block a "not found" message (give or take a few words)?"""
+    norm = _norm(text)
+    if not norm or len(norm) > 200:
+        return None
+    segments = [s for s in _SEPARATORS.split(norm) if s.strip()] or [norm]
+    best: _Statement | None = None
+    for i, segment in enumerate(segments):
+        others = [s for j, s in enumerate(segments) if j != i]
+        busy = any(len(_content_words(s)) > 3 and _FUNCTION_WORDS & set(re.findall(r"[\w']+", s))
+                   for s in others)
+        found = _match_statement(segment, bare_404)
+        if found is None:
+            continue
+        page, extra = found
+        candidate = _Statement(page, extra, busy)
+        if best is None or (candidate.extra, candidate.busy, not candidate.page) < (best.extra, best.busy, not best.page):
+            best = candidate
+    return best
+
+
+def _match_statement(segment: str, bare_404: bool) -> tuple[bool, int] | None:
+    if _BARE_404.match(segment):
+        return (True, 0) if bare_404 else (False, 0)
+    for page, patterns in ((True, _PAGE_MISSING), (False, _THING_MISSING)):
+        for pattern in patterns:
+            m = pattern.search(segment)
+            if m:
+                rest = segment[: m.start()] + " " + segment[m.end():]
+                return page, len(_content_words(rest))
+    return None
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+PROSE = 150  # characters: a block this long is a paragraph of prose, not chrome or a message
+
+
+def _wording_signals(page: _Page) -> list[_Signal]:
+    doc = page.doc
+    assert doc is not None
+    main = [p for p in doc.article_paragraphs if p.strip()]
+    # An article with real paragraphs under a "Not Found" title is about something called that.
+    long_prose = sum(len(p) for p in main if len(p) >= PROSE) >= 1500
+    headings: list[tuple[_Signal, _Statement]] = []
+    title = doc.title or page.html.title
+    candidates: list[tuple[str, str, bool]] = [(f"title says '{_quote(title)}'", title, True)]
+    for level, text in page.html.headings:
+        candidates.append((f"heading (h{level}) says '{_quote(text)}'", text, level == 1))
+    for label, text, top in candidates:
+        st = _statement(text, bare_404=top)
+        if st is None or st.extra > 2:
+            continue
+        strong = st.extra == 0 and not st.busy and not long_prose and (top or st.page)
+        headings.append((_Signal("wording", strong, label), st))
+    found = [sig for sig, _ in headings]
+    # The main text (trafilatura's) being a "not found" message and no prose is as good as a heading.
+    prose_chars = sum(len(p) for p in main if len(p) >= PROSE)
+    for p in main:
+        st = _statement(p, bare_404=False) if len(p) <= 160 else None
+        if st is not None and st.extra == 0 and not _BARE_404.match(_norm(p)) and (
+                page.main_len <= 400 or prose_chars < 300):
+            found.append(_Signal("wording", True, f"the main text says '{_quote(p)}'"))
+            break
+    if not any(s.strong for s in found):
+        page_has_prose = any(len(b) >= PROSE for b in page.blocks)
+        for block in page.blocks:
+            st = _statement(block, bare_404=False) if len(block) <= 160 else None
+            if st is None or st.extra != 0 or _BARE_404.match(_norm(block)):
+                continue
+            # A sentence saying the *page* is missing, on a page without prose or under a "404" heading.
+            strong = st.page and (not page_has_prose or bool(headings))
+            found.append(_Signal("wording", strong, f"the page says '{_quote(block)}'"))
+            break
+    return found[:3]
+
+
+# --- signal 4: (near-)empty page ----------------------------------------------------------------------------
+
+NEAR_EMPTY = 100  # characters of visible text
+
+
+def _empty_signals(page: _Page) -> list[_Signal]:
+    if page.text_len >= NEAR_EMPTY or _is_app_shell(page):
+        return []
+    html = page.html
+    what = "no visible text" if page.text_len == 0 else f"almost no visible text ({page.text_len} characters)"
+    bare = not (html.links or html.scripts or html.media or html.frames or html.forms)
+    if bare:
+        return [_Signal("empty", True, f"{what} and nothing else on the page")]
+    return [_Signal("empty", False, what)]
+
+
+# --- signal 5: parked domains, server placeholders, suspended hosting ---------------------------------------
+
+_PARKED = [
+    re.compile(r"\b(?:this|the)\s+domain(?:\s+name)?(?:\s+[\w.-]+)?\s+(?:is|may be|might be|could be)\s+"
+               r"(?:for sale|available for (?:sale|purchase))\b"),
+    re.compile(r"\bdomain(?:\s+name)?\s+(?:is\s+)?for\s+sale\b"),
+    re.compile(r"\bbuy\s+this\s+domain\b"),
+    re.compile(r"\bdomain\s+parking\b|\bparked\s+(?:free|domain)\b|\bthis\s+(?:web\s*page|domain|site)\s+is\s+parked\b"),
+    re.compile(r"\b(?:this\s+)?domain(?:\s+name)?\s+(?:has\s+)?expired\b"),
+    re.compile(r"\binquire\s+about\s+this\s+domain\b|\bget\s+this\s+domain\b|\bmake\s+an\s+offer\s+on\s+this\s+domain\b"),
+    re.compile(r"\bdomain\s+ini\s+(?:sedang\s+|akan\s+)?(?:dijual|untuk\s+dijual)\b"),
+    re.compile(r"\bdomain\s+ini\s+(?:telah\s+|sudah\s+)?(?:kedaluwarsa|kadaluarsa|kadaluwarsa|expired)\b"),
+    re.compile(r"\bbeli\s+domain\s+ini\b"),
+]
+_SUSPENDED = [
+    re.compile(r"\b(?:this\s+)?account\s+(?:has\s+been\s+)?suspended\b"),
+    re.compile(r"\b(?:akun|website|situs)\s+(?:ini\s+)?(?:telah\s+|sedang\s+)?(?:di-?suspend|ditangguhkan)\b"),
+]
+_PLACEHOLDER_TITLES = re.compile(
+    r"^(?:welcome to nginx!?|apache2 (?:ubuntu|debian) default page(?:: it works)?|it works!?|"
+    r"test page for the (?:apache http server|nginx http server).*|iis windows server|iis\d* ?|"
+    r"welcome to centos|default web site page|domain default page|web server's default page|"
+    r"coming soon|future home of something quite cool\.?|site under construction|"
+    r"under construction|website under construction|segera hadir)$"
+)
+# Script, frame or image sources of parking services: markup, not wording, so strong at any length.
+_PARKING_SOURCES = re.compile(
+    r"(?<![\w-])(?:sedoparking\.com|parkingcrew\.net|bodis\.com|parklogic\.com|above\.com|domainmarket\.com|"
+    r"afternic\.com|hugedomains\.com|dan\.com|undeveloped\.com)|img1\.wsimg\.com/parking-lander"
+)
+
+
+def _parked_signals(page: _Page) -> list[_Signal]:
+    doc = page.doc
+    assert doc is not None
+    title = _norm(doc.title or page.html.title)
+    short = page.text_len <= 3000  # parked and placeholder pages are short; articles about them are not
+    texts = [title] + [_norm(t) for _, t in page.html.headings]
+    if short:
+        texts.append(_norm(" ".join(page.blocks)))
+    for text in texts:
+        for pattern in _PARKED:
+            m = pattern.search(text)
+            if m:
+                return [_Signal("parked", True, f"parked domain: '{m.group(0)}'")]
+        for pattern in _SUSPENDED:
+            m = pattern.search(text)
+            if m and short:
+                return [_Signal("parked", True, f"hosting suspended: '{m.group(0)}'")]
+    if _PLACEHOLDER_TITLES.match(title) and page.text_len <= 3000:
+        return [_Signal("parked", True, f"a placeholder page: '{_quote(doc.title or page.html.title)}'")]
+    sources = " ".join(page.html.script_srcs + page.html.frame_srcs)
+    if page.text_len <= 3000:
+        sources += " " + " ".join(page.html.hrefs[:50])
+    m = _PARKING_SOURCES.search(sources.lower())
+    if m:
+        return [_Signal("parked", True, f"parked domain: the page loads a parking service ({m.group(0).rstrip('/')})")]
+    return []
+
+
+# --- HTML features ------------------------------------------------------------------------------------------
+
+
+class _Html:
+    """The few things the signals need from the markup, parsed with lxml (Document has no headings yet)."""
+
+    def __init__(self) -> None:
+        self.title = ""
+        self.headings: list[tuple[int, str]] = []
+        self.refresh: tuple[float, str] | None = None
+        self.script_srcs: list[str] = []
+        self.frame_srcs: list[str] = []
+        self.hrefs: list[str] = []
+        self.inline_js = ""
+        self.scripts = self.links = self.media = self.frames = self.forms = 0
+        self.app_mount = False
+
+    @classmethod
+    def of(cls, result: FetchResult) -> _Html:
+        html = cls()
+        html._parse(result)
+        return html
+
+    def _parse(self, result: FetchResult) -> None:
+        import lxml.html
+        from lxml import etree
+
+        from civicheck.fetch import decode_text
+
+        text = decode_text(result)
+        if not text.strip():
+            return
+        try:
+            root = lxml.html.document_fromstring(text)
+        except (etree.ParserError, ValueError):
+            return
+        title = root.find(".//title")
+        self.title = " ".join((title.text_content() if title is not None else "").split())
+        for el in root.iter("h1", "h2", "h3"):
+            words = " ".join(el.text_content().split())
+            if words:
+                self.headings.append((int(el.tag[1]), words))
+        for meta in root.iter("meta"):
+            if (meta.get("http-equiv") or "").strip().lower() == "refresh":
+                self.refresh = _parse_refresh(meta.get("content") or "")
+        for el in root.iter("script"):
+            self.scripts += 1
+            if el.get("src"):
+                self.script_srcs.append(el.get("src").strip())
+            elif len(self.inline_js) < 50_000:
+                self.inline_js += (el.text or "") + "\n"
+        for el in root.iter("iframe", "frame", "embed", "object"):
+            self.frames += 1
+            src = el.get("src") or el.get("data")
+            if src:
+                self.frame_srcs.append(src.strip())
+        for el in root.iter("a"):
+            if el.get("href"):
+                self.links += 1
+                self.hrefs.append(el.get("href").strip())
+        self.media = sum(1 for _ in root.iter("img", "video", "audio", "picture", "canvas", "svg"))
+        self.forms = sum(1 for _ in root.iter("form", "input", "button", "select", "textarea"))
+        self.app_mount = _has_app_mount(root)
+
+    def refresh_target(self, base: str) -> str | None:
+        if self.refresh is None or self.refresh[0] > 10:  # a slow refresh is a reload, not a redirect
+            return None
+        return urljoin(base, self.refresh[1]) if self.refresh[1] else None
+
+    def script_redirects(self, base: str) -> list[str]:
+        return [urljoin(base, m.group(2)) for m in _JS_REDIRECT.finditer(self.inline_js)]
+
+
+_JS_REDIRECT = re.compile(
+    r"\b(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*(['\"])(.*?)\1"
+)
+
+
+def _parse_refresh(content: str) -> tuple[float, str] | None:
+    m = re.match(r"\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?\s*$", content, re.IGNORECASE)
+    if not m:
+        return None
+    return float(m.group(1) or 0), m.group(2).strip()
+
+
+_APP_MOUNT_IDS = {"app", "root", "__next", "__nuxt", "___gatsby", "svelte", "main-app", "q-app", "application"}
+
+
+def _has_app_mount(root) -> bool:
+    for el in root.iter("div", "main", "section", "app-root"):
+        if el.tag == "app-root" or (el.get("id") or "").lower() in _APP_MOUNT_IDS:
+            return True
+    for el in root.iter("noscript"):
+        if re.search(r"enable javascript|need javascript|aktifkan javascript|requires javascript",
+                     el.text_content(), re.IGNORECASE):
+            return True
+    return False
+
+
+_RAW_LIMIT = 300_000
+
+
+def _raw_lower(result: FetchResult) -> str:
+    return result.body[:_RAW_LIMIT].decode("utf-8", "replace").lower()
+
+
+# --- bot walls ----------------------------------------------------------------------------------------------
+
+_CHALLENGE_STATUS = {401, 403, 405, 406, 409, 429, 503}
+_CAPTCHA = re.compile(
+    r"hcaptcha\.com|class=[\"'][^\"']*\bh-captcha\b|google\.com/recaptcha|recaptcha/api\.js|"
+    r"class=[\"'][^\"']*\bg-recaptcha\b|challenges\.cloudflare\.com/turnstile|class=[\"'][^\"']*\bcf-turnstile\b"
+)
+_HUMAN_WORDING = re.compile(
+    r"checking (?:your|if the site connection is secure|the site connection)|verify(?:ing)? (?:that )?you are "
+    r"(?:a )?human|verify you are not a (?:robot|bot)|are you a (?:robot|human)|not a robot|security check|"
+    r"bot (?:verification|check)|please complete the (?:security check|captcha)|human verification|"
+    r"access to this page has been denied|enable javascript and cookies to continue|"
+    r"pastikan anda bukan robot|verifikasi (?:bahwa )?anda (?:adalah )?manusia"
+)
+
+
+def _bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
+                     document: Document | None) -> str | None:
+    blocked = status in _CHALLENGE_STATUS
+
+    def header(name: str) -> str:
+        return (result.header(name) or "").lower()
+
+    server = header("server")
+    # Header verdicts of the protection service itself: unambiguous at any status.
+    if header("cf-mitigated") == "challenge":
+        return "Cloudflare challenge, cf-mitigated: challenge"
+    if header("x-vercel-mitigated") == "challenge":
+        return "Vercel challenge, x-vercel-mitigated: challenge"
+    if header("x-amzn-waf-action") in ("challenge", "captcha"):
+        return f"AWS WAF {header('x-amzn-waf-action')}"
+    cf_challenge = any(m in raw for m in ("_cf_chl_opt", "cf-chl-", "cf_chl_", "/cdn-cgi/challenge-platform/h/"))
+    if title.startswith(("just a moment", "un momento", "einen moment", "un instant", "tunggu sebentar")) and (
+            cf_challenge or "cloudflare" in server or "challenge-platform" in raw):
+        return "Cloudflare 'Just a moment...'"
+    if title.startswith("attention required") and "cloudflare" in title + server + raw[:20_000]:
+        return "Cloudflare 'Attention Required!'"
+    if blocked and cf_challenge:
+        return "Cloudflare challenge"
+    if status in (403, 429) and ("cf-error-details" in raw or "cloudflare ray id" in raw) and re.search(
+            r"sorry, you have been blocked|access denied|you are being rate limited|has banned you|"
+            r"error 10(?:06|07|08|10|12|15|20)", raw):
+        return "Cloudflare block page"
+    if ("ddos-guard" in server and blocked) or "ddos-guard" in title or (
+            "ddos-guard" in raw and re.search(r"checking your browser|check\.ddos-guard", raw)):
+        return "DDoS-Guard"
+    if "sucuri_cloudproxy_js" in raw or "sucuri website firewall" in raw or "sucuri website firewall" in title or (
+            blocked and ("sucuri" in server or result.header("x-sucuri-block") or result.header("x-sucuri-id"))):
+        return "Sucuri Website Firewall"
+    if re.search(r"incapsula incident id|request unsuccessful\. incapsula", raw) or (
+            blocked and ("_incapsula_resource" in raw or result.header("x-iinfo") is not None)):
+        return "Imperva/Incapsula 'Request unsuccessful'"
+    if status == 403 and (title == "access denied" or "akamaighost" in server) and re.search(
+            r"you don't have permission to access|reference\s*#\s*\d+\.|errors\.edgesuite\.net", raw):
+        ref = re.search(r"reference\s*#\s*([0-9a-f.]+)", raw)
+        return "Akamai 'Access Denied'" + (f", reference #{ref.group(1).rstrip('.')}" if ref else "")
+    if "the requested url was rejected. please consult with your administrator" in raw:
+        return "F5 BIG-IP 'The requested URL was rejected'"
+    if "captcha-delivery.com" in raw or (blocked and (result.header("x-datadome") or "datadome" in server)):
+        return "DataDome"
+    if re.search(r"_pxappid|px-captcha|perimeterx", raw) and (blocked or "press & hold" in raw):
+        return "PerimeterX 'Press & Hold'"
+    if "anubis" in raw and ("making sure you're not a bot" in title or "anubis_version" in raw):
+        return "Anubis proof-of-work"
+    if blocked and re.search(r"generated by wordfence|your access to this site has been limited", raw):
+        return "Wordfence"
+    if status in (403, 406) and "mod_security" in raw:
+        return "ModSecurity"
+    captcha = _CAPTCHA.search(raw)
+    if captcha:
+        vendor = "hCaptcha" if "hcaptcha" in captcha.group(0) or "h-captcha" in captcha.group(0) else (
+            "Cloudflare Turnstile" if "turnstile" in captcha.group(0) else "reCAPTCHA")
+        text_len = sum(len(b) for b in document.page_blocks) if document is not None else len(raw)
+        # A captcha on a 2xx page is usually a contact form: only a short page that asks for proof of
+        # humanity is a wall.
+        if blocked or (text_len < 600 and _HUMAN_WORDING.search(title + " " + raw)):
+            return f"{vendor} form"
+    if blocked and _HUMAN_WORDING.search(title):
+        return f"challenge page '{title[:60]}'"
+    return None
