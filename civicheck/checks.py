@@ -102,8 +102,10 @@ class Context:
         online: Callable[[], tuple[bool, str]],
         assessments: dict[str, Assessment] | None = None,
         snapshots: dict[str, list[dict[str, Any]]] | None = None,
+        fallback: Callable[[str, FetchResult], Any] | None = None,
     ):
         self.results = results
+        self._fallback = fallback  # cited url, failed result -> ArchivedCopy | None (archive/fallback.py)
         self._online = online
         self._online_answer: tuple[bool, str] | None = None
         self._documents: dict[str, Document] = {}
@@ -122,6 +124,18 @@ class Context:
 
     def assessment(self, url: str) -> Assessment | None:
         return self.assessments.get(url)
+
+    def archived_copy(self, url: str) -> Any:
+        """The last good archived copy standing in for a page that could not be fetched (None: not asked)."""
+        return self._fallback(url, self.results[url]) if self._fallback is not None else None
+
+    def archived_document(self, url: str, copy: FetchResult) -> Document:
+        key = f"archived-copy\0{url}"
+        if key not in self._documents:
+            from civicheck.extract import extract
+
+            self._documents[key] = extract(copy)
+        return self._documents[key]
 
     def snapshots(self, url: str) -> list[dict[str, Any]]:
         return self._snapshots.get(url, [])
@@ -192,10 +206,12 @@ def _via(result: FetchResult) -> str:
     return f" after {hops} redirect{'s' if hops > 1 else ''} to {result.final_url}"
 
 
-def _reachability_evidence(result: FetchResult, ctx: Context) -> Evidence:
+def _reachability_evidence(result: FetchResult, ctx: Context, soft404: bool = True) -> Evidence:
     evidence = Evidence.of(result, ctx)
     assessment = ctx.assessment(result.url)
-    if assessment is not None and assessment.soft404:
+    # With `soft404: false` the signals decided nothing, and whether they were computed at all depends on
+    # which other checks cite the URL: listing them would make this check's evidence depend on other claims.
+    if soft404 and assessment is not None and assessment.soft404:
         evidence.soft404 = list(assessment.signals)
     return evidence
 
@@ -204,7 +220,7 @@ def _reachability_evidence(result: FetchResult, ctx: Context) -> Evidence:
 def check_live(check: Check, ctx: Context) -> Outcome:
     result = ctx.result(check.url)
     outcome, reason = reachability(result, ctx, check.soft404)
-    return Outcome(check, outcome, reason, _reachability_evidence(result, ctx))
+    return Outcome(check, outcome, reason, _reachability_evidence(result, ctx, check.soft404))
 
 
 @check_kind("dead")
@@ -214,7 +230,7 @@ def check_dead(check: Check, ctx: Context) -> Outcome:
     mirrored = {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[outcome]
     if mirrored == FAIL:
         reason = f"still live: {reason}"
-    return Outcome(check, mirrored, reason, _reachability_evidence(result, ctx))
+    return Outcome(check, mirrored, reason, _reachability_evidence(result, ctx, check.soft404))
 
 
 @check_kind("status")
@@ -266,7 +282,7 @@ def _site(url: str) -> str:
 @check_kind("links")
 def check_links(check: Check, ctx: Context) -> Outcome:
     result = ctx.result(check.url)
-    evidence = _reachability_evidence(result, ctx)
+    evidence = _reachability_evidence(result, ctx, check.soft404)
     if not result.has_document:
         return Outcome(check, UNKNOWN, f"source unavailable: {_unavailable(result, ctx)}", evidence)
     targets = link_targets(check, ctx)
@@ -303,16 +319,35 @@ def check_links(check: Check, ctx: Context) -> Outcome:
 
 def _unavailable(result: FetchResult, ctx: Context) -> str:
     why = result.detail or _status_text(result)
+    assessment = ctx.assessment(result.url)
+    if assessment is not None and assessment.bot_wall:
+        # "403 Forbidden" alone would read as the site refusing us; the challenge page is the real reason.
+        return f"{assessment.bot_wall}; {why}"
     if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
         why = f"{why}; {OFFLINE}"
     return why
 
 
 def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[Document | None, str]:
+    """The document a text check reads: the live page, else its last good archived copy (evidence.note says
+    so), else None and why."""
     result = ctx.result(check.url)
-    if not result.has_document:
-        return None, f"source unavailable: {_unavailable(result, ctx)}"
-    doc = ctx.document(check.url)
+    if result.has_document:
+        doc = ctx.document(check.url)
+    else:
+        unavailable = f"source unavailable: {_unavailable(result, ctx)}"
+        copy = ctx.archived_copy(check.url)
+        if copy is None:
+            return None, unavailable
+        if not copy.ok:
+            return None, f"{unavailable}; {copy.note}"
+        # Archived evidence counts: a page that said something when it was captured did say it. The note
+        # ("from the archived copy of 2023-05-01 (wayback); the live page answers 404") travels with the reason.
+        archived = Evidence.of(copy.result)
+        evidence.final_url, evidence.status, evidence.error = copy.replay_url, archived.status, None
+        evidence.fetched_at, evidence.sha256, evidence.note = archived.fetched_at, archived.sha256, copy.note
+        evidence.snapshots.append({"kind": copy.archive, "url": copy.replay_url, "captured_at": archived.fetched_at})
+        doc = ctx.archived_document(check.url, copy.result)
     evidence.text_sha256 = doc.text_sha256
     evidence.text = doc.text
     evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
@@ -328,8 +363,9 @@ def _hits(match_hits) -> list[Hit]:
     return [Hit(h.text, h.label, h.excerpt, tuple(h.mark)) for h in match_hits]
 
 
-def _scope_note(note: str | None, reason: str) -> str:
-    return f"{reason} ({note})" if note else reason
+def _scope_note(note: str | None, reason: str, evidence: Evidence | None = None) -> str:
+    notes = [n for n in (note, evidence.note if evidence is not None else None) if n]
+    return f"{reason} ({'; '.join(notes)})" if notes else reason
 
 
 @check_kind("contains")
@@ -344,7 +380,7 @@ def check_contains(check: Check, ctx: Context) -> Outcome:
     found = find_phrases(passages, all=check.all, any=check.any, none=check.none, near=check.near,
                          stem=check.stem, article=article)
     evidence.hits = _hits(found.hits)
-    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason), evidence)
+    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
 
 
 @check_kind("quote")
@@ -358,7 +394,7 @@ def check_quote(check: Check, ctx: Context) -> Outcome:
     passages, article, note = doc.passages(check.scope)
     found = find_quote(check.text, passages, article=article)
     evidence.hits = _hits(found.hits if found.passed else ([found.closest] if found.closest else []))
-    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason), evidence)
+    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
 
 
 @check_kind("published")
@@ -369,10 +405,15 @@ def check_published(check: Check, ctx: Context) -> Outcome:
         return Outcome(check, UNKNOWN, why, evidence)
     published = evidence.published
     if not published:
-        return Outcome(check, UNKNOWN, "no publication date found on the page", evidence)
-    window = " – ".join(d for d in (check.after and f"from {check.after}", check.before and f"to {check.before}") if d)
+        return Outcome(check, UNKNOWN, _scope_note(None, "no publication date found on the page", evidence), evidence)
+    if check.after and check.before:
+        window = f"between {check.after} and {check.before}"
+    else:
+        window = f"on or after {check.after}" if check.after else f"on or before {check.before}"
     if check.after and published < check.after:
-        return Outcome(check, FAIL, f"published {published}, before {check.after}", evidence)
-    if check.before and published > check.before:
-        return Outcome(check, FAIL, f"published {published}, after {check.before}", evidence)
-    return Outcome(check, PASS, f"published {published}, within {window}", evidence)
+        outcome, reason = FAIL, f"published {published}, before {check.after}"
+    elif check.before and published > check.before:
+        outcome, reason = FAIL, f"published {published}, after {check.before}"
+    else:
+        outcome, reason = PASS, f"published {published}, {window}"
+    return Outcome(check, outcome, _scope_note(None, reason, evidence), evidence)

@@ -193,12 +193,13 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
             if replay_files:
                 # The live run's canary answer, so "offline" decisions come out the same.
                 connectivity = Connectivity(None, answer=source.canary() or (True, "network trusted (replay)"))
-                result = run(claims, source, connectivity, progress, snapshot_of=source.snapshot)
+                result = run(claims, source, connectivity, progress, replay=source)
             else:
                 result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
     except CivicheckError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        # A replay file that cannot be read is bad input; anything else (writing the WARC) is our failure.
+        sys.exit(ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
     from civicheck.report import run_to_dict
 
     report = run_to_dict(result, texts=True)
@@ -345,7 +346,7 @@ def diff(runs, db, format_):
     """
     from civicheck.changes import diff as diff_reports
     from civicheck.changes import render_markdown, render_text
-    from civicheck.report import clean, to_json
+    from civicheck.report import clean_lines, to_json
 
     if len(runs) not in (0, 2):
         raise click.UsageError("give two run numbers, or none for the last two runs")
@@ -367,8 +368,8 @@ def diff(runs, db, format_):
     elif format_ == "markdown":
         click.echo(render_markdown(changes) or f"No changes between run {old} and run {new}.\n", nl=False)
     else:
-        text = render_text(changes) or f"No changes between run {old} and run {new}."
-        click.echo("\n".join(clean(line) for line in text.splitlines()))
+        text = render_text(changes) if changes else f"No changes between run {old} and run {new}.\n"
+        click.echo(clean_lines(text), nl=False)  # clean() again as a last guard
 
 
 @cli.command()

@@ -187,6 +187,13 @@ class _Watchdog:
             self._cv.notify()
         return watch
 
+    def fire_all(self) -> None:
+        """Cut every fetch in flight now (Ctrl-C): a person who interrupts must not wait out the deadlines."""
+        with self._cv:
+            watches, self._heap = [entry[2] for entry in self._heap], []
+        for watch in watches:
+            watch.fire()
+
     def close(self) -> None:
         with self._cv:
             self._closed = True
@@ -723,10 +730,11 @@ class _HostScheduler:
                         if queue:
                             self._pool.submit(self._work, queue.popleft())
             self._done.wait()
-        except BaseException:  # Ctrl-C: let the fetches in flight end by their deadlines, start no more
+        except BaseException:  # Ctrl-C: start no more fetches and cut the ones in flight
             with self._lock:
                 self._cancelled = True
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._fetcher._watchdog.fire_all()
             raise
         self._pool.shutdown(wait=True)
         if self._errors:
@@ -743,7 +751,8 @@ class _HostScheduler:
             self._fail(exc)
         self._hand_on(url)  # the host's slot goes to its next URL before our callback runs
         try:
-            if result is not None and self._on_result is not None:
+            # After Ctrl-C nobody waits for results any more (the run's WARC may already be discarded).
+            if result is not None and self._on_result is not None and not self._cancelled:
                 self._on_result(result)
         except BaseException as exc:
             self._fail(exc)

@@ -41,6 +41,11 @@ def clean(text: Any) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+def clean_lines(text: str) -> str:
+    """Each line cleaned, keeping its leading indentation (which groups a detail under its item)."""
+    return "".join(" " * (len(line) - len(line.lstrip(" "))) + clean(line) + "\n" for line in text.splitlines())
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~>])")
 
 
@@ -178,7 +183,11 @@ def one_line(check: dict[str, Any]) -> str:
 
 def best_snapshot(check: dict[str, Any]) -> str:
     """The copy a reader can open most easily: a public/self-hosted capture, else the local WARC record."""
-    snapshots = check["evidence"].get("snapshots") or []
+    return best_of(check["evidence"].get("snapshots") or [])
+
+
+def best_of(snapshots: Sequence[dict[str, Any]]) -> str:
+    """best_snapshot for a list of snapshot dicts (as changes.py keeps them)."""
     for snap in snapshots:
         if snap.get("url") and snap.get("kind") != "warc":
             return snap["url"]
@@ -236,7 +245,7 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
     if changes:
         from civicheck.changes import render_text
 
-        out += "\n" + "\n".join(clean(line) for line in render_text(changes).splitlines()) + "\n"
+        out += "\n" + clean_lines(render_text(changes))
     return out
 
 
@@ -247,7 +256,11 @@ def _color_verdicts(table: str) -> str:
 
 
 def _md_snapshot(check: dict[str, Any]) -> str:
-    snap = best_snapshot(check)
+    return md_snapshot(best_snapshot(check))
+
+
+def md_snapshot(snap: str) -> str:
+    """A snapshot for markdown: a link when it is a capture a reader can open, else the escaped WARC reference."""
     if snap.startswith(("http://", "https://")):
         # Our own link to an archive capture; the URL is still escaped so it cannot close the link.
         return f"[copy](<{clean(snap).replace('>', '%3E').replace('<', '%3C').replace(' ', '%20')}>)"

@@ -127,13 +127,16 @@ def run(
     *,
     warc: Any = None,
     archives: Sequence[Any] = (),
-    snapshot_of: Callable[[str], str | None] | None = None,
+    replay: Any = None,
 ) -> RunResult:
-    """Check every claim. `warc` (a WarcWriter) archives every fetch; `snapshot_of` names the archived record of
-    a URL in a replay; `archives` (wayback/pywb clients) are asked to capture each cited URL in the background,
-    never changing a verdict."""
+    """Check every claim. `warc` (a WarcWriter) archives every fetch. `archives` (wayback/pywb clients) are asked
+    to capture each cited URL in the background, never changing a verdict, and stand in with their last good
+    copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
+    record of each URL and the archived copies the live run used."""
+    from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
+
     started = now_utc()
-    recorder = _Recorder(warc, progress, snapshot_of)
+    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None)
     cited: dict[str, float] = {}
     for claim in claims:
         for check in claim.checks:
@@ -151,7 +154,16 @@ def run(
             warc.write_canary(*answer)
         return answer
 
-    ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots)
+    def fetch_copy(url: str) -> FetchResult:
+        result = fetcher.fetch(url, timeout=ARCHIVED_COPY_TIMEOUT)
+        recorder(result)
+        return result
+
+    if replay is not None:
+        lookup = replay_lookup(replay)
+    else:
+        lookup = live_lookup(archives, fetch_copy, warc) if archives else None
+    ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup))
     results.update(recorder.fetch(fetcher, _link_jobs(claims, ctx)))
     _assess(claims, ctx, fetcher, recorder)
 

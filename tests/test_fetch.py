@@ -348,12 +348,13 @@ def test_retry_that_cannot_start_before_the_deadline_is_not_attempted(site):
 
 def test_backoff_stops_at_the_deadline(site):
     url = site.route("/down", status=503)
-    with Fetcher(backoff=0.4, timeout=1.0, retries=5) as f:
+    with Fetcher(backoff=0.8, timeout=2.0, retries=5) as f:
         result = f.fetch(url)
-    # attempt at 0 s, backoff 0.4 s, attempt at ~0.4 s, backoff 0.8 s would end past 1 s: stop.
+    # attempt at 0 s, backoff 0.8 s, attempt at ~0.8 s, backoff 1.6 s would end past 2 s: stop. (Wide margins:
+    # only a first attempt slower than 1.2 s on a loaded machine could change the count.)
     assert result.error is ErrorKind.HTTP_5XX and result.attempts == 2
-    assert "no time left for another attempt within the 1 s deadline" in result.detail
-    assert result.elapsed < 3
+    assert "no time left for another attempt within the 2 s deadline" in result.detail
+    assert result.elapsed < 4
 
 
 def test_read_timeout_is_retried(site):

@@ -41,6 +41,8 @@ NO_CANARY_ANSWER = (
 _FETCH_SCHEMA = "civicheck-fetch/1"
 _CANARY_SCHEMA = "civicheck-canary/1"
 _END_SCHEMA = "civicheck-end/1"
+_COPY_SCHEMA = "civicheck-archived-copy/1"
+ARCHIVED_COPY_URI = "urn:civicheck:archived-copy"
 _END_URI = "urn:civicheck:end"  # the last record: its absence shows a file that was cut or never finished
 _SUFFIX = ".warc.gz"
 _TEMP_SUFFIX = ".part"  # a crashed run's leftover never matches *.warc.gz
@@ -135,6 +137,12 @@ class WarcWriter:
         asked_at = _now()
         doc = {"schema": _CANARY_SCHEMA, "online": bool(online), "detail": str(detail), "asked_at": asked_at}
         self._append(_json_record_bytes(CANARY_URI, doc, asked_at))
+
+    def write_archived_copy(self, url: str, decision: dict[str, Any]) -> None:
+        """Archive which archived copy stood in for a dead source (or why none could), so that replay uses the
+        same copy; the copy's own bytes are archived like any fetch, under its replay URL."""
+        doc = {"schema": _COPY_SCHEMA, "url": url, **decision, "decided_at": _now()}
+        self._append(_json_record_bytes(ARCHIVED_COPY_URI, doc, doc["decided_at"]))
 
     def close(self) -> Path:
         """Flush, fsync and rename the archive into place; returns its path. Calling it again does nothing."""
@@ -456,6 +464,7 @@ class WarcReplay:
         self._fetches: dict[str, _Fetch] = {}
         self._records: dict[str, _Located] = {}  # response and conversion records, by WARC-Record-ID
         self._canary: tuple[tuple[str, int, int], dict[str, Any]] | None = None
+        self._copies: dict[str, dict[str, Any]] = {}  # cited url -> the archived-copy decision of the live run
         for index, path in enumerate(self.paths):
             self._scan(index, path)
 
@@ -511,6 +520,10 @@ class WarcReplay:
         doc = self._canary[1]
         return bool(doc.get("online")), str(doc.get("detail", ""))
 
+    def archived_copy(self, url: str) -> dict[str, Any] | None:
+        """The live run's decision about an archived copy standing in for `url` (see write_archived_copy)."""
+        return self._copies.get(url)
+
     def online(self) -> tuple[bool, str]:
         """The connectivity answer for a replayed run: the archived one, else "cannot tell" (offline)."""
         return self.canary() or (False, NO_CANARY_ANSWER)
@@ -549,6 +562,10 @@ class WarcReplay:
                         record = next(records, None)
                         if record is None:
                             break
+                        if record.format != "warc":
+                            # warcio reads any text as a legacy ARC record ("uri ip date type length"):
+                            # civicheck only ever writes WARC, so anything else is not ours to replay.
+                            raise ArchiveError(f"{path} is not a WARC file")
                         rec_type, record_id, doc, offset = _index_entry(record, iterator)
                     self._index(rec_type, record_id, doc, _Located(path, offset), (index, position))
                     last = offset
@@ -575,6 +592,8 @@ class WarcReplay:
             known = self._fetches.get(doc["url"])
             if known is None or key >= known.order:
                 self._fetches[doc["url"]] = _Fetch(doc, where.path, record_id, key)
+        elif doc.get("schema") == _COPY_SCHEMA and isinstance(doc.get("url"), str):
+            self._copies[doc["url"]] = doc  # in file order: the latest run's decision wins
         elif doc.get("schema") == _CANARY_SCHEMA:
             key = (str(doc.get("asked_at") or ""), *order)
             if self._canary is None or key >= self._canary[0]:
