@@ -70,7 +70,13 @@ def _marked(excerpt: str, mark: Sequence[int], style: str) -> str:
         start = end = 0
     before, match, after = excerpt[:start], excerpt[start:end], excerpt[end:]
     if style == "markdown":
-        return f"{md(before)} **{md(match)}** {md(after)}".strip() if match else md(excerpt)
+        if not match.strip():
+            return md(excerpt)
+        # Whitespace stays outside the ** so the emphasis always opens and closes (CommonMark flanking rules).
+        before, after = before + match[: len(match) - len(match.lstrip())], match[len(match.rstrip()):] + after
+        gap_before = " " if before[-1:].isspace() else ""  # md() trims, so keep the word break by hand
+        gap_after = " " if after[:1].isspace() else ""
+        return f"{md(before)}{gap_before}**{md(match.strip())}**{gap_after}{md(after)}"
     if style == "ansi" and match:
         return f"{clean(before)} \x1b[1m{clean(match)}\x1b[22m {clean(after)}".strip()
     return clean(excerpt)
@@ -156,12 +162,16 @@ def without_texts(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def shown_verdict(claim: dict[str, Any]) -> str:
-    """The verdict we publish (history-damped when history ran), with what differs from it spelled out."""
+def shown_verdict(claim: dict[str, Any], *, short: bool = False) -> str:
+    """The verdict we publish (history-damped when history ran), with what differs from it spelled out.
+
+    "supported (pending: refuted 1/2)": this run said refuted, not yet confirmed. `short` says only "pending",
+    for a narrow table column whose row spells the pending note out elsewhere.
+    """
     verdict = claim.get("reported_verdict") or claim["verdict"]
     notes = []
     if claim.get("pending"):
-        notes.append(f"this run: {claim['verdict']}, {claim['pending']}")
+        notes.append("pending" if short else str(claim["pending"]))
     expected = claim.get("expect") or "supported"
     if verdict != expected:
         notes.append(f"expected {expected}")
@@ -177,7 +187,8 @@ def one_line(check: dict[str, Any]) -> str:
     text = f"{check['kind']} {check['url']}: {check['reason']}"
     hits = check["evidence"].get("hits") or []
     if hits:
-        text += f" — “{hits[0]['text']}” ({hits[0]['location']})"
+        where = hits[0]["location"]
+        text += f" — “{hits[0]['text']}”" + ("" if where in check["reason"] else f" ({where})")
     return text
 
 
@@ -193,8 +204,16 @@ def best_of(snapshots: Sequence[dict[str, Any]]) -> str:
             return snap["url"]
     for snap in snapshots:
         if snap.get("ref"):
-            return snap["ref"]
+            return short_ref(snap["ref"])
     return ""
+
+
+def short_ref(ref: str) -> str:
+    """A WARC reference short enough for a table cell: the file and the record id's first 8 characters
+    (unique within a run's file; JSON carries the whole id)."""
+    file, _, record = ref.partition("#")
+    record_id = record.removeprefix("<urn:uuid:").removesuffix(">")
+    return f"{file}#{record_id[:8]}" if record_id else file
 
 
 def summary_line(report: dict[str, Any], changes: Any = None) -> str:
@@ -230,8 +249,9 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
         check = _deciding(c)
         evidence = one_line(check)
         if c.get("pending"):
-            evidence = f"{evidence} [{c['pending']}]"
-        rows.append([clean(c["id"]), clean(c["claim"]), shown_verdict(c), clean(evidence),
+            # First, where the wide column keeps "pending: refuted 1/2" on one line.
+            evidence = f"[{c['pending']}] {evidence}"
+        rows.append([clean(c["id"]), clean(c["claim"]), shown_verdict(c, short=True), clean(evidence),
                      clean(best_snapshot(check)), clean(check["evidence"].get("fetched_at"))])
     table = tabulate(
         rows,
