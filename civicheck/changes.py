@@ -90,6 +90,9 @@ class VerdictChange:
     new_raw: str
     pending: str | None
     reason: str | None  # why the new raw verdict is what it is
+    # The copies of what decided the verdict in each run (its deciding check's snapshots), so a reader can see both.
+    old_snapshots: tuple[dict[str, Any], ...] = ()
+    new_snapshots: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def diff(old_report: dict[str, Any], new_report: dict[str, Any], *, context: int
         change = VerdictChange(
             cid, new.get("claim") or "", reported(old) if old else None, reported(new),
             old["verdict"] if old else None, new["verdict"], new.get("pending"), new.get("reason"),
+            _deciding_snapshots(old) if old else (), _deciding_snapshots(new),
         )
         if old is not None and change.old != change.new:
             changes.verdicts.append(change)
@@ -221,6 +225,12 @@ def _outcome_changes(cid: str, old: dict[str, Any], new: dict[str, Any]) -> list
 
 def _snapshots(check: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     return tuple((check.get("evidence") or {}).get("snapshots") or ())
+
+
+def _deciding_snapshots(claim: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    checks = claim.get("checks") or []
+    index = claim.get("deciding") or 0
+    return _snapshots(checks[index]) if 0 <= index < len(checks) else ()
 
 
 def _documents(report: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
@@ -397,14 +407,15 @@ def render_markdown(changes: Changes) -> str:
     if changes.verdicts:
         out += ["| claim | statement | was | now | why |", "|---|---|---|---|---|"]
         for v in changes.verdicts:
-            out.append(f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)} | **{md(v.new)}** | {md(v.reason)} |")
+            out.append(f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)}{_md_copy(v.old_snapshots)} |"
+                       f" **{md(v.new)}**{_md_copy(v.new_snapshots)} | {md(v.reason)} |")
         out.append("")
     if changes.pending:
         out.append("Not reported yet (waiting for the next runs to confirm):")
         out.append("")
         for v in changes.pending:
             out.append(f"- {md(v.claim_id)}: still reported **{md(v.new)}**, this run said {md(v.new_raw)}"
-                       f" ({md(v.pending)}); {md(v.reason)}")
+                       f"{_md_copy(v.new_snapshots)} ({md(v.pending)}); {md(v.reason)}")
         out.append("")
     if changes.added or changes.removed:
         if changes.added:
@@ -415,8 +426,8 @@ def render_markdown(changes: Changes) -> str:
     if changes.outcomes:
         out += ["| claim | check | url | was | now | why |", "|---|---|---|---|---|---|"]
         for o in changes.outcomes:
-            out.append(f"| {md(o.claim_id)} | {md(o.kind)} | {md(o.url)} | {md(o.old)} | **{md(o.new)}** |"
-                       f" {md(o.new_reason)} |")
+            out.append(f"| {md(o.claim_id)} | {md(o.kind)} | {md(o.url)} | {md(o.old)}{_md_copy(o.old_snapshots)} |"
+                       f" **{md(o.new)}**{_md_copy(o.new_snapshots)} | {md(o.new_reason)} |")
         out.append("")
     for d in changes.drift:
         out.append(f"- Content changed: {md(d.url)} (cited by {', '.join(md(c) for c in d.claim_ids)}):"
@@ -433,6 +444,23 @@ def render_markdown(changes: Changes) -> str:
     if changes.drift:
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def _md_copy(snapshots: Sequence[dict[str, Any]]) -> str:
+    """The " (copy)" after a verdict or outcome: that run's copy of the evidence, so a reader can compare both."""
+    from civicheck.report import best_of, md_snapshot
+
+    best = best_of(snapshots)
+    return f" ({md_snapshot(best)})" if best else ""
+
+
+def _text_copies(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> list[str]:
+    from civicheck.report import best_of, clean
+
+    before, after = best_of(old), best_of(new)
+    if not (before or after):
+        return []
+    return [f"  copy before: {clean(before) or '(none)'}", f"  copy after: {clean(after) or '(none)'}"]
 
 
 def _words(n: int) -> str:
@@ -455,6 +483,7 @@ def render_text(changes: Changes) -> str:
     out = []
     for v in changes.verdicts:
         out.append(f"{clean(v.claim_id)}: {v.old} -> {v.new}: {clean(v.reason)}")
+        out += _text_copies(v.old_snapshots, v.new_snapshots)
     for v in changes.pending:
         out.append(f"{clean(v.claim_id)}: still {v.new}, this run said {v.new_raw} ({clean(v.pending)})")
     for cid in changes.added:
@@ -463,6 +492,7 @@ def render_text(changes: Changes) -> str:
         out.append(f"{clean(cid)}: no longer checked")
     for o in changes.outcomes:
         out.append(f"{clean(o.claim_id)}: {o.kind} {clean(o.url)}: {o.old} -> {o.new}: {clean(o.new_reason)}")
+        out += _text_copies(o.old_snapshots, o.new_snapshots)
     for d in changes.drift:
         out.append(f"content changed: {clean(d.url)} ({_words(d.words_removed)} removed, {d.words_added} added)")
         if d.note:
@@ -470,4 +500,5 @@ def render_text(changes: Changes) -> str:
         out += [f"  {clean(h.text())}" for h in d.hunks]
         if d.more_hunks:
             out.append(f"  and {d.more_hunks} more")
+        out += _text_copies(d.old_snapshots, d.new_snapshots)
     return "\n".join(out) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 
@@ -186,6 +187,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
         archives = _archives(archive_specs)
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from exc
+    if not no_history:
+        _usable_history(db)
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -205,8 +208,22 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
     report = run_to_dict(result, texts=True)
     if shard_k_n:
         report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
-    history = None if no_history else (db, [str(p) for p in paths])
+    # A replay is not a new look at the world: recording it would give the next night a false "previous run".
+    history = None if (no_history or replay_files) else (db, [str(p) for p in paths])
     _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n))
+
+
+def _usable_history(db: Path) -> None:
+    """Open (and migrate) the history before fetching: a damaged database or one from a newer civicheck
+    should stop a nightly run at once, not after every page has been fetched."""
+    from civicheck.errors import CivicheckError
+    from civicheck.history import HistoryStore
+
+    try:
+        HistoryStore(db).close()
+    except CivicheckError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INTERNAL)
 
 
 def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False):
@@ -238,8 +255,9 @@ def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_text
         sys.exit(ExitCode.INTERNAL)
     if not quiet and (output is not None or not sys.stdout.isatty()):
         click.echo(summary_line(report, changes), err=True)
-    if not quiet and report.get("warc"):
-        click.echo(f"archived what was seen in {report['warc']}", err=True)
+    warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
+    if not quiet and warcs:
+        click.echo(f"archived what was seen in {', '.join(warcs)}", err=True)
     sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
 
 
@@ -320,12 +338,20 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
     _finish(merged, None if no_history else (db, []), confirm, fail_on, format_, output, quiet, keep_texts=False)
 
 
+@contextmanager
 def _open_history(db: Path):
+    """The history store for reading; an unusable database (damaged, from a newer civicheck) is exit 3."""
+    from civicheck.errors import CivicheckError
     from civicheck.history import HistoryStore
 
     if not db.exists():
         raise click.UsageError(f"no history at {db}: run `civicheck verify` first, or point --db at it")
-    return HistoryStore(db)
+    try:
+        with HistoryStore(db) as store:
+            yield store
+    except CivicheckError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INTERNAL)
 
 
 @cli.command()

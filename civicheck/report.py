@@ -15,18 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from civicheck.checks import Outcome
+from civicheck.extract import ESCAPE_SEQUENCE
 from civicheck.runner import ClaimResult, RunResult
 
 FORMATS = ("table", "markdown", "json", "csv", "claimreview")
 SCHEMA_VERSION = 1
 
-# ANSI/VT escape sequences (CSI, OSC, DCS/PM/APC/SOS strings, two-character escapes), 7-bit and 8-bit forms.
-_ESCAPE_SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)"  # OSC/DCS/SOS/PM/APC ... terminator
-    r"|\x1b[@-Z\\-_]?",  # other two-byte escapes, or a lone ESC
-    re.DOTALL,
-)
 # Control characters, and the invisible bidi/format marks that can reorder or hide text on screen.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _WHITESPACE = re.compile(r"\s+")
@@ -36,7 +30,7 @@ def clean(text: Any) -> str:
     """Untrusted text made safe for one line of a terminal: no escape sequences, controls or line breaks."""
     if text is None:
         return ""
-    text = _ESCAPE_SEQUENCE.sub("", str(text))
+    text = ESCAPE_SEQUENCE.sub("", str(text))
     text = _CONTROL.sub("", text.replace("\t", " "))
     return _WHITESPACE.sub(" ", text).strip()
 
@@ -301,7 +295,8 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
         check = _deciding(c)
         verdict = shown_verdict(c)
         word, _, rest = verdict.partition(" ")
-        out.append(f"| {md(c['id'])} | {md(c['claim'])} | **{word}** {md(rest)} | {md(one_line(check))} | "
+        verdict_cell = f"**{word}** {md(rest)}" if rest else f"**{word}**"
+        out.append(f"| {md(c['id'])} | {md(c['claim'])} | {verdict_cell} | {md(one_line(check))} | "
                    f"{_md_snapshot(check)} | {md(check['evidence'].get('fetched_at'))} |")
     out += ["", "<details><summary>Evidence for every check</summary>", ""]
     for c in report["claims"]:

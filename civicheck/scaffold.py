@@ -38,8 +38,9 @@ def init(directory: Path, force: bool = False, install: str | None = None) -> li
     if not force:
         existing = [str(path) for path in targets if path.exists()]
         if existing:
-            raise ScaffoldError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''};"
-                                " move it away or use --force to overwrite")
+            one = len(existing) == 1
+            raise ScaffoldError(f"{', '.join(existing)} already exist{'s' if one else ''};"
+                                f" move {'it' if one else 'them'} away or use --force to overwrite")
     written = []
     for path, name in targets.items():
         text = _template(name)

@@ -69,8 +69,9 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     Claims are ordered by file and line (an unsharded run's order when its claims come from one folder or from
     files given in sorted order); the summary is recomputed; started_at is the earliest start, finished_at the
-    latest finish. Shards must come from one civicheck version and not share a claim; when they say which
-    shard they are (a "shard": {"k", "n"} entry), all N must be there.
+    latest finish; `warc` is the shards' one WARC, or None and `warcs` lists each shard's. Shards must come
+    from one civicheck version and not share a claim; when they say which shard they are (a "shard": {"k", "n"}
+    entry), all N must be there.
     """
     if not reports:
         raise MergeError("nothing to merge: give the JSON reports of the shards")
@@ -93,8 +94,13 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
             claims.append(claim)
     claims.sort(key=_order_key)
     networks = [r.get("network") for r in reports if r.get("network")]
-    merged = {key: value for key, value in reports[0].items() if key != "shard"}
+    warcs = list(dict.fromkeys(r["warc"] for r in reports if r.get("warc")))
+    merged = {key: value for key, value in reports[0].items() if key not in ("shard", "warcs")}
+    if len(warcs) > 1:
+        # Each shard archived what it saw in its own WARC: name them all, not the first shard's as the run's.
+        merged["warcs"] = warcs
     merged.update(
+        warc=warcs[0] if len(warcs) == 1 else None,
         started_at=min(r["started_at"] for r in reports),
         finished_at=max(r.get("finished_at") or r["started_at"] for r in reports),
         network="; ".join(dict.fromkeys(networks)) or None,  # usually one answer; keep each distinct one
