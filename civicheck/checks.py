@@ -30,6 +30,7 @@ class Assessment(Protocol):
     soft404: bool
     signals: list[str]
     bot_wall: str | None
+    families: list[str]  # kinds of signal that decided soft404: redirect, probe, wording, empty, parked
 
 
 @dataclass
@@ -283,7 +284,7 @@ def _site(url: str) -> str:
 def check_links(check: Check, ctx: Context) -> Outcome:
     result = ctx.result(check.url)
     evidence = _reachability_evidence(result, ctx, check.soft404)
-    if not result.has_document:
+    if not result.has_document or _stand_in(result, ctx):  # a challenge page's links are not the portal's
         return Outcome(check, UNKNOWN, f"source unavailable: {_unavailable(result, ctx)}", evidence)
     targets = link_targets(check, ctx)
     if not targets:
@@ -295,9 +296,15 @@ def check_links(check: Check, ctx: Context) -> Outcome:
         target = ctx.result(link.url)
         outcome, reason = reachability(target, ctx, check.soft404)
         label = link.text or link.url
+        assessment = ctx.assessment(link.url)
+        signals = list(assessment.signals) if check.soft404 and assessment is not None and assessment.soft404 else []
         evidence.links.append({"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
-                               "status": target.status, "error": target.error.value if target.error else None})
-        if outcome == FAIL:
+                               "status": target.status, "error": target.error.value if target.error else None,
+                               "soft404": signals})
+        if outcome == FAIL and signals and target.has_document and target.body.strip():
+            # The summary names each broken link in a few words; the evidence above keeps every signal.
+            broken.append(f"{label} → a 'not found' page ({signals[0]})")
+        elif outcome == FAIL:
             broken.append(f"{label} → {reason}")
         elif outcome == UNKNOWN:
             unsure.append(f"{label} → {reason}")
@@ -317,12 +324,27 @@ def check_links(check: Check, ctx: Context) -> Outcome:
 # --- text checks --------------------------------------------------------------------------------------------
 
 
+def _stand_in(result: FetchResult, ctx: Context) -> str | None:
+    """Why an answer is not the cited page itself, though it may be 2xx: a bot wall's challenge, or a
+    "not found" page. Reading either as the source would refute any quote and support any `none:`."""
+    assessment = ctx.assessment(result.url)
+    if assessment is None:
+        return None
+    if assessment.bot_wall:
+        return assessment.bot_wall
+    # A page that is merely short is still the page: its few words are what it says. One that says or acts
+    # "not found" (wording, a redirect home, a probe answered alike, a parking page) is not the source.
+    if assessment.soft404 and set(assessment.families) - {"empty"}:
+        return "the page is a 'not found' page (" + "; ".join(assessment.signals) + ")"
+    return None
+
+
 def _unavailable(result: FetchResult, ctx: Context) -> str:
     why = result.detail or _status_text(result)
-    assessment = ctx.assessment(result.url)
-    if assessment is not None and assessment.bot_wall:
-        # "403 Forbidden" alone would read as the site refusing us; the challenge page is the real reason.
-        return f"{assessment.bot_wall}; {why}"
+    stand_in = _stand_in(result, ctx)
+    if stand_in:
+        # "403 Forbidden" or "200 OK" alone would mislead; the challenge or not-found page is the real reason.
+        return f"{stand_in}; {why}"
     if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
         why = f"{why}; {OFFLINE}"
     return why
@@ -332,7 +354,10 @@ def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple
     """The document a text check reads: the live page, else its last good archived copy (evidence.note says
     so), else None and why."""
     result = ctx.result(check.url)
-    if result.has_document:
+    assessment = ctx.assessment(check.url)
+    if assessment is not None and assessment.soft404:
+        evidence.soft404 = list(assessment.signals)
+    if result.has_document and not _stand_in(result, ctx):
         doc = ctx.document(check.url)
     else:
         unavailable = f"source unavailable: {_unavailable(result, ctx)}"
@@ -351,9 +376,6 @@ def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple
     evidence.text_sha256 = doc.text_sha256
     evidence.text = doc.text
     evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
-    assessment = ctx.assessment(check.url)
-    if assessment is not None and assessment.soft404:
-        evidence.soft404 = list(assessment.signals)
     if doc.problem:
         return None, f"no text to check: {doc.problem}"
     return doc, ""
@@ -401,9 +423,9 @@ def check_quote(check: Check, ctx: Context) -> Outcome:
 def check_published(check: Check, ctx: Context) -> Outcome:
     evidence = Evidence.of(ctx.result(check.url), ctx)
     doc, why = _document_or_reason(check, ctx, evidence)
-    if doc is None:
-        return Outcome(check, UNKNOWN, why, evidence)
     published = evidence.published
+    if doc is None and not published:  # a scan without a text layer still has the date of its metadata
+        return Outcome(check, UNKNOWN, why, evidence)
     if not published:
         return Outcome(check, UNKNOWN, _scope_note(None, "no publication date found on the page", evidence), evidence)
     if check.after and check.before:

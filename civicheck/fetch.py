@@ -822,9 +822,16 @@ def _http_error(out: _Outcome, status: int) -> _Outcome:
         out.error, out.transient = ErrorKind.HTTP_5XX, True
     elif status >= 400:
         out.error, out.transient = ErrorKind.HTTP_4XX, status == 429
+    if out.transient and _challenge(out.headers):
+        out.transient = False  # a bot wall answers the same however often we ask; the checks report it
     if out.transient:
         out.retry_after = _retry_after(_first(out.headers, "retry-after"))
     return out
+
+
+def _challenge(headers: list[tuple[str, str]]) -> bool:
+    """A bot-wall challenge, by the headers challenge services set on it (Cloudflare's cf-mitigated)."""
+    return (_first(headers, "cf-mitigated") or "").strip().lower() == "challenge"
 
 
 def _deadline_outcome(run: _Run, base: _Outcome | None = None) -> _Outcome:

@@ -202,30 +202,42 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
     from civicheck.soft404 import assess, probe_key, probe_url
 
     decides_liveness: dict[str, bool] = {}  # url -> soft-404 signals enabled
+    patience: dict[str, float] = {}  # url -> the longest timeout of the checks deciding its liveness
+
+    def decides(url: str, check: Any) -> None:
+        decides_liveness[url] = decides_liveness.get(url, False) or check.soft404
+        patience[url] = max(patience.get(url, 0.0), check.timeout)
+
     for claim in claims:
         for check in claim.checks:
             if check.kind in ("live", "dead"):
-                decides_liveness[check.url] = decides_liveness.get(check.url, False) or check.soft404
+                decides(check.url, check)
             elif check.kind == "links":
                 for link in link_targets(check, ctx):
-                    decides_liveness[link.url] = decides_liveness.get(link.url, False) or check.soft404
+                    decides(link.url, check)
     probes: dict[str, str] = {}  # probe key -> probe url
     probe_of: dict[str, str] = {}  # page url -> probe url
+    probe_timeouts: dict[str, float] = {}  # probe url -> seconds
     for url, enabled in decides_liveness.items():
         result = ctx.results.get(url)
         if not enabled or result is None or not result.has_document:
             continue
         target = probe_url(url, seed=PROBE_SEED)
         if target is not None:
-            probe_of[url] = probes.setdefault(probe_key(url), target)
-    probe_results = recorder.fetch(fetcher, {p: PROBE_TIMEOUT for p in probes.values() if p not in ctx.results})
+            probe = probe_of[url] = probes.setdefault(probe_key(url), target)
+            # Never more patient than the claims themselves: a 5 s claim must not wait 10 s for its probe.
+            probe_timeouts[probe] = max(probe_timeouts.get(probe, 0.0), min(PROBE_TIMEOUT, patience[url]))
+    probe_results = recorder.fetch(fetcher, {p: t for p, t in probe_timeouts.items() if p not in ctx.results})
     probe_results.update({p: ctx.results[p] for p in probes.values() if p in ctx.results})
+    probe_documents: dict[str, Any] = {}  # one extraction per probe, however many pages share it
     for url, result in ctx.results.items():
         if result.status is None:
             continue
         document = ctx.document(url) if result.has_document or result.status >= 400 else None
         probe = probe_results.get(probe_of.get(url, ""))
-        probe_document = _document_of(probe)
+        if probe is not None and probe.url not in probe_documents:
+            probe_documents[probe.url] = _document_of(probe)
+        probe_document = probe_documents.get(probe.url) if probe is not None else None
         enabled = decides_liveness.get(url, True)
         ctx.assessments[url] = assess(result, document, probe, probe_document, enabled=enabled)
 

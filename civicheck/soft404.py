@@ -38,10 +38,13 @@ class Assessment:
     # False a lone weak signal may still be listed here, for the record: it was not enough on its own.
     signals: list[str] = field(default_factory=list)
     bot_wall: str | None = None  # "blocked by a bot wall (Cloudflare 'Just a moment...')"
+    # The kinds of signal that decided soft404 (redirect, probe, wording, empty, parked): a text check reads
+    # a page that is only short ("empty") but not one that says or acts "not found".
+    families: list[str] = field(default_factory=list)
 
 
 PROBE_TOKEN_LENGTH = 12
-SIMILAR = 0.95  # visible-text similarity from which a random sibling "answers the same page"
+SIMILAR = 0.90  # visible-text similarity from which a random sibling "answers the same page" (see _similarity)
 
 
 def probe_key(url: str) -> str:
@@ -150,7 +153,8 @@ def _combine(signals: list[_Signal]) -> Assessment:
     soft = bool(strong) or len(weak_families) >= 2
     ordered = strong + [s for s in signals if not s.strong]
     texts = list(dict.fromkeys(s.text for s in ordered))
-    return Assessment(soft, texts)
+    deciding = strong if strong else [s for s in signals if not s.strong]
+    return Assessment(soft, texts, families=sorted({s.family for s in deciding}) if soft else [])
 
 
 class _Page:
@@ -170,7 +174,7 @@ class _Page:
         for block in self.blocks:
             if len(block) <= 160 and not _BARE_404.match(_norm(block)):
                 st = _statement(block, bare_404=False)
-                if st is not None and st.extra == 0 and st.page:
+                if st is not None and st.extra == 0 and st.page and not st.busy:
                     out.append(block)
         return out
 
@@ -257,7 +261,7 @@ def _tail_start(segments: list[str]) -> int:
     """Index of the first segment the probe replaces: the first one carrying a number (an id, or the date
     before one), else the last one. Keeping an id would probe the slug after it, which such sites ignore."""
     for i, segment in enumerate(segments):
-        if _ID_SEGMENT.search(segment):
+        if segment.isdigit() or _ID_SEGMENT.search(segment):
             return i
     return max(len(segments) - 1, 0)
 
@@ -353,10 +357,15 @@ def _normalise_block(text: str, paths: tuple[str, ...] = ()) -> str:
 
 
 def _echoable(url: str) -> tuple[str, ...]:
+    """The forms in which a page may echo its own path: as is, decoded, its last segment, that as words."""
     from urllib.parse import unquote
 
     path = urlsplit(url).path.casefold()
-    return tuple(dict.fromkeys(p for p in (unquote(path), path, unquote(path).rsplit("/", 1)[-1]) if len(p) > 3))
+    last = unquote(path).rstrip("/").rsplit("/", 1)[-1]
+    words = " ".join(re.split(r"[-_.+]+", last.rsplit(".", 1)[0] if "." in last else last))
+    forms = (unquote(path), path, last, words.strip())
+    # Longest first, so that a path is replaced whole before its last segment is.
+    return tuple(sorted({f for f in forms if len(f) > 3}, key=len, reverse=True))
 
 
 _MAX_COMPARED = 60_000  # characters of visible text compared; beyond that the own-text guard decides
@@ -365,7 +374,10 @@ OWN_TEXT = 120  # characters of text of its own (absent from the probe's answer)
 
 def _similarity(page: _Page, probe: _Page) -> float | None:
     """How alike the visible text of the page and of the probe's answer are (0..1), or None when the page has
-    text of its own that the probe's answer lacks (an article under the same chrome as a "not found" page).
+    something of its own that the probe's answer lacks: a title, images or documents, or more than a little
+    text (an article under the same chrome as a silent "not found" page). These guards, not the threshold,
+    are what keep real pages live: on the benchmark no real page got past them, while soft-404 pairs of a
+    rotating home page score from 0.83 up.
 
     The larger of two measures: rapidfuzz's Indel ratio over the whole text (tolerates small edits inside
     blocks) and the Dice coefficient of the two multisets of blocks, weighted by length (tolerates blocks
@@ -376,6 +388,8 @@ def _similarity(page: _Page, probe: _Page) -> float | None:
     if page.result.body == probe.result.body:
         return 1.0
     paths = _echoable(page.result.url) + _echoable(probe.result.url)
+    if _own_title(page, probe, paths) or _own_objects(page, probe):
+        return None
     a = [_normalise_block(b, paths) for b in page.blocks]
     b = [_normalise_block(x, paths) for x in probe.blocks]
     if not any(a) and not any(b):
@@ -383,10 +397,9 @@ def _similarity(page: _Page, probe: _Page) -> float | None:
         ra, rb = _raw_lower(page.result)[:20_000], _raw_lower(probe.result)[:20_000]
         return fuzz.ratio(ra, rb) / 100
     ca, cb = Counter(a), Counter(b)
-    own_chars = _chars(ca - cb)
-    total_a, total_b = _chars(ca), _chars(cb)
-    if own_chars > max(OWN_TEXT, 0.03 * total_a):
+    if _own_text(page, probe, ca, cb, paths) > max(OWN_TEXT, 0.03 * _chars(ca)):
         return None
+    total_a, total_b = _chars(ca), _chars(cb)
     dice = 2 * _chars(ca & cb) / (total_a + total_b) if total_a + total_b else 1.0
     ta, tb = "\n".join(a)[:_MAX_COMPARED], "\n".join(b)[:_MAX_COMPARED]
     return max(fuzz.ratio(ta, tb) / 100, dice)
@@ -394,6 +407,35 @@ def _similarity(page: _Page, probe: _Page) -> float | None:
 
 def _chars(blocks: Counter) -> int:
     return sum(len(t) * n for t, n in blocks.items())
+
+
+def _own_text(page: _Page, probe: _Page, ca: Counter, cb: Counter, paths: tuple[str, ...]) -> int:
+    """Characters of text the page has and the probe's answer lacks. Link texts count only beyond those the
+    probe has of its own: "popular" and "latest" lists rotate between two requests, the same on both sides,
+    while a page of links (a portal's list of agencies) has them all to itself."""
+    def link_texts(p: _Page) -> set[str]:
+        return {_normalise_block(link.text, paths) for link in p.doc.links} if p.doc is not None else set()
+
+    mine, theirs = ca - cb, cb - ca
+    my_links, their_links = link_texts(page), link_texts(probe)
+    text = sum(len(t) * n for t, n in mine.items() if t not in my_links)
+    my_link_chars = sum(len(t) * n for t, n in mine.items() if t in my_links)
+    their_link_chars = sum(len(t) * n for t, n in theirs.items() if t in their_links)
+    return text + max(0, my_link_chars - their_link_chars)
+
+
+def _own_title(page: _Page, probe: _Page, paths: tuple[str, ...]) -> bool:
+    """The page has a title of its own: a site answering nonsense with one page gives it one title."""
+    mine = _normalise_block(page.doc.title if page.doc is not None else "", paths)
+    theirs = _normalise_block(probe.doc.title if probe.doc is not None else "", paths)
+    return bool(mine and theirs and mine != theirs)
+
+
+def _own_objects(page: _Page, probe: _Page) -> bool:
+    """The page shows images, frames or documents the probe's answer lacks, and the probe's answer has none
+    the page lacks (when both have some, teasers rotate: the text decides then)."""
+    mine, theirs = page.html.objects - probe.html.objects, probe.html.objects - page.html.objects
+    return bool(mine) and not theirs
 
 
 def _shared_statement(page: _Page, probe: _Page) -> str | None:
@@ -540,15 +582,16 @@ def _wording_signals(page: _Page) -> list[_Signal]:
     prose_chars = sum(len(p) for p in main if len(p) >= PROSE)
     for p in main:
         st = _statement(p, bare_404=False) if len(p) <= 160 else None
-        if st is not None and st.extra == 0 and not _BARE_404.match(_norm(p)) and (
+        if st is not None and st.extra == 0 and not st.busy and not _BARE_404.match(_norm(p)) and (
                 page.main_len <= 400 or prose_chars < 300):
             found.append(_Signal("wording", True, f"the main text says '{_quote(p)}'"))
             break
     if not any(s.strong for s in found):
         page_has_prose = any(len(b) >= PROSE for b in page.blocks)
+        judged = {_norm(text) for _, text, _ in candidates}  # headings were weighed above, as headings
         for block in page.blocks:
-            st = _statement(block, bare_404=False) if len(block) <= 160 else None
-            if st is None or st.extra != 0 or _BARE_404.match(_norm(block)):
+            st = _statement(block, bare_404=False) if len(block) <= 160 and _norm(block) not in judged else None
+            if st is None or st.extra != 0 or st.busy or _BARE_404.match(_norm(block)):
                 continue
             # A sentence saying the *page* is missing, on a page without prose or under a "404" heading.
             strong = st.page and (not page_has_prose or bool(headings))
@@ -648,6 +691,7 @@ class _Html:
         self.hrefs: list[str] = []
         self.inline_js = ""
         self.scripts = self.links = self.media = self.frames = self.forms = 0
+        self.objects: set[str] = set()  # what the page shows besides text: images, frames, linked documents
         self.app_mount = False
 
     @classmethod
@@ -694,6 +738,13 @@ class _Html:
                 self.links += 1
                 self.hrefs.append(el.get("href").strip())
         self.media = sum(1 for _ in root.iter("img", "video", "audio", "picture", "canvas", "svg"))
+        for el in root.iter("img", "video", "audio", "source", "iframe", "frame", "embed", "object"):
+            src = el.get("src") or el.get("data") or el.get("data-src")
+            if src:
+                self.objects.add(_object_key(src))
+        for href in self.hrefs:
+            if _DOCUMENT_LINK.search(href):
+                self.objects.add(_object_key(href))
         self.forms = sum(1 for _ in root.iter("form", "input", "button", "select", "textarea"))
         self.app_mount = _has_app_mount(root)
 
@@ -704,6 +755,14 @@ class _Html:
 
     def script_redirects(self, base: str) -> list[str]:
         return [urljoin(base, m.group(2)) for m in _JS_REDIRECT.finditer(self.inline_js)]
+
+
+_DOCUMENT_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|csv|zip)(?:[?#]|$)", re.IGNORECASE)
+
+
+def _object_key(src: str) -> str:
+    # Cache-busting queries and numbered variants of one teaser image are the same object.
+    return re.sub(r"\d+", "0", src.strip().split("?")[0].split("#")[0].lower())
 
 
 _JS_REDIRECT = re.compile(

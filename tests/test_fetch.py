@@ -845,3 +845,11 @@ def test_one_canary_is_enough(site, closed_port_url):
 
 def test_default_canaries_are_https():
     assert len(DEFAULT_CANARIES) >= 2 and all(u.startswith("https://") for u in DEFAULT_CANARIES)
+
+
+def test_a_bot_wall_challenge_is_not_retried(site):
+    url = site.route("/wall", "<title>Just a moment...</title>", status=503, headers={"cf-mitigated": "challenge"})
+    with Fetcher(backoff=0.01, timeout=5, retries=3) as f:
+        result = f.fetch(url)
+    # Asking again cannot get past a challenge; the soft-404/bot-wall check reports it as a wall.
+    assert result.status == 503 and result.attempts == 1 and site.hits("/wall") == 1

@@ -41,8 +41,9 @@ def verify(*args) -> tuple[object, dict]:
 
 def portal_claims(tmp_path, site, closed_port_url):
     site.route("/", ARTICLE)
+    site.route("/berita/smart-city", ARTICLE)
     site.route("/gone", "Not Found", status=404)
-    site.route("/moved", "", status=302, headers={"Location": "/"})
+    site.route("/moved", "", status=302, headers={"Location": "/berita/smart-city"})
     u = site.url
     return claims_file(tmp_path, f"""
         claims:
