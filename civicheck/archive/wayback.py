@@ -75,6 +75,14 @@ class Archive(Protocol):
     def capture_many(self, urls: Sequence[str], workers: int = 4) -> list[ArchiveRecord]: ...
 
 
+def capture_each(capture: Callable[[str], ArchiveRecord], urls: Sequence[str], workers: int) -> list[ArchiveRecord]:
+    """`capture` applied to every URL, a few in flight at once, the records in the order of `urls`."""
+    if not urls:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(urls)))) as pool:
+        return list(pool.map(capture, urls))
+
+
 class RateLimiter:
     """At most `count` starts in any `period` seconds, shared by every thread that calls `acquire`."""
 
@@ -247,10 +255,7 @@ class SavePageNow:
 
     def capture_many(self, urls: Sequence[str], workers: int = 4) -> list[ArchiveRecord]:
         """Capture each URL (in order of the answer), a few jobs in flight at once, all under one rate limit."""
-        if not urls:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(urls)))) as pool:
-            return list(pool.map(self.capture, urls))
+        return capture_each(self.capture, urls, workers)
 
     # -- the steps --
 
@@ -428,10 +433,7 @@ class PywbArchive:
         return record
 
     def capture_many(self, urls: Sequence[str], workers: int = 4) -> list[ArchiveRecord]:
-        if not urls:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(urls)))) as pool:
-            return list(pool.map(self.capture, urls))
+        return capture_each(self.capture, urls, workers)
 
     def _capture(self, record: ArchiveRecord) -> None:
         current, hops = record.url, 0
