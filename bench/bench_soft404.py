@@ -1,14 +1,18 @@
 """Benchmark of civicheck.soft404: real news pages (must stay live) and soft-404 variants built from them, served
 from 127.0.0.1 and run through the real Fetcher, extract and assess, probes included. Run by hand:
 
-    .venv/bin/python bench/bench_soft404.py [--corpus /work/shared/corpus] [--limit N] [--verbose]
+    .venv/bin/python bench/bench_soft404.py [--corpus /work/shared/corpus] [--limit N] [--stress] [--verbose]
 
-Every real site gets one or more local servers (one port each, so each has its own root). A server answers the
-site's real pages at their original paths and unknown paths the way its "behaviour" says: a hard 404, a "not
-found" template with 200, the home page with 200, a redirect to the root, or (for sites that route by id)
-the article whatever the slug. Soft-404 variants: a not-found template keeping the page's own chrome, in four
-placements and two languages; redirects to the root, a language root or an error page; parked, expired,
-suspended and placeholder domains; empty pages; and sites answering any path with the home page or a listing.
+Every real site gets local servers (one port each, so each has its own root). A server answers the site's
+real pages at their original paths, plus three thin portal-like pages built from its chrome (a list of agency
+links, an organisation chart image, one PDF link), and unknown paths the way its "behaviour" says: a hard
+404, a "not found" template with 200 (four placements, one of them silent), the home page with 200, a
+redirect to the root, or (for sites that route by id) the article whatever the slug. All of these must stay
+live; --stress puts every page under every behaviour. Soft-404 variants, built from each article: a not-found
+template keeping the page's own chrome (seven placements, Indonesian or English); redirects to the root, a
+language root, an error page, a login page or the parent listing, by HTTP, meta refresh or script; parked,
+expired, suspended and placeholder domains; empty pages; sites answering any path with the home page (static
+or with rotating lists) or a listing. The probes are fetched once per probe key, as the runner does.
 """
 
 from __future__ import annotations
@@ -685,7 +689,8 @@ def main() -> int:
         guarded = sum(1 for v in vals if v is None)
         sims = sorted(v for v in vals if isinstance(v, float))
         top = ", ".join(f"{v:.3f}" for v in (sims[-5:] if not truth else sims[:5]))
-        print(f"probe similarity on {label}: {guarded} stopped by the own-text guard, {len(sims)} compared; "
+        print(f"probe similarity on {label}: {guarded} stopped by the guards (own title, objects or text), "
+              f"{len(sims)} compared; "
               f"{'highest' if not truth else 'lowest'}: {top}")
     walls = [c for c in cases if with_probe[c.url].bot_wall]
     print(f"bot walls detected (should be 0): {len(walls)}")

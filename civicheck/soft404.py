@@ -1,17 +1,24 @@
 """Soft 404s and bot walls: tell a real page from a "not found" page served with 200, a redirect of every dead
 path to the home page, a parked domain, or a challenge page standing in front of the site. Pure: never fetches.
 
-How the signals combine (the ensemble). Each signal belongs to a family (redirect, probe, wording, empty,
-parked) and is either strong or weak:
+The ensemble. Every signal belongs to a family (redirect, probe, wording, empty, parked) and is strong or
+weak; a 2xx answer is a soft 404 when one strong signal fires, or weak signals of two different families.
 
-- strong, enough alone: a redirect (or meta refresh) from a deeper path to the root of the same site, a login
-  page or an error page; a random sibling URL answering 2xx with the same page (or the same redirect target);
-  a title or top heading that says nothing but "not found"; a main text that is only a "not found" message;
-  a page with no visible text and nothing else (no links, scripts, media, frames or forms); a parked,
-  placeholder or suspended-hosting page.
-- weak, counted only when two different families fire: "not found" wording with a few other words around it,
-  in an h2/h3, or in a short block outside the main text; near-empty text on a page that has links or media;
-  a redirect from a deep path to the root of another site; a JS app shell that answers any path alike.
+Strong:
+- redirect: a redirect, meta refresh or script redirect from a deeper path to the root of the same site (or
+  its language or index root), to a login page, or to an error page (/404.html, ?error=404);
+- probe: a random sibling URL answers 2xx and is redirected to the same place, or answers a page at least 90%
+  alike that has nothing the cited page lacks (see _similarity), or shows the same "not found" sentence
+  while the cited page has no prose of its own;
+- wording: the title or h1 is only a "not found" message; an h2/h3 or a short block is only a message that a
+  *page* is missing and the main text has no prose; trafilatura's main text is only such a message;
+- empty: (almost) no visible text and nothing else: no links, scripts, media, frames or forms;
+- parked: parked or expired-domain wording, a parking service's script, a server placeholder title or
+  suspended hosting, on a short page without prose.
+
+Weak: "not found" wording with one or two other words, beside a long headline, as "Not Found"/"404" in an
+h2/h3, or over a long article; near-empty text on a page with links or media; a redirect from a deep path to
+another site's home page; a JavaScript app shell that answers the probe alike.
 
 A page behind a bot wall is never judged a soft 404: the challenge page says nothing about the site.
 """
@@ -100,7 +107,7 @@ def detect_bot_wall(result: FetchResult, document: Document | None) -> str | Non
     status = result.status
     if status is None:
         return None
-    title = (document.title if document is not None else "") or _Html.of(result).title
+    title = document.title if document is not None else _Html.of(result).title
     found = _bot_wall_marker(result, _norm(title), _raw_lower(result), status, document)
     return f"blocked by a bot wall ({found})" if found else None
 
@@ -166,14 +173,18 @@ class _Page:
         self.html = _Html.of(result) if document is not None and document.kind == "html" else _Html()
         self.blocks = _text_blocks(document)
         self.text_len = sum(len(b) for b in self.blocks)
-        self.main_len = sum(len(p) for p in document.article_paragraphs) if document is not None else 0
+        main = document.article_paragraphs if document is not None else []
+        self.main_len = sum(len(p) for p in main)
+        # Prose: main-text paragraphs (trafilatura joins a paragraph's lines, page_blocks do not).
+        self.prose = [p for p in main if len(p) >= PROSE]
+        self.prose_chars = sum(len(p) for p in self.prose)
 
     def statements(self) -> list[str]:
         """The short blocks that say, and only say, that a page is missing."""
         out = []
         for block in self.blocks:
             if len(block) <= 160 and not _BARE_404.match(_norm(block)):
-                st = _statement(block, bare_404=False)
+                st = _statement(block)
                 if st is not None and st.extra == 0 and st.page and not st.busy:
                     out.append(block)
         return out
@@ -197,7 +208,8 @@ def _text_blocks(document: Document | None) -> list[str]:
 
 # --- URL shapes ---------------------------------------------------------------------------------------------
 
-_LANG = r"(?:[a-z]{2}(?:[-_][a-z]{2})?)"
+# Language roots: a list, not any two letters (/pu is the public-works agency, /tv a channel).
+_LANG = r"(?:(?:id|en|ms|jv|su|ar|zh|ja|ko|fr|de|es|pt|nl|ru|it|th|vi|tl|hi|tr)(?:[-_][a-z]{2})?)"
 _HOME = r"(?:index|default|home|beranda|main|welcome|portal|utama)(?:\.[a-z0-9]{2,5})?"
 _ROOT_PATH = re.compile(rf"^/*(?:{_LANG}/*)?(?:{_HOME}/*)?$", re.IGNORECASE)
 # Query keys that do not change which page a root URL is (language, tracking, "why we sent you here").
@@ -296,7 +308,7 @@ def _redirect_signals(page: _Page) -> list[_Signal]:
     refresh = page.html.refresh_target(result.final_url)
     if refresh:
         targets.append(("sent by a meta refresh", refresh))
-    if page.text_len < 200:
+    if page.text_len < 200 and not _is_app_shell(page):  # an app's own script may send a visitor anywhere
         for target in page.html.script_redirects(result.final_url):
             targets.append(("sent by a script", target))
     out = []
@@ -370,6 +382,7 @@ def _echoable(url: str) -> tuple[str, ...]:
 
 _MAX_COMPARED = 60_000  # characters of visible text compared; beyond that the own-text guard decides
 OWN_TEXT = 120  # characters of text of its own (absent from the probe's answer) that make a page real
+OWN_NET = 40  # ... or characters more of it than the probe's answer has of its own
 
 
 def _similarity(page: _Page, probe: _Page) -> float | None:
@@ -397,7 +410,7 @@ def _similarity(page: _Page, probe: _Page) -> float | None:
         ra, rb = _raw_lower(page.result)[:20_000], _raw_lower(probe.result)[:20_000]
         return fuzz.ratio(ra, rb) / 100
     ca, cb = Counter(a), Counter(b)
-    if _own_text(page, probe, ca, cb, paths) > max(OWN_TEXT, 0.03 * _chars(ca)):
+    if _own_text(page, probe, ca, cb, paths):
         return None
     total_a, total_b = _chars(ca), _chars(cb)
     dice = 2 * _chars(ca & cb) / (total_a + total_b) if total_a + total_b else 1.0
@@ -409,10 +422,11 @@ def _chars(blocks: Counter) -> int:
     return sum(len(t) * n for t, n in blocks.items())
 
 
-def _own_text(page: _Page, probe: _Page, ca: Counter, cb: Counter, paths: tuple[str, ...]) -> int:
-    """Characters of text the page has and the probe's answer lacks. Link texts count only beyond those the
-    probe has of its own: "popular" and "latest" lists rotate between two requests, the same on both sides,
-    while a page of links (a portal's list of agencies) has them all to itself."""
+def _own_text(page: _Page, probe: _Page, ca: Counter, cb: Counter, paths: tuple[str, ...]) -> bool:
+    """Has the page text of its own, absent from the probe's answer? Either much of it (link texts counted
+    only beyond those the probe has of its own: "popular" and "latest" lists rotate between two requests,
+    alike on both sides), or clearly more than the probe's answer has of its own: noise between two answers
+    of one soft-404 page is symmetric, a page's own content is not (a portal's short list of agencies)."""
     def link_texts(p: _Page) -> set[str]:
         return {_normalise_block(link.text, paths) for link in p.doc.links} if p.doc is not None else set()
 
@@ -421,7 +435,12 @@ def _own_text(page: _Page, probe: _Page, ca: Counter, cb: Counter, paths: tuple[
     text = sum(len(t) * n for t, n in mine.items() if t not in my_links)
     my_link_chars = sum(len(t) * n for t, n in mine.items() if t in my_links)
     their_link_chars = sum(len(t) * n for t, n in theirs.items() if t in their_links)
-    return text + max(0, my_link_chars - their_link_chars)
+    if text + max(0, my_link_chars - their_link_chars) > max(OWN_TEXT, 0.03 * _chars(ca)):
+        return True
+    # The probe's "not found" message is what it has instead of content, not noise.
+    messages = {_normalise_block(t, paths) for t in probe.statements()}
+    their_noise = sum(len(t) * n for t, n in theirs.items() if t not in messages)
+    return _chars(mine) - their_noise > OWN_NET
 
 
 def _own_title(page: _Page, probe: _Page, paths: tuple[str, ...]) -> bool:
@@ -449,9 +468,21 @@ def _shared_statement(page: _Page, probe: _Page) -> str | None:
     shared = [t for t in mine if _normalise_block(t) in theirs]
     if not shared:
         return None
-    other = Counter(_normalise_block(b) for b in probe.blocks)
-    own_prose = [b for b in page.blocks if len(b) >= PROSE and not other[_normalise_block(b)]]
-    return None if own_prose else shared[0]
+    return None if _has_own_prose(page, probe) else shared[0]
+
+
+def _has_own_prose(page: _Page, probe: _Page) -> bool:
+    """Does the page's main text say, in sentences of its own, what the probe's answer does not? Link texts
+    are left out first: "did you mean" suggestions differ between the two and are not prose."""
+    text = " ".join(page.prose)
+    if page.doc is not None:
+        for link in sorted({k.text for k in page.doc.links if len(k.text) > 3}, key=len, reverse=True):
+            text = text.replace(link, " ")
+    words = _normalise_block(text).split()
+    other = _normalise_block(" ".join(probe.blocks)).split()
+    theirs = {tuple(other[i:i + 4]) for i in range(len(other) - 3)}
+    missing = sum(1 for i in range(len(words) - 3) if tuple(words[i:i + 4]) not in theirs)
+    return missing >= 25  # about a sentence
 
 
 def _is_app_shell(page: _Page) -> bool:
@@ -487,15 +518,18 @@ _THING_MISSING = [
                + r"\s+(?:ada|tersedia)\b"),
 ]
 _BARE_404 = re.compile(r"^\W*404\W*$")
+# Every pattern above needs one of these: a cheap test first, since every short block of a page is tried.
+_KEYWORDS = re.compile(r"404|found|ditemu|exist|tersedia|\bada\b|dihapus|dipindah|removed|deleted|moved|"
+                       r"available|find|diakses")
 # Words that come with a "not found" message and say nothing else.
 _FILLER = set(
-    """maaf mohon sorry oops ops ups whoops uh oh oh! hmm eh error errors kesalahan eror galat terjadi halaman
+    """maaf mohon sorry oops ops ups whoops uh oh hmm eh error errors kesalahan eror galat terjadi halaman
     page pages the this that a an yang anda kamu cari dicari minta diminta tuju dituju kunjungi akses diakses
     requested request you you're your we are were is was looking for 404 not found tidak tak ditemukan http
     status code sepertinya mungkin telah sudah dihapus dipindahkan dipindah removed moved deleted or atau dan
     and has been have may might di ke ini itu link tautan url alamat situs site website web sayang sekali
     seems appears exist exists does doesn't no longer lagi can't cannot could couldn't can be find it here
-    there nothing of to on tersebut apa what ada tersedia available missing hilang dapat bisa server host""".split()
+    there nothing of to on tersebut ada tersedia available missing hilang dapat bisa server host""".split()
 )
 _SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
 # Words that make a title segment a sentence (a headline) rather than a name (a site's or an agency's).
@@ -519,10 +553,10 @@ class _Statement:
     busy: bool  # another segment of the same title/heading is a long headline: an article *about* a 404
 
 
-def _statement(text: str, bare_404: bool) -> _Statement | None:
+def _statement(text: str) -> _Statement | None:
     """Is this title, heading or block a "not found" message (give or take a few words)?"""
     norm = _norm(text)
-    if not norm or len(norm) > 200:
+    if not norm or len(norm) > 200 or not _KEYWORDS.search(norm):
         return None
     segments = [s for s in _SEPARATORS.split(norm) if s.strip()] or [norm]
     best: _Statement | None = None
@@ -530,7 +564,7 @@ def _statement(text: str, bare_404: bool) -> _Statement | None:
         others = [s for j, s in enumerate(segments) if j != i]
         busy = any(len(_content_words(s)) > 3 and _FUNCTION_WORDS & set(re.findall(r"[\w']+", s))
                    for s in others)
-        found = _match_statement(segment, bare_404)
+        found = _match_statement(segment)
         if found is None:
             continue
         page, extra = found
@@ -540,9 +574,9 @@ def _statement(text: str, bare_404: bool) -> _Statement | None:
     return best
 
 
-def _match_statement(segment: str, bare_404: bool) -> tuple[bool, int] | None:
+def _match_statement(segment: str) -> tuple[bool, int] | None:
     if _BARE_404.match(segment):
-        return (True, 0) if bare_404 else (False, 0)
+        return False, 0  # a bare "404" is a number until the heading's place or other wording says more
     for page, patterns in ((True, _PAGE_MISSING), (False, _THING_MISSING)):
         for pattern in patterns:
             m = pattern.search(segment)
@@ -564,37 +598,43 @@ def _wording_signals(page: _Page) -> list[_Signal]:
     doc = page.doc
     assert doc is not None
     main = [p for p in doc.article_paragraphs if p.strip()]
+    prose_chars = page.prose_chars
     # An article with real paragraphs under a "Not Found" title is about something called that.
-    long_prose = sum(len(p) for p in main if len(p) >= PROSE) >= 1500
+    long_prose = prose_chars >= 1500
     headings: list[tuple[_Signal, _Statement]] = []
     title = doc.title or page.html.title
     candidates: list[tuple[str, str, bool]] = [(f"title says '{_quote(title)}'", title, True)]
     for level, text in page.html.headings:
         candidates.append((f"heading (h{level}) says '{_quote(text)}'", text, level == 1))
     for label, text, top in candidates:
-        st = _statement(text, bare_404=top)
+        st = _statement(text)
         if st is None or st.extra > 2:
             continue
-        strong = st.extra == 0 and not st.busy and not long_prose and (top or st.page)
+        # "Not Found" or "404" alone may name a film or a song, and an article may have a subheading that
+        # quotes an error page; a page that calls itself "the page you requested was not found" is one.
+        if top:
+            strong = st.extra == 0 and not st.busy and (st.page or not long_prose)
+        else:
+            strong = st.extra == 0 and not st.busy and st.page and prose_chars < 300
         headings.append((_Signal("wording", strong, label), st))
     found = [sig for sig, _ in headings]
     # The main text (trafilatura's) being a "not found" message and no prose is as good as a heading.
-    prose_chars = sum(len(p) for p in main if len(p) >= PROSE)
     for p in main:
-        st = _statement(p, bare_404=False) if len(p) <= 160 else None
+        st = _statement(p) if len(p) <= 160 else None
         if st is not None and st.extra == 0 and not st.busy and not _BARE_404.match(_norm(p)) and (
                 page.main_len <= 400 or prose_chars < 300):
             found.append(_Signal("wording", True, f"the main text says '{_quote(p)}'"))
             break
     if not any(s.strong for s in found):
-        page_has_prose = any(len(b) >= PROSE for b in page.blocks)
+        page_has_prose = prose_chars >= PROSE
         judged = {_norm(text) for _, text, _ in candidates}  # headings were weighed above, as headings
         for block in page.blocks:
-            st = _statement(block, bare_404=False) if len(block) <= 160 and _norm(block) not in judged else None
+            st = _statement(block) if len(block) <= 160 and _norm(block) not in judged else None
             if st is None or st.extra != 0 or st.busy or _BARE_404.match(_norm(block)):
                 continue
-            # A sentence saying the *page* is missing, on a page without prose or under a "404" heading.
-            strong = st.page and (not page_has_prose or bool(headings))
+            # A sentence saying the *page* is missing, on a page without prose, or with little under a "404"
+            # heading.
+            strong = st.page and (not page_has_prose or (bool(headings) and prose_chars < 300))
             found.append(_Signal("wording", strong, f"the page says '{_quote(block)}'"))
             break
     return found[:3]
@@ -609,7 +649,8 @@ def _empty_signals(page: _Page) -> list[_Signal]:
     if page.text_len >= NEAR_EMPTY or _is_app_shell(page):
         return []
     html = page.html
-    what = "no visible text" if page.text_len == 0 else f"almost no visible text ({page.text_len} characters)"
+    plural = "" if page.text_len == 1 else "s"
+    what = "no visible text" if page.text_len == 0 else f"almost no visible text ({page.text_len} character{plural})"
     bare = not (html.links or html.scripts or html.media or html.frames or html.forms)
     if bare:
         return [_Signal("empty", True, f"{what} and nothing else on the page")]
@@ -652,7 +693,8 @@ def _parked_signals(page: _Page) -> list[_Signal]:
     doc = page.doc
     assert doc is not None
     title = _norm(doc.title or page.html.title)
-    short = page.text_len <= 3000  # parked and placeholder pages are short; articles about them are not
+    # Parked and placeholder pages are short and have at most a sentence of prose; articles about them not.
+    short = page.text_len <= 3000 and page.prose_chars < 300
     texts = [title] + [_norm(t) for _, t in page.html.headings]
     if short:
         texts.append(_norm(" ".join(page.blocks)))
@@ -665,10 +707,10 @@ def _parked_signals(page: _Page) -> list[_Signal]:
             m = pattern.search(text)
             if m and short:
                 return [_Signal("parked", True, f"hosting suspended: '{m.group(0)}'")]
-    if _PLACEHOLDER_TITLES.match(title) and page.text_len <= 3000:
+    if _PLACEHOLDER_TITLES.match(title) and short:
         return [_Signal("parked", True, f"a placeholder page: '{_quote(doc.title or page.html.title)}'")]
     sources = " ".join(page.html.script_srcs + page.html.frame_srcs)
-    if page.text_len <= 3000:
+    if short:
         sources += " " + " ".join(page.html.hrefs[:50])
     m = _PARKING_SOURCES.search(sources.lower())
     if m:
@@ -844,8 +886,9 @@ def _bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
     if ("ddos-guard" in server and blocked) or "ddos-guard" in title or (
             "ddos-guard" in raw and re.search(r"checking your browser|check\.ddos-guard", raw)):
         return "DDoS-Guard"
-    if "sucuri_cloudproxy_js" in raw or "sucuri website firewall" in raw or "sucuri website firewall" in title or (
-            blocked and ("sucuri" in server or result.header("x-sucuri-block") or result.header("x-sucuri-id"))):
+    if "sucuri_cloudproxy_js" in raw or "sucuri website firewall" in title or (blocked and (
+            "sucuri website firewall" in raw or "sucuri" in server or result.header("x-sucuri-block")
+            or result.header("x-sucuri-id"))):
         return "Sucuri Website Firewall"
     if re.search(r"incapsula incident id|request unsuccessful\. incapsula", raw) or (
             blocked and ("_incapsula_resource" in raw or result.header("x-iinfo") is not None)):
@@ -854,9 +897,11 @@ def _bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
             r"you don't have permission to access|reference\s*#\s*\d+\.|errors\.edgesuite\.net", raw):
         ref = re.search(r"reference\s*#\s*([0-9a-f.]+)", raw)
         return "Akamai 'Access Denied'" + (f", reference #{ref.group(1).rstrip('.')}" if ref else "")
-    if "the requested url was rejected. please consult with your administrator" in raw:
+    small = len(raw) < 10_000  # block pages are a few kilobytes; a long page quoting one is not one
+    if "the requested url was rejected. please consult with your administrator" in raw and small:
         return "F5 BIG-IP 'The requested URL was rejected'"
-    if "captcha-delivery.com" in raw or (blocked and (result.header("x-datadome") or "datadome" in server)):
+    if ("captcha-delivery.com" in raw and (blocked or small)) or (
+            blocked and (result.header("x-datadome") or "datadome" in server)):
         return "DataDome"
     if re.search(r"_pxappid|px-captcha|perimeterx", raw) and (blocked or "press & hold" in raw):
         return "PerimeterX 'Press & Hold'"

@@ -95,6 +95,14 @@ def test_a_deep_link_redirected_to_a_login_page_is_a_soft_404(site, fetcher):
     assert a.soft404 and fired(a, "to a login page")
 
 
+def test_a_deep_link_redirected_to_an_error_page_is_a_soft_404(site, fetcher):
+    site.route("/dinas/disnaker", status=302, headers={"Location": "/404.html"})
+    site.route("/404.html", page("Pemerintah Kota Cilegon", "<p>Silakan kembali ke beranda.</p>"))
+    a = judge(fetcher, site.url("/dinas/disnaker"), probe=False)
+    assert a.soft404 and a.signals == [f"redirected from /dinas/disnaker to an error page ({site.url('/404.html')})"]
+    assert a.families == ["redirect"]
+
+
 def test_a_meta_refresh_to_the_root_is_a_redirect_too(site, fetcher):
     site.route("/", HOME)
     site.route("/dinas/dukcapil", "<html><head><meta http-equiv='refresh' content='0; url=/'></head><body></body></html>")
@@ -153,11 +161,41 @@ def test_a_portal_page_of_links_stays_live_beside_a_silent_not_found_template(si
     # Little text of its own and all of it links, the kind of page the Cilegon claims cite.
     agencies = "".join(f"<li><a href='https://{d}.cilegon.go.id/'>Dinas {n}</a></li>" for d, n in (
         ("disnaker", "Tenaga Kerja"), ("dukcapil", "Dukcapil"), ("dinkes", "Kesehatan"), ("dishub", "Perhubungan")))
-    site.route("/profil/perangkat-daerah", page("Perangkat Daerah | Pemkot Cilegon", f"<ul>{agencies}</ul>"))
-    site.route("/profil/struktur", page("Struktur Organisasi | Pemkot Cilegon", "<img src='/img/struktur.png'>"))
+    # Old portals give every page the site's name as its title: only the content tells them apart.
+    site.route("/profil/perangkat-daerah", page("Pemerintah Kota Cilegon", f"<ul>{agencies}</ul>"))
+    site.route("/profil/struktur", page("Pemerintah Kota Cilegon", "<img src='/img/struktur.png'>"))
+    site.route("/profil/visi-misi", page("Visi dan Misi | Pemkot Cilegon", "<h2>Visi</h2>"))
     site.route(sibling_path(site, "/profil/perangkat-daerah"), SILENT_TEMPLATE)
+    for path in ("/profil/perangkat-daerah", "/profil/struktur", "/profil/visi-misi"):
+        assert judge(fetcher, site.url(path)) == Assessment(False, []), path
+    site.route(sibling_path(site, "/profil/perangkat-daerah"), NOT_FOUND_TEMPLATE)
     assert judge(fetcher, site.url("/profil/perangkat-daerah")) == Assessment(False, [])
-    assert judge(fetcher, site.url("/profil/struktur")) == Assessment(False, [])
+
+
+def test_a_random_sibling_answering_the_same_not_found_message_reveals_a_soft_404(site, fetcher):
+    # "Did you mean" links picked from the requested path differ between the page and the probe, so the
+    # pages are not alike; the message is the same, and the page has no prose of its own.
+    def soft(headlines: list[str]) -> str:
+        items = "".join(f"<li><a href='/berita/{i}'>{h}</a></li>" for i, h in enumerate(headlines))
+        about = ("<p>Portal resmi Pemerintah Kota Cilegon memuat berita, layanan publik, informasi perangkat "
+                 "daerah dan data statistik kota yang diperbarui setiap hari kerja oleh Diskominfo.</p>"
+                 "<p>Semua konten dapat dikutip dengan menyebutkan sumber. Keluhan dan saran atas layanan "
+                 "publik dapat disampaikan melalui kanal pengaduan resmi LAPOR! atau pusat panggilan kota.</p>")
+        return page("Pemerintah Kota Cilegon", f"<p>Maaf, halaman yang Anda cari tidak tersedia.</p>{about}"
+                                               f"<h3>Mungkin Anda mencari</h3><ul>{items}</ul>")
+    site.route("/dinas/disnaker", soft([
+        "Pelatihan kerja gratis bagi lulusan SMK dibuka lagi bulan depan",
+        "Upah minimum kota naik tujuh persen, serikat buruh minta pengawasan",
+        "Bursa kerja Cilegon diikuti empat puluh perusahaan industri kimia",
+        "Disnaker verifikasi ulang data pencari kerja yang mendaftar daring"]))
+    site.route(sibling_path(site, "/dinas/disnaker"), soft([
+        "Jalan lingkar selatan diperbaiki sebelum arus mudik Lebaran",
+        "Pasar Kranggot direnovasi, pedagang dipindah sementara ke terminal",
+        "Banjir rendam tiga kelurahan setelah hujan deras semalaman",
+        "Taman kota baru dibuka untuk umum setiap akhir pekan"]))
+    a = judge(fetcher, site.url("/dinas/disnaker"))
+    assert a.soft404 and fired(a, "answers with the same message: 'Maaf, halaman yang Anda cari tidak tersedia.'")
+    assert not judge(fetcher, site.url("/dinas/disnaker"), probe=False).soft404  # the wording alone is weak here
 
 
 def test_a_javascript_app_answering_every_path_alike_is_not_called_a_soft_404(site, fetcher):
@@ -190,9 +228,10 @@ def test_a_heading_saying_page_not_found_in_english(site, fetcher):
 
 def test_a_404_heading_with_a_not_found_sentence(site, fetcher):
     site.route("/dinas/dukcapil", page("Pemerintah Kota Cilegon", "<h2>404</h2><p>Maaf, halaman yang Anda cari "
-                                                                  "tidak ditemukan.</p>" + ARTICLE.replace("<h1>", "<h4>")))
+                                                                  "tidak ditemukan.</p>"))
     a = judge(fetcher, site.url("/dinas/dukcapil"), probe=False)
     assert a.soft404 and fired(a, "heading (h2) says '404'")
+    assert fired(a, "says 'Maaf, halaman yang Anda cari tidak ditemukan.'")
 
 
 def test_headlines_that_mention_404_in_another_sense_stay_live(site, fetcher):
@@ -214,6 +253,17 @@ def test_headlines_that_mention_404_in_another_sense_stay_live(site, fetcher):
     for path in ("/news/labour-app-404", "/berita/banjir", "/essays/404"):
         a = judge(fetcher, site.url(path), probe=False)
         assert not a.soft404, (path, a)
+
+
+def test_articles_about_404_errors_stay_live(site, fetcher):
+    body = """<article><h1>What is a 404 error?</h1><p>A 404 error is the answer a web server gives when it has
+    nothing at the address a browser asked for. Government portals show it when an agency moves its site and
+    nobody updates the links that point to the old one.</p>
+    <h2>Page not found</h2><p>The words "page not found" are the most common wording of the error, though
+    many sites write their own message, in Indonesian often "halaman tidak ditemukan".</p></article>"""
+    site.route("/explainers/404", page("What is a 404 error? | Cek Fakta", body))
+    a = judge(fetcher, site.url("/explainers/404"), probe=False)
+    assert not a.soft404, a
 
 
 def test_a_not_found_heading_in_a_sidebar_widget_alone_keeps_an_article_live(site, fetcher):
@@ -263,7 +313,7 @@ def test_parked_placeholder_and_suspended_pages(site, fetcher, title, body, word
 def test_an_article_about_domain_sales_is_not_parked(site, fetcher):
     text = ARTICLE.replace("</article>", "<p>Pemkot menyebut domain lama kini bertuliskan 'this domain is for "
                                          "sale' sehingga warga diminta memakai alamat baru.</p></article>")
-    site.route("/berita/domain", page("Domain lama Disnaker dijual pihak lain", text * 3))
+    site.route("/berita/domain", page("Domain lama Disnaker dijual pihak lain", text))
     assert judge(fetcher, site.url("/berita/domain"), probe=False) == Assessment(False, [])
 
 
@@ -295,6 +345,11 @@ def test_enabled_false_turns_the_soft_404_signals_off_but_not_bot_walls(site, fe
 ])
 def test_site_roots_have_no_probe(url):
     assert probe_url(url) is None
+
+
+def test_two_letter_paths_that_are_not_languages_are_not_roots():
+    assert probe_url("https://cilegon.go.id/pu", seed="a").startswith("https://cilegon.go.id/")
+    assert probe_url("https://cilegon.go.id/id/dinas", seed="a").startswith("https://cilegon.go.id/id/")
 
 
 def test_probe_urls_are_nonsense_siblings_of_the_same_shape():
