@@ -244,6 +244,10 @@ def check_status(check: Check, ctx: Context) -> Outcome:
         if outcome == FAIL:
             return Outcome(check, FAIL, f"no HTTP answer, expected {wanted}: {reason}", evidence)
         return Outcome(check, UNKNOWN, reason, evidence)
+    assessment = ctx.assessment(result.url)
+    if assessment is not None and assessment.bot_wall:
+        # The challenge's 403/503 is the wall's status, not the page's: it can neither match nor miss.
+        return Outcome(check, UNKNOWN, assessment.bot_wall, evidence)
     if result.status in check.codes:
         return Outcome(check, PASS, f"answered {_status_text(result)}{_via(result)}, as expected", evidence)
     return Outcome(check, FAIL, f"answered {_status_text(result)}{_via(result)}, expected {wanted}", evidence)

@@ -295,6 +295,7 @@ def test_bot_walls_are_unknown_never_fail_and_a_plain_403_fails(tmp_path, site):
         f"      - links: {{url: {u(path)}, timeout: 5}}\n"
         f"      - contains: {{url: {u(path)}, all: [lowongan], timeout: 5}}\n"
         f"      - contains: {{url: {u(path)}, none: [dibatalkan], timeout: 5}}\n"
+        f"      - status: {{url: {u(path)}, code: [403, 503], timeout: 5}}\n"
         for name, path in walls.items()
     )
     claims += f"  - id: plain\n    claim: x\n    checks:\n      - live: {{url: {u('/arsip/rahasia')}, timeout: 5}}\n"
