@@ -389,6 +389,25 @@ def _hits(match_hits) -> list[Hit]:
     return [Hit(h.text, h.label, h.excerpt, tuple(h.mark)) for h in match_hits]
 
 
+ARTICLE_GAP = "in the article body on the page, in a passage the extractor had left out of the main text"
+
+
+def _search(check: Check, doc: Document, search: Callable[[Any, Any], Any]) -> tuple[Any, str | None]:
+    """Run a text search in the check's scope. With `scope: article`, what the extractor took for the main
+    text can miss a paragraph (one holding a link, a quote box): a search that fails there is tried again on
+    the article body as laid out on the page, and a find there is said to be one."""
+    passages, article, note = doc.passages(check.scope)
+    found = search(passages, article)
+    if found.passed or check.scope != "article" or note is not None:
+        return found, note
+    span = doc.article_span()
+    if span:
+        wider = search(span, ())
+        if wider.passed:
+            return wider, ARTICLE_GAP
+    return found, note
+
+
 def _scope_note(note: str | None, reason: str, evidence: Evidence | None = None) -> str:
     notes = [n for n in (note, evidence.note if evidence is not None else None) if n]
     return f"{reason} ({'; '.join(notes)})" if notes else reason
@@ -402,9 +421,11 @@ def check_contains(check: Check, ctx: Context) -> Outcome:
     doc, why = _document_or_reason(check, ctx, evidence)
     if doc is None:
         return Outcome(check, UNKNOWN, why, evidence)
-    passages, article, note = doc.passages(check.scope)
-    found = find_phrases(passages, all=check.all, any=check.any, none=check.none, near=check.near,
-                         stem=check.stem, article=article)
+    def search(passages, article):
+        return find_phrases(passages, all=check.all, any=check.any, none=check.none, near=check.near,
+                            stem=check.stem, article=article)
+
+    found, note = _search(check, doc, search)
     evidence.hits = _hits(found.hits)
     return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
 
@@ -417,8 +438,7 @@ def check_quote(check: Check, ctx: Context) -> Outcome:
     doc, why = _document_or_reason(check, ctx, evidence)
     if doc is None:
         return Outcome(check, UNKNOWN, why, evidence)
-    passages, article, note = doc.passages(check.scope)
-    found = find_quote(check.text, passages, article=article)
+    found, note = _search(check, doc, lambda passages, article: find_quote(check.text, passages, article=article))
     evidence.hits = _hits(found.hits if found.passed else ([found.closest] if found.closest else []))
     return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
 

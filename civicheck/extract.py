@@ -68,6 +68,29 @@ class Document:
             return page, [], "no main article text found; searched the whole page instead"
         return page, article, None
 
+    def article_span(self) -> list[Passage]:
+        """The page's visible blocks from the first to the last one holding main-article text: the article
+        body as laid out on the page, including passages the extractor left out of the main text (a
+        paragraph with a link, a quote box). Empty when there is no main text or it cannot be placed."""
+        keys = [k for k in (_squash(p)[:60] for p in self.article_paragraphs) if len(k) >= 20]
+        if not keys:
+            return []
+        blocks = [_squash(b) for b in self.page_blocks]
+        inside = [i for i, b in enumerate(blocks) if len(b) >= 20 and any(k in b or b[:60] in k for k in keys)]
+        if not inside:
+            return []
+        first, last = min(inside), max(inside)
+        # A lede the extractor dropped sits just above its first paragraph: take up to three prose blocks
+        # (80+ characters: not a headline, byline or menu) immediately before it.
+        while first > 0 and min(inside) - first < 3 and len(self.page_blocks[first - 1]) >= 80:
+            first -= 1
+        return [Passage(self.page_blocks[i], "page", i + 1) for i in range(first, last + 1)]
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only, lower case: to place extracted paragraphs among page blocks."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
 
 def extract(result: FetchResult) -> Document:
     """Build the Document for a fetched response (any status: 404 pages have text worth reading too)."""

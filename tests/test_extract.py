@@ -1,0 +1,65 @@
+"""Extraction: visible page text, article body placement on the page, links, and the article-scope fallback."""
+
+from __future__ import annotations
+
+from civicheck.checks import ARTICLE_GAP, _search
+from civicheck.claims import Check
+from civicheck.extract import Document, extract
+from civicheck.fetch import FetchResult
+from civicheck.match import find_quote
+
+MENU = "Beranda Berita Daerah Nasional"
+LEDE = "Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota."
+P1 = "Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023, ujar Kepala Dinas Tenaga Kerja."
+BOX = "Baca juga: portal kota kini menautkan seluruh dinas, termasuk Disdukcapil dan Disnaker, di halaman depannya."
+P2 = "Menurut dia, sebanyak 29 layanan akan terhubung dengan portal kota tahun depan setelah anggaran disetujui DPRD."
+FOOTER = "Hak cipta 2026 Pemerintah Kota Cilegon. Seluruh isi situs ini dilindungi undang-undang yang berlaku di Indonesia."
+
+
+def doc() -> Document:
+    return Document("http://x/a", "http://x/a", "html", title="t",
+                    page_blocks=[MENU, "Smart City jadi prioritas", LEDE, P1, BOX, P2, FOOTER],
+                    article_paragraphs=[P1, P2])
+
+
+def test_article_span_is_the_body_as_laid_out_with_its_lede():
+    span = [p.text for p in doc().article_span()]
+    assert span == [LEDE, P1, BOX, P2]  # the menu, the short headline and the footer stay out
+
+
+def test_article_span_is_empty_without_main_text():
+    assert Document("u", "u", "html", page_blocks=[MENU, P1]).article_span() == []
+
+
+def search(text: str, scope: str = "article"):
+    check = Check(kind="quote", url="http://x/a", line=1, text=text, scope=scope)
+    return _search(check, doc(), lambda passages, article: find_quote(text, passages, article=article))
+
+
+def test_article_scope_finds_a_passage_the_extractor_left_out_and_says_so():
+    found, note = search("portal kota kini menautkan seluruh dinas")
+    assert found.passed and note == ARTICLE_GAP
+    found, note = search("sebanyak 29 layanan akan terhubung")
+    assert found.passed and note is None and found.hits[0].label == "paragraph 2 of the article"
+
+
+def test_article_scope_still_refuses_text_outside_the_article_and_altered_quotes():
+    found, _ = search("Seluruh isi situs ini dilindungi undang-undang")
+    assert not found.passed
+    found, _ = search("sebanyak 39 layanan akan terhubung")
+    assert not found.passed and "29" in found.reason
+
+
+def test_visible_text_blocks_links_and_invisible_parts():
+    html = ("<html><head><title>Judul</title><style>p{}</style><script>var x='Smart City';</script></head><body>"
+            "<p>tersebut.<br>Dia berkata <b>Smart</b> City</p><div hidden>rahasia</div><!-- komentar -->"
+            "<a href='/dinas#atas'>Dinas</a><a href='mailto:a@b'>Surel</a><a href='/dinas'>Dinas lagi</a>"
+            "</body></html>")
+    result = FetchResult("http://x/a", "http://x/a", 200, "OK", None, "200 OK", "2026-01-01T00:00:00Z",
+                         headers=[("Content-Type", "text/html; charset=utf-8")], body=html.encode())
+    d = extract(result)
+    assert d.title == "Judul"
+    # <br> ends a line; inline markup joins, as a browser shows it ("Smart City", "DinasSurel..." unspaced).
+    assert d.page_blocks == ["tersebut.", "Dia berkata Smart City", "DinasSurelDinas lagi"]
+    assert [(link.url, link.text) for link in d.links] == [("http://x/dinas", "Dinas")]
+    assert "rahasia" not in d.text and "komentar" not in d.text and "var x" not in d.text
