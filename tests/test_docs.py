@@ -1,20 +1,89 @@
-"""The README cannot drift: its test command is CI's, and its tables name every check, format and exit code."""
+"""The README cannot drift: its test command is CI's, and its tables name every check, format and exit code.
+
+The other tests here hold every command, option, default, output sample and JSON field name the README shows
+to what the command line really has and prints.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+import shlex
 from pathlib import Path
 
+import click
+from click.testing import CliRunner
+
 from civicheck.claims import CHECK_KINDS
-from civicheck.cli import ExitCode
+from civicheck.cli import ExitCode, cli
+from civicheck.fetch import ErrorKind
 from civicheck.report import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+EXAMPLE_CLAIMS = ROOT / "claims" / "cilegon.yaml"
+# Options the README names that belong to other tools: pywb's `wayback --record -a`.
+FOREIGN_OPTIONS = {"--record", "-a"}
 
 
 def _sh_blocks() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", README, re.S)
+
+
+def _fenced(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, re.S)
+
+
+def _code_spans() -> list[str]:
+    prose = re.sub(r"```.*?```", "", README, flags=re.S)
+    return re.findall(r"`([^`\n]+)`", prose)
+
+
+def _section(title: str) -> str:
+    """The README text under a heading, up to the next heading of any level."""
+    after = README.split(title, 1)[1]
+    return re.split(r"\n#{2,4} ", after, maxsplit=1)[0]
+
+
+def _options(command: click.Command) -> set[str]:
+    names = set()
+    for param in command.params:
+        if isinstance(param, click.Option):
+            names.update(param.opts + param.secondary_opts)
+    return names - {"-h", "--help"}
+
+
+def _option_of(command: click.Command, name: str) -> click.Option:
+    return next(p for p in command.params if isinstance(p, click.Option) and name in p.opts)
+
+
+def _verify_table() -> list[list[str]]:
+    """The rows of the README's `verify` options table, each as [option, default, meaning]."""
+    table = README.split("Options of `verify`:", 1)[1].strip().split("\n\n", 1)[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+        rows.append([cell.strip().replace("\\|", "|") for cell in cells])
+    return rows
+
+
+def _flags(text: str) -> set[str]:
+    return set(re.findall(r"(?<![\w/.-])(--?[a-z][a-z0-9-]*)", text))
+
+
+def _readme_invocations() -> list[list[str]]:
+    """Every civicheck command line the README shows, in a code block or an inline code span, as argv."""
+    lines = [line for block in _sh_blocks() for line in block.splitlines()] + _code_spans()
+    found = []
+    for line in lines:
+        for chain in line.split("&&"):
+            chain = chain.split(" #", 1)[0].split(">", 1)[0].strip()
+            match = re.match(r"(?:\.venv/bin/)?civicheck\s+([a-z].*)$", chain)  # not `civicheck …`
+            if match:
+                found.append(shlex.split(match[1]))
+    return found
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -42,3 +111,189 @@ def test_example_claims_are_valid(tmp_path):
     assert {c.id for c in claims} >= {"labour-app-live", "portal-agency-links", "smart-city-priority"}
     hosts = {re.match(r"https?://([^/]+)/", ch.url)[1] for c in claims for ch in c.checks}
     assert hosts <= {"www.cilegon.go.id", "www.bantennews.co.id"}
+
+
+def test_verify_options_table_lists_exactly_the_options_of_verify():
+    documented = set()
+    for option_cell, _default, _meaning in _verify_table():
+        documented |= _flags(option_cell.split(" ", 1)[0] if "," not in option_cell else option_cell)
+    assert documented == _options(cli.commands["verify"])
+
+
+def test_verify_options_table_gives_the_real_defaults_and_choices():
+    verify = cli.commands["verify"]
+    checked = 0
+    for option_cell, default, meaning in _verify_table():
+        name = sorted(_flags(option_cell), key=len)[-1]
+        option = _option_of(verify, name)
+        if isinstance(option.type, click.Choice):
+            listed = re.findall(r"`([a-z]+)`", meaning) or option_cell.strip("`").split(" ", 1)[1].split("|")
+            assert set(listed) == set(option.type.choices), name
+        # A default in code (`table`) or a number is a value, and exactly the options whose --help shows a
+        # default have one; prose ("a few highly available public sites", "stdout") says what happens without.
+        value = default.strip("`")
+        if option.show_default:
+            assert (default.startswith("`") or value.isdigit()) and value == str(option.default), (name, default)
+            checked += 1
+        else:
+            assert not default.startswith("`") and not value.isdigit(), (name, default)
+    assert checked >= 7
+
+
+def test_every_format_list_in_the_readme_is_a_commands_real_choice():
+    documented = {("--format", *span.replace("\\|", "|").split("|"))
+                  for span in re.findall(r"`--format ([^`]+)`", README)}
+    real = set()
+    for command in cli.commands.values():
+        for param in command.params:
+            if isinstance(param, click.Option) and "--format" in param.opts:
+                real.add(("--format", *param.type.choices))
+    assert documented == real
+
+
+def test_every_command_is_documented_and_every_documented_command_exists():
+    invocations = _readme_invocations()
+    used = {argv[0] for argv in invocations}
+    assert used <= set(cli.commands), used - set(cli.commands)
+    assert set(cli.commands) <= used, set(cli.commands) - used
+
+
+def test_every_option_in_a_readme_command_line_exists_for_that_command():
+    for argv in _readme_invocations():
+        command = cli.commands[argv[0]]
+        for token in argv[1:]:
+            if token.startswith("-") and len(token) > 1:
+                assert token.split("=", 1)[0] in _options(command), f"civicheck {' '.join(argv)}: {token}"
+
+
+def test_every_option_the_readme_names_exists():
+    every = set().union(*(_options(command) for command in cli.commands.values()))
+    named = set()
+    for span in _code_spans():
+        if re.match(r"--?[a-z]", span):
+            named |= _flags(span)
+    assert named, "no options found in the README"
+    assert named - FOREIGN_OPTIONS <= every, named - FOREIGN_OPTIONS - every
+
+
+def test_readme_claims_example_is_valid_and_shows_every_check_kind(tmp_path):
+    from civicheck.claims import load_claims
+
+    [example] = _fenced("yaml")
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    [claim] = load_claims([path])
+    assert {check.kind for check in claim.checks} == set(CHECK_KINDS)
+
+
+def test_readme_lint_output_is_what_lint_prints():
+    result = CliRunner().invoke(cli, ["lint", str(ROOT / "claims")])
+    assert result.exit_code == 0, result.output
+    assert f"`{result.stdout.strip()}`" in _section("### When a file is wrong")
+
+
+def test_readme_bad_file_sample_is_what_lint_prints(tmp_path, monkeypatch):
+    """The sample is the example file with the two mistakes the README describes; line numbers included."""
+    section = _section("### When a file is wrong")
+    [sample] = re.findall(r"```text\n(.*?)```", section, re.S)
+    text = EXAMPLE_CLAIMS.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    live_line = next(i for i, line in enumerate(lines) if line.strip() == "- live: https://www.cilegon.go.id/")
+    lines[live_line] = lines[live_line].replace("https://www.cilegon.go.id/", "ftp://app.cilegon.go.id/")
+    # portal-agency-links' first check becomes a quote with `txt:` for `text:`.
+    start = next(i for i, line in enumerate(lines) if "id: portal-agency-links" in line)
+    check = next(i for i in range(start, len(lines)) if lines[i].strip() == "- contains:")
+    indent = lines[check][: len(lines[check]) - len(lines[check].lstrip())]
+    lines[check:check + 3] = [f'{indent}- quote: {{url: https://www.cilegon.go.id/, txt: "Dinas Tenaga Kerja"}}\n']
+    assert f"on line {live_line + 1} of the example file" in " ".join(section.split())
+    assert f"on line {check + 1}," in " ".join(section.split())
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / "cilegon.yaml").write_text("".join(lines), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["lint", "claims/"])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert result.stderr == sample
+
+
+def _verify_json(site, tmp_path) -> dict:
+    url = site.route("/", "<html><head><title>Portal</title></head><body><article><h1>Berita</h1>"
+                          "<p>Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD "
+                          "2021-2026, kata Wali Kota dalam rapat paripurna di gedung DPRD pada Senin pagi.</p>"
+                          "</article></body></html>")
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(f"""claims:
+  - id: smart-city-priority
+    claim: "Smart City is a priority program of the RPJMD 2021-2026"
+    checks:
+      - quote: {{url: "{url}", text: "Smart City sebagai program prioritas dalam RPJMD 2021-2026"}}
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["verify", str(claims), "--format", "json", "--no-canary", "-q"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_readme_json_sample_has_exactly_the_real_field_names(site, tmp_path):
+    [sample] = [json.loads(block) for block in _fenced("json")]
+    real = _verify_json(site, tmp_path)  # the first run with history on, as in the sample
+    assert set(sample) == set(real)
+    [sample_claim], [real_claim] = sample["claims"], real["claims"]
+    assert set(sample_claim) == set(real_claim)
+    [sample_check], [real_check] = sample_claim["checks"], real_claim["checks"]
+    assert set(sample_check) == set(real_check)
+    assert set(sample_check["spec"]) == set(real_check["spec"])
+    assert set(sample_check["evidence"]) == set(real_check["evidence"])
+    assert set(sample_check["evidence"]["hits"][0]) == set(real_check["evidence"]["hits"][0])
+    assert set(sample["summary"]) == set(real["summary"])
+
+
+def test_readme_csv_columns_are_the_real_ones(site, tmp_path):
+    report = _verify_json(site, tmp_path)
+    from civicheck.report import render
+
+    header = next(csv.reader(io.StringIO(render(report, "csv"))))
+    documented = re.search(r"One row per check: `([^`]+)`", " ".join(_section("### csv").split()))[1]
+    assert documented.split(", ") == header
+
+
+def test_readme_table_and_markdown_samples_have_the_real_columns(site, tmp_path):
+    from civicheck.report import render
+
+    report = _verify_json(site, tmp_path)
+    [table_sample] = re.findall(r"```text\n(.*?)```", _section("### table (default)"), re.S)
+    assert table_sample.splitlines()[0].split() == render(report, "table").splitlines()[0].split()
+    [markdown_sample] = _fenced("markdown")
+    sample_header = next(line for line in markdown_sample.splitlines() if line.startswith("| claim"))
+    real_header = next(line for line in render(report, "markdown").splitlines() if line.startswith("| claim"))
+    assert sample_header == real_header
+
+
+def test_start_here_counts_the_example_claims():
+    from civicheck.claims import load_claims
+
+    n = len(load_claims([ROOT / "claims"]))
+    start = " ".join(_section("## Start here").split())
+    assert f"`{n} claims: 0 supported, 0 refuted, {n} unverified; {n} not as expected`" in start
+
+
+def test_readme_lists_every_error_kind():
+    bullet = re.search(r"`evidence\.error`: (.*?)\. ", " ".join(README.split()))[1]
+    documented = set(re.findall(r"`([a-z_0-9]+)`", bullet))
+    assert documented == {kind.value for kind in ErrorKind} | {"null"}
+
+
+def test_readme_layout_names_only_modules_that_exist():
+    layout = _section("## Layout")
+    modules = set(re.findall(r"([a-z_0-9]+\.py)", layout))
+    assert len(modules) >= 15
+    present = {path.name for path in (ROOT / "civicheck").rglob("*.py")}
+    assert modules <= present, modules - present
+
+
+def test_readme_claimreview_ratings_are_the_real_ones():
+    from civicheck.claimreview import RATINGS
+
+    table = _section("### claimreview")
+    for verdict, (value, name) in RATINGS.items():
+        row = re.search(rf"^\| {verdict} \| (.*?) \| (.*?) \|$", table, re.M)
+        assert row, verdict
+        assert row[1] == (str(value) if value is not None else "(none)") and row[2] == name
