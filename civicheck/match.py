@@ -726,7 +726,7 @@ def _success(required: list[str], alternatives: list[str], banned: list[str], fo
              near: int | None, scope: str) -> str:
     said = []
     if required:
-        said.append(f"all {len(required)} phrases")  # "all 1 phrases" too: the README's example output
+        said.append(_quoted(required) if len(required) == 1 else f"all {len(required)} phrases")
     if alternatives:
         got = [p for p in alternatives if p in found]
         said.append(_quoted(got[:1]) + (f" (one of {len(alternatives)} alternatives)" if len(alternatives) > 1 else ""))

@@ -592,3 +592,12 @@ def test_unreachable_pywb_is_a_reason(closed_port_url):
     record = PywbArchive(closed_port_url + "coll", timeout=5).capture("http://127.0.0.1/")
     assert isinstance(record, ArchiveRecord) and not record.ok
     assert record.reason.startswith("cannot reach pywb at")
+
+
+def test_a_capture_listed_twice_by_the_index_counts_once():
+    one = Capture("20230712000000", "http://x/", 200, digest="AAA")
+    two = Capture("20230801000000", "http://x/", 404, digest="BBB")
+    timeline = compute_timeline("http://x/", [one, two, one, two, one])  # pywb lists each per index file
+    assert timeline.captures == 2
+    assert timeline.lines() == ["2023-07-12 first captured: 200; last answered 200",
+                                "2023-08-01 changed to 404 (was 200); latest capture: 404"]

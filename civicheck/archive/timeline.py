@@ -136,7 +136,9 @@ def compute_timeline(
     """The history of `url` from its captures (any order). A status change is a capture whose status differs
     from the previous capture that had one: revisit records ("-") neither change the status nor hide a change.
     With `cdx`, every event carries the replay URL of its capture."""
-    ordered = sorted(captures, key=lambda c: c.timestamp)
+    # An index may list one capture twice (pywb's autoindex does, across its index files): count it once.
+    unique = {(c.timestamp, c.digest, c.statuscode): c for c in captures}
+    ordered = sorted(unique.values(), key=lambda c: c.timestamp)
     timeline = Timeline(url=url, captures=len(ordered), archive=cdx.name if cdx else None)
     if not ordered:
         return timeline
