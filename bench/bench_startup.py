@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for name, cmd in COMMANDS.items():
+    for cmd in COMMANDS.values():
         wall(cmd)  # warm the page cache and .pyc files
     for _ in range(args.runs):
         for name, cmd in COMMANDS.items():

@@ -20,8 +20,11 @@ PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 OFFLINE = "network unavailable (no canary site answered)"
 
 # Failures that look the same from here whether the site is down or our own network is: before one of these
-# may fail a check, the canary must show that the machine is online.
-_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT}
+# may fail a check, the canary must show that the machine is online. TLS too: behind a captive portal or a
+# TLS-intercepting proxy, or with this machine's clock wrong, every https site fails its handshake.
+_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS}
+# A page with nothing to read: a text check can neither find nor miss a phrase on it.
+NO_TEXT = "the page shows no text (a page built by JavaScript shows none to civicheck)"
 
 
 class Assessment(Protocol):
@@ -110,6 +113,7 @@ class Context:
         self._online = online
         self._online_answer: tuple[bool, str] | None = None
         self._documents: dict[str, Document] = {}
+        self.link_targets: dict[tuple[Any, ...], list[Link]] = {}  # see link_targets()
         self.assessments = assessments if assessments is not None else {}
         self._snapshots = snapshots if snapshots is not None else {}
 
@@ -184,16 +188,20 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
     if result.error is ErrorKind.TOO_LARGE and status is not None and 200 <= status < 300:
         return PASS, f"answered {_status_text(result)} ({result.detail})"
     if status == 429:
-        return UNKNOWN, f"rate limited by the server ({_status_text(result)}); try again later"
+        return UNKNOWN, _rate_limited(result)
     if result.error in _NEEDS_CANARY or result.maybe_local:
         if not ctx.online()[0]:
             return UNKNOWN, f"{OFFLINE}; {result.detail}, which proves nothing while offline"
         return FAIL, result.detail
-    if result.error in (ErrorKind.TLS, ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
+    if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
         return FAIL, result.detail
     if result.error is None and status is not None:  # a final 1xx/3xx without a place to go
         return UNKNOWN, f"answered {_status_text(result)}, which is neither content nor an error"
     return UNKNOWN, result.detail or "the fetch failed for an unknown reason"
+
+
+def _rate_limited(result: FetchResult) -> str:
+    return f"rate limited by the server ({_status_text(result)}); try again later"
 
 
 def _status_text(result: FetchResult) -> str:
@@ -248,6 +256,9 @@ def check_status(check: Check, ctx: Context) -> Outcome:
     if assessment is not None and assessment.bot_wall:
         # The challenge's 403/503 is the wall's status, not the page's: it can neither match nor miss.
         return Outcome(check, UNKNOWN, assessment.bot_wall, evidence)
+    if result.status == 429 and 429 not in check.codes:
+        # Likewise a rate limit answers for how often we ask, not for the page (as with live and dead).
+        return Outcome(check, UNKNOWN, _rate_limited(result), evidence)
     if result.status in check.codes:
         return Outcome(check, PASS, f"answered {_status_text(result)}{_via(result)}, as expected", evidence)
     return Outcome(check, FAIL, f"answered {_status_text(result)}{_via(result)}, expected {wanted}", evidence)
@@ -257,7 +268,15 @@ def check_status(check: Check, ctx: Context) -> Outcome:
 
 
 def link_targets(check: Check, ctx: Context) -> list[Link]:
-    """The links a `links` check audits. The runner calls this too, to fetch exactly these."""
+    """The links a `links` check audits. The runner calls this too, to fetch exactly these: computed once
+    (a `select` parses the whole page again, and a portal page may be large)."""
+    key = (check.url, check.select, check.same_site, check.max_links)
+    if key not in ctx.link_targets:
+        ctx.link_targets[key] = _link_targets(check, ctx)
+    return ctx.link_targets[key]
+
+
+def _link_targets(check: Check, ctx: Context) -> list[Link]:
     result = ctx.result(check.url)
     if not result.has_document or ctx.document(check.url).kind != "html":
         return []
@@ -304,7 +323,7 @@ def check_links(check: Check, ctx: Context) -> Outcome:
         signals = list(assessment.signals) if check.soft404 and assessment is not None and assessment.soft404 else []
         evidence.links.append({"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
                                "status": target.status, "error": target.error.value if target.error else None,
-                               "soft404": signals})
+                               "soft404": signals, "snapshots": list(ctx.snapshots(link.url))})
         if outcome == FAIL and signals and target.has_document and target.body.strip():
             # The summary names each broken link in a few words; the evidence above keeps every signal.
             broken.append(f"{label} → a 'not found' page ({signals[0]})")
@@ -380,8 +399,9 @@ def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple
     evidence.text_sha256 = doc.text_sha256
     evidence.text = doc.text
     evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
-    if doc.problem:
-        return None, f"no text to check: {doc.problem}"
+    if doc.problem or not doc.text.strip():
+        # An empty page would refute every quote and support every `none:`: it says nothing either way.
+        return None, f"no text to check: {doc.problem or NO_TEXT}"
     return doc, ""
 
 
@@ -413,34 +433,41 @@ def _scope_note(note: str | None, reason: str, evidence: Evidence | None = None)
     return f"{reason} ({'; '.join(notes)})" if notes else reason
 
 
-@check_kind("contains")
-def check_contains(check: Check, ctx: Context) -> Outcome:
-    from civicheck.match import find_phrases
-
+def _text_check(check: Check, ctx: Context, search: Callable[[Any, Any], Any],
+                shown: Callable[[Any], list[Any]]) -> Outcome:
+    """A contains or quote check: read the source (or its last good copy), search it in the check's scope,
+    and keep the passages `shown` picks from what the search found as the evidence."""
     evidence = Evidence.of(ctx.result(check.url), ctx)
     doc, why = _document_or_reason(check, ctx, evidence)
     if doc is None:
         return Outcome(check, UNKNOWN, why, evidence)
+    found, note = _search(check, doc, search)
+    evidence.hits = _hits(shown(found))
+    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
+
+
+@check_kind("contains")
+def check_contains(check: Check, ctx: Context) -> Outcome:
+    from civicheck.match import find_phrases
+
     def search(passages, article):
         return find_phrases(passages, all=check.all, any=check.any, none=check.none, near=check.near,
                             stem=check.stem, article=article)
 
-    found, note = _search(check, doc, search)
-    evidence.hits = _hits(found.hits)
-    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
+    return _text_check(check, ctx, search, shown=lambda found: found.hits)  # forbidden phrases' places too
 
 
 @check_kind("quote")
 def check_quote(check: Check, ctx: Context) -> Outcome:
     from civicheck.match import find_quote
 
-    evidence = Evidence.of(ctx.result(check.url), ctx)
-    doc, why = _document_or_reason(check, ctx, evidence)
-    if doc is None:
-        return Outcome(check, UNKNOWN, why, evidence)
-    found, note = _search(check, doc, lambda passages, article: find_quote(check.text, passages, article=article))
-    evidence.hits = _hits(found.hits if found.passed else ([found.closest] if found.closest else []))
-    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
+    def search(passages, article):
+        return find_quote(check.text, passages, article=article)
+
+    def shown(found):  # a misquote shows the closest passage, with the words that differ in the reason
+        return found.hits if found.passed else [found.closest] if found.closest else []
+
+    return _text_check(check, ctx, search, shown)
 
 
 @check_kind("published")

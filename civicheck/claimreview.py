@@ -107,7 +107,7 @@ def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:
 
 # Inside <script type="application/ld+json"> a literal "</script>" or "<!--" from a claim or a page would end
 # the script early; \u escapes mean the same to a JSON parser and nothing to an HTML one.
-_SCRIPT_UNSAFE = re.compile(r"[<>&\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_SCRIPT_UNSAFE = re.compile(r"[<>&\x7f-\x9f\u061c\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 def render_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None = None,

@@ -19,7 +19,7 @@ from civicheck.errors import ClaimsError, Problem, UsageProblem
 VERDICTS = ("supported", "refuted", "unverified")
 CHECK_KINDS = ("live", "dead", "status", "contains", "quote", "links", "published")
 DEFAULT_TIMEOUT = 20.0
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
 _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout"}
 _DEFAULT_KEYS = {"timeout"}
@@ -147,8 +147,21 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
     return out
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    text = loader.construct_scalar(node)
+    # A "\ud800" escape gives half a UTF-16 pair, not a character: no report, history or terminal could hold it.
+    if found := _SURROGATE.search(text):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'\\u{ord(found[0]):04x}' is half of a UTF-16 pair, not a character", node.start_mark)
+    return text
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 # --- finding and loading files ------------------------------------------------------------------------------
@@ -300,7 +313,9 @@ class _FileValidator:
         cid = None if claim_id is None else str(claim_id)  # named in messages even when malformed
         if claim_id is None:
             self.problem(item.line, None, "missing 'id' (letters, digits, '-', '_', '.')")
-        elif not isinstance(claim_id, str) or not _ID_RE.match(claim_id):
+        elif not isinstance(claim_id, str):  # YAML read `id: 2023` as a number, `id: 2023-06-15` as a date
+            self.problem(item.key_lines["id"], cid, f"id {claim_id!r} must be text: put it in quotes, id: '{cid}'")
+        elif not _ID_RE.fullmatch(claim_id):
             self.problem(item.key_lines["id"], cid,
                          f"id {claim_id!r} must be letters, digits, '-', '_' or '.' (starting with a letter or digit)")
         else:
@@ -314,7 +329,7 @@ class _FileValidator:
         if not isinstance(text, str) or not text.strip():
             self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
         said_by = self._optional_str(item, "said_by", cid)
-        said_on = self._date(item, cid)
+        said_on = self._iso_date(item, "said_on", cid)
         sources = self._str_list(item, "sources", cid, urls=True)
         tags = self._str_list(item, "tags", cid)
         expect = item.get("expect")
@@ -336,20 +351,6 @@ class _FileValidator:
             self.problem(item.key_lines[key], cid, f"'{key}' must be text, not {value!r}")
             return None
         return value
-
-    def _date(self, item: _Map, cid: str | None) -> str | None:
-        value = item.get("said_on")
-        if value is None:
-            return None
-        if isinstance(value, dt.date):
-            return value.isoformat()[:10] if not isinstance(value, dt.datetime) else value.date().isoformat()
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip()).isoformat()
-            except ValueError:
-                pass
-        self.problem(item.key_lines["said_on"], cid, f"'said_on' must be a date like 2023-06-15, not {value!r}")
-        return None
 
     def _str_list(self, item: _Map, key: str, cid: str | None, urls: bool = False) -> list[str]:
         value = item.get(key)
@@ -563,6 +564,12 @@ def url_problem(url: str) -> str | None:
         return f"'{url}' is not an http(s) URL; write it with http:// or https://"
     if not parts.hostname:
         return f"'{url}' has no host name"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return f"'{url}' has an invalid port; a port is a number from 1 to 65535"
     if any(ch.isspace() for ch in url):
         return f"'{url}' contains spaces; encode them as %20"
     return None

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import IntEnum
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -25,53 +26,81 @@ class ExitCode(IntEnum):
     INTERNAL = 3  # civicheck itself failed (a bug, a full disk): nothing can be concluded
 
 
-def network_options(fn):
-    """Options for commands that fetch."""
-    options = [
-        click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
-                     help="Fetches in flight at once."),
-        click.option("--per-host", default=4, show_default=True, type=click.IntRange(1, 64),
-                     help="Fetches in flight at once to one host."),
-        click.option("--canary", "canaries", multiple=True, metavar="URL",
-                     help="URL proving this machine is online (repeatable); replaces the default canaries."),
-        click.option("--no-canary", is_flag=True,
-                     help="Trust the network: report DNS failures and refusals as failures without asking a canary."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+# Ctrl-C: 128 + SIGINT, as shells report it. Not 1 (click's choice), which says a claim is not as expected.
+INTERRUPTED = 130
 
 
-def output_options(fn):
-    """Options for commands that write a report."""
-    options = [
-        click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv", "claimreview"]),
-                     default="table", show_default=True,
-                     help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim)."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                     help="Write the report to FILE instead of standard output."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress on standard error."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+def _say(message: str) -> None:
+    """A line on standard error. Messages echo claim ids, keys, URLs, file names and archive answers, so every
+    control or invisible character in them is written out, never sent to the terminal as is."""
+    from civicheck.report import visible
+
+    click.echo(visible(message), err=True)
+
+
+def _fail(message: object, code: ExitCode) -> NoReturn:
+    _say(f"error: {message}")
+    sys.exit(code)
+
+
+def _option_group(*options):
+    """A decorator applying `options` in order, so one list serves every command that takes them."""
+
+    def apply(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return apply
+
+
+# Options for commands that fetch.
+network_options = _option_group(
+    click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
+                 help="Fetches in flight at once."),
+    click.option("--per-host", default=4, show_default=True, type=click.IntRange(1, 64),
+                 help="Fetches in flight at once to one host."),
+    click.option("--canary", "canaries", multiple=True, metavar="URL",
+                 help="URL proving this machine is online (repeatable); replaces the default canaries."),
+    click.option("--no-canary", is_flag=True,
+                 help="Trust the network: report DNS failures and refusals as failures without asking a canary."),
+)
+
+# Options for commands that write a report.
+output_options = _option_group(
+    click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv", "claimreview"]),
+                 default="table", show_default=True,
+                 help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim)."),
+    click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                 help="Write the report to FILE instead of standard output."),
+    click.option("-q", "--quiet", is_flag=True, help="No progress on standard error."),
+)
 
 
 class _Group(click.Group):
-    """Turns an unexpected exception (a bug, a full disk) into exit code 3 with a message, not a bare traceback."""
+    """Every way a command ends besides its own exit: a usage error (exit 2) printed safely, an unexpected
+    exception (a bug, a full disk) as exit code 3 with a message rather than a bare traceback, Ctrl-C as 130
+    (click would say 1, which means "a claim is not as expected")."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
-                KeyboardInterrupt):
+        except click.exceptions.ClickException as exc:
+            from civicheck.report import visible
+
+            exc.message = visible(exc.message)  # it may quote a claim id, a URL or a file name
             raise
+        except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _say("interrupted: nothing was concluded")
+            sys.exit(INTERRUPTED)
         except Exception as exc:  # noqa: BLE001
             import traceback
 
-            traceback.print_exc(file=sys.stderr)
-            click.echo(f"civicheck failed unexpectedly ({type(exc).__name__}: {exc}); this is a bug, please report it.",
-                       err=True)
+            for line in traceback.format_exc().splitlines():
+                _say(line)  # the exception may carry text from a page or a claims file
+            _say(f"civicheck failed unexpectedly ({type(exc).__name__}: {exc}); this is a bug, please report it.")
             sys.exit(ExitCode.INTERNAL)
 
 
@@ -96,48 +125,43 @@ def _load(paths):
         raise click.UsageError(str(exc)) from exc
     except ClaimsError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            _say(f"error: {problem}")
         n = len(exc.problems)
-        click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.",
-                   err=True)
+        _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.")
         sys.exit(ExitCode.BAD_INPUT)
 
 
-def archive_options(fn):
-    """Options for where snapshots of what was seen are kept."""
-    options = [
-        click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".civicheck/archive"),
-                     show_default=True, help="Folder for the run's WARC file (one gzipped WARC per run)."),
-        click.option("--no-warc", is_flag=True, help="Do not write a WARC of what was fetched."),
-        click.option("--archive", "archive_specs", multiple=True, metavar="SPEC",
-                     help="Also ask an archive to capture each cited URL: 'wayback' (Save Page Now; keys from "
-                          "CIVICHECK_IA_ACCESS_KEY / CIVICHECK_IA_SECRET_KEY, anonymous without) or "
-                          "'pywb=http://HOST:PORT/COLLECTION' (pywb run with --record -a). Repeatable."),
-        click.option("--replay", "replay_files", multiple=True, metavar="WARC",
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Re-evaluate the claims from these WARC files with no network at all (repeatable)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+# Options for where snapshots of what was seen are kept.
+archive_options = _option_group(
+    click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".civicheck/archive"),
+                 show_default=True, help="Folder for the run's WARC file (one gzipped WARC per run)."),
+    click.option("--no-warc", is_flag=True, help="Do not write a WARC of what was fetched."),
+    click.option("--archive", "archive_specs", multiple=True, metavar="SPEC",
+                 help="Also ask an archive to capture each cited URL: 'wayback' (Save Page Now; keys from "
+                      "CIVICHECK_IA_ACCESS_KEY / CIVICHECK_IA_SECRET_KEY, anonymous without) or "
+                      "'pywb=http://HOST:PORT/COLLECTION' (pywb run with --record -a). Repeatable."),
+    click.option("--replay", "replay_files", multiple=True, metavar="WARC",
+                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Re-evaluate the claims from these WARC files with no network at all (repeatable)."),
+)
 
 
-def history_options(fn):
-    """Options for commands that remember runs and decide the exit code from what changed."""
-    options = [
-        click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path(".civicheck/history.sqlite"),
-                     show_default=True, help="History database (SQLite) of every run."),
-        click.option("--no-history", is_flag=True, help="Do not read or record history (no damping, no changes)."),
-        click.option("--confirm", type=click.IntRange(1, 30), default=2, show_default=True,
-                     help="Runs in a row a new verdict must be seen before it is reported (1 reports it at once)."),
-        click.option("--fail-on", type=click.Choice(["unexpected", "changed", "refuted", "never"]),
-                     default="unexpected", show_default=True,
-                     help="What makes the exit code 1: a claim not as expected, any reported verdict changed since "
-                          "the last run, any claim refuted, or never."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+def _db_option(help_: str):
+    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                        default=Path(".civicheck/history.sqlite"), show_default=True, help=help_)
+
+
+# Options for commands that remember runs and decide the exit code from what changed.
+history_options = _option_group(
+    _db_option("History database (SQLite) of every run."),
+    click.option("--no-history", is_flag=True, help="Do not read or record history (no damping, no changes)."),
+    click.option("--confirm", type=click.IntRange(1, 30), default=2, show_default=True,
+                 help="Runs in a row a new verdict must be seen before it is reported (1 reports it at once)."),
+    click.option("--fail-on", type=click.Choice(["unexpected", "changed", "refuted", "never"]),
+                 default="unexpected", show_default=True,
+                 help="What makes the exit code 1: a claim not as expected, any reported verdict changed since "
+                      "the last run, any claim refuted, or never."),
+)
 
 
 @cli.command()
@@ -187,29 +211,36 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
         archives = _archives(archive_specs)
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from exc
-    if not no_history:
+    from civicheck.claims import url_problem
+
+    for canary in canaries:
+        # A canary that can never answer would call every run offline, and every failure "unknown".
+        if problem := url_problem(canary):
+            raise click.BadParameter(problem, param_hint="--canary")
+    # A replay is not a new look at the world: recording it would give the next night a false "previous run".
+    records_history = not (no_history or replay_files)
+    if records_history:
         _usable_history(db)
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
         with _source(replay_files, concurrency, per_host) as source, progress:
             if replay_files:
-                # The live run's canary answer, so "offline" decisions come out the same.
-                connectivity = Connectivity(None, answer=source.canary() or (True, "network trusted (replay)"))
+                # The live run's canary answer, so "offline" decisions come out the same; an archive without
+                # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
+                connectivity = Connectivity(None, answer=source.online())
                 result = run(claims, source, connectivity, progress, replay=source)
             else:
                 result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
     except CivicheckError as exc:
-        click.echo(f"error: {exc}", err=True)
         # A replay file that cannot be read is bad input; anything else (writing the WARC) is our failure.
-        sys.exit(ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
+        _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
     from civicheck.report import run_to_dict
 
     report = run_to_dict(result, texts=True)
     if shard_k_n:
         report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
-    # A replay is not a new look at the world: recording it would give the next night a false "previous run".
-    history = None if (no_history or replay_files) else (db, [str(p) for p in paths])
+    history = (db, [str(p) for p in paths]) if records_history else None
     _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n))
 
 
@@ -222,8 +253,7 @@ def _usable_history(db: Path) -> None:
     try:
         HistoryStore(db).close()
     except CivicheckError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _fail(exc, ExitCode.INTERNAL)
 
 
 def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False):
@@ -243,21 +273,19 @@ def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_text
                 remembered = store.remember(report, file_digests(find_claim_files(paths)) if paths else [],
                                             confirm=confirm)
         except CivicheckError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(ExitCode.INTERNAL)
+            _fail(exc, ExitCode.INTERNAL)
         report, changes = remembered.report, remembered.changes
     shown = report if keep_texts else without_texts(report)
     color = output is None and format_ == "table" and sys.stdout.isatty()
     try:
         _write(render(shown, format_, color=color, changes=changes), output)
     except OSError as exc:
-        click.echo(f"error: cannot write the report to {output}: {exc.strerror}", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _fail(f"cannot write the report to {output}: {exc.strerror}", ExitCode.INTERNAL)
     if not quiet and (output is not None or not sys.stdout.isatty()):
-        click.echo(summary_line(report, changes), err=True)
+        _say(summary_line(report, changes))
     warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
     if not quiet and warcs:
-        click.echo(f"archived what was seen in {', '.join(warcs)}", err=True)
+        _say(f"archived what was seen in {', '.join(map(str, warcs))}")
     sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
 
 
@@ -325,14 +353,22 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
     """
     import json
 
+    from civicheck.report import report_problem
     from civicheck.shard import MergeError
     from civicheck.shard import merge as merge_reports
 
+    loaded = []
+    for f in reports:
+        try:
+            data = json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise click.UsageError(f"{f.name}: not a JSON report: {exc}") from exc
+        # Any JSON file may be named here (a ClaimReview export, a timeline): the wrong one is bad input.
+        if problem := report_problem(data):
+            raise click.UsageError(f"{f.name}: not a civicheck JSON report: {problem}")
+        loaded.append(data)
     try:
-        loaded = [json.load(f) for f in reports]
         merged = merge_reports(loaded)
-    except json.JSONDecodeError as exc:
-        raise click.UsageError(f"not a JSON report: {exc}") from exc
     except MergeError as exc:
         raise click.UsageError(str(exc)) from exc
     _finish(merged, None if no_history else (db, []), confirm, fail_on, format_, output, quiet, keep_texts=False)
@@ -350,14 +386,12 @@ def _open_history(db: Path):
         with HistoryStore(db) as store:
             yield store
     except CivicheckError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _fail(exc, ExitCode.INTERNAL)
 
 
 @cli.command()
 @click.argument("runs", nargs=-1, type=int)
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path(".civicheck/history.sqlite"),
-              show_default=True, help="History database.")
+@_db_option("History database.")
 @click.option("--format", "format_", type=click.Choice(["table", "markdown", "json"]), default="table",
               show_default=True)
 def diff(runs, db, format_):
@@ -401,8 +435,7 @@ def diff(runs, db, format_):
 @cli.command()
 @click.argument("claim_id", required=False)
 @click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path(".civicheck/history.sqlite"),
-              show_default=True, help="History database.")
+@_db_option("History database.")
 @click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
               show_default=True)
 def history(claim_id, limit, db, format_):
@@ -423,9 +456,12 @@ def history(claim_id, limit, db, format_):
             headers = ["run", "started at", "verdict", "reported"]
             rows = [[s.run_id, s.started_at, s.verdict, s.reported_verdict] for s in states]
         else:
+            runs = store.last_runs(limit)
+            if not runs:  # a database made by a verify that then failed: no history yet, as when there is none
+                raise click.UsageError(f"{db} holds no runs yet: run `civicheck verify` first")
             headers = ["run", "started at", "supported", "refuted", "unverified", "civicheck"]
             rows = [[r.id, r.started_at, r.summary.get("supported", 0), r.summary.get("refuted", 0),
-                     r.summary.get("unverified", 0), r.civicheck] for r in store.last_runs(limit)]
+                     r.summary.get("unverified", 0), r.civicheck] for r in runs]
     click.echo(render_rows(headers, rows, format_), nl=False)
 
 
@@ -454,8 +490,8 @@ def init(directory, force, install):
     for path in written:
         click.echo(f"wrote {path}")
     if not source:
-        click.echo("warning: set CIVICHECK_INSTALL in the workflow to what pip should install "
-                   "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you", err=True)
+        _say("warning: set CIVICHECK_INSTALL in the workflow to what pip should install "
+             "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you")
 
 
 @cli.command()
@@ -489,8 +525,7 @@ def timeline(url, spec, format_, output):
     try:
         found = timeline_for(url, cdx)
     except ArchiveUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _fail(exc, ExitCode.INTERNAL)  # its message quotes the archive's own answer
     headers = ["date", "status", "event", "replay"]
     rows = [[r["date"], r["status"], r["event"], r["replay_url"]] for r in found.rows()]
     text = render_rows(headers, rows, format_, data=found.as_dict() if format_ == "json" else None)
@@ -501,8 +536,7 @@ def timeline(url, spec, format_, output):
     try:
         _write(text, output)
     except OSError as exc:
-        click.echo(f"error: cannot write to {output}: {exc.strerror}", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _fail(f"cannot write to {output}: {exc.strerror}", ExitCode.INTERNAL)
 
 
 class _Progress:
@@ -541,8 +575,13 @@ def _write(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)  # a reader never sees half a report
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)  # a reader never sees half a report
+    except OSError:
+        with suppress(OSError):
+            tmp.unlink()  # a full disk must not leave half a report beside the old one
+        raise
 
 
 def main() -> None:

@@ -22,7 +22,10 @@ FORMATS = ("table", "markdown", "json", "csv", "claimreview")
 SCHEMA_VERSION = 1
 
 # Control characters, and the invisible bidi/format marks that can reorder or hide text on screen.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+# Lone surrogates too: not characters at all, they cannot even be written out as UTF-8.
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}\ud800-\udfff]")
+_UNPRINTABLE = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INVISIBLE}\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -33,6 +36,13 @@ def clean(text: Any) -> str:
     text = ESCAPE_SEQUENCE.sub("", str(text))
     text = _CONTROL.sub("", text.replace("\t", " "))
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def visible(text: Any) -> str:
+    """Text for one line of an error message: every control, escape, line break and invisible character
+    written out (\\x1b, \\n, \\u202e) rather than acted on or dropped, so a reporter can find the odd character
+    in their file (clean() would show a key "ti\\x1b[2Jtle" as the valid-looking "title")."""
+    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace").decode("ascii"), str(text))
 
 
 def clean_lines(text: str) -> str:
@@ -57,23 +67,19 @@ def csv_cell(value: Any) -> Any:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _marked(excerpt: str, mark: Sequence[int], style: str) -> str:
-    """The excerpt with its match highlighted in `style` (markdown, ansi or plain); always escaped."""
+def _md_marked(excerpt: str, mark: Sequence[int]) -> str:
+    """The excerpt in markdown with its match in bold; always escaped."""
     start, end = mark
     if not (0 <= start <= end <= len(excerpt)):
         start = end = 0
     before, match, after = excerpt[:start], excerpt[start:end], excerpt[end:]
-    if style == "markdown":
-        if not match.strip():
-            return md(excerpt)
-        # Whitespace stays outside the ** so the emphasis always opens and closes (CommonMark flanking rules).
-        before, after = before + match[: len(match) - len(match.lstrip())], match[len(match.rstrip()):] + after
-        gap_before = " " if before[-1:].isspace() else ""  # md() trims, so keep the word break by hand
-        gap_after = " " if after[:1].isspace() else ""
-        return f"{md(before)}{gap_before}**{md(match.strip())}**{gap_after}{md(after)}"
-    if style == "ansi" and match:
-        return f"{clean(before)} \x1b[1m{clean(match)}\x1b[22m {clean(after)}".strip()
-    return clean(excerpt)
+    if not md(match):
+        return md(excerpt)
+    # Whitespace stays outside the ** so the emphasis always opens and closes (CommonMark flanking rules).
+    before, after = before + match[: len(match) - len(match.lstrip())], match[len(match.rstrip()):] + after
+    gap_before = " " if before[-1:].isspace() else ""  # md() trims, so keep the word break by hand
+    gap_after = " " if after[:1].isspace() else ""
+    return f"{md(before)}{gap_before}**{md(match.strip())}**{gap_after}{md(after)}"
 
 
 # --- the report dict ----------------------------------------------------------------------------------------
@@ -142,6 +148,42 @@ def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
         evidence["text"] = ev.text
     return {"kind": o.check.kind, "url": o.check.url, "line": o.check.line, "spec": o.check.spec(),
             "outcome": o.outcome, "reason": o.reason, "evidence": evidence}
+
+
+_VERDICTS = ("supported", "refuted", "unverified")
+_CLAIM_TEXTS = ("id", "claim", "reason")
+_CHECK_TEXTS = ("kind", "url", "outcome", "reason")
+
+
+def report_problem(data: Any) -> str | None:
+    """Why `data` (read from a JSON file, e.g. a shard's report for `merge`) is not a report of this schema
+    that the renderers can read, or None. Checks the structure they index, not every field's value."""
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        return "not a JSON object with a 'claims' list"
+    if data.get("schema") != SCHEMA_VERSION:
+        return f"schema {data.get('schema')!r}, not {SCHEMA_VERSION}"
+    if not isinstance(data.get("started_at"), str):
+        return "no 'started_at' time"
+    for i, claim in enumerate(data["claims"], 1):
+        where = f"claim {i}"
+        if not isinstance(claim, dict) or any(not isinstance(claim.get(k), str) for k in _CLAIM_TEXTS):
+            return f"{where} lacks one of {', '.join(_CLAIM_TEXTS)}"
+        verdicts = [claim.get("verdict"), claim.get("reported_verdict") or "supported", claim.get("expect") or "supported"]
+        if any(v not in _VERDICTS for v in verdicts):
+            return f"{where} has a verdict that is not one of {', '.join(_VERDICTS)}"
+        checks, deciding = claim.get("checks"), claim.get("deciding", 0)
+        if not isinstance(checks, list) or not checks or not isinstance(deciding, int) or not 0 <= deciding < len(checks):
+            return f"{where} has no checks, or its 'deciding' index names none"
+        for check in checks:
+            if not isinstance(check, dict) or any(not isinstance(check.get(k), str) for k in _CHECK_TEXTS) \
+                    or not isinstance(check.get("evidence"), dict):
+                return f"a check of {where} lacks one of {', '.join(_CHECK_TEXTS)} or its evidence"
+    try:
+        # json.load turns a "\ud800" escape into half a UTF-16 pair, which no output or database can hold.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "it holds a lone UTF-16 surrogate (an escape from \\ud800 to \\udfff), which is not a character"
+    return None
 
 
 def without_texts(report: dict[str, Any]) -> dict[str, Any]:
@@ -245,7 +287,8 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
         if c.get("pending"):
             # First, where the wide column keeps "pending: refuted 1/2" on one line.
             evidence = f"[{c['pending']}] {evidence}"
-        rows.append([clean(c["id"]), clean(c["claim"]), shown_verdict(c, short=True), clean(evidence),
+        verdict = clean(shown_verdict(c, short=True))
+        rows.append([clean(c["id"]), clean(c["claim"]), _colored(verdict) if color else verdict, clean(evidence),
                      clean(best_snapshot(check)), clean(check["evidence"].get("fetched_at"))])
     table = tabulate(
         rows,
@@ -253,8 +296,6 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
         tablefmt="simple",
         maxcolwidths=[22, 32, 14, 56, 28, 20],
     )
-    if color:
-        table = _color_verdicts(table)
     out = f"{table}\n\n{clean(summary_line(report, changes))}\n"
     if changes:
         from civicheck.changes import render_text
@@ -263,21 +304,25 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
     return out
 
 
-def _color_verdicts(table: str) -> str:
-    # Applied after tabulate has measured the columns, and only to our own verdict words.
-    colors = {"supported": "32", "refuted": "31", "unverified": "33"}
-    return re.sub(r"\b(supported|refuted|unverified)\b", lambda m: f"\x1b[{colors[m[1]]}m{m[1]}\x1b[0m", table)
+_COLORS = {"supported": "32", "refuted": "31", "unverified": "33"}
 
 
-def _md_snapshot(check: dict[str, Any]) -> str:
-    return md_snapshot(best_snapshot(check))
+def _colored(verdict: str) -> str:
+    """The verdict cell with its first word, our own verdict, in colour: a statement or reason that says
+    "supported" stays plain. tabulate measures and wraps cells without counting the colour codes."""
+    word, sep, rest = verdict.partition(" ")
+    return f"\x1b[{_COLORS[word]}m{word}\x1b[0m{sep}{rest}" if word in _COLORS else verdict
+
+
+_LINK_UNSAFE = re.compile(r"[<>\\| ]")
 
 
 def md_snapshot(snap: str) -> str:
     """A snapshot for markdown: a link when it is a capture a reader can open, else the escaped WARC reference."""
     if snap.startswith(("http://", "https://")):
-        # Our own link to an archive capture; the URL is still escaped so it cannot close the link.
-        return f"[copy](<{clean(snap).replace('>', '%3E').replace('<', '%3C').replace(' ', '%20')}>)"
+        # Our own link to an archive capture; the URL is still escaped so it cannot close the link (a `\`
+        # before the `>` would escape it) nor end the table cell (GFM splits a row at every `|`, even in a link).
+        return f"[copy](<{_LINK_UNSAFE.sub(lambda m: f'%{ord(m[0]):02X}', clean(snap))}>)"
     return md(snap)
 
 
@@ -295,9 +340,9 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
         check = _deciding(c)
         verdict = shown_verdict(c)
         word, _, rest = verdict.partition(" ")
-        verdict_cell = f"**{word}** {md(rest)}" if rest else f"**{word}**"
+        verdict_cell = f"**{md(word)}** {md(rest)}" if rest else f"**{md(word)}**"
         out.append(f"| {md(c['id'])} | {md(c['claim'])} | {verdict_cell} | {md(one_line(check))} | "
-                   f"{_md_snapshot(check)} | {md(check['evidence'].get('fetched_at'))} |")
+                   f"{md_snapshot(best_snapshot(check))} | {md(check['evidence'].get('fetched_at'))} |")
     out += ["", "<details><summary>Evidence for every check</summary>", ""]
     for c in report["claims"]:
         out.append(f"#### {md(c['id'])}: {md(c['verdict'])}")
@@ -308,7 +353,7 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
             out.append(f"- **{md(ch['outcome'])}** · {md(ch['kind'])} · {md(ch['url'])} · {md(status)} · "
                        f"{md(ch['reason'])}")
             for hit in ev.get("hits") or []:
-                out.append(f"  - {md(hit['location'])}: {_marked(hit['excerpt'], hit['mark'], 'markdown')}")
+                out.append(f"  - {md(hit['location'])}: {_md_marked(hit['excerpt'], hit['mark'])}")
             for link in ev.get("links") or []:
                 if link["outcome"] != "pass":
                     out.append(f"  - {md(link['outcome'])}: {md(link['text'] or link['url'])} → {md(link['reason'])}")
@@ -321,8 +366,9 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
     return "\n".join(out) + "\n"
 
 
-# Characters json.dumps leaves raw with ensure_ascii=False but a terminal would act on (C1 controls, bidi marks).
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# Characters json.dumps leaves raw with ensure_ascii=False but a terminal would act on (C1 controls, bidi marks),
+# and lone surrogates (from a "\ud800" in a merged report), which no UTF-8 output could hold.
+_JSON_UNSAFE = re.compile(rf"[\x7f-\x9f{_INVISIBLE}\ud800-\udfff]")
 
 
 def to_json(data: Any) -> str:

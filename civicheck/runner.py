@@ -173,13 +173,14 @@ def run(
         verdict, reason, deciding = decide(outcomes)
         run_result.claims.append(ClaimResult(claim, verdict, reason, outcomes, deciding))
     run_result.archives = captures.wait()
+    captured: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in run_result.archives:
-        for claim_result in run_result.claims:
-            for outcome in claim_result.outcomes:
-                if outcome.check.url == record["url"] and record.get("capture_url"):
-                    outcome.evidence.snapshots.append(
-                        {"kind": record["archive"], "url": record["capture_url"], "captured_at": record.get("timestamp")}
-                    )
+        if record.get("capture_url"):
+            captured[record["url"]].append(
+                {"kind": record["archive"], "url": record["capture_url"], "captured_at": record.get("timestamp")})
+    for claim_result in run_result.claims:
+        for outcome in claim_result.outcomes:
+            outcome.evidence.snapshots.extend(captured.get(outcome.check.url, ()))
     run_result.finished_at = now_utc()
     run_result.network = asked[0] if asked else None
     return run_result
@@ -203,6 +204,7 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
 
     decides_liveness: dict[str, bool] = {}  # url -> soft-404 signals enabled
     patience: dict[str, float] = {}  # url -> the longest timeout of the checks deciding its liveness
+    read: set[str] = set()  # urls cited by any other check (a text check, status, a links check's page)
 
     def decides(url: str, check: Any) -> None:
         decides_liveness[url] = decides_liveness.get(url, False) or check.soft404
@@ -212,7 +214,9 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
         for check in claim.checks:
             if check.kind in ("live", "dead"):
                 decides(check.url, check)
-            elif check.kind == "links":
+                continue
+            read.add(check.url)
+            if check.kind == "links":
                 for link in link_targets(check, ctx):
                     decides(link.url, check)
     probes: dict[str, str] = {}  # probe key -> probe url
@@ -238,7 +242,9 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
         if probe is not None and probe.url not in probe_documents:
             probe_documents[probe.url] = _document_of(probe)
         probe_document = probe_documents.get(probe.url) if probe is not None else None
-        enabled = decides_liveness.get(url, True)
+        # Signals are off only when every check citing the URL turned them off: a text check needs them to tell
+        # a "not found" page from its source, whatever `soft404: false` another claim's live check says.
+        enabled = url in read or decides_liveness.get(url, True)
         ctx.assessments[url] = assess(result, document, probe, probe_document, enabled=enabled)
 
 
