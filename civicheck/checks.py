@@ -191,7 +191,7 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         return UNKNOWN, _rate_limited(result)
     if result.error in _NEEDS_CANARY or result.maybe_local:
         if not ctx.online()[0]:
-            return UNKNOWN, f"{OFFLINE}; {result.detail}, which proves nothing while offline"
+            return UNKNOWN, f"{OFFLINE}; {_offline_words(result)}, which proves nothing while offline"
         return FAIL, result.detail
     if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
         return FAIL, result.detail
@@ -338,9 +338,14 @@ def check_links(check: Check, ctx: Context) -> Outcome:
     if unsure and len(broken) + len(unsure) > check.max_broken:
         return Outcome(check, UNKNOWN, f"{len(unsure)} of {n} {what} could not be checked: " + "; ".join(unsure),
                        evidence)
+    # Links that could not be checked (offline, a bot wall) are named even when they cannot change the outcome.
+    unchecked = f"; {len(unsure)} could not be checked: " + "; ".join(unsure) if unsure else ""
     if broken:
         return Outcome(check, PASS, f"{len(broken)} of {n} {what} broken, within the {check.max_broken} allowed: "
-                                    + "; ".join(broken), evidence)
+                                    + "; ".join(broken) + unchecked, evidence)
+    if unsure:
+        return Outcome(check, PASS, f"{n - len(unsure)} of {n} {what} work, within the {check.max_broken} "
+                                    f"broken allowed{unchecked}", evidence)
     return Outcome(check, PASS, f"all {n} {what} work", evidence)
 
 
@@ -369,8 +374,15 @@ def _unavailable(result: FetchResult, ctx: Context) -> str:
         # "403 Forbidden" or "200 OK" alone would mislead; the challenge or not-found page is the real reason.
         return f"{stand_in}; {why}"
     if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
-        why = f"{why}; {OFFLINE}"
+        why = f"{_offline_words(result)}; {OFFLINE}"
     return why
+
+
+def _offline_words(result: FetchResult) -> str:
+    """The fetch error without a verdict on the site: offline, "HOST does not exist" is not known."""
+    if result.error is ErrorKind.DNS:
+        return f"the DNS lookup of {urlsplit(result.url).hostname} failed"
+    return result.detail
 
 
 def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[Document | None, str]:
@@ -425,6 +437,10 @@ def _search(check: Check, doc: Document, search: Callable[[Any, Any], Any]) -> t
         wider = search(span, ())
         if wider.passed:
             return wider, ARTICLE_GAP
+    # Say whether the words are on the page at all: "missing" alone would read as "not on the page".
+    page, _, _ = doc.passages("page")
+    if search(page, ()).passed:
+        return found, "the words are on the page, outside the article text"
     return found, note
 
 

@@ -176,7 +176,7 @@ def find_claim_files(paths: list[str | Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix in (".yaml", ".yml")
+                if p.suffix.lower() in (".yaml", ".yml")
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
@@ -212,8 +212,28 @@ def load_claims(paths: list[str | Path]) -> list[Claim]:
         else:
             first_seen[claim_id] = (file, line)
     if problems:
-        raise ClaimsError(problems)
+        raise ClaimsError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return claims
+
+
+# PyYAML's words for the mistakes reporters make most, and what to do about each.
+_YAML_ADVICE = (
+    ("cannot start any token", "a tab or a stray character: indent with spaces only, and put text that starts "
+                               "with @, ` or % in quotes"),
+    ("mapping values are not allowed here", "a ': ' inside a value: put the text in quotes "
+                                            "(claim: \"Smart City: a priority\")"),
+    ("could not find expected ':'", "a key without its ':' (write '- live: https://…'), or text that needs quotes"),
+    ("expected <block end>", "the indentation does not line up with the lines above: align this key with its "
+                             "siblings (spaces only), or put text holding quotes in single quotes"),
+    ("found unexpected end of stream", "a quote that is never closed"),
+)
+
+
+def _yaml_advice(problem: str) -> str:
+    for words, advice in _YAML_ADVICE:
+        if words in problem:
+            return f"{advice} (YAML says: {problem})"
+    return problem
 
 
 def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, int]]) -> list[Claim]:
@@ -231,7 +251,7 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problems.append(Problem(name, line, None, f"YAML syntax error: {exc.problem or exc.context}"))
+        problems.append(Problem(name, line, None, f"YAML syntax error: {_yaml_advice(exc.problem or exc.context or '')}"))
         return []
     except yaml.YAMLError as exc:
         problems.append(Problem(name, None, None, f"YAML error: {exc}"))
@@ -333,6 +353,8 @@ class _FileValidator:
         sources = self._str_list(item, "sources", cid, urls=True)
         tags = self._str_list(item, "tags", cid)
         expect = item.get("expect")
+        if isinstance(expect, str):
+            expect = expect.strip().lower()  # "Supported " is what was meant
         if expect is not None and expect not in VERDICTS:
             self.problem(item.key_lines["expect"], cid, f"'expect' must be one of {', '.join(VERDICTS)}, not {expect!r}")
             expect = None
@@ -514,6 +536,8 @@ class _FileValidator:
     def _codes(self, opts: _Map, line: int, cid: str | None) -> tuple[int, ...]:
         value = opts.get("code")
         values = value if isinstance(value, list) else [value]
+        # code: "404" is what was meant: take a number written in quotes as the number.
+        values = [int(v) if isinstance(v, str) and v.strip().isdigit() else v for v in values]
         if value is None or not values or not all(
             isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in values
         ):

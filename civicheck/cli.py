@@ -63,7 +63,8 @@ network_options = _option_group(
     click.option("--canary", "canaries", multiple=True, metavar="URL",
                  help="URL proving this machine is online (repeatable); replaces the default canaries."),
     click.option("--no-canary", is_flag=True,
-                 help="Trust the network: report DNS failures and refusals as failures without asking a canary."),
+                 help="Trust the network: DNS failures, refusals, timeouts and TLS errors count against a site "
+                      "without asking a canary."),
 )
 
 # Options for commands that write a report.
@@ -73,7 +74,8 @@ output_options = _option_group(
                  help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim)."),
     click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                  help="Write the report to FILE instead of standard output."),
-    click.option("-q", "--quiet", is_flag=True, help="No progress on standard error."),
+    click.option("-q", "--quiet", is_flag=True,
+                 help="Nothing on standard error but errors: no progress bar, summary or archive line."),
 )
 
 
@@ -195,6 +197,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
     from civicheck.fetch import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
+    _check_writable(output)
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     shard_k_n = None
@@ -335,10 +338,13 @@ def lint(paths):
     claims = _load(paths)
     checks = sum(len(c.checks) for c in claims)
     files = len({c.file for c in claims})
-    click.echo(f"ok: {len(claims)} claims, {checks} checks in {files} file{'s' if files != 1 else ''}")
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    click.echo(f"ok: {count(len(claims), 'claim')}, {count(checks, 'check')} in {count(files, 'file')}")
 
 
-@cli.command()
+@cli.command(short_help="Join shard reports into one report.")
 @click.argument("reports", nargs=-1, required=True, type=click.File("r", encoding="utf-8"))
 @history_options
 @output_options
@@ -389,11 +395,11 @@ def _open_history(db: Path):
         _fail(exc, ExitCode.INTERNAL)
 
 
-@cli.command()
+@cli.command(short_help="What changed between two runs.")
 @click.argument("runs", nargs=-1, type=int)
 @_db_option("History database.")
 @click.option("--format", "format_", type=click.Choice(["table", "markdown", "json"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format (table: plain text for a terminal).")
 def diff(runs, db, format_):
     """What changed between two runs: verdicts, check outcomes, and page text (content drift).
 
@@ -437,7 +443,7 @@ def diff(runs, db, format_):
 @click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show.")
 @_db_option("History database.")
 @click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format.")
 def history(claim_id, limit, db, format_):
     """The runs recorded so far, or one claim's verdicts over time.
 
@@ -465,7 +471,7 @@ def history(claim_id, limit, db, format_):
     click.echo(render_rows(headers, rows, format_), nl=False)
 
 
-@cli.command()
+@cli.command(short_help="Start a claims repository with a nightly workflow.")
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.option("--install", metavar="REQUIREMENT",
@@ -494,12 +500,12 @@ def init(directory, force, install):
              "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you")
 
 
-@cli.command()
+@cli.command(short_help="A URL's capture history in a web archive.")
 @click.argument("url")
 @click.option("--archive", "spec", default="wayback", show_default=True, metavar="SPEC",
               help="Where to look: 'wayback', 'wayback=BASE_URL' or 'pywb=http://HOST:PORT/COLLECTION'.")
 @click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to FILE instead of standard output.")
 def timeline(url, spec, format_, output):
@@ -568,6 +574,19 @@ class _Progress:
         if self.bar is not None:
             self.bar.__exit__(*exc)
         return False
+
+
+def _check_writable(output: Path | None) -> None:
+    """Refuse an -o path that cannot be written before fetching anything, not after a long run."""
+    import os
+
+    if output is None:
+        return
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {folder} does not exist", param_hint="-o/--output")
+    if not os.access(folder, os.W_OK):
+        raise click.BadParameter(f"the folder {folder} cannot be written to", param_hint="-o/--output")
 
 
 def _write(text: str, output: Path | None) -> None:

@@ -220,12 +220,18 @@ def _deciding(claim: dict[str, Any]) -> dict[str, Any]:
 
 def one_line(check: dict[str, Any]) -> str:
     """A check's evidence in one line (unescaped: callers escape for their format)."""
-    text = f"{check['kind']} {check['url']}: {check['reason']}"
+    head, hit, tail = one_line_parts(check)
+    return f"{head} — “{hit}”{tail}" if hit else head
+
+
+def one_line_parts(check: dict[str, Any]) -> tuple[str, str, str]:
+    """(what was checked and why it came out so, the page's own words that decided it, where they are)."""
+    head = f"{check['kind']} {check['url']}: {check['reason']}"
     hits = check["evidence"].get("hits") or []
-    if hits:
-        where = hits[0]["location"]
-        text += f" — “{hits[0]['text']}”" + ("" if where in check["reason"] else f" ({where})")
-    return text
+    if not hits:
+        return head, "", ""
+    where = hits[0]["location"]
+    return head, hits[0]["text"], ("" if where in check["reason"] else f" ({where})")
 
 
 def best_snapshot(check: dict[str, Any]) -> str:
@@ -280,28 +286,58 @@ def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: An
 def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = None) -> str:
     from tabulate import tabulate
 
-    rows = []
+    rows, warcs = [], []
     for c in report["claims"]:
         check = _deciding(c)
-        evidence = one_line(check)
+        head, hit, tail = one_line_parts(check)
+        if hit:
+            # The page's own words in bold on a terminal (our codes, added after cleaning; tabulate wraps
+            # and measures around them).
+            words = f"\x1b[1m{clean(hit)}\x1b[22m" if color else clean(hit)
+            where = clean(tail)
+            evidence = f"{clean(head)} — “{words}”" + (f" {where}" if where else "")
+        else:
+            evidence = clean(head)
         if c.get("pending"):
             # First, where the wide column keeps "pending: refuted 1/2" on one line.
-            evidence = f"[{c['pending']}] {evidence}"
+            evidence = f"[{clean(c['pending'])}] {evidence}"
         verdict = clean(shown_verdict(c, short=True))
-        rows.append([clean(c["id"]), clean(c["claim"]), _colored(verdict) if color else verdict, clean(evidence),
-                     clean(best_snapshot(check)), clean(check["evidence"].get("fetched_at"))])
+        snapshot = clean(best_snapshot(check))
+        if ".warc.gz#" in snapshot:
+            # Every row of a run names the same WARC file: the cell keeps the record, the file goes below.
+            file, _, record = snapshot.partition("#")
+            warcs.append(file)
+            snapshot = f"#{record}"
+        rows.append([clean(c["id"]), clean(c["claim"]), _colored(verdict) if color else verdict, evidence,
+                     snapshot, clean(check["evidence"].get("fetched_at"))])
     table = tabulate(
         rows,
         headers=["claim", "statement", "verdict", "evidence", "snapshot", "checked at"],
         tablefmt="simple",
-        maxcolwidths=[22, 32, 14, 56, 28, 20],
+        maxcolwidths=_table_widths(color),
     )
     out = f"{table}\n\n{clean(summary_line(report, changes))}\n"
+    files = list(dict.fromkeys(warcs))
+    if files:
+        out += f"snapshots (#record) are in {', '.join(files)}\n"
     if changes:
         from civicheck.changes import render_text
 
         out += "\n" + clean_lines(render_text(changes))
     return out
+
+
+def _table_widths(terminal: bool) -> list[int]:
+    """Column widths: fixed for files and pipes; on a terminal the statement and evidence share its width."""
+    fixed = [22, 14, 12, 20]  # claim, verdict, snapshot, checked at
+    statement, evidence = 32, 56
+    if terminal:
+        import shutil
+
+        room = shutil.get_terminal_size((140, 24)).columns - sum(fixed) - 2 * 5
+        statement = max(16, room * 2 // 5)
+        evidence = max(24, room - statement)
+    return [fixed[0], statement, fixed[1], evidence, max(fixed[2], 44), fixed[3]]
 
 
 _COLORS = {"supported": "32", "refuted": "31", "unverified": "33"}

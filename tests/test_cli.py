@@ -239,19 +239,20 @@ def test_bad_claims_file_exits_2_before_fetching(tmp_path, pages):
 def test_lint_ok_and_usage_errors(tmp_path):
     f = claims_file(tmp_path, "claims:\n  - id: a\n    claim: x\n    checks: [{live: https://a.example/}]\n")
     ok = CliRunner().invoke(cli, ["lint", str(f)])
-    assert ok.exit_code == 0 and ok.stdout == "ok: 1 claims, 1 checks in 1 file\n"
+    assert ok.exit_code == 0 and ok.stdout == "ok: 1 claim, 1 check in 1 file\n"
     missing = CliRunner().invoke(cli, ["verify", str(tmp_path / "nope")])
     assert missing.exit_code == ExitCode.BAD_INPUT and "no such file or folder" in missing.stderr
     bad_format = CliRunner().invoke(cli, ["verify", str(f), "--format", "pdf"])
     assert bad_format.exit_code == ExitCode.BAD_INPUT
 
 
-def test_unwritable_output_is_exit_3(tmp_path, pages):
+def test_an_output_path_that_cannot_be_written_is_refused_before_fetching(tmp_path, pages):
     f = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks: [{{live: {pages.url('/')}}}]\n")
     target = tmp_path / "no-such-dir" / "report.json"
     result = verify(f, "--no-canary", "-o", target)
-    assert result.exit_code == ExitCode.INTERNAL
-    assert f"cannot write the report to {target}" in result.stderr
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert f"the folder {target.parent} does not exist" in result.stderr
+    assert pages.hits("/") == 0  # refused before a long run, not after it
 
 
 def test_python_dash_m_and_help_and_version():
@@ -262,3 +263,94 @@ def test_python_dash_m_and_help_and_version():
     assert "trafilatura" not in subprocess.run(
         [sys.executable, "-c", "import sys, civicheck.cli; print(sorted(sys.modules))"],
         capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("claims:\n\t- id: a\n", "indent with spaces only"),
+        ("claims:\n  - id: a\n    claim: Smart City: a priority\n", "put the text in quotes"),
+    ],
+)
+def test_yaml_mistakes_are_explained_in_a_reporters_words(tmp_path, text, expected):
+    f = tmp_path / "c.yaml"
+    f.write_text(text)
+    result = CliRunner().invoke(cli, ["lint", str(f)])
+    assert result.exit_code == ExitCode.BAD_INPUT and expected in result.stderr and "YAML says:" in result.stderr
+
+
+def test_forgiving_spelling_of_expect_and_code_and_upper_case_extensions(tmp_path, pages):
+    (tmp_path / "claims").mkdir()
+    f = tmp_path / "claims" / "C.YAML"
+    f.write_text(f"claims:\n  - id: a\n    claim: x\n    expect: 'Supported '\n"
+                 f"    checks: [{{status: {{url: {pages.url('/gone')}, code: '404'}}}}]\n")
+    result = verify(tmp_path / "claims", "--no-canary", "--format", "json", "--no-history")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    [claim] = json.loads(result.stdout)["claims"]
+    assert claim["expect"] == "supported" and claim["checks"][0]["spec"]["code"] == [404]
+
+
+def test_problems_are_listed_in_line_order(tmp_path):
+    f = claims_file(tmp_path, """
+        claims:
+          - id: a
+            claim: x
+            checks:
+              - live: ftp://a/
+          - id: b
+            colour: red
+            claim: y
+            checks: [{live: https://a.example/}]
+        """)
+    result = CliRunner().invoke(cli, ["lint", str(f)])
+    lines = [int(line.split(":")[2]) for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == sorted(lines) and len(lines) == 2
+
+
+def test_offline_reasons_never_say_a_host_does_not_exist(tmp_path, closed_port_url):
+    f = claims_file(tmp_path, """
+        claims:
+          - id: a
+            claim: x
+            checks:
+              - live: http://app.cilegon.invalid/
+              - contains: {url: "http://berita.cilegon.invalid/", all: [x]}
+        """)
+    result = verify(f, "--format", "json", "--canary", closed_port_url, "--no-history", "--no-warc")
+    live, text = json.loads(result.stdout)["claims"][0]["checks"]
+    for check in (live, text):
+        assert check["outcome"] == "unknown" and "does not exist" not in check["reason"], check["reason"]
+    assert "the DNS lookup of app.cilegon.invalid failed" in live["reason"]
+
+
+def test_article_scope_says_when_the_words_are_elsewhere_on_the_page(tmp_path, pages):
+    f = claims_file(tmp_path, f"""
+        claims:
+          - id: a
+            claim: x
+            checks:
+              - contains: {{url: {pages.url('/')}, all: [Beranda], scope: article}}
+        """)
+    result = verify(f, "--format", "json", "--no-canary", "--no-history", "--no-warc")
+    [check] = json.loads(result.stdout)["claims"][0]["checks"]
+    assert check["outcome"] == "fail"
+    assert "the words are on the page, outside the article text" in check["reason"]
+
+
+def test_a_portal_audit_names_links_it_could_not_check(tmp_path, site, closed_port_url):
+    site.route("/portal", '<html><body><h1>Portal</h1><p>Daftar dinas kota.</p><a href="/ok">Dinas</a>'
+                          '<a href="http://disdukcapil.cilegon.invalid/">Disdukcapil</a></body></html>')
+    site.route("/ok", "<html><title>Dinas</title><body><h1>Dinas Kota</h1><p>" + "Layanan warga. " * 20
+               + "</p></body></html>")
+    f = claims_file(tmp_path, f"""
+        claims:
+          - id: a
+            claim: x
+            checks:
+              - links: {{url: {site.url('/portal')}, max_broken: 1}}
+        """)
+    result = verify(f, "--format", "json", "--canary", closed_port_url, "--no-history", "--no-warc")
+    [check] = json.loads(result.stdout)["claims"][0]["checks"]
+    assert check["outcome"] == "pass"
+    assert check["reason"].startswith("1 of 2 links work, within the 1 broken allowed; 1 could not be checked: "
+                                      "Disdukcapil → network unavailable"), check["reason"]
