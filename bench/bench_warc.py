@@ -20,8 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from civicheck.archive import WarcReplay, WarcWriter, new_run_id
-from civicheck.fetch import Fetcher, FetchResult
-from civicheck.runner import now_utc
+from civicheck.fetch import Fetcher, FetchResult, now_utc
 
 CORPUS = Path("/work/shared/corpus/aeb/html")
 

@@ -311,7 +311,8 @@ def _source(replay_files, concurrency, per_host):
 
 
 def _live_run(claims, fetcher, connectivity, progress, archives, archive_dir, no_warc):
-    from civicheck.runner import now_utc, run
+    from civicheck.fetch import now_utc
+    from civicheck.runner import run
 
     if no_warc:
         return run(claims, fetcher, connectivity, progress, archives=archives)

@@ -58,6 +58,11 @@ _ENCODINGS_WE_DECODE = ("gzip", "deflate")
 _NO_ROUTE = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
 
 
+def now_utc() -> str:
+    """The one timestamp format of civicheck's records (fetches, runs, archives, history): UTC, seconds."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class ErrorKind(str, Enum):
     """Why a fetch did not produce a usable 2xx/3xx answer. The values appear in JSON output."""
 
@@ -565,7 +570,7 @@ class Fetcher:
 
     def _fetch(self, url: str, plan: _Plan) -> FetchResult:
         started = time.monotonic()
-        fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fetched_at = now_utc()
         problem = _url_problem(url)
         if problem:
             return FetchResult(url, url, None, "", ErrorKind.OTHER, problem, fetched_at)

@@ -5,7 +5,6 @@ One SQLite file (the CLI's default is .civicheck/history.sqlite); its schema cha
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from civicheck.errors import CivicheckError
+from civicheck.fetch import now_utc
 
 if TYPE_CHECKING:
     from civicheck.changes import Changes
@@ -200,10 +200,6 @@ def file_digests(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
     return [(str(p), hashlib.sha256(Path(p).read_bytes()).hexdigest()) for p in paths]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -308,7 +304,7 @@ class HistoryStore:
             "INSERT INTO runs (started_at, finished_at, civicheck, report_schema, network, summary, recorded_at,"
             " extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (report["started_at"], report.get("finished_at"), report.get("civicheck"), report.get("schema"),
-             report.get("network"), _dumps(report.get("summary", {})), _now(), _extra(report, _RUN_KEYS)),
+             report.get("network"), _dumps(report.get("summary", {})), now_utc(), _extra(report, _RUN_KEYS)),
         ).lastrowid
         self.db.executemany("INSERT INTO run_files (run_id, path, sha256) VALUES (?, ?, ?)",
                             [(run_id, str(p), h) for p, h in claim_files])
@@ -522,7 +518,7 @@ def migrate(db: sqlite3.Connection, upto: int | None = None, *, where: str = "th
         for fn in wanted:
             if fn.__name__ not in applied:
                 fn(db)
-                db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, _now()))
+                db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, now_utc()))
                 done.append(fn.__name__)
     _refuse_newer(db, where)
     return done

@@ -7,7 +7,6 @@ to the run's WARC, so a replay sees exactly what the live run saw. No printing: 
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 from civicheck import __version__
 from civicheck.checks import Context, Outcome, evaluate, link_targets
 from civicheck.claims import Claim
-from civicheck.fetch import FetchResult, check_connectivity
+from civicheck.fetch import FetchResult, check_connectivity, now_utc
 from civicheck.verdict import decide
 
 PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
@@ -70,10 +69,6 @@ class RunResult:
         for c in self.claims:
             counts[c.verdict] += 1
         return counts
-
-
-def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

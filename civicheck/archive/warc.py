@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from civicheck import __version__
 from civicheck.errors import CivicheckError
-from civicheck.fetch import ErrorKind, FetchResult
+from civicheck.fetch import ErrorKind, FetchResult, now_utc
 
 try:
     import fcntl
@@ -134,14 +134,14 @@ class WarcWriter:
 
     def write_canary(self, online: bool, detail: str) -> None:
         """Archive the run's connectivity answer, so that replay decides DNS failures and refusals the same way."""
-        asked_at = _now()
+        asked_at = now_utc()
         doc = {"schema": _CANARY_SCHEMA, "online": bool(online), "detail": str(detail), "asked_at": asked_at}
         self._append(_json_record_bytes(CANARY_URI, doc, asked_at))
 
     def write_archived_copy(self, url: str, decision: dict[str, Any]) -> None:
         """Archive which archived copy stood in for a dead source (or why none could), so that replay uses the
         same copy; the copy's own bytes are archived like any fetch, under its replay URL."""
-        doc = {"schema": _COPY_SCHEMA, "url": url, **decision, "decided_at": _now()}
+        doc = {"schema": _COPY_SCHEMA, "url": url, **decision, "decided_at": now_utc()}
         self._append(_json_record_bytes(ARCHIVED_COPY_URI, doc, doc["decided_at"]))
 
     def close(self) -> Path:
@@ -155,7 +155,7 @@ class WarcWriter:
                 self._discard()
                 raise ArchiveError(f"the WARC archive {self.path.name} was not kept: {self._failure}")
             try:
-                closed_at = _now()
+                closed_at = now_utc()
                 doc = {"schema": _END_SCHEMA, "run_id": self.run_id, "fetches": self._fetches, "closed_at": closed_at}
                 self._file.write(_json_record_bytes(_END_URI, doc, closed_at))
                 self._file.flush()
@@ -716,11 +716,7 @@ def _warc_date(value: str) -> str:
     try:
         return _parse_time(value).strftime("%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
-        return _now()
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return now_utc()
 
 
 def _one_line(text: str) -> str:

@@ -25,7 +25,7 @@ import requests
 
 from civicheck.archive.cdx import WAYBACK_BASE, ArchiveUnavailable, Capture, CdxClient, new_session
 from civicheck.errors import UsageProblem
-from civicheck.fetch import FetchResult
+from civicheck.fetch import FetchResult, now_utc
 
 ACCESS_KEY_ENV = "CIVICHECK_IA_ACCESS_KEY"
 SECRET_KEY_ENV = "CIVICHECK_IA_SECRET_KEY"
@@ -35,10 +35,6 @@ AUTHENTICATED_PER_MINUTE = 12
 ANONYMOUS_PER_MINUTE = 4
 
 FetchFunction = Callable[[str], FetchResult]
-
-
-def _now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -239,7 +235,7 @@ class SavePageNow:
     # -- public API --
 
     def capture(self, url: str) -> ArchiveRecord:
-        record = ArchiveRecord(url=url, archive="wayback", requested_at=_now_utc())
+        record = ArchiveRecord(url=url, archive="wayback", requested_at=now_utc())
         started = self._clock()
         try:
             self.limiter.acquire()
@@ -421,7 +417,7 @@ class PywbArchive:
         return f"{self.collection_url}/record/id_/{url}"
 
     def capture(self, url: str) -> ArchiveRecord:
-        record = ArchiveRecord(url=url, archive="pywb", requested_at=_now_utc())
+        record = ArchiveRecord(url=url, archive="pywb", requested_at=now_utc())
         started = time.monotonic()
         try:
             self._capture(record)
