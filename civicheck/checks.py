@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from civicheck.claims import Check
-from civicheck.extract import Document, Link
+from civicheck.extract import Document, Link, site_of
 from civicheck.fetch import ErrorKind, FetchResult
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -287,20 +287,9 @@ def _link_targets(check: Check, ctx: Context) -> list[Link]:
     else:
         links = ctx.document(check.url).links
     if check.same_site:
-        site = _site(result.final_url)
-        links = [link for link in links if _host(link.url) == site or _host(link.url).endswith("." + site)]
+        site = site_of(result.final_url)
+        links = [link for link in links if site_of(link.url) == site or site_of(link.url).endswith("." + site)]
     return links[: check.max_links]
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
-def _site(url: str) -> str:
-    # "Same site" = the page's host without a leading www., and its subdomains (disnaker.cilegon.go.id is
-    # part of www.cilegon.go.id's site). Good enough for government portals without a public-suffix list.
-    host = _host(url)
-    return host[4:] if host.startswith("www.") else host
 
 
 @check_kind("links")

@@ -6,9 +6,10 @@ Follows Google's fact-check (ClaimReview) guidance: claimReviewed, reviewRating 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from civicheck.report import INVISIBLE, to_json
 
 # Our verdicts on a 1 (false) .. 5 (true) scale, higher meaning truer as schema.org and Google expect.
 # The textual ratings are our own words, not "True"/"False": a verdict says what the cited evidence showed
@@ -107,11 +108,10 @@ def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:
 
 # Inside <script type="application/ld+json"> a literal "</script>" or "<!--" from a claim or a page would end
 # the script early; \u escapes mean the same to a JSON parser and nothing to an HTML one.
-_SCRIPT_UNSAFE = re.compile(r"[<>&\x7f-\x9f\u061c\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_SCRIPT_UNSAFE = re.compile(rf"[<>&\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
 
 
 def render_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None = None,
                        url: str | None = None) -> str:
     """The ClaimReviews as a JSON array, safe to paste inside a <script type="application/ld+json"> element."""
-    text = json.dumps(to_claimreview(report, publisher=publisher, url=url), ensure_ascii=False, indent=2)
-    return _SCRIPT_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"
+    return to_json(to_claimreview(report, publisher=publisher, url=url), _SCRIPT_UNSAFE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from civicheck.fetch import FetchResult, decode_text
 from civicheck.match import Passage
@@ -21,6 +21,14 @@ _BLOCK_TAGS = (
 )
 # Never visible: their text is code, styling or alternative content for other agents.
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
+
+
+def site_of(url: str) -> str:
+    """A URL's host without a leading "www.", lower case: what "the same site" is measured by (its
+    subdomains, e.g. disnaker.cilegon.go.id of www.cilegon.go.id, count too; no public-suffix list needed
+    for government portals)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ FORMATS = ("table", "markdown", "json", "csv", "claimreview")
 SCHEMA_VERSION = 1
 
 # Control characters, and the invisible bidi/format marks that can reorder or hide text on screen.
-_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
 # Lone surrogates too: not characters at all, they cannot even be written out as UTF-8.
-_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}\ud800-\udfff]")
-_UNPRINTABLE = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INVISIBLE}\ud800-\udfff]")
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
+_UNPRINTABLE = re.compile(rf"[\x00-\x1f\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -404,13 +404,14 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
 
 # Characters json.dumps leaves raw with ensure_ascii=False but a terminal would act on (C1 controls, bidi marks),
 # and lone surrogates (from a "\ud800" in a merged report), which no UTF-8 output could hold.
-_JSON_UNSAFE = re.compile(rf"[\x7f-\x9f{_INVISIBLE}\ud800-\udfff]")
+_JSON_UNSAFE = re.compile(rf"[\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
 
 
-def to_json(data: Any) -> str:
+def to_json(data: Any, unsafe: re.Pattern[str] = _JSON_UNSAFE) -> str:
+    """Readable JSON (UTF-8 kept) with every `unsafe` character written as a \\u escape instead. They can only
+    occur inside JSON strings, where the escape means the same thing to a parser."""
     text = json.dumps(data, ensure_ascii=False, indent=2)
-    # These characters only occur inside JSON strings, where a \u escape means the same thing.
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"
+    return unsafe.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"
 
 
 def render_json(report: dict[str, Any], *, changes: Any = None) -> str:

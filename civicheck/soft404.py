@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from civicheck.extract import Document
+from civicheck.extract import Document, site_of
 from civicheck.fetch import FetchResult
 
 # --- public API ---------------------------------------------------------------------------------------------
@@ -258,14 +258,9 @@ def _is_error_url(url: str) -> bool:
     )
 
 
-def _site(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
 def _same_site(a: str, b: str) -> bool:
     """Same host give or take www., or one a subdomain of the other (disnaker.kota.go.id and kota.go.id)."""
-    x, y = _site(a), _site(b)
+    x, y = site_of(a), site_of(b)
     return x == y or x.endswith("." + y) or y.endswith("." + x)
 
 
@@ -292,7 +287,7 @@ def _path_of(url: str) -> str:
 
 def _same_url(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
-    return (_site(a), pa.path.rstrip("/") or "/", pa.query) == (_site(b), pb.path.rstrip("/") or "/", pb.query)
+    return (site_of(a), pa.path.rstrip("/") or "/", pa.query) == (site_of(b), pb.path.rstrip("/") or "/", pb.query)
 
 
 # --- signal 1: redirect to the site root, a login page or an error page ----------------------------------------
