@@ -195,9 +195,9 @@ def system_resolve(host: str) -> list[str]:
 class NoAnswer(Exception):
     """The resolver gave no answer in the time the fetch had left (or the fetch was cut meanwhile)."""
 
-    def __init__(self, host: str, why: str):
-        super().__init__(f"no answer about {host} {why}")
-        self.host, self.why = host, why
+    def __init__(self, host: str, note: str = ""):
+        super().__init__(f"no answer about {host}" + (f" ({note})" if note else ""))
+        self.host, self.note = host, note
 
 
 @dataclass
@@ -234,10 +234,10 @@ class Resolver:
         key = host.rstrip(".").lower()
         lookup = self._start(key, deadline, cut)
         while not lookup.done.wait(min(_POLL, max(0.0, deadline - time.monotonic()))):
-            if cut():
-                raise NoAnswer(key, "before the fetch was stopped")
-            if time.monotonic() >= deadline:
-                raise NoAnswer(key, "within the fetch's deadline")
+            if cut() or time.monotonic() >= deadline:
+                raise NoAnswer(key)
+        if isinstance(lookup.error, socket.gaierror):  # one exception object per waiting fetch
+            raise socket.gaierror(*lookup.error.args)
         if lookup.error is not None:
             raise lookup.error
         return list(lookup.addresses)
@@ -251,8 +251,7 @@ class Resolver:
                 return lookup  # type: ignore[return-value]
             while self._running >= self._max_threads:
                 if cut() or time.monotonic() >= deadline:
-                    raise NoAnswer(key, f"within the fetch's deadline ({self._running} lookups are waiting "
-                                        "for the resolver already)")
+                    raise NoAnswer(key, f"{self._running} lookups were already waiting for the resolver")
                 self._cv.wait(_POLL)
             lookup = self._lookups[key] = _Lookup()
             self._running += 1

@@ -41,7 +41,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from civicheck import __version__
 from civicheck.addresses import AddressPolicy, NoAnswer, Resolve, Resolver, connect, host_key, pinned, refused
-from civicheck.credentials import RequestHeaders, redact_headers, without_userinfo
+from civicheck.credentials import RequestHeaders, masked, redact_headers, without_userinfo
 
 USER_AGENT = f"civicheck/{__version__} (civic fact-check tool) python-requests/{requests.__version__}"
 
@@ -439,7 +439,6 @@ class _Run:
     retries_used: int = 0
     via: str | None = None  # the URL that redirected to the one being fetched now
 
-
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
@@ -613,7 +612,8 @@ class Fetcher:
             out = self._attempt_with_retries(run, current)
             if out.location is None:
                 return _result(run, current, redirects, out, fetched_at)
-            target = _resolve_location(current, out.location)
+            # A password in a Location is never sent (see _attempt) nor written down: reports show "user:***@".
+            target = masked(_resolve_location(current, out.location))
             if len(redirects) >= self.max_redirects:
                 out.error = ErrorKind.TOO_MANY_REDIRECTS
                 chain = [u for _, u in redirects] + [current]
@@ -702,8 +702,9 @@ class Fetcher:
             target = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or ""
         try:
             addresses = self._resolver.lookup(target, run.deadline, lambda: run.watch.fired)
-        except NoAnswer:
+        except NoAnswer as exc:
             detail = f"DNS lookup failed: no answer about {target} within the {_secs(run.plan.budget)} s deadline"
+            detail += f" ({exc.note})" if exc.note else ""
             return _Outcome(error=ErrorKind.DNS, detail=detail, maybe_local=True, deadline=True)
         if not proxy and (refusal := self.policy.refusal(host, addresses)):
             return _Outcome(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))

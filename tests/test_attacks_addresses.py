@@ -319,7 +319,7 @@ def test_a_busy_resolver_refuses_more_lookups_than_its_thread_cap():
     for name in ("a.test", "b.test"):
         with pytest.raises(NoAnswer):
             resolver.lookup(name, _soon(0.1))
-    with pytest.raises(NoAnswer, match="2 lookups are waiting for the resolver"):
+    with pytest.raises(NoAnswer, match="2 lookups were already waiting for the resolver"):
         resolver.lookup("c.test", _soon(0.2))
 
 
