@@ -123,23 +123,29 @@ def host_key(host: str) -> str:
 @dataclass(frozen=True)
 class AddressPolicy:
     """Which addresses a fetch may connect to: public ones always; any address when `allow_private` is set
-    (--allow-private), or for the hosts in `private_hosts` (those cited by a claims file that says
-    `allow_private: true`, and the --canary URLs the operator named)."""
+    (--allow-private), for the hosts in `private_hosts` (those a claims file saying `allow_private: true`
+    cites), or for URLs under `private_urls` (what the operator named: a --canary, a self-hosted --archive;
+    URLs, not hosts, so that naming an office canary does not open its whole host to every claims file)."""
 
     allow_private: bool = False
     private_hosts: frozenset[str] = field(default_factory=frozenset)
+    private_urls: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, allow_private: bool = False, private_hosts: Iterable[str] = ()) -> AddressPolicy:
-        return cls(allow_private, frozenset(host_key(h) for h in private_hosts))
+    def of(cls, allow_private: bool = False, private_hosts: Iterable[str] = (),
+           private_urls: Iterable[str] = ()) -> AddressPolicy:
+        return cls(allow_private, frozenset(host_key(h) for h in private_hosts),
+                   tuple(_prepared(u) for u in private_urls))
 
-    def allows_any(self, host: str) -> bool:
-        return self.allow_private or host_key(host) in self.private_hosts
+    def allows_any(self, host: str, url: str = "") -> bool:
+        if self.allow_private or host_key(host) in self.private_hosts:
+            return True
+        return bool(url) and any(_prepared(url).startswith(prefix) for prefix in self.private_urls)
 
-    def refusal(self, host: str, addresses: Sequence[str]) -> str | None:
-        """Why connecting to `host` at `addresses` is refused ("169.254.169.254 is a link-local address"),
-        or None. One non-public address refuses the host: a name that mixes them is up to something."""
-        if self.allows_any(host):
+    def refusal(self, host: str, addresses: Sequence[str], url: str = "") -> str | None:
+        """Why connecting to `host` at `addresses` (for `url`) is refused ("169.254.169.254 is a link-local
+        address"), or None. One non-public address refuses the host: a name that mixes them is up to something."""
+        if self.allows_any(host, url):
             return None
         bare = host.strip("[]")
         for address in addresses:
@@ -153,10 +159,10 @@ class AddressPolicy:
             return f"{bare} is {address}, {why}"
         return None
 
-    def refusal_by_name(self, host: str) -> str | None:
+    def refusal_by_name(self, host: str, url: str = "") -> str | None:
         """What can be refused without resolving (through a proxy, which resolves names itself): IP literals
         in any form, and the names that mean this machine."""
-        if self.allows_any(host):
+        if self.allows_any(host, url):
             return None
         bare = host.strip("[]").rstrip(".").lower()
         address = numeric_host(bare)
@@ -165,6 +171,18 @@ class AddressPolicy:
         if bare in _LOCALHOST_NAMES or bare.endswith(".localhost"):
             return f"{bare} names this machine (a loopback address)"
         return None
+
+
+def _prepared(url: str) -> str:
+    """The URL as requests sends it (IDN hosts in punycode, spaces quoted), so prefixes compare like for like."""
+    from requests.models import PreparedRequest
+
+    prepared = PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except Exception:  # noqa: BLE001 - an unpreparable URL is compared as written
+        return url
+    return prepared.url or url
 
 
 def refused(why: str, via: str | None = None) -> str:

@@ -140,10 +140,11 @@ def _bad_claims(problems) -> NoReturn:
     sys.exit(ExitCode.BAD_INPUT)
 
 
-def _fetcher_settings(claims, canaries, allow_private):
-    """What the Fetcher needs from the claims files' defaults and the options: the hosts that may be private
-    (those a file with `allow_private: true` cites, and the --canary URLs the operator named) and the headers
-    per host, their secrets read from the environment now (a variable that is not set is bad input)."""
+def _fetcher_settings(claims, operator_urls, allow_private):
+    """What the Fetcher needs from the claims files' defaults and the options: where private addresses are
+    allowed (the hosts a file with `allow_private: true` cites; the URLs the operator named: --canary, a
+    self-hosted --archive) and the headers per host, their secrets read from the environment now (a variable
+    that is not set is bad input)."""
     import os
     from urllib.parse import urlsplit
 
@@ -153,8 +154,8 @@ def _fetcher_settings(claims, canaries, allow_private):
     if problems:
         _bad_claims(problems)
     private_hosts = {urlsplit(check.url).hostname for claim in claims if claim.allow_private for check in claim.checks}
-    private_hosts.update(urlsplit(url).hostname for url in canaries)
-    return {"allow_private": allow_private, "private_hosts": private_hosts, "headers": headers}
+    return {"allow_private": allow_private, "private_hosts": private_hosts, "private_urls": operator_urls,
+            "headers": headers}
 
 
 # Options for where snapshots of what was seen are kept.
@@ -249,7 +250,9 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     if records_history:
         _usable_history(db)
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
-    settings = None if replay_files else _fetcher_settings(claims, canaries, allow_private)
+    # The archives' replay pages are fetched like any page: a self-hosted pywb is usually on a private address.
+    operator_urls = [*canaries, *(f"{archive.cdx.replay_prefix}/" for archive in archives)]
+    settings = None if replay_files else _fetcher_settings(claims, operator_urls, allow_private)
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
         with _source(replay_files, concurrency, per_host, settings) as source, progress:

@@ -500,12 +500,14 @@ class Fetcher:
         user_agent: str = USER_AGENT,
         allow_private: bool = False,
         private_hosts: Iterable[str] = (),
+        private_urls: Iterable[str] = (),
         headers: RequestHeaders | None = None,
         resolve: Resolve | None = None,
     ):
         """`allow_private` lets fetches connect to loopback, private, link-local... addresses, which are
-        refused by default; `private_hosts` allows them for these hosts only. `headers` are sent to their
-        hosts only. `resolve` (host -> addresses) replaces the system resolver, e.g. in tests."""
+        refused by default; `private_hosts` allows them for these hosts only, `private_urls` for URLs that
+        start with one of these. `headers` are sent to their hosts only. `resolve` (host -> addresses)
+        replaces the system resolver, e.g. in tests."""
         if concurrency < 1 or per_host < 1:
             raise ValueError("concurrency and per_host must be at least 1")
         if timeout <= 0 or connect_timeout <= 0 or read_timeout <= 0:
@@ -523,7 +525,7 @@ class Fetcher:
         self.concurrency = concurrency
         self.per_host = per_host
         self.user_agent = user_agent
-        self.policy = AddressPolicy.of(allow_private, private_hosts)
+        self.policy = AddressPolicy.of(allow_private, private_hosts, private_urls)
         self.headers = headers or RequestHeaders()
         self._resolver = Resolver(resolve)
         self._watchdog = _Watchdog()
@@ -695,7 +697,7 @@ class Fetcher:
         proxy = requests.utils.select_proxy(url, proxies)
         target = host
         if proxy:
-            if refusal := self.policy.refusal_by_name(host):
+            if refusal := self.policy.refusal_by_name(host, url):
                 return _Outcome(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))
             if proxy.lower().startswith("socks"):
                 return {}  # a SOCKS connection is not made by our connection classes
@@ -706,7 +708,7 @@ class Fetcher:
             detail = f"DNS lookup failed: no answer about {target} within the {_secs(run.plan.budget)} s deadline"
             detail += f" ({exc.note})" if exc.note else ""
             return _Outcome(error=ErrorKind.DNS, detail=detail, maybe_local=True, deadline=True)
-        if not proxy and (refusal := self.policy.refusal(host, addresses)):
+        if not proxy and (refusal := self.policy.refusal(host, addresses, url)):
             return _Outcome(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))
         return {host_key(target): addresses}
 

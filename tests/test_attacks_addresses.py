@@ -362,6 +362,32 @@ def test_verify_refuses_loopback_by_default_and_says_why(site, tmp_path, refuse_
     assert site.connections_accepted == 0
 
 
+def test_urls_the_operator_names_may_be_private(site, tmp_path, refuse_private, closed_port_url):
+    # --canary and --archive come from whoever runs civicheck, not from a claims file: an office canary or a
+    # self-hosted pywb on the intranet is theirs to name. The cited loopback page is still refused.
+    site.route("/", PAGE)
+    site.route("/canary", "", status=204)
+    f = claims_file(tmp_path, f"""
+        claims:
+          - id: portal-live
+            claim: "The portal is live"
+            checks:
+              - live: {site.url('/')}
+          - id: app-live
+            claim: "The app is live"
+            checks:
+              - live: http://app.nothing.invalid/
+        """)
+    result = run_cli("verify", f, "--format", "json", "--no-history", "--canary", site.url("/canary"),
+                     "--archive", f"pywb={closed_port_url}coll")
+    report = json.loads(result.stdout)
+    reasons = {c["id"]: c["checks"][0]["reason"] for c in report["claims"]}
+    assert reasons["portal-live"].startswith("refused: 127.0.0.1 is a loopback address")
+    assert report["network"] == f"network available: {site.url('/canary')} answered 204 No Content"
+    assert site.hits("/canary") == 1 and site.hits("/") == 0
+    assert report["archives"] and all("cannot reach pywb" in a["reason"] for a in report["archives"])
+
+
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_allow_private_on_verify_restores_todays_behaviour(site, tmp_path, refuse_private, how):
     site.route("/", PAGE)
