@@ -189,6 +189,9 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         return PASS, f"answered {_status_text(result)} ({result.detail})"
     if status == 429:
         return UNKNOWN, _rate_limited(result)
+    if result.error is ErrorKind.NOT_PUBLIC:
+        # We chose not to connect: that says nothing about the site, nor about our network.
+        return UNKNOWN, result.detail
     if result.error in _NEEDS_CANARY or result.maybe_local:
         if not ctx.online()[0]:
             return UNKNOWN, f"{OFFLINE}; {_offline_words(result)}, which proves nothing while offline"
