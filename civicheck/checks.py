@@ -196,6 +196,9 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         return PASS, f"answered {_status_text(result)} ({result.detail})"
     if status == 429:
         return UNKNOWN, _rate_limited(result)
+    if result.error is ErrorKind.NOT_PUBLIC:
+        # We chose not to connect: that says nothing about the site, nor about our network.
+        return UNKNOWN, result.detail
     offline = offline_reason(result, ctx)
     if offline:
         label, said = offline

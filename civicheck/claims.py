@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from civicheck.credentials import HeaderRule, conflicting, has_userinfo, header_rules, userinfo_problem
 from civicheck.errors import ClaimsError, Problem, UsageProblem
 
 VERDICTS = ("supported", "refuted", "unverified")
@@ -22,7 +23,7 @@ DEFAULT_TIMEOUT = 20.0
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
 _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout"}
-_DEFAULT_KEYS = {"timeout"}
+_DEFAULT_KEYS = {"timeout", "allow_private", "headers"}
 # Options each check kind accepts in its long form, beside `url`.
 _CHECK_OPTIONS = {
     "live": {"timeout", "soft404"},
@@ -99,6 +100,9 @@ class Claim:
     sources: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     expect: str | None = None
+    # From the file's `defaults`: its cited hosts may be private addresses; headers to send to some hosts.
+    allow_private: bool = False
+    headers: tuple[HeaderRule, ...] = ()
 
 
 # --- YAML with line numbers -------------------------------------------------------------------------------
@@ -211,6 +215,7 @@ def load_claims(paths: list[str | Path]) -> list[Claim]:
                                     f"duplicate id: already used at {other_file}:{other_line}; ids must be unique in a run"))
         else:
             first_seen[claim_id] = (file, line)
+    problems.extend(conflicting(dict.fromkeys(rule for claim in claims for rule in claim.headers)))
     if problems:
         raise ClaimsError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return claims
@@ -266,6 +271,8 @@ class _FileValidator:
         self.name = name
         self.problems = problems
         self.ids = ids
+        self.allow_private = False
+        self.headers: tuple[HeaderRule, ...] = ()
 
     def problem(self, line: int | None, claim_id: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, line, claim_id, message))
@@ -311,7 +318,12 @@ class _FileValidator:
         self._duplicates(defaults, None)
         for key in defaults:
             if key not in _DEFAULT_KEYS:
-                self.problem(defaults.key_lines[key], None, f"unknown key '{key}' in defaults; allowed: timeout")
+                self.problem(defaults.key_lines[key], None,
+                             f"unknown key '{key}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}")
+        self.allow_private = self._bool(defaults, "allow_private", False, None)
+        if "headers" in defaults:
+            self.headers = tuple(header_rules(defaults["headers"], self.name, defaults.key_lines["headers"],
+                                              lambda line, message: self.problem(line, None, message)))
         return self._timeout(defaults, None, DEFAULT_TIMEOUT)
 
     def _timeout(self, mapping: _Map, claim_id: str | None, default: float) -> float:
@@ -363,7 +375,8 @@ class _FileValidator:
         if len(self.problems) > before:
             return None
         return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
-                     said_on=said_on, sources=sources, tags=tags, expect=expect)
+                     said_on=said_on, sources=sources, tags=tags, expect=expect,
+                     allow_private=self.allow_private, headers=self.headers)
 
     def _optional_str(self, item: _Map, key: str, cid: str | None) -> str | None:
         value = item.get(key)
@@ -580,6 +593,8 @@ _LONG_FORM_HINT = {
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be checked, or None when it is a usable http(s) URL."""
     url = url.strip()
+    if has_userinfo(url):  # said before anything else, and never with the password in it
+        return userinfo_problem(url)
     try:
         parts = urlsplit(url)
     except ValueError as exc:

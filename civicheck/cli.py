@@ -65,6 +65,9 @@ network_options = _option_group(
     click.option("--no-canary", is_flag=True,
                  help="Trust the network: DNS failures, refusals, timeouts and TLS errors count against a site "
                       "without asking a canary."),
+    click.option("--allow-private", is_flag=True, envvar="CIVICHECK_ALLOW_PRIVATE", show_envvar=True,
+                 help="Also connect to loopback, private, link-local and other non-public addresses (an "
+                      "intranet); refused by default, on every redirect and link too."),
 )
 
 # Options for commands that write a report.
@@ -126,11 +129,33 @@ def _load(paths):
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from exc
     except ClaimsError as exc:
-        for problem in exc.problems:
-            _say(f"error: {problem}")
-        n = len(exc.problems)
-        _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.")
-        sys.exit(ExitCode.BAD_INPUT)
+        _bad_claims(exc.problems)
+
+
+def _bad_claims(problems) -> NoReturn:
+    for problem in problems:
+        _say(f"error: {problem}")
+    n = len(problems)
+    _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.")
+    sys.exit(ExitCode.BAD_INPUT)
+
+
+def _fetcher_settings(claims, operator_urls, allow_private):
+    """What the Fetcher needs from the claims files' defaults and the options: where private addresses are
+    allowed (the hosts a file with `allow_private: true` cites; the URLs the operator named: --canary, a
+    self-hosted --archive) and the headers per host, their secrets read from the environment now (a variable
+    that is not set is bad input)."""
+    import os
+    from urllib.parse import urlsplit
+
+    from civicheck.credentials import resolve_headers
+
+    headers, problems = resolve_headers([rule for claim in claims for rule in claim.headers], os.environ)
+    if problems:
+        _bad_claims(problems)
+    private_hosts = {urlsplit(check.url).hostname for claim in claims if claim.allow_private for check in claim.checks}
+    return {"allow_private": allow_private, "private_hosts": private_hosts, "private_urls": operator_urls,
+            "headers": headers}
 
 
 # Options for where snapshots of what was seen are kept.
@@ -174,8 +199,8 @@ history_options = _option_group(
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
 @output_options
-def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_warc, archive_specs, replay_files,
-           db, no_history, confirm, fail_on, shard, format_, output, quiet):
+def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
+           replay_files, db, no_history, confirm, fail_on, shard, format_, output, quiet):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -225,9 +250,12 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
     if records_history:
         _usable_history(db)
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
+    # The archives' replay pages are fetched like any page: a self-hosted pywb is usually on a private address.
+    operator_urls = [*canaries, *(f"{archive.cdx.replay_prefix}/" for archive in archives)]
+    settings = None if replay_files else _fetcher_settings(claims, operator_urls, allow_private)
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        with _source(replay_files, concurrency, per_host) as source, progress:
+        with _source(replay_files, concurrency, per_host, settings) as source, progress:
             if replay_files:
                 # The live run's canary answer, so "offline" decisions come out the same; an archive without
                 # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
@@ -300,14 +328,14 @@ def _archives(specs):
     return [parse_archive_spec(spec) for spec in specs]
 
 
-def _source(replay_files, concurrency, per_host):
+def _source(replay_files, concurrency, per_host, settings):
     if replay_files:
         from civicheck.archive.warc import WarcReplay
 
         return WarcReplay(list(replay_files))
     from civicheck.fetch import Fetcher
 
-    return Fetcher(concurrency=concurrency, per_host=per_host)
+    return Fetcher(concurrency=concurrency, per_host=per_host, **settings)
 
 
 def _live_run(claims, fetcher, connectivity, progress, archives, archive_dir, no_warc):
@@ -337,12 +365,27 @@ def lint(paths):
     Exit code 0 when every file is valid, 2 when any is not (every problem is listed with file:line).
     """
     claims = _load(paths)
+    _lint_notes(claims)
     checks = sum(len(c.checks) for c in claims)
     files = len({c.file for c in claims})
     def count(n: int, word: str) -> str:
         return f"{n} {word}{'s' if n != 1 else ''}"
 
     click.echo(f"ok: {count(len(claims), 'claim')}, {count(checks, 'check')} in {count(files, 'file')}")
+
+
+def _lint_notes(claims) -> None:
+    """What a reviewer of a claims file should know though nothing is wrong: which files open the door to
+    private addresses, and which header variables are not set here (verify will need them)."""
+    import os
+
+    from civicheck.credentials import resolve_headers
+
+    for file in dict.fromkeys(claim.file for claim in claims if claim.allow_private):
+        _say(f"note: {file}: allow_private: true lets the hosts this file cites be private addresses")
+    _, missing = resolve_headers([rule for claim in claims for rule in claim.headers], os.environ)
+    for problem in missing:
+        _say(f"note: {problem}")
 
 
 @cli.command(short_help="Join shard reports into one report.")

@@ -31,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import requests
+import requests.auth
 import requests.cookies
 import requests.utils
 from requests.adapters import HTTPAdapter
@@ -39,6 +40,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from civicheck import __version__
+from civicheck.addresses import AddressPolicy, NoAnswer, Resolve, Resolver, connect, host_key, pinned, refused
+from civicheck.credentials import RequestHeaders, masked, redact_headers, without_userinfo
 
 if TYPE_CHECKING:
     from civicheck.network import NetworkWatch
@@ -78,6 +81,7 @@ class ErrorKind(str, Enum):
     PROXY = "proxy"  # the configured HTTP(S) proxy could not be reached, or could not reach the site
     HTTP_4XX = "http_4xx"
     HTTP_5XX = "http_5xx"
+    NOT_PUBLIC = "not_public"  # refused by us before connecting: a loopback, private, link-local... address
     OTHER = "other"
 
 
@@ -264,7 +268,7 @@ class _WatchedConnectionMixin:
     _civicheck_sock: socket.socket | None = None
 
     def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        sock = connect(self)  # to the address the fetch resolved and checked, never a fresh DNS answer
         try:
             dup: socket.socket | None = sock.dup()
         except OSError:
@@ -495,6 +499,7 @@ class _Run:
     gate: HostGate | None = None
     attempts: int = 1
     retries_used: int = 0
+    via: str | None = None  # the URL that redirected to the one being fetched now
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -557,7 +562,16 @@ class Fetcher:
         concurrency: int = 16,
         per_host: int = 4,
         user_agent: str = USER_AGENT,
+        allow_private: bool = False,
+        private_hosts: Iterable[str] = (),
+        private_urls: Iterable[str] = (),
+        headers: RequestHeaders | None = None,
+        resolve: Resolve | None = None,
     ):
+        """`allow_private` lets fetches connect to loopback, private, link-local... addresses, which are
+        refused by default; `private_hosts` allows them for these hosts only, `private_urls` for URLs that
+        start with one of these. `headers` are sent to their hosts only. `resolve` (host -> addresses)
+        replaces the system resolver, e.g. in tests."""
         if concurrency < 1 or per_host < 1:
             raise ValueError("concurrency and per_host must be at least 1")
         if timeout <= 0 or connect_timeout <= 0 or read_timeout <= 0:
@@ -577,8 +591,15 @@ class Fetcher:
         self.user_agent = user_agent
         self.pulse = _Pulse()
         self._cancelled = threading.Event()
+        self.policy = AddressPolicy.of(allow_private, private_hosts, private_urls)
+        self.headers = headers or RequestHeaders()
+        self._resolver = Resolver(resolve)
         self._watchdog = _Watchdog()
         self._session = requests.Session()
+        # An explicit auth that adds nothing: requests then never reads ~/.netrc (it would send those
+        # credentials to any cited host, and they would be archived), nor turns a URL's user:password into
+        # a Basic header. Proxy settings from the environment still apply.
+        self._session.auth = _NoAmbientCredentials()
         self._session.headers.update(
             {"User-Agent": user_agent, "Accept-Encoding": ", ".join(_ENCODINGS_WE_DECODE)}
         )
@@ -671,10 +692,12 @@ class Fetcher:
         current = run.url
         redirects: list[tuple[int, str]] = []
         while True:
+            run.via = redirects[-1][1] if redirects else None
             out = self._attempt_with_retries(run, current)
             if out.location is None:
                 return _result(run, current, redirects, out, fetched_at)
-            target = _resolve_location(current, out.location)
+            # A password in a Location is never sent (see _attempt) nor written down: reports show "user:***@".
+            target = masked(_resolve_location(current, out.location))
             if len(redirects) >= self.max_redirects:
                 out.error = ErrorKind.TOO_MANY_REDIRECTS
                 chain = [u for _, u in redirects] + [current]
@@ -726,26 +749,32 @@ class Fetcher:
         if left <= 0 or run.watch.fired:
             return _deadline_outcome(run)
         try:
-            prep = self._session.prepare_request(requests.Request("GET", url))
+            request = requests.Request("GET", without_userinfo(url), headers=self.headers.for_host(_host_key(url)))
+            prep = self._session.prepare_request(request)
         except _TRANSPORT_ERRORS as exc:
             return _Outcome(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")
-        sent = _sent_headers(prep)
+        sent = self.headers.redact(_sent_headers(prep))
         proxy = ""
         try:
             settings = self._session.merge_environment_settings(prep.url, {}, True, None, None)
             # requests honours HTTP(S)_PROXY: through a proxy, a 5xx or a refusal may be the proxy's own.
             proxy = _proxy_name(requests.utils.select_proxy(prep.url or url, settings["proxies"]))
+            routes = self._routes(run, prep.url or url, settings["proxies"])
+            if isinstance(routes, _Outcome):
+                routes.proxy = proxy
+                return routes
             adapter = self._session.get_adapter(prep.url or url)
             # adapter.send, not session.send: the session's redirect logic would read a redirect's whole
             # body, uncapped, before we get to see it.
-            resp = adapter.send(
-                prep,
-                stream=True,
-                timeout=(min(run.plan.connect_timeout, left), min(run.plan.read_timeout, left)),
-                verify=settings["verify"],
-                cert=settings["cert"],
-                proxies=settings["proxies"],
-            )
+            with pinned(routes, run.deadline):
+                resp = adapter.send(
+                    prep,
+                    stream=True,
+                    timeout=(min(run.plan.connect_timeout, left), min(run.plan.read_timeout, left)),
+                    verify=settings["verify"],
+                    cert=settings["cert"],
+                    proxies=settings["proxies"],
+                )
         except _TRANSPORT_ERRORS as exc:
             return _failure(run, url, exc, _Outcome(request_headers=sent, proxy=proxy))
         if run.watch.fired:
@@ -760,6 +789,31 @@ class Fetcher:
         finally:
             resp.close()  # a fully read response already went back to the pool; anything else is closed
 
+    def _routes(self, run: _Run, url: str, proxies: dict[str, str]) -> dict[str, list[str]] | _Outcome:
+        """The addresses this request may connect to (host -> addresses), resolved within the deadline and
+        checked against the address policy before any connection; or why it may not go anywhere.
+
+        Through an HTTP(S) proxy the proxy resolves the name, so only what the URL itself says (an IP
+        literal, "localhost") can be refused here; the proxy's own address is the operator's choice."""
+        host = urlsplit(url).hostname or ""
+        proxy = requests.utils.select_proxy(url, proxies)
+        target = host
+        if proxy:
+            if refusal := self.policy.refusal_by_name(host, url):
+                return _Outcome(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))
+            if proxy.lower().startswith("socks"):
+                return {}  # a SOCKS connection is not made by our connection classes
+            target = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or ""
+        try:
+            addresses = self._resolver.lookup(target, run.deadline, lambda: run.watch.fired)
+        except NoAnswer as exc:
+            detail = f"DNS lookup failed: no answer about {target} within the {_secs(run.plan.budget)} s deadline"
+            detail += f" ({exc.note})" if exc.note else ""
+            return _Outcome(error=ErrorKind.DNS, detail=detail, maybe_local=True, deadline=True)
+        if not proxy and (refusal := self.policy.refusal(host, addresses, url)):
+            return _Outcome(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))
+        return {host_key(target): addresses}
+
     def _read_response(
         self, run: _Run, url: str, resp: requests.Response, sent: list[tuple[str, str]], proxy: str
     ) -> _Outcome:
@@ -767,7 +821,7 @@ class Fetcher:
         out = _Outcome(
             status=status,
             reason=resp.reason or "",
-            headers=_received_headers(resp),
+            headers=redact_headers(_received_headers(resp)),  # Set-Cookie: a session is not evidence
             http_version=getattr(resp.raw, "version_string", None) or _version_string(resp.raw.version),
             request_headers=sent,
             proxy=proxy,
@@ -799,6 +853,13 @@ class Fetcher:
         elif body.too_large:
             out.error, out.detail = ErrorKind.TOO_LARGE, body.too_large
         return out
+
+
+class _NoAmbientCredentials(requests.auth.AuthBase):
+    """Sends no credentials, and by being there keeps requests from finding any (netrc, URL user-info)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
 
 
 # --- Helpers: reading, classifying, describing --------------------------------------------------------
@@ -1024,7 +1085,9 @@ def _result(
         request_headers=out.request_headers,
         maybe_local=out.maybe_local,
         proxy=out.proxy,
-        could_be_ours=out.error is not None and out.could_be_ours,
+        # Whichever step failed (resolving within the deadline, connecting, reading), these could be ours.
+        could_be_ours=out.error is not None
+        and (out.could_be_ours or out.maybe_local or out.error in _COULD_BE_OURS),
     )
 
 

@@ -265,3 +265,11 @@ def closed_port_url() -> str:
 def _run_in_tmp_dir(tmp_path, monkeypatch):
     """Every test runs in its own empty folder, so the default .civicheck/ (WARC, history) lands there."""
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(monkeypatch):
+    """Every test site listens on 127.0.0.1, which `verify` refuses by default: the CLI (and any civicheck
+    run in a subprocess) is told to allow private addresses, as `--allow-private` would. The tests of the
+    refusal itself (tests/test_attacks_addresses.py) remove it."""
+    monkeypatch.setenv("CIVICHECK_ALLOW_PRIVATE", "1")

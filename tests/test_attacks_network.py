@@ -7,6 +7,7 @@ tests skip with the reason when a namespace cannot be made. Everything else talk
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -30,6 +31,10 @@ from civicheck.fetch import ErrorKind, Fetcher, check_connectivity
 from civicheck.network import CanaryAnswer, NetworkWatch, outages
 from civicheck.report import render
 from civicheck.shard import merge
+
+# Every server here listens on loopback, which a Fetcher refuses by default (tests/test_attacks_addresses.py):
+# loopback is allowed, as for the CLI (conftest.py sets CIVICHECK_ALLOW_PRIVATE).
+Fetcher = functools.partial(Fetcher, allow_private=True)
 
 HERE = Path(__file__).parent
 PAGE = ("<html><head><title>Layanan</title></head><body><h1>Layanan publik</h1>"

@@ -157,7 +157,7 @@ def test_a_real_run_report_converts(tmp_path, site):
             claim: "The agency page works"
             checks: [{{live: "{site.url('/gone')}"}}]
         """), encoding="utf-8")
-    with Fetcher(concurrency=2, per_host=2) as fetcher:
+    with Fetcher(concurrency=2, per_host=2, allow_private=True) as fetcher:
         result = run(load_claims([tmp_path / "c.yaml"]), fetcher, Connectivity(None))
     reviews = json.loads(render_claimreview(run_to_dict(result), publisher={"name": "Newsroom"}))
     for review in reviews:

@@ -4,6 +4,7 @@ API, follow a page's status over time, and read a dead page from its last good c
 
 from __future__ import annotations
 
+import functools
 import socket
 
 import pytest
@@ -14,6 +15,10 @@ from civicheck.archive.cdx import Capture
 from civicheck.archive.timeline import timeline_for
 from civicheck.archive.wayback import PywbArchive, fetch_archived_copy, parse_archive_spec
 from civicheck.fetch import Fetcher
+
+# Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
+# (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
+Fetcher = functools.partial(Fetcher, allow_private=True)
 
 PAGE = "<html><body><h1>Dinas Tenaga Kerja</h1><p>Layanan “Siap Kerja” — kini daring.</p></body></html>".encode()
 

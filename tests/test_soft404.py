@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from civicheck.extract import extract
 from civicheck.fetch import Fetcher, FetchResult
 from civicheck.soft404 import Assessment, assess, detect_bot_wall, probe_key, probe_url
+
+# Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
+# (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
+Fetcher = functools.partial(Fetcher, allow_private=True)
 
 SEED = "tests"
 

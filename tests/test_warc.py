@@ -3,6 +3,7 @@ replayed with the server stopped, atomic and thread-safe writing, and what repla
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -32,6 +33,10 @@ from civicheck.archive import (
 )
 from civicheck.errors import CivicheckError
 from civicheck.fetch import ErrorKind, Fetcher, FetchResult
+
+# Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
+# (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
+Fetcher = functools.partial(Fetcher, allow_private=True)
 
 STARTED = "2026-11-28T02:00:00Z"
 PAGE = "<html><head><title>Disnaker</title></head><body><p>Layanan ketenagakerjaan Kota Cilegon</p></body></html>"

@@ -4,6 +4,7 @@ JSON, CDX parsing (Wayback and pywb forms), timelines, and the dead-source fallb
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import deque
@@ -31,6 +32,10 @@ from civicheck.archive.wayback import (
 )
 from civicheck.errors import UsageProblem
 from civicheck.fetch import Fetcher
+
+# Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
+# (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
+Fetcher = functools.partial(Fetcher, allow_private=True)
 
 
 class FakeClock:

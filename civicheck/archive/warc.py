@@ -24,6 +24,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from civicheck import __version__
+from civicheck.credentials import redact_headers
 from civicheck.errors import CivicheckError
 from civicheck.fetch import ErrorKind, FetchResult, now_utc
 
@@ -226,6 +227,10 @@ class WarcWriter:
     def _records(self, result: FetchResult) -> tuple[bytes, str]:
         """The gzipped records of one fetch, and its snapshot reference."""
         from warcio.warcwriter import WARCWriter
+
+        # Credentials are never archived, whoever made the FetchResult (a Fetcher redacts its own already).
+        result = dataclasses.replace(result, headers=redact_headers(result.headers),
+                                     request_headers=redact_headers(result.request_headers))
 
         buffer = io.BytesIO()
         warc = WARCWriter(buffer, gzip=True)
