@@ -115,10 +115,10 @@ adding noting saying because since though although according
 # Words a number's subject is never: kept out when looking for what a number counts or measures.
 FUNCTION_WORDS = frozenset("""
 dan atau di ke dari pada untuk yang dengan oleh dalam sebesar sebanyak senilai seharga seluas sepanjang setinggi
-sekitar hingga sampai mencapai lebih kurang dari itu ini tersebut sejak tahun bulan hari per setiap tiap hanya
+sekitar hingga sampai mencapai lebih kurang dari itu ini tersebut sejak per setiap tiap hanya
 sudah telah akan masih baru sekira kira-kira hampir nyaris ada adalah merupakan yakni yaitu ialah
 the a an of in on at to for and or by from with about around roughly nearly almost some over under more than
-less up down than as is are was were be been being its it that this these those since until till between
+less than as is are was were be been being its it that this these those since until till between
 per each every only just approximately estimated some about
 """.split())
 
@@ -133,6 +133,7 @@ rp rp. idr usd us$ $ € £ ¥ eur gbp dolar dollar dollars lira euro euros poun
 # Words that classify a count before the noun it counts: `3.016 orang penumpang`, `90 butir amunisi`.
 CLASSIFIERS = frozenset("""
 orang buah unit ekor butir lembar batang biji kali new more other additional different major extra old
+tahun bulan hari minggu jam menit detik years year months month days day weeks week hours hour minutes
 """.split())
 
 # A speaker title that makes a quotation worth checking first: officials and their spokespeople.
