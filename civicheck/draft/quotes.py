@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from civicheck.draft.speakers import NAME, PRONOUN, ROLE, Speaker, after_quote, before_quote, indirect
-from civicheck.draft.text import sentence_spans
+from civicheck.draft.text import bare, sentence_spans
+from civicheck.draft.vocabulary import NOT_NAMES, ORGANISATIONS, TITLES
 from civicheck.match import tokens
 
 _OPEN_DOUBLE = "“„«‟〝"
@@ -109,6 +110,7 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
     """Every direct quotation in the paragraphs, in order, with its speaker where the article makes it clear."""
     found: list[Quotation] = []
     last: tuple[str, int, bool] | None = None  # the speaker named most recently: (name, paragraph, official)
+    known: list[str] = []  # every name seen speaking, to write "Budi" as the "Budi Santoso" named before
     for p, text in enumerate(paragraphs):
         segments = quote_segments(text)
         sentences = sentence_spans(text, [(s.open_mark, (s.close_mark or len(text)) + 1) for s in segments])
@@ -120,7 +122,8 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
             if kind == "sentence":
                 speaker = indirect(text[item.start:item.end])
                 if speaker is not None and speaker.kind == NAME:
-                    last = (speaker.name, p, speaker.official)
+                    known.append(speaker.name)
+                    last = (_full_name(speaker.name, known, paragraphs[:p + 1]), p, speaker.official)
                 elif speaker is not None and last is not None and p - last[1] <= CARRY_PARAGRAPHS:
                     last = (last[0], p, last[2])  # "Dia menyebutkan, …": the same person is still speaking
                 continue
@@ -129,13 +132,40 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
             if quotation is None:
                 continue
             _assign(quotation, attribution, last, previous_in_paragraph, found, text)
+            quotation.speaker = _full_name(quotation.speaker, known, paragraphs[:p + 1])
             if quotation.speaker is not None and quotation.how == "named" and attribution.kind == NAME:
+                known.append(quotation.speaker)
                 last = (quotation.speaker, p, quotation.official)
             elif quotation.speaker is not None and last is not None and quotation.speaker == last[0]:
                 last = (last[0], p, last[2])  # still the one speaking: a later "katanya" can point back here
             found.append(quotation)
             previous_in_paragraph = quotation
     return found
+
+
+def _full_name(name: str | None, known: list[str], read: list[str]) -> str | None:
+    """"Budi" as "Budi Santoso" when exactly one longer name seen speaking, else written in the article so
+    far ("Wali Kota Cilegon Helldy Agustian"), begins or ends with it."""
+    if not name or " " in name:
+        return name
+    longer = {k for k in known if " " in k and name in (k.split()[0], k.split()[-1])}
+    if not longer:
+        pattern = re.compile(rf"(?:[A-Z][\w'’-]*\s+)*{re.escape(name)}\b(?:\s+[A-Z][\w'’-]*)*")
+        for text in read:
+            for m in pattern.finditer(text):
+                words = m.group(0).split()
+                while words and words[0] != name and (bare(words[0]) in TITLES or bare(words[0]) in ORGANISATIONS
+                                                     or bare(words[0]) in NOT_NAMES or words[0].isupper()):
+                    dropped = words.pop(0)
+                    if bare(dropped) in ORGANISATIONS and words and words[0] != name:
+                        words.pop(0)  # "Kota Cilegon Helldy Agustian": the city, then the mayor
+                if name in words and 2 <= len(words) <= 4 and name in (words[0], words[-1]):
+                    longer.add(" ".join(words))
+        longer = {n for n in longer if n.split()[0] == name or n.split()[-1] == name}
+        if len(longer) > 1:  # "Wali Kota Cilegon Helldy Agustian" and "Cilegon Helldy Agustian": the shortest
+            shortest = min(longer, key=len)
+            longer = {shortest} if all(shortest in n for n in longer) else longer
+    return longer.pop() if len(longer) == 1 else name
 
 
 def _quotation(text: str, p: int, segment: Segment, attribution: Speaker | None, by_tail: bool,

@@ -39,12 +39,15 @@ def mentions(article: Article) -> list[Mention]:
     found: dict[str, Mention] = {}
     for link in article.links:
         found.setdefault(link.url, Mention(link.url, link.text, link.paragraph, False))
+    linked = {_same_page(url) for url in found}
     own = {_registrable(article.site)}
     sitename = (article.document.meta.get("sitename") or "") if article.document is not None else ""
     for p, text in enumerate(article.paragraphs):
         for url, written in _addresses(text):
             if _registrable(site_of(url)) in own or written.casefold() == sitename.casefold():
                 continue  # "JAKARTA, KOMPAS.com - …": the paper's own name, not a site it points to
+            if _same_page(url) in linked:
+                continue  # the words of a link to that very address
             found.setdefault(url, Mention(url, written, p, True))
     return [m for m in found.values() if _same_page(m.url) != _same_page(article.url)]
 
@@ -120,13 +123,17 @@ def by_site(found: list[Mention]) -> dict[str, list[Mention]]:
 
 
 def audit_roots(found: list[Mention]) -> list[str]:
-    """The front page of each government site named (scheme and host as named): a portal or agency
-    whose links a `links` audit should follow."""
-    roots: dict[str, None] = {}
+    """The front page to audit for each government domain named: its portal (www.cilegon.go.id or
+    cilegon.go.id) when the article names that, else the first of its sites named (an agency's subdomain)."""
+    named: dict[str, list[str]] = {}
     for mention in found:
         parts = urlsplit(mention.url)
-        host = parts.hostname or ""
+        host = (parts.hostname or "").lower()
         if is_government(host):
             port = f":{parts.port}" if parts.port else ""
-            roots.setdefault(f"{parts.scheme}://{host}{port}/", None)
-    return list(roots)
+            named.setdefault(_registrable(host), []).append(f"{parts.scheme}://{host}{port}/")
+    roots = []
+    for domain, urls in named.items():
+        portal = [u for u in urls if urlsplit(u).hostname in (domain, f"www.{domain}")]
+        roots.append((portal or urls)[0])
+    return roots

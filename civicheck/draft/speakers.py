@@ -278,7 +278,8 @@ def _speech_subject(text: str) -> Speaker | None:
         b = bare(words[i])
         pair = f"{b} {bare(words[i + 1])}" if i + 1 < len(words) else ""
         if b == "menurut" or pair == "according to":
-            rest = " ".join(words[i + (1 if b == "menurut" else 2):]).split(",")[0]
+            # "According to the city's finance director, Maria Chen, construction …": the appositive names her.
+            rest = ",".join(" ".join(words[i + (1 if b == "menurut" else 2):]).split(",")[:2])
             found = speaker_of(rest)
             if found is not None:
                 return found

@@ -19,7 +19,7 @@ mengatakan menyatakan menjelaskan menuturkan mengungkapkan menegaskan menambahka
 memaparkan melanjutkan berkata berujar bertutur bilang mengaku menulis menuliskan mencuit bertanya menjawab
 menutup menyampaikan mengklaim mengimbau menilai mengungkap menyebut membeberkan mengingatkan berpesan
 menyimpulkan menandaskan menukas menyambung menimpali menanggapi mengeluhkan mengutarakan mengucapkan
-mencontohkan berharap meminta mengajak menyinggung menyindir berseloroh berkelakar
+mencontohkan mengakui berharap meminta mengajak menyinggung menyindir berseloroh berkelakar
 """.split())
 
 # Passive forms: "Hal ini diungkapkan oleh X".
