@@ -99,8 +99,8 @@ def obtain(targets: Sequence[str], fetcher: Any, online: Callable[[], tuple[bool
     for target in targets:
         result = results[target]
         document = extract(result) if result.status is not None else None
-        if result.has_document:
-            ctx.assessments[target] = assess(result, document)
+        if result.status is not None:
+            ctx.assessments[target] = assess(result, document)  # a bot wall answers 403 as often as 200
         outcome, reason = reachability(result, ctx)
         if outcome != PASS:
             out.failures.append(f"{_name(target, result)}: {reason}")

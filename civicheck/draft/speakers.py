@@ -174,7 +174,8 @@ def _runs(segment: list[str]) -> list[tuple[int, int]]:
                 runs.append((start, i))
             start = None
         if not name_word:
-            after_office = (b in ORGANISATIONS and b not in COMPANY_PREFIXES) or b in PLACE_MARKERS
+            wali_kota = b == "kota" and i > 0 and bare(segment[i - 1]) == "wali"  # the mayor's title, not a city
+            after_office = (b in ORGANISATIONS and b not in COMPANY_PREFIXES and not wali_kota) or b in PLACE_MARKERS
             skip_company = b in COMPANY_PREFIXES
     if start is not None and not after_office:
         runs.append((start, len(segment)))

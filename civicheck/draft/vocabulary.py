@@ -62,7 +62,7 @@ penyanyi sutradara produser pengamat ahli staf pejabat komisaris kombes akbp akp
 komjen jenderal kolonel letkol kapten kopral letnan danrem dandim pangdam panglima hakim jaksa pengacara kuasa
 hukum politisi politikus legislator pendiri pemilik humas kasubag kabag kapus plt plh pj sekda sekjen dirjen
 deputi asisten koordinator ketum kakankemenag kakanwil kasubbag kabiro karo kapuspen kadispen bapak ibu pak bu
-mas mbak kang teh bang kak om tante sang mantan eks calon pakar peneliti dosen rektor dekan guru kepsek umum
+mas mbak kang teh bang kak om tante tb sang mantan eks calon pakar peneliti dosen rektor dekan guru kepsek umum
 """.split())
 
 # Words naming an organisation, office or place type: a name never runs through them ("Polres Lhokseumawe AKP
@@ -73,6 +73,8 @@ kemendagri dinas badan balai kantor pemerintah pemkot pemkab pemprov dprd dpr mp
 rumah sakit rs bandara department ministry office agency university institute association council committee
 company corporation group bank party partai kota kabupaten provinsi desa kecamatan kelurahan
 divisi bidang seksi bagian sekolah yayasan lembaga komisi pengadilan mahkamah kodim korem kodam
+bappeda bapenda bappenas disnaker disdukcapil dukcapil diskominfo kominfo dishub dinkes disdik satpol bpbd bawaslu
+kpu kpud bpjs bumn bumd pemda setda bkd bpkad inspektorat kemenpan kemenkeu kemendikbud kemensos kemenaker
 """.split())
 COMPANY_PREFIXES = frozenset({"pt", "cv"})
 # Words after which capitalised words name a place, not a person ("asal Korea Selatan", "dari Mataram").
