@@ -373,3 +373,46 @@ def test_hostile_page_text_cannot_break_the_claims_file(site):
     assert run("lint", "draft.yaml").exit_code == 0
     assert [c["id"] for c in data["claims"] if "quote" in c["tags"]]  # still drafted, as inert text
     assert verify(offline_copy(data))["summary"]["refuted"] == 0
+
+
+# --- the README's examples are what the tool prints ---------------------------------------------------------
+
+
+def _readme_samples() -> list[tuple[list[str], str]]:
+    """Each `civicheck draft tests/pages/…` command in the README's draft section, with the YAML under it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Drafting claims from an article", 1)[1].split("\n## ", 1)[0]
+    found = re.findall(r"```sh\n(civicheck draft tests/pages/[^\n]+)\n```\n\n```yaml\n(.*?)```", section, re.S)
+    return [(command.split()[2:], sample) for command, sample in found]
+
+
+def test_readme_draft_examples_are_what_draft_prints():
+    """The samples may leave claims out ("# …"); every claim they show is printed as shown, in that order."""
+    samples = _readme_samples()
+    assert len(samples) == 2
+    for args, sample in samples:
+        result = run("draft", str(PAGES.parent.parent / args[0]), *args[1:], "--no-warc")
+        assert result.exit_code == 0, result.output
+        printed = result.stdout.split("\n\n")
+        shown = [block for block in sample.split("\n\n") if block.strip() != "# …"]
+        positions = [printed.index(block.rstrip("\n") if block is not shown[-1] else block) for block in shown]
+        assert positions == sorted(positions)
+    assert "drafted 11 claims (3 quote, 3 number, 3 site, 1 audit, 1 article)" in \
+        " ".join(readme_section().split())
+
+
+def readme_section() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return readme.split("## Drafting claims from an article", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_draft_options_table_lists_exactly_the_options_of_draft():
+    from civicheck.cli import cli as root
+
+    table = readme_section().split("Options of `draft`:", 1)[1].strip().split("\n\n", 1)[0]
+    documented = set()
+    for line in table.splitlines()[2:]:
+        documented |= set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", line.split("|")[1]))
+    options = {opt for param in root.commands["draft"].params if param.param_type_name == "option"
+               for opt in param.opts}
+    assert documented == options - {"-h", "--help"}

@@ -47,7 +47,7 @@ def number_spans(paragraph: str, start: int, end: int,
     words = words_with_offsets(paragraph, start, end)
     spans: list[NumberSpan] = []
     covered = -1
-    for i, (word, s, e) in enumerate(words):
+    for i, (word, s, _) in enumerate(words):
         core = word.strip(_EDGE)
         if i <= covered or not core or not _NUMBER.match(core) or not any(ch.isdigit() for ch in core):
             continue
