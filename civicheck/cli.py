@@ -609,7 +609,7 @@ def timeline(url, spec, format_, output):
                    "page they hold.")
 @click.option("-q", "--quiet", is_flag=True, help="Nothing on standard error but errors.")
 def draft(articles, output, into, max_claims, cited_url, force, concurrency, per_host, canaries, no_canary,
-          archive_dir, no_warc, replay_files, quiet):
+          allow_private, archive_dir, no_warc, replay_files, quiet):
     """Draft a claims file from news articles: quotations with their speakers, numbers with their subject,
     links and named sites, and each article's publication facts, most checkable first.
 
@@ -651,7 +651,7 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
                                    "or --force to overwrite it")
     try:
         obtained = _obtain_articles(list(articles), replay_files, concurrency, per_host, canaries, no_canary,
-                                    archive_dir, no_warc, cited_url)
+                                    archive_dir, no_warc, cited_url, allow_private)
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from exc
     except CivicheckError as exc:
@@ -691,7 +691,7 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
 
 
 def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_canary, archive_dir, no_warc,
-                     cited_url):
+                     cited_url, allow_private):
     """Fetch (or replay, or read) the articles as verify fetches its URLs: (Obtained, the WARC written)."""
     from civicheck.draft.source import obtain
     from civicheck.fetch import DEFAULT_CANARIES
@@ -707,7 +707,9 @@ def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no
     from civicheck.fetch import Fetcher
 
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
-    with Fetcher(concurrency=concurrency, per_host=per_host) as fetcher:
+    # The operator's own --canary URLs may be private, as in verify; the articles only with --allow-private.
+    settings = _fetcher_settings([], list(canaries), allow_private)
+    with Fetcher(concurrency=concurrency, per_host=per_host, **settings) as fetcher:
         if no_warc or not any("://" in a for a in articles):
             return obtain(articles, fetcher, lambda: connectivity.probe(fetcher), url=cited_url), None
         from civicheck.archive.warc import WarcWriter, new_run_id

@@ -416,3 +416,16 @@ def test_readme_draft_options_table_lists_exactly_the_options_of_draft():
     options = {opt for param in root.commands["draft"].params if param.param_type_name == "option"
                for opt in param.opts}
     assert documented == options - {"-h", "--help"}
+
+
+def test_draft_refuses_a_private_address_unless_allowed(site, monkeypatch):
+    """draft fetches like verify: a loopback article is refused by default and named, nothing is written."""
+    monkeypatch.delenv("CIVICHECK_ALLOW_PRIVATE")
+    url = site.route("/berita/1", INDONESIAN)
+    refused = run("draft", url, "-o", "draft.yaml", "--no-canary")
+    assert refused.exit_code == 1
+    assert "127.0.0.1 is a loopback address" in refused.stderr
+    assert not Path("draft.yaml").exists() and site.hits("/berita/1") == 0
+    allowed = run("draft", url, "-o", "draft.yaml", "--no-canary", "--allow-private")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert Path("draft.yaml").exists() and site.hits("/berita/1") == 1
