@@ -126,9 +126,12 @@ def _load(paths):
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from exc
     except ClaimsError as exc:
-        for problem in exc.problems:
+        shown = 200  # a generated file can hold thousands of mistakes: the first ones teach the fix
+        for problem in exc.problems[:shown]:
             _say(f"error: {problem}")
         n = len(exc.problems)
+        if n > shown:
+            _say(f"… and {n - shown} more problems not shown")
         _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.")
         sys.exit(ExitCode.BAD_INPUT)
 
