@@ -236,11 +236,15 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
                 # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
                 connectivity = Connectivity(None, answer=source.online())
                 result = run(claims, source, connectivity, progress, replay=source)
+                skipped = source.skipped
             else:
                 result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
     except CivicheckError as exc:
         # A replay file that cannot be read is bad input; anything else (writing the WARC) is our failure.
         _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
+    if replay_files and not quiet:
+        for why in skipped:  # the checks that needed these records say so too, as unknown
+            _say(f"warning: {why}")
     from civicheck.report import run_to_dict
 
     report = run_to_dict(result, texts=True)
