@@ -699,6 +699,10 @@ def url_problem(url: str) -> str | None:
         return f"'{url}' is not an http(s) URL; write it with http:// or https://"
     if not parts.hostname:
         return f"'{url}' has no host name"
+    from civicheck.hosts import mixed_script_problem
+
+    if problem := mixed_script_problem(parts.hostname):
+        return problem
     try:
         port = parts.port
     except ValueError:
