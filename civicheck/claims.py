@@ -690,7 +690,7 @@ def url_problem(url: str) -> str | None:
     """Why `url` cannot be checked, or None when it is a usable http(s) URL."""
     url = url.strip()
     if len(url) > MAX_URL:
-        return f"a URL of {len(url):,} characters ({_name(url)}); at most {MAX_URL:,}"
+        return f"a URL of {len(url):,} characters ({_shown(url)}); at most {MAX_URL:,}"
     try:
         parts = urlsplit(url)
     except ValueError as exc:

@@ -742,7 +742,7 @@ def _members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] |
     fh.seek(start)
     data = fh.read(_GZIP_READ)
     if not data.startswith(b"\x1f\x8b"):
-        data += fh.read(MAX_RECORD_BYTES + 1 - len(data))
+        data += fh.read(max(0, MAX_RECORD_BYTES + 1 - len(data)))
         if len(data) > MAX_RECORD_BYTES:
             raise ArchiveError(f"{path} is an uncompressed WARC file larger than {_size(MAX_RECORD_BYTES)}: civicheck "
                                "replays WARC files compressed record by record (as it writes them); "
