@@ -228,6 +228,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
     history_failure = _usable_history(db) if records_history else None
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    skipped: list[str] = []  # records a replay could not read
     try:
         with _source(replay_files, concurrency, per_host) as source, progress:
             if replay_files:
@@ -241,7 +242,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, archive_dir, no_wa
     except CivicheckError as exc:
         # A replay file that cannot be read is bad input; anything else (writing the WARC) is our failure.
         _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
-    if replay_files and not quiet:
+    if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             _say(f"warning: {why}")
     from civicheck.report import run_to_dict
@@ -289,7 +290,9 @@ def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_text
     except CivicheckError as exc:  # the history could not be read, or the run not recorded: the report is out
         not_recorded = exc
     if not quiet and (output is not None or not sys.stdout.isatty()):
-        _say(_summary(report, changes))
+        from civicheck.report import summary_line
+
+        _say(summary_line(report, changes))
     warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
     if not quiet and warcs:
         _say(f"archived what was seen in {', '.join(map(str, warcs))}")
@@ -344,14 +347,8 @@ def _write_report(report, changes, format_, output, keep_texts) -> None:
         _fail(f"cannot write the report to {output}: {exc.strerror}", ExitCode.INTERNAL)
 
 
-def _summary(report, changes) -> str:
-    from civicheck.report import summary_line
-
-    return summary_line(report, changes)
-
-
 def _waiting(waited: float, limit: float) -> None:
-    if waited < 1:
+    if waited < 30:  # the first notice, after one short attempt; then one a minute
         _say(f"waiting for the history database: another civicheck run is recording its results "
              f"(up to {limit / 60:.0f} minutes; --db points this run at another database)")
     else:

@@ -249,8 +249,7 @@ class HistoryStore:
             raise HistoryError(f"cannot create the folder of the history database {self.path}: {exc.strerror}") from exc
         with self._errors():
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each write is exactly one transaction.
-            # SQLite waits a slice at a time; _begin() loops over slices up to busy_timeout, saying so.
-            self.db = sqlite3.connect(self.path, timeout=min(busy_timeout, _LOCK_SLICE), isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
         try:
             with self._errors():
                 self.db.execute("PRAGMA foreign_keys = ON")
@@ -274,19 +273,24 @@ class HistoryStore:
         and telling on_wait that we wait (a silent minute looks like a hang)."""
         started = time.monotonic()
         notice = 0.0
-        while True:
-            try:
-                self.db.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                waited = time.monotonic() - started
-                if not _is_lock_error(exc):
-                    raise
-                if waited >= self.busy_timeout:
-                    raise HistoryLocked(self.path, waited) from exc
-                if self.on_wait is not None and waited >= notice:
-                    self.on_wait(waited, self.busy_timeout)
-                    notice = waited + _WAIT_NOTICE_EVERY
+        # SQLite waits a slice at a time here, so that between slices we can say that we wait.
+        self.db.execute(f"PRAGMA busy_timeout = {int(min(self.busy_timeout, _LOCK_SLICE) * 1000)}")
+        try:
+            while True:
+                try:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    waited = time.monotonic() - started
+                    if not _is_lock_error(exc):
+                        raise
+                    if waited >= self.busy_timeout:
+                        raise HistoryLocked(self.path, waited) from exc
+                    if self.on_wait is not None and waited >= notice:
+                        self.on_wait(waited, self.busy_timeout)
+                        notice = waited + _WAIT_NOTICE_EVERY
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     def _use_wal(self, timeout: float) -> None:
         # WAL lets readers work while a run writes. Switching a new file to it needs an exclusive lock, and SQLite

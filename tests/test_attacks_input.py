@@ -343,6 +343,15 @@ def portal(tmp_path, site):
     return claims
 
 
+def answer_page(handler) -> None:
+    """What a route handler writes to answer PAGE, after doing its part of the attack."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(PAGE.encode())))
+    handler.end_headers()
+    handler.wfile.write(PAGE.encode())
+
+
 def runs_recorded(db: Path = DB) -> int:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
@@ -395,11 +404,7 @@ def test_a_report_that_cannot_be_written_is_not_recorded(portal, site, tmp_path)
     def turn_the_output_into_a_folder(handler):  # -o passes the pre-flight check, then cannot be renamed into
         out.mkdir(exist_ok=True)
         (out / "keep").write_text("x")
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(PAGE.encode())))
-        handler.end_headers()
-        handler.wfile.write(PAGE.encode())
+        answer_page(handler)
 
     site.route("/portal", handler=turn_the_output_into_a_folder)
     result = invoke("verify", portal, "--no-canary", "--no-warc", "--format", "json", "-o", out)
@@ -454,11 +459,7 @@ def test_a_full_disk_under_the_history_still_writes_the_report(tmp_path, site):
         deadline = time.monotonic() + 20
         while not (tmp_path / "go").exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(PAGE.encode())))
-        handler.end_headers()
-        handler.wfile.write(PAGE.encode())
+        answer_page(handler)
 
     site.route("/slow", handler=wait_for_the_disk_to_fill)
     claims_for(site, f"contains: {{url: '{site.url('/quick')}', all: [29 layanan]}}", name="first.yaml")
