@@ -433,6 +433,8 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
             data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise click.UsageError(f"{f.name}: not a JSON report: {exc}") from exc
+        except RecursionError as exc:  # a report is a few levels deep; thousands is an attack
+            raise click.UsageError(f"{f.name}: not a JSON report: nested too deep to read") from exc
         # Any JSON file may be named here (a ClaimReview export, a timeline): the wrong one is bad input.
         if problem := report_problem(data):
             raise click.UsageError(f"{f.name}: not a civicheck JSON report: {problem}")

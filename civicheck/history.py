@@ -210,7 +210,15 @@ _SNAPSHOT_KEYS = {"kind", "ref", "url", "captured_at"}
 
 def file_digests(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
     """(path, sha256 of its bytes) for each claims file, as record_run wants them."""
-    return [(str(p), hashlib.sha256(Path(p).read_bytes()).hexdigest()) for p in paths]
+    return [(str(p), _sha256_of(Path(p))) for p in paths]
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:  # in pieces: the file may have grown since it was loaded
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _dumps(value: Any) -> str:

@@ -331,6 +331,13 @@ def test_merge_of_a_malformed_shard_is_bad_input_naming_the_file_and_the_field(t
         "SELECT count(*) FROM runs").fetchone() == (0,)
 
 
+def test_merge_of_a_shard_nested_100000_deep_is_bad_input(tmp_path):
+    path = write(tmp_path / "deep.json", '{"schema": 1, "claims": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = invoke("merge", path, "--no-history")
+    assert result.exit_code == ExitCode.BAD_INPUT  # was 3 with a RecursionError traceback
+    assert f"{path}: not a JSON report: nested too deep to read" in result.stderr and "Traceback" not in result.stderr
+
+
 # --- the history: damaged, locked, full; the report: never through a symlink -------------------------------
 
 
