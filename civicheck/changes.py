@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.errors import UsageProblem
+from civicheck.hosts import shown_url
 
 FAIL_ON_MODES = ("unexpected", "changed", "refuted", "never")
 DEFAULT_CONFIRM = 2
@@ -431,11 +432,11 @@ def render_markdown(changes: Changes) -> str:
     if changes.outcomes:
         out += ["| claim | check | url | was | now | why |", "|---|---|---|---|---|---|"]
         for o in changes.outcomes:
-            out.append(f"| {md(o.claim_id)} | {md(o.kind)} | {md(o.url)} | {md(o.old)}{_md_copy(o.old_snapshots)} |"
+            out.append(f"| {md(o.claim_id)} | {md(o.kind)} | {md(shown_url(o.url))} | {md(o.old)}{_md_copy(o.old_snapshots)} |"
                        f" **{md(o.new)}**{_md_copy(o.new_snapshots)} | {md(o.new_reason)} |")
         out.append("")
     for d in changes.drift:
-        out.append(f"- Content changed: {md(d.url)} (cited by {', '.join(md(c) for c in d.claim_ids)}):"
+        out.append(f"- Content changed: {md(shown_url(d.url))} (cited by {', '.join(md(c) for c in d.claim_ids)}):"
                    f" {_words(d.words_removed)} removed, {d.words_added} added")
         if d.note:
             out.append(f"  - {md(d.note)}")
@@ -496,10 +497,10 @@ def render_text(changes: Changes) -> str:
     for cid in changes.removed:
         out.append(f"{clean(cid)}: no longer checked")
     for o in changes.outcomes:
-        out.append(f"{clean(o.claim_id)}: {o.kind} {clean(o.url)}: {o.old} -> {o.new}: {clean(o.new_reason)}")
+        out.append(f"{clean(o.claim_id)}: {o.kind} {clean(shown_url(o.url))}: {o.old} -> {o.new}: {clean(o.new_reason)}")
         out += _text_copies(o.old_snapshots, o.new_snapshots)
     for d in changes.drift:
-        out.append(f"content changed: {clean(d.url)} ({_words(d.words_removed)} removed, {d.words_added} added)")
+        out.append(f"content changed: {clean(shown_url(d.url))} ({_words(d.words_removed)} removed, {d.words_added} added)")
         if d.note:
             out.append(f"  {clean(d.note)}")
         out += [f"  {clean(h.text())}" for h in d.hunks]

@@ -119,7 +119,7 @@ class Context:
         self._online = online
         self._online_answer: tuple[bool, str] | None = None
         self._documents: dict[str, Document] = {}
-        self.link_targets: dict[tuple[Any, ...], list[Link]] = {}  # see link_targets()
+        self.link_targets: dict[tuple[Any, ...], tuple[list[Link], int]] = {}  # see link_targets()
         self.assessments = assessments if assessments is not None else {}
         self._snapshots = snapshots if snapshots is not None else {}
 
@@ -303,9 +303,15 @@ def check_status(check: Check, ctx: Context) -> Outcome:
 def link_targets(check: Check, ctx: Context) -> list[Link]:
     """The links a `links` check audits. The runner calls this too, to fetch exactly these: computed once
     (a `select` parses the whole page again, and a portal page may be large)."""
+    return _audited(check, ctx)[0]
+
+
+def _audited(check: Check, ctx: Context) -> tuple[list[Link], int]:
+    """(the links audited, how many the page has that the check could audit: more when over max_links)."""
     key = (check.url, check.select, check.same_site, check.max_links)
     if key not in ctx.link_targets:
-        ctx.link_targets[key] = _link_targets(check, ctx)
+        found = _link_targets(check, ctx)
+        ctx.link_targets[key] = (found[: check.max_links], len(found))
     return ctx.link_targets[key]
 
 
@@ -322,7 +328,7 @@ def _link_targets(check: Check, ctx: Context) -> list[Link]:
     if check.same_site:
         site = site_of(result.final_url)
         links = [link for link in links if site_of(link.url) == site or site_of(link.url).endswith("." + site)]
-    return links[: check.max_links]
+    return links
 
 
 @check_kind("links")
@@ -331,7 +337,7 @@ def check_links(check: Check, ctx: Context) -> Outcome:
     evidence = _reachability_evidence(result, ctx, check.soft404)
     if not result.has_document or _stand_in(result, ctx):  # a challenge page's links are not the portal's
         return Outcome(check, UNKNOWN, f"source unavailable: {_unavailable(result, ctx)}", evidence)
-    targets = link_targets(check, ctx)
+    targets, found = _audited(check, ctx)
     if not targets:
         where = f" matching '{check.select}'" if check.select else ""
         return Outcome(check, UNKNOWN, f"no links found on the page{where} (a page built by JavaScript shows "
@@ -355,6 +361,8 @@ def check_links(check: Check, ctx: Context) -> Outcome:
             unsure.append(f"{label} → {reason}")
     n = len(targets)
     what = "link" if n == 1 else "links"
+    if found > n:  # a silent cap would read as "the portal was audited": say how much of it was
+        what += f" (the first {n} of the {found} on the page: max_links is {check.max_links})"
     if len(broken) > check.max_broken:
         return Outcome(check, FAIL, f"{len(broken)} of {n} {what} broken: " + "; ".join(broken), evidence)
     if unsure and len(broken) + len(unsure) > check.max_broken:

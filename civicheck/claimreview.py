@@ -99,7 +99,7 @@ def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:
         for snap in (check.get("evidence") or {}).get("snapshots") or []:
             # A local WARC file is not something a reader can open: only public (http) copies are cited.
             link = snap.get("url") or snap.get("ref")
-            if isinstance(link, str) and link.startswith(("http://", "https://")):
+            if isinstance(link, str) and link[:8].lower().startswith(("http://", "https://")):
                 archived = page.setdefault("archivedAt", [])
                 if link not in archived:
                     archived.append(link)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,19 @@ _CHECK_OPTIONS = {
 }
 _SHORT_FORM = {"live", "dead", "links"}  # the others need more than a URL to mean anything
 DEFAULT_MAX_LINKS = 200
+
+# Claims files are hostile input too (a contributor's pull request, a generated file): every size is bounded,
+# so a file cannot make lint or verify use gigabytes or minutes before a single problem is reported.
+# PyYAML's pure-Python loader needs about 90 MB of memory and 6 s per MB of YAML: 10 MB is ~50,000 claims.
+MAX_FILE_BYTES = 10_000_000
+MAX_CLAIMS = 200_000  # per run: twice the largest run we have measured; beyond, split the folder
+MAX_PROBLEMS = 10_000  # per run: enough to fix a generated file in one go
+MAX_DEPTH = 32  # nesting of mappings and lists: a claims file needs 7; PyYAML's composer recurses per level
+MAX_TEXT = 100_000  # characters in any one text of a file
+# Texts whose length costs more than memory: a URL goes into every request line and report row; a quote and
+# a phrase are aligned against whole pages (the cost grows with their length times the page's).
+MAX_ID, MAX_URL, MAX_QUOTE, MAX_PHRASE = 200, 8_192, 5_000, 1_000
+MAX_LINKS_CAP = 10_000  # `max_links`: beyond this a portal audit is a crawl
 
 
 @dataclass
@@ -121,8 +135,44 @@ class _Seq(list):
     item_lines: list[int]
 
 
+class RefusedYAML(yaml.MarkedYAMLError):
+    """YAML that is valid but refused in a claims file (an alias, too deep, too long); not a syntax error."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that records line numbers and duplicate keys."""
+    """SafeLoader (no arbitrary objects) that records line numbers and duplicate keys, and refuses what only
+    an attack needs: anchors and aliases (a "billion laughs" alias bomb expands to gigabytes) and nesting
+    deeper than MAX_DEPTH (the composer recurses, so 5,000 levels end in a RecursionError)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise RefusedYAML(None, None, "YAML anchors and aliases (&name, *name) are not allowed in a claims "
+                                          "file: write each value out in full", event.start_mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise RefusedYAML(None, None, f"nested more than {MAX_DEPTH} levels deep (a claims file needs "
+                                              "about 7): check the indentation and brackets here", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            # A value YAML's own rules accept but Python cannot hold: `2023-13-45` looks like a date, a
+            # 5,000-digit number exceeds Python's limit for turning text into an int.
+            if isinstance(exc, yaml.YAMLError):
+                raise
+            what = node.tag.rpartition(":")[2]
+            what = {"int": "number", "float": "number", "timestamp": "date"}.get(what, what)
+            value = _shown(node.value) if isinstance(node, yaml.ScalarNode) else "this"
+            raise RefusedYAML(None, None, f"{value} cannot be read as a {what} ({_first_line(exc).split(';')[0]}); "
+                                          "put it in quotes if it is text", node.start_mark) from None
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
@@ -156,11 +206,42 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     text = loader.construct_scalar(node)
+    if len(text) > MAX_TEXT:
+        raise RefusedYAML(None, None, f"a text of {len(text):,} characters; a claims file holds short texts "
+                                      f"(at most {MAX_TEXT:,} characters each)", node.start_mark)
     # A "\ud800" escape gives half a UTF-16 pair, not a character: no report, history or terminal could hold it.
     if found := _SURROGATE.search(text):
         raise yaml.constructor.ConstructorError(
             None, None, f"'\\u{ord(found[0]):04x}' is half of a UTF-16 pair, not a character", node.start_mark)
     return text
+
+
+class _ShortRepr(reprlib.Repr):
+    """Values quoted in problems stay short: an id or key may be a 10 MB text or a deep structure."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = 80
+        self.maxlevel, self.maxdict, self.maxlist = 3, 4, 6
+
+    def repr__Map(self, x: dict, level: int) -> str:  # reprlib dispatches on the type's name
+        return self.repr_dict(x, level)
+
+    def repr__Seq(self, x: list, level: int) -> str:
+        return self.repr_list(x, level)
+
+
+_shown = _ShortRepr().repr
+
+
+def _name(value: Any) -> str:
+    """A key or claim id for a message: as written, cut short when it is long."""
+    text = str(value) if isinstance(value, (str, int, float)) else _shown(value)
+    return text if len(text) <= MAX_ID else text[: MAX_ID - 1] + "…"  # a valid id is never cut
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
@@ -207,6 +288,15 @@ def load_claims(paths: list[str | Path]) -> list[Claim]:
     ids: list[tuple[str, str, int]] = []  # (id, file, line) of every claim, valid or not
     for path in find_claim_files(paths):
         claims.extend(_load_file(path, problems, ids))
+        # Stop reading: a million claims (or problems) would take minutes and gigabytes before anything is said.
+        if len(claims) > MAX_CLAIMS:
+            problems.append(Problem(str(path), None, None, f"more than {MAX_CLAIMS:,} claims in one run (counted up "
+                                    "to this file); check the claims in parts, e.g. one folder per run"))
+            break
+        if len(problems) > MAX_PROBLEMS:
+            problems.append(Problem(str(path), None, None, f"stopped reading after this file: more than "
+                                                           f"{MAX_PROBLEMS:,} problems; fix these first"))
+            break
     first_seen: dict[str, tuple[str, int]] = {}
     for claim_id, file, line in ids:
         if claim_id in first_seen:
@@ -244,7 +334,13 @@ def _yaml_advice(problem: str) -> str:
 def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, int]]) -> list[Claim]:
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims its size is
+        if len(data) > MAX_FILE_BYTES:
+            problems.append(Problem(name, None, None, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                                                      "split its claims into several files"))
+            return []
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"))
         return []
@@ -253,6 +349,9 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
         return []
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except RefusedYAML as exc:
+        problems.append(Problem(name, exc.problem_mark.line + 1, None, str(exc.problem)))
+        return []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -287,7 +386,7 @@ class _FileValidator:
         self._duplicates(data, None)
         for key in data:
             if key not in ("defaults", "claims"):
-                self.problem(data.key_lines[key], None, f"unknown top-level key '{key}'; expected 'defaults' or 'claims'")
+                self.problem(data.key_lines[key], None, f"unknown top-level key '{_name(key)}'; expected 'defaults' or 'claims'")
         timeout = self._defaults(data.get("defaults"), data.key_lines.get("defaults"))
         if "claims" not in data:
             self.problem(data.line, None, "missing 'claims:' (a list of claims)")
@@ -307,7 +406,7 @@ class _FileValidator:
 
     def _duplicates(self, mapping: _Map, claim_id: str | None) -> None:
         for key, line in mapping.duplicates:
-            self.problem(line, claim_id, f"key '{key}' appears twice in the same mapping")
+            self.problem(line, claim_id, f"key '{_name(key)}' appears twice in the same mapping")
 
     def _defaults(self, defaults: Any, line: int | None) -> float:
         if defaults is None:
@@ -319,7 +418,7 @@ class _FileValidator:
         for key in defaults:
             if key not in _DEFAULT_KEYS:
                 self.problem(defaults.key_lines[key], None,
-                             f"unknown key '{key}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}")
+                             f"unknown key '{_name(key)}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}")
         self.allow_private = self._bool(defaults, "allow_private", False, None)
         if "headers" in defaults:
             self.headers = tuple(header_rules(defaults["headers"], self.name, defaults.key_lines["headers"],
@@ -332,7 +431,7 @@ class _FileValidator:
         value = mapping["timeout"]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
             self.problem(mapping.key_lines["timeout"], claim_id,
-                         f"'timeout' must be a number of seconds between 0 and 600, not {value!r}")
+                         f"'timeout' must be a number of seconds between 0 and 600, not {_shown(value)}")
             return default
         return float(value)
 
@@ -342,21 +441,23 @@ class _FileValidator:
             return None
         before = len(self.problems)
         claim_id = item.get("id")
-        cid = None if claim_id is None else str(claim_id)  # named in messages even when malformed
+        cid = None if claim_id is None else _name(claim_id)  # named in messages even when malformed
         if claim_id is None:
             self.problem(item.line, None, "missing 'id' (letters, digits, '-', '_', '.')")
         elif not isinstance(claim_id, str):  # YAML read `id: 2023` as a number, `id: 2023-06-15` as a date
-            self.problem(item.key_lines["id"], cid, f"id {claim_id!r} must be text: put it in quotes, id: '{cid}'")
+            self.problem(item.key_lines["id"], cid, f"id {_shown(claim_id)} must be text: put it in quotes, id: '{cid}'")
         elif not _ID_RE.fullmatch(claim_id):
             self.problem(item.key_lines["id"], cid,
-                         f"id {claim_id!r} must be letters, digits, '-', '_' or '.' (starting with a letter or digit)")
+                         f"id {_shown(claim_id)} must be letters, digits, '-', '_' or '.' (starting with a letter or digit)")
+        elif len(claim_id) > MAX_ID:
+            self.problem(item.key_lines["id"], cid, f"the id is {len(claim_id):,} characters long; at most {MAX_ID}")
         else:
             self.ids.append((claim_id, self.name, item.line))
         self._duplicates(item, cid)
         for key in item:
             if key not in _CLAIM_KEYS:
                 self.problem(item.key_lines[key], cid,
-                             f"unknown key '{key}'; allowed: {', '.join(sorted(_CLAIM_KEYS))}")
+                             f"unknown key '{_name(key)}'; allowed: {', '.join(sorted(_CLAIM_KEYS))}")
         text = item.get("claim")
         if not isinstance(text, str) or not text.strip():
             self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
@@ -368,7 +469,7 @@ class _FileValidator:
         if isinstance(expect, str):
             expect = expect.strip().lower()  # "Supported " is what was meant
         if expect is not None and expect not in VERDICTS:
-            self.problem(item.key_lines["expect"], cid, f"'expect' must be one of {', '.join(VERDICTS)}, not {expect!r}")
+            self.problem(item.key_lines["expect"], cid, f"'expect' must be one of {', '.join(VERDICTS)}, not {_shown(expect)}")
             expect = None
         timeout = self._timeout(item, cid, default_timeout)
         checks = self._checks(item, cid, timeout)
@@ -383,7 +484,7 @@ class _FileValidator:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.problem(item.key_lines[key], cid, f"'{key}' must be text, not {value!r}")
+            self.problem(item.key_lines[key], cid, f"'{key}' must be text, not {_shown(value)}")
             return None
         return value
 
@@ -400,7 +501,7 @@ class _FileValidator:
         out = []
         for entry, line in zip(value, value.item_lines, strict=True):
             if not isinstance(entry, str) or not entry.strip():
-                self.problem(line, cid, f"each entry of '{key}' must be text, not {entry!r}")
+                self.problem(line, cid, f"each entry of '{key}' must be text, not {_shown(entry)}")
             elif urls and (msg := url_problem(entry)):
                 self.problem(line, cid, f"'{key}': {msg}")
             else:
@@ -430,7 +531,7 @@ class _FileValidator:
             return None
         kind, value = next(iter(entry.items()))
         if kind not in CHECK_KINDS:
-            self.problem(line, cid, f"unknown check kind '{kind}'; kinds: {', '.join(CHECK_KINDS)}")
+            self.problem(line, cid, f"unknown check kind '{_name(kind)}'; kinds: {', '.join(CHECK_KINDS)}")
             return None
         if isinstance(value, str):
             if kind not in _SHORT_FORM:
@@ -455,7 +556,7 @@ class _FileValidator:
         for key in opts:
             if key not in allowed:
                 self.problem(opts.key_lines[key], cid,
-                             f"unknown option '{key}' for '{kind}'; allowed: {', '.join(sorted(allowed))}")
+                             f"unknown option '{_name(key)}' for '{kind}'; allowed: {', '.join(sorted(allowed))}")
         url = opts.get("url")
         if url is None:
             self.problem(line, cid, f"'{kind}' needs a 'url'")
@@ -471,19 +572,22 @@ class _FileValidator:
             check.near = self._near(opts, cid)
             match = opts.get("match", "exact")
             if match not in ("exact", "stem"):
-                self.problem(opts.key_lines["match"], cid, f"'match' must be 'exact' or 'stem', not {match!r}")
+                self.problem(opts.key_lines["match"], cid, f"'match' must be 'exact' or 'stem', not {_shown(match)}")
             check.stem = match == "stem"
         elif kind == "quote":
             text = opts.get("text")
             if not isinstance(text, str) or not text.strip():
                 self.problem(opts.key_lines.get("text", line), cid, "'quote' needs 'text': the exact words attributed")
+            elif len(text.strip()) > MAX_QUOTE:
+                self.problem(opts.key_lines["text"], cid, f"the quote is {len(text.strip()):,} characters long; at most "
+                                                          f"{MAX_QUOTE:,}: quote the words that matter, or split it with …")
             else:
                 check.text = text.strip()
         elif kind == "links":
             check.select = self._selector(opts, cid)
             check.same_site = self._bool(opts, "same_site", False, cid)
             check.max_broken = self._count(opts, "max_broken", 0, 0, cid)
-            check.max_links = self._count(opts, "max_links", DEFAULT_MAX_LINKS, 1, cid)
+            check.max_links = self._count(opts, "max_links", DEFAULT_MAX_LINKS, 1, cid, most=MAX_LINKS_CAP)
         elif kind == "published":
             check.after = self._iso_date(opts, "after", cid)
             check.before = self._iso_date(opts, "before", cid)
@@ -496,21 +600,22 @@ class _FileValidator:
         if kind in ("contains", "quote"):
             scope = opts.get("scope", "page")
             if scope not in ("page", "article"):
-                self.problem(opts.key_lines["scope"], cid, f"'scope' must be 'page' or 'article', not {scope!r}")
+                self.problem(opts.key_lines["scope"], cid, f"'scope' must be 'page' or 'article', not {_shown(scope)}")
             check.scope = scope
         return check if len(self.problems) == before else None
 
     def _bool(self, opts: _Map, key: str, default: bool, cid: str | None) -> bool:
         value = opts.get(key, default)
         if not isinstance(value, bool):
-            self.problem(opts.key_lines[key], cid, f"'{key}' must be true or false, not {value!r}")
+            self.problem(opts.key_lines[key], cid, f"'{key}' must be true or false, not {_shown(value)}")
             return default
         return value
 
-    def _count(self, opts: _Map, key: str, default: int, least: int, cid: str | None) -> int:
+    def _count(self, opts: _Map, key: str, default: int, least: int, cid: str | None, most: int | None = None) -> int:
         value = opts.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            self.problem(opts.key_lines[key], cid, f"'{key}' must be a whole number of at least {least}, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < least or (most and value > most):
+            within = f"from {least} to {most:,}" if most else f"of at least {least}"
+            self.problem(opts.key_lines[key], cid, f"'{key}' must be a whole number {within}, not {_shown(value)}")
             return default
         return value
 
@@ -543,7 +648,7 @@ class _FileValidator:
                 return dt.date.fromisoformat(value.strip()).isoformat()
             except ValueError:
                 pass
-        self.problem(opts.key_lines[key], cid, f"'{key}' must be a date like 2023-01-01, not {value!r}")
+        self.problem(opts.key_lines[key], cid, f"'{key}' must be a date like 2023-01-01, not {_shown(value)}")
         return None
 
     def _codes(self, opts: _Map, line: int, cid: str | None) -> tuple[int, ...]:
@@ -555,7 +660,7 @@ class _FileValidator:
             isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in values
         ):
             self.problem(opts.key_lines.get("code", line), cid,
-                         f"'status' needs 'code': an HTTP status (100-599) or a list of them, not {value!r}")
+                         f"'status' needs 'code': an HTTP status (100-599) or a list of them, not {_shown(value)}")
             return ()
         return tuple(values)
 
@@ -567,6 +672,10 @@ class _FileValidator:
         if not values or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in values):
             self.problem(opts.key_lines[key], cid, f"'{key}' must be a phrase or a list of non-empty phrases")
             return ()
+        if longest := max((v for v in values if len(str(v).strip()) > MAX_PHRASE), key=lambda v: len(str(v)), default=None):
+            self.problem(opts.key_lines[key], cid, f"a phrase in '{key}' is {len(str(longest).strip()):,} characters "
+                                                   f"long; at most {MAX_PHRASE:,}: use 'quote' for whole sentences")
+            return ()
         return tuple(str(v).strip() for v in values)
 
     def _near(self, opts: _Map, cid: str | None) -> int | None:
@@ -574,7 +683,7 @@ class _FileValidator:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.problem(opts.key_lines["near"], cid, f"'near' must be a number of words (1 or more), not {value!r}")
+            self.problem(opts.key_lines["near"], cid, f"'near' must be a number of words (1 or more), not {_shown(value)}")
             return None
         return value
 
@@ -593,6 +702,8 @@ _LONG_FORM_HINT = {
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be checked, or None when it is a usable http(s) URL."""
     url = url.strip()
+    if len(url) > MAX_URL:
+        return f"a URL of {len(url):,} characters ({_shown(url)}); at most {MAX_URL:,}"
     if has_userinfo(url):  # said before anything else, and never with the password in it
         return userinfo_problem(url)
     try:
@@ -603,6 +714,10 @@ def url_problem(url: str) -> str | None:
         return f"'{url}' is not an http(s) URL; write it with http:// or https://"
     if not parts.hostname:
         return f"'{url}' has no host name"
+    from civicheck.hosts import mixed_script_problem
+
+    if problem := mixed_script_problem(parts.hostname):
+        return problem
     try:
         port = parts.port
     except ValueError:

@@ -133,9 +133,12 @@ def _load(paths):
 
 
 def _bad_claims(problems) -> NoReturn:
-    for problem in problems:
+    shown = 200  # a generated file can hold thousands of mistakes: the first ones teach the fix
+    for problem in problems[:shown]:
         _say(f"error: {problem}")
     n = len(problems)
+    if n > shown:
+        _say(f"… and {n - shown} more problems not shown")
     _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.")
     sys.exit(ExitCode.BAD_INPUT)
 
@@ -247,13 +250,13 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             raise click.BadParameter(problem, param_hint="--canary")
     # A replay is not a new look at the world: recording it would give the next night a false "previous run".
     records_history = not (no_history or replay_files)
-    if records_history:
-        _usable_history(db)
+    history_failure = _usable_history(db) if records_history else None
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
     # The archives' replay pages are fetched like any page: a self-hosted pywb is usually on a private address.
     operator_urls = [*canaries, *(f"{archive.cdx.replay_prefix}/" for archive in archives)]
     settings = None if replay_files else _fetcher_settings(claims, operator_urls, allow_private)
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    skipped: list[str] = []  # records a replay could not read
     try:
         with _source(replay_files, concurrency, per_host, settings) as source, progress:
             if replay_files:
@@ -261,63 +264,123 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
                 # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
                 connectivity = Connectivity(None, answer=source.online())
                 result = run(claims, source, connectivity, progress, replay=source)
+                skipped = source.skipped
             else:
                 result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
     except CivicheckError as exc:
         # A replay file that cannot be read is bad input; anything else (writing the WARC) is our failure.
         _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
+    if not quiet:
+        for why in skipped:  # the checks that needed these records say so too, as unknown
+            _say(f"warning: {why}")
     from civicheck.report import run_to_dict
 
     report = run_to_dict(result, texts=True)
     if shard_k_n:
         report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
-    history = (db, [str(p) for p in paths]) if records_history else None
+    history = (db, [str(p) for p in paths], history_failure) if records_history else None
     _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n))
 
 
-def _usable_history(db: Path) -> None:
-    """Open (and migrate) the history before fetching: a damaged database or one from a newer civicheck
-    should stop a nightly run at once, not after every page has been fetched."""
-    from civicheck.errors import CivicheckError
-    from civicheck.history import HistoryStore
+def _usable_history(db: Path):
+    """Open (and migrate) the history and read every page of it before fetching. One from a newer civicheck
+    stops the run at once (upgrade, or use another --db). One that is damaged, unreadable or on a full disk
+    is said at once, and the run goes on without it: the report is still written, and the exit code is 3.
+    Returns that failure, or None."""
+    from civicheck.history import HistoryError, HistoryStore, HistoryTooNew
 
     try:
-        HistoryStore(db).close()
-    except CivicheckError as exc:
+        with HistoryStore(db) as store:
+            store.check()
+    except HistoryTooNew as exc:
         _fail(exc, ExitCode.INTERNAL)
+    except HistoryError as exc:
+        _say(f"error: {exc}")
+        _say("going on without the history: the report will be written without flap damping or changes, "
+             "and the exit code will be 3")
+        return exc
+    return None
 
 
 def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False):
-    """Remember the run, render the report, pick the exit code: shared by verify and merge."""
+    """Damp the verdicts against the history, write the report, then record the run, and pick the exit code:
+    shared by verify and merge. Nothing finished is lost: when the history cannot be used the report is
+    still written (undamped) and the exit code is 3; when the report cannot be written nothing is recorded."""
     from civicheck.changes import exit_decision
     from civicheck.errors import CivicheckError
-    from civicheck.report import render, summary_line, without_texts
 
-    changes = None
-    if history is not None:
-        from civicheck.claims import find_claim_files
-        from civicheck.history import HistoryStore, file_digests
+    changes, damped, not_recorded = None, False, None
+    try:
+        with _recording(history, report, confirm, quiet) as remembered:
+            if remembered is not None:
+                report, changes, damped = remembered.report, remembered.changes, True
+            _write_report(report, changes, format_, output, keep_texts)  # SystemExit if it fails: nothing recorded
+    except CivicheckError as exc:  # the history could not be read, or the run not recorded: the report is out
+        not_recorded = exc
+    if not quiet and (output is not None or not sys.stdout.isatty()):
+        from civicheck.report import summary_line
 
-        db, paths = history
+        _say(summary_line(report, changes))
+    warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
+    if not quiet and warcs:
+        _say(f"archived what was seen in {', '.join(map(str, warcs))}")
+    if not_recorded is not None:
+        how = "" if damped else "; the report shows this run's verdicts as they came, without flap damping"
+        _fail(f"this run was not recorded in the history: {not_recorded}{how}", ExitCode.INTERNAL)
+    sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
+
+
+@contextmanager
+def _recording(history, report, confirm, quiet):
+    """HistoryStore.recording for _finish: yields the damped run (None without history) and records it when
+    the block ends well. A history that cannot be opened, read or locked yields None, so the report is still
+    written, and raises its HistoryError after the block."""
+    if history is None:
+        yield None
+        return
+    from contextlib import ExitStack
+
+    from civicheck.claims import find_claim_files
+    from civicheck.errors import CivicheckError
+    from civicheck.history import HistoryError, HistoryStore, file_digests
+
+    db, paths, failure = history
+    with ExitStack() as stack:
         try:
-            with HistoryStore(db) as store:
-                remembered = store.remember(report, file_digests(find_claim_files(paths)) if paths else [],
-                                            confirm=confirm)
+            if failure is not None:
+                raise failure  # found before fetching: the run went on without its history
+            try:
+                digests = file_digests(find_claim_files(paths)) if paths else []
+            except OSError as exc:
+                raise HistoryError(f"cannot read the claims files again to record them: {exc}") from exc
+            store = stack.enter_context(HistoryStore(db, on_wait=None if quiet else _waiting))
+            remembered = stack.enter_context(store.recording(report, digests, confirm=confirm))
         except CivicheckError as exc:
-            _fail(exc, ExitCode.INTERNAL)
-        report, changes = remembered.report, remembered.changes
+            failure = exc
+        else:
+            yield remembered  # an exception here (the report not written) rolls the record back
+            return  # leaving the stack commits the run; a failure to commit raises from here
+    yield None
+    raise failure
+
+
+def _write_report(report, changes, format_, output, keep_texts) -> None:
+    from civicheck.report import render, without_texts
+
     shown = report if keep_texts else without_texts(report)
     color = output is None and format_ == "table" and sys.stdout.isatty()
     try:
         _write(render(shown, format_, color=color, changes=changes), output)
     except OSError as exc:
         _fail(f"cannot write the report to {output}: {exc.strerror}", ExitCode.INTERNAL)
-    if not quiet and (output is not None or not sys.stdout.isatty()):
-        _say(summary_line(report, changes))
-    warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
-    if not quiet and warcs:
-        _say(f"archived what was seen in {', '.join(map(str, warcs))}")
-    sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
+
+
+def _waiting(waited: float, limit: float) -> None:
+    if waited < 30:  # the first notice, after one short attempt; then one a minute
+        _say(f"waiting for the history database: another civicheck run is recording its results "
+             f"(up to {limit / 60:.0f} minutes; --db points this run at another database)")
+    else:
+        _say(f"still waiting for the history database ({waited:.0f} s)")
 
 
 def _archives(specs):
@@ -413,6 +476,8 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
             data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise click.UsageError(f"{f.name}: not a JSON report: {exc}") from exc
+        except RecursionError as exc:  # a report is a few levels deep; thousands is an attack
+            raise click.UsageError(f"{f.name}: not a JSON report: nested too deep to read") from exc
         # Any JSON file may be named here (a ClaimReview export, a timeline): the wrong one is bad input.
         if problem := report_problem(data):
             raise click.UsageError(f"{f.name}: not a civicheck JSON report: {problem}")
@@ -421,7 +486,8 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
         merged = merge_reports(loaded)
     except MergeError as exc:
         raise click.UsageError(str(exc)) from exc
-    _finish(merged, None if no_history else (db, []), confirm, fail_on, format_, output, quiet, keep_texts=False)
+    history = None if no_history else (db, [], _usable_history(db))
+    _finish(merged, history, confirm, fail_on, format_, output, quiet, keep_texts=False)
 
 
 @contextmanager
@@ -589,6 +655,143 @@ def timeline(url, spec, format_, output):
         _fail(f"cannot write to {output}: {exc.strerror}", ExitCode.INTERNAL)
 
 
+@cli.command(short_help="Draft a claims file from news articles.")
+@click.argument("articles", nargs=-1, metavar="ARTICLE...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the claims file to FILE (default: standard output, or DIR/draft-….yaml with --into).")
+@click.option("--into", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+              help="The claims folder the draft joins: its ids never repeat one used there.")
+@click.option("--max", "max_claims", type=click.IntRange(1), metavar="N", help="Draft at most N claims, most checkable first.")
+@click.option("--url", "cited_url", metavar="URL",
+              help="Where a saved ARTICLE file was published (else its canonical address): what the checks cite.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@network_options
+@click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".civicheck/archive"),
+              show_default=True, help="Folder for the WARC file of what was fetched.")
+@click.option("--no-warc", is_flag=True, help="Do not write a WARC of what was fetched.")
+@click.option("--replay", "replay_files", multiple=True, metavar="WARC",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Draft from these WARC files with no network at all (repeatable); without ARTICLE, every "
+                   "page they hold.")
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on standard error but errors.")
+def draft(articles, output, into, max_claims, cited_url, force, concurrency, per_host, canaries, no_canary,
+          allow_private, archive_dir, no_warc, replay_files, quiet):
+    """Draft a claims file from news articles: quotations with their speakers, numbers with their subject,
+    links and named sites, and each article's publication facts, most checkable first.
+
+    ARTICLE is a URL, or a saved HTML or PDF file (cited by its canonical address, or --url). Every drafted
+    claim has `expect:` left empty and a comment saying where it came from: edit the file, then lint it.
+
+    \b
+    Examples:
+      civicheck draft https://news.example/berita/123 -o claims/draft.yaml
+      civicheck draft https://news.example/a https://news.example/b --into claims/ --max 20
+      civicheck draft saved-article.html --url https://news.example/berita/123
+
+    Exit codes: 0 drafted, 1 an article could not be fetched or read (nothing is written), 2 bad usage.
+    """
+    from civicheck.claims import url_problem
+    from civicheck.errors import CivicheckError, UsageProblem
+
+    if not articles and not replay_files:
+        raise click.UsageError("give at least one ARTICLE (a URL or a saved file), or --replay WARC")
+    for target in articles:
+        from civicheck.draft.source import is_local
+
+        if not is_local(target) and (problem := url_problem(target)):
+            raise click.BadParameter(problem, param_hint="ARTICLE")
+        if is_local(target) and not Path(target).is_file():
+            raise click.BadParameter(f"{target}: no such file (an address starts with http:// or https://)",
+                                     param_hint="ARTICLE")
+    if cited_url is not None and (problem := url_problem(cited_url)):
+        raise click.BadParameter(problem, param_hint="--url")
+    if cited_url is not None and len(articles) != 1:
+        raise click.UsageError("--url names where one saved article was published: give exactly one ARTICLE")
+    for canary in canaries:
+        if problem := url_problem(canary):
+            raise click.BadParameter(problem, param_hint="--canary")
+    if output is not None:
+        _check_writable(output)
+        if output.exists() and not force:
+            raise click.UsageError(f"{output} already exists (perhaps a draft you edited): choose another -o, "
+                                   "or --force to overwrite it")
+    try:
+        obtained = _obtain_articles(list(articles), replay_files, concurrency, per_host, canaries, no_canary,
+                                    archive_dir, no_warc, cited_url, allow_private)
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from exc
+    except CivicheckError as exc:
+        _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
+    obtained, warc_path = obtained
+    if not quiet and warc_path:
+        _say(f"archived what was seen in {warc_path}")
+    if obtained.failures or not obtained.articles:
+        for failure in obtained.failures or ["the archives hold no page to draft from"]:
+            _say(f"error: cannot draft from {failure}")
+        _say("nothing was written")
+        sys.exit(ExitCode.UNEXPECTED)
+    from civicheck.draft import draft as draft_claims
+    from civicheck.draft.writer import existing_ids, slug
+
+    if output is None and into is not None:
+        name = slug(" ".join((obtained.articles[0].title or obtained.articles[0].site).split()[:6]))
+        output = into / f"draft-{name or 'article'}.yaml"
+        if output.exists() and not force:
+            raise click.UsageError(f"{output} already exists: choose -o, or --force to overwrite it")
+    taken = existing_ids(into, skip=output) if into is not None else set()
+    try:
+        drafted = draft_claims(obtained.articles, taken_ids=taken, max_claims=max_claims)
+    except CivicheckError as exc:
+        _fail(exc, ExitCode.INTERNAL)
+    for note in drafted.notes:
+        _say(f"note: {note}")
+    try:
+        _write(drafted.text, output)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}", ExitCode.INTERNAL)
+    if not quiet:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in drafted.counts.items())
+        where = f" to {output}" if output is not None else ""
+        n = len(drafted.claims)
+        _say(f"drafted {n} claim{'s' if n != 1 else ''} ({kinds}){where}; edit them, then `civicheck lint`")
+
+
+def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_canary, archive_dir, no_warc,
+                     cited_url, allow_private):
+    """Fetch (or replay, or read) the articles as verify fetches its URLs: (Obtained, the WARC written)."""
+    from civicheck.draft.source import obtain
+    from civicheck.fetch import DEFAULT_CANARIES
+    from civicheck.runner import Connectivity
+
+    if replay_files:
+        from civicheck.archive.warc import WarcReplay
+
+        with WarcReplay(list(replay_files)) as replay:
+            connectivity = Connectivity(None, answer=replay.online())
+            targets = articles or [u for u in replay.urls if replay.result(u).has_document]
+            return obtain(targets, replay, lambda: connectivity.probe(replay), url=cited_url), None
+    from civicheck.fetch import Fetcher
+
+    connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
+    # The operator's own --canary URLs may be private, as in verify; the articles only with --allow-private.
+    settings = _fetcher_settings([], list(canaries), allow_private)
+    with Fetcher(concurrency=concurrency, per_host=per_host, **settings) as fetcher:
+        if no_warc or not any("://" in a for a in articles):
+            return obtain(articles, fetcher, lambda: connectivity.probe(fetcher), url=cited_url), None
+        from civicheck.archive.warc import WarcWriter, new_run_id
+        from civicheck.fetch import now_utc
+
+        started = now_utc()
+        with WarcWriter(archive_dir, new_run_id(started), started) as warc:
+            def online():
+                answer = connectivity.probe(fetcher)
+                warc.write_canary(*answer)
+                return answer
+
+            found = obtain(articles, fetcher, online, url=cited_url, on_result=warc.write)
+        return found, warc.path
+
+
 class _Progress:
     """A progress bar on stderr (never stdout, which carries the report), fed from fetch threads. The total
     grows as the run discovers more to fetch (the links a portal audit follows, soft-404 probes)."""
@@ -634,17 +837,40 @@ def _check_writable(output: Path | None) -> None:
 
 
 def _write(text: str, output: Path | None) -> None:
+    """The report to stdout, or to `output` atomically: written to a new temporary file in the same folder
+    (mkstemp: a name nobody can predict, created with O_EXCL, so a symlink planted there is never followed),
+    flushed to disk, then renamed over `output`. A reader never sees half a report; a full disk leaves the
+    old one."""
+    import os
+    import tempfile
+
     if output is None:
         click.echo(text, nl=False)
         return
-    tmp = output.with_name(f".{output.name}.tmp")
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)  # a reader never sees half a report
-    except OSError:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode(output))  # mkstemp makes it private (0600); a report is shared like any file
+        os.replace(tmp, output)
+    except BaseException:
         with suppress(OSError):
-            tmp.unlink()  # a full disk must not leave half a report beside the old one
+            os.unlink(tmp)
         raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a plain open() would give `path`: its current one if it exists, else 0666 less the umask."""
+    import os
+    import stat
+
+    with suppress(OSError):
+        return stat.S_IMODE(os.stat(path).st_mode)
+    umask = os.umask(0o022)  # the only way to read it; set straight back
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def main() -> None:

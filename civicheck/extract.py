@@ -207,7 +207,7 @@ def _links_of(anchors, base_url: str) -> list[Link]:
             url = urldefrag(urljoin(base_url, href))[0]
         except ValueError:  # "http://[oops/": no address a browser could follow either
             continue
-        if not url.startswith(("http://", "https://")):
+        if not url[:8].lower().startswith(("http://", "https://")):  # HTTP://… is a page too
             continue  # mailto:, tel:, javascript: are not pages
         if url not in seen:
             seen[url] = Link(url, " ".join(a.get_text().split()))

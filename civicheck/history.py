@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from civicheck.changes import Changes
 
 DEFAULT_PATH = Path(".civicheck") / "history.sqlite"
-DEFAULT_BUSY_TIMEOUT = 5.0  # seconds to wait for another run's write before giving up
+# Seconds to wait for another run's write before giving up. A run holds the lock while it damps its verdicts,
+# writes its report and records itself: at 100,000 claims that is about a minute, so wait well beyond it.
+DEFAULT_BUSY_TIMEOUT = 600.0
+_LOCK_SLICE = 0.5  # SQLite's own wait per attempt; between attempts we can say that we are waiting
+_WAIT_NOTICE_EVERY = 60.0  # seconds between "still waiting" notices
 
 
 class HistoryError(CivicheckError):
@@ -33,11 +37,20 @@ class HistoryError(CivicheckError):
 class HistoryLocked(HistoryError):
     """Another civicheck run holds the history database's write lock for longer than we wait."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, waited: float | None = None):
         self.path = str(path)
+        after = "" if waited is None else f" (waited {waited:.1f} s)" if waited < 10 else f" (waited {waited:.0f} s)"
         super().__init__(
-            f"the history database {self.path} is locked by another civicheck run; try again or use --db"
+            f"the history database {self.path} is locked by another civicheck run{after}; try again or use --db"
         )
+
+
+class HistoryTooNew(HistoryError):
+    """The history database was written by a newer civicheck, whose schema this one does not know."""
+
+
+# Called while waiting for another run's lock: (seconds waited so far, seconds we will wait in all).
+WaitNotice = Callable[[float, float], None]
 
 
 # --- migrations ---------------------------------------------------------------------------------------------
@@ -175,13 +188,13 @@ class RunInfo:
     recorded_at: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Remembered:
     """What HistoryStore.remember did: the report with reported verdicts, what changed, where it is stored."""
 
     report: dict[str, Any]  # with reported_verdict and pending on every claim
     changes: Changes | None  # None on the first run
-    run_id: int
+    run_id: int | None  # None until the run is recorded (the end of HistoryStore.recording's block)
     previous_run_id: int | None
 
 
@@ -197,7 +210,15 @@ _SNAPSHOT_KEYS = {"kind", "ref", "url", "captured_at"}
 
 def file_digests(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
     """(path, sha256 of its bytes) for each claims file, as record_run wants them."""
-    return [(str(p), hashlib.sha256(Path(p).read_bytes()).hexdigest()) for p in paths]
+    return [(str(p), _sha256_of(Path(p))) for p in paths]
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:  # in pieces: the file may have grown since it was loaded
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _dumps(value: Any) -> str:
@@ -225,8 +246,11 @@ class HistoryStore:
     `busy_timeout` seconds and readers never block; a run that cannot get the lock raises HistoryLocked.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT):
+    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+                 on_wait: WaitNotice | None = None):
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.on_wait = on_wait
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -238,10 +262,43 @@ class HistoryStore:
             with self._errors():
                 self.db.execute("PRAGMA foreign_keys = ON")
                 self._use_wal(busy_timeout)
-                migrate(self.db, where=f"the history database {self.path}")
+                migrate(self.db, where=f"the history database {self.path}", begin=self._begin)
         except BaseException:
             self.db.close()
             raise
+
+    def check(self) -> None:
+        """Read every page of the database (PRAGMA quick_check): a damaged one is found before a run fetches
+        anything, not when it records its results. Opening reads only the schema."""
+        with self._errors():
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise HistoryError(f"the history database {self.path} is damaged (SQLite's check says: "
+                               f"{'; '.join(problems)}); move it away to start a new history, or use --db")
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE (the write lock), waiting up to busy_timeout for another run to finish its write,
+        and telling on_wait that we wait (a silent minute looks like a hang)."""
+        started = time.monotonic()
+        notice = 0.0
+        # SQLite waits a slice at a time here, so that between slices we can say that we wait.
+        self.db.execute(f"PRAGMA busy_timeout = {int(min(self.busy_timeout, _LOCK_SLICE) * 1000)}")
+        try:
+            while True:
+                try:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    waited = time.monotonic() - started
+                    if not _is_lock_error(exc):
+                        raise
+                    if waited >= self.busy_timeout:
+                        raise HistoryLocked(self.path, waited) from exc
+                    if self.on_wait is not None and waited >= notice:
+                        self.on_wait(waited, self.busy_timeout)
+                        notice = waited + _WAIT_NOTICE_EVERY
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     def _use_wal(self, timeout: float) -> None:
         # WAL lets readers work while a run writes. Switching a new file to it needs an exclusive lock, and SQLite
@@ -278,7 +335,10 @@ class HistoryStore:
         except sqlite3.OperationalError as exc:
             if _is_lock_error(exc):
                 raise HistoryLocked(self.path) from exc
-            raise HistoryError(f"the history database {self.path} cannot be used: {exc}") from exc
+            name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
+            hint = " (is the disk under it full, or read-only?)" if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) \
+                or "disk" in str(exc) else ""
+            raise HistoryError(f"the history database {self.path} cannot be used: {exc}{hint}") from exc
         except sqlite3.IntegrityError as exc:
             raise HistoryError(f"the report cannot be recorded in {self.path}: {exc} (a claim id twice?)") from exc
         except sqlite3.DatabaseError as exc:
@@ -293,7 +353,7 @@ class HistoryStore:
         if not isinstance(report, dict) or "started_at" not in report or not isinstance(report.get("claims"), list):
             raise HistoryError("not a civicheck JSON report (it needs started_at and a claims list)")
         try:
-            with self._errors(), _transaction(self.db):
+            with self._errors(), _transaction(self.db, self._begin):
                 return self._record(report, claim_files)
         except (KeyError, TypeError, AttributeError) as exc:
             # The transaction was rolled back: a malformed report leaves no half-recorded run.
@@ -353,26 +413,37 @@ class HistoryStore:
 
     def remember(self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *,
                  confirm: int = 2) -> Remembered:
-        """Damp this run's verdicts against the history, record it, and diff it with the previous run: one step.
+        """Damp this run's verdicts against the history, record it, and diff it with the previous run: one step
+        (recording() with nothing to do between)."""
+        with self.recording(report, claim_files, confirm=confirm) as remembered:
+            pass
+        return remembered
 
-        Done in one write transaction, so two runs finishing at once each damp against the other's verdicts
-        rather than both against the same older history.
+    @contextmanager
+    def recording(self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *,
+                  confirm: int = 2) -> Iterator[Remembered]:
+        """Damp this run's verdicts against the history and diff it with the previous run; the caller writes
+        its report inside the `with`, and the run is recorded when the block ends, or not at all if it raises.
+
+        History must never claim a run whose report was not written, so the record comes last. The write lock
+        is held from the first read to the commit: two runs finishing at once each damp against the other's
+        verdicts rather than both against the same older history.
         """
         from civicheck.changes import apply_damping, diff
 
         if not isinstance(report, dict) or not isinstance(report.get("claims"), list):
             raise HistoryError("not a civicheck JSON report (it needs a claims list)")
-        try:
-            with self._errors(), _transaction(self.db):
+        with self._errors(), _transaction(self.db, self._begin):
+            with _malformed_report():
                 previous = self.last_runs(1)
                 histories = self.verdict_histories((c["id"] for c in report["claims"]), limit=confirm)
                 damped = apply_damping(report, histories, confirm)
                 old = self.run_report(previous[0].id) if previous else None
-                run_id = self._record(damped, claim_files)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise HistoryError(f"not a civicheck JSON report: {exc!r} is missing or malformed") from exc
-        changes = diff(old, damped) if old is not None else None
-        return Remembered(damped, changes, run_id, previous[0].id if previous else None)
+                changes = diff(old, damped) if old is not None else None
+            remembered = Remembered(damped, changes, None, previous[0].id if previous else None)
+            yield remembered
+            with _malformed_report():
+                remembered.run_id = self._record(damped, claim_files)
 
     # --- reading --------------------------------------------------------------------------------------------
 
@@ -492,10 +563,22 @@ class HistoryStore:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+def _malformed_report() -> Iterator[None]:
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError) as exc:
+        # The transaction is rolled back: a malformed report leaves no half-recorded run.
+        raise HistoryError(f"not a civicheck JSON report: {exc!r} is missing or malformed") from exc
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection, begin: Callable[[], None] | None = None) -> Iterator[None]:
     # IMMEDIATE takes the write lock up front: a busy database makes us wait (busy_timeout) or fail here,
     # never halfway through a run's rows.
-    db.execute("BEGIN IMMEDIATE")
+    if begin is None:
+        db.execute("BEGIN IMMEDIATE")
+    else:
+        begin()
     try:
         yield
     except BaseException:
@@ -504,14 +587,15 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
-def migrate(db: sqlite3.Connection, upto: int | None = None, *, where: str = "the history database") -> list[str]:
+def migrate(db: sqlite3.Connection, upto: int | None = None, *, where: str = "the history database",
+            begin: Callable[[], None] | None = None) -> list[str]:
     """Apply the migrations the database has not had (the first `upto` only, if given); their names."""
     wanted = MIGRATIONS[:upto] if upto is not None else MIGRATIONS
     if set(_applied(db)) >= {fn.__name__ for fn in wanted}:
         _refuse_newer(db, where)
         return []
     done = []
-    with _transaction(db):
+    with _transaction(db, begin):
         # Another run may have migrated while we waited for the lock: look again inside the transaction.
         db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         applied = set(_applied(db))
@@ -534,7 +618,7 @@ def _applied(db: sqlite3.Connection) -> list[str]:
 def _refuse_newer(db: sqlite3.Connection, where: str) -> None:
     unknown = set(_applied(db)) - {fn.__name__ for fn in MIGRATIONS}
     if unknown:
-        raise HistoryError(
+        raise HistoryTooNew(
             f"{where} was written by a newer civicheck (it has migrations {', '.join(sorted(unknown))}"
             " this version does not know); upgrade civicheck or use another --db"
         )

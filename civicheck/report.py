@@ -16,10 +16,11 @@ from typing import Any
 
 from civicheck.checks import Outcome
 from civicheck.extract import ESCAPE_SEQUENCE
+from civicheck.hosts import shown_url
+from civicheck.report_schema import SCHEMA_VERSION
 from civicheck.runner import ClaimResult, RunResult
 
 FORMATS = ("table", "markdown", "json", "csv", "claimreview")
-SCHEMA_VERSION = 1
 
 # Control characters, and the invisible bidi/format marks that can reorder or hide text on screen.
 INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
@@ -51,12 +52,16 @@ def clean_lines(text: str) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~>])")
+# "@name" (or "@org/team") where GitHub would notify that person or team: not after a letter or digit, as in
+# an e-mail address. A zero-width space after the @ (as Renovate writes them) stops it and reads the same.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
 
 
 def md(text: Any) -> str:
-    """Untrusted text made literal inside a markdown table cell: no links, HTML, code, emphasis or columns."""
+    """Untrusted text made literal inside a markdown table cell: no links, HTML, code, emphasis, columns or
+    @mentions (a report posted to an issue must not notify whoever a page or claim names)."""
     text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MENTION.sub("@&#8203;", _MD_SPECIAL.sub(r"\\\1", text))
 
 
 def csv_cell(value: Any) -> Any:
@@ -153,34 +158,16 @@ def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
             "outcome": o.outcome, "reason": o.reason, "evidence": evidence}
 
 
-_VERDICTS = ("supported", "refuted", "unverified")
-_CLAIM_TEXTS = ("id", "claim", "reason")
-_CHECK_TEXTS = ("kind", "url", "outcome", "reason")
-
-
 def report_problem(data: Any) -> str | None:
     """Why `data` (read from a JSON file, e.g. a shard's report for `merge`) is not a report of this schema
-    that the renderers can read, or None. Checks the structure they index, not every field's value."""
-    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
-        return "not a JSON object with a 'claims' list"
-    if data.get("schema") != SCHEMA_VERSION:
-        return f"schema {data.get('schema')!r}, not {SCHEMA_VERSION}"
-    if not isinstance(data.get("started_at"), str):
-        return "no 'started_at' time"
-    for i, claim in enumerate(data["claims"], 1):
-        where = f"claim {i}"
-        if not isinstance(claim, dict) or any(not isinstance(claim.get(k), str) for k in _CLAIM_TEXTS):
-            return f"{where} lacks one of {', '.join(_CLAIM_TEXTS)}"
-        verdicts = [claim.get("verdict"), claim.get("reported_verdict") or "supported", claim.get("expect") or "supported"]
-        if any(v not in _VERDICTS for v in verdicts):
-            return f"{where} has a verdict that is not one of {', '.join(_VERDICTS)}"
-        checks, deciding = claim.get("checks"), claim.get("deciding", 0)
-        if not isinstance(checks, list) or not checks or not isinstance(deciding, int) or not 0 <= deciding < len(checks):
-            return f"{where} has no checks, or its 'deciding' index names none"
-        for check in checks:
-            if not isinstance(check, dict) or any(not isinstance(check.get(k), str) for k in _CHECK_TEXTS) \
-                    or not isinstance(check.get("evidence"), dict):
-                return f"a check of {where} lacks one of {', '.join(_CHECK_TEXTS)} or its evidence"
+    that the renderers and the history can read, or None: every field they read has the type they expect."""
+    from civicheck.report_schema import schema_problem
+
+    if problem := schema_problem(data):
+        return problem
+    for i, claim in enumerate(data["claims"]):
+        if claim.get("deciding", 0) >= len(claim["checks"]):
+            return f"claims[{i}].deciding names no check (it has {len(claim['checks'])})"
     try:
         # json.load turns a "\ud800" escape into half a UTF-16 pair, which no output or database can hold.
         json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -229,7 +216,7 @@ def one_line(check: dict[str, Any]) -> str:
 
 def one_line_parts(check: dict[str, Any]) -> tuple[str, str, str]:
     """(what was checked and why it came out so, the page's own words that decided it, where they are)."""
-    head = f"{check['kind']} {check['url']}: {check['reason']}"
+    head = f"{check['kind']} {shown_url(check['url'])}: {check['reason']}"
     hits = check["evidence"].get("hits") or []
     if not hits:
         return head, "", ""
@@ -298,9 +285,17 @@ def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: An
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = None) -> str:
+def _tabulate(*args: Any, **kwargs: Any) -> str:
+    """tabulate, measuring cells in terminal columns: a combining mark takes none, a CJK character two. It does
+    so only when wcwidth can be imported, so import it here: a missing dependency fails, it never degrades
+    into counting characters (a cell of stacked combining marks would be hundreds of columns wide)."""
+    import wcwidth  # noqa: F401
     from tabulate import tabulate
 
+    return tabulate(*args, **kwargs)
+
+
+def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = None) -> str:
     rows, warcs = [], []
     for c in report["claims"]:
         check = _deciding(c)
@@ -325,7 +320,7 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
             snapshot = f"#{record}"
         rows.append([clean(c["id"]), clean(c["claim"]), _colored(verdict) if color else verdict, evidence,
                      snapshot, clean(check["evidence"].get("fetched_at"))])
-    table = tabulate(
+    table = _tabulate(
         rows,
         headers=["claim", "statement", "verdict", "evidence", "snapshot", "checked at"],
         tablefmt="simple",
@@ -371,7 +366,7 @@ _LINK_UNSAFE = re.compile(r"[<>\\| ]")
 
 def md_snapshot(snap: str) -> str:
     """A snapshot for markdown: a link when it is a capture a reader can open, else the escaped WARC reference."""
-    if snap.startswith(("http://", "https://")):
+    if snap[:8].lower().startswith(("http://", "https://")):
         # Our own link to an archive capture; the URL is still escaped so it cannot close the link (a `\`
         # before the `>` would escape it) nor end the table cell (GFM splits a row at every `|`, even in a link).
         return f"[copy](<{_LINK_UNSAFE.sub(lambda m: f'%{ord(m[0]):02X}', clean(snap))}>)"
@@ -402,13 +397,14 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
         for ch in c["checks"]:
             ev = ch["evidence"]
             status = ev.get("status") if ev.get("status") is not None else (ev.get("error") or "no answer")
-            out.append(f"- **{md(ch['outcome'])}** · {md(ch['kind'])} · {md(ch['url'])} · {md(status)} · "
+            out.append(f"- **{md(ch['outcome'])}** · {md(ch['kind'])} · {md(shown_url(ch['url']))} · {md(status)} · "
                        f"{md(ch['reason'])}")
             for hit in ev.get("hits") or []:
                 out.append(f"  - {md(hit['location'])}: {_md_marked(hit['excerpt'], hit['mark'])}")
             for link in ev.get("links") or []:
                 if link["outcome"] != "pass":
-                    out.append(f"  - {md(link['outcome'])}: {md(link['text'] or link['url'])} → {md(link['reason'])}")
+                    out.append(f"  - {md(link['outcome'])}: {md(link['text'] or shown_url(link['url']))} → "
+                               f"{md(link['reason'])}")
             if ev.get("sha256"):
                 out.append(f"  - fetched {md(ev.get('fetched_at'))}, sha256 {md(ev['sha256'][:16])}…")
             for snap in ev.get("snapshots") or []:
@@ -470,6 +466,4 @@ def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str,
         lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]
         return "\n".join(lines) + "\n"
-    from tabulate import tabulate
-
-    return tabulate([[clean(v) for v in row] for row in rows], headers=list(headers), tablefmt="simple") + "\n"
+    return _tabulate([[clean(v) for v in row] for row in rows], headers=list(headers), tablefmt="simple") + "\n"

@@ -95,7 +95,7 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
     claims.sort(key=_order_key)
     networks = [r.get("network") for r in reports if r.get("network")]
     warcs = list(dict.fromkeys(r["warc"] for r in reports if r.get("warc")))
-    merged = {key: value for key, value in reports[0].items() if key not in ("shard", "warcs")}
+    merged = {key: value for key, value in reports[0].items() if key not in ("shard", "warcs", "changes")}
     if len(warcs) > 1:
         # Each shard archived what it saw in its own WARC: name them all, not the first shard's as the run's.
         merged["warcs"] = warcs

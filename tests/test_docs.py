@@ -179,7 +179,7 @@ def test_every_option_the_readme_names_exists():
 def test_readme_claims_example_is_valid_and_shows_every_check_kind(tmp_path):
     from civicheck.claims import load_claims
 
-    [example] = _fenced("yaml")
+    example = _fenced("yaml")[0]  # the claims example; `draft`'s samples follow (tests/test_draft.py)
     path = tmp_path / "example.yaml"
     path.write_text(example, encoding="utf-8")
     [claim] = load_claims([path])

@@ -754,7 +754,7 @@ def test_a_file_that_is_not_a_history_database_is_a_clear_error(city):
     assert Path("notes.sqlite").read_text(encoding="utf-8") == "my notes, not a database\n"
 
 
-def test_a_run_that_cannot_get_the_lock_says_so_and_leaves_the_history_intact(city, monkeypatch):
+def test_a_run_that_cannot_get_the_lock_says_so_writes_its_report_and_leaves_the_history_intact(city, monkeypatch):
     from civicheck.history import HistoryStore
 
     claims = city.claims()
@@ -763,12 +763,16 @@ def test_a_run_that_cannot_get_the_lock_says_so_and_leaves_the_history_intact(ci
     holder = sqlite3.connect(DB, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another run is writing
     try:
-        result = verify(claims, *FAST)
+        result = verify(claims, *FAST, "--format", "json")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == ExitCode.INTERNAL
-    assert "error: the history database .civicheck/history.sqlite is locked by another civicheck run" in result.stderr
+    report = json.loads(result.stdout)  # the finished run's report is not lost
+    assert len(report["claims"]) == 4 and "reported_verdict" not in report["claims"][0]  # undamped, and says so
+    assert ("error: this run was not recorded in the history: the history database .civicheck/history.sqlite"
+            " is locked by another civicheck run (waited ") in result.stderr
+    assert "without flap damping" in result.stderr
     assert "Traceback" not in result.stderr
     with sqlite3.connect(DB) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

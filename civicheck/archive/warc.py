@@ -48,6 +48,13 @@ _END_URI = "urn:civicheck:end"  # the last record: its absence shows a file that
 _SUFFIX = ".warc.gz"
 _TEMP_SUFFIX = ".part"  # a crashed run's leftover never matches *.warc.gz
 _GZIP_READ = 1 << 20
+# The most replay reads of any one record, decompressed (civicheck's own records hold at most a 25 MB body plus
+# headers): a 1.9 MB file can hold a gzip bomb of a 2 GB record, which must be skipped, never read.
+MAX_RECORD_BYTES = 64_000_000
+_HEAD_BYTES = 64 * 1024  # enough of a skipped record to name it (its WARC headers)
+# Skipping a record still means inflating it to find where the next one starts (about 0.4 s per GB): past this
+# many bytes skipped in one replay, the archive is refused instead (a 20 MB file can inflate to 20 GB).
+MAX_SKIPPED_BYTES = 4_000_000_000
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 _URI_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
@@ -396,12 +403,21 @@ def _body_source(result: FetchResult, http_headers: Any) -> str:
     return _BODY_IN_CONVERSION
 
 
-def _decoded_payload(raw: bytes, http_headers: Any) -> bytes:
-    """The payload with its Content-Encoding removed, exactly as warcio does it for any reader of the file."""
+def _decoded_payload(raw: bytes, http_headers: Any, limit: int | None = None) -> bytes:
+    """The payload with its Content-Encoding removed, exactly as warcio does it for any reader of the file;
+    raises _TooLarge past `limit` bytes (a 1 MB gzip payload can decode to gigabytes)."""
     from warcio.recordloader import ArcWarcRecord
 
     record = ArcWarcRecord("warc", "response", None, io.BytesIO(raw), http_headers, None, len(raw))
-    return record.content_stream().read()
+    stream = record.content_stream()
+    if limit is None:
+        return stream.read()
+    body = bytearray()
+    while chunk := stream.read(_GZIP_READ):
+        body += chunk
+        if len(body) > limit:
+            raise _TooLarge
+    return bytes(body)
 
 
 @functools.cache
@@ -456,7 +472,19 @@ class _Fetch:
 @dataclass(frozen=True)
 class _Located:
     path: Path
+    offset: int  # of the gzip member holding the record (of the record itself in an uncompressed file)
+    inner: int = 0  # of the record inside that member (a member holding more than one record)
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One gzip member of a WARC file (one record, as civicheck and most tools write them), read within
+    MAX_RECORD_BYTES: `data` is None when it holds more, and `head` keeps enough to name what was skipped."""
+
     offset: int
+    size: int  # decompressed bytes
+    data: bytes | None
+    head: bytes
 
 
 class WarcReplay:
@@ -476,6 +504,11 @@ class WarcReplay:
         self._canary: tuple[tuple[str, int, int], dict[str, Any]] | None = None
         self._canaries: list[tuple[int, dict[str, Any]]] = []  # every answer: (file index, record)
         self._copies: dict[str, dict[str, Any]] = {}  # cited url -> the archived-copy decision of the live run
+        # Records too large to read: why, by record id (a body) and by target URI (a fetch's metadata).
+        self._skipped_records: dict[str, str] = {}
+        self._skipped_fetches: dict[str, str] = {}
+        self.skipped: list[str] = []  # every record left unread, and why, for the user
+        self._skip_budget = [MAX_SKIPPED_BYTES]  # shared by every file of the replay, spent by _members
         for index, path in enumerate(self.paths):
             self._scan(index, path)
 
@@ -497,16 +530,25 @@ class WarcReplay:
         """The archived result for the URL as cited, or a result saying it is not in the archive."""
         fetch = self._fetches.get(url)
         if fetch is None:
-            return FetchResult(url, url, None, "", ErrorKind.OTHER, NOT_ARCHIVED, "")
+            return FetchResult(url, url, None, "", ErrorKind.OTHER, self._skipped_fetches.get(url, NOT_ARCHIVED), "")
         doc = fetch.doc
         raw = body = b""
+        for record_id in (doc.get("response_record"), doc.get("body_record")):
+            if record_id in self._skipped_records:
+                return FetchResult(url, url, None, "", ErrorKind.OTHER, self._skipped_records[record_id], "")
         if doc.get("response_record"):
             raw, http_headers = self._payload(doc["response_record"], fetch)
             source = doc.get("body_from")
             if source == _BODY_IS_PAYLOAD:
                 body = raw
             elif source == _BODY_IS_DECODED_PAYLOAD:
-                body = _decoded_payload(raw, http_headers)
+                try:
+                    body = _decoded_payload(raw, http_headers, limit=MAX_RECORD_BYTES)
+                except _TooLarge:
+                    why = (f"the archived body of {_printable(url)} is larger than {_size(MAX_RECORD_BYTES)} once "
+                           "decompressed: not replayed")
+                    self.skipped.append(f"{fetch.path}: {why}")
+                    return FetchResult(url, url, None, "", ErrorKind.OTHER, why, "")
             elif source == _BODY_IN_CONVERSION and doc.get("body_record"):
                 body, _ = self._payload(doc["body_record"], fetch)
             else:
@@ -571,36 +613,61 @@ class WarcReplay:
     def _scan(self, index: int, path: Path) -> None:
         from warcio.archiveiterator import ArchiveIterator
 
-        last = None
+        found = False
         ours, fetches, end = False, 0, None
+        position = itertools.count()
         try:
             with open(path, "rb") as fh:
-                iterator = ArchiveIterator(fh)
-                records = iter(iterator)
-                for position in itertools.count():
+                for member in _members(fh, path, skip_budget=self._skip_budget):
+                    if member.data is None:
+                        self._skip(path, member)
+                        found = True
+                        continue
                     with _read_by_warcio(path):
-                        record = next(records, None)
-                        if record is None:
-                            break
-                        if record.format != "warc":
-                            # warcio reads any text as a legacy ARC record ("uri ip date type length"):
-                            # civicheck only ever writes WARC, so anything else is not ours to replay.
-                            raise ArchiveError(f"{path} is not a WARC file")
-                        rec_type, record_id, doc, offset = _index_entry(record, iterator)
-                    self._index(rec_type, record_id, doc, _Located(path, offset), (index, position))
-                    last = offset
-                    schema = doc.get("schema") if isinstance(doc, dict) else None
-                    ours = ours or (rec_type == "warcinfo" and str(doc.get("software", "")).startswith("civicheck/"))
-                    fetches += schema == _FETCH_SCHEMA
-                    end = doc if schema == _END_SCHEMA else end
-            # warcio reads a cut file without complaint, up to the cut: say so rather than replay part of it.
-            # A cut between two records leaves valid gzip, but then civicheck's closing record is missing.
-            if not _gzip_complete(path, last or 0) or (ours and (end is None or end.get("fetches") != fetches)):
-                raise ArchiveError(_cut_short(path))
+                        iterator = ArchiveIterator(io.BytesIO(member.data))
+                        for record in iterator:
+                            if record.format != "warc":
+                                # warcio reads any text as a legacy ARC record ("uri ip date type length"):
+                                # civicheck only ever writes WARC, so anything else is not ours to replay.
+                                raise ArchiveError(f"{path} is not a WARC file")
+                            rec_type, record_id, doc, inner = _index_entry(record, iterator)
+                            where = _Located(path, member.offset, inner)
+                            self._index(rec_type, record_id, doc, where, (index, next(position)))
+                            found = True
+                            schema = doc.get("schema") if isinstance(doc, dict) else None
+                            ours = ours or (rec_type == "warcinfo" and str(doc.get("software", "")).startswith("civicheck/"))
+                            fetches += schema == _FETCH_SCHEMA
+                            end = doc if schema == _END_SCHEMA else end
         except OSError as exc:
             raise ArchiveError(f"cannot read {path}: {_why(exc)}") from exc
-        if last is None:
+        if not found:
             raise ArchiveError(f"{path} is not a WARC file: it holds no WARC record")
+        # A cut between two records leaves valid gzip, but then civicheck's closing record is missing.
+        if ours and (end is None or end.get("fetches") != fetches):
+            raise ArchiveError(_cut_short(path))
+
+    def _skip(self, path: Path, member: _Member) -> None:
+        """Note a record too large to read: named from its WARC headers, never read further."""
+        from warcio.archiveiterator import ArchiveIterator
+
+        rec_type = record_id = target = None
+        try:
+            record = next(iter(ArchiveIterator(io.BytesIO(member.head))), None)
+            if record is not None and record.format == "warc":
+                rec_type, record_id = record.rec_type, record.rec_headers.get_header("WARC-Record-ID")
+                target = record.rec_headers.get_header("WARC-Target-URI")
+        except Exception:  # noqa: BLE001 - the head of a record we will not read: at worst it goes unnamed
+            pass
+        what = f"a {rec_type} record" if rec_type else "a record"
+        if target:
+            what += f" for {_printable(target)}"
+        why = (f"{what} at byte {member.offset} is larger than {_size(MAX_RECORD_BYTES)} "
+               f"({_size(member.size)} decompressed): not replayed")
+        self.skipped.append(f"{path}: {why}")
+        if record_id:
+            self._skipped_records[record_id] = why
+        if rec_type == "metadata" and target:
+            self._skipped_fetches.setdefault(target, why)
 
     def _index(self, rec_type: str, record_id: str, doc: Any, where: _Located, order: tuple[int, int]) -> None:
         if rec_type in ("response", "conversion"):
@@ -631,7 +698,10 @@ class WarcReplay:
         try:
             with open(where.path, "rb") as fh, _read_by_warcio(where.path):
                 fh.seek(where.offset)
-                record = next(iter(ArchiveIterator(fh, check_digests=True)), None)
+                member = next(_members(fh, where.path, start=where.offset, skip_budget=[0]), None)
+                if member is None or member.data is None:  # changed since it was scanned
+                    raise ArchiveError(f"{where.path}: record {_printable(record_id)} is no longer readable")
+                record = next(iter(ArchiveIterator(io.BytesIO(member.data[where.inner:]), check_digests=True)), None)
                 if record is not None:
                     payload = record.raw_stream.read()
                     damaged = record.digest_checker.passed is False
@@ -652,8 +722,8 @@ def _index_entry(record: Any, iterator: Any) -> tuple[str, str, Any, int]:
     if record.rec_type == "metadata" and content_type == "application/json":
         try:
             doc = json.loads(record.raw_stream.read())
-        except ValueError:
-            pass  # another tool's metadata: ours is always valid JSON
+        except (ValueError, RecursionError):
+            pass  # another tool's metadata (or a hostile one nested too deep): ours is always valid JSON
     elif record.rec_type == "warcinfo":
         text = record.raw_stream.read().decode("utf-8", "replace")
         doc = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
@@ -669,8 +739,6 @@ def _read_by_warcio(path: Path) -> Iterator[None]:
     except (ArchiveError, OSError):
         raise
     except Exception as exc:  # noqa: BLE001 (only warcio runs inside: see the callers)
-        if not _gzip_complete(path, 0):
-            raise ArchiveError(_cut_short(path)) from exc
         raise ArchiveError(f"{path} is not a readable WARC file ({_first_line(exc)})") from exc
 
 
@@ -679,30 +747,71 @@ def _cut_short(path: Path) -> str:
             "the temporary file of a run that crashed")
 
 
-def _gzip_complete(path: Path, start: int) -> bool:
-    """Does every gzip member from `start` on end properly, with nothing after the last? (True for a file
-    that is not gzipped: an uncompressed WARC has no such check.) Output is bounded and thrown away."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        pending = fh.read(_GZIP_READ)
-        if not pending.startswith(b"\x1f\x8b"):
-            return True
-        inflater, inside = zlib.decompressobj(16 + zlib.MAX_WBITS), False
-        try:
-            while True:
-                if not pending:
-                    pending = fh.read(_GZIP_READ)
-                    if not pending:
-                        return not inside  # the file ends between two members, or inside one
-                inside = True
-                inflater.decompress(pending, _GZIP_READ)
-                if inflater.eof:
-                    pending, inside = inflater.unused_data, False
-                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                else:
-                    pending = inflater.unconsumed_tail
-        except zlib.error:
-            return False
+class _TooLarge(Exception):
+    """More than the limit would have to be read."""
+
+
+def _members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] | None = None) -> Iterator[_Member]:
+    """The gzip members of a WARC file from `start` on, each decompressed within MAX_RECORD_BYTES, with
+    bounded memory whatever they hold; raises ArchiveError for a member cut short, junk after the last, or
+    when members too large to keep inflate past `skip_budget[0]` bytes in all (each is subtracted from it).
+
+    warcio would read a record whole, and a header line as long as it runs: a 2 GB record compressed to
+    2 MB is 2 GB in memory. Reading members ourselves, the size of each is known before warcio sees it.
+    An uncompressed file is one "member", read whole when it is within the limit.
+    """
+    fh.seek(start)
+    data = fh.read(_GZIP_READ)
+    if not data.startswith(b"\x1f\x8b"):
+        data += fh.read(max(0, MAX_RECORD_BYTES + 1 - len(data)))
+        if len(data) > MAX_RECORD_BYTES:
+            raise ArchiveError(f"{path} is an uncompressed WARC file larger than {_size(MAX_RECORD_BYTES)}: civicheck "
+                               "replays WARC files compressed record by record (as it writes them); "
+                               f"`warcio recompress {path} OUT.warc.gz` makes one")
+        yield _Member(start, len(data), data, data[:_HEAD_BYTES])
+        return
+    budget = [MAX_SKIPPED_BYTES] if skip_budget is None else skip_budget
+    pos = start  # the file offset of data[0]
+    while data:
+        if len(data) < 2:
+            data += fh.read(_GZIP_READ)
+        if not data.startswith(b"\x1f\x8b"):
+            raise ArchiveError(_cut_short(path))  # junk after the last member
+        offset, size, kept, head = pos, 0, bytearray(), b""
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        while True:
+            try:
+                out = inflater.decompress(data, _GZIP_READ)  # bounded output per call: a bomb stays a stream
+            except zlib.error as exc:
+                raise ArchiveError(_cut_short(path)) from exc
+            size += len(out)
+            if len(head) < _HEAD_BYTES:
+                head += out[: _HEAD_BYTES - len(head)]
+            if kept is not None:
+                kept += out
+                if len(kept) > MAX_RECORD_BYTES:
+                    kept = None  # too large: from here on it is only counted
+            elif size > budget[0]:
+                raise ArchiveError(f"{path}: the record at byte {offset} inflates to more than {_size(size)}, past "
+                                   f"the {_size(MAX_SKIPPED_BYTES)} one replay skips over (a compression bomb?): "
+                                   "this is not an archive civicheck wrote; nothing was replayed")
+            if inflater.eof:
+                pos += len(data) - len(inflater.unused_data)
+                data = inflater.unused_data or fh.read(_GZIP_READ)
+                break
+            pos += len(data) - len(inflater.unconsumed_tail)
+            data = inflater.unconsumed_tail
+            if not data and len(out) < _GZIP_READ:  # a full output may leave more inside zlib: ask again first
+                data = fh.read(_GZIP_READ)
+                if not data:
+                    raise ArchiveError(_cut_short(path))  # the file ends inside a member
+        if kept is None:
+            budget[0] -= size
+        yield _Member(offset, size, None if kept is None else bytes(kept), head)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n:,} bytes"
 
 
 def _result_from(doc: dict[str, Any], body: bytes, raw: bytes, fetch: _Fetch) -> FetchResult:

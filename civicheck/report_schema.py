@@ -1,0 +1,109 @@
+"""The JSON report (schema 1) as a JSON Schema: every field the renderers, the history and `merge` read, with
+its type, so a report from a file (a shard given to `merge`) is checked whole before anything reads it.
+
+Fields the code does not read may hold anything (a later civicheck may add some: the history keeps them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+SCHEMA_VERSION = 1
+VERDICTS = ["supported", "refuted", "unverified"]
+
+_TEXT = {"type": "string"}
+_MAYBE_TEXT = {"type": ["string", "null"]}
+_MAYBE_INT = {"type": ["integer", "null"]}
+_TEXTS = {"type": "array", "items": _TEXT}
+_VERDICT = {"enum": VERDICTS}
+_MAYBE_VERDICT = {"enum": [*VERDICTS, None]}
+
+_SNAPSHOT = {
+    "type": "object",
+    "properties": {"kind": _MAYBE_TEXT, "ref": _MAYBE_TEXT, "url": _MAYBE_TEXT, "captured_at": _MAYBE_TEXT},
+}
+_SNAPSHOTS = {"type": "array", "items": _SNAPSHOT}
+_HIT = {
+    "type": "object",
+    "required": ["text", "location", "excerpt", "mark"],
+    "properties": {
+        "text": _TEXT, "location": _TEXT, "excerpt": _TEXT,
+        "mark": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
+    },
+}
+_LINK = {
+    "type": "object",
+    "required": ["url", "text", "outcome", "reason"],
+    "properties": {
+        "url": _TEXT, "text": _MAYBE_TEXT, "outcome": _TEXT, "reason": _TEXT, "status": _MAYBE_INT,
+        "error": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
+    },
+}
+_EVIDENCE = {
+    "type": "object",
+    "properties": {
+        "final_url": _MAYBE_TEXT,
+        "redirects": {"type": "array", "items": {"type": "object", "properties": {"status": _MAYBE_INT,
+                                                                                   "url": _MAYBE_TEXT}}},
+        "status": _MAYBE_INT, "error": _MAYBE_TEXT, "detail": _MAYBE_TEXT, "fetched_at": _MAYBE_TEXT,
+        "sha256": _MAYBE_TEXT, "text_sha256": _MAYBE_TEXT, "excerpt": _MAYBE_TEXT,
+        "hits": {"type": "array", "items": _HIT},
+        "published": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
+        "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT,
+    },
+}
+_CHECK = {
+    "type": "object",
+    "required": ["kind", "url", "outcome", "reason", "evidence"],
+    "properties": {
+        "kind": _TEXT, "url": _TEXT, "line": _MAYBE_INT, "spec": {"type": ["object", "null"]},
+        "outcome": {"enum": ["pass", "fail", "unknown"]}, "reason": _TEXT, "evidence": _EVIDENCE,
+    },
+}
+_CLAIM = {
+    "type": "object",
+    "required": ["id", "claim", "verdict", "reason", "checks"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1}, "claim": _TEXT, "verdict": _VERDICT,
+        "reported_verdict": _MAYBE_VERDICT, "pending": _MAYBE_TEXT, "expect": _MAYBE_VERDICT,
+        "as_expected": {"type": ["boolean", "null"]}, "reason": _TEXT,
+        "deciding": {"type": "integer", "minimum": 0}, "file": _MAYBE_TEXT, "line": _MAYBE_INT,
+        "said_by": _MAYBE_TEXT, "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS,
+        "checks": {"type": "array", "items": _CHECK, "minItems": 1},
+    },
+}
+REPORT_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "civicheck JSON report",
+    "type": "object",
+    "required": ["schema", "started_at", "claims"],
+    "properties": {
+        "schema": {"const": SCHEMA_VERSION}, "civicheck": _MAYBE_TEXT, "started_at": _TEXT,
+        "finished_at": _MAYBE_TEXT, "network": _MAYBE_TEXT, "warc": _MAYBE_TEXT, "warcs": _TEXTS,
+        "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "shard": {"type": "object", "required": ["k", "n"],
+                  "properties": {"k": {"type": "integer", "minimum": 1}, "n": {"type": "integer", "minimum": 1}}},
+        "claims": {"type": "array", "items": _CLAIM},
+    },
+}
+
+
+@cache
+def _validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    return fastjsonschema.compile(REPORT_SCHEMA)
+
+
+def schema_problem(data: Any) -> str | None:
+    """Where and how `data` departs from the report schema ("claims[3].checks[0].evidence.status must be
+    integer or null"), or None. The first problem only: one is enough to refuse a file."""
+    import fastjsonschema
+
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return exc.message.removeprefix("data.").removeprefix("data ")
+    return None
