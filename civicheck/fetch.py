@@ -151,11 +151,12 @@ _current = threading.local()
 class _Watch:
     """The deadline of one fetch and the connection it is using right now."""
 
-    __slots__ = ("deadline", "conn", "orphans", "fired", "done")
+    __slots__ = ("deadline", "conn", "orphans", "fired", "done", "connections")
 
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.conn: _WatchedConnectionMixin | None = None
+        self.connections = 0  # new connections opened for this fetch (a request on none went on a kept-alive one)
         # Sockets of connections closed while this fetch still reads from them (see close() below).
         self.orphans: list[socket.socket] = []
         self.fired = False
@@ -276,6 +277,8 @@ class _WatchedConnectionMixin:
         with _WATCH_LOCK:
             old, self._civicheck_sock = self._civicheck_sock, dup
             self._civicheck_claim()
+            if self._civicheck_watch is not None:
+                self._civicheck_watch.connections += 1
         if old is not None:
             old.close()
         return sock
@@ -500,6 +503,7 @@ class _Run:
     attempts: int = 1
     retries_used: int = 0
     via: str | None = None  # the URL that redirected to the one being fetched now
+    resent: bool = False  # a request that met a kept-alive connection the server had closed was sent again
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -527,6 +531,7 @@ class _Outcome:
     maybe_local: bool = False
     could_be_ours: bool = False  # see FetchResult.could_be_ours
     proxy: str = ""  # the proxy this request went through
+    stale: bool = False  # sent on a kept-alive connection that the server had closed meanwhile: no answer at all
     deadline: bool = False  # the fetch's deadline ended it
     out_of_time: bool = False  # a retry was due but could not start before the deadline
 
@@ -730,6 +735,11 @@ class Fetcher:
         # body, sleeps without knowing our deadline, and does not cap Retry-After; all three matter here.
         while True:
             out = self._attempt(run, url)
+            if out.stale and not run.resent and not run.past_deadline():
+                # The server closed an idle kept-alive connection just as we reused it: the request never
+                # reached it. Sent again at once on a new connection, as browsers do; not a retry of ours.
+                run.resent = True
+                continue
             if not out.transient or out.deadline or run.retries_used >= run.plan.retries:
                 return out
             if out.retry_after is not None:
@@ -755,6 +765,7 @@ class Fetcher:
             return _Outcome(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")
         sent = self.headers.redact(_sent_headers(prep))
         proxy = ""
+        connections = run.watch.connections
         try:
             settings = self._session.merge_environment_settings(prep.url, {}, True, None, None)
             # requests honours HTTP(S)_PROXY: through a proxy, a 5xx or a refusal may be the proxy's own.
@@ -776,7 +787,12 @@ class Fetcher:
                     proxies=settings["proxies"],
                 )
         except _TRANSPORT_ERRORS as exc:
-            return _failure(run, url, exc, _Outcome(request_headers=sent, proxy=proxy))
+            out = _failure(run, url, exc, _Outcome(request_headers=sent, proxy=proxy))
+            chain = _exception_chain(exc)
+            out.stale = run.watch.connections == connections and any(
+                isinstance(e, (http.client.RemoteDisconnected, BrokenPipeError)) for e in chain
+            )
+            return out
         if run.watch.fired:
             # The watchdog's shutdown reads as the end of the headers to http.client: this status line
             # and these headers may be cut short, so they are not evidence.

@@ -30,6 +30,7 @@ from civicheck.cli import INTERRUPTED, ExitCode, cli
 from civicheck.fetch import ErrorKind, Fetcher, check_connectivity
 from civicheck.network import CanaryAnswer, NetworkWatch, outages
 from civicheck.report import render
+from civicheck.report_schema import schema_problem
 from civicheck.shard import merge
 
 # Every server here listens on loopback, which a Fetcher refuses by default (tests/test_attacks_addresses.py):
@@ -340,6 +341,13 @@ def test_table_markdown_and_summary_name_the_outage():
     assert json.loads(render(report, "json"))["outages"] == report["outages"]
 
 
+def test_the_report_schema_knows_outages():
+    report = _report_with_outage()
+    assert schema_problem(report) is None
+    report["outages"][0]["seconds"] = "five"  # a shard given to merge is checked whole before it is read
+    assert "outages[0].seconds must be number" in (schema_problem(report) or "")
+
+
 def test_merged_shards_keep_every_outage():
     first, second = _report_with_outage(), _report_with_outage()
     second["claims"][0]["id"] = "b"
@@ -363,6 +371,28 @@ def test_informational_answers_are_skipped_for_the_real_one(site, informational)
         result = fetcher.fetch(url)
     assert (result.status, result.error, result.body) == (200, None, b"hello")  # before: 103, no body
     assert result.header("link") is None  # the hints' headers are not the page's
+
+
+def test_a_kept_alive_connection_the_server_closed_is_not_a_failure(site):
+    # The server answers on a kept-alive connection, then hangs up on the next request it reads there (an idle
+    # timeout racing our reuse). Before: "closed the connection without answering", or a retry after a backoff.
+    steps: list[str] = []
+
+    def handler(rh: BaseHTTPRequestHandler) -> None:
+        steps.append(rh.path)
+        if len(steps) == 2:
+            return  # read the request, write nothing, close
+        rh.close_connection = False
+        rh.send_response(200)
+        rh.send_header("Content-Length", "2")
+        rh.end_headers()
+        rh.wfile.write(b"ok")
+
+    url = site.route("/keep", handler=handler)
+    with Fetcher(retries=0, timeout=5) as fetcher:
+        first, second = fetcher.fetch(url), fetcher.fetch(url + "?again")
+    assert first.body == second.body == b"ok" and second.error is None and second.attempts == 1
+    assert len(steps) == 3 and site.connections_accepted == 2  # sent again at once, on a new connection
 
 
 class _Redirector:
