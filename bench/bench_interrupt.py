@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import Site  # noqa: E402
+from hostile_servers import canary_that_goes_quiet  # noqa: E402
 
 PATIENCE = 20.0
 STATES = ("fetching", "retry backoff", "waiting for the network", "archive capture")
@@ -69,18 +70,7 @@ def state(name: str, site: Site, archive: socket.socket, accepted: list) -> tupl
         url = site.route("/busy", "busy", status=503, headers={"Retry-After": "30"})
         return url, 60, lambda: site.hits("/busy") > 0, ["--no-canary"]
     if name == "waiting for the network":
-        calls: list[int] = []
-
-        def canary(rh) -> None:  # answers once, then hangs: the network was up, then went down
-            calls.append(1)
-            if len(calls) > 1:
-                site.sleep(60)
-                return
-            rh.send_response(200)
-            rh.send_header("Content-Length", "2")
-            rh.end_headers()
-            rh.wfile.write(b"ok")
-
+        canary, calls = canary_that_goes_quiet(site)  # the network was up, then went down
         site.route("/canary", handler=canary)
         url = site.route("/hang", handler=lambda rh: site.sleep(60))
         return url, 3, lambda: len(calls) >= 3, ["--canary", site.url("/canary")]

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from hostile_servers import canary_that_goes_quiet
 
 from civicheck.cli import INTERRUPTED, ExitCode, cli
 from civicheck.fetch import ErrorKind, Fetcher, check_connectivity
@@ -509,18 +510,7 @@ def test_ctrl_c_during_a_retry_backoff(tmp_path, site):
 def test_ctrl_c_while_waiting_for_the_network_to_come_back(tmp_path, site):
     # The canary answers once, then never again: the network was up, then went down, so the end of the run
     # waits (up to 30 s) for it to come back before it may fetch the failed page again.
-    calls: list[int] = []
-
-    def canary(rh: BaseHTTPRequestHandler) -> None:
-        calls.append(1)
-        if len(calls) > 1:
-            site.sleep(30)
-            return
-        rh.send_response(200)
-        rh.send_header("Content-Length", "2")
-        rh.end_headers()
-        rh.wfile.write(b"ok")
-
+    canary, calls = canary_that_goes_quiet(site)
     site.route("/canary", handler=canary)
     site.route("/hang", handler=lambda rh: site.sleep(30))
     claims = _one_claim(tmp_path, site.url("/hang"), timeout=3)
