@@ -385,6 +385,11 @@ def summary_line(report: dict[str, Any], changes: Changes | None = None) -> str:
         line += f"; {changes.changed} changed since last run"
         if changes.pending:
             line += f"; {len(changes.pending)} pending confirmation"
+    outages = [o for o in report.get("outages") or [] if isinstance(o, dict)]
+    if outages:
+        from civicheck.network import outages_in_words
+
+        line += f"; {outages_in_words(outages)}"
     return line
 
 

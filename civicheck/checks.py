@@ -1,7 +1,8 @@
 """Check kinds: each turns one Check plus what was fetched into an Outcome (pass / fail / unknown) with evidence.
 
-The registry maps a kind to its function; the runner calls them after fetching. No printing, no network
-except through the Context (which asks the canary, once, before any "unreachable" may count as a failure).
+The registry maps a kind to its function; the runner calls them after fetching. No printing, no network: an
+"unreachable" counts as a failure only if the canary answered when it happened (the fetch says so), or, for a
+fetch nobody judged then, if the Context's run-level answer says the machine is online.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from civicheck.fetch import ErrorKind, FetchResult
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 # The reason given when the canary could not be reached; the canary's own answer goes in the run's report.
 OFFLINE = "network unavailable (no canary site answered)"
+# The reason given when the canary did not answer at the time a fetch failed (the outage is in the report).
+OFFLINE_THEN = "network unavailable at the time"
 
 # Failures that look the same from here whether the site is down or our own network is: before one of these
-# may fail a check, the canary must show that the machine is online. TLS too: behind a captive portal or a
-# TLS-intercepting proxy, or with this machine's clock wrong, every https site fails its handshake.
-_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS}
+# may fail a check, the canary must show that the machine was online. TLS too: behind a captive portal or a
+# TLS-intercepting proxy, or with this machine's clock wrong, every https site fails its handshake. Through a
+# proxy, a 5xx may be the proxy's own (its upstream is down): that is the HTTP_5XX case in _needs_canary().
+_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY}
 # A page with nothing to read: a text check can neither find nor miss a phrase on it.
 NO_TEXT = "the page shows no text (a page built by JavaScript shows none to civicheck)"
 
@@ -68,6 +72,7 @@ class Evidence:
     updated: str | None = None
     snapshots: list[dict[str, Any]] = field(default_factory=list)  # where a copy is kept (WARC record, archives)
     note: str | None = None  # e.g. "from the archived copy of 2023-05-01"
+    network: str | None = None  # what the canary said when the fetch failed; a fetch made again after an outage
 
     @property
     def excerpt(self) -> str | None:
@@ -85,6 +90,7 @@ class Evidence:
             fetched_at=result.fetched_at,
             sha256=result.sha256,
             snapshots=list(ctx.snapshots(result.url)) if ctx else [],
+            network="; ".join(filter(None, (result.network, result.earlier))) or None,
         )
 
 
@@ -146,7 +152,8 @@ class Context:
         return self._snapshots.get(url, [])
 
     def online(self) -> tuple[bool, str]:
-        """Is this machine online? Asked at most once per run, and only when an answer matters."""
+        """Is this machine online? The run-level answer for a failure nobody judged when it happened (see
+        offline_reason); asked at most once per run, and only when an answer matters."""
         if self._online_answer is None:
             self._online_answer = self._online()
         return self._online_answer
@@ -192,15 +199,38 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
     if result.error is ErrorKind.NOT_PUBLIC:
         # We chose not to connect: that says nothing about the site, nor about our network.
         return UNKNOWN, result.detail
-    if result.error in _NEEDS_CANARY or result.maybe_local:
-        if not ctx.online()[0]:
-            return UNKNOWN, f"{OFFLINE}; {_offline_words(result)}, which proves nothing while offline"
+    offline = offline_reason(result, ctx)
+    if offline:
+        label, said = offline
+        separator = ": " if label == OFFLINE_THEN else "; "
+        return UNKNOWN, f"{label}{separator}{_offline_words(result)}, which proves nothing while offline{said}"
+    if _needs_canary(result):
         return FAIL, result.detail
     if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
         return FAIL, result.detail
     if result.error is None and status is not None:  # a final 1xx/3xx without a place to go
         return UNKNOWN, f"answered {_status_text(result)}, which is neither content nor an error"
     return UNKNOWN, result.detail or "the fetch failed for an unknown reason"
+
+
+def _needs_canary(result: FetchResult) -> bool:
+    """May this failure be our own network's? Then it counts against the site only while we are online."""
+    return (result.error in _NEEDS_CANARY or result.maybe_local
+            or (bool(result.proxy) and result.error is ErrorKind.HTTP_5XX))
+
+
+def offline_reason(result: FetchResult, ctx: Context) -> tuple[str, str] | None:
+    """Why a failed fetch proves nothing about the site, as (what, the canary's words in brackets), or None.
+
+    The canary's answer when the fetch failed decides (a live run asks it then, and the fetch's record keeps
+    it, so a replay decides alike); a failure nobody judged then (the network trusted, an older archive)
+    falls back to the run-level answer. A reset or a cut answer is unknown anyway; the outage is named too."""
+    if result.network_up is False and (_needs_canary(result) or result.could_be_ours):
+        said = result.network.removeprefix("network unavailable: ")
+        return OFFLINE_THEN, f" ({said})" if said else ""
+    if result.network_up is None and _needs_canary(result) and not ctx.online()[0]:
+        return OFFLINE, ""
+    return None
 
 
 def _rate_limited(result: FetchResult) -> str:
@@ -373,8 +403,9 @@ def _unavailable(result: FetchResult, ctx: Context) -> str:
     if stand_in:
         # "403 Forbidden" or "200 OK" alone would mislead; the challenge or not-found page is the real reason.
         return f"{stand_in}; {why}"
-    if (result.error in _NEEDS_CANARY or result.maybe_local) and not ctx.online()[0]:
-        why = f"{_offline_words(result)}; {OFFLINE}"
+    offline = offline_reason(result, ctx)
+    if offline:
+        why = f"{_offline_words(result)}; {offline[0]}{offline[1]}"
     return why
 
 

@@ -13,20 +13,20 @@ import hashlib
 import heapq
 import http.client
 import itertools
+import math
+import queue
 import re
 import socket
 import ssl
 import threading
 import time
 import zlib
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
@@ -42,6 +42,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from civicheck import __version__
 from civicheck.addresses import AddressPolicy, NoAnswer, Resolve, Resolver, connect, host_key, pinned, refused
 from civicheck.credentials import RequestHeaders, masked, redact_headers, without_userinfo
+
+if TYPE_CHECKING:
+    from civicheck.network import NetworkWatch
 
 USER_AGENT = f"civicheck/{__version__} (civic fact-check tool) python-requests/{requests.__version__}"
 
@@ -75,6 +78,7 @@ class ErrorKind(str, Enum):
     TLS = "tls"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     TOO_LARGE = "too_large"
+    PROXY = "proxy"  # the configured HTTP(S) proxy could not be reached, or could not reach the site
     HTTP_4XX = "http_4xx"
     HTTP_5XX = "http_5xx"
     NOT_PUBLIC = "not_public"  # refused by us before connecting: a loopback, private, link-local... address
@@ -101,6 +105,16 @@ class FetchResult:
     # The failure may be this machine's network rather than the site (resolver not answering, no route):
     # such a result must not be reported as a dead site without a connectivity check.
     maybe_local: bool = False
+    # The proxy the final request went through (scheme://host:port, never credentials); "" when direct.
+    proxy: str = ""
+    # The failure could be our own network's rather than the site's (DNS, refused, reset, timeout, TLS, no
+    # route, a proxy error, a 5xx through a proxy): a live run asks the canary about it when it happens.
+    could_be_ours: bool = False
+    # What the canary said about our network when this failure happened (network.py); None: not asked.
+    network_up: bool | None = None
+    network: str = ""  # the canary's sentence at that time
+    # A first attempt that failed while our network was down, and was fetched again once it was back.
+    earlier: str = ""
 
     @property
     def has_document(self) -> bool:
@@ -137,11 +151,12 @@ _current = threading.local()
 class _Watch:
     """The deadline of one fetch and the connection it is using right now."""
 
-    __slots__ = ("deadline", "conn", "orphans", "fired", "done")
+    __slots__ = ("deadline", "conn", "orphans", "fired", "done", "connections")
 
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.conn: _WatchedConnectionMixin | None = None
+        self.connections = 0  # new connections opened for this fetch (a request on none went on a kept-alive one)
         # Sockets of connections closed while this fetch still reads from them (see close() below).
         self.orphans: list[socket.socket] = []
         self.fired = False
@@ -184,24 +199,42 @@ class _Watchdog:
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._cancelled = False
 
     def watch(self, deadline: float) -> _Watch:
         watch = _Watch(deadline)
-        with self._cv:
-            heapq.heappush(self._heap, (deadline, next(self._seq), watch))
-            self._closed = False
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="civicheck-deadline", daemon=True)
-                self._thread.start()
-            self._cv.notify()
+        self._schedule(watch)
         return watch
 
-    def fire_all(self) -> None:
-        """Cut every fetch in flight now (Ctrl-C): a person who interrupts must not wait out the deadlines."""
+    def pause(self, watch: _Watch) -> None:
+        """Stop the clock of one fetch (while it waits for its turn at a host): its deadline never fires."""
         with self._cv:
+            watch.deadline = math.inf  # its entry in the heap is now stale, and skipped
+
+    def resume(self, watch: _Watch, deadline: float) -> None:
+        watch.deadline = deadline
+        self._schedule(watch)
+
+    def cancel(self) -> None:
+        """Cut every fetch in flight now, and every one started from now on (Ctrl-C): a person who
+        interrupts must not wait out the deadlines."""
+        with self._cv:
+            self._cancelled = True
             watches, self._heap = [entry[2] for entry in self._heap], []
         for watch in watches:
             watch.fire()
+
+    def _schedule(self, watch: _Watch) -> None:
+        with self._cv:
+            if not self._cancelled:
+                heapq.heappush(self._heap, (watch.deadline, next(self._seq), watch))
+                self._closed = False
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="civicheck-deadline", daemon=True)
+                    self._thread.start()
+                self._cv.notify()
+                return
+        watch.fire()
 
     def close(self) -> None:
         with self._cv:
@@ -214,7 +247,8 @@ class _Watchdog:
     def _run(self) -> None:
         with self._cv:
             while not self._closed:
-                while self._heap and self._heap[0][2].done:
+                # Finished fetches, and entries left behind by pause() or resume(), fire nothing.
+                while self._heap and (self._heap[0][2].done or self._heap[0][2].deadline != self._heap[0][0]):
                     heapq.heappop(self._heap)
                 if not self._heap:
                     self._cv.wait()
@@ -243,6 +277,8 @@ class _WatchedConnectionMixin:
         with _WATCH_LOCK:
             old, self._civicheck_sock = self._civicheck_sock, dup
             self._civicheck_claim()
+            if self._civicheck_watch is not None:
+                self._civicheck_watch.connections += 1
         if old is not None:
             old.close()
         return sock
@@ -280,12 +316,24 @@ class _WatchedConnectionMixin:
             _shutdown(self._civicheck_sock)
 
 
+class _FinalResponse(http.client.HTTPResponse):
+    """An answer read past informational ones. http.client skips `100 Continue` only, so a `103 Early Hints`
+    (or any 1xx but 101, which switches protocols) would pass for the final answer, with no body. Calling
+    them 100 makes begin() skip their headers and read on to the real status line."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        if 100 < status < 200 and status != HTTPStatus.SWITCHING_PROTOCOLS:
+            return version, http.client.CONTINUE, reason
+        return version, status, reason
+
+
 class _WatchedHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
-    pass
+    response_class = _FinalResponse
 
 
 class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
-    pass
+    response_class = _FinalResponse
 
 
 class _WatchedPoolMixin:
@@ -427,6 +475,21 @@ class _Plan:
     read_timeout: float
 
 
+class HostGate(Protocol):
+    """The scheduler's per-host limit, as one fetch moves between hosts (fetch_all; see scheduler.py)."""
+
+    def move(self, host: str) -> None:
+        """Give up the slot of the host this fetch has been talking to and take one of `host` (a redirect
+        leads there), waiting as long as that host is busy."""
+
+
+class _Pulse:
+    """When anything last arrived from any server (time.monotonic()): a sign that our own network works, for
+    network.py. -inf: nothing yet."""
+
+    last = -math.inf
+
+
 @dataclass
 class _Run:
     """The state of fetching one cited URL, across its retries and redirect hops."""
@@ -435,9 +498,12 @@ class _Run:
     plan: _Plan
     deadline: float
     watch: _Watch
+    pulse: _Pulse
+    gate: HostGate | None = None
     attempts: int = 1
     retries_used: int = 0
     via: str | None = None  # the URL that redirected to the one being fetched now
+    resent: bool = False  # a request that met a kept-alive connection the server had closed was sent again
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -463,6 +529,9 @@ class _Outcome:
     retry_after: float | None = None
     location: str | None = None  # set when this is a redirect to follow
     maybe_local: bool = False
+    could_be_ours: bool = False  # see FetchResult.could_be_ours
+    proxy: str = ""  # the proxy this request went through
+    stale: bool = False  # sent on a kept-alive connection that the server had closed meanwhile: no answer at all
     deadline: bool = False  # the fetch's deadline ended it
     out_of_time: bool = False  # a retry was due but could not start before the deadline
 
@@ -525,6 +594,8 @@ class Fetcher:
         self.concurrency = concurrency
         self.per_host = per_host
         self.user_agent = user_agent
+        self.pulse = _Pulse()
+        self._cancelled = threading.Event()
         self.policy = AddressPolicy.of(allow_private, private_hosts, private_urls)
         self.headers = headers or RequestHeaders()
         self._resolver = Resolver(resolve)
@@ -549,6 +620,12 @@ class Fetcher:
         self._session.close()
         self._watchdog.close()
 
+    def cancel(self) -> None:
+        """Ctrl-C: cut every fetch in flight, end every backoff sleep, and make every later fetch end at
+        once, so that the threads still running finish within moments."""
+        self._cancelled.set()
+        self._watchdog.cancel()
+
     def __enter__(self) -> Fetcher:
         return self
 
@@ -557,28 +634,37 @@ class Fetcher:
 
     # -- public API --
 
-    def fetch(self, url: str, *, timeout: float | None = None) -> FetchResult:
-        """Fetch one URL within `timeout` seconds (all attempts and the body included)."""
+    def fetch(self, url: str, *, timeout: float | None = None, gate: HostGate | None = None) -> FetchResult:
+        """Fetch one URL within `timeout` seconds (all attempts and the body included). A `gate` (the
+        scheduler's) is asked for a slot whenever a redirect leads to another host; waiting for it does not
+        count against the deadline."""
         budget = self.timeout if timeout is None else timeout
-        return self._fetch(url, self._plan(budget, self.retries, True, self.max_bytes))
+        return self._fetch(url, self._plan(budget, self.retries, True, self.max_bytes), gate)
 
     def fetch_all(
         self,
         jobs: Sequence[tuple[str, float | None]],
         on_result: Callable[[FetchResult], None] | None = None,
+        *,
+        network: NetworkWatch | None = None,
     ) -> dict[str, FetchResult]:
-        """Fetch each distinct URL once, `concurrency` at a time and at most `per_host` per host at once.
+        """Fetch each distinct URL once, `concurrency` at a time and at most `per_host` requests in flight
+        to one host (the host actually contacted, after redirects).
 
         A URL cited twice with different deadlines gets the longer one. Results come back in job order;
-        `on_result` is called from the worker threads as each URL finishes.
+        `on_result` is called as each URL's result is final. With `network` (a network.NetworkWatch), a
+        failure that could be our own network's is judged against the canary when it happens, and fetched
+        again once the network is back if it was down (see scheduler.py).
         """
+        from civicheck.scheduler import HostScheduler
+
         budgets: dict[str, float] = {}
         for url, budget in jobs:
             budget = self.timeout if budget is None else budget
             budgets[url] = max(budget, budgets.get(url, 0.0))
         if not budgets:
             return {}
-        return _HostScheduler(self, budgets, on_result).run()
+        return HostScheduler(self, budgets, on_result, network).run()
 
     def probe(self, url: str, timeout: float) -> FetchResult:
         """One attempt, no redirects followed, a tiny body: enough to learn whether anything answers."""
@@ -589,13 +675,14 @@ class Fetcher:
 
     # -- the steps of one fetch --
 
-    def _fetch(self, url: str, plan: _Plan) -> FetchResult:
+    def _fetch(self, url: str, plan: _Plan, gate: HostGate | None = None) -> FetchResult:
         started = time.monotonic()
         fetched_at = now_utc()
         problem = _url_problem(url)
         if problem:
             return FetchResult(url, url, None, "", ErrorKind.OTHER, problem, fetched_at)
-        run = _Run(url, plan, started + plan.budget, self._watchdog.watch(started + plan.budget))
+        deadline = started + plan.budget
+        run = _Run(url, plan, deadline, self._watchdog.watch(deadline), self.pulse, gate)
         previous = getattr(_current, "watch", None)
         _current.watch = run.watch
         try:
@@ -626,14 +713,33 @@ class Fetcher:
                 out.error = ErrorKind.OTHER
                 out.detail = f"{current} redirected to {target!r}, which cannot be fetched"
                 return _result(run, current, redirects, out, fetched_at)
+            if run.gate is not None and _host_key(target) != _host_key(current):
+                self._change_host(run, _host_key(target))
             redirects.append((out.status or 0, current))
             current = target
+
+    def _change_host(self, run: _Run, host: str) -> None:
+        """Take a slot of the host a redirect leads to (the per-host limit is about the host contacted, not
+        the one cited). Waiting for a busy host is not that host's slowness: the deadline stops meanwhile."""
+        assert run.gate is not None
+        self._watchdog.pause(run.watch)
+        started = time.monotonic()
+        try:
+            run.gate.move(host)
+        finally:
+            run.deadline += time.monotonic() - started
+            self._watchdog.resume(run.watch, run.deadline)
 
     def _attempt_with_retries(self, run: _Run, url: str) -> _Outcome:
         # An explicit loop rather than urllib3's Retry: Retry cannot retry a failure while streaming the
         # body, sleeps without knowing our deadline, and does not cap Retry-After; all three matter here.
         while True:
             out = self._attempt(run, url)
+            if out.stale and not run.resent and not run.past_deadline():
+                # The server closed an idle kept-alive connection just as we reused it: the request never
+                # reached it. Sent again at once on a new connection, as browsers do; not a retry of ours.
+                run.resent = True
+                continue
             if not out.transient or out.deadline or run.retries_used >= run.plan.retries:
                 return out
             if out.retry_after is not None:
@@ -643,13 +749,14 @@ class Fetcher:
             if time.monotonic() + wait >= run.deadline - _DEADLINE_SLACK:
                 out.out_of_time = True
                 return out
-            time.sleep(wait)
+            if self._cancelled.wait(wait):  # an Event, not time.sleep: Ctrl-C must not wait out the backoff
+                return out
             run.retries_used += 1
             run.attempts += 1
 
     def _attempt(self, run: _Run, url: str) -> _Outcome:
         left = run.left()
-        if left <= 0:
+        if left <= 0 or run.watch.fired:
             return _deadline_outcome(run)
         try:
             request = requests.Request("GET", without_userinfo(url), headers=self.headers.for_host(_host_key(url)))
@@ -657,10 +764,15 @@ class Fetcher:
         except _TRANSPORT_ERRORS as exc:
             return _Outcome(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")
         sent = self.headers.redact(_sent_headers(prep))
+        proxy = ""
+        connections = run.watch.connections
         try:
             settings = self._session.merge_environment_settings(prep.url, {}, True, None, None)
+            # requests honours HTTP(S)_PROXY: through a proxy, a 5xx or a refusal may be the proxy's own.
+            proxy = _proxy_name(requests.utils.select_proxy(prep.url or url, settings["proxies"]))
             routes = self._routes(run, prep.url or url, settings["proxies"])
             if isinstance(routes, _Outcome):
+                routes.proxy = proxy
                 return routes
             adapter = self._session.get_adapter(prep.url or url)
             # adapter.send, not session.send: the session's redirect logic would read a redirect's whole
@@ -675,15 +787,21 @@ class Fetcher:
                     proxies=settings["proxies"],
                 )
         except _TRANSPORT_ERRORS as exc:
-            return _failure(run, url, exc, _Outcome(request_headers=sent))
+            out = _failure(run, url, exc, _Outcome(request_headers=sent, proxy=proxy))
+            chain = _exception_chain(exc)
+            out.stale = run.watch.connections == connections and any(
+                isinstance(e, (http.client.RemoteDisconnected, BrokenPipeError)) for e in chain
+            )
+            return out
         if run.watch.fired:
             # The watchdog's shutdown reads as the end of the headers to http.client: this status line
             # and these headers may be cut short, so they are not evidence.
             resp.close()
-            return _deadline_outcome(run, _Outcome(request_headers=sent))
+            return _deadline_outcome(run, _Outcome(request_headers=sent, proxy=proxy))
+        run.pulse.last = time.monotonic()
         try:
             requests.cookies.extract_cookies_to_jar(self._session.cookies, prep, resp.raw)
-            return self._read_response(run, url, resp, sent)
+            return self._read_response(run, url, resp, sent, proxy)
         finally:
             resp.close()  # a fully read response already went back to the pool; anything else is closed
 
@@ -713,7 +831,7 @@ class Fetcher:
         return {host_key(target): addresses}
 
     def _read_response(
-        self, run: _Run, url: str, resp: requests.Response, sent: list[tuple[str, str]]
+        self, run: _Run, url: str, resp: requests.Response, sent: list[tuple[str, str]], proxy: str
     ) -> _Outcome:
         status = resp.status_code
         out = _Outcome(
@@ -722,6 +840,7 @@ class Fetcher:
             headers=redact_headers(_received_headers(resp)),  # Set-Cookie: a session is not evidence
             http_version=getattr(resp.raw, "version_string", None) or _version_string(resp.raw.version),
             request_headers=sent,
+            proxy=proxy,
         )
         location = resp.headers.get("location")
         if status in _REDIRECT_STATUSES and location and run.plan.follow_redirects:
@@ -759,85 +878,6 @@ class _NoAmbientCredentials(requests.auth.AuthBase):
         return request
 
 
-class _HostScheduler:
-    """Runs fetch_all: a global pool of `concurrency` threads fed so that no host ever has more than
-    `per_host` fetches in flight. A host's next URL is submitted only when one of its fetches ends, so a
-    long queue for one host never parks worker threads that other hosts could use."""
-
-    def __init__(
-        self,
-        fetcher: Fetcher,
-        budgets: dict[str, float],
-        on_result: Callable[[FetchResult], None] | None,
-    ):
-        self._fetcher = fetcher
-        self._budgets = budgets
-        self._on_result = on_result
-        self._queues: dict[str, deque[str]] = defaultdict(deque)
-        for url in budgets:
-            self._queues[_host_key(url)].append(url)
-        self._results: dict[str, FetchResult] = {}
-        self._errors: list[BaseException] = []
-        self._lock = threading.Lock()
-        self._remaining = len(budgets)
-        self._done = threading.Event()
-        self._cancelled = False
-        self._pool = ThreadPoolExecutor(
-            max_workers=min(fetcher.concurrency, len(budgets)), thread_name_prefix="civicheck-fetch"
-        )
-
-    def run(self) -> dict[str, FetchResult]:
-        try:
-            with self._lock:
-                # Round-robin over hosts so the first wave is spread across them.
-                for _ in range(self._fetcher.per_host):
-                    for queue in self._queues.values():
-                        if queue:
-                            self._pool.submit(self._work, queue.popleft())
-            self._done.wait()
-        except BaseException:  # Ctrl-C: start no more fetches and cut the ones in flight
-            with self._lock:
-                self._cancelled = True
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._fetcher._watchdog.fire_all()
-            raise
-        self._pool.shutdown(wait=True)
-        if self._errors:
-            raise self._errors[0]
-        return {url: self._results[url] for url in self._budgets}
-
-    def _work(self, url: str) -> None:
-        result: FetchResult | None = None
-        try:
-            result = self._fetcher.fetch(url, timeout=self._budgets[url])
-            with self._lock:
-                self._results[url] = result
-        except BaseException as exc:  # a bug: surface it from fetch_all once the rest is done
-            self._fail(exc)
-        self._hand_on(url)  # the host's slot goes to its next URL before our callback runs
-        try:
-            # After Ctrl-C nobody waits for results any more (the run's WARC may already be discarded).
-            if result is not None and self._on_result is not None and not self._cancelled:
-                self._on_result(result)
-        except BaseException as exc:
-            self._fail(exc)
-        finally:
-            with self._lock:
-                self._remaining -= 1
-                if self._remaining == 0 or self._cancelled:
-                    self._done.set()
-
-    def _hand_on(self, url: str) -> None:
-        with self._lock:
-            queue = self._queues[_host_key(url)]
-            if queue and not self._cancelled:
-                self._pool.submit(self._work, queue.popleft())
-
-    def _fail(self, exc: BaseException) -> None:
-        with self._lock:
-            self._errors.append(exc)
-
-
 # --- Helpers: reading, classifying, describing --------------------------------------------------------
 
 
@@ -858,6 +898,7 @@ def _read_body(resp: requests.Response, run: _Run, cap: int, codings: list[str])
                 body.too_large = f"the answer is larger than the {_size(cap)} limit"
                 break
             raw += chunk
+            run.pulse.last = time.monotonic()
             if decoder is not None:
                 data += decoder.feed(chunk)
             if run.left() <= 0:  # a drip the watchdog has not cut yet
@@ -885,6 +926,11 @@ def _http_error(out: _Outcome, status: int) -> _Outcome:
     out.detail = f"{status} {out.reason or _phrase(status)}".strip()
     if status >= 500:
         out.error, out.transient = ErrorKind.HTTP_5XX, True
+        if out.proxy:
+            # A proxy answers 502/503/504 itself when it cannot reach the site, or when its own upstream
+            # (our network) is down: only the canary, asked through the same proxy, can tell.
+            out.could_be_ours = True
+            out.detail += f" (through the proxy {out.proxy})"
     elif status >= 400:
         out.error, out.transient = ErrorKind.HTTP_4XX, status == 429
     if out.transient and _challenge(out.headers):
@@ -901,7 +947,7 @@ def _challenge(headers: list[tuple[str, str]]) -> bool:
 
 def _deadline_outcome(run: _Run, base: _Outcome | None = None) -> _Outcome:
     out = base or _Outcome()
-    out.error, out.deadline, out.transient = ErrorKind.TIMEOUT, True, False
+    out.error, out.deadline, out.transient, out.could_be_ours = ErrorKind.TIMEOUT, True, False, True
     out.detail = f"no complete answer within the {_secs(run.plan.budget)} s deadline"
     return out
 
@@ -910,11 +956,19 @@ def _failure(run: _Run, url: str, exc: BaseException | None, base: _Outcome) -> 
     """Turn a transport exception into an outcome; anything cut by the deadline is a deadline timeout."""
     if exc is None or run.watch.fired:
         return _deadline_outcome(run, base)
-    kind, detail, transient, local = _classify(exc, url, run.plan.connect_timeout, run.plan.read_timeout)
+    kind, detail, transient, local = _classify(
+        exc, url, run.plan.connect_timeout, run.plan.read_timeout, proxy=base.proxy
+    )
     if kind is ErrorKind.TIMEOUT and run.past_deadline():
         return _deadline_outcome(run, base)
     base.error, base.detail, base.transient, base.maybe_local = kind, detail, transient, local
+    # A connection cut or reset, a timeout, a refusal, a failed lookup or handshake: all of them happen to
+    # a dead site and to a dead network alike. A malformed address or a redirect loop does not.
+    base.could_be_ours = kind in _COULD_BE_OURS or transient or local
     return base
+
+
+_COULD_BE_OURS = frozenset({ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY})
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
@@ -931,7 +985,7 @@ def _exception_chain(exc: BaseException) -> list[BaseException]:
 
 
 def _classify(
-    exc: BaseException, url: str, connect_timeout: float = 0.0, read_timeout: float = 0.0
+    exc: BaseException, url: str, connect_timeout: float = 0.0, read_timeout: float = 0.0, proxy: str = ""
 ) -> tuple[ErrorKind, str, bool, bool]:
     """(kind, detail, transient, maybe_local) for a transport exception."""
     chain = _exception_chain(exc)
@@ -940,6 +994,8 @@ def _classify(
         return next((e for e in chain if isinstance(e, types)), None)
 
     host, port = _host_port(url)
+    if find(requests.exceptions.ProxyError, u3.ProxyError):
+        return _proxy_failure(chain, proxy or "configured", host, port)
     if gai := find(socket.gaierror):
         return _dns_failure(gai, host)
     if find(ConnectionRefusedError):
@@ -972,6 +1028,33 @@ def _classify(
     if find(requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, u3.LocationValueError):
         return ErrorKind.OTHER, f"not a valid web address: {url}", False, False
     return ErrorKind.OTHER, f"fetching {url} failed: {type(exc).__name__}: {exc}", False, False
+
+
+def _proxy_failure(chain: list[BaseException], proxy: str, host: str, port: int) -> tuple[ErrorKind, str, bool, bool]:
+    # An https site through a proxy: the proxy answers our CONNECT with its own status when it cannot
+    # reach the site ("Tunnel connection failed: 502 Bad Gateway"), as it would answer a plain request.
+    tunnel = next((str(e) for e in chain if isinstance(e, OSError) and "Tunnel connection failed" in str(e)), "")
+    if tunnel:
+        why = tunnel.split(":", 1)[1].strip()
+        return ErrorKind.PROXY, f"the proxy {proxy} could not connect to {host}:{port} ({why})", True, False
+    why = next((e.strerror for e in chain if isinstance(e, OSError) and e.strerror), "") or next(
+        (type(e).__name__ for e in chain if isinstance(e, OSError)), "failed"
+    )
+    return ErrorKind.PROXY, f"could not reach the proxy {proxy} ({why})", False, True
+
+
+def _proxy_name(proxy: str | None) -> str:
+    """The proxy's scheme://host:port, without the user name and password a proxy URL may carry."""
+    if not proxy:
+        return ""
+    try:
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unreadable proxy address)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _ssl_reason(exc: BaseException) -> str:
@@ -1017,6 +1100,10 @@ def _result(
         http_version=out.http_version,
         request_headers=out.request_headers,
         maybe_local=out.maybe_local,
+        proxy=out.proxy,
+        # Whichever step failed (resolving within the deadline, connecting, reading), these could be ours.
+        could_be_ours=out.error is not None
+        and (out.could_be_ours or out.maybe_local or out.error in _COULD_BE_OURS),
     )
 
 
@@ -1244,24 +1331,32 @@ def _codec_name(label: str | None) -> str | None:
 def check_connectivity(
     fetcher: Fetcher, urls: Sequence[str] = DEFAULT_CANARIES, *, timeout: float = 5.0
 ) -> tuple[bool, str]:
-    """Is our own network up? True as soon as any canary answers anything over HTTP (even a 4xx/5xx).
+    """Is our own network up? True as soon as any canary answers anything over HTTP (even a 4xx/5xx), except
+    a 5xx through a proxy: that may be the proxy saying that its own upstream is down.
 
     Canaries are tried concurrently with a short deadline each; the sentence says which answered, or why
     none did, so a dead network is never mistaken for dead government sites.
     """
     if not urls:
         return False, "network unavailable: no canary URL to try"
-    pool = ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="civicheck-canary")
-    futures = {pool.submit(fetcher.probe, url, timeout): url for url in urls}
+    answers: queue.Queue[FetchResult] = queue.Queue()
+
+    def ask(url: str) -> None:
+        try:
+            answers.put(fetcher.probe(url, timeout))
+        except Exception as exc:  # noqa: BLE001 - a bug must not leave the question unanswered forever
+            answers.put(FetchResult(url, url, None, "", ErrorKind.OTHER, f"{type(exc).__name__}: {exc}", now_utc()))
+
+    for url in urls:
+        # Daemon threads, not a pool: a question nobody waits for any more (Ctrl-C, a canary that answered
+        # first) must never hold the process open at exit.
+        threading.Thread(target=ask, args=(url,), name="civicheck-canary", daemon=True).start()
     failures: dict[str, FetchResult] = {}
-    try:
-        for future in as_completed(futures):
-            result = future.result()
-            if result.status is not None:
-                answer = f"{result.status} {result.reason or _phrase(result.status)}".strip()
-                return True, f"network available: {result.url} answered {answer}"
-            failures[result.url] = result
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    for _ in urls:
+        result = answers.get()
+        if result.status is not None and not (result.proxy and result.status >= 500):
+            answer = f"{result.status} {result.reason or _phrase(result.status)}".strip()
+            return True, f"network available: {result.url} answered {answer}"
+        failures[result.url] = result
     reasons = "; ".join(f"{url} : {failures[url].detail}" for url in urls if url in failures)
     return False, f"network unavailable: no canary answered ({reasons})"

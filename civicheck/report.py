@@ -98,6 +98,7 @@ def run_to_dict(run: RunResult, *, texts: bool = False) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "network": run.network,
+        "outages": run.outages,
         "warc": run.warc,
         "summary": run.summary(),
         "claims": [_claim_dict(c, texts) for c in run.claims],
@@ -149,6 +150,8 @@ def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
         evidence["links"] = ev.links
     if ev.note:
         evidence["note"] = ev.note
+    if ev.network:
+        evidence["network"] = ev.network
     if texts and ev.text is not None:
         evidence["text"] = ev.text
     return {"kind": o.check.kind, "url": o.check.url, "line": o.check.line, "spec": o.check.spec(),
@@ -245,6 +248,18 @@ def short_ref(ref: str) -> str:
     return f"{file}#{record_id[:8]}" if record_id else file
 
 
+def outage_lines(report: dict[str, Any]) -> list[str]:
+    """A line per network outage of the run (unescaped), for the footers: when, how long, what the canary said."""
+    from civicheck.network import outage_summary
+
+    lines = []
+    for outage in report.get("outages") or []:
+        if isinstance(outage, dict):
+            lines.append(f"network down {outage_summary(outage)}: {outage.get('detail', '')}; failures seen then "
+                         "were fetched again once it was back, or left unverified")
+    return lines
+
+
 def summary_line(report: dict[str, Any], changes: Any = None) -> str:
     from civicheck.changes import summary_line as line
 
@@ -312,6 +327,7 @@ def render_table(report: dict[str, Any], *, color: bool = False, changes: Any = 
         maxcolwidths=_table_widths(color),
     )
     out = f"{table}\n\n{clean(summary_line(report, changes))}\n"
+    out += "".join(f"{clean(line)}\n" for line in outage_lines(report))
     files = list(dict.fromkeys(warcs))
     if files:
         out += f"snapshots (#record) are in {', '.join(files)}\n"
@@ -395,6 +411,9 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
                 out.append(f"  - snapshot ({md(snap.get('kind'))}): {md(snap.get('url') or snap.get('ref'))}")
         out.append("")
     out.append("</details>")
+    lines = outage_lines(report)
+    if lines:
+        out += [""] + [f"_{md(line)}_  " for line in lines]
     return "\n".join(out) + "\n"
 
 

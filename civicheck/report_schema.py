@@ -51,8 +51,14 @@ _EVIDENCE = {
         "sha256": _MAYBE_TEXT, "text_sha256": _MAYBE_TEXT, "excerpt": _MAYBE_TEXT,
         "hits": {"type": "array", "items": _HIT},
         "published": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
-        "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT,
+        "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT, "network": _MAYBE_TEXT,
     },
+}
+_OUTAGE = {
+    "type": "object",
+    "required": ["from", "to", "seconds"],
+    "properties": {"from": _TEXT, "to": _MAYBE_TEXT, "seconds": {"type": "number", "minimum": 0},
+                   "detail": _MAYBE_TEXT},
 }
 _CHECK = {
     "type": "object",
@@ -81,7 +87,8 @@ REPORT_SCHEMA: dict[str, Any] = {
     "required": ["schema", "started_at", "claims"],
     "properties": {
         "schema": {"const": SCHEMA_VERSION}, "civicheck": _MAYBE_TEXT, "started_at": _TEXT,
-        "finished_at": _MAYBE_TEXT, "network": _MAYBE_TEXT, "warc": _MAYBE_TEXT, "warcs": _TEXTS,
+        "finished_at": _MAYBE_TEXT, "network": _MAYBE_TEXT, "outages": {"type": "array", "items": _OUTAGE},
+        "warc": _MAYBE_TEXT, "warcs": _TEXTS,
         "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
         "shard": {"type": "object", "required": ["k", "n"],
                   "properties": {"k": {"type": "integer", "minimum": 1}, "n": {"type": "integer", "minimum": 1}}},

@@ -2,7 +2,8 @@
 
 Phases: the cited URLs; then the links that `links` checks audit; then one soft-404 probe per directory.
 Every fetch goes through the same `fetch_all` (a live Fetcher or a WarcReplay), and every result is written
-to the run's WARC, so a replay sees exactly what the live run saw. No printing: progress goes to callbacks.
+to the run's WARC, so a replay sees exactly what the live run saw; so is every answer of the canary, which a
+live run asks whenever a failure could be our own network's (network.py). No printing: progress goes to callbacks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from civicheck import __version__
 from civicheck.checks import Context, Outcome, evaluate, link_targets
 from civicheck.claims import Claim
 from civicheck.fetch import FetchResult, check_connectivity, now_utc
+from civicheck.network import (
+    CANARY_TIMEOUT,
+    CanaryAnswer,
+    NetworkWatch,
+    network_sentence,
+    outages,
+    wall_clock,
+)
 from civicheck.verdict import decide
 
 PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
@@ -28,7 +37,8 @@ class Fetches(Protocol):
     """A live Fetcher or a WarcReplay: anything that turns URLs into FetchResults."""
 
     def fetch_all(self, jobs: Sequence[tuple[str, float | None]],
-                  on_result: Callable[[FetchResult], None] | None = None) -> dict[str, FetchResult]: ...
+                  on_result: Callable[[FetchResult], None] | None = None, *,
+                  network: NetworkWatch | None = None) -> dict[str, FetchResult]: ...
 
 
 class Progress(Protocol):
@@ -60,7 +70,8 @@ class RunResult:
     finished_at: str
     claims: list[ClaimResult] = field(default_factory=list)
     version: str = __version__
-    network: str | None = None  # the canary's answer, when it was asked
+    network: str | None = None  # the canary's last answer (and the outages), when it was asked
+    outages: list[dict[str, Any]] = field(default_factory=list)  # when no canary answered: from, to, seconds
     warc: str | None = None  # the run's WARC file, when one was written
     archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
 
@@ -84,15 +95,23 @@ class Connectivity:
             return self.answer
         if self.urls is None:
             return True, "network trusted (--no-canary)"
-        return check_connectivity(fetcher, self.urls)
+        return check_connectivity(fetcher, self.urls, timeout=CANARY_TIMEOUT)
+
+    def watch(self, fetcher: Any, on_answer: Callable[[CanaryAnswer], None]) -> NetworkWatch | None:
+        """A NetworkWatch asking the canaries through `fetcher` whenever a failure could be ours; None when the
+        network is trusted or the answer is fixed (a replay)."""
+        if self.answer is not None or self.urls is None:
+            return None
+        return NetworkWatch(lambda: self.probe(fetcher), on_answer=on_answer, pulse=lambda: fetcher.pulse.last)
 
 
 class _Recorder:
     """Called on each fetch thread as a result arrives: archives it (or, in a replay, looks up where it was
     archived) and reports progress."""
 
-    def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None):
-        self.warc, self.progress, self.snapshot_of = warc, progress, snapshot_of
+    def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
+                 network: NetworkWatch | None = None):
+        self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
@@ -111,7 +130,7 @@ class _Recorder:
             return {}
         if self.progress is not None:
             self.progress.planned(len(jobs))
-        return fetcher.fetch_all(list(jobs.items()), on_result=self)
+        return fetcher.fetch_all(list(jobs.items()), on_result=self, network=self.network)
 
 
 def run(
@@ -128,10 +147,41 @@ def run(
     to capture each cited URL in the background, never changing a verdict, and stand in with their last good
     copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
     record of each URL and the archived copies the live run used."""
+    # The canary's answers over the run: a replay starts from the live run's, archived, and asks nothing.
+    timeline: list[CanaryAnswer] = list(replay.canary_answers()) if replay is not None else []
+    lock = threading.Lock()
+
+    def heard(answer: CanaryAnswer) -> None:
+        with lock:
+            timeline.append(answer)
+        if warc is not None:
+            warc.write_canary(**answer.as_record())
+
+    watch = connectivity.watch(fetcher, heard)
+    try:
+        run_result = _run(claims, fetcher, connectivity, progress, warc, archives, replay, watch, heard)
+    except BaseException:
+        # Ctrl-C (or a bug) wherever the run was: cut the fetches still in flight, end every wait.
+        cancel = getattr(fetcher, "cancel", None)
+        if cancel is not None:
+            cancel()
+        raise
+    finally:
+        if watch is not None:
+            watch.close()
+    with lock:
+        run_result.network = network_sentence(timeline) or run_result.network
+        run_result.outages = outages(timeline)
+    return run_result
+
+
+def _run(claims: list[Claim], fetcher: Fetches, connectivity: Connectivity, progress: Progress | None, warc: Any,
+         archives: Sequence[Any], replay: Any, watch: NetworkWatch | None,
+         heard: Callable[[CanaryAnswer], None]) -> RunResult:
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
 
     started = now_utc()
-    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None)
+    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, watch)
     cited: dict[str, float] = {}
     for claim in claims:
         for check in claim.checks:
@@ -143,11 +193,17 @@ def run(
     asked: list[str] = []
 
     def online() -> tuple[bool, str]:
-        answer = connectivity.probe(fetcher)
-        asked.append(answer[1])
-        if warc is not None:
-            warc.write_canary(*answer)
-        return answer
+        """The run-level answer, for a failure nobody judged when it happened: a run trusting the network, a
+        replay of an archive older than per-failure judgments."""
+        if watch is not None:
+            answer = watch.answer()
+            return answer.online, answer.detail
+        online, detail = connectivity.probe(fetcher)
+        asked.append(detail)
+        if replay is None:
+            now = wall_clock()
+            heard(CanaryAnswer(online, detail, now, now))
+        return online, detail
 
     def fetch_copy(url: str) -> FetchResult:
         result = fetcher.fetch(url, timeout=ARCHIVED_COPY_TIMEOUT)
@@ -263,6 +319,8 @@ class _Captures:
             self.thread.start()
 
     def _work(self, archives: Sequence[Any], urls: list[str]) -> None:
+        # Daemon threads all the way down (wayback.capture_each too): after Ctrl-C, a capture waiting for its
+        # turn under the archive's rate limit must not keep the process alive.
         for archive in archives:
             try:
                 for url, record in zip(urls, archive.capture_many(urls), strict=True):

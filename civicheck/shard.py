@@ -104,6 +104,9 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         started_at=min(r["started_at"] for r in reports),
         finished_at=max(r.get("finished_at") or r["started_at"] for r in reports),
         network="; ".join(dict.fromkeys(networks)) or None,  # usually one answer; keep each distinct one
+        # Each shard ran on its own machine: every outage any of them saw, in time order.
+        outages=sorted((o for r in reports for o in r.get("outages") or [] if isinstance(o, dict)),
+                       key=lambda o: str(o.get("from"))),
         summary={v: sum(c["verdict"] == v for c in claims) for v in VERDICTS},
         claims=claims,
     )

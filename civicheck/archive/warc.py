@@ -93,7 +93,9 @@ class WarcWriter:
     * per fetch, always: a `metadata` record (WARC-Target-URI = the URL as cited, application/json) with what
       civicheck concluded: status, error kind, detail, redirects, attempts, headers... When nothing answered
       (DNS, refused, timeout) it is the only record: the archived evidence of the failure;
-    * the connectivity answer, if the run asked the canary: a `metadata` record for `urn:civicheck:canary`;
+    * every answer of the canary (asked when a failure could be our own network's, and while fetches stall):
+      a `metadata` record for `urn:civicheck:canary` each, with when it was asked and answered, so that a
+      replay rebuilds the run's outages; each fetch's own record says what the canary said when it failed;
     * last, written by close(): a `metadata` record for `urn:civicheck:end` counting the fetches, so that
       replay can tell a complete file from one cut at a record boundary.
 
@@ -140,10 +142,13 @@ class WarcWriter:
         self._append(data, fetches=1)
         return reference
 
-    def write_canary(self, online: bool, detail: str) -> None:
-        """Archive the run's connectivity answer, so that replay decides DNS failures and refusals the same way."""
-        asked_at = now_utc()
-        doc = {"schema": _CANARY_SCHEMA, "online": bool(online), "detail": str(detail), "asked_at": asked_at}
+    def write_canary(self, online: bool, detail: str, asked_at: str | None = None, answered_at: str | None = None,
+                     since: str | None = None) -> None:
+        """Archive one answer of the canary (network.CanaryAnswer.as_record()), so that replay names the same
+        outages and decides failures nobody judged at the time the same way."""
+        asked_at = asked_at or now_utc()
+        doc = {"schema": _CANARY_SCHEMA, "online": bool(online), "detail": str(detail), "asked_at": asked_at,
+               "answered_at": answered_at or asked_at, "since": since}
         self._append(_json_record_bytes(CANARY_URI, doc, asked_at))
 
     def write_archived_copy(self, url: str, decision: dict[str, Any]) -> None:
@@ -497,6 +502,7 @@ class WarcReplay:
         self._fetches: dict[str, _Fetch] = {}
         self._records: dict[str, _Located] = {}  # response and conversion records, by WARC-Record-ID
         self._canary: tuple[tuple[str, int, int], dict[str, Any]] | None = None
+        self._canaries: list[tuple[int, dict[str, Any]]] = []  # every answer: (file index, record)
         self._copies: dict[str, dict[str, Any]] = {}  # cited url -> the archived-copy decision of the live run
         # Records too large to read: why, by record id (a body) and by target URI (a fetch's metadata).
         self._skipped_records: dict[str, str] = {}
@@ -567,6 +573,12 @@ class WarcReplay:
         doc = self._canary[1]
         return bool(doc.get("online")), str(doc.get("detail", ""))
 
+    def canary_answers(self) -> list[Any]:
+        """Every archived answer of the canary (network.CanaryAnswer), each file's its own run."""
+        from civicheck.network import CanaryAnswer
+
+        return [dataclasses.replace(CanaryAnswer.from_record(doc), run=str(index)) for index, doc in self._canaries]
+
     def archived_copy(self, url: str) -> dict[str, Any] | None:
         """The live run's decision about an archived copy standing in for `url` (see write_archived_copy)."""
         return self._copies.get(url)
@@ -582,8 +594,11 @@ class WarcReplay:
         self,
         jobs: Sequence[tuple[str, float | None]],
         on_result: Callable[[FetchResult], None] | None = None,
+        *,
+        network: Any = None,
     ) -> dict[str, FetchResult]:
-        """Like Fetcher.fetch_all: one result per distinct URL, in job order; `on_result` called for each."""
+        """Like Fetcher.fetch_all: one result per distinct URL, in job order; `on_result` called for each. The
+        network is never judged (`network` is ignored): each fetch's archived record says what it was."""
         results: dict[str, FetchResult] = {}
         for url, _timeout in jobs:
             if url in results:
@@ -667,6 +682,7 @@ class WarcReplay:
         elif doc.get("schema") == _COPY_SCHEMA and isinstance(doc.get("url"), str):
             self._copies[doc["url"]] = doc  # in file order: the latest run's decision wins
         elif doc.get("schema") == _CANARY_SCHEMA:
+            self._canaries.append((order[0], doc))
             key = (str(doc.get("asked_at") or ""), *order)
             if self._canary is None or key >= self._canary[0]:
                 self._canary = (key, doc)

@@ -15,7 +15,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -72,11 +71,39 @@ class Archive(Protocol):
 
 
 def capture_each(capture: Callable[[str], ArchiveRecord], urls: Sequence[str], workers: int) -> list[ArchiveRecord]:
-    """`capture` applied to every URL, a few in flight at once, the records in the order of `urls`."""
+    """`capture` applied to every URL, a few in flight at once, the records in the order of `urls`.
+
+    Daemon threads rather than a ThreadPoolExecutor, whose threads the interpreter joins at exit: a capture
+    waiting a minute for its turn under a rate limit must not hold the process open after Ctrl-C.
+    """
     if not urls:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(urls)))) as pool:
-        return list(pool.map(capture, urls))
+    records: list[ArchiveRecord | None] = [None] * len(urls)
+    failures: list[BaseException] = []
+    todo = iter(enumerate(urls))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                index, url = next(todo, (-1, ""))
+            if index < 0:
+                return
+            try:
+                records[index] = capture(url)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread, as pool.map would
+                failures.append(exc)
+                return
+
+    threads = [threading.Thread(target=work, name="civicheck-capture", daemon=True)
+               for _ in range(max(1, min(workers, len(urls))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return [record for record in records if record is not None]
 
 
 class RateLimiter:
