@@ -251,6 +251,13 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             raise click.BadParameter(str(exc), param_hint="--shard") from exc
         claims = select_shard(claims, *shard_k_n)
         no_history = True  # one slice diffed against the whole last run would report every other claim as gone
+        if notify_urls:
+            # A slice cannot tell what changed in the run: `merge` of the shards, which records it, notifies.
+            # CIVICHECK_NOTIFY set for a whole CI job (every shard's too) is left to the merge.
+            source = click.get_current_context().get_parameter_source("notify_urls")
+            if source is not click.core.ParameterSource.ENVIRONMENT:
+                raise click.UsageError("--notify goes on the `civicheck merge` of the shards, not on a --shard run")
+            outputs.notify = []
     try:
         archives = _archives(archive_specs)
     except UsageProblem as exc:
@@ -679,25 +686,31 @@ def history(claim_id, limit, db, format_):
 @click.option("--install", metavar="REQUIREMENT",
               help="What the workflow pip-installs for civicheck (default: this checkout or the git commit "
                    "civicheck was installed from).")
-def init(directory, force, install):
+@click.option("--action", metavar="OWNER/REPO@REF",
+              help="Run civicheck through the action.yml of this repository and ref (e.g. "
+                   "your-org/civicheck@v0.1.0) instead of pip in the workflow.")
+def init(directory, force, install, action):
     """Start a claims repository: claims/example.yaml and a nightly GitHub Actions workflow.
 
     \b
-    Example:
+    Examples:
       civicheck init my-factchecks/
+      civicheck init my-factchecks/ --action your-org/civicheck@v0.1.0
     """
     from civicheck.errors import CivicheckError
     from civicheck.scaffold import init as scaffold
     from civicheck.scaffold import install_source
 
-    source = install if install is not None else install_source(directory)
+    if action is not None and install is not None:
+        raise click.UsageError("--action installs civicheck from the action's own commit: leave out --install")
+    source = install if install is not None or action is not None else install_source(directory)
     try:
-        written = scaffold(directory, force=force, install=source or "")
+        written = scaffold(directory, force=force, install=source or "", action=action)
     except CivicheckError as exc:
         raise click.UsageError(str(exc)) from exc
     for path in written:
         click.echo(f"wrote {path}")
-    if not source:
+    if not source and action is None:
         _say("warning: set CIVICHECK_INSTALL in the workflow to what pip should install "
              "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you")
 

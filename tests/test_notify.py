@@ -244,3 +244,33 @@ def test_merge_notifies_like_verify(city, webhook):
     city.set(app=False)
     assert night().exit_code == 1
     assert [m["title"] for m in webhook.messages()] == ["civicheck: 1 verdict changed, 1 claim no longer as published"]
+
+
+def test_the_readmes_notify_examples_are_urls_apprise_understands_and_masks_as_shown():
+    import re
+    import shlex
+
+    from civicheck.notify import check_urls
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Notifications", 1)[1].split("\n### ", 1)[0]
+    urls = [arg for line in re.findall(r"^civicheck verify .*--notify.*$", section, re.M)
+            for flag, arg in zip(shlex.split(line), shlex.split(line)[1:], strict=False) if flag == "--notify"]
+    assert len(urls) >= 5
+    check_urls(urls)
+    masked = re.search(r"left out \(`([^`]+)`, `([^`]+)`\)", " ".join(section.split())).groups()
+    assert set(masked) <= {shown(url) for url in urls}
+
+
+def test_a_shard_leaves_notifying_to_the_merge(city, webhook):
+    result = verify(city.claims(), *FAST, "--shard", "1/2", "--notify", webhook.url())
+    assert result.exit_code == 2
+    assert "--notify goes on the `civicheck merge` of the shards" in result.stderr
+    assert webhook.received == []
+
+
+def test_a_shard_leaves_the_notify_variable_to_the_merge(city, webhook, monkeypatch):
+    monkeypatch.setenv("CIVICHECK_NOTIFY", webhook.url())
+    city.set(app=False)
+    result = verify(city.claims(), *FAST, "--shard", "1/1")
+    assert result.exit_code == 1 and webhook.received == []
