@@ -9,12 +9,10 @@ It writes docs/sample-report.html, docs/html-report.png (desktop) and docs/html-
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 import tempfile
 import threading
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,6 +21,7 @@ ROOT = DOCS.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from click.testing import CliRunner  # noqa: E402
+from nights import a_night_ago  # noqa: E402
 
 from civicheck.cli import cli  # noqa: E402
 from civicheck.history import HistoryStore  # noqa: E402
@@ -33,6 +32,7 @@ APP = "http://siap-kerja.cilegon.go.id/"
 DISNAKER = "http://disnaker.cilegon.go.id/"
 DUKCAPIL = "http://disdukcapil.cilegon.go.id/"
 COLUMN = "http://www.bantennews.co.id/opini/portal-smart-city-cilegon"
+OFFLINE_NIGHT = 12  # nights ago our own network was down
 
 
 def page(title: str, *paragraphs: str, links: str = "") -> str:
@@ -125,37 +125,11 @@ class _Proxy(BaseHTTPRequestHandler):
         pass
 
 
-def a_night_ago(report: dict, days: int, states: dict[str, tuple[int | None, str | None, list[str]]]) -> dict:
-    """`report` as a run `days` nights earlier in which each URL of `states` answered (status, error, soft 404)."""
-    past = copy.deepcopy(report)
-    when = datetime.fromisoformat(report["started_at"].replace("Z", "+00:00")) - timedelta(days=days)
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    past["started_at"] = past["finished_at"] = stamp
-    for claim in past["claims"]:
-        for check in claim["checks"]:
-            check["evidence"]["fetched_at"] = stamp
-            if check["url"] in states:
-                status, error, soft404 = states[check["url"]]
-                detail = {200: "200 OK", 404: "404 Not Found", None: f"{error}"}.get(status, str(status))
-                if error == "dns":
-                    detail = f"DNS lookup failed: {check['url'].split('/')[2]} does not exist"
-                check["evidence"].update(status=status, error=error, soft404=soft404, detail=detail)
-                if error == "timeout":  # the night our own network was down: the canary said so
-                    check["evidence"]["network"] = "network unavailable: no canary answered (this machine is offline)"
-                if check["kind"] == "live":
-                    up = status == 200 and not soft404
-                    check["outcome"] = "pass" if up else "unknown" if error == "timeout" else "fail"
-                    claim["verdict"] = claim["reported_verdict"] = {"pass": "supported", "fail": "refuted"}.get(
-                        check["outcome"], "unverified")
-    return past
-
-
 def night_states(days: int) -> dict[str, tuple[int | None, str | None, list[str]]]:
     """What the pages answered `days` nights ago: the app was not public for a while, the labour agency's site
     came back, the civil registry's is a soft 404, and one night our own network was down."""
-    if days == 12:
-        offline = (None, "timeout", [])
-        return {APP: offline, DISNAKER: offline, DUKCAPIL: offline}
+    if days == OFFLINE_NIGHT:
+        return {url: (None, "timeout", []) for url in (APP, DISNAKER, DUKCAPIL)}
     return {
         APP: (200, None, []) if days < 18 else (None, "dns", []),
         DISNAKER: (200, None, []) if days < 9 else (404, "http_4xx", []),
@@ -179,7 +153,7 @@ def main() -> None:
         report = first.run_report(first.runs()[0].id)
     with HistoryStore(".civicheck/history.sqlite") as store:
         for days in range(30, 1, -1):
-            store.record_run(a_night_ago(report, days, night_states(days)))
+            store.record_run(a_night_ago(report, days, night_states(days), offline=days == OFFLINE_NIGHT))
         store.record_run(a_night_ago(report, 1, {}))
     # Tonight the news page was edited: "prioritas" became "unggulan", and the quote no longer holds.
     PAGES[NEWS] = PAGES[NEWS].replace("program prioritas", "program unggulan")

@@ -19,6 +19,7 @@ import lxml.html
 import pytest
 import yaml
 from click.testing import CliRunner
+from nights import a_night_ago
 from pywb_server import pywb  # noqa: F401 - a fixture
 from test_nightly import Cilegon, page
 
@@ -257,22 +258,6 @@ def test_the_state_of_a_page_from_its_evidence(evidence, state):
 
 def test_nothing_looked_at_is_no_observation():
     assert state_of({"status": None, "error": None}) is None
-
-
-def a_night_ago(report: dict, days: int, states: dict[str, tuple[int | None, str | None, list[str]]]) -> dict:
-    """`report` as if it had run `days` nights earlier, with each URL in `states` answering (status, error,
-    soft-404 signals)."""
-    past = copy.deepcopy(report)
-    when = datetime.fromisoformat(report["started_at"].replace("Z", "+00:00")) - timedelta(days=days)
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    past["started_at"] = past["finished_at"] = stamp
-    for claim in past["claims"]:
-        for check in claim["checks"]:
-            check["evidence"]["fetched_at"] = stamp
-            if check["url"] in states:
-                status, error, soft404 = states[check["url"]]
-                check["evidence"].update(status=status, error=error, soft404=soft404, detail=f"{status or error}")
-    return past
 
 
 def chart_of(doc, url: str) -> dict[str, str]:

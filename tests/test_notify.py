@@ -105,6 +105,8 @@ def test_a_change_waiting_for_confirmation_is_not_news_yet(city, webhook):
     city.set(app=False)
     pending = verify(claims, *FAST, "--notify", webhook.url())  # --confirm 2: "pending: refuted 1/2"
     assert pending.exit_code == 0 and webhook.received == []
+    assert ("nothing to notify yet: 1 verdict change pending confirmation (--confirm); notified when a later "
+            "run confirms it") in pending.stderr
     confirmed = verify(claims, *FAST, "--notify", webhook.url())
     assert confirmed.exit_code == 1
     assert [m["title"] for m in webhook.messages()] == ["civicheck: 1 verdict changed, 1 claim no longer as published"]
