@@ -139,12 +139,25 @@ class RefusedYAML(yaml.MarkedYAMLError):
     """YAML that is valid but refused in a claims file (an alias, too deep, too long); not a syntax error."""
 
 
+class ImpossibleDate(str):
+    """What YAML reads as a date but no calendar holds (`2023-02-30`, `2023-13-01`): kept as its text, with
+    the line and the reason, so validation can name it in the words of its field."""
+
+    line: int
+    why: str
+    reported = False
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader (no arbitrary objects) that records line numbers and duplicate keys, and refuses what only
     an attack needs: anchors and aliases (a "billion laughs" alias bomb expands to gigabytes) and nesting
     deeper than MAX_DEPTH (the composer recurses, so 5,000 levels end in a RecursionError)."""
 
     depth = 0
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.impossible_dates: list[ImpossibleDate] = []
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -168,6 +181,13 @@ class _Loader(yaml.SafeLoader):
             # 5,000-digit number exceeds Python's limit for turning text into an int.
             if isinstance(exc, yaml.YAMLError):
                 raise
+            if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(node, yaml.ScalarNode):
+                # An impossible date is a mistake in one field, not in the file: the rest is still read, so
+                # every bad date of the file is reported at once, each in the words of its own field.
+                bad = ImpossibleDate(node.value)
+                bad.line, bad.why = node.start_mark.line + 1, _why_not_a_date(exc)
+                self.impossible_dates.append(bad)
+                return bad
             what = node.tag.rpartition(":")[2]
             what = {"int": "number", "float": "number", "timestamp": "date"}.get(what, what)
             value = _shown(node.value) if isinstance(node, yaml.ScalarNode) else "this"
@@ -202,6 +222,24 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Text that is plainly meant as a date (2023-02-30, 2023-13-01T10:00), even when no calendar has it.
+_DATE_SHAPED = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]|$)")
+
+
+def _why_not_a_date(exc: Exception) -> str:
+    why = _first_line(exc).split(";")[0]
+    # Python's words for an offset of a day or more quote timedelta reprs; a reporter needs the rule.
+    return "a time zone offset must be less than 24 hours" if why.startswith("offset must be") else why
+
+
+def _date_of(text: str) -> dt.date:
+    """The date of `text` (2023-06-15, 2023-6-5, 2023-06-15T10:00:00+07:00); ValueError says why it is none."""
+    m = _DATE_SHAPED.match(text)
+    day = dt.date(int(m[1]), int(m[2]), int(m[3]))  # "day is out of range for month", in Python's words
+    if len(text) > m.end(3):
+        rest = text[m.end(3):]
+        dt.datetime.fromisoformat(day.isoformat() + rest)  # the time must be one too: "hour must be in 0..23"
+    return day
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -347,8 +385,9 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
         return []
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        data = loader.get_single_data()
     except RefusedYAML as exc:
         problems.append(Problem(name, exc.problem_mark.line + 1, None, str(exc.problem)))
         return []
@@ -360,7 +399,14 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except yaml.YAMLError as exc:
         problems.append(Problem(name, None, None, f"YAML error: {exc}"))
         return []
-    return _FileValidator(name, problems, ids).validate(data)
+    finally:
+        loader.dispose()
+    claims = _FileValidator(name, problems, ids).validate(data)
+    for bad in loader.impossible_dates:
+        if not bad.reported:  # not in a date field (those say it in their own words): text or a slip?
+            problems.append(Problem(name, bad.line, None, f"'{_shown(str(bad))[1:-1]}' cannot be read as a date "
+                                                          f"({bad.why}); put it in quotes if it is text"))
+    return claims
 
 
 class _FileValidator:
@@ -643,11 +689,18 @@ class _FileValidator:
             return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
-        if isinstance(value, str):
+        if isinstance(value, ImpossibleDate):  # YAML read it as a date: say why no calendar has it
+            value.reported = True
+            self.problem(value.line, cid, f"'{key}': {_shown(str(value))} cannot be read as a date ({value.why}); "
+                                          "write a real date like 2023-01-01")
+            return None
+        if isinstance(value, str) and _DATE_SHAPED.match(value.strip()):  # quoted, but meant as a date
             try:
-                return dt.date.fromisoformat(value.strip()).isoformat()
-            except ValueError:
-                pass
+                return _date_of(value.strip()).isoformat()
+            except ValueError as exc:
+                self.problem(opts.key_lines[key], cid, f"'{key}': {_shown(value)} cannot be read as a date "
+                                                       f"({_why_not_a_date(exc)}); write a real date like 2023-01-01")
+                return None
         self.problem(opts.key_lines[key], cid, f"'{key}' must be a date like 2023-01-01, not {_shown(value)}")
         return None
 
