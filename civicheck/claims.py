@@ -23,7 +23,10 @@ CHECK_KINDS = ("live", "dead", "status", "contains", "quote", "links", "publishe
 DEFAULT_TIMEOUT = 20.0
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
-_CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout"}
+_CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout", "review_url"}
+# `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
+_SAID_BY_KEYS = {"name", "type"}
+SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
 _DEFAULT_KEYS = {"timeout", "allow_private", "headers"}
 # Options each check kind accepts in its long form, beside `url`.
 _CHECK_OPTIONS = {
@@ -109,11 +112,13 @@ class Claim:
     file: str
     line: int
     checks: list[Check] = field(default_factory=list)
-    said_by: str | None = None
+    said_by: str | None = None  # the name of who said it
+    said_by_type: str | None = None  # "person" or "organization" when the file declares it, else None
     said_on: str | None = None  # ISO date
     sources: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     expect: str | None = None
+    review_url: str | None = None  # where the published fact check of this claim is (ClaimReview `url`)
     # From the file's `defaults`: its cited hosts may be private addresses; headers to send to some hosts.
     allow_private: bool = False
     headers: tuple[HeaderRule, ...] = ()
@@ -507,8 +512,11 @@ class _FileValidator:
         text = item.get("claim")
         if not isinstance(text, str) or not text.strip():
             self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
-        said_by = self._optional_str(item, "said_by", cid)
+        said_by, said_by_type = self._said_by(item, cid)
         said_on = self._iso_date(item, "said_on", cid)
+        review_url = self._optional_str(item, "review_url", cid)
+        if review_url is not None and (msg := url_problem(review_url)):
+            self.problem(item.key_lines["review_url"], cid, f"'review_url': {msg}")
         sources = self._str_list(item, "sources", cid, urls=True)
         tags = self._str_list(item, "tags", cid)
         expect = item.get("expect")
@@ -522,8 +530,33 @@ class _FileValidator:
         if len(self.problems) > before:
             return None
         return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
-                     said_on=said_on, sources=sources, tags=tags, expect=expect,
+                     said_by_type=said_by_type, said_on=said_on, sources=sources, tags=tags, expect=expect,
+                     review_url=review_url.strip() if review_url else None,
                      allow_private=self.allow_private, headers=self.headers)
+
+    def _said_by(self, item: _Map, cid: str | None) -> tuple[str | None, str | None]:
+        """`said_by: "name"`, or `said_by: {name: …, type: person|organization}`: (name, type or None)."""
+        value = item.get("said_by")
+        if not isinstance(value, _Map):
+            name = self._optional_str(item, "said_by", cid)
+            return (name.strip() or None) if name is not None else None, None
+        self._duplicates(value, cid)
+        for key in value:
+            if key not in _SAID_BY_KEYS:
+                self.problem(value.key_lines[key], cid, f"unknown key '{_name(key)}' in 'said_by'; allowed: "
+                                                        f"{', '.join(sorted(_SAID_BY_KEYS))}")
+        name = value.get("name")
+        if not isinstance(name, str) or not name.strip():
+            self.problem(value.key_lines.get("name", value.line), cid,
+                         "'said_by' needs 'name': who said it, e.g. said_by: {name: Helldy Agustian, type: person}")
+            name = None
+        kind = value.get("type")
+        if kind is not None:
+            kind = SAID_BY_TYPES.get(kind.strip().lower()) if isinstance(kind, str) else None
+            if kind is None:
+                self.problem(value.key_lines["type"], cid, f"'said_by' type must be person or organization, "
+                                                           f"not {_shown(value['type'])}")
+        return (name.strip() if name else None), kind
 
     def _optional_str(self, item: _Map, key: str, cid: str | None) -> str | None:
         value = item.get(key)

@@ -70,7 +70,8 @@ _CLAIM = {
         "reported_verdict": _MAYBE_VERDICT, "pending": _MAYBE_TEXT, "expect": _MAYBE_VERDICT,
         "as_expected": {"type": ["boolean", "null"]}, "reason": _TEXT,
         "deciding": {"type": "integer", "minimum": 0}, "file": _MAYBE_TEXT, "line": _MAYBE_INT,
-        "said_by": _MAYBE_TEXT, "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS,
+        "said_by": _MAYBE_TEXT, "said_by_type": {"enum": ["person", "organization", None]},
+        "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS, "review_url": _MAYBE_TEXT,
         "checks": {"type": "array", "items": _CHECK, "minItems": 1},
     },
 }
