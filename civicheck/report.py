@@ -143,6 +143,7 @@ def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
         "excerpt": ev.excerpt,
         "hits": [h.as_dict() for h in ev.hits],
         "published": ev.published,
+        "published_source": ev.published_source,
         "updated": ev.updated,
         "soft404": ev.soft404,
         "snapshots": ev.snapshots,

@@ -50,7 +50,7 @@ _EVIDENCE = {
         "status": _MAYBE_INT, "error": _MAYBE_TEXT, "detail": _MAYBE_TEXT, "fetched_at": _MAYBE_TEXT,
         "sha256": _MAYBE_TEXT, "text_sha256": _MAYBE_TEXT, "excerpt": _MAYBE_TEXT,
         "hits": {"type": "array", "items": _HIT},
-        "published": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
+        "published": _MAYBE_TEXT, "published_source": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
         "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT,
     },
 }
