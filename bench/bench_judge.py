@@ -98,11 +98,11 @@ def hit_disagrees(hit: dict, doc) -> str | None:
     if m[1]:
         first, last = int(m[1]), int(m[2] or m[1])
         held = squash(" ".join(doc.article_paragraphs[first - 1:last]))
-        return None if words in held else f"{location!r} does not hold {hit['text'][:80]!r}"
+        return None if words in held else f"{location!r} does not hold the hit's words"
     if m[3]:
         first, last = int(m[3]), int(m[4] or m[3])
         held = squash(" ".join(doc.page_blocks[first - 1:last]))
-        return None if words in held else f"{location!r} does not hold {hit['text'][:80]!r}"
+        return None if words in held else f"{location!r} does not hold the hit's words"
     return None
 
 
@@ -161,7 +161,7 @@ def main() -> int:
         return 1
     report = json.loads(done.stdout)
     kinds: dict[str, Counter] = defaultdict(Counter)
-    real, altered, misses, labels, label_misses = Counter(), Counter(), [], Counter(), []
+    real, altered, misses, labels, label_misses, kinds_of_miss = Counter(), Counter(), [], Counter(), [], Counter()
     docs = {}
     for claim in report["claims"]:
         case = cases[claim["id"]]
@@ -176,8 +176,10 @@ def main() -> int:
         for hit in check["evidence"]["hits"]:
             why = hit_disagrees(hit, docs[url])
             labels[why is None] += 1
+            if why:
+                kinds_of_miss["names no place" if "names no place" in why else "names another place"] += 1
             if why and len(label_misses) < 20:
-                label_misses.append(f"{case.page} [{case.kind}] {why}")
+                label_misses.append(f"{case.page} [{case.kind}] {why} (the hit: {hit['text'][:200]!r})")
         if not ok:
             misses.append((case.kind, case.scope, case.page, claim["verdict"], claim["checks"][0]["reason"][:160],
                            case.claim[:100]))
@@ -190,7 +192,8 @@ def main() -> int:
     for kind, c in sorted(kinds.items()):
         print(f"  {kind:28s} {c[True]:5d}/{c[True] + c[False]:5d}")
     print(f"hit locations naming where the excerpt stands: {labels[True]}/{sum(labels.values())} = "
-          f"{100 * labels[True] / max(1, sum(labels.values())):.2f}%")
+          f"{100 * labels[True] / max(1, sum(labels.values())):.2f}%"
+          + (f" ({', '.join(f'{n} {why}' for why, n in kinds_of_miss.most_common())})" if kinds_of_miss else ""))
     for miss in label_misses:
         print("  LABEL", miss)
     for miss in misses[:30]:

@@ -159,28 +159,14 @@ def test_a_real_run_report_converts(tmp_path, site):
     from civicheck.report import run_to_dict
     from civicheck.runner import Connectivity, run
 
-    site.route("/portal", "<html><body><p>Smart City adalah program prioritas.</p></body></html>")
-    site.route("/gone", "Not Found", status=404)
-    (tmp_path / "c.yaml").write_text(textwrap.dedent(f"""\
-        claims:
-          - id: smart-city
-            claim: "Smart City is a priority program"
-            said_by: "Pemerintah Kota Cilegon"
-            said_on: 2023-06-15
-            sources: ["{site.url('/portal')}"]
-            checks:
-              - contains: {{url: "{site.url('/portal')}", all: ["Smart City"]}}
-          - id: agency
-            claim: "The agency page works"
-            checks: [{{live: "{site.url('/gone')}"}}]
-        """), encoding="utf-8")
+    path = _claims_file(tmp_path, site)
     with Fetcher(concurrency=2, per_host=2, allow_private=True) as fetcher:
-        result = run(load_claims([tmp_path / "c.yaml"]), fetcher, Connectivity(None))
+        result = run(load_claims([path]), fetcher, Connectivity(None))
     reviews = json.loads(render_claimreview(run_to_dict(result), publisher={"name": "Newsroom"}))
     for review in reviews:
         validate(review)
-    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["Supported", "Refuted"]
-    assert reviews[0]["itemReviewed"]["author"] == {"name": "Pemerintah Kota Cilegon"}  # no type declared
+    assert [r["reviewRating"]["alternateName"] for r in reviews] == ["Supported", "Refuted", "Refuted"]
+    assert reviews[2]["itemReviewed"]["author"] == {"name": "Yuddy Chrisnandi"}  # no type declared
 
 
 # --- through the command line: what a publisher posts, and what stderr says is missing ---------------------------
