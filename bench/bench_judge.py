@@ -97,10 +97,10 @@ def hit_disagrees(hit: dict, doc) -> str | None:
         return f"unknown location {location!r}"
     if m[1]:
         first, last = int(m[1]), int(m[2] or m[1])
-        held = squash(" ".join(doc.article_paragraphs[first - 1:last]))
+        held = squash(" ".join(doc.article_paragraphs[first - 1:last]) + (doc.page_blocks[int(m[3]) - 1] if m[3] else ""))
         return None if words in held else f"{location!r} does not hold the hit's words"
-    if m[3]:
-        first, last = int(m[3]), int(m[4] or m[3])
+    if m[4]:
+        first, last = int(m[4]), int(m[5] or m[4])
         held = squash(" ".join(doc.page_blocks[first - 1:last]))
         return None if words in held else f"{location!r} does not hold the hit's words"
     return None

@@ -320,7 +320,7 @@ def with_insert(passages, case: Case):
     return [*passages[:at + 1], extra, *passages[at + 1:]]
 
 
-_LABEL = re.compile(r"^paragraphs? (\d+)(?:–(\d+))? of the article$|^blocks? (\d+)(?:–(\d+))? of the page text"
+_LABEL = re.compile(r"^paragraphs? (\d+)(?:–(\d+))? of the article(?:, running into block (\d+) of the page text)?$|^blocks? (\d+)(?:–(\d+))? of the page text"
                     r"|^the article body on the page(?:, (?:between paragraphs (\d+) and (\d+)|before paragraph "
                     r"(\d+)|after paragraph (\d+)))?$|^pp?\. (\d+)")
 
@@ -339,16 +339,17 @@ def label_agrees(hit, passages, article) -> str | None:
         first, last = int(m[1]), int(m[2] or m[1])
         if first > len(article) or last > len(article):
             return f"{hit.label!r}: the article has {len(article)} paragraphs"
-        held = squash(" ".join(p.text for p in article[first - 1:last]))
+        held = squash(" ".join(p.text for p in article[first - 1:last])
+                      + "".join(p.text for p in passages if m[3] and p.number == int(m[3])))
         return None if words in held else f"{hit.label!r} does not hold {hit.text!r}"
-    if m[3]:
-        first, last = int(m[3]), int(m[4] or m[3])
+    if m[4]:
+        first, last = int(m[4]), int(m[5] or m[4])
         held = squash(" ".join(p.text for p in passages if first <= p.number <= last))
         return None if words in held else f"{hit.label!r} does not hold {hit.text!r}"
     if hit.label.startswith("the article body"):
         block = passages[hit.passage].number
-        after = int(m[5] or m[8] or 0)
-        before = int(m[6] or m[7] or 0)
+        after = int(m[6] or m[9] or 0)
+        before = int(m[7] or m[8] or 0)
 
         def block_of(n: int) -> int | None:
             key = squash(article[n - 1].text)[:40]

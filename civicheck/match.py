@@ -401,7 +401,10 @@ class _Doc:
             i = self._unplaced_paragraph(s, e)
         if i is not None:
             j = placement.paragraph_at(e - 1)
-            return locate.paragraphs(self.article[i].number, self.article[j if j is not None and j > i else i].number)
+            label = locate.paragraphs(self.article[i].number, self.article[j if j is not None and j > i else i].number)
+            if j is None and last.number != first.number:  # a closest passage running on past the article's text
+                label += f", running into block {last.number} of the page text"
+            return label
         if self._in_body(s):
             before, after = placement.around(s)
             return locate.in_body(None if before is None else self.article[before].number,

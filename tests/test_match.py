@@ -622,3 +622,10 @@ def test_an_exact_copy_in_the_same_paragraph_is_a_plausible_elision():
                "Elsewhere, a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets fell through.")
     r = find_quote("Emirates … finalized a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets", doc)
     assert not r.passed and r.differences == ["page says '30 of', claim says '38 of'"]
+
+
+def test_a_hit_running_on_past_the_article_text_says_so():
+    text = "Ini adalah kalimat yang cukup panjang untuk dikenali sebagai paragraf artikel."
+    pages, arts = _article_page([text], before=("Beranda",), after=("Advertisement",))
+    r = find_quote("dikenali sebagai paragraf artikel. Advertisement", pages, article=arts)
+    assert r.hits[0].label == "paragraph 1 of the article, running into block 3 of the page text"
