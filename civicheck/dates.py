@@ -85,22 +85,32 @@ class Publication:
 def declared(soup: Any, url: str) -> list[Declared]:
     """Every publication date the page declares, in order of trust: JSON-LD, meta tags, marked-up elements,
     and the date in its address."""
+    # One walk of the page for every kind of tag read here: each find_all walks the whole tree again, and a
+    # large page takes milliseconds a walk.
+    tags: dict[str, list[Any]] = {"script": [], "meta": [], "marked": []}
+    for tag in soup.find_all(True):
+        if tag.name == "meta":
+            tags["meta"].append(tag)
+        elif tag.name == "script" and re.search(r"(?i)ld\+json", tag.get("type") or ""):
+            tags["script"].append(tag)
+        elif tag.get("itemprop") == "datePublished" or (tag.name == "time" and tag.has_attr("pubdate")):
+            tags["marked"].append(tag)
     found: list[Declared] = []
-    found += _json_ld(soup, url)
-    found += _meta(soup)
+    found += _json_ld(tags["script"], url)
+    found += _meta(tags["meta"])
     if not any(d.source in ("meta datePublished", "OpenGraph article:published_time") for d in found):
-        found += _marked_up(soup)  # an element: may be a related story's; the page's own tags come first
+        found += _marked_up(tags["marked"])  # an element: may be a related story's; the page's own tags first
     in_address = date_in_url(url)
     if in_address:
         found.append(Declared(in_address[0], f"the address ({in_address[1]})"))
     return found
 
 
-def _json_ld(soup: Any, url: str) -> list[Declared]:
+def _json_ld(scripts: list[Any], url: str) -> list[Declared]:
     """datePublished of the article the page is: the JSON-LD object whose url or @id is the page's, else the
     first article-like one (a page may also describe the articles it links to)."""
     candidates: list[tuple[bool, str, str]] = []  # (is this page, date text, type)
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+    for script in scripts:
         try:
             data = json.loads(script.string or script.get_text() or "null", strict=False)
         except (ValueError, RecursionError):
@@ -143,10 +153,10 @@ def _same_page(value: Any, url: str) -> bool:
     return strip.sub("", value.strip()) == strip.sub("", url.strip())
 
 
-def _meta(soup: Any) -> list[Declared]:
+def _meta(metas: list[Any]) -> list[Declared]:
     found: list[Declared] = []
     seen: set[str] = set()
-    for tag in soup.find_all("meta"):
+    for tag in metas:
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip().lower()
         label = _STRONG_META.get(key) or _WEAK_META.get(key)
         if label is None or label in seen:
@@ -156,7 +166,7 @@ def _meta(soup: Any) -> list[Declared]:
             seen.add(label)
             found.append(Declared(parsed[0], label, strong=key in _STRONG_META, local=parsed[1],
                                   time=_has_time(tag.get("content") or "")))
-    parsely = soup.find("meta", attrs={"name": "parsely-page"})
+    parsely = next((tag for tag in metas if tag.get("name") == "parsely-page"), None)
     if parsely is not None and "meta parsely-pub-date" not in seen:
         try:
             pub = json.loads(parsely.get("content") or "{}").get("pub_date")
@@ -168,9 +178,9 @@ def _meta(soup: Any) -> list[Declared]:
     return found
 
 
-def _marked_up(soup: Any) -> list[Declared]:
+def _marked_up(marked: list[Any]) -> list[Declared]:
     """An element marked as the publication date: itemprop="datePublished" (microdata) or <time pubdate>."""
-    for element in soup.select('[itemprop="datePublished"], time[pubdate]'):
+    for element in marked:
         if element.name == "meta":
             continue  # read with the meta tags
         text = element.get("datetime") or element.get("content") or ""
