@@ -391,19 +391,17 @@ def decide(found: list[Declared], htmldate_reading: str | None, shown: Shown | N
 
     Declarations written for the page (JSON-LD, OpenGraph, the address...) must agree within TOLERANCE_DAYS,
     or there is no date and `conflict` names two that disagree; with none of those, the weaker tags (DC.date,
-    a bare `date`) stand in, checked against htmldate. The date the byline shows must agree with them too;
-    when it does, it gives the day, since it is the day the page's readers saw (metadata is often in UTC).
-    Otherwise a day stated in the page's own time is preferred to a UTC timestamp. With no declaration at
-    all, the byline and htmldate's reading decide, and must agree when both are there.
+    a bare `date`) stand in. htmldate's reading and the date the byline shows must agree with them too; the
+    byline gives the day when it does, since it is the day the page's readers saw (metadata is often in
+    UTC). Otherwise a day stated in the page's own time is preferred to a UTC timestamp. With no declaration
+    at all, the byline and htmldate's reading decide, and must agree when both are there.
     """
     strong = [d for d in found if d.strong]
     weak = [d for d in found if not d.strong]
     pub = Publication(declared=list(found))
     chosen = strong or weak
-    if not strong and htmldate_reading and (not weak or not _near(htmldate_reading, weak[0].date)):
-        chosen = [*weak, Declared(htmldate_reading, "htmldate's reading of the page", local=False)]
-    if not chosen:
-        chosen = []
+    if htmldate_reading and (not chosen or not _near(htmldate_reading, chosen[0].date)):
+        chosen = [*chosen, Declared(htmldate_reading, "htmldate's reading of the page", local=False)]
     if shown is not None and shown.partial:  # a month and a day: which of the declared days a day apart it is
         days = {d.date for d in chosen} | {_shift(d.date, k) for d in chosen for k in (-1, 1)}
         shown = Shown(tuple(d for d in sorted(days) if d[5:] in {s[5:] for s in shown.days}), shown.text)

@@ -77,6 +77,13 @@ def test_decide_conflict_names_both_sources():
     assert pub.conflict == "JSON-LD datePublished says 2023-05-01, the address (/x/) says 2023-03-10"
 
 
+def test_decide_htmldate_must_agree_too():
+    declared_ = [Declared("2023-05-01", "JSON-LD datePublished")]
+    assert decide(declared_, "2023-05-02").date == "2023-05-01"  # a day away: one date
+    assert decide(declared_, "2021-01-15").conflict == ("JSON-LD datePublished says 2023-05-01, htmldate's reading "
+                                                        "of the page says 2021-01-15")
+
+
 def test_decide_weak_tags_and_htmldate():
     weak = Declared("2023-06-20", "meta DC.date", strong=False)
     assert decide([weak], "2023-06-20").date == "2023-06-20"
