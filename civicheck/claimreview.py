@@ -34,7 +34,6 @@ RECOMMENDED = ("author", "datePublished", "itemReviewed", "itemReviewed.author",
 FILLED_BY = {
     "url": "give --review-url with {id} (https://news.example/cek-fakta/{id}), or review_url: in the claim",
     "author": "give --publisher NAME (and --publisher-url URL)",
-    "author.url": "give --publisher-url URL",
     "itemReviewed.author": "write who said it in the claim: said_by: {name: …, type: person|organization}",
     "itemReviewed.author.@type": "declare whether a person or an organization said it: "
                                  "said_by: {name: …, type: person|organization}",
@@ -130,8 +129,6 @@ def gaps(report: dict[str, Any], reviews: list[dict[str, Any]]) -> list[Gap]:
             lacking.append("url")
         if not review.get("author"):
             lacking.append("author")
-        elif not review["author"].get("url"):
-            lacking.append("author.url")
         if not item.get("author"):
             lacking.append("itemReviewed.author")
         elif not item["author"].get("@type"):
