@@ -24,12 +24,12 @@ RATINGS: dict[str, tuple[int | None, str]] = {
 }
 BEST_RATING, WORST_RATING = 5, 1
 
-# What Google's fact-check guidelines list for a ClaimReview (developers.google.com/search/docs/appearance/
-# structured-data/factcheck): each property a review lacks is named on standard error with what fills it.
-REQUIRED = ("claimReviewed", "reviewRating", "reviewRating.alternateName", "url")
-RECOMMENDED = ("author", "datePublished", "itemReviewed", "itemReviewed.author", "itemReviewed.datePublished",
-               "itemReviewed.appearance", "reviewRating.name", "reviewRating.ratingValue",
-               "reviewRating.bestRating", "reviewRating.worstRating")
+# Google's fact-check guidelines (developers.google.com/search/docs/appearance/structured-data/factcheck)
+# require claimReviewed, reviewRating (with alternateName) and url, and recommend author, datePublished and
+# itemReviewed (a Claim with author, datePublished, appearance), and the rating's name and numbers. civicheck
+# fills all of them but those below, which only the publisher or the claims file can give; each one a review
+# lacks is named on standard error with what fills it.
+REQUIRED = ("url",)
 # What fills each property civicheck cannot fill alone.
 FILLED_BY = {
     "url": "give --review-url with {id} (https://news.example/cek-fakta/{id}), or review_url: in the claim",
