@@ -82,6 +82,39 @@ output_options = _option_group(
 )
 
 
+# Options for who publishes the fact checks (--format claimreview).
+publishing_options = _option_group(
+    click.option("--publisher", metavar="NAME",
+                 help="With --format claimreview: the organization publishing the fact checks (each review's "
+                      "author)."),
+    click.option("--publisher-url", metavar="URL", help="With --format claimreview: the publisher's home page."),
+    click.option("--review-url", metavar="TEMPLATE",
+                 help="With --format claimreview: where each fact check is published, {id} replaced by the claim "
+                      "id (https://news.example/cek-fakta/{id}); a claim's own review_url: wins."),
+)
+
+
+def _publishing(publisher, publisher_url, review_url):
+    """The ClaimReview settings from the options: {"publisher": {...} or None, "url": template or None}."""
+    from civicheck.claims import url_problem
+
+    if publisher_url and not publisher:
+        raise click.UsageError("--publisher-url names the publisher's home page: give --publisher NAME too")
+    if publisher is not None and not publisher.strip():
+        raise click.BadParameter("the publisher's name is empty", param_hint="--publisher")
+    if publisher_url and (problem := url_problem(publisher_url)):
+        raise click.BadParameter(problem, param_hint="--publisher-url")
+    if review_url is not None:
+        if "{id}" not in review_url:
+            raise click.BadParameter("the template needs {id}, replaced by each claim's id: "
+                                     "https://news.example/cek-fakta/{id} or https://news.example/cek-fakta#{id}",
+                                     param_hint="--review-url")
+        if problem := url_problem(review_url.replace("{id}", "id")):
+            raise click.BadParameter(problem, param_hint="--review-url")
+    org = {"name": publisher.strip(), **({"url": publisher_url.strip()} if publisher_url else {})} if publisher else None
+    return {"publisher": org, "url": review_url.strip() if review_url else None}
+
+
 class _Group(click.Group):
     """Every way a command ends besides its own exit: a usage error (exit 2) printed safely, an unexpected
     exception (a bug, a full disk) as exit code 3 with a message rather than a bare traceback, Ctrl-C as 130
@@ -202,8 +235,10 @@ history_options = _option_group(
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
 @output_options
+@publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, quiet):
+           replay_files, db, no_history, confirm, fail_on, shard, format_, output, quiet, publisher, publisher_url,
+           review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -216,11 +251,14 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
       civicheck verify claims/cilegon.yaml --format json -o results.json
       civicheck verify claims/ --replay .civicheck/archive/civicheck-20261128T020000Z-1a2b3c.warc.gz
       civicheck verify claims/ --shard 1/4 --format json -o shard-1.json
+      civicheck verify claims/ --format claimreview --publisher "Banten News" \\
+        --publisher-url https://bantennews.example/ --review-url "https://bantennews.example/cek-fakta/{id}"
 
     Exit codes: 0 nothing to report per --fail-on (by default: every claim as expected, its `expect:` or
     else supported), 1 something to report, 2 bad claims file or usage, 3 civicheck itself failed.
     """
     claims = _load(paths)
+    publishing = _publishing(publisher, publisher_url, review_url)
     from civicheck.errors import CivicheckError, UsageProblem
     from civicheck.fetch import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
@@ -279,7 +317,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     if shard_k_n:
         report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
     history = (db, [str(p) for p in paths], history_failure) if records_history else None
-    _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n))
+    _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n),
+            publishing=publishing)
 
 
 def _usable_history(db: Path):
@@ -302,7 +341,7 @@ def _usable_history(db: Path):
     return None
 
 
-def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False):
+def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False, publishing=None):
     """Damp the verdicts against the history, write the report, then record the run, and pick the exit code:
     shared by verify and merge. Nothing finished is lost: when the history cannot be used the report is
     still written (undamped) and the exit code is 3; when the report cannot be written nothing is recorded."""
@@ -314,7 +353,8 @@ def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_text
         with _recording(history, report, confirm, quiet) as remembered:
             if remembered is not None:
                 report, changes, damped = remembered.report, remembered.changes, True
-            _write_report(report, changes, format_, output, keep_texts)  # SystemExit if it fails: nothing recorded
+            # SystemExit if it fails: nothing recorded
+            _write_report(report, changes, format_, output, keep_texts, publishing or {}, quiet)
     except CivicheckError as exc:  # the history could not be read, or the run not recorded: the report is out
         not_recorded = exc
     if not quiet and (output is not None or not sys.stdout.isatty()):
@@ -364,15 +404,27 @@ def _recording(history, report, confirm, quiet):
     raise failure
 
 
-def _write_report(report, changes, format_, output, keep_texts) -> None:
+def _write_report(report, changes, format_, output, keep_texts, publishing, quiet) -> None:
     from civicheck.report import render, without_texts
 
     shown = report if keep_texts else without_texts(report)
     color = output is None and format_ == "table" and sys.stdout.isatty()
     try:
-        _write(render(shown, format_, color=color, changes=changes), output)
+        _write(render(shown, format_, color=color, changes=changes, publishing=publishing), output)
     except OSError as exc:
         _fail(f"cannot write the report to {output}: {exc.strerror}", ExitCode.INTERNAL)
+    if format_ == "claimreview" and not quiet:
+        _say_claimreview_gaps(shown, publishing)
+
+
+def _say_claimreview_gaps(report, publishing) -> None:
+    """Name every property Google requires or recommends that the reviews lack, and what fills it: the
+    output is written all the same (a draft to complete is better than nothing)."""
+    from civicheck.claimreview import gaps, to_claimreview
+
+    reviews = to_claimreview(report, **publishing)
+    for gap in gaps(report, reviews):
+        _say(f"{'warning' if gap.required else 'note'}: {gap.message(len(reviews))}")
 
 
 def _waiting(waited: float, limit: float) -> None:
@@ -455,7 +507,8 @@ def _lint_notes(claims) -> None:
 @click.argument("reports", nargs=-1, required=True, type=click.File("r", encoding="utf-8"))
 @history_options
 @output_options
-def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
+@publishing_options
+def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet, publisher, publisher_url, review_url):
     """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
     The merged run is recorded in the history and rendered like a verify run.
@@ -468,6 +521,8 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
 
     from civicheck.report import report_problem
     from civicheck.shard import MergeError
+
+    publishing = _publishing(publisher, publisher_url, review_url)
     from civicheck.shard import merge as merge_reports
 
     loaded = []
@@ -487,7 +542,7 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet):
     except MergeError as exc:
         raise click.UsageError(str(exc)) from exc
     history = None if no_history else (db, [], _usable_history(db))
-    _finish(merged, history, confirm, fail_on, format_, output, quiet, keep_texts=False)
+    _finish(merged, history, confirm, fail_on, format_, output, quiet, keep_texts=False, publishing=publishing)
 
 
 @contextmanager
