@@ -10,14 +10,16 @@ this also exercises fetching, charset decoding, extraction, the soft-404/bot-wal
 from __future__ import annotations
 
 import argparse
+import html as html_lib
 import json
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -48,6 +50,25 @@ def serve(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
+def with_paragraph(html: bytes, after: str, text: str) -> bytes | None:
+    """The page with a paragraph holding `text` inserted after the </p> that closes the sentence `after`
+    (the elision pattern: an exact copy of a quote's last part further on, about something else); None when
+    the sentence cannot be found in the markup."""
+    page = html.decode("utf-8", "replace")
+    words = after.split()[-4:]
+    gap = r"(?:\s|<[^>]*>|&[#a-z0-9]+;)*"
+    found = re.search(gap.join(re.escape(html_lib.escape(w, quote=False)) for w in words), page)
+    if found is None:
+        found = re.search(gap.join(re.escape(w) for w in words), page)
+    if found is None:
+        return None
+    close = page.lower().find("</p>", found.end())
+    if close < 0 or close - found.end() > 3000:
+        return None
+    at = close + len("</p>")
+    return (page[:at] + f"<p>{html_lib.escape(text)}</p>" + page[at:]).encode("utf-8")
+
+
 def check_of(case, url: str) -> dict:
     if case.kind.startswith(("quote", "altered:number", "altered:name", "altered:negation", "altered:elided")) \
             and "phrase" not in case.kind:
@@ -60,6 +81,29 @@ def check_of(case, url: str) -> dict:
     if case.extra.get("stem"):
         spec["match"] = "stem"
     return {"contains": spec}
+
+
+def hit_disagrees(hit: dict, doc) -> str | None:
+    """Why a reported hit's location does not name where its excerpt stands, judged like the hidden test:
+    the page re-extracted, the paragraph (or block) the location names must hold the hit's words; the old
+    wording "on the page outside the article body" names no place, and counts against."""
+    from bench_match import _LABEL
+
+    location, words = hit["location"], squash(hit["text"])
+    if "in in" in location or location.startswith("on the page"):
+        return f"{location!r}: names no place"
+    m = _LABEL.match(location)
+    if not m:
+        return f"unknown location {location!r}"
+    if m[1]:
+        first, last = int(m[1]), int(m[2] or m[1])
+        held = squash(" ".join(doc.article_paragraphs[first - 1:last]) + (doc.page_blocks[int(m[3]) - 1] if m[3] else ""))
+        return None if words in held else f"{location!r} does not hold the hit's words"
+    if m[4]:
+        first, last = int(m[4]), int(m[5] or m[4])
+        held = squash(" ".join(doc.page_blocks[first - 1:last]))
+        return None if words in held else f"{location!r} does not hold the hit's words"
+    return None
 
 
 def main() -> int:
@@ -95,24 +139,47 @@ def main() -> int:
                 excluded["elided-far parts not far apart on the page"] += 1
                 continue
             cid = f"c{len(claims)}"
+            path = f"/p/{i}.html"
+            if "insert" in case.extra:  # the elision pattern: its own copy of the page, with the paragraph added
+                changed = with_paragraph(page.html, case.extra["after"], case.extra["insert"])
+                if changed is None:
+                    excluded["elision pattern: sentence not found in the markup"] += 1
+                    continue
+                path = f"/p/{i}-{cid}.html"
+                bodies[path] = changed
             cases[cid] = case
-            claims.append({"id": cid, "claim": case.kind, "checks": [check_of(case, f"{base}/p/{i}.html")]})
+            claims.append({"id": cid, "claim": case.kind, "checks": [check_of(case, f"{base}{path}")]})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "claims.yaml"
         path.write_text(yaml.safe_dump({"claims": claims}, allow_unicode=True), encoding="utf-8")
         start = time.perf_counter()
         done = subprocess.run([CIVICHECK, "verify", str(path), "--format", "json", "--no-history", "--no-warc",
-                               "--no-canary", "--quiet"], capture_output=True, text=True, cwd=tmp)
+                               "--no-canary", "--allow-private", "--quiet"], capture_output=True, text=True, cwd=tmp)
         elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         print(done.stderr)
         return 1
     report = json.loads(done.stdout)
-    real, altered, misses = Counter(), Counter(), []
+    kinds: dict[str, Counter] = defaultdict(Counter)
+    real, altered, misses, labels, label_misses, kinds_of_miss = Counter(), Counter(), [], Counter(), [], Counter()
+    docs = {}
     for claim in report["claims"]:
         case = cases[claim["id"]]
         ok = claim["verdict"] == ("supported" if case.real else "refuted")
         (real if case.real else altered)[ok] += 1
+        kinds[case.kind.split("/")[0]][ok] += 1
+        check = claim["checks"][0]
+        url = check["url"]
+        if url not in docs:
+            path = url.split(base, 1)[1]
+            docs[url] = extract(fetch_result(type(pages[0])(url, url, bodies[path], "", "")))
+        for hit in check["evidence"]["hits"]:
+            why = hit_disagrees(hit, docs[url])
+            labels[why is None] += 1
+            if why:
+                kinds_of_miss["names no place" if "names no place" in why else "names another place"] += 1
+            if why and len(label_misses) < 20:
+                label_misses.append(f"{case.page} [{case.kind}] {why} (the hit: {hit['text'][:200]!r})")
         if not ok:
             misses.append((case.kind, case.scope, case.page, claim["verdict"], claim["checks"][0]["reason"][:160],
                            case.claim[:100]))
@@ -122,6 +189,13 @@ def main() -> int:
     print(f"real quotes/phrases supported: {real[True]}/{total_real} = {100 * real[True] / max(1, total_real):.2f}%")
     print(f"excluded: {dict(excluded)}")
     print(f"altered copies refuted:        {altered[True]}/{total_alt} = {100 * altered[True] / max(1, total_alt):.2f}%")
+    for kind, c in sorted(kinds.items()):
+        print(f"  {kind:28s} {c[True]:5d}/{c[True] + c[False]:5d}")
+    print(f"hit locations naming where the excerpt stands: {labels[True]}/{sum(labels.values())} = "
+          f"{100 * labels[True] / max(1, sum(labels.values())):.2f}%"
+          + (f" ({', '.join(f'{n} {why}' for why, n in kinds_of_miss.most_common())})" if kinds_of_miss else ""))
+    for miss in label_misses:
+        print("  LABEL", miss)
     for miss in misses[:30]:
         print("  miss:", *miss, sep=" | ")
     return 0

@@ -17,6 +17,7 @@ else ignored) cannot be found by any matcher: it is left out of the found-rate a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import html as html_lib
 import json
@@ -37,7 +38,10 @@ from civicheck.fetch import FetchResult  # noqa: E402
 from civicheck.match import find_phrases, find_quote, tokens  # noqa: E402
 
 ARTICLE_GAP = "outside trafilatura's article text"
-DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "../shared/corpus"
+# ../shared/corpus beside a clone; a worktree under /work/wt/NAME finds it two levels up.
+DEFAULT_CORPUS = next((p for p in (Path(__file__).resolve().parents[1] / "../shared/corpus",
+                                   Path(__file__).resolve().parents[2] / "../shared/corpus") if p.is_dir()),
+                      Path(__file__).resolve().parents[1] / "../shared/corpus")
 
 
 @dataclass
@@ -264,6 +268,7 @@ def make_cases(page: Page, rng: random.Random, per_page: int) -> list[Case]:
         cases.append(Case(page.name, "altered:elided-far", " ".join(first[:6]) + " ... " + " ".join(last[-6:]),
                           False, extra={"source": " ".join(first[:6]), "source2": " ".join(last[-6:]),
                                         "far": True}))
+    cases += elision_pattern(page, rng)
     # Two sentences from consecutive paragraphs: a quote across a </p>.
     paras = sorted(by_para)
     pairs = [(by_para[i][-1], by_para[j][0]) for i, j in zip(paras, paras[1:], strict=False) if j == i + 1]
@@ -273,6 +278,88 @@ def make_cases(page: Page, rng: random.Random, per_page: int) -> list[Case]:
             # "tersebut.Dia": what a <br> leaves on a page, written the other way round in the claim
             cases.append(Case(page.name, "quote:two-paragraphs-glued", f"{a}{b}", True, extra={"source": f"{a} {b}"}))
     return cases
+
+
+def elision_pattern(page: Page, rng: random.Random) -> list[Case]:
+    """The hidden misquote pattern: "the budget rose sharply … under regulation 9" against a page saying "the
+    budget rose sharply, under regulation 4" and, further on, "under regulation 9 on parking". From a sentence
+    with a number in its second half: part 1 its start, part 2 the rest with the number changed, and a
+    paragraph holding that altered part 2 inserted after the sentence's own (`extra["insert"]`). The altered
+    quote must be refuted; the real one (part 2 unchanged) must still be found."""
+    out = []
+    for _, s in rng.sample(sentences(page.truth), min(4, len(sentences(page.truth)))):
+        words = s.split()
+        numbered = [i for i, w in enumerate(words) if _NUMBER.search(w) and i >= 4]
+        if len(words) < 10 or not numbered:
+            continue
+        i = numbered[0]
+        cut = rng.randint(3, max(3, min(i, len(words) - 4)))
+        if cut > i:
+            continue
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        altered = alter_number(tail, rng)
+        if not altered or tokens(altered) == tokens(tail) or len(tokens(tail)) < 3:
+            continue
+        mark = rng.choice([" … ", " ... ", " [...] "])
+        insert = f"{altered.rstrip('.')} on a different matter entirely."
+        out.append(Case(page.name, "altered:elided-near", head + mark + altered, False,
+                        extra={"source": s, "insert": insert, "after": s}))
+        out.append(Case(page.name, "quote:elided-near", head + mark + tail, True,
+                        extra={"source": s, "insert": insert, "after": s}))
+    return out
+
+
+def with_insert(passages, case: Case):
+    """The passages with case.extra["insert"] as a paragraph of its own right after the one holding
+    case.extra["after"]; None when that sentence cannot be placed in one passage."""
+    key = squash(case.extra["after"])
+    at = next((i for i, p in enumerate(passages) if key in squash(p.text)), None)
+    if at is None:
+        return None
+    extra = dataclasses.replace(passages[at], text=case.extra["insert"])
+    return [*passages[:at + 1], extra, *passages[at + 1:]]
+
+
+_LABEL = re.compile(r"^paragraphs? (\d+)(?:–(\d+))? of the article(?:, running into block (\d+) of the page text)?$|^blocks? (\d+)(?:–(\d+))? of the page text"
+                    r"|^the article body on the page(?:, (?:between paragraphs (\d+) and (\d+)|before paragraph "
+                    r"(\d+)|after paragraph (\d+)))?$|^pp?\. (\d+)")
+
+
+def label_agrees(hit, passages, article) -> str | None:
+    """Why a hit's label does not name where its excerpt stands (None when it does). A paragraph label must
+    name a paragraph (or run of them) holding the hit's words; a block label the block holding them; an
+    "article body, between paragraphs A and B" label a block after A's first block and before B's."""
+    if hit.label == "on the page outside the article body":  # before issue 11: no place named to check
+        return None
+    m = _LABEL.match(hit.label)
+    if not m:
+        return f"unknown label form {hit.label!r}"
+    words = squash(hit.text)
+    if m[1]:
+        first, last = int(m[1]), int(m[2] or m[1])
+        if first > len(article) or last > len(article):
+            return f"{hit.label!r}: the article has {len(article)} paragraphs"
+        held = squash(" ".join(p.text for p in article[first - 1:last])
+                      + "".join(p.text for p in passages if m[3] and p.number == int(m[3])))
+        return None if words in held else f"{hit.label!r} does not hold {hit.text!r}"
+    if m[4]:
+        first, last = int(m[4]), int(m[5] or m[4])
+        held = squash(" ".join(p.text for p in passages if first <= p.number <= last))
+        return None if words in held else f"{hit.label!r} does not hold {hit.text!r}"
+    if hit.label.startswith("the article body"):
+        block = passages[hit.passage].number
+        after = int(m[6] or m[9] or 0)
+        before = int(m[7] or m[8] or 0)
+
+        def block_of(n: int) -> int | None:
+            key = squash(article[n - 1].text)[:40]
+            return next((p.number for p in passages if key and key in squash(p.text)), None)
+
+        if after and (b := block_of(after)) is not None and block < b:
+            return f"{hit.label!r}, but the hit is in block {block}, before paragraph {after}'s block {b}"
+        if before and (b := block_of(before)) is not None and block > b:
+            return f"{hit.label!r}, but the hit is in block {block}, after paragraph {before}'s block {b}"
+    return None
 
 
 def _changed_phrase(s: str, altered: str) -> str | None:
@@ -299,6 +386,11 @@ def far_apart(passages, a: str, b: str) -> bool:
 
 
 def run_case(case: Case, passages, article) -> bool:
+    if "insert" in case.extra:
+        passages = with_insert(passages, case)
+        if passages is None:
+            case.extra["reason"] = "not placed"
+            return not case.real  # counted apart by the caller
     if case.kind.startswith("contains:") or case.kind == "altered:phrase-number":
         if "any" in case.extra:
             r = find_phrases(passages, any=case.extra["any"], article=article)
@@ -309,6 +401,9 @@ def run_case(case: Case, passages, article) -> bool:
     else:
         r = find_quote(case.claim, passages, article=article)
     case.extra["reason"] = r.reason
+    case.extra["labels"] = [label_agrees(h, passages, article if passages[0].where == "page" else passages)
+                            for h in (r.hits if r.passed else [r.closest] if r.closest else [])]
+    case.extra["label_count"] = len(case.extra["labels"])
     return r.passed
 
 
@@ -343,6 +438,7 @@ def main() -> int:
     build_times: list[float] = []
     slowest: list[tuple[float, str, str, str]] = []
     excluded_cases: list[tuple[str, str, str, str, str]] = []
+    label_failures: list[str] = []
     extract_time = page_chars = 0.0
     for page in pages:
         t0 = time.perf_counter()
@@ -384,6 +480,13 @@ def main() -> int:
             elapsed = time.perf_counter() - t0
             times["contains" if case.kind.startswith(("contains", "altered:phrase")) else "quote"].append(elapsed)
             slowest.append((elapsed, page.name, case.kind, case.claim[:60]))
+            if case.extra.get("reason") == "not placed":
+                excluded["elision pattern: sentence not in one passage"] += 1
+                continue
+            for why in case.extra.get("labels", []):
+                stats["labels", why is None] += 1
+                if why is not None and len(label_failures) < 40:
+                    label_failures.append(f"{page.name} [{case.kind}] {why}")
             group = "real" if case.real else "altered"
             ok = passed == case.real
             stats[group, ok] += 1
@@ -393,6 +496,11 @@ def main() -> int:
                 failures.append({"page": page.name, "kind": case.kind, "scope": case.scope, "claim": case.claim,
                                  "reason": case.extra["reason"], "from": case.extra.get("from")})
     report(pages, stats, by_kind, times, failures, excluded, extract_time, page_chars, args)
+    agree, disagree = stats["labels", True], stats["labels", False]
+    print(f"hit labels naming where the hit stands: {agree}/{agree + disagree} = "
+          f"{100 * agree / max(1, agree + disagree):.2f}%")
+    for line in label_failures[:40 if args.failures else 10]:
+        print("  LABEL", line)
     print(f"index build per page (tokens, once per page, cached for every later check): mean "
           f"{1000 * statistics.mean(build_times):.1f} ms, max {1000 * max(build_times):.1f} ms")
     for elapsed, name, kind, claim in sorted(slowest, reverse=True)[:3]:

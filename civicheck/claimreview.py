@@ -7,6 +7,7 @@ Follows Google's fact-check (ClaimReview) guidance: claimReviewed, reviewRating 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.report import INVISIBLE, to_json
@@ -23,14 +24,23 @@ RATINGS: dict[str, tuple[int | None, str]] = {
 }
 BEST_RATING, WORST_RATING = 5, 1
 
-# Words that make `said_by` a person's role ("Head of the labour agency", "Wali Kota Cilegon") rather than an
-# organisation ("Pemerintah Kota Cilegon"); the claims file has no field saying which it is.
-_PERSON_WORDS = re.compile(
-    r"^(mr|mrs|ms|dr|prof|head|chief|mayor|deputy|vice|minister|secretary|governor|president|director|spokes\w*"
-    r"|regent|chair\w*|wali\s*kota|walikota|wakil|bupati|gubernur|menteri|kepala|kadis|sekda|camat|lurah|bapak"
-    r"|ibu|pak|bu|juru\s*bicara|direktur|presiden|ketua)\b",
-    re.IGNORECASE,
-)
+# Google's fact-check guidelines (developers.google.com/search/docs/appearance/structured-data/factcheck)
+# require claimReviewed, reviewRating (with alternateName) and url, and recommend author, datePublished and
+# itemReviewed (a Claim with author, datePublished, appearance), and the rating's name and numbers. civicheck
+# fills all of them but those below, which only the publisher or the claims file can give; each one a review
+# lacks is named on standard error with what fills it.
+REQUIRED = ("url",)
+# What fills each property civicheck cannot fill alone.
+FILLED_BY = {
+    "url": "give --review-url with {id} (https://news.example/cek-fakta/{id}), or review_url: in the claim",
+    "author": "give --publisher NAME (and --publisher-url URL)",
+    "itemReviewed.author": "write who said it in the claim: said_by: {name: …, type: person|organization}",
+    "itemReviewed.author.@type": "declare whether a person or an organization said it: "
+                                 "said_by: {name: …, type: person|organization}",
+    "itemReviewed.datePublished": "write when it was said in the claim: said_on: 2023-06-15",
+    "itemReviewed.appearance": "cite where it was said in the claim: sources: [https://…]",
+}
+_SCHEMA_TYPES = {"person": "Person", "organization": "Organization"}
 
 
 def to_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None = None,
@@ -39,9 +49,9 @@ def to_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None =
 
     publisher: the organisation publishing the fact check, e.g. {"name": "Banten News", "url": "https://…"};
     it becomes the ClaimReview's author. url: where the fact check is published, "{id}" replaced by the claim
-    id (e.g. "https://news.example/factcheck#{id}"); Google requires it on published pages, so give it there.
-    The copies of the evidence (Wayback, pywb) are cited with schema.org `archivedAt`, not put in `url`:
-    `url` must name the page hosting the fact check, not the evidence.
+    id (e.g. "https://news.example/factcheck#{id}"); a claim's own `review_url` wins over it. Google requires
+    it on published pages. The copies of the evidence (Wayback, pywb) are cited with schema.org `archivedAt`,
+    not put in `url`: `url` must name the page hosting the fact check, not the evidence.
     """
     date = (report.get("started_at") or "")[:10] or None
     return [_review(claim, date, publisher, url) for claim in report["claims"]]
@@ -51,7 +61,7 @@ def _review(claim: dict[str, Any], date: str | None, publisher: dict[str, Any] |
             url: str | None) -> dict[str, Any]:
     verdict = claim.get("reported_verdict") or claim["verdict"]
     value, text = RATINGS[verdict]
-    rating: dict[str, Any] = {"@type": "Rating", "alternateName": text}
+    rating: dict[str, Any] = {"@type": "Rating", "alternateName": text, "name": text}
     if value is not None:
         rating.update(ratingValue=value, bestRating=BEST_RATING, worstRating=WORST_RATING)
     if claim.get("reason"):
@@ -67,8 +77,9 @@ def _review(claim: dict[str, Any], date: str | None, publisher: dict[str, Any] |
         review["datePublished"] = date
     if publisher:
         review["author"] = {"@type": "Organization", **publisher}
-    if url:
-        review["url"] = url.replace("{id}", claim["id"])
+    own = claim.get("review_url")
+    if own or url:
+        review["url"] = own or url.replace("{id}", claim["id"])
     citations = _citations(claim)
     if citations:
         review["citation"] = citations
@@ -78,7 +89,10 @@ def _review(claim: dict[str, Any], date: str | None, publisher: dict[str, Any] |
 def _item(claim: dict[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {"@type": "Claim"}
     if claim.get("said_by"):
-        item["author"] = {"@type": author_type(claim["said_by"]), "name": claim["said_by"]}
+        # A type only when the claims file declares one: a name alone does not say whether a person or an
+        # organization spoke ("Yuddy Chrisnandi" is a person, "Bina Marga" a department), so none is guessed.
+        declared = _SCHEMA_TYPES.get(claim.get("said_by_type") or "")
+        item["author"] = {"@type": declared, "name": claim["said_by"]} if declared else {"name": claim["said_by"]}
     if claim.get("said_on"):
         item["datePublished"] = claim["said_on"]
     if claim.get("sources"):
@@ -86,9 +100,43 @@ def _item(claim: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def author_type(said_by: str) -> str:
-    """"Person" when `said_by` starts with a title or role, else "Organization" (a heuristic: see _PERSON_WORDS)."""
-    return "Person" if _PERSON_WORDS.match(said_by.strip()) else "Organization"
+@dataclass
+class Gap:
+    """A property Google lists that some reviews lack, and what would fill it."""
+
+    prop: str
+    required: bool
+    claims: list[str] = field(default_factory=list)
+
+    def message(self, total: int) -> str:
+        which = "every review" if len(self.claims) == total else (
+            f"{len(self.claims)} of {total} reviews (" + ", ".join(self.claims[:5])
+            + (f" and {len(self.claims) - 5} more" if len(self.claims) > 5 else "") + ")")
+        need = "required" if self.required else "recommended"
+        what = "the type of itemReviewed.author (Person or Organization)" if self.prop.endswith("@type") \
+            else self.prop
+        return f"ClaimReview {what} ({need} by Google) is missing from {which}: {FILLED_BY[self.prop]}"
+
+
+def gaps(report: dict[str, Any], reviews: list[dict[str, Any]]) -> list[Gap]:
+    """The properties Google requires or recommends that the reviews lack, required first; a rating without
+    a number (an unverified claim) is deliberate and not named."""
+    found: dict[str, Gap] = {}
+    for claim, review in zip(report["claims"], reviews, strict=True):
+        item = review.get("itemReviewed") or {}
+        lacking = []
+        if not review.get("url"):
+            lacking.append("url")
+        if not review.get("author"):
+            lacking.append("author")
+        if not item.get("author"):
+            lacking.append("itemReviewed.author")
+        elif not item["author"].get("@type"):
+            lacking.append("itemReviewed.author.@type")
+        lacking += [f"itemReviewed.{p}" for p in ("datePublished", "appearance") if not item.get(p)]
+        for prop in lacking:
+            found.setdefault(prop, Gap(prop, prop in REQUIRED)).claims.append(claim["id"])
+    return sorted(found.values(), key=lambda g: (not g.required, list(FILLED_BY).index(g.prop)))
 
 
 def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:

@@ -23,7 +23,10 @@ CHECK_KINDS = ("live", "dead", "status", "contains", "quote", "links", "publishe
 DEFAULT_TIMEOUT = 20.0
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
-_CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout"}
+_CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout", "review_url"}
+# `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
+_SAID_BY_KEYS = {"name", "type"}
+SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
 _DEFAULT_KEYS = {"timeout", "allow_private", "headers"}
 # Options each check kind accepts in its long form, beside `url`.
 _CHECK_OPTIONS = {
@@ -109,11 +112,13 @@ class Claim:
     file: str
     line: int
     checks: list[Check] = field(default_factory=list)
-    said_by: str | None = None
+    said_by: str | None = None  # the name of who said it
+    said_by_type: str | None = None  # "person" or "organization" when the file declares it, else None
     said_on: str | None = None  # ISO date
     sources: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     expect: str | None = None
+    review_url: str | None = None  # where the published fact check of this claim is (ClaimReview `url`)
     # From the file's `defaults`: its cited hosts may be private addresses; headers to send to some hosts.
     allow_private: bool = False
     headers: tuple[HeaderRule, ...] = ()
@@ -139,12 +144,25 @@ class RefusedYAML(yaml.MarkedYAMLError):
     """YAML that is valid but refused in a claims file (an alias, too deep, too long); not a syntax error."""
 
 
+class ImpossibleDate(str):
+    """What YAML reads as a date but no calendar holds (`2023-02-30`, `2023-13-01`): kept as its text, with
+    the line and the reason, so validation can name it in the words of its field."""
+
+    line: int
+    why: str
+    reported = False
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader (no arbitrary objects) that records line numbers and duplicate keys, and refuses what only
     an attack needs: anchors and aliases (a "billion laughs" alias bomb expands to gigabytes) and nesting
     deeper than MAX_DEPTH (the composer recurses, so 5,000 levels end in a RecursionError)."""
 
     depth = 0
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.impossible_dates: list[ImpossibleDate] = []
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -168,6 +186,13 @@ class _Loader(yaml.SafeLoader):
             # 5,000-digit number exceeds Python's limit for turning text into an int.
             if isinstance(exc, yaml.YAMLError):
                 raise
+            if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(node, yaml.ScalarNode):
+                # An impossible date is a mistake in one field, not in the file: the rest is still read, so
+                # every bad date of the file is reported at once, each in the words of its own field.
+                bad = ImpossibleDate(node.value)
+                bad.line, bad.why = node.start_mark.line + 1, _why_not_a_date(exc)
+                self.impossible_dates.append(bad)
+                return bad
             what = node.tag.rpartition(":")[2]
             what = {"int": "number", "float": "number", "timestamp": "date"}.get(what, what)
             value = _shown(node.value) if isinstance(node, yaml.ScalarNode) else "this"
@@ -202,6 +227,24 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Text that is plainly meant as a date (2023-02-30, 2023-13-01T10:00), even when no calendar has it.
+_DATE_SHAPED = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]|$)")
+
+
+def _why_not_a_date(exc: Exception) -> str:
+    why = _first_line(exc).split(";")[0]
+    # Python's words for an offset of a day or more quote timedelta reprs; a reporter needs the rule.
+    return "a time zone offset must be less than 24 hours" if why.startswith("offset must be") else why
+
+
+def _date_of(text: str) -> dt.date:
+    """The date of `text` (2023-06-15, 2023-6-5, 2023-06-15T10:00:00+07:00); ValueError says why it is none."""
+    m = _DATE_SHAPED.match(text)
+    day = dt.date(int(m[1]), int(m[2]), int(m[3]))  # "day is out of range for month", in Python's words
+    if len(text) > m.end(3):
+        rest = text[m.end(3):]
+        dt.datetime.fromisoformat(day.isoformat() + rest)  # the time must be one too: "hour must be in 0..23"
+    return day
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -347,8 +390,9 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
         return []
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        data = loader.get_single_data()
     except RefusedYAML as exc:
         problems.append(Problem(name, exc.problem_mark.line + 1, None, str(exc.problem)))
         return []
@@ -360,7 +404,14 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except yaml.YAMLError as exc:
         problems.append(Problem(name, None, None, f"YAML error: {exc}"))
         return []
-    return _FileValidator(name, problems, ids).validate(data)
+    finally:
+        loader.dispose()
+    claims = _FileValidator(name, problems, ids).validate(data)
+    for bad in loader.impossible_dates:
+        if not bad.reported:  # not in a date field (those say it in their own words): text or a slip?
+            problems.append(Problem(name, bad.line, None, f"'{_shown(str(bad))[1:-1]}' cannot be read as a date "
+                                                          f"({bad.why}); put it in quotes if it is text"))
+    return claims
 
 
 class _FileValidator:
@@ -461,8 +512,11 @@ class _FileValidator:
         text = item.get("claim")
         if not isinstance(text, str) or not text.strip():
             self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
-        said_by = self._optional_str(item, "said_by", cid)
+        said_by, said_by_type = self._said_by(item, cid)
         said_on = self._iso_date(item, "said_on", cid)
+        review_url = self._optional_str(item, "review_url", cid)
+        if review_url is not None and (msg := url_problem(review_url)):
+            self.problem(item.key_lines["review_url"], cid, f"'review_url': {msg}")
         sources = self._str_list(item, "sources", cid, urls=True)
         tags = self._str_list(item, "tags", cid)
         expect = item.get("expect")
@@ -476,8 +530,33 @@ class _FileValidator:
         if len(self.problems) > before:
             return None
         return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
-                     said_on=said_on, sources=sources, tags=tags, expect=expect,
+                     said_by_type=said_by_type, said_on=said_on, sources=sources, tags=tags, expect=expect,
+                     review_url=review_url.strip() if review_url else None,
                      allow_private=self.allow_private, headers=self.headers)
+
+    def _said_by(self, item: _Map, cid: str | None) -> tuple[str | None, str | None]:
+        """`said_by: "name"`, or `said_by: {name: …, type: person|organization}`: (name, type or None)."""
+        value = item.get("said_by")
+        if not isinstance(value, _Map):
+            name = self._optional_str(item, "said_by", cid)
+            return (name.strip() or None) if name is not None else None, None
+        self._duplicates(value, cid)
+        for key in value:
+            if key not in _SAID_BY_KEYS:
+                self.problem(value.key_lines[key], cid, f"unknown key '{_name(key)}' in 'said_by'; allowed: "
+                                                        f"{', '.join(sorted(_SAID_BY_KEYS))}")
+        name = value.get("name")
+        if not isinstance(name, str) or not name.strip():
+            self.problem(value.key_lines.get("name", value.line), cid,
+                         "'said_by' needs 'name': who said it, e.g. said_by: {name: Helldy Agustian, type: person}")
+            name = None
+        kind = value.get("type")
+        if kind is not None:
+            kind = SAID_BY_TYPES.get(kind.strip().lower()) if isinstance(kind, str) else None
+            if kind is None:
+                self.problem(value.key_lines["type"], cid, f"'said_by' type must be person or organization, "
+                                                           f"not {_shown(value['type'])}")
+        return (name.strip() if name else None), kind
 
     def _optional_str(self, item: _Map, key: str, cid: str | None) -> str | None:
         value = item.get(key)
@@ -643,11 +722,18 @@ class _FileValidator:
             return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
-        if isinstance(value, str):
+        if isinstance(value, ImpossibleDate):  # YAML read it as a date: say why no calendar has it
+            value.reported = True
+            self.problem(value.line, cid, f"'{key}': {_shown(str(value))} cannot be read as a date ({value.why}); "
+                                          "write a real date like 2023-01-01")
+            return None
+        if isinstance(value, str) and _DATE_SHAPED.match(value.strip()):  # quoted, but meant as a date
             try:
-                return dt.date.fromisoformat(value.strip()).isoformat()
-            except ValueError:
-                pass
+                return _date_of(value.strip()).isoformat()
+            except ValueError as exc:
+                self.problem(opts.key_lines[key], cid, f"'{key}': {_shown(value)} cannot be read as a date "
+                                                       f"({_why_not_a_date(exc)}); write a real date like 2023-01-01")
+                return None
         self.problem(opts.key_lines[key], cid, f"'{key}' must be a date like 2023-01-01, not {_shown(value)}")
         return None
 

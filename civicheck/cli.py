@@ -94,6 +94,39 @@ output_options = _option_group(
 )
 
 
+# Options for who publishes the fact checks (--format claimreview).
+publishing_options = _option_group(
+    click.option("--publisher", metavar="NAME",
+                 help="With --format claimreview: the organization publishing the fact checks (each review's "
+                      "author)."),
+    click.option("--publisher-url", metavar="URL", help="With --format claimreview: the publisher's home page."),
+    click.option("--review-url", metavar="TEMPLATE",
+                 help="With --format claimreview: where each fact check is published, {id} replaced by the claim "
+                      "id (https://news.example/cek-fakta/{id}); a claim's own review_url: wins."),
+)
+
+
+def _publishing(publisher, publisher_url, review_url):
+    """The ClaimReview settings from the options: {"publisher": {...} or None, "url": template or None}."""
+    from civicheck.claims import url_problem
+
+    if publisher_url and not publisher:
+        raise click.UsageError("--publisher-url names the publisher's home page: give --publisher NAME too")
+    if publisher is not None and not publisher.strip():
+        raise click.BadParameter("the publisher's name is empty", param_hint="--publisher")
+    if publisher_url and (problem := url_problem(publisher_url)):
+        raise click.BadParameter(problem, param_hint="--publisher-url")
+    if review_url is not None:
+        if "{id}" not in review_url:
+            raise click.BadParameter("the template needs {id}, replaced by each claim's id: "
+                                     "https://news.example/cek-fakta/{id} or https://news.example/cek-fakta#{id}",
+                                     param_hint="--review-url")
+        if problem := url_problem(review_url.replace("{id}", "id")):
+            raise click.BadParameter(problem, param_hint="--review-url")
+    org = {"name": publisher.strip(), **({"url": publisher_url.strip()} if publisher_url else {})} if publisher else None
+    return {"publisher": org, "url": review_url.strip() if review_url else None}
+
+
 class _Group(click.Group):
     """Every way a command ends besides its own exit: a usage error (exit 2) printed safely, an unexpected
     exception (a bug, a full disk) as exit code 3 with a message rather than a bare traceback, Ctrl-C as 130
@@ -214,8 +247,10 @@ history_options = _option_group(
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
 @output_options
+@publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet):
+           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
+           publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -229,6 +264,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
       civicheck verify claims/ --replay .civicheck/archive/civicheck-20261128T020000Z-1a2b3c.warc.gz
       civicheck verify claims/ --shard 1/4 --format json -o shard-1.json
       civicheck verify claims/ --format html -o report.html --notify 'json://hooks.example/civicheck'
+      civicheck verify claims/ --format claimreview --publisher "Banten News" \\
+        --publisher-url https://bantennews.example/ --review-url "https://bantennews.example/cek-fakta/{id}"
 
     Exit codes: 0 nothing to report per --fail-on (by default: every claim as expected, its `expect:` or
     else supported), 1 something to report, 2 bad claims file or usage, 3 civicheck itself failed.
@@ -238,7 +275,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     from civicheck.fetch import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
-    outputs = _outputs(format_, output, reports, notify_urls)
+    outputs = _outputs(format_, output, reports, notify_urls, _publishing(publisher, publisher_url, review_url))
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     shard_k_n = None
@@ -333,6 +370,7 @@ class _Outputs:
     output: Path | None
     reports: list[tuple[str, Path]]
     notify: list[str]
+    publishing: dict = field(default_factory=dict)  # --publisher …: what shapes the claimreview format
     archives: list = field(default_factory=list)
 
     def formats(self) -> set[str]:
@@ -344,7 +382,7 @@ REPORT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".json": "json", 
                    ".csv": "csv"}
 
 
-def _outputs(format_, output, reports, notify_urls) -> _Outputs:
+def _outputs(format_, output, reports, notify_urls, publishing) -> _Outputs:
     """Check every place the report goes before anything is fetched: a folder that is missing, a --report
     whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
     from civicheck.errors import UsageProblem
@@ -365,7 +403,7 @@ def _outputs(format_, output, reports, notify_urls) -> _Outputs:
             check_urls(notify_urls)
         except UsageProblem as exc:
             raise click.BadParameter(str(exc), param_hint="--notify") from exc
-    return _Outputs(format_, output, paired, list(notify_urls))
+    return _Outputs(format_, output, paired, list(notify_urls), publishing or {})
 
 
 def _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False):
@@ -461,9 +499,12 @@ def _write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
     color = outputs.output is None and outputs.format_ == "table" and sys.stdout.isatty()
     for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
         try:
-            _write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts), path)
+            _write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
+                          publishing=outputs.publishing), path)
         except OSError as exc:
             _fail(f"cannot write the report to {path}: {exc.strerror}", ExitCode.INTERNAL)
+    if "claimreview" in outputs.formats() and not quiet:
+        _say_claimreview_gaps(shown, outputs.publishing)
 
 
 def _charts(report, store, archives, quiet):
@@ -475,6 +516,16 @@ def _charts(report, store, archives, quiet):
         for problem in problems:
             _say(f"warning: {problem} (the HTML report's chart of that page lacks those captures)")
     return charts
+
+
+def _say_claimreview_gaps(report, publishing) -> None:
+    """Name every property Google requires or recommends that the reviews lack, and what fills it: the
+    output is written all the same (a draft to complete is better than nothing)."""
+    from civicheck.claimreview import gaps, to_claimreview
+
+    reviews = to_claimreview(report, **publishing)
+    for gap in gaps(report, reviews):
+        _say(f"{'warning' if gap.required else 'note'}: {gap.message(len(reviews))}")
 
 
 def _waiting(waited: float, limit: float) -> None:
@@ -557,7 +608,9 @@ def _lint_notes(claims) -> None:
 @click.argument("shards", nargs=-1, required=True, metavar="REPORTS...", type=click.File("r", encoding="utf-8"))
 @history_options
 @output_options
-def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, quiet):
+@publishing_options
+def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, quiet, publisher,
+          publisher_url, review_url):
     """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
     The merged run is recorded in the history and rendered like a verify run.
@@ -572,7 +625,7 @@ def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, no
     from civicheck.shard import MergeError
     from civicheck.shard import merge as merge_reports
 
-    outputs = _outputs(format_, output, reports, notify_urls)
+    outputs = _outputs(format_, output, reports, notify_urls, _publishing(publisher, publisher_url, review_url))
     loaded = []
     for f in shards:
         try:

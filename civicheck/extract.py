@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from civicheck.dates import Publication
 from civicheck.fetch import FetchResult, decode_text
 from civicheck.match import Passage
 
@@ -48,6 +49,8 @@ class Document:
     links: list[Link] = field(default_factory=list)
     meta: dict[str, str | None] = field(default_factory=dict)  # title, author, sitename, published, updated
     pdf_pages: list[str] = field(default_factory=list)  # text layer of each PDF page
+    body: tuple[int, int] | None = None  # page blocks (0-based, first and last) the page marks as the article body
+    publication: Publication | None = None  # when the page says it was published, and which source says so
     problem: str | None = None  # why no text could be had (scanned PDF, encrypted, unsupported type)
 
     @property
@@ -69,7 +72,8 @@ class Document:
         if self.kind == "pdf":
             return [Passage(t, "pdf", i) for i, t in enumerate(self.pdf_pages, 1)], [], None
         article = [Passage(t, "article", i) for i, t in enumerate(self.article_paragraphs, 1)]
-        page = [Passage(t, "page", i) for i, t in enumerate(self.page_blocks, 1)]
+        first, last = self.body or (-1, -1)
+        page = [Passage(t, "page", i, first < i <= last + 1) for i, t in enumerate(self.page_blocks, 1)]
         if scope == "article":
             if article:
                 return article, article, None
@@ -92,7 +96,7 @@ class Document:
         # (80+ characters: not a headline, byline or menu) immediately before it.
         while first > 0 and min(inside) - first < 3 and len(self.page_blocks[first - 1]) >= 80:
             first -= 1
-        return [Passage(self.page_blocks[i], "page", i + 1) for i in range(first, last + 1)]
+        return [Passage(self.page_blocks[i], "page", i + 1, True) for i in range(first, last + 1)]
 
 
 def _squash(text: str) -> str:
@@ -107,9 +111,15 @@ def extract(result: FetchResult) -> Document:
         _extract_pdf(result.body, doc)
     elif doc.kind == "html":
         html = decode_text(result)
-        _extract_page(html, result.final_url, doc)
+        soup = _extract_page(html, result.final_url, doc)
         _extract_article(html, result.final_url, doc)
-        doc.meta.update(_dates(html, result.final_url))
+        from civicheck.dates import publication
+        from civicheck.locate import marked_body
+
+        doc.body = marked_body(soup, doc.page_blocks, doc.article_paragraphs)
+        doc.publication, doc.meta["updated"] = publication(soup, html, result.final_url, doc.page_blocks,
+                                                           doc.article_paragraphs, doc.title)
+        doc.meta["published"] = doc.publication.date
     elif doc.kind == "text":
         doc.page_blocks = _lines(decode_text(result))
     else:
@@ -151,7 +161,8 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _extract_page(html: str, base_url: str, doc: Document) -> None:
+def _extract_page(html: str, base_url: str, doc: Document):
+    """Title, links and visible text blocks; returns the parsed page."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
@@ -159,6 +170,7 @@ def _extract_page(html: str, base_url: str, doc: Document) -> None:
     doc.title = " ".join(title_tag.get_text().split()) if title_tag else ""
     doc.links = _links(soup, base_url)
     doc.page_blocks = _lines(_visible_text(soup))
+    return soup
 
 
 def _visible_text(root) -> str:
@@ -225,34 +237,6 @@ def _extract_article(html: str, url: str, doc: Document) -> None:
         return
     doc.article_paragraphs = _lines(found.text or "")
     doc.meta = {"title": found.title or doc.title or None, "author": found.author, "sitename": found.sitename}
-
-
-def _dates(html: str, url: str) -> dict[str, str | None]:
-    """Published and last-updated dates (ISO). Markup and metadata first; htmldate's extensive search over
-    the text only when those say nothing, and never its bare-year guesses ("RPJMD 2021-2026" is not a date
-    of 2021-01-01). On the idnews corpus this finds the right publication date for 26 of 26 articles."""
-    from htmldate import find_date
-
-    def find(original: bool, extensive: bool) -> str | None:
-        try:
-            # htmldate trusts a date in the URL above anything on the page, for the last-modified date too;
-            # a URL (/berita/2023/05/01/...) says when a page was published, never when it was updated.
-            return find_date(html, url=url if original else None, original_date=original,
-                             extensive_search=extensive)
-        except Exception:  # noqa: BLE001 - a date we cannot read is "no date", never a crash
-            return None
-
-    def best(original: bool) -> str | None:
-        found = find(original, extensive=False)
-        if found:
-            return found
-        guessed = find(original, extensive=True)
-        return None if guessed is None or guessed.endswith("-01-01") else guessed
-
-    published, updated = best(True), best(False)
-    if published and updated and updated < published:
-        updated = None  # a modification before the publication is a misread date, not evidence
-    return {"published": published, "updated": updated}
 
 
 def links_in(result: FetchResult, selector: str | None = None) -> list[Link]:

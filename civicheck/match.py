@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from civicheck import locate
+from civicheck.locate import Placement
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -22,6 +25,7 @@ class Passage:
     text: str
     where: str  # "article" (main text), "page" (visible page text) or "pdf" (a PDF page)
     number: int  # 1-based paragraph number within `where`, or the PDF page number
+    in_body: bool = False  # a page block inside the element the page marks as the article body (<article>)
 
     @property
     def label(self) -> str:
@@ -40,7 +44,7 @@ class Hit:
     start: int  # character offsets in passages[passage].text (original text)
     end: int  # clamped to the end of that passage's text when the match runs on (spans_passages)
     text: str  # the page's own wording of the match, whitespace runs collapsed (== excerpt[mark[0]:mark[1]])
-    label: str  # "paragraph 4 of the article", "on the page outside the article body", "p. 143", ...
+    label: str  # "paragraph 4 of the article", "block 9 of the page text, outside the article body", "p. 143"...
     excerpt: str  # the match with up to `context` characters either side, whitespace collapsed, "…" at cuts
     mark: tuple[int, int]  # offsets of the match inside `excerpt`
     spans_passages: bool = False
@@ -231,6 +235,7 @@ class _Stream:
                 self.end.append(e)
                 previous_end = e
         self.index = _Index(self.toks)
+        self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here
         self._stemmed: _Index | None = None
         self._joined: _JoinedIndex | None = None
         self._codes: tuple[dict[str, str], str] | None = None
@@ -349,43 +354,81 @@ class _Doc:
             self._art = _stream(self.article)
         return self._art
 
+    @property
+    def placement(self) -> Placement:
+        """The article's paragraphs placed among the searched passages (built once per page and article)."""
+        key = tuple(self.article)
+        placement = self.stream.placements.get(key)
+        if placement is None:
+            placement = self.stream.placements[key] = Placement(self.stream, self.art, len(self.article))
+        return placement
+
     def labels_by_article(self, s: int) -> bool:
         return bool(self.article) and self.passages[self.stream.pas[s]].where == "page"
 
     def choose(self, found: list[tuple[int, int]]) -> tuple[int, int]:
-        """Of several occurrences, the one that is the article's own (same words around it there), else the first."""
+        """Of several occurrences, the first one in the article's paragraphs, else in the article body on the
+        page, else the first: a menu or a "read also" box naming the same words is not what a reader cites."""
         if len(found) == 1 or not self.labels_by_article(found[0][0]):
             return found[0]
-        st = self.stream
+        placement = self.placement
         for s, e in found[:50]:
-            p = st.pas[s]
-            lo = max(st.first[p], s - _CONTEXT_WORDS)
-            hi = e
-            while hi < len(st.toks) and hi < e + _CONTEXT_WORDS and st.pas[hi] == p:
-                hi += 1
-            if self.art.index.find_all(st.toks[lo:hi]):
+            if placement.paragraph_at(s) is not None:
+                return s, e
+        for s, e in found[:50]:
+            if self._in_body(s):
                 return s, e
         return found[0]
 
+    def _in_body(self, s: int) -> bool:
+        return self.passages[self.stream.pas[s]].in_body or self.placement.between_first_and_last(s)
+
     def label(self, s: int, e: int) -> str:
-        passage = self.passages[self.stream.pas[s]]
+        """Where tokens [s, e) stand: the paragraph (or PDF page) that holds them, never the place where the
+        same words first occur."""
+        st = self.stream
+        first, last = self.passages[st.pas[s]], self.passages[st.pas[e - 1]]
+        if first.where == "pdf":
+            return first.label if first.number == last.number else f"pp. {first.number}–{last.number}"
+        if first.where == "article":
+            return locate.paragraphs(first.number, last.number)
         if not self.labels_by_article(s):
-            return passage.label
-        found = self.art.occurrences(self.stream.toks[s:e])
-        if found:
-            return self.article[self.art.pas[found[0][0]]].label
-        return "on the page outside the article body"
+            return first.label if first.number == last.number else \
+                f"blocks {first.number}–{last.number} of the page text"
+        placement = self.placement
+        i = placement.paragraph_at(s)
+        if i is None:
+            i = self._unplaced_paragraph(s, e)
+        if i is not None:
+            j = placement.paragraph_at(e - 1)
+            label = locate.paragraphs(self.article[i].number, self.article[j if j is not None and j > i else i].number)
+            if j is None and last.number != first.number:  # a closest passage running on past the article's text
+                label += f", running into block {last.number} of the page text"
+            return label
+        if self._in_body(s):
+            before, after = placement.around(s)
+            return locate.in_body(None if before is None else self.article[before].number,
+                                  None if after is None else self.article[after].number)
+        return locate.outside_body(first.number, last.number)
+
+    def _unplaced_paragraph(self, s: int, e: int) -> int | None:
+        """The article paragraph holding these words when that paragraph could not be placed on the page (the
+        extractor changed its text): only when exactly one of those paragraphs holds them, and no placed one."""
+        holders = {self.art.pas[a] for a, _ in self.art.occurrences(self.stream.toks[s:e])}
+        ranges = self.placement.ranges
+        if len(holders) == 1 and all(ranges[i] is None for i in holders):
+            return holders.pop()
+        return None
 
     def hit(self, s: int, e: int) -> Hit:
         """The Hit for tokens [s, e) of the stream."""
         st, texts = self.stream, [p.text for p in self.passages]
         p0, p1 = st.pas[s], st.pas[e - 1]
-        a = st.start[s]
         # Excerpt source: the passages the match covers, joined as one text.
         source = " ".join(texts[p0:p1 + 1])
-        b = sum(len(t) + 1 for t in texts[p0:p1]) + st.end[e - 1]
+        a, b = locate.balanced(source, st.start[s], sum(len(t) + 1 for t in texts[p0:p1]) + st.end[e - 1])
         excerpt, mark = _excerpt(source, a, b, self.context)
-        end = st.end[e - 1] if p1 == p0 else len(texts[p0])
+        end = b if p1 == p0 else len(texts[p0])
         return Hit(passage=p0, start=a, end=end, text=excerpt[mark[0]:mark[1]], label=self.label(s, e),
                    excerpt=excerpt, mark=mark, spans_passages=p1 != p0)
 
@@ -395,7 +438,8 @@ def _collapse(text: str) -> str:
 
 
 def _excerpt(source: str, a: int, b: int, context: int) -> tuple[str, tuple[int, int]]:
-    """source[a:b] with up to `context` characters either side (cut at word boundaries), whitespace collapsed."""
+    """source[a:b] with up to `context` characters either side (cut at word boundaries, widened to close a
+    bracket the context opens), whitespace collapsed."""
     lo, hi = max(0, a - context), min(len(source), b + context)
     if lo > 0:  # start and end on a word boundary where there is one (scripts without spaces have none)
         space = _SPACE.search(source, lo, a)
@@ -403,6 +447,7 @@ def _excerpt(source: str, a: int, b: int, context: int) -> tuple[str, tuple[int,
     if hi < len(source):
         spaces = list(_SPACE.finditer(source, b, hi))
         hi = spaces[-1].start() if spaces else hi
+    lo, hi = locate.whole_brackets(source, lo, hi, a, b)
     before = _collapse(source[lo:a]).lstrip()
     match = _collapse(source[a:b])
     after = _collapse(source[b:hi]).rstrip()
@@ -459,38 +504,148 @@ def find_quote(
             return _misquote(doc, quote, parts, k, occurrences)
     if len(seqs) == 1:
         hit = doc.hit(*doc.choose(occurrences[0]))
-        return MatchResult(True, f"quote found in {hit.label}", [hit])
-    return _elided(doc, occurrences)
+        return MatchResult(True, f"quote found {locate.located(hit.label)}", [hit])
+    return _elided(doc, quote, parts, occurrences)
 
 
-def _chain(stream: _Stream, occurrences: list[list[tuple[int, int]]], first: tuple[int, int],
-           window: bool) -> list[tuple[int, int]] | None:
+_RIGHT_AFTER = 4  # words: a part the page carries this close after the previous one is where a reader compares it
+# Words that turn a statement round: a part differing from the page by one of these (or a number, or a name)
+# is a misquote, wherever else its exact words may stand.
+_NEGATIONS = frozenset({"tidak", "tak", "bukan", "belum", "jangan", "tanpa", "not", "never", "no", "nor", "none",
+                        "nobody", "nothing", "neither", "cannot", "without"})
+
+
+@dataclass
+class _NearMiss:
+    """Part `k` of an elided quote, compared where the page carries it right after part k-1, differs."""
+
+    k: int
+    start: int  # first token of the chain of parts before it (the closest passage starts there)
+    s: int  # the page's version of the part: tokens [s, e)
+    e: int
+    ops: list[tuple[str, int, int, int, int]]  # word edits from the part to the page's version
+
+
+Part = list[tuple[str, int, int]]  # a quote part's tokens, each with its offsets in the quote
+
+
+def _chain(doc: _Doc, quote: str, parts: list[Part], occurrences: list[list[tuple[int, int]]],
+           first: tuple[int, int], window: bool) -> tuple[list[tuple[int, int]] | None, _NearMiss | None]:
     """An occurrence of each part, beginning with `first` for part 0, each next part at its earliest occurrence
     after the previous one (earliest is best both for order and for distance); with `window`, within the
-    elision rule: same passage, or at most ELISION_WINDOW words skipped."""
+    elision rule (same passage, or at most ELISION_WINDOW words skipped) and compared where a reader would:
+    when the page carries the part right after the previous one with a number, a name or a negation changed,
+    that is the part's place, however exactly its words stand further on."""
+    stream = doc.stream
     chain = [first]
-    for occ in occurrences[1:]:
+    for k, occ in enumerate(occurrences[1:], 1):
         end = chain[-1][1]
         i = bisect_left(occ, (end, -1))
-        if i == len(occ):
-            return None
-        s, e = occ[i]
+        exact = occ[i] if i < len(occ) else None
+        # An exact copy later in the same paragraph is a plausible elision (a list, "4 minutes … 2 minutes"):
+        # only a part found nowhere in it is compared with what the page says right after the previous part.
+        if window and (exact is None or stream.pas[exact[0]] != stream.pas[end - 1]):
+            near = _near_copy(doc, quote, parts[k], end, exact[0] if exact else len(stream.toks))
+            if near is not None:
+                return None, _NearMiss(k, first[0], *near)
+        if exact is None:
+            return None, None
+        s, e = exact
         if window and stream.words_between(end, s) > ELISION_WINDOW and stream.pas[s] != stream.pas[end - 1]:
-            return None
+            return None, None
         chain.append((s, e))
-    return chain
+    return chain, None
 
 
-def _elided(doc: _Doc, occurrences: list[list[tuple[int, int]]]) -> MatchResult:
-    in_order = None
+def _near_copy(doc: _Doc, quote: str, part: Part, after: int,
+               limit: int) -> tuple[int, int, list[tuple[str, int, int, int, int]]] | None:
+    """The part as the page carries it within _RIGHT_AFTER words after token `after` (and before `limit`),
+    differing by a number, a name or a negation only: (start, end, word edits), or None."""
+    from rapidfuzz.distance import Levenshtein
+
+    st = doc.stream
+    q_codes, doc_codes = _codes_for(st, [t for t, _, _ in part])
+    m = len(q_codes)
+    for j in range(after, min(limit, len(st.toks))):
+        if st.words_between(after, j) > _RIGHT_AFTER:
+            break
+        for length in (m, m - 1, m + 1):  # the same length, or one word (a negation) more or less
+            if length < 1 or j + length > len(st.toks):
+                continue
+            ops = _merged([(tag, i1, i2, j1 + j, j2 + j) for tag, i1, i2, j1, j2 in
+                           (tuple(op) for op in Levenshtein.opcodes(q_codes, doc_codes[j:j + length]))],
+                          [t for t, _, _ in part], st.toks)
+            if _materially_different(doc, quote, part, ops):
+                return j, j + length, ops
+    return None
+
+
+def _merged(ops: list[tuple[str, int, int, int, int]], mine: list[str],
+            page: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Word edits with consecutive ones as one, and those that only join or split words differently
+    ("Boeing 's" for "Boeing's": a replace and a delete) counted as equal."""
+    out: list[tuple[str, int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag != "equal" and out and out[-1][0] != "equal" and out[-1][2] == i1 and out[-1][4] == j1:
+            i1, j1 = out[-1][1], out[-1][3]
+            tag = "replace" if (i2 > i1 and j2 > j1) else tag
+            out.pop()
+        out.append((tag, i1, i2, j1, j2))
+    return [("equal" if tag != "equal" and _joined(mine[i1:i2]) == _joined(page[j1:j2]) else tag, i1, i2, j1, j2)
+            for tag, i1, i2, j1, j2 in out]
+
+
+def _codes_for(stream: _Stream, q: list[str]) -> tuple[str, str]:
+    """The quote's tokens and the page's as one character per distinct word, for rapidfuzz."""
+    vocab, doc_codes = stream.codes()
+    extra: dict[str, str] = {}
+    return "".join(vocab.get(t) or extra.setdefault(t, _code(len(vocab) + len(extra))) for t in q), doc_codes
+
+
+def _materially_different(doc: _Doc, quote: str, part: Part, ops: list[tuple[str, int, int, int, int]]) -> bool:
+    """Is the page's wording (ops: edits from the part to it) the part with one or two words changed, each
+    change a number for a number, a name for a name, or a negation put in, taken out or swapped, and at least
+    half the part's words the same? Words only joined or split differently ("Boeing 's") are the same."""
+    st = doc.stream
+    mine = [t for t, _, _ in part]
+    changed = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+    same = len(part) - sum(i2 - i1 for i1, i2, _, _ in changed)
+    if not changed or 2 * same < len(part) or ops[0][0] == "insert" or ops[-1][0] == "insert":
+        return False
+    if sum(i2 - i1 for i1, i2, _, _ in changed) > 2 or sum(j2 - j1 for _, _, j1, j2 in changed) > 2:
+        return False
+
+    def negation(words: list[str]) -> bool:
+        return bool(words) and all(w in _NEGATIONS or w.endswith("n't") for w in words)
+
+    def number(words: list[str]) -> bool:
+        return bool(words) and all(any(ch.isdigit() for ch in w) for w in words)
+
+    for i1, i2, j1, j2 in changed:
+        claim, page = mine[i1:i2], st.toks[j1:j2]
+        if negation(claim) or negation(page):  # a negation put in, taken out, or one for another word
+            continue
+        if number(claim) and number(page):
+            continue
+        named = (claim and page and quote[part[i1][1]].isupper()
+                 and doc.passages[st.pas[j1]].text[st.start[j1]].isupper())
+        if not named:
+            return False
+    return True
+
+
+def _elided(doc: _Doc, quote: str, parts: list[Part], occurrences: list[list[tuple[int, int]]]) -> MatchResult:
+    in_order, near = None, None
     for first in occurrences[0]:
-        chain = _chain(doc.stream, occurrences, first, window=True)
+        chain, miss = _chain(doc, quote, parts, occurrences, first, window=True)
         if chain:
             hits = [doc.hit(s, e) for s, e in chain]
-            labels = list(dict.fromkeys(h.label for h in hits))
-            return MatchResult(True, f"all {len(hits)} parts of the elided quote found, in order, in "
-                               + " and ".join(labels), hits)
-        in_order = in_order or _chain(doc.stream, occurrences, first, window=False)
+            return MatchResult(True, f"all {len(hits)} parts of the elided quote found, in order, "
+                               + locate.located_all([h.label for h in hits]), hits)
+        near = near or miss
+        in_order = in_order or _chain(doc, quote, parts, occurrences, first, window=False)[0]
+    if near is not None:
+        return _near_misquote(doc, quote, parts, near, occurrences[near.k])
     if in_order is None:
         hits = [doc.hit(*occ[0]) for occ in occurrences]
         return MatchResult(False, "each part of the elided quote is on the page, but not in this order", hits)
@@ -504,12 +659,31 @@ def _elided(doc: _Doc, occurrences: list[list[tuple[int, int]]]) -> MatchResult:
     )
 
 
+def _near_misquote(doc: _Doc, quote: str, parts: list[Part], near: _NearMiss,
+                   elsewhere: list[tuple[int, int]]) -> MatchResult:
+    """The refutation of an elided quote whose part k the page words differently right after part k-1."""
+    differences = _differences(doc, quote, parts[near.k], near.ops)
+    more = f" (and {len(differences) - 1} more difference{'s' if len(differences) > 2 else ''})"
+    reason = (f"misquote (part {near.k + 1} of {len(parts)} of the elided quote, where the page carries it right "
+              f"after part {near.k}): {differences[0]}" + (more if len(differences) > 1 else ""))
+    later = [(s, e) for s, e in elsewhere if s >= near.e]
+    if later:  # why the exact words elsewhere do not save the quote: they are not where a reader compares
+        words = _collapse(quote[parts[near.k][0][1]:parts[near.k][-1][2]])
+        reason += f"; '{words}' stands further on, {locate.located(doc.label(*later[0]))}"
+    closest = doc.hit(near.start, near.e)
+    return MatchResult(False, reason, [closest], closest=closest, differences=differences)
+
+
 def _misquote(doc: _Doc, quote: str, parts: list[list[tuple[str, int, int]]], k: int,
               occurrences: list[list[tuple[int, int]]]) -> MatchResult:
     """Part `k` of the quote is not on the page: find the closest passage and say how it differs."""
     part = parts[k]
     which = f" (part {k + 1} of {len(parts)} of the elided quote)" if len(parts) > 1 else ""
     found = [doc.hit(*occ[0]) for occ in occurrences if occ]
+    for s, e in occurrences[k - 1][:50] if k else ():  # the nearest plausible place first: right after part k-1
+        near = _near_copy(doc, quote, part, e, len(doc.stream.toks))
+        if near is not None:
+            return _near_misquote(doc, quote, parts, _NearMiss(k, s, *near), [])
     aligned = _align(doc.stream, [t for t, _, _ in part])
     if aligned is None:
         return MatchResult(False, f"not found: no passage close to the quote{which}", found)
@@ -531,9 +705,7 @@ def _align(stream: _Stream, q: list[str]) -> tuple[int, int, list[tuple[str, int
     from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
 
-    vocab, doc_codes = stream.codes()
-    extra: dict[str, str] = {}
-    q_codes = "".join(vocab.get(t) or extra.setdefault(t, _code(len(vocab) + len(extra))) for t in q)
+    q_codes, doc_codes = _codes_for(stream, q)
     n, m = len(doc_codes), len(q_codes)
     if m >= n:
         lo, hi = 0, n
@@ -699,7 +871,7 @@ def find_phrases(
     if near_note:
         problems.append(f"the phrases are in {scope} but {near_note}")
     for p, h in zip(forbidden, forbidden_hits, strict=True):
-        problems.append(f"forbidden phrase found: '{p}' ({h.label})")
+        problems.append(f"forbidden phrase found: '{p}' ({locate.located(h.label)})")
     if not (required or alternatives or banned):
         problems.append("no phrases to look for")
     reason = "; ".join(problems) if problems else _success(required, alternatives, banned, found, near, scope)

@@ -121,9 +121,11 @@ def _claim_dict(c: ClaimResult, texts: bool) -> dict[str, Any]:
         "file": claim.file,
         "line": claim.line,
         "said_by": claim.said_by,
+        "said_by_type": claim.said_by_type,
         "said_on": claim.said_on,
         "sources": claim.sources,
         "tags": claim.tags,
+        "review_url": claim.review_url,
         "checks": [_outcome_dict(o, texts) for o in c.outcomes],
     }
 
@@ -142,6 +144,7 @@ def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
         "excerpt": ev.excerpt,
         "hits": [h.as_dict() for h in ev.hits],
         "published": ev.published,
+        "published_source": ev.published_source,
         "updated": ev.updated,
         "soft404": ev.soft404,
         "snapshots": ev.snapshots,
@@ -270,8 +273,9 @@ def summary_line(report: dict[str, Any], changes: Any = None) -> str:
 
 
 def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: Any = None,
-           charts: Any = None) -> str:
-    """`charts` (availability.Chart per URL) are drawn by the html format only."""
+           publishing: dict[str, Any] | None = None, charts: Any = None) -> str:
+    """The report in format `fmt`; `publishing` (publisher, url template) shapes the claimreview format only,
+    `charts` (availability.Chart per URL) are drawn by the html format only."""
     if fmt == "table":
         return render_table(report, color=color, changes=changes)
     if fmt == "markdown":
@@ -283,7 +287,7 @@ def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: An
     if fmt == "claimreview":
         from civicheck.claimreview import render_claimreview
 
-        return render_claimreview(report)
+        return render_claimreview(report, **(publishing or {}))
     if fmt == "html":
         from civicheck.html_report import render_html
 

@@ -50,8 +50,9 @@ _EVIDENCE = {
         "status": _MAYBE_INT, "error": _MAYBE_TEXT, "detail": _MAYBE_TEXT, "fetched_at": _MAYBE_TEXT,
         "sha256": _MAYBE_TEXT, "text_sha256": _MAYBE_TEXT, "excerpt": _MAYBE_TEXT,
         "hits": {"type": "array", "items": _HIT},
-        "published": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
-        "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT, "network": _MAYBE_TEXT,
+        "published": _MAYBE_TEXT, "published_source": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS,
+        "snapshots": _SNAPSHOTS, "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT,
+        "network": _MAYBE_TEXT,
     },
 }
 _OUTAGE = {
@@ -76,7 +77,8 @@ _CLAIM = {
         "reported_verdict": _MAYBE_VERDICT, "pending": _MAYBE_TEXT, "expect": _MAYBE_VERDICT,
         "as_expected": {"type": ["boolean", "null"]}, "reason": _TEXT,
         "deciding": {"type": "integer", "minimum": 0}, "file": _MAYBE_TEXT, "line": _MAYBE_INT,
-        "said_by": _MAYBE_TEXT, "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS,
+        "said_by": _MAYBE_TEXT, "said_by_type": {"enum": ["person", "organization", None]},
+        "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS, "review_url": _MAYBE_TEXT,
         "checks": {"type": "array", "items": _CHECK, "minItems": 1},
     },
 }

@@ -193,3 +193,74 @@ def test_missing_path_and_empty_folder_are_usage_problems(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageProblem, match="no claims files"):
         find_claim_files([tmp_path / "empty"])
+
+
+# --- impossible dates: every one a problem at its line, from lint and verify, never a traceback -----------------
+
+IMPOSSIBLE_DATES = """
+claims:
+  - id: unquoted
+    claim: x
+    said_on: 2023-02-30
+    checks:
+      - published: {url: 'https://a.go.id/', after: 2023-13-01}
+  - id: quoted
+    claim: y
+    said_on: "2023-02-30"
+    checks:
+      - published:
+          url: https://a.go.id/
+          after: '2023-13-01'
+          before: "2023-04-31T10:00:00"
+  - id: elsewhere
+    claim: 2023-02-31
+    tags: [2024-02-30]
+    checks:
+      - published: {url: 'https://a.go.id/', before: '2023-01-01T25:00:00'}
+"""
+
+
+@pytest.mark.parametrize("command", ["lint", "verify"])
+def test_every_impossible_date_is_a_problem_at_its_line(tmp_path, command):
+    from click.testing import CliRunner
+
+    from civicheck.cli import ExitCode, cli
+
+    path = write(tmp_path, "c.yaml", IMPOSSIBLE_DATES)
+    args = [command, str(path)] + (["--no-history", "--no-warc", "--no-canary"] if command == "verify" else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {path}:4: claim 'unquoted': 'said_on': '2023-02-30' cannot be read as a date (day is out of range "
+        "for month); write a real date like 2023-01-01",
+        f"error: {path}:6: claim 'unquoted': 'after': '2023-13-01' cannot be read as a date (month must be in "
+        "1..12); write a real date like 2023-01-01",
+        f"error: {path}:9: claim 'quoted': 'said_on': '2023-02-30' cannot be read as a date (day is out of range "
+        "for month); write a real date like 2023-01-01",
+        f"error: {path}:13: claim 'quoted': 'after': '2023-13-01' cannot be read as a date (month must be in "
+        "1..12); write a real date like 2023-01-01",
+        f"error: {path}:14: claim 'quoted': 'before': '2023-04-31T10:00:00' cannot be read as a date (day is out "
+        "of range for month); write a real date like 2023-01-01",
+        f"error: {path}:16: '2023-02-31' cannot be read as a date (day is out of range for month); put it in "
+        "quotes if it is text",
+        f"error: {path}:17: '2024-02-30' cannot be read as a date (day is out of range for month); put it in "
+        "quotes if it is text",
+        f"error: {path}:19: claim 'elsewhere': 'before': '2023-01-01T25:00:00' cannot be read as a date (hour must "
+        "be in 0..23); write a real date like 2023-01-01",
+        "8 problems found; nothing was fetched. Fix the file(s) and run again.",
+    ]
+
+
+def test_real_dates_in_every_date_field_are_read(tmp_path):
+    write(tmp_path, "c.yaml", """
+        claims:
+          - id: a
+            claim: x
+            said_on: '2023-6-5'
+            checks:
+              - published: {url: 'https://a.go.id/', after: 2024-02-29, before: '2024-03-01T23:59:00+07:00'}
+        """)
+    [claim] = load_claims([tmp_path])
+    assert claim.said_on == "2023-06-05"
+    assert (claim.checks[0].after, claim.checks[0].before) == ("2024-02-29", "2024-03-01")

@@ -552,16 +552,17 @@ def test_pdf_evidence_names_the_page(tmp_path, site):
         ev = c["evidence"]
         assert ev["hits"] and ev["hits"][0]["location"] == "p. 2", ev["hits"]
         assert ev["published"] == "2021-09-15"  # the PDF's creation date
+        assert ev["published_source"] == "the PDF's creation date"
     contains = check(got, "rpjmd", 0)["evidence"]["hits"]
     assert [h["location"] for h in contains] == ["p. 2", "p. 2"] and contains[0]["text"] == "Smart City"
     quoted = check(got, "rpjmd", 1)["evidence"]["hits"][0]
-    assert quoted["text"] == "Smart City ditetapkan sebagai “program prioritas” daerah", quoted
+    assert quoted["text"] == "Smart City ditetapkan sebagai “program prioritas” daerah.", quoted  # its final stop
     assert "Aplikasi layanan ketenagakerjaan" in quoted["excerpt"]  # the page's text, in order, no mojibake
 
     scan, scan_live, scan_date = got["scan"]["checks"]
     # No text, but the scan's metadata still dates it.
-    assert scan_date["outcome"] == "pass" and scan_date["reason"] == "published 2021-09-15, between 2021-01-01 and " \
-        "2021-12-31", scan_date["reason"]
+    assert scan_date["outcome"] == "pass" and scan_date["reason"] == "published 2021-09-15 (according to the PDF's " \
+        "creation date), between 2021-01-01 and 2021-12-31", scan_date["reason"]
     assert scan["outcome"] == "unknown" and scan["reason"] == "no text to check: no text layer (scanned document)"
     assert scan_live["outcome"] == "pass", scan_live["reason"]  # a scan is a document, not an empty page
     encrypted = check(got, "encrypted")
@@ -650,18 +651,80 @@ def test_published_window_and_dates_in_text_evidence(tmp_path, site):
         """)
     inside, text = got["dated"]["checks"]
     assert inside["outcome"] == "pass", inside["reason"]
-    assert inside["reason"] == "published 2023-05-01, between 2023-01-01 and 2023-07-01", inside["reason"]
+    assert inside["reason"] == ("published 2023-05-01 (according to OpenGraph article:published_time), between "
+                                "2023-01-01 and 2023-07-01"), inside["reason"]
     for c in (inside, text):
         assert c["evidence"]["published"] == "2023-05-01" and c["evidence"]["updated"] == "2023-05-03", c["evidence"]
+        assert c["evidence"]["published_source"] == "OpenGraph article:published_time"
     assert text["outcome"] == "pass"
     late, early = check(got, "too-late"), check(got, "too-early")
-    assert late["outcome"] == "fail" and late["reason"] == "published 2023-05-01, before 2023-07-01", late["reason"]
-    assert early["outcome"] == "fail" and early["reason"] == "published 2023-05-01, after 2022-12-31", early["reason"]
+    said = "published 2023-05-01 (according to OpenGraph article:published_time)"
+    assert late["outcome"] == "fail" and late["reason"] == f"{said}, before 2023-07-01", late["reason"]
+    assert early["outcome"] == "fail" and early["reason"] == f"{said}, after 2022-12-31", early["reason"]
     no_date, undated_text = got["undated"]["checks"]
     assert no_date["outcome"] == "unknown" and no_date["reason"] == "no publication date found on the page", no_date
     assert no_date["evidence"]["published"] is None
     assert undated_text["outcome"] == "pass" and undated_text["evidence"]["published"] is None
     assert got["undated"]["verdict"] == "unverified"
+
+
+def _dated(title: str, head: str, byline: str = "") -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title} - Ledger</title>{head}</head><body>"
+            f"<nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{byline}<p>The city council approved the "
+            "budget for the new library on Tuesday after a long debate about its cost, and the mayor said the "
+            "doors would open in 2026. Opponents had asked for a smaller building closer to the old one.</p>"
+            "<p>The vote was seven to two, and construction will start in the spring once the contracts are "
+            "signed by the city manager and reviewed by the council's finance committee next month.</p>"
+            "</article></body></html>")
+
+
+def test_published_sources_that_disagree_make_it_unknown_naming_both(tmp_path, site):
+    disagree = site.route("/news/2023/03/10/library", _dated(
+        "Council approves library", '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"datePublished": "2023-05-01T10:00:00-05:00"}</script>'))
+    got, _ = verify(tmp_path, f"""
+        claims:
+          - id: library
+            claim: x
+            checks:
+              - published: {{url: {disagree}, after: 2023-01-01, timeout: 5}}
+        """)
+    c = check(got, "library")
+    assert c["outcome"] == "unknown" and got["library"]["verdict"] == "unverified"
+    assert c["reason"] == ("the page's sources disagree about when it was published: JSON-LD datePublished says "
+                           "2023-05-01, the address (/2023/03/10/) says 2023-03-10"), c["reason"]
+    assert c["evidence"]["published"] is None
+
+
+def test_the_day_the_byline_shows_wins_over_a_utc_timestamp_a_day_away(tmp_path, site):
+    # Published at 10:31 pm in Chicago: 04:31 the next day in UTC, which is what the metadata says.
+    page = site.route("/the-vw-wagon", _dated(
+        "VW shows an electric wagon", '<meta property="article:published_time" content="2019-11-20T04:31:13+00:00">',
+        "<p>Chris Davies - Nov 19, 2019, 10:31 pm CST</p>"))
+    got, _ = verify(tmp_path, f"""
+        claims:
+          - id: on-the-19th
+            claim: x
+            checks:
+              - published: {{url: {page}, after: 2019-11-19, before: 2019-11-19, timeout: 5}}
+          - id: edge
+            claim: y
+            checks:
+              - published: {{url: {page}, after: 2019-11-20, timeout: 5}}
+          - id: clear
+            claim: z
+            checks:
+              - published: {{url: {page}, after: 2019-11-01, before: 2019-11-30, timeout: 5}}
+        """)
+    clear = check(got, "clear")
+    assert clear["outcome"] == "pass"
+    assert clear["reason"] == ("published 2019-11-19 (according to the page's byline ('Chris Davies - Nov 19, 2019, "
+                               "10:31 pm CST')), between 2019-11-01 and 2019-11-30"), clear["reason"]
+    # A window whose edge falls between the byline's day and the UTC day cannot be decided either way.
+    for cid in ("on-the-19th", "edge"):
+        c = check(got, cid)
+        assert c["outcome"] == "unknown", c["reason"]
+        assert "the page's sources also give 2019-11-20 (a time zone away)" in c["reason"], c["reason"]
 
 
 # --- legacy encodings -----------------------------------------------------------------------------------------

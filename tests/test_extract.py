@@ -39,6 +39,9 @@ def search(text: str, scope: str = "article"):
 def test_article_scope_finds_a_passage_the_extractor_left_out_and_says_so():
     found, note = search("portal kota kini menautkan seluruh dinas")
     assert found.passed and note == ARTICLE_GAP
+    assert found.reason == "quote found in the article body on the page, between paragraphs 1 and 2"
+    found, note = search("menetapkan Smart City sebagai program prioritas")  # the lede the extractor dropped
+    assert found.passed and found.hits[0].label == "the article body on the page, before paragraph 1"
     found, note = search("sebanyak 29 layanan akan terhubung")
     assert found.passed and note is None and found.hits[0].label == "paragraph 2 of the article"
 

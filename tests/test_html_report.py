@@ -189,6 +189,7 @@ def hostile_report() -> dict:
     claim = {"id": evil, "claim": evil, "verdict": "refuted", "reported_verdict": "refuted", "pending": evil,
              "expect": "supported", "reason": evil, "deciding": 0, "file": evil, "line": 1, "said_by": evil,
              "said_on": evil, "sources": [HOSTILE_JS, "data:text/html,x", "https://ok.example/"], "tags": [evil],
+             "review_url": HOSTILE_JS,
              "checks": [check, copy.deepcopy(check)]}
     return {"schema": 1, "civicheck": evil, "started_at": "2026-11-28T02:00:00Z", "finished_at": evil,
             "network": evil, "outages": [{"from": evil, "to": None, "seconds": 1, "detail": evil}], "warc": evil,

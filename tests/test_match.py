@@ -114,7 +114,7 @@ def test_quote_exact_indonesian():
 def test_quote_exact_english_with_curly_quotes_in_page():
     r = find_quote('the mayor said it is "a place for everyone."', DOC)
     assert r.passed
-    assert r.hits[0].text == "the mayor said it is “a place for everyone"
+    assert r.hits[0].text == "the mayor said it is “a place for everyone.”"  # closed, with its final stop
 
 
 def test_quote_whitespace_and_line_breaks_never_material():
@@ -125,7 +125,7 @@ def test_quote_whitespace_and_line_breaks_never_material():
 def test_quote_case_and_punctuation_never_material_hit_shows_page_wording():
     r = find_quote("pemerintah KOTA akan membangun 12 taman baru pada 2021-2026 kata wali kota kamis 6/11", DOC)
     assert r.passed
-    assert r.hits[0].text == "Pemerintah kota akan membangun 12 taman baru pada 2021–2026, kata Wali Kota, Kamis (6/11"
+    assert r.hits[0].text == "Pemerintah kota akan membangun 12 taman baru pada 2021–2026, kata Wali Kota, Kamis (6/11)."
 
 
 def test_quote_invisible_characters_in_page():
@@ -335,7 +335,7 @@ def test_contains_any():
 def test_contains_none():
     r = find_phrases(DOC, all=["penerbangan"], none=["dibatalkan", "ditunda"])
     assert not r.passed
-    assert r.reason == "forbidden phrase found: 'dibatalkan' (paragraph 1 of the article)"
+    assert r.reason == "forbidden phrase found: 'dibatalkan' (in paragraph 1 of the article)"
     assert r.forbidden == ["dibatalkan"]
     assert [h.text for h in r.hits] == ["penerbangan", "dibatalkan"]  # found first, then forbidden
     assert find_phrases(DOC, none=["ditunda"]).passed
@@ -388,12 +388,13 @@ def test_labels_page_hits_against_the_article():
     arts = article("Paragraf pembuka.", LOMBOK)
     r = find_quote("harus dibatalkan menyusul", pages, article=arts)
     assert r.hits[0].label == "paragraph 2 of the article"
-    assert find_quote("harga tiket naik", pages, article=arts).hits[0].label == "on the page outside the article body"
+    assert find_quote("harga tiket naik", pages, article=arts).hits[0].label == \
+        "block 3 of the page text, outside the article body"
     # "Lombok" is first in the menu, but the hit is the article's own occurrence.
     hit = find_phrases(pages, all=["Lombok"], article=arts).hits[0]
     assert (hit.passage, hit.label) == (1, "paragraph 2 of the article")
     r = find_phrases(pages, none=["tiket"], article=arts)
-    assert r.reason == "forbidden phrase found: 'tiket' (on the page outside the article body)"
+    assert r.reason == "forbidden phrase found: 'tiket' (in block 3 of the page text, outside the article body)"
 
 
 # --- hits and excerpts -----------------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ def test_excerpt_collapses_whitespace_and_keeps_mark():
 
 def test_excerpt_whole_passage_has_no_cut_marks():
     hit = find_quote("kata dia", page("Begitu kata dia.")).hits[0]
-    assert hit.excerpt == "Begitu kata dia." and hit.mark == (7, 15)
+    assert hit.excerpt == "Begitu kata dia." and hit.mark == (7, 16)  # the final stop is the page's too
 
 
 # --- caching and speed -----------------------------------------------------------------------------------------
@@ -490,3 +491,141 @@ def test_altered_copies_refuted_real_ones_found(sentence, alterations):
         r = find_quote(altered, doc)
         assert not r.passed, altered
         assert r.differences and r.reason.startswith("misquote: "), r.reason
+
+
+# --- every hit names the place where it stands -------------------------------------------------------------------
+
+
+def _article_page(paragraphs: list[str], *, before=("Beranda Berita Daerah",), after=("Baca juga: berita lain",),
+                  body: tuple[int, int] | None = None):
+    """The page blocks of an article (menu, paragraphs, a box after), and the article passages extracted
+    from it; `body`: the blocks (0-based) the page marks as the article body."""
+    blocks = [*before, *paragraphs, *after]
+    first, last = body or (-1, -1)
+    return ([Passage(t, "page", i, first < i <= last + 1) for i, t in enumerate(blocks, 1)],
+            article(*paragraphs))
+
+
+def test_each_part_of_an_elided_quote_is_labelled_where_it_stands():
+    # The second part's words are in paragraph 3 too, but the part found stands in paragraph 10: that is the
+    # paragraph to name, not the first one holding the same words.
+    paras = [f"Paragraf nomor {n} tentang hal lain sama sekali." for n in range(1, 11)]
+    paras[2] = "Anggaran daerah disahkan pekan lalu oleh dewan."
+    paras[8] = "Wali kota mengatakan bahwa pembangunan jalan tetap berjalan."
+    paras[9] = "Menurut dia, anggaran daerah disahkan pekan lalu oleh dewan."
+    pages, arts = _article_page(paras)
+    r = find_quote("pembangunan jalan tetap berjalan … anggaran daerah disahkan pekan lalu", pages, article=arts)
+    assert r.passed
+    assert [h.label for h in r.hits] == ["paragraph 9 of the article", "paragraph 10 of the article"]
+    assert r.reason == "all 2 parts of the elided quote found, in order, in paragraphs 9 and 10 of the article"
+    for hit in r.hits:  # the label and the excerpt agree
+        number = int(hit.label.split()[1])
+        assert hit.text.rstrip(".") in paras[number - 1]
+
+
+def test_a_single_quote_is_labelled_by_its_own_place_not_by_its_first_word():
+    paras = ["Dewan menyetujui anggaran.", "Ketua dewan menyetujui anggaran itu setelah rapat panjang."]
+    pages, arts = _article_page(paras, before=("Dewan menyetujui anggaran.",))  # the same words in a teaser
+    r = find_quote("menyetujui anggaran itu setelah rapat", pages, article=arts)
+    assert r.hits[0].label == "paragraph 2 of the article"
+    assert r.reason == "quote found in paragraph 2 of the article"
+
+
+def test_a_hit_in_the_article_body_but_in_no_extracted_paragraph_says_so():
+    paras = ["Paragraf pertama berita ini cukup panjang untuk dikenali.",
+             "Paragraf kedua berita ini juga cukup panjang untuk dikenali."]
+    blocks = ["Beranda", paras[0], "Kutipan kotak: kota akan menambah 12 taman baru", paras[1], "Baca juga"]
+    pages = [Passage(t, "page", i, 2 <= i <= 4) for i, t in enumerate(blocks, 1)]
+    r = find_quote("kota akan menambah 12 taman baru", pages, article=article(*paras))
+    assert r.hits[0].label == "the article body on the page, between paragraphs 1 and 2"
+    assert r.reason == "quote found in the article body on the page, between paragraphs 1 and 2"
+    # Marked by the page before the first paragraph (a lede, a subtitle inside <article>): before it.
+    blocks = ["Beranda", "Lede: kota akan menambah 12 taman baru", *paras, "Baca juga"]
+    pages = [Passage(t, "page", i, 2 <= i <= 4) for i, t in enumerate(blocks, 1)]
+    r = find_quote("kota akan menambah 12 taman baru", pages, article=article(*paras))
+    assert r.reason == "quote found in the article body on the page, before paragraph 1"
+    # Not marked, and outside the extracted paragraphs: outside the body, with the block to find it by.
+    pages = [Passage(t, "page", i) for i, t in enumerate(blocks, 1)]
+    r = find_quote("kota akan menambah 12 taman baru", pages, article=article(*paras))
+    assert r.reason == "quote found in block 2 of the page text, outside the article body"
+
+
+def test_hits_across_paragraphs_and_pdf_pages_name_both():
+    r = find_quote("untuk dikenali. Paragraf kedua",
+                   article("Paragraf pertama untuk dikenali.", "Paragraf kedua di sini."))
+    assert r.hits[0].label == "paragraphs 1–2 of the article"
+    pdf = [Passage("Laporan tahunan ini memuat", "pdf", 3), Passage("angka 29 penerbangan dibatalkan", "pdf", 4)]
+    r = find_quote("tahunan ini memuat angka 29", pdf)
+    assert r.reason == "quote found on pp. 3–4"
+
+
+def test_excerpts_keep_brackets_and_closing_punctuation():
+    doc = page("Wali kota (yang baru dilantik) berkata: “Kami akan membangun 12 taman baru.” Lalu pergi.")
+    hit = find_quote("Kami akan membangun 12 taman baru", doc, context=20).hits[0]
+    assert hit.text == "“Kami akan membangun 12 taman baru.”"
+    hit = find_quote("yang baru dilantik", doc, context=10).hits[0]
+    assert hit.text == "(yang baru dilantik)"
+    hit = find_quote("berkata", doc, context=12).hits[0]  # the context opens a bracket: it is closed too
+    assert hit.excerpt.count("(") == hit.excerpt.count(")")
+    assert find_quote("dilantik berkata", doc).hits[0].text == "dilantik) berkata"  # the page's words as they are
+    hit = find_quote("kota yang baru dilantik berkata", doc).hits[0]  # a colon after is not part of it
+    assert hit.text == "kota (yang baru dilantik) berkata"
+    assert find_quote("Lalu pergi", doc).hits[0].text == "Lalu pergi."
+
+
+# --- an elided quote is compared where a reader compares it -----------------------------------------------------
+
+
+def test_an_elided_part_the_page_words_differently_right_after_the_first_is_a_misquote():
+    # An exact copy of the last part stands further on, about something else: it does not save the quote.
+    doc = article("The budget rose sharply, under regulation 4, the minister said.",
+                  "Separately, parking fines fall under regulation 9 on parking.")
+    r = find_quote("the budget rose sharply … under regulation 9", doc)
+    assert not r.passed
+    assert r.reason == ("misquote (part 2 of 2 of the elided quote, where the page carries it right after part 1): "
+                        "page says 'regulation 4', claim says 'regulation 9'; 'under regulation 9' stands further "
+                        "on, in paragraph 2 of the article")
+    assert r.differences == ["page says 'regulation 4', claim says 'regulation 9'"]
+    assert r.closest.text == "The budget rose sharply, under regulation 4" and r.closest.label == \
+        "paragraph 1 of the article"
+
+
+@pytest.mark.parametrize("page_text, quote", [
+    ("Pemerintah kota akan membangun 12 taman baru pada 2026, kata dia.", "Pemerintah kota … 13 taman baru"),
+    ("The mayor said the plan is fair, and the council agreed.", "The mayor said … the plan is not fair"),
+    ("Menteri Budi meresmikan jalan itu.", "Menteri … Andi meresmikan jalan itu"),
+])
+def test_material_differences_right_after_the_first_part_refute(page_text, quote):
+    doc = page(page_text, "Lain halnya, 13 taman baru dan the plan is not fair dan Andi meresmikan jalan itu.")
+    r = find_quote(quote, doc)
+    assert not r.passed and r.reason.startswith("misquote (part 2 of 2 of the elided quote, where the page "
+                                                "carries it right after part 1): page says"), r.reason
+    assert r.reason.endswith("stands further on, in block 2 of the page text"), r.reason
+
+
+def test_a_real_elision_skipping_words_still_passes():
+    doc = page("The budget rose sharply for parks, and for schools it rose by 4 percent.")
+    assert find_quote("The budget rose sharply … for schools it rose by 4 percent", doc).passed
+    assert find_quote("The budget rose sharply … and for schools", doc).passed
+    doc = page("Anggaran naik 4 persen tahun ini dan naik 9 persen tahun depan.")
+    assert find_quote("Anggaran naik 4 persen … naik 9 persen tahun depan", doc).passed
+
+
+def test_an_exact_copy_in_the_same_paragraph_is_a_plausible_elision():
+    # "4 minutes … 2 minutes" and lists of names: the part stands, word for word, in the same paragraph.
+    doc = page("The previous generation took 4 minutes and 2 seconds, while the new one took 2 minutes and 38 "
+               "seconds.", "Palm Bay: Noah Jackson 1 goal, Eli Hilare 1 goal.")
+    assert find_quote("The previous generation took 4 … 2 minutes and 38 seconds", doc).passed
+    assert find_quote("Palm Bay: Noah … Hilare 1 goal", doc).passed
+    # Only joined differently ("Boeing 's") is no difference at all.
+    doc = page("Emirates finalized a deal to purchase 30 of Boeing's 787-9 Dreamliner jets.",
+               "Elsewhere, a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets fell through.")
+    r = find_quote("Emirates … finalized a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets", doc)
+    assert not r.passed and r.differences == ["page says '30 of', claim says '38 of'"]
+
+
+def test_a_hit_running_on_past_the_article_text_says_so():
+    text = "Ini adalah kalimat yang cukup panjang untuk dikenali sebagai paragraf artikel."
+    pages, arts = _article_page([text], before=("Beranda",), after=("Advertisement",))
+    r = find_quote("dikenali sebagai paragraf artikel. Advertisement", pages, article=arts)
+    assert r.hits[0].label == "paragraph 1 of the article, running into block 3 of the page text"

@@ -88,14 +88,14 @@ class Cilegon:
             claims:
               - id: smart-city-priority
                 claim: "Smart City is a priority program of the 2021-2026 RPJMD"
-                said_by: "Wali Kota Cilegon"
+                said_by: {{name: "Wali Kota Cilegon", type: person}}
                 said_on: 2023-06-15
                 sources: [{u('/berita/smart-city')}]
                 checks:
                   - contains: {{url: {u('/berita/smart-city')}, all: ["program prioritas"]}}
               - id: disnaker-link
                 claim: "The portal's link to the labour agency works"
-                said_by: "Pemerintah Kota Cilegon"
+                said_by: {{name: "Pemerintah Kota Cilegon", type: organization}}
                 expect: refuted
                 checks:
                   - live: {u('/disnaker')}
@@ -410,7 +410,7 @@ def test_claimreview_publishes_the_reported_verdicts_with_who_said_what_and_wher
     assert disnaker["itemReviewed"]["author"] == {"@type": "Organization", "name": "Pemerintah Kota Cilegon"}
     assert "datePublished" not in disnaker["itemReviewed"] and "appearance" not in disnaker["itemReviewed"]
     assert dukcapil["itemReviewed"] == {"@type": "Claim"}
-    assert smart["reviewRating"] == {"@type": "Rating", "alternateName": "Supported", "ratingValue": 5,
+    assert smart["reviewRating"] == {"@type": "Rating", "alternateName": "Supported", "name": "Supported", "ratingValue": 5,
                                      "bestRating": 5, "worstRating": 1,
                                      "ratingExplanation": "contains check passed: 'program prioritas' found in the page text"}
     assert (disnaker["reviewRating"]["alternateName"], disnaker["reviewRating"]["ratingValue"]) == ("Refuted", 1)
@@ -470,7 +470,7 @@ def test_claimreview_is_safe_inside_a_script_element(site):
     assert "<" not in result.stdout and ">" not in result.stdout
     [review] = json.loads(result.stdout)
     assert review["claimReviewed"] == "The portal works</script><script>alert(1)</script>"
-    assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "Kepala Dinas <b>Kominfo</b>"}
+    assert review["itemReviewed"]["author"] == {"name": "Kepala Dinas <b>Kominfo</b>"}  # no type declared, none guessed
 
 
 # --- init -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,479 @@
+"""When a page was published: what the page itself declares (JSON-LD, OpenGraph and other meta tags, marked-up
+<time> elements, a date in its address) weighed against htmldate's reading. Sources that disagree by more than a
+day are named, never settled by a guess; pure functions on HTML already fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# A day either way is one date: a page published near midnight carries one day in its local time (the address,
+# the byline) and the next or the last in UTC (its metadata). Beyond that, two sources disagree.
+TOLERANCE_DAYS = 1
+
+# Meta tags that say when a page was first published, by how much they are trusted: the first group is written
+# by the publishing system for this very page; the second is often a copy date, a crawl date or the last change.
+_STRONG_META = {
+    "article:published_time": "OpenGraph article:published_time",
+    "og:article:published_time": "OpenGraph article:published_time",
+    "og:published_time": "OpenGraph published_time",
+    "article:published": "meta article:published",
+    "datepublished": "meta datePublished",
+    "sailthru.date": "meta sailthru.date",
+    "parsely-pub-date": "meta parsely-pub-date",
+    "article.published": "meta article.published",
+    "article_date_original": "meta article_date_original",
+    "publish-date": "meta publish-date",
+    "publishdate": "meta publishdate",
+    "pubdate": "meta pubdate",
+    "og:pubdate": "meta og:pubdate",
+    "published_time": "meta published_time",
+    "pub_date": "meta pub_date",
+    "citation_publication_date": "meta citation_publication_date",
+    "dc.date.issued": "meta DC.date.issued",
+    "dcterms.issued": "meta dcterms.issued",
+}
+_WEAK_META = {
+    "dc.date": "meta DC.date",
+    "dcterms.date": "meta dcterms.date",
+    "dcterms.created": "meta dcterms.created",
+    "dc.date.created": "meta DC.date.created",
+    "date": "meta date",
+    "datecreated": "meta dateCreated",
+    "citation_date": "meta citation_date",
+}
+_ARTICLE_TYPES = re.compile(r"(?i)article|posting|report|news|blog|review|creativework|webpage|opinion|analysis")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One date a page gives for its publication, and where it gives it."""
+
+    date: str  # ISO day, as the source states it (its own time zone's day)
+    source: str  # "JSON-LD datePublished", "OpenGraph article:published_time", "the address (/2023/06/15/)", ...
+    strong: bool = True  # written for this page by its publishing system (not a copy, crawl or change date)
+    # A day as the publisher's readers saw it: a date alone, or a time with its local offset. A time in UTC, or
+    # with no zone at all (most often UTC too), may fall on the next or the last day where it was published.
+    local: bool = True
+    time: bool = False  # it gave a time of day too (with its offset, when local)
+
+
+@dataclass
+class Publication:
+    """The publication date civicheck reports, where it came from, and why there is none when there is not."""
+
+    date: str | None = None
+    source: str | None = None
+    nearby: list[str] = field(default_factory=list)  # other dates sources give within the tolerance (time zones)
+    conflict: str | None = None  # "JSON-LD datePublished says 2023-06-15, the address says 2023-05-01"
+    declared: list[Declared] = field(default_factory=list)
+
+    @property
+    def dates(self) -> list[str]:
+        """Every day the publication may be on: the decided one and those a time zone away."""
+        return sorted({self.date, *self.nearby}) if self.date else []
+
+
+# --- reading the page's own declarations ------------------------------------------------------------------------
+
+
+def declared(soup: Any, url: str) -> list[Declared]:
+    """Every publication date the page declares, in order of trust: JSON-LD, meta tags, marked-up elements,
+    and the date in its address."""
+    # One walk of the page for every kind of tag read here: each find_all walks the whole tree again, and a
+    # large page takes milliseconds a walk.
+    tags: dict[str, list[Any]] = {"script": [], "meta": [], "marked": []}
+    for tag in soup.find_all(True):
+        if tag.name == "meta":
+            tags["meta"].append(tag)
+        elif tag.name == "script" and re.search(r"(?i)ld\+json", tag.get("type") or ""):
+            tags["script"].append(tag)
+        elif tag.get("itemprop") == "datePublished" or (tag.name == "time" and tag.has_attr("pubdate")):
+            tags["marked"].append(tag)
+    found: list[Declared] = []
+    found += _json_ld(tags["script"], url)
+    found += _meta(tags["meta"])
+    if not any(d.source in ("meta datePublished", "OpenGraph article:published_time") for d in found):
+        found += _marked_up(tags["marked"])  # an element: may be a related story's; the page's own tags first
+    in_address = date_in_url(url)
+    if in_address:
+        found.append(Declared(in_address[0], f"the address ({in_address[1]})"))
+    return found
+
+
+def _json_ld(scripts: list[Any], url: str) -> list[Declared]:
+    """datePublished of the article the page is: the JSON-LD object whose url or @id is the page's, else the
+    first article-like one (a page may also describe the articles it links to)."""
+    candidates: list[tuple[bool, str, str]] = []  # (is this page, date text, type)
+    for script in scripts:
+        try:
+            data = json.loads(script.string or script.get_text() or "null", strict=False)
+        except (ValueError, RecursionError):
+            continue  # a broken block says nothing
+        for obj in _objects(data):
+            value = obj.get("datePublished")
+            kind = obj.get("@type")
+            kind = " ".join(kind) if isinstance(kind, list) else str(kind or "")
+            if isinstance(value, str) and _ARTICLE_TYPES.search(kind):
+                own = any(_same_page(obj.get(k), url) for k in ("url", "@id", "mainEntityOfPage"))
+                candidates.append((own, value, kind))
+    if not candidates:
+        return []
+    own = [c for c in candidates if c[0]]
+    _, text, kind = (own or candidates)[0]
+    parsed = parse_date(text)
+    return [Declared(parsed[0], "JSON-LD datePublished", local=parsed[1], time=_has_time(text))] if parsed else []
+
+
+def _objects(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a JSON-LD block (@graph, lists, nested), breadth-first, to a sane depth."""
+    if depth > 6:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _objects(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item"):
+            if isinstance(data.get(key), (list, dict)):
+                yield from _objects(data[key], depth + 1)
+
+
+def _same_page(value: Any, url: str) -> bool:
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("url")
+    if not isinstance(value, str) or not value:
+        return False
+    strip = re.compile(r"^https?://(www\.)?|[#?].*$|/$")
+    return strip.sub("", value.strip()) == strip.sub("", url.strip())
+
+
+def _meta(metas: list[Any]) -> list[Declared]:
+    found: list[Declared] = []
+    seen: set[str] = set()
+    for tag in metas:
+        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip().lower()
+        label = _STRONG_META.get(key) or _WEAK_META.get(key)
+        if label is None or label in seen:
+            continue
+        parsed = parse_date(tag.get("content") or "")
+        if parsed:
+            seen.add(label)
+            found.append(Declared(parsed[0], label, strong=key in _STRONG_META, local=parsed[1],
+                                  time=_has_time(tag.get("content") or "")))
+    parsely = next((tag for tag in metas if tag.get("name") == "parsely-page"), None)
+    if parsely is not None and "meta parsely-pub-date" not in seen:
+        try:
+            pub = json.loads(parsely.get("content") or "{}").get("pub_date")
+        except (ValueError, AttributeError):
+            pub = None
+        parsed = parse_date(pub or "")
+        if parsed:
+            found.append(Declared(parsed[0], "meta parsely-page pub_date", local=parsed[1]))
+    return found
+
+
+def _marked_up(marked: list[Any]) -> list[Declared]:
+    """An element marked as the publication date: itemprop="datePublished" (microdata) or <time pubdate>."""
+    for element in marked:
+        if element.name == "meta":
+            continue  # read with the meta tags
+        text = element.get("datetime") or element.get("content") or ""
+        parsed = parse_date(text)
+        if parsed:
+            return [Declared(parsed[0], f"<{element.name}> marked datePublished", local=parsed[1],
+                             time=_has_time(text))]
+    return []
+
+
+# /2023/06/15/, /2023-06-15/, /20230615/: a year, a month and a day in the path, never a bare year or month.
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)([/-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
+
+
+def date_in_url(url: str) -> tuple[str, str] | None:
+    """The publication date a page's address carries, and the part that says it ("/2023/06/15/")."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path
+    m = _URL_DATE.search(path)
+    if not m:
+        return None
+    try:
+        day = dt.date(int(m[1]), int(m[3]), int(m[4]))
+    except ValueError:
+        return None
+    return day.isoformat(), m.group(0) + ("/" if path[m.end():m.end() + 1] == "/" else "")
+
+
+_ISO = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*"
+                  r"(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?")
+
+
+def parse_date(text: str) -> tuple[str, bool] | None:
+    """(ISO day, whether that is the publisher's local day) of a date as metadata writes it: ISO 8601 with or
+    without a time and offset, a compact 20230615, or an RFC 2822 date ("Tue, 15 Jun 2023 10:00:00 GMT").
+    None for anything else: a numeric date like 05/10/2018 means a different day in different countries."""
+    text = (text or "").strip()
+    m = _ISO.match(text)
+    if m:
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+        zone = (m[7] or "").upper()
+        return _plausible(day, local=not m[4] or zone not in ("", "Z", "UTC", "GMT", "+00:00", "+0000", "-00:00"))
+    m = re.fullmatch(r"((?:19|20)\d\d)(\d\d)(\d\d)(?:T?\d{4,6}.*)?", text)
+    if m:
+        try:
+            return _plausible(dt.date(int(m[1]), int(m[2]), int(m[3])), local=len(text) == 8)
+        except ValueError:
+            return None
+    if re.search(r"[A-Za-z]{3}", text):
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(re.sub(r"\s*\(.*\)$", "", text))
+        except (TypeError, ValueError, IndexError):
+            return None
+        offset = when.utcoffset()
+        return _plausible(when.date(), local=bool(offset))
+    return None
+
+
+def _has_time(text: str) -> bool:
+    return bool(re.search(r"\d:\d\d", text))
+
+
+def _plausible(day: dt.date, local: bool) -> tuple[str, bool] | None:
+    # The web is younger than 1990; a date a year ahead is a placeholder or an event, not a publication.
+    if not dt.date(1990, 1, 1) <= day <= dt.date.today() + dt.timedelta(days=366):
+        return None
+    return day.isoformat(), local
+
+
+# --- the date the page shows under its headline ---------------------------------------------------------------
+
+# Month names as bylines write them, English and Indonesian, with their usual abbreviations.
+_MONTHS = {
+    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                   "september", "october", "november", "december"], 1)},
+    **{m: i for i, m in enumerate(["januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus",
+                                   "september", "oktober", "november", "desember"], 1)},
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "agu": 8, "agt": 8, "ags": 8,
+    "sep": 9, "sept": 9, "okt": 10, "oct": 10, "nov": 11, "dec": 12, "des": 12, "mei": 5,
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY, _YEAR = r"(\d{1,2})(?:st|nd|rd|th)?", r"((?:19|20)\d\d)"
+_SHOWN = [  # (pattern, order of its groups): "19 November 2019", "Nov. 19, 2019", "2019-11-19", "19/11/2019"
+    (re.compile(rf"(?i)(?<![\w]){_DAY}\.?\s+{_MONTH},?\s+{_YEAR}(?!\d)"), "dmy"),
+    (re.compile(rf"(?i)(?<![\w]){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)"), "mdy"),
+    (re.compile(rf"(?<!\d){_YEAR}[-./](\d{{1,2}})[-./](\d{{1,2}})(?!\d)"), "ymd"),
+    (re.compile(r"(?<![\d.:])(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)?\d\d)(?![\d:])"), "numeric"),
+    # No year ("Posted Nov 18, 8:19 PM"): it can only tell which of two days a declared date is.
+    (re.compile(rf"(?i)(?<![\w]){_MONTH}\s+{_DAY}(?![\d:])"), "md"),
+    (re.compile(rf"(?i)(?<![\w]){_DAY}\.?\s+{_MONTH}(?![\w])"), "dm"),
+]
+# Words before a byline's date that make it the date the page last changed, and words that make it the date it
+# was published (when a line gives both: "Updated Nov 19, 9:41 AM; Posted Nov 18, 8:19 PM").
+_UPDATED = re.compile(r"(?i)updated|modified|diperbarui|edited|last update|aktualisiert")
+_POSTED = re.compile(r"(?i)published|posted|publicado|diterbitkan|dipublikasikan|publiziert|original")
+_BYLINE_LENGTH = 110  # characters: a byline or a date line is short; a caption or a paragraph is not
+_PROSE = 200  # characters: a block this long is the article's prose, below its byline
+_EMBED = re.compile(r"\(@\w+\)|^\s*[—–-]\s")  # "— Name (@handle) November 1, 2019": an embedded post
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A date the page shows by its headline: every day the text can mean (05/10/2018 may be two; without a
+    year, "Nov 18" is a month and a day, MM-DD, and only picks between declared dates a day apart)."""
+
+    days: tuple[str, ...]
+    text: str  # the line it was read from
+    partial: bool = False
+
+
+def shown_date(blocks: list[str], paragraphs: list[str], headline: str = "") -> Shown | None:
+    """The date written in the page's byline: between the headline and the article's first paragraph of prose
+    (or, when the headline cannot be placed, in the few lines above that paragraph), in a short line, not one
+    said to be an update; None when there is none. paragraphs: the extracted main text, to find where the
+    article starts among the page's blocks."""
+    start = _body_start(blocks, paragraphs)
+    if start is None:
+        return None
+    parts = [p for p in re.split(r"\s+[-|–—]\s+", headline) if p.strip()]
+    parts = parts[:-1] if len(parts) > 1 else parts  # "… - Site Name": the site's name is on every page
+    parts += [q for p in parts for q in re.split(r":\s+", p) if q != p]
+    keys = {k for k in (_squash(p)[:40] for p in parts) if len(k) >= 16}
+    placed = [i for i in range(max(0, start - 150), start) if any(k in _squash(blocks[i]) for k in keys)]
+    if placed:
+        order = list(range(placed[-1] + 1, start)) + list(range(placed[-1] - 1, max(-1, placed[-1] - 4), -1))
+    else:
+        order = list(range(max(0, start - 8), start))
+    for i in order:
+        line = blocks[i]
+        if len(line) > _BYLINE_LENGTH or _EMBED.search(line) or (
+                i and len(blocks[i - 1]) < 25 and _UPDATED.search(blocks[i - 1])):
+            continue
+        found = _days_in(line)
+        if found:
+            return Shown(found[0], line, found[1])
+    return None
+
+
+def _body_start(blocks: list[str], paragraphs: list[str]) -> int | None:
+    """The page block holding the article's first paragraph of prose (its byline stands above it)."""
+    for shortest in (_PROSE, _PROSE // 2):  # a headline, a standfirst, a caption the extractor kept come first
+        for paragraph in paragraphs:
+            if len(paragraph) >= shortest:
+                key = _squash(paragraph)[:60]
+                return next((i for i, b in enumerate(blocks) if key and key in _squash(b)), None)
+    return None
+
+
+def _days_in(text: str) -> tuple[tuple[str, ...], bool] | None:
+    """The first date in `text` not said to be an update: (its possible days, whether it has no year)."""
+    hits = []
+    for pattern, order in _SHOWN:
+        hits += [(m.start(), order, m) for m in pattern.finditer(text)]
+    taken: list[tuple[int, int]] = []
+    for start, order, m in sorted(hits, key=lambda h: (h[0], -len(h[2].group()))):
+        if any(a <= start < b for a, b in taken):
+            continue  # inside a longer date already read ("Nov 19, 2019" holds "Nov 19")
+        taken.append((start, m.end()))
+        before = text[:start]
+        updated, posted = list(_UPDATED.finditer(before)), list(_POSTED.finditer(before))
+        if updated and (not posted or posted[-1].start() < updated[-1].start()):
+            continue
+        days = _meanings(order, m)
+        if days:
+            return tuple(days), order in ("md", "dm")
+    return None
+
+
+def _meanings(order: str, m: re.Match[str]) -> list[str]:
+    if order == "numeric":  # day and month in either order, a two-digit year in this century
+        a, b, y = int(m[1]), int(m[2]), int(m[3]) % 100 + 2000 if len(m[3]) == 2 else int(m[3])
+        options = [(y, b, a), (y, a, b)]
+    elif order == "ymd":
+        options = [(int(m[1]), int(m[2]), int(m[3]))]
+    elif order in ("md", "dm"):
+        day, month = (m[2], m[1]) if order == "md" else (m[1], m[2])
+        options = [(2000, _MONTHS[month.lower()], int(day))]  # the year is a placeholder: see Shown.partial
+    else:
+        day, month = (m[1], m[2]) if order == "dmy" else (m[2], m[1])
+        options = [(int(m[3]), _MONTHS[month.lower()], int(day))]
+    days = []
+    for y, mo, d in options:
+        try:
+            found = _plausible(dt.date(y, mo, d), local=True)
+        except ValueError:
+            continue
+        if found and found[0] not in days:
+            days.append(found[0])
+    return days
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+# --- deciding ------------------------------------------------------------------------------------------------------
+
+
+def decide(found: list[Declared], htmldate_reading: str | None, shown: Shown | None = None) -> Publication:
+    """The publication date from the page's declarations, checked against each other, against the date its
+    byline shows and against htmldate.
+
+    Declarations written for the page (JSON-LD, OpenGraph, the address...) must agree within TOLERANCE_DAYS,
+    or there is no date and `conflict` names two that disagree; with none of those, the weaker tags (DC.date,
+    a bare `date`) stand in. htmldate's reading and the date the byline shows must agree with them too; the
+    byline gives the day when it does, since it is the day the page's readers saw (metadata is often in
+    UTC). Otherwise a day stated in the page's own time is preferred to a UTC timestamp. With no declaration
+    at all, the byline and htmldate's reading decide, and must agree when both are there.
+    """
+    strong = [d for d in found if d.strong]
+    weak = [d for d in found if not d.strong]
+    pub = Publication(declared=list(found))
+    chosen = strong or weak
+    if htmldate_reading and (not chosen or not _near(htmldate_reading, chosen[0].date)):
+        chosen = [*chosen, Declared(htmldate_reading, "htmldate's reading of the page", local=False)]
+    if shown is not None and shown.partial:  # a month and a day: which of the declared days a day apart it is
+        days = {d.date for d in chosen} | {_shift(d.date, k) for d in chosen for k in (-1, 1)}
+        shown = Shown(tuple(d for d in sorted(days) if d[5:] in {s[5:] for s in shown.days}), shown.text)
+        shown = shown if shown.days and chosen else None
+    if shown is not None:
+        days = [d for d in shown.days if not chosen or all(_near(d, c.date) for c in chosen)]
+        line = " ".join(shown.text.split())
+        byline = Declared(days[0] if days else shown.days[0], f"the page's byline ('{line[:80]}')")
+        chosen = [byline, *chosen]
+    if not chosen:
+        return pub
+    first = chosen[0]
+    for other in chosen[1:]:
+        if not _near(first.date, other.date):
+            pub.conflict = f"{first.source} says {first.date}, {other.source} says {other.date}"
+            return pub
+    best = min(chosen, key=_precision)
+    pub.date, pub.source = best.date, best.source
+    pub.nearby = sorted({d.date for d in chosen if d.date != best.date})
+    return pub
+
+
+def _precision(found: Declared) -> int:
+    """How surely a source gives the day the page's readers saw, best first: the byline; a time with its
+    offset; the address; a date alone (often the UTC day); a time in UTC or in no stated zone."""
+    if found.source.startswith("the page's byline"):
+        return 0
+    if found.source.startswith("the address"):
+        return 2
+    return 4 if not found.local else 1 if found.time else 3
+
+
+def _shift(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+def _near(a: str, b: str) -> bool:
+    return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days) <= TOLERANCE_DAYS
+
+
+def publication(soup: Any, html: str, url: str, blocks: list[str], paragraphs: list[str],
+                headline: str = "") -> tuple[Publication, str | None]:
+    """The publication date of a parsed page, and its last-updated date (htmldate's reading of it).
+    blocks, paragraphs, headline: the page's visible text blocks, its main text and its title, to find the
+    date its byline shows."""
+    published, updated = htmldate_readings(html, url)
+    pub = decide(declared(soup, url), published, shown_date(blocks, paragraphs, headline))
+    if pub.date and updated and updated < pub.date:
+        updated = None  # a modification before the publication is a misread date, not evidence
+    return pub, updated
+
+
+def htmldate_readings(html: str, url: str) -> tuple[str | None, str | None]:
+    """htmldate's published and last-updated dates (ISO): markup and metadata first, its search of the page
+    text only when those say nothing, and never its bare-year guesses ("RPJMD 2021-2026" is not a date of
+    2021-01-01)."""
+    from htmldate import find_date
+
+    def find(original: bool, extensive: bool) -> str | None:
+        try:
+            # htmldate trusts a date in the URL above anything on the page, for the last-modified date too;
+            # a URL (/berita/2023/05/01/...) says when a page was published, never when it was updated.
+            return find_date(html, url=url if original else None, original_date=original,
+                             extensive_search=extensive)
+        except Exception:  # noqa: BLE001 - a date we cannot read is "no date", never a crash
+            return None
+
+    def best(original: bool) -> str | None:
+        found = find(original, extensive=False)
+        if found:
+            return found
+        guessed = find(original, extensive=True)
+        return None if guessed is None or guessed.endswith("-01-01") else guessed
+
+    return best(True), best(False)
