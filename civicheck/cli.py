@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import threading
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import NoReturn
@@ -72,11 +73,22 @@ network_options = _option_group(
 
 # Options for commands that write a report.
 output_options = _option_group(
-    click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv", "claimreview"]),
+    click.option("--format", "format_",
+                 type=click.Choice(["table", "markdown", "json", "csv", "claimreview", "html"]),
                  default="table", show_default=True,
-                 help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim)."),
+                 help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim; html: one "
+                      "self-contained page to open, print or attach)."),
     click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                  help="Write the report to FILE instead of standard output."),
+    click.option("--report", "reports", multiple=True, metavar="FILE",
+                 type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                 help="Also write the report to FILE, in the format its extension names: .md, .json, .html, "
+                      ".csv (repeatable; one run, several reports)."),
+    click.option("--notify", "notify_urls", multiple=True, metavar="URL", envvar="CIVICHECK_NOTIFY",
+                 show_envvar=True,
+                 help="Send what changed (verdicts flipped, claims no longer as published, page text changed) to "
+                      "this Apprise URL: mailtos://, slack://, tgram://, json://… (repeatable; only when there is "
+                      "news; the variable holds URLs separated by spaces)."),
     click.option("-q", "--quiet", is_flag=True,
                  help="Nothing on standard error but errors: no progress bar, summary or archive line."),
 )
@@ -237,8 +249,8 @@ history_options = _option_group(
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, quiet, publisher, publisher_url,
-           review_url):
+           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
+           publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -251,6 +263,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
       civicheck verify claims/cilegon.yaml --format json -o results.json
       civicheck verify claims/ --replay .civicheck/archive/civicheck-20261128T020000Z-1a2b3c.warc.gz
       civicheck verify claims/ --shard 1/4 --format json -o shard-1.json
+      civicheck verify claims/ --format html -o report.html --notify 'json://hooks.example/civicheck'
       civicheck verify claims/ --format claimreview --publisher "Banten News" \\
         --publisher-url https://bantennews.example/ --review-url "https://bantennews.example/cek-fakta/{id}"
 
@@ -258,12 +271,11 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     else supported), 1 something to report, 2 bad claims file or usage, 3 civicheck itself failed.
     """
     claims = _load(paths)
-    publishing = _publishing(publisher, publisher_url, review_url)
     from civicheck.errors import CivicheckError, UsageProblem
     from civicheck.fetch import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
-    _check_writable(output)
+    outputs = _outputs(format_, output, reports, notify_urls, _publishing(publisher, publisher_url, review_url))
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     shard_k_n = None
@@ -276,6 +288,13 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             raise click.BadParameter(str(exc), param_hint="--shard") from exc
         claims = select_shard(claims, *shard_k_n)
         no_history = True  # one slice diffed against the whole last run would report every other claim as gone
+        if notify_urls:
+            # A slice cannot tell what changed in the run: `merge` of the shards, which records it, notifies.
+            # CIVICHECK_NOTIFY set for a whole CI job (every shard's too) is left to the merge.
+            source = click.get_current_context().get_parameter_source("notify_urls")
+            if source is not click.core.ParameterSource.ENVIRONMENT:
+                raise click.UsageError("--notify goes on the `civicheck merge` of the shards, not on a --shard run")
+            outputs.notify = []
     try:
         archives = _archives(archive_specs)
     except UsageProblem as exc:
@@ -317,8 +336,9 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     if shard_k_n:
         report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
     history = (db, [str(p) for p in paths], history_failure) if records_history else None
-    _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=bool(shard_k_n),
-            publishing=publishing)
+    # The archives asked to capture are asked for each page's earlier captures too, for the HTML charts.
+    outputs.archives = [archive.cdx for archive in archives]
+    _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
 
 
 def _usable_history(db: Path):
@@ -341,42 +361,109 @@ def _usable_history(db: Path):
     return None
 
 
-def _finish(report, history, confirm, fail_on, format_, output, quiet, keep_texts=False, publishing=None):
-    """Damp the verdicts against the history, write the report, then record the run, and pick the exit code:
-    shared by verify and merge. Nothing finished is lost: when the history cannot be used the report is
-    still written (undamped) and the exit code is 3; when the report cannot be written nothing is recorded."""
+@dataclass
+class _Outputs:
+    """Where a run's report goes and who hears of it: stdout or -o in --format, every --report FILE in the
+    format its extension names, the --notify URLs; the archives whose captures the HTML charts show."""
+
+    format_: str
+    output: Path | None
+    reports: list[tuple[str, Path]]
+    notify: list[str]
+    publishing: dict = field(default_factory=dict)  # --publisher …: what shapes the claimreview format
+    archives: list = field(default_factory=list)
+
+    def formats(self) -> set[str]:
+        return {self.format_, *(fmt for fmt, _ in self.reports)}
+
+
+# What a --report FILE's extension says its format is.
+REPORT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html",
+                   ".csv": "csv"}
+
+
+def _outputs(format_, output, reports, notify_urls, publishing) -> _Outputs:
+    """Check every place the report goes before anything is fetched: a folder that is missing, a --report
+    whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
+    from civicheck.errors import UsageProblem
+
+    _check_writable(output)
+    paired = []
+    for path in reports:
+        fmt = REPORT_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
+            raise click.BadParameter(f"{path}: name it .md, .json, .html or .csv, the format it is written in",
+                                     param_hint="--report")
+        _check_writable(path, "--report")
+        paired.append((fmt, path))
+    if notify_urls:
+        from civicheck.notify import check_urls
+
+        try:
+            check_urls(notify_urls)
+        except UsageProblem as exc:
+            raise click.BadParameter(str(exc), param_hint="--notify") from exc
+    return _Outputs(format_, output, paired, list(notify_urls), publishing or {})
+
+
+def _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False):
+    """Damp the verdicts against the history, write the reports, then record the run, tell the --notify
+    URLs, and pick the exit code: shared by verify and merge. Nothing finished is lost: when the history
+    cannot be used the reports are still written (undamped) and the exit code is 3; when a report cannot be
+    written nothing is recorded. A notification that fails is said, and changes no exit code."""
     from civicheck.changes import exit_decision
     from civicheck.errors import CivicheckError
 
     changes, damped, not_recorded = None, False, None
     try:
-        with _recording(history, report, confirm, quiet) as remembered:
+        with _recording(history, report, confirm, quiet) as (remembered, store):
             if remembered is not None:
                 report, changes, damped = remembered.report, remembered.changes, True
-            # SystemExit if it fails: nothing recorded
-            _write_report(report, changes, format_, output, keep_texts, publishing or {}, quiet)
+            _write_reports(report, changes, outputs, keep_texts, store, quiet)  # SystemExit if one fails
     except CivicheckError as exc:  # the history could not be read, or the run not recorded: the report is out
         not_recorded = exc
-    if not quiet and (output is not None or not sys.stdout.isatty()):
+    if not quiet and (outputs.output is not None or not sys.stdout.isatty()):
         from civicheck.report import summary_line
 
         _say(summary_line(report, changes))
     warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
     if not quiet and warcs:
         _say(f"archived what was seen in {', '.join(map(str, warcs))}")
+    if outputs.notify:
+        _notify(report, changes, outputs.notify, quiet)
     if not_recorded is not None:
         how = "" if damped else "; the report shows this run's verdicts as they came, without flap damping"
         _fail(f"this run was not recorded in the history: {not_recorded}{how}", ExitCode.INTERNAL)
     sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
 
 
+def _notify(report, changes, urls, quiet) -> None:
+    from civicheck.notify import news, send, shown
+
+    message = news(report, changes)
+    if message is None:
+        if not quiet and changes is not None and changes.pending:
+            n = len(changes.pending)
+            _say(f"nothing to notify yet: {n} verdict change{'s' if n != 1 else ''} pending confirmation "
+                 "(--confirm); notified when a later run confirms it")
+        elif not quiet:
+            _say("nothing new to notify")
+        return
+    failures = send(message, urls)
+    for failure in failures:
+        _say(f"error: could not notify {failure} (the exit code does not depend on notifications)")
+    if not quiet and len(failures) < len(urls):
+        sent = [shown(u) for u in urls if not any(f.startswith(shown(u) + ":") for f in failures)]
+        _say(f"notified {', '.join(sent)}: {message.title.removeprefix('civicheck: ')}")
+
+
 @contextmanager
 def _recording(history, report, confirm, quiet):
-    """HistoryStore.recording for _finish: yields the damped run (None without history) and records it when
-    the block ends well. A history that cannot be opened, read or locked yields None, so the report is still
-    written, and raises its HistoryError after the block."""
+    """HistoryStore.recording for _finish: yields (the damped run, the open store), (None, None) without
+    history, and records the run when the block ends well. A history that cannot be opened, read or locked
+    yields (None, None), so the report is still written, and raises its HistoryError after the block."""
     if history is None:
-        yield None
+        yield None, None
         return
     from contextlib import ExitStack
 
@@ -398,23 +485,37 @@ def _recording(history, report, confirm, quiet):
         except CivicheckError as exc:
             failure = exc
         else:
-            yield remembered  # an exception here (the report not written) rolls the record back
+            yield remembered, store  # an exception here (a report not written) rolls the record back
             return  # leaving the stack commits the run; a failure to commit raises from here
-    yield None
+    yield None, None
     raise failure
 
 
-def _write_report(report, changes, format_, output, keep_texts, publishing, quiet) -> None:
+def _write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
     from civicheck.report import render, without_texts
 
     shown = report if keep_texts else without_texts(report)
-    color = output is None and format_ == "table" and sys.stdout.isatty()
-    try:
-        _write(render(shown, format_, color=color, changes=changes, publishing=publishing), output)
-    except OSError as exc:
-        _fail(f"cannot write the report to {output}: {exc.strerror}", ExitCode.INTERNAL)
-    if format_ == "claimreview" and not quiet:
-        _say_claimreview_gaps(shown, publishing)
+    charts = _charts(report, store, outputs.archives, quiet) if "html" in outputs.formats() else None
+    color = outputs.output is None and outputs.format_ == "table" and sys.stdout.isatty()
+    for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
+        try:
+            _write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
+                          publishing=outputs.publishing), path)
+        except OSError as exc:
+            _fail(f"cannot write the report to {path}: {exc.strerror}", ExitCode.INTERNAL)
+    if "claimreview" in outputs.formats() and not quiet:
+        _say_claimreview_gaps(shown, outputs.publishing)
+
+
+def _charts(report, store, archives, quiet):
+    """The HTML report's availability charts: this run, the history's earlier runs, the archives' captures."""
+    from civicheck.availability import collect
+
+    charts, problems = collect(report, store, archives)
+    if not quiet:
+        for problem in problems:
+            _say(f"warning: {problem} (the HTML report's chart of that page lacks those captures)")
+    return charts
 
 
 def _say_claimreview_gaps(report, publishing) -> None:
@@ -504,11 +605,12 @@ def _lint_notes(claims) -> None:
 
 
 @cli.command(short_help="Join shard reports into one report.")
-@click.argument("reports", nargs=-1, required=True, type=click.File("r", encoding="utf-8"))
+@click.argument("shards", nargs=-1, required=True, metavar="REPORTS...", type=click.File("r", encoding="utf-8"))
 @history_options
 @output_options
 @publishing_options
-def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet, publisher, publisher_url, review_url):
+def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, quiet, publisher,
+          publisher_url, review_url):
     """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
     The merged run is recorded in the history and rendered like a verify run.
@@ -521,12 +623,11 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet, pub
 
     from civicheck.report import report_problem
     from civicheck.shard import MergeError
-
-    publishing = _publishing(publisher, publisher_url, review_url)
     from civicheck.shard import merge as merge_reports
 
+    outputs = _outputs(format_, output, reports, notify_urls, _publishing(publisher, publisher_url, review_url))
     loaded = []
-    for f in reports:
+    for f in shards:
         try:
             data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -542,7 +643,7 @@ def merge(reports, db, no_history, confirm, fail_on, format_, output, quiet, pub
     except MergeError as exc:
         raise click.UsageError(str(exc)) from exc
     history = None if no_history else (db, [], _usable_history(db))
-    _finish(merged, history, confirm, fail_on, format_, output, quiet, keep_texts=False, publishing=publishing)
+    _finish(merged, history, confirm, fail_on, outputs, quiet, keep_texts=False)
 
 
 @contextmanager
@@ -642,25 +743,31 @@ def history(claim_id, limit, db, format_):
 @click.option("--install", metavar="REQUIREMENT",
               help="What the workflow pip-installs for civicheck (default: this checkout or the git commit "
                    "civicheck was installed from).")
-def init(directory, force, install):
+@click.option("--action", metavar="OWNER/REPO@REF",
+              help="Run civicheck through the action.yml of this repository and ref (e.g. "
+                   "your-org/civicheck@v0.1.0) instead of pip in the workflow.")
+def init(directory, force, install, action):
     """Start a claims repository: claims/example.yaml and a nightly GitHub Actions workflow.
 
     \b
-    Example:
+    Examples:
       civicheck init my-factchecks/
+      civicheck init my-factchecks/ --action your-org/civicheck@v0.1.0
     """
     from civicheck.errors import CivicheckError
     from civicheck.scaffold import init as scaffold
     from civicheck.scaffold import install_source
 
-    source = install if install is not None else install_source(directory)
+    if action is not None and install is not None:
+        raise click.UsageError("--action installs civicheck from the action's own commit: leave out --install")
+    source = install if install is not None or action is not None else install_source(directory)
     try:
-        written = scaffold(directory, force=force, install=source or "")
+        written = scaffold(directory, force=force, install=source or "", action=action)
     except CivicheckError as exc:
         raise click.UsageError(str(exc)) from exc
     for path in written:
         click.echo(f"wrote {path}")
-    if not source:
+    if not source and action is None:
         _say("warning: set CIVICHECK_INSTALL in the workflow to what pip should install "
              "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you")
 
@@ -878,7 +985,7 @@ class _Progress:
         return False
 
 
-def _check_writable(output: Path | None) -> None:
+def _check_writable(output: Path | None, option: str = "-o/--output") -> None:
     """Refuse an -o path that cannot be written before fetching anything, not after a long run."""
     import os
 
@@ -886,9 +993,9 @@ def _check_writable(output: Path | None) -> None:
         return
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
-        raise click.BadParameter(f"the folder {folder} does not exist", param_hint="-o/--output")
+        raise click.BadParameter(f"the folder {folder} does not exist", param_hint=option)
     if not os.access(folder, os.W_OK):
-        raise click.BadParameter(f"the folder {folder} cannot be written to", param_hint="-o/--output")
+        raise click.BadParameter(f"the folder {folder} cannot be written to", param_hint=option)
 
 
 def _write(text: str, output: Path | None) -> None:

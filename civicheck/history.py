@@ -492,6 +492,26 @@ class HistoryStore:
         """
         return {cid: [(s.verdict, s.reported_verdict) for s in self.claim_history(cid, limit)] for cid in claim_ids}
 
+    def url_evidence(self, urls: Iterable[str], since: str = "") -> list[tuple[str, str, dict[str, Any]]]:
+        """(run started_at, url, evidence) of every recorded run since `since` (ISO) that cited one of `urls`:
+        one row per run and URL (every check of a URL shares one fetch in a run), oldest run first. What the
+        HTML report's availability charts read."""
+        wanted = list(dict.fromkeys(urls))
+        rows: dict[tuple[int, str], tuple[str, str, dict[str, Any]]] = {}
+        with self._errors():
+            for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one statement
+                chunk = wanted[start:start + 500]
+                for run_id, started_at, url, status, error, detail, fetched_at, extra in self.db.execute(
+                    "SELECT k.run_id, r.started_at, k.url, k.status, k.error, k.detail, k.fetched_at,"
+                    " k.evidence_extra FROM check_results k JOIN runs r ON r.id = k.run_id"
+                    f" WHERE r.started_at >= ? AND k.url IN ({', '.join('?' * len(chunk))})"
+                    " ORDER BY k.run_id, k.claim_id, k.position", (since, *chunk),
+                ):
+                    evidence = {"status": status, "error": error, "detail": detail, "fetched_at": fetched_at,
+                                **_loads(extra, {})}
+                    rows.setdefault((run_id, url), (started_at, url, evidence))
+        return [rows[key] for key in sorted(rows)]
+
     def text(self, sha256: str) -> str | None:
         """An extracted text by its digest, when a run stored it."""
         with self._errors():

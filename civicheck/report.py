@@ -1,4 +1,4 @@
-"""Renderers: table (terminal), markdown, json, csv, claimreview. The one place that escapes untrusted text.
+"""Renderers: table (terminal), markdown, json, csv, claimreview, html. The one place that escapes untrusted text.
 
 Everything that came from a fetched page, a claims file or an archive is cleaned here before it reaches a
 terminal, a markdown document or a spreadsheet: no page can move the cursor, add a column, a link or HTML.
@@ -20,7 +20,7 @@ from civicheck.hosts import shown_url
 from civicheck.report_schema import SCHEMA_VERSION
 from civicheck.runner import ClaimResult, RunResult
 
-FORMATS = ("table", "markdown", "json", "csv", "claimreview")
+FORMATS = ("table", "markdown", "json", "csv", "claimreview", "html")
 
 # Control characters, and the invisible bidi/format marks that can reorder or hide text on screen.
 INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
@@ -273,8 +273,9 @@ def summary_line(report: dict[str, Any], changes: Any = None) -> str:
 
 
 def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: Any = None,
-           publishing: dict[str, Any] | None = None) -> str:
-    """The report in format `fmt`; `publishing` (publisher, url template) shapes the claimreview format only."""
+           publishing: dict[str, Any] | None = None, charts: Any = None) -> str:
+    """The report in format `fmt`; `publishing` (publisher, url template) shapes the claimreview format only,
+    `charts` (availability.Chart per URL) are drawn by the html format only."""
     if fmt == "table":
         return render_table(report, color=color, changes=changes)
     if fmt == "markdown":
@@ -287,6 +288,10 @@ def render(report: dict[str, Any], fmt: str, *, color: bool = False, changes: An
         from civicheck.claimreview import render_claimreview
 
         return render_claimreview(report, **(publishing or {}))
+    if fmt == "html":
+        from civicheck.html_report import render_html
+
+        return render_html(report, changes=changes, charts=charts)
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -1,11 +1,13 @@
 """`civicheck init`: start a claims repository with an example claims file and a nightly GitHub Actions workflow.
 
-The files come from civicheck/templates/; nothing existing is overwritten unless asked.
+The files come from civicheck/templates/ (the workflow runs civicheck through pip or through its action.yml);
+nothing existing is overwritten unless asked.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,23 +16,29 @@ from civicheck.errors import CivicheckError
 
 EXAMPLE_CLAIMS = Path("claims") / "example.yaml"
 WORKFLOW = Path(".github") / "workflows" / "civicheck.yml"
-_TEMPLATES = {EXAMPLE_CLAIMS: "example.yaml", WORKFLOW: "civicheck.yml"}
-_INSTALL_PLACEHOLDER = "@@CIVICHECK_INSTALL@@"
+_TEMPLATES = {EXAMPLE_CLAIMS: "example.yaml", WORKFLOW: "civicheck.yml.j2"}
+# owner/repo[/path]@ref, as a workflow's `uses:` names an action in another repository.
+_ACTION_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}(?:/[A-Za-z0-9._/-]+)?@[A-Za-z0-9._/-]+")
 
 
 class ScaffoldError(CivicheckError):
     """`init` would overwrite a file, or cannot write one."""
 
 
-def init(directory: Path, force: bool = False, install: str | None = None) -> list[Path]:
+def init(directory: Path, force: bool = False, install: str | None = None, action: str | None = None) -> list[Path]:
     """Write claims/example.yaml and .github/workflows/civicheck.yml under `directory`; the paths written.
 
     install: the pip requirement the workflow installs civicheck from (default: install_source(directory));
     when none can be found the workflow stops with a message saying to set CIVICHECK_INSTALL.
+    action: "owner/civicheck@ref": the workflow runs civicheck through that repository's action.yml instead,
+    which installs the civicheck of its own commit (no install source needed).
     Refuses (ScaffoldError naming the file) to replace an existing file unless `force`.
     """
     directory = Path(directory)
-    if install is None:
+    if action is not None and not _ACTION_REF.fullmatch(action):
+        raise ScaffoldError(f"the action {action!r} must name a repository and a ref, as in "
+                            "'your-org/civicheck@v0.1.0'")
+    if install is None and action is None:
         install = install_source(directory)
     if install is not None and ("\n" in install or "\r" in install):
         raise ScaffoldError(f"the install source {install!r} must be one line")
@@ -43,10 +51,8 @@ def init(directory: Path, force: bool = False, install: str | None = None) -> li
                                 f" move {'it' if one else 'them'} away or use --force to overwrite")
     written = []
     for path, name in targets.items():
-        text = _template(name)
-        if name == "civicheck.yml":
-            # A JSON string is a valid YAML double-quoted scalar: any requirement stays one literal value.
-            text = text.replace(_INSTALL_PLACEHOLDER, json.dumps(install or ""))
+        # A JSON string is a valid YAML double-quoted scalar: any requirement stays one literal value.
+        text = _workflow(name, json.dumps(install or ""), action) if name.endswith(".j2") else _template(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
@@ -58,6 +64,16 @@ def init(directory: Path, force: bool = False, install: str | None = None) -> li
 
 def _template(name: str) -> str:
     return resources.files("civicheck").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _workflow(name: str, install: str, action: str | None) -> str:
+    """The workflow template filled in. Its own `@@ name @@` marks, since GitHub's `${{ }}` is Jinja's syntax."""
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(variable_start_string="@@", variable_end_string="@@", comment_start_string="<#",
+                      comment_end_string="#>", trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      undefined=StrictUndefined, autoescape=False)
+    return env.from_string(_template(name)).render(install=install, action=action)
 
 
 def install_source(directory: Path | None = None) -> str | None:

@@ -487,16 +487,17 @@ def test_init_scaffolds_a_claims_repository_and_refuses_to_overwrite():
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
     assert set(on) == {"schedule", "workflow_dispatch"} and on["schedule"][0]["cron"].count(" ") == 4
     assert workflow["env"]["CIVICHECK_INSTALL"] == spec
-    [job] = workflow["jobs"].values()
+    job = workflow["jobs"]["verify"]
     runs = [step.get("run", "") for step in job["steps"]]
     uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
     assert any(spec_run.count("$CIVICHECK_INSTALL") for spec_run in runs if "pip install" in spec_run)
     [verify_step] = [r for r in runs if "civicheck verify" in r]
     assert "civicheck verify claims/" in verify_step and "--format markdown" in verify_step
     assert '>> "$GITHUB_STEP_SUMMARY"' in verify_step and "--fail-on" in verify_step
+    assert "--report reports/civicheck.json --report reports/civicheck.html" in verify_step
     assert "actions/cache/restore" in uses and "actions/cache/save" in uses and "actions/upload-artifact" in uses
-    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
-    assert ".warc.gz" in upload["with"]["path"]
+    uploaded = [s["with"]["path"] for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert uploaded[0] == "reports/" and ".warc.gz" in uploaded[1]
 
     lint = invoke("lint", "factchecks/claims")
     assert lint.exit_code == 0 and lint.stdout.startswith("ok: 3 claims")

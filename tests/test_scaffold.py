@@ -1,4 +1,5 @@
-"""`civicheck init`: a valid example claims file and a nightly workflow whose shell steps do what they say."""
+"""`civicheck init`: a valid example claims file and a nightly workflow whose shell steps do what they say; the
+composite action.yml at the repository's root; actionlint (and shellcheck) accept both."""
 
 from __future__ import annotations
 
@@ -25,8 +26,7 @@ def workflow(root: Path) -> dict:
 
 
 def steps(root: Path) -> list[dict]:
-    [job] = workflow(root)["jobs"].values()
-    return job["steps"]
+    return workflow(root)["jobs"]["verify"]["steps"]
 
 
 def step(root: Path, *, uses: str | None = None, name: str | None = None) -> dict:
@@ -53,8 +53,8 @@ def test_the_workflow_runs_nightly_and_by_hand_with_the_expected_steps(tmp_path)
     assert wf["concurrency"]["cancel-in-progress"] is False
     assert wf["env"]["CIVICHECK_INSTALL"] == SPEC and wf["env"]["CIVICHECK_FAIL_ON"] == "unexpected"
     uses = [s["uses"].split("@")[0] for s in steps(tmp_path) if "uses" in s]
-    assert uses == ["actions/checkout", "actions/setup-python", "actions/cache/restore", "actions/cache/save",
-                    "actions/upload-artifact"]
+    assert uses == ["actions/checkout", "actions/cache/restore", "actions/setup-python", "actions/cache/save",
+                    "actions/upload-artifact", "actions/upload-artifact"]
     restore, save = step(tmp_path, uses="actions/cache/restore"), step(tmp_path, uses="actions/cache/save")
     # Cache keys are immutable: each run saves under its own key; the next restores the newest by prefix.
     assert "${{ github.run_id }}" in save["with"]["key"] and restore["with"]["key"] == save["with"]["key"]
@@ -63,20 +63,24 @@ def test_the_workflow_runs_nightly_and_by_hand_with_the_expected_steps(tmp_path)
     verify = step(tmp_path, name="Verify the claims")["run"]
     assert wf["env"]["CIVICHECK_CONFIRM"] == "2"
     for part in ("civicheck verify claims/", "--db .civicheck/history.sqlite", '--confirm "$CIVICHECK_CONFIRM"',
-                 '--fail-on "$CIVICHECK_FAIL_ON"',
-                 "--format markdown", '>> "$GITHUB_STEP_SUMMARY"'):
+                 '--fail-on "$CIVICHECK_FAIL_ON"', "--format markdown -o reports/civicheck.md",
+                 "--report reports/civicheck.json", "--report reports/civicheck.html", '>> "$GITHUB_STEP_SUMMARY"'):
         assert part in verify
-    upload = step(tmp_path, uses="actions/upload-artifact")
-    assert ".civicheck/archive/*.warc.gz" in upload["with"]["path"]
-    for later in (save, upload, step(tmp_path, name="Fail as civicheck said")):
-        assert later["if"].startswith("always()")  # history and evidence are kept whatever the verdicts
+    assert step(tmp_path, name="Verify the claims")["env"] == {"CIVICHECK_NOTIFY": "${{ secrets.CIVICHECK_NOTIFY }}"}
+    evidence = step(tmp_path, name="Upload the evidence archive")
+    assert ".civicheck/archive/*.warc.gz" in evidence["with"]["path"]
+    reports = step(tmp_path, name="Upload the reports")
+    assert reports["with"]["path"] == "reports/" and reports["with"]["name"].startswith("civicheck-reports-")
+    for later in (save, evidence, reports, step(tmp_path, name="Fail as civicheck said")):
+        assert later["if"].startswith("always()")  # history, reports and evidence are kept whatever the verdicts
 
 
-def _bash(script: str, tmp_path: Path, env: dict[str, str], *, flags: str = "-e") -> subprocess.CompletedProcess:
+def _bash(script: str, tmp_path: Path, env: dict[str, str], *, flags: str = "-e",
+          cwd: Path | None = None) -> subprocess.CompletedProcess:
     path = tmp_path / "step.sh"
     path.write_text(script, encoding="utf-8")
     return subprocess.run(["bash", *flags.split(), str(path)], capture_output=True, text=True, timeout=30,
-                          env={"PATH": os.environ["PATH"], **env})
+                          env={"PATH": os.environ["PATH"], **env}, cwd=cwd)
 
 
 def _fake_command(bin_dir: Path, name: str, body: str) -> None:
@@ -91,16 +95,17 @@ def _fake_command(bin_dir: Path, name: str, body: str) -> None:
 def test_the_verify_step_keeps_the_exit_code_for_the_last_step(tmp_path, flags, code):
     init(tmp_path, install=SPEC)
     bin_dir = tmp_path / "bin"
-    _fake_command(bin_dir, "civicheck", f'echo "**civicheck:** report $*"; exit {code}')
+    # Writes its arguments as the markdown report (-o reports/civicheck.md), then exits as told.
+    _fake_command(bin_dir, "civicheck", f'echo "**civicheck:** report $*" > reports/civicheck.md; exit {code}')
     summary, output = tmp_path / "summary.md", tmp_path / "output"
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_STEP_SUMMARY": str(summary),
            "GITHUB_OUTPUT": str(output), "CIVICHECK_FAIL_ON": "changed",
            "CIVICHECK_CONFIRM": "3"}
-    done = _bash(step(tmp_path, name="Verify the claims")["run"], tmp_path, env, flags=flags)
+    done = _bash(step(tmp_path, name="Verify the claims")["run"], tmp_path, env, flags=flags, cwd=tmp_path)
     assert done.returncode == 0, done.stderr  # the step itself succeeds, so the saving steps run
     assert output.read_text() == f"exit-code={code}\n"
     assert summary.read_text().startswith("**civicheck:** report verify claims/ --db .civicheck/history.sqlite"
-                                          " --confirm 3 --fail-on changed --format markdown")
+                                          " --confirm 3 --fail-on changed --format markdown -o reports/civicheck.md")
     last = step(tmp_path, name="Fail as civicheck said")
     assert last["env"]["EXIT_CODE"] == "${{ steps.verify.outputs.exit-code }}"
     assert _bash(last["run"], tmp_path, {"EXIT_CODE": str(code)}).returncode == code

@@ -212,12 +212,16 @@ class CdxClient:
         # pywb's filters are substring matches unless prefixed with "~" (regex).
         return cls(f"{coll}/cdx", coll, name="pywb", status_field="~status:", **kwargs)
 
-    def captures(self, url: str, *, limit: int | None = None, ok_only: bool = False) -> list[Capture]:
-        """Every capture of exactly `url`, oldest first (`limit` < 0: only the last -limit). Raises
-        ArchiveUnavailable when the archive cannot be asked or its answer cannot be read."""
+    def captures(self, url: str, *, limit: int | None = None, ok_only: bool = False,
+                 since: str | None = None) -> list[Capture]:
+        """Every capture of exactly `url`, oldest first (`limit` < 0: only the last -limit; `since`: from this
+        timestamp prefix on, e.g. "20261101"). Raises ArchiveUnavailable when the archive cannot be asked or
+        its answer cannot be read."""
         params: dict[str, Any] = {"url": url, "output": "json"}
         if limit is not None:
             params["limit"] = limit
+        if since:
+            params["from"] = since
         if ok_only:
             params["filter"] = self._status_filter + "2.."
         try:
