@@ -605,4 +605,7 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def main() -> None:
+    from civicheck.memory import return_freed_memory
+
+    return_freed_memory()  # a run's page bodies are let go as it goes: let the system have that memory back
     cli.main(prog_name="civicheck")
