@@ -448,6 +448,8 @@ def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple
             evidence.note = f"{evidence.note}; {note}" if evidence.note else note
     if doc.problem or not doc.text.strip():
         # An empty page would refute every quote and support every `none:`: it says nothing either way.
+        if doc.cut and not doc.problem:
+            return None, f"no text to check in the part of the page that was read ({doc.cut})"
         return None, f"no text to check: {doc.problem or NO_TEXT}"
     return doc, ""
 

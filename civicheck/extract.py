@@ -120,6 +120,10 @@ def extract(result: FetchResult, selectors: Sequence[str] = (), text: str | None
     elif doc.kind == "html":
         html = readable_part(decode_text(result) if text is None else text, PAGE_LIMIT, doc)
         _extract_page(html, result.final_url, doc, selectors)
+        if doc.repaired:
+            # trafilatura drops control characters, and with them the "\x9d" that ends a garbled "”": its
+            # text could no longer be repaired right. A page whose text needed repair is repaired whole first.
+            html = repair(html)
         doc.article_cut = len(html) > ARTICLE_LIMIT
         _extract_article(html[:ARTICLE_LIMIT], result.final_url, doc)
         doc.meta.update(_dates(html[:DATE_LIMIT], result.final_url))
@@ -164,7 +168,7 @@ def readable_part(markup: str, limit: int = PAGE_LIMIT, doc: Document | None = N
 
 
 def _size(chars: int) -> str:
-    return f"{chars / 1e6:.1f} MB".replace(".0 MB", " MB") if chars >= 1e6 else f"{chars // 1000} kB"
+    return f"{chars / 1e6:.1f} MB".replace(".0 MB", " MB") if chars >= 1e6 else f"{round(chars / 1000)} kB"
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")

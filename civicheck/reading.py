@@ -80,7 +80,8 @@ def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str
         document = extract(result, selectors, text)
         markup = read_markup(result, text or "", document)
     except MemoryError:
-        return Reading(problem=f"{UNREADABLE}: reading it needed more memory than civicheck allows a page")
+        return Reading(problem=f"{UNREADABLE}: reading it needed more memory than civicheck allows a page "
+                               f"({WORKER_MEMORY >> 20} MB)")
     except Exception as exc:  # noqa: BLE001 - any extractor may raise anything on a page it did not foresee
         logger.warning("reading %s failed:\n%s", result.url, "".join(traceback.format_exception(exc)))
         return Reading(problem=f"{UNREADABLE}: {_failure(exc)}")
@@ -166,11 +167,20 @@ class PageReader:
         return reading
 
 
+# Address space a worker may use (it needs about 90 MB idle and 250 MB for a 24 MB page): a page that needs
+# more, such as a PDF whose streams inflate to gigabytes, is unreadable rather than a threat to the machine.
+WORKER_MEMORY = 768 * 1024 * 1024
+# What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
+# worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
+_PRELOAD = ("civicheck.reading", "civicheck.extract", "civicheck.soft404", "civicheck.match", "trafilatura",
+            "htmldate", "bs4", "lxml.html", "soupsieve", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
+
+
 def shared_reader() -> PageReader:
     """A reader on the process's shared worker pool (workers stay for the next run of this process)."""
     from civicheck.workers import shared_pool
 
-    return PageReader(shared_pool(preload=("civicheck.reading", "civicheck.extract", "civicheck.soft404")))
+    return PageReader(shared_pool(preload=_PRELOAD, memory_limit=WORKER_MEMORY))
 
 
 def inline_reader() -> PageReader:

@@ -66,8 +66,9 @@ class WorkerPool:
     the fork server imports once, so that a new worker starts in milliseconds rather than a second.
     """
 
-    def __init__(self, jobs: int | None = None, preload: tuple[str, ...] = ()):
+    def __init__(self, jobs: int | None = None, preload: tuple[str, ...] = (), memory_limit: int | None = None):
         self.jobs = jobs or default_jobs()
+        self.memory_limit = memory_limit  # bytes of address space per worker: past it, the work gets MemoryError
         self._context = multiprocessing.get_context(_start_method())
         if preload and self._context.get_start_method() == "forkserver":
             self._context.set_forkserver_preload(list(preload))
@@ -129,7 +130,7 @@ class WorkerPool:
                     self._busy.add(worker)
                     return worker
                 worker.kill()
-        worker = _Worker.start(self._context)  # outside the lock: starting the fork server takes a second
+        worker = _Worker.start(self._context, self.memory_limit)  # outside the lock: a fork server may start
         with self._lock:
             self._busy.add(worker)
         return worker
@@ -156,9 +157,9 @@ class _Worker:
         self.conn = conn
 
     @classmethod
-    def start(cls, context: Any) -> _Worker:
+    def start(cls, context: Any, memory_limit: int | None = None) -> _Worker:
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child,), name="civicheck-worker", daemon=True)
+        process = context.Process(target=_serve, args=(child, memory_limit), name="civicheck-worker", daemon=True)
         try:
             process.start()
         except (OSError, RuntimeError) as exc:  # no fork server (a sandbox), no processes left...
@@ -224,15 +225,17 @@ class _Collect(logging.Handler):
             self.records.append((record.name, record.levelno, str(record.msg)))
 
 
-def _serve(conn: Any) -> None:
+def _serve(conn: Any, memory_limit: int | None = None) -> None:
     """A worker's loop: receive (fn, args), answer ("ok", value, logs) or ("error", reason, logs)."""
     import signal
     import warnings
 
-    from civicheck.memory import return_freed_memory
+    from civicheck.memory import limit_address_space, return_freed_memory
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it kills what it must
     return_freed_memory()  # a worker reads page after page: one huge page must not keep it large
+    if memory_limit:
+        limit_address_space(memory_limit)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # a library printing (or C code writing to fd 2) must not reach the terminal
     os.dup2(devnull, 2)
@@ -264,11 +267,12 @@ _shared: WorkerPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool(preload: tuple[str, ...] = ()) -> WorkerPool:
-    """The process's one pool (its workers outlive a run, so the next run of the same process starts none)."""
+def shared_pool(preload: tuple[str, ...] = (), memory_limit: int | None = None) -> WorkerPool:
+    """The process's one pool (its workers outlive a run, so the next run of the same process starts none);
+    the first caller's settings hold."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = WorkerPool(preload=preload)
+            _shared = WorkerPool(preload=preload, memory_limit=memory_limit)
             atexit.register(_shared.close)
         return _shared
