@@ -141,7 +141,8 @@ class PageReader:
                 return Reading(problem=f"{UNREADABLE}: {exc.reason}")
             return self._read_here(result, selectors)
         except WorkFailed as exc:
-            why = f"civicheck gave up reading it after {limit:.3g} s ({_size(size)})" if exc.timed_out else exc.reason
+            seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
+            why = f"civicheck gave up reading it after {seconds} s ({_size(size)})" if exc.timed_out else exc.reason
             logger.warning("reading %s: %s", result.url, why)
             return Reading(problem=f"{UNREADABLE}: {why}")
         finally:
