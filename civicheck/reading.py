@@ -19,7 +19,7 @@ from typing import Any
 
 from civicheck.errors import PageUnreadable
 from civicheck.extract import Document
-from civicheck.fetch import FetchResult
+from civicheck.fetch import FetchResult, _size
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,13 @@ READ_LIMIT = 20.0
 # Bodies larger than this reach their worker through a temporary file: the pages waiting for a free worker
 # then hold no memory (40 pages of 24 MB waiting held 380 MB), and nothing is pickled twice.
 SPILL_BYTES = 1_000_000
+# Address space a worker may use (it needs about 90 MB idle and 250 MB for a 24 MB page): a page that needs
+# more, such as a PDF whose streams inflate to gigabytes, is unreadable rather than a threat to the machine.
+WORKER_MEMORY = 768 * 1024 * 1024
+# What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
+# worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
+_PRELOAD = ("civicheck.reading", "civicheck.extract", "civicheck.soft404", "civicheck.match", "trafilatura",
+            "htmldate", "bs4", "lxml.html", "soupsieve", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
 # Libraries whose failure on a page is named in the reason ("trafilatura failed on it").
 _LIBRARIES = ("trafilatura", "htmldate", "justext", "bs4", "soupsieve", "lxml", "pypdf", "charset_normalizer",
               "ftfy", "rapidfuzz")
@@ -137,9 +144,7 @@ class PageReader:
         except NoWorker as exc:
             logger.warning("pages are read in this process, without a time limit: %s", exc.reason)
             self.pool = None
-            if body_file is not None:
-                return Reading(problem=f"{UNREADABLE}: {exc.reason}")
-            return self._read_here(result, selectors)
+            return self._read_here(sent, selectors, body_file)
         except WorkFailed as exc:
             seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
             why = f"civicheck gave up reading it after {seconds} s ({_size(size)})" if exc.timed_out else exc.reason
@@ -156,25 +161,17 @@ class PageReader:
         """Stop reading (Ctrl-C): the pages being read or waiting for a worker are given up on at once."""
         self._cancel.set()
 
-    def _read_here(self, result: FetchResult, selectors: Sequence[str]) -> Reading:
+    def _read_here(self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None) -> Reading:
         import warnings
 
+        _quiet_libraries()
         # catch_warnings changes process-wide state: one inline read at a time.
         with self._inline, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            reading = read_page(result, selectors)
+            reading = read_page(result, selectors, body_file)
         for warning in caught:
             logger.warning("reading %s: %s", result.url, warning.message)
         return reading
-
-
-# Address space a worker may use (it needs about 90 MB idle and 250 MB for a 24 MB page): a page that needs
-# more, such as a PDF whose streams inflate to gigabytes, is unreadable rather than a threat to the machine.
-WORKER_MEMORY = 768 * 1024 * 1024
-# What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
-# worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
-_PRELOAD = ("civicheck.reading", "civicheck.extract", "civicheck.soft404", "civicheck.match", "trafilatura",
-            "htmldate", "bs4", "lxml.html", "soupsieve", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
 
 
 def shared_reader() -> PageReader:
@@ -207,7 +204,11 @@ def _without_raw_body(result: FetchResult) -> FetchResult:
     return dataclasses.replace(result, raw_body=b"")
 
 
-def _size(n: int) -> str:
-    from civicheck.fetch import _size as size
-
-    return size(n)
+def _quiet_libraries() -> None:
+    """Reading in this process, the extractors log here: with no handler of their own, Python's last-resort
+    handler would print their warnings on the terminal. A NullHandler stops that and nothing else (an
+    application that configures logging still gets them)."""
+    for name in _LIBRARIES:
+        library = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in library.handlers):
+            library.addHandler(logging.NullHandler())

@@ -274,5 +274,19 @@ def shared_pool(preload: tuple[str, ...] = (), memory_limit: int | None = None) 
     with _shared_lock:
         if _shared is None:
             _shared = WorkerPool(preload=preload, memory_limit=memory_limit)
-            atexit.register(_shared.close)
+            atexit.register(_shut_down, _shared)
         return _shared
+
+
+def _shut_down(pool: WorkerPool) -> None:
+    """At exit: kill the workers, then stop the fork server and wait for it, so that nothing of this process
+    outlives it (the fork server would notice our exit and stop by itself, a moment later)."""
+    pool.close()
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # private, but in every 3.x since 3.8
+    if stop is not None:
+        try:
+            stop()
+        except OSError:
+            pass
