@@ -215,11 +215,23 @@ _FTFY_OPTIONS = dict(
 MOJIBAKE_NOTE = "the page's text was repaired from garbled encoding (mojibake)"
 
 
+# The "”" of UTF-8 read as windows-1252 is "â€" and a byte (0x9D) that windows-1252 leaves undefined, so many
+# systems drop it: "â€ kata" is left, which ftfy cannot repair, or reads as the dagger "†" (taking the space
+# for a lost no-break space). "â€" followed by no character a windows-1252 byte 0x80-0xBF reads as has lost
+# its last byte, and it was 0x9D: the other undefined bytes make characters pages hardly use (U+2001,
+# U+200D, U+200F, U+2010). It is put back before ftfy repairs the text.
+_LOST_9D = re.compile("\u00e2\u20ac(?![\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030"
+                      "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122"
+                      "\u0161\u203a\u0153\u017e\u0178])")
+
+
 def repair(text: str) -> str:
     """Text with its mojibake repaired (see _FTFY_OPTIONS); correct text comes back unchanged."""
     if text.isascii():  # mojibake is made of non-ASCII characters: most text is let through at C speed
         return text
     import ftfy
+
+    text = _LOST_9D.sub("\u00e2\u20ac\x9d", text)
 
     # ftfy repairs line by line; handing it only the lines that are not ASCII does the same four times faster.
     config = _ftfy_config()

@@ -110,3 +110,12 @@ def test_mojibake_is_repaired_in_every_text_a_check_reads():
                         f"setiap hari untuk warga Kota Cilegon.</p></article></body></html>"))
     assert doc.title == "Café “Sehat”" and doc.repaired
     assert doc.page_blocks[-1].startswith("Café “Sehat” buka") and doc.article_paragraphs[0].startswith("Café “Sehat”")
+
+
+def test_a_garbled_closing_quote_that_lost_its_last_byte_is_repaired_too():
+    from civicheck.extract import repair
+
+    # windows-1252 has no character for the 0x9D that ends "”" in UTF-8: many systems drop it.
+    assert repair("“Kami siap,â€ kata Wali Kota.") == "“Kami siap,” kata Wali Kota."
+    assert repair("â€œYa,â€ jawabnya â€“ singkat â€¦") == "“Ya,” jawabnya – singkat …"
+    assert repair("catatan kaki †1 dan “kutipan”") == "catatan kaki †1 dan “kutipan”"  # correct text stays
