@@ -361,3 +361,19 @@ def test_workers_write_nothing_to_our_terminal_and_send_their_logs_back(pool, ca
     assert capfd.readouterr() == ("", "")
     assert [(name, level) for name, level, _ in answer.logs] == [("py.warnings", logging.WARNING)]
     assert "a library's warning" in answer.logs[0][2]
+
+
+def test_where_no_worker_can_be_started_pages_are_read_in_this_process(caplog):
+    from civicheck.reading import PageReader
+    from civicheck.workers import NoWorker
+
+    class NoProcesses:  # a sandbox that forbids starting processes
+        def call(self, *args, **kwargs):
+            raise NoWorker("no worker process could be started (PermissionError: not allowed)")
+
+    reader = PageReader(NoProcesses())
+    with caplog.at_level(logging.WARNING, logger="civicheck"):
+        reading = reader.read(page("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True)
+    assert reading.problem is None and reading.document.page_blocks == ["Smart City"]
+    assert reader.pool is None  # and the next pages are read here at once
+    assert any("read in this process" in r.getMessage() for r in caplog.records)
