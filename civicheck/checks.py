@@ -7,14 +7,19 @@ fetch nobody judged then, if the Context's run-level answer says the machine is 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from civicheck.claims import Check
-from civicheck.extract import Document, Link, site_of
+from civicheck.errors import PageUnreadable
+from civicheck.extract import MOJIBAKE_NOTE, Document, Link, site_of
 from civicheck.fetch import ErrorKind, FetchResult
+from civicheck.reading import UNREADABLE, PageReader, Reading
+
+logger = logging.getLogger(__name__)
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 # The reason given when the canary could not be reached; the canary's own answer goes in the run's report.
@@ -104,8 +109,8 @@ class Outcome:
 
 
 class Context:
-    """What check functions may use: fetched results, extracted documents, soft-404 assessments, snapshots,
-    and the connectivity verdict."""
+    """What check functions may use: fetched results, what was read of them (documents), soft-404
+    assessments, snapshots, and the connectivity verdict."""
 
     def __init__(
         self,
@@ -114,12 +119,17 @@ class Context:
         assessments: dict[str, Assessment] | None = None,
         snapshots: dict[str, list[dict[str, Any]]] | None = None,
         fallback: Callable[[str, FetchResult], Any] | None = None,
+        readings: dict[str, Reading] | None = None,
+        reader: PageReader | None = None,
     ):
         self.results = results
         self._fallback = fallback  # cited url, failed result -> ArchivedCopy | None (archive/fallback.py)
         self._online = online
         self._online_answer: tuple[bool, str] | None = None
-        self._documents: dict[str, Document] = {}
+        # url -> what was read of its body: the runner reads each page as it arrives (then drops the body);
+        # a page not read yet is read on demand, by `reader` (default: in this process).
+        self.readings = readings if readings is not None else {}
+        self._reader = reader
         self.link_targets: dict[tuple[Any, ...], tuple[list[Link], int]] = {}  # see link_targets()
         self.assessments = assessments if assessments is not None else {}
         self._snapshots = snapshots if snapshots is not None else {}
@@ -127,14 +137,29 @@ class Context:
     def result(self, url: str) -> FetchResult:
         return self.results[url]
 
-    def document(self, url: str) -> Document:
-        if url not in self._documents:
-            from civicheck.extract import extract
+    def reading(self, url: str, result: FetchResult | None = None) -> Reading:
+        """What was read of the answer for `url` (`result`, when it is not among the results: a probe)."""
+        if url not in self.readings:
+            self.readings[url] = self._read(result if result is not None else self.results[url])
+        return self.readings[url]
 
-            self._documents[url] = extract(self.results[url])
-        return self._documents[url]
+    def document(self, url: str) -> Document:
+        """The page's Document; PageUnreadable (the asking check becomes unknown) if it could not be read."""
+        return self.reading(url).require()
+
+    def _read(self, result: FetchResult) -> Reading:
+        from civicheck.reading import inline_reader
+
+        if self._reader is None:
+            self._reader = inline_reader()
+        return self._reader.read(result)
 
     def assessment(self, url: str) -> Assessment | None:
+        """The soft-404 / bot-wall assessment; PageUnreadable when the page could not be read, since a check
+        that cannot tell a "not found" page or a bot wall from the page itself is unknown."""
+        reading = self.readings.get(url)
+        if reading is not None and reading.problem is not None:
+            raise PageUnreadable(reading.problem)
         return self.assessments.get(url)
 
     def archived_copy(self, url: str) -> Any:
@@ -143,11 +168,9 @@ class Context:
 
     def archived_document(self, url: str, copy: FetchResult) -> Document:
         key = f"archived-copy\0{url}"
-        if key not in self._documents:
-            from civicheck.extract import extract
-
-            self._documents[key] = extract(copy)
-        return self._documents[key]
+        if key not in self.readings:
+            self.readings[key] = self._read(copy)
+        return self.readings[key].require()
 
     def snapshots(self, url: str) -> list[dict[str, Any]]:
         return self._snapshots.get(url, [])
@@ -173,7 +196,21 @@ def check_kind(name: str) -> Callable[[CheckFunction], CheckFunction]:
 
 
 def evaluate(check: Check, ctx: Context) -> Outcome:
-    return REGISTRY[check.kind](check, ctx)
+    """The check's outcome. A page that could not be read, or that made judging it fail, makes this check
+    unknown with the reason; it never costs another check its outcome, nor the run its report."""
+    try:
+        return REGISTRY[check.kind](check, ctx)
+    except PageUnreadable as exc:
+        return Outcome(check, UNKNOWN, str(exc), _plain_evidence(check, ctx))
+    except Exception as exc:  # noqa: BLE001 - a page nobody foresaw (or a bug): that check alone is unknown
+        logger.exception("judging %s check of %s failed", check.kind, check.url)
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return Outcome(check, UNKNOWN, f"{UNREADABLE}: judging it failed ({why})", _plain_evidence(check, ctx))
+
+
+def _plain_evidence(check: Check, ctx: Context) -> Evidence:
+    result = ctx.results.get(check.url)
+    return Evidence.of(result, ctx) if result is not None else Evidence(url=check.url)
 
 
 # --- reachability -------------------------------------------------------------------------------------------
@@ -186,7 +223,7 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
     if assessment is not None and assessment.bot_wall:
         return UNKNOWN, assessment.bot_wall  # a challenge page says nothing about the service behind it
     if result.error is None and status is not None and 200 <= status < 300:
-        if not result.body.strip():
+        if result.blank:
             return FAIL, f"answered {_status_text(result)} with an empty page"
         if soft404 and assessment is not None and assessment.soft404:
             return FAIL, f"answered {_status_text(result)}{_via(result)}, but it is a 'not found' page: " + "; ".join(
@@ -320,12 +357,15 @@ def _link_targets(check: Check, ctx: Context) -> list[Link]:
     result = ctx.result(check.url)
     if not result.has_document or ctx.document(check.url).kind != "html":
         return []
-    if check.select:
+    document = ctx.document(check.url)
+    if check.select in document.selected_links:  # collected when the page was read, in one parse
+        links = document.selected_links[check.select]
+    elif check.select:
         from civicheck.extract import links_in
 
         links = links_in(result, check.select)
     else:
-        links = ctx.document(check.url).links
+        links = document.links
     if check.same_site:
         site = site_of(result.final_url)
         links = [link for link in links if site_of(link.url) == site or site_of(link.url).endswith("." + site)]
@@ -346,14 +386,17 @@ def check_links(check: Check, ctx: Context) -> Outcome:
     broken, unsure = [], []
     for link in targets:
         target = ctx.result(link.url)
-        outcome, reason = reachability(target, ctx, check.soft404)
+        try:
+            outcome, reason = reachability(target, ctx, check.soft404)
+        except PageUnreadable as exc:  # one unreadable linked page leaves that link unchecked, not the audit
+            outcome, reason = UNKNOWN, str(exc)
         label = link.text or link.url
-        assessment = ctx.assessment(link.url)
+        assessment = ctx.assessments.get(link.url)  # none for a page that could not be read
         signals = list(assessment.signals) if check.soft404 and assessment is not None and assessment.soft404 else []
         evidence.links.append({"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
                                "status": target.status, "error": target.error.value if target.error else None,
                                "soft404": signals, "snapshots": list(ctx.snapshots(link.url))})
-        if outcome == FAIL and signals and target.has_document and target.body.strip():
+        if outcome == FAIL and signals and target.has_document and not target.blank:
             # The summary names each broken link in a few words; the evidence above keeps every signal.
             broken.append(f"{label} → a 'not found' page ({signals[0]})")
         elif outcome == FAIL:
@@ -444,8 +487,13 @@ def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple
     evidence.text = doc.text
     evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
     evidence.published_source = _publication_source(doc)
+    for note in (doc.cut, MOJIBAKE_NOTE if doc.repaired else None):
+        if note:
+            evidence.note = f"{evidence.note}; {note}" if evidence.note else note
     if doc.problem or not doc.text.strip():
         # An empty page would refute every quote and support every `none:`: it says nothing either way.
+        if doc.cut and not doc.problem:
+            return None, f"no text to check in the part of the page that was read ({doc.cut})"
         return None, f"no text to check: {doc.problem or NO_TEXT}"
     return doc, ""
 
@@ -492,7 +540,19 @@ def _text_check(check: Check, ctx: Context, search: Callable[[Any, Any], Any],
         return Outcome(check, UNKNOWN, why, evidence)
     found, note = _search(check, doc, search)
     evidence.hits = _hits(shown(found))
+    if doc.cut and not _decided_by_what_was_read(check, found):
+        # The words may sit in the part of a huge page that was not read (evidence.note says which part was).
+        return Outcome(check, UNKNOWN, _scope_note(note, f"{found.reason}, in the part of the page that was read",
+                                                   evidence), evidence)
     return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
+
+
+def _decided_by_what_was_read(check: Check, found: Any) -> bool:
+    """Does the part of a page that was read decide the check? Finding the words does, unless the check also
+    forbids words (they may come later); not finding them does not, unless a forbidden phrase was found."""
+    if found.passed:
+        return not check.none
+    return bool(getattr(found, "forbidden", None))
 
 
 @check_kind("contains")

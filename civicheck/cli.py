@@ -1036,4 +1036,7 @@ def _new_file_mode(path: Path) -> int:
 
 
 def main() -> None:
+    from civicheck.memory import return_freed_memory
+
+    return_freed_memory()  # a run's page bodies are let go as it goes: let the system have that memory back
     cli.main(prog_name="civicheck")

@@ -38,3 +38,8 @@ class ClaimsError(CivicheckError):
 
 class UsageProblem(CivicheckError):
     """The command was asked for something that cannot be done (a path that does not exist, ...)."""
+
+
+class PageUnreadable(CivicheckError):
+    """A fetched page could not be read (an extractor raised, overran its time limit, or its process died).
+    Never leaves the library: the checks citing that page become unknown with this reason, the others go on."""

@@ -4,8 +4,10 @@ PDF pages). Pure transformation of bytes already fetched; it never touches the n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -52,6 +54,12 @@ class Document:
     body: tuple[int, int] | None = None  # page blocks (0-based, first and last) the page marks as the article body
     publication: Publication | None = None  # when the page says it was published, and which source says so
     problem: str | None = None  # why no text could be had (scanned PDF, encrypted, unsupported type)
+    repaired: bool = False  # mojibake was repaired in the text (MOJIBAKE_NOTE)
+    # Set when a huge page was read only in part (see PAGE_LIMIT): "only the first 2 MB of its 24 MB of markup
+    # were read". What was not read can neither be found nor ruled out.
+    cut: str | None = None
+    article_cut: bool = False  # the main text was looked for in the first ARTICLE_LIMIT characters only
+    selected_links: dict[str, list[Link]] = field(default_factory=dict)  # CSS selector -> links_in() of it
 
     @property
     def text(self) -> str:
@@ -75,6 +83,8 @@ class Document:
         first, last = self.body or (-1, -1)
         page = [Passage(t, "page", i, first < i <= last + 1) for i, t in enumerate(self.page_blocks, 1)]
         if scope == "article":
+            if self.article_cut:  # its main text may go on past the part that was searched for it
+                return page, [], "the page is too large to find its main text in; searched the whole page instead"
             if article:
                 return article, article, None
             return page, [], "no main article text found; searched the whole page instead"
@@ -104,27 +114,71 @@ def _squash(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def extract(result: FetchResult) -> Document:
-    """Build the Document for a fetched response (any status: 404 pages have text worth reading too)."""
+def extract(result: FetchResult, selectors: Sequence[str] = (), text: str | None = None) -> Document:
+    """Build the Document for a fetched response (any status: 404 pages have text worth reading too).
+    `selectors`: CSS selectors whose links to collect now (Document.selected_links), while the page is parsed;
+    `text`: the body already decoded (decode_text), to decode it once."""
     doc = Document(url=result.url, final_url=result.final_url, kind=_kind(result))
     if doc.kind == "pdf":
         _extract_pdf(result.body, doc)
     elif doc.kind == "html":
-        html = decode_text(result)
-        soup = _extract_page(html, result.final_url, doc)
-        _extract_article(html, result.final_url, doc)
+        html = readable_part(decode_text(result) if text is None else text, PAGE_LIMIT, doc)
+        soup = _extract_page(html, result.final_url, doc, selectors)
+        if doc.repaired:
+            # trafilatura drops control characters, and with them the "\x9d" that ends a garbled "”": its
+            # text could no longer be repaired right. A page whose text needed repair is repaired whole first.
+            html = repair(html)
+        doc.article_cut = len(html) > ARTICLE_LIMIT
+        _extract_article(html[:ARTICLE_LIMIT], result.final_url, doc)
         from civicheck.dates import publication
         from civicheck.locate import marked_body
 
         doc.body = marked_body(soup, doc.page_blocks, doc.article_paragraphs)
-        doc.publication, doc.meta["updated"] = publication(soup, html, result.final_url, doc.page_blocks,
-                                                           doc.article_paragraphs, doc.title)
+        doc.publication, doc.meta["updated"] = publication(soup, html[:DATE_LIMIT], result.final_url,
+                                                           doc.page_blocks, doc.article_paragraphs, doc.title)
         doc.meta["published"] = doc.publication.date
     elif doc.kind == "text":
-        doc.page_blocks = _lines(decode_text(result))
+        text = decode_text(result) if text is None else text
+        doc.page_blocks = _lines(readable_part(text, PAGE_LIMIT, doc, tags=False), doc)
     else:
         doc.problem = f"cannot read text from a {result.content_type or 'document of unknown type'}"
     return doc
+
+
+# Reading a page costs time and memory with the size of its markup (BeautifulSoup takes 30 µs and 1 kB per
+# element; trafilatura and htmldate slow down faster than the page grows: 24 MB of text took over 300 s, 24 MB
+# of "<div><a>" 3.8 GB), so only the start of a huge page is read, and Document.cut says so. The largest page
+# of our news corpus has 1.5 MB of markup, the most elements 2,200.
+PAGE_LIMIT = 2_000_000  # characters of markup (or text) read
+ELEMENT_LIMIT = 100_000  # elements read, however short (a table of 30,000 rows is read whole)
+_START_TAG = re.compile(r"<[A-Za-z]")
+# The main text is looked for in less (trafilatura takes 2 s per MB of prose): on a page larger than this,
+# `scope: article` searches the whole page text instead (Document.passages says so).
+ARTICLE_LIMIT = 1_000_000
+# Dates sit in the head and the article's first lines: on the 217 corpus pages, a longer search found no
+# other (a search of the first 200 kB changed 4 of them).
+DATE_LIMIT = 500_000
+
+
+def readable_part(markup: str, limit: int = PAGE_LIMIT, doc: Document | None = None, tags: bool = True) -> str:
+    """The part of `markup` that is read: at most `limit` characters and (`tags`) ELEMENT_LIMIT tags;
+    `doc.cut` says so when that is not all of it."""
+    end = min(len(markup), limit)
+    if tags and markup.count("<", 0, end) > ELEMENT_LIMIT:  # a cheap bound first: "<" also ends elements
+        for count, tag in enumerate(_START_TAG.finditer(markup, 0, end)):
+            if count == ELEMENT_LIMIT:
+                end = tag.start()  # before the first element over the limit
+                break
+    if end == len(markup):
+        return markup
+    if doc is not None:
+        what = "markup" if tags else "text"
+        doc.cut = f"only the first {_size(end)} of its {_size(len(markup))} of {what} were read"
+    return markup[:end]
+
+
+def _size(chars: int) -> str:
+    return f"{chars / 1e6:.1f} MB".replace(".0 MB", " MB") if chars >= 1e6 else f"{round(chars / 1000)} kB"
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -147,29 +201,86 @@ def _kind(result: FetchResult) -> str:
 
 # ANSI/VT escape sequences (CSI, OSC, DCS/PM/APC/SOS strings, two-character escapes), 7-bit and 8-bit forms.
 # Removed whole from page text at extraction, so neither matching nor evidence sees their printable remains
-# ("]8;;" of an OSC link); report.py removes them again from everything it prints.
+# ("]8;;" of an OSC link); report.py removes them again from everything it prints. A string sequence counts
+# only when it is complete (its terminator present, nothing but printable text inside, ASCII for the 8-bit
+# forms): the 8-bit introducers are what mojibake is made of (the "”" of a page decoded twice reads
+# "â€\x9d"), and reading one as the start of a string once erased the rest of the page. A C1 character left
+# over is dropped by itself.
 ESCAPE_SEQUENCE = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)"  # OSC/DCS/SOS/PM/APC ... terminator
-    r"|\x1b[@-Z\\-_]?",  # other two-byte escapes, or a lone ESC
-    re.DOTALL,
+    r"|\x1b[\]PX^_][^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\|\x9c)"  # OSC/DCS/SOS/PM/APC ... terminator
+    r"|[\x90\x98\x9d\x9e\x9f][ -~]*(?:\x07|\x1b\\|\x9c)"  # the same introduced by one 8-bit character
+    r"|\x1b[@-Z\\-_]?"  # other two-byte escapes, or a lone ESC
+    r"|[\x80-\x9f]",  # a lone C1 control character
 )
 
+# ftfy's encoding repairs only ("â€\x9d" -> "”", "Ã©" -> "é", text encoded twice, cp1252 read as latin-1);
+# every fix that would change correct text (curly quotes made straight, ligatures, widths, NFC, HTML entities)
+# is off: the page's own wording is the evidence, and match.py folds quotes and widths for matching anyway.
+# Controls and terminal escapes are left for ESCAPE_SEQUENCE, so they are removed as whole sequences.
+_FTFY_OPTIONS = dict(
+    unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False, fix_character_width=False,
+    uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False, normalization=None, explain=False,
+)
+MOJIBAKE_NOTE = "the page's text was repaired from garbled encoding (mojibake)"
 
-def _lines(text: str) -> list[str]:
-    text = ESCAPE_SEQUENCE.sub("", text)
+
+# The "”" of UTF-8 read as windows-1252 is "â€" and a byte (0x9D) that windows-1252 leaves undefined, so many
+# systems drop it: "â€ kata" is left, which ftfy cannot repair, or reads as the dagger "†" (taking the space
+# for a lost no-break space). "â€" followed by no character a windows-1252 byte 0x80-0xBF reads as has lost
+# its last byte, and it was 0x9D: the other undefined bytes make characters pages hardly use (U+2001,
+# U+200D, U+200F, U+2010). It is put back before ftfy repairs the text.
+_LOST_9D = re.compile("\u00e2\u20ac(?![\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030"
+                      "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122"
+                      "\u0161\u203a\u0153\u017e\u0178])")
+
+
+def repair(text: str) -> str:
+    """Text with its mojibake repaired (see _FTFY_OPTIONS); correct text comes back unchanged."""
+    if text.isascii():  # mojibake is made of non-ASCII characters: most text is let through at C speed
+        return text
+    import ftfy
+
+    text = _LOST_9D.sub("\u00e2\u20ac\x9d", text)
+
+    # ftfy repairs line by line; handing it only the lines that are not ASCII does the same four times faster.
+    config = _ftfy_config()
+    return "\n".join(line if line.isascii() else ftfy.fix_text(line, config) for line in text.split("\n"))
+
+
+@functools.cache
+def _ftfy_config():
+    import ftfy
+
+    return ftfy.TextFixerConfig(**_FTFY_OPTIONS)
+
+
+def _clean_text(text: str, doc: Document) -> str:
+    """Untrusted text as matching and evidence see it: mojibake repaired (noted on the document), then
+    escape sequences and stray C1 controls removed (after the repair, which turns "â€\x9d" into "”")."""
+    fixed = repair(text)
+    if fixed != text:
+        doc.repaired = True
+    return ESCAPE_SEQUENCE.sub("", fixed)
+
+
+def _lines(text: str, doc: Document) -> list[str]:
+    text = _clean_text(text, doc)
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _extract_page(html: str, base_url: str, doc: Document):
-    """Title, links and visible text blocks; returns the parsed page."""
+def _extract_page(html: str, base_url: str, doc: Document, selectors: Sequence[str] = ()):
+    """Title, links (and those under each CSS selector a links check names) and visible text blocks;
+    returns the parsed page."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
     title_tag = soup.find("title")
-    doc.title = " ".join(title_tag.get_text().split()) if title_tag else ""
-    doc.links = _links(soup, base_url)
-    doc.page_blocks = _lines(_visible_text(soup))
+    doc.title = _clean_text(" ".join(title_tag.get_text().split()), doc) if title_tag else ""
+    doc.links = _links(soup, base_url, doc)
+    doc.page_blocks = _lines(_visible_text(soup), doc)
+    for selector in selectors:
+        doc.selected_links[selector] = _selected_links(soup, base_url, selector, doc)
     return soup
 
 
@@ -203,11 +314,16 @@ def _visible_text(root) -> str:
     return "".join(parts)
 
 
-def _links(soup, base_url: str) -> list[Link]:
-    return _links_of(soup.find_all("a", href=True), base_url)
+# Links kept per page: a portal's menu has hundreds; a page with a million is hostile, and each costs memory
+# until the run ends.
+LINK_LIMIT = 20_000
 
 
-def _links_of(anchors, base_url: str) -> list[Link]:
+def _links(soup, base_url: str, doc: Document) -> list[Link]:
+    return _links_of(soup.find_all("a", href=True), base_url, doc)
+
+
+def _links_of(anchors, base_url: str, doc: Document) -> list[Link]:
     seen: dict[str, Link] = {}
     for a in anchors:
         if not a.get("href"):
@@ -222,21 +338,37 @@ def _links_of(anchors, base_url: str) -> list[Link]:
         if not url[:8].lower().startswith(("http://", "https://")):  # HTTP://… is a page too
             continue  # mailto:, tel:, javascript: are not pages
         if url not in seen:
-            seen[url] = Link(url, " ".join(a.get_text().split()))
+            text = " ".join(a.get_text().split())
+            seen[url] = Link(url, _clean_text(text, doc))
+            if len(seen) >= LINK_LIMIT:
+                break
     return list(seen.values())
+
+
+def _selected_links(soup, base_url: str, selector: str, doc: Document) -> list[Link]:
+    found: dict[str, Link] = {}
+    for element in soup.select(selector):
+        anchors = [element] if element.name == "a" else []
+        for link in _links_of(anchors + element.find_all("a", href=True), base_url, doc):
+            found.setdefault(link.url, link)
+    return list(found.values())
 
 
 def _extract_article(html: str, url: str, doc: Document) -> None:
     import trafilatura
 
     found = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True,
+        # Its own date search is not used (_dates decides): the quick one, not the search of the whole text.
+        date_extraction_params={"original_date": True, "extensive_search": False},
     )
     if found is None:
         doc.meta = {"title": doc.title or None, "author": None, "sitename": None}
         return
-    doc.article_paragraphs = _lines(found.text or "")
-    doc.meta = {"title": found.title or doc.title or None, "author": found.author, "sitename": found.sitename}
+    doc.article_paragraphs = _lines(found.text or "", doc)
+    meta = {"title": found.title, "author": found.author, "sitename": found.sitename}
+    meta = {k: _clean_text(v, doc) or None if isinstance(v, str) else None for k, v in meta.items()}
+    doc.meta = {**meta, "title": meta["title"] or doc.title or None}
 
 
 def links_in(result: FetchResult, selector: str | None = None) -> list[Link]:
@@ -244,15 +376,11 @@ def links_in(result: FetchResult, selector: str | None = None) -> list[Link]:
     only those inside elements matching the CSS `selector` when one is given."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_text(result), "lxml")
+    scratch = Document(result.url, result.final_url, "html")
+    soup = BeautifulSoup(readable_part(decode_text(result)), "lxml")
     if selector is None:
-        return _links(soup, result.final_url)
-    found: dict[str, Link] = {}
-    for element in soup.select(selector):
-        anchors = [element] if element.name == "a" else []
-        for link in _links_of(anchors + element.find_all("a", href=True), result.final_url):
-            found.setdefault(link.url, link)
-    return list(found.values())
+        return _links(soup, result.final_url, scratch)
+    return _selected_links(soup, result.final_url, selector, scratch)
 
 
 def _extract_pdf(body: bytes, doc: Document) -> None:
@@ -279,7 +407,7 @@ def _extract_pdf(body: bytes, doc: Document) -> None:
         except Exception as exc:  # noqa: BLE001 - one damaged page must not hide the others' text
             texts.append("")
             failures.append(exc)
-    doc.pdf_pages = texts
+    doc.pdf_pages = [_clean_text(t, doc) for t in texts]
     _pdf_metadata(reader, doc)
     if failures and len(failures) == len(pages):
         doc.problem = _pdf_problem(failures[0])

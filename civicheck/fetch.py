@@ -12,6 +12,7 @@ import errno
 import hashlib
 import heapq
 import http.client
+import io
 import itertools
 import math
 import queue
@@ -123,7 +124,23 @@ class FetchResult:
 
     @property
     def sha256(self) -> str | None:
+        kept = getattr(self, "_kept", None)
+        if kept is not None:
+            return kept[0]
         return hashlib.sha256(self.body).hexdigest() if self.status is not None else None
+
+    @property
+    def blank(self) -> bool:
+        """No body, or nothing but whitespace in it: an empty page."""
+        kept = getattr(self, "_kept", None)
+        return kept[1] if kept is not None else not self.body.strip()
+
+    def drop_body(self) -> None:
+        """Let go of the body once it is archived and read, so that a run's memory does not grow with the pages
+        it fetches; its digest and whether it was blank are kept (not as fields: the WARC records fields)."""
+        if getattr(self, "_kept", None) is None:
+            self._kept = (self.sha256, self.blank)
+        self.body = self.raw_body = b""
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -886,26 +903,27 @@ def _read_body(resp: requests.Response, run: _Run, cap: int, codings: list[str])
     body = _Body()
     unknown = [c for c in codings if c not in _ENCODINGS_WE_DECODE]
     decoder = _Decoder(codings, cap) if codings and not unknown else None
-    raw = bytearray()
-    data = bytearray()
+    # BytesIO, not bytearray: getvalue() hands its buffer over without a copy, so a 25 MB body is held once.
+    raw = io.BytesIO()
+    data = io.BytesIO()
     try:
         while True:
             chunk = resp.raw.read1(_CHUNK, decode_content=False)
             if not chunk:
                 break
-            if len(raw) + len(chunk) > cap:
-                raw += chunk[: cap - len(raw)]
+            if raw.tell() + len(chunk) > cap:
+                raw.write(chunk[: cap - raw.tell()])
                 body.too_large = f"the answer is larger than the {_size(cap)} limit"
                 break
-            raw += chunk
+            raw.write(chunk)
             run.pulse.last = time.monotonic()
             if decoder is not None:
-                data += decoder.feed(chunk)
+                data.write(decoder.feed(chunk))
             if run.left() <= 0:  # a drip the watchdog has not cut yet
                 body.failure = TimeoutError("deadline")
                 break
         if decoder is not None and not body.too_large and body.failure is None:
-            data += decoder.finish()
+            data.write(decoder.finish())
     except _TooLarge:
         codings_text = ", ".join(codings)
         body.too_large = f"the page is larger than the {_size(cap)} limit once decompressed ({codings_text})"
@@ -913,12 +931,12 @@ def _read_body(resp: requests.Response, run: _Run, cap: int, codings: list[str])
         body.undecodable = f"could not decompress the page: {exc}"
     except _TRANSPORT_ERRORS as exc:
         body.failure = exc
-    body.raw = bytes(raw)
+    body.raw = raw.getvalue()
     if unknown:
         unknown_text = ", ".join(unknown)
         body.undecodable = f"the server sent the page encoded as {unknown_text}, which civicheck cannot decode"
     else:
-        body.data = bytes(data) if decoder is not None else body.raw
+        body.data = data.getvalue() if decoder is not None else body.raw
     return body
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from civicheck import __version__
 from civicheck.checks import Context, Outcome, evaluate, link_targets
 from civicheck.claims import Claim
+from civicheck.errors import PageUnreadable
 from civicheck.fetch import FetchResult, check_connectivity, now_utc
 from civicheck.network import (
     CANARY_TIMEOUT,
@@ -26,6 +27,7 @@ from civicheck.network import (
     outages,
     wall_clock,
 )
+from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs_reading
 from civicheck.verdict import decide
 
 PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
@@ -107,13 +109,16 @@ class Connectivity:
 
 class _Recorder:
     """Called on each fetch thread as a result arrives: archives it (or, in a replay, looks up where it was
-    archived) and reports progress."""
+    archived), reads the page (PageReader: extraction in a worker, within what is left of the URL's budget),
+    lets its body go, and reports progress. So a run holds a body only while it is archived and read."""
 
     def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
-                 network: NetworkWatch | None = None):
+                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
+        self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.readings: dict[str, Reading] = {}
 
     def __call__(self, result: FetchResult) -> None:
         ref = self.warc.write(result) if self.warc is not None else None
@@ -130,7 +135,19 @@ class _Recorder:
             return {}
         if self.progress is not None:
             self.progress.planned(len(jobs))
-        return fetcher.fetch_all(list(jobs.items()), on_result=self, network=self.network)
+
+        def arrived(result: FetchResult) -> None:
+            self(result)
+            if needs_reading(result):
+                # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
+                # few seconds (READ_GRACE), so only a page that overruns those is given up on.
+                limit = max(jobs.get(result.url, READ_GRACE) - result.elapsed, READ_GRACE)
+                reading = self.reader.read(result, limit, sorted(self.selectors.get(result.url, ())), let_go=True)
+                with self.lock:
+                    self.readings[result.url] = reading
+            result.drop_body()
+
+        return fetcher.fetch_all(list(jobs.items()), on_result=arrived, network=self.network)
 
 
 def run(
@@ -142,11 +159,19 @@ def run(
     warc: Any = None,
     archives: Sequence[Any] = (),
     replay: Any = None,
+    reader: PageReader | None = None,
 ) -> RunResult:
     """Check every claim. `warc` (a WarcWriter) archives every fetch. `archives` (wayback/pywb clients) are asked
     to capture each cited URL in the background, never changing a verdict, and stand in with their last good
     copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
-    record of each URL and the archived copies the live run used."""
+    record of each URL and the archived copies the live run used. `reader` reads the pages (default: worker
+    processes shared by the runs of this process)."""
+    started = now_utc()
+    if reader is None:
+        from civicheck.reading import shared_reader
+
+        reader = shared_reader()
+    reader.start()
     # The canary's answers over the run: a replay starts from the live run's, archived, and asks nothing.
     timeline: list[CanaryAnswer] = list(replay.canary_answers()) if replay is not None else []
     lock = threading.Lock()
@@ -157,11 +182,23 @@ def run(
         if warc is not None:
             warc.write_canary(**answer.as_record())
 
+    selectors: dict[str, set[str]] = defaultdict(set)
+    cited: dict[str, float] = {}
+    for claim in claims:
+        for check in claim.checks:
+            # One fetch per URL: the most patient check citing it sets the deadline.
+            cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
+            if check.kind == "links" and check.select:
+                selectors[check.url].add(check.select)
     watch = connectivity.watch(fetcher, heard)
+    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch)
     try:
-        run_result = _run(claims, fetcher, connectivity, progress, warc, archives, replay, watch, heard)
+        run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
+                          heard)
     except BaseException:
-        # Ctrl-C (or a bug) wherever the run was: cut the fetches still in flight, end every wait.
+        # Ctrl-C (or a bug) wherever the run was: stop reading pages, cut the fetches still in flight, end
+        # every wait; nobody will judge what they would bring.
+        reader.cancel()
         cancel = getattr(fetcher, "cancel", None)
         if cancel is not None:
             cancel()
@@ -175,18 +212,11 @@ def run(
     return run_result
 
 
-def _run(claims: list[Claim], fetcher: Fetches, connectivity: Connectivity, progress: Progress | None, warc: Any,
-         archives: Sequence[Any], replay: Any, watch: NetworkWatch | None,
-         heard: Callable[[CanaryAnswer], None]) -> RunResult:
+def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connectivity: Connectivity,
+         recorder: _Recorder, started: str, warc: Any, archives: Sequence[Any], replay: Any,
+         watch: NetworkWatch | None, heard: Callable[[CanaryAnswer], None]) -> RunResult:
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
 
-    started = now_utc()
-    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, watch)
-    cited: dict[str, float] = {}
-    for claim in claims:
-        for check in claim.checks:
-            # One fetch per URL: the most patient check citing it sets the deadline.
-            cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
     captures = _Captures(archives, list(cited))
     results = recorder.fetch(fetcher, cited)
 
@@ -207,16 +237,18 @@ def _run(claims: list[Claim], fetcher: Fetches, connectivity: Connectivity, prog
 
     def fetch_copy(url: str) -> FetchResult:
         result = fetcher.fetch(url, timeout=ARCHIVED_COPY_TIMEOUT)
-        recorder(result)
+        recorder(result)  # archived; read when a check asks for it (Context.archived_document)
         return result
 
     if replay is not None:
         lookup = replay_lookup(replay)
     else:
         lookup = live_lookup(archives, fetch_copy, warc) if archives else None
-    ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup))
+    ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup),
+                  readings=recorder.readings, reader=recorder.reader)
     results.update(recorder.fetch(fetcher, _link_jobs(claims, ctx)))
     _assess(claims, ctx, fetcher, recorder)
+    _forget_unread_documents(claims, ctx)
 
     run_result = RunResult(started_at=started, finished_at=started)
     for claim in claims:
@@ -242,10 +274,32 @@ def _link_jobs(claims: list[Claim], ctx: Context) -> dict[str, float]:
     for claim in claims:
         for check in claim.checks:
             if check.kind == "links":
-                for link in link_targets(check, ctx):
+                for link in _targets(check, ctx):
                     if link.url not in ctx.results:
                         jobs[link.url] = max(jobs.get(link.url, 0.0), check.timeout)
     return jobs
+
+
+def _targets(check: Any, ctx: Context) -> list[Any]:
+    """The links a `links` check audits; none when its page could not be read (the check says so)."""
+    try:
+        return link_targets(check, ctx)
+    except PageUnreadable:
+        return []
+
+
+# Checks that read a page's text when they are judged; every other page's Document is needed only until
+# the soft-404 signals are assessed.
+_TEXT_KINDS = ("contains", "quote", "published")
+
+
+def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:
+    """Let go of the Documents no check will read again, so that a run holds the text of the pages its text
+    checks judge and not that of every page it fetched (a portal's audited links, soft-404 probes)."""
+    kept = {check.url for claim in claims for check in claim.checks if check.kind in _TEXT_KINDS}
+    for url, reading in list(ctx.readings.items()):
+        if url not in kept and reading.document is not None:
+            ctx.readings[url] = reading.released()
 
 
 def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder) -> None:
@@ -284,27 +338,35 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
             probe_timeouts[probe] = max(probe_timeouts.get(probe, 0.0), min(PROBE_TIMEOUT, patience[url]))
     probe_results = recorder.fetch(fetcher, {p: t for p, t in probe_timeouts.items() if p not in ctx.results})
     probe_results.update({p: ctx.results[p] for p in probes.values() if p in ctx.results})
-    probe_documents: dict[str, Any] = {}  # one extraction per probe, however many pages share it
     for url, result in ctx.results.items():
         if result.status is None:
             continue
-        document = ctx.document(url) if result.has_document or result.status >= 400 else None
-        probe = probe_results.get(probe_of.get(url, ""))
-        if probe is not None and probe.url not in probe_documents:
-            probe_documents[probe.url] = _document_of(probe)
-        probe_document = probe_documents.get(probe.url) if probe is not None else None
         # Signals are off only when every check citing the URL turned them off: a text check needs them to tell
         # a "not found" page from its source, whatever `soft404: false` another claim's live check says.
         enabled = url in read or decides_liveness.get(url, True)
-        ctx.assessments[url] = assess(result, document, probe, probe_document, enabled=enabled)
+        probe = probe_results.get(probe_of.get(url, ""))
+        try:
+            page, markup = _read(ctx, result)
+        except PageUnreadable:
+            continue  # the checks citing the page say it could not be read (Context.assessment)
+        try:
+            probe_page, probe_markup = _read(ctx, probe) if probe is not None else (None, None)
+        except PageUnreadable:
+            probe = probe_page = probe_markup = None  # a probe answer that cannot be read proves nothing
+        try:
+            ctx.assessments[url] = assess(result, page, probe, probe_page, enabled=enabled, markup=markup,
+                                          probe_markup=probe_markup)
+        except Exception as exc:  # noqa: BLE001 - a page the signals trip on costs only its own checks
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            ctx.readings[url] = Reading(problem=f"{UNREADABLE}: assessing it failed ({why})")
 
 
-def _document_of(result: FetchResult | None):
-    if result is None or result.status is None:
-        return None
-    from civicheck.extract import extract
-
-    return extract(result)
+def _read(ctx: Context, result: FetchResult) -> tuple[Any, Any]:
+    """The Document and markup features of an answer; None for an answer with nothing to read."""
+    if not needs_reading(result):
+        return None, None
+    reading = ctx.reading(result.url, result)
+    return reading.require(), reading.markup
 
 
 class _Captures:

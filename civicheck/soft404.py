@@ -100,16 +100,36 @@ def probe_url(url: str, seed: str | None = None) -> str | None:
     return f"{parts.scheme.lower()}://{scheme_host}/{'/'.join(out)}"
 
 
-def detect_bot_wall(result: FetchResult, document: Document | None) -> str | None:
+def detect_bot_wall(result: FetchResult, document: Document | None, markup: Markup | None = None) -> str | None:
     """"blocked by a bot wall (<vendor and marker>)" when the answer is a challenge or block page of a bot
     or DDoS protection service instead of the site's own page; None otherwise (a plain 403 is not one).
+    `markup`: what read_markup() found while the body was at hand (the body may be gone since).
     """
     status = result.status
     if status is None:
         return None
-    title = document.title if document is not None else _Html.of(result).title
-    found = _bot_wall_marker(result, _norm(title), _raw_lower(result), status, document)
+    if markup is not None:
+        found = markup.bot_wall
+    else:
+        title = document.title if document is not None else Markup.of(result).title
+        found = _bot_wall_marker(result, _norm(title), _raw_lower(result), status, document)
     return f"blocked by a bot wall ({found})" if found else None
+
+
+def read_markup(result: FetchResult, text: str, document: Document | None) -> Markup:
+    """Everything the signals need of the body itself (markup features, the bot-wall verdict, the raw start of
+    a page without text), computed while it is at hand: the runner drops bodies once they are read. `text` is
+    the body decoded (fetch.decode_text) when it is a web page."""
+    markup = Markup()
+    if document is None or document.kind == "html":
+        markup._parse(text)
+    if result.status is not None:
+        title = document.title if document is not None else markup.title
+        raw = _raw_lower(result)
+        markup.bot_wall = _bot_wall_marker(result, _norm(title), raw, result.status, document)
+        if not _text_blocks(document):
+            markup.raw_head = raw[:_RAW_COMPARED]
+    return markup
 
 
 def assess(
@@ -118,29 +138,33 @@ def assess(
     probe: FetchResult | None = None,
     probe_document: Document | None = None,
     enabled: bool = True,
+    markup: Markup | None = None,
+    probe_markup: Markup | None = None,
 ) -> Assessment:
     """Is this answer a real page, a soft 404, or a bot wall? `probe` is the fetch of probe_url(result.url).
 
     Only 2xx answers can be soft 404s (a 404 is a hard one). enabled=False (the claim's `soft404: false`)
     turns the soft-404 signals off; bot-wall detection stays on, since it only ever turns a verdict into
-    "unknown", never into a wrong pass or fail.
+    "unknown", never into a wrong pass or fail. `markup`, `probe_markup`: read_markup() of each answer, needed
+    once its body has been dropped.
     """
-    wall = detect_bot_wall(result, document)
+    wall = detect_bot_wall(result, document, markup)
     if wall:
         return Assessment(False, [], wall)
     if not enabled or not _is_2xx(result):
         return Assessment(False, [])
     if document is None:
         document = _extract(result)
-    page = _Page(result, document)
+    page = _Page(result, document, markup)
     signals: list[_Signal] = []
     signals += _redirect_signals(page)
     if probe is not None:
-        signals += _probe_signals(page, probe, probe_document)
+        signals += _probe_signals(page, probe, probe_document, probe_markup)
     if page.doc is not None and page.doc.kind == "html":
         signals += _wording_signals(page)
-        signals += _empty_signals(page)
-        signals += _parked_signals(page)
+        if not page.doc.cut:  # a page too large to read whole is neither empty nor a short parking page
+            signals += _empty_signals(page)
+            signals += _parked_signals(page)
     return _combine(signals)
 
 
@@ -167,10 +191,12 @@ def _combine(signals: list[_Signal]) -> Assessment:
 class _Page:
     """What the signals need from one answer, computed once."""
 
-    def __init__(self, result: FetchResult, document: Document | None):
+    def __init__(self, result: FetchResult, document: Document | None, markup: Markup | None = None):
         self.result = result
         self.doc = document
-        self.html = _Html.of(result) if document is not None and document.kind == "html" else _Html()
+        if markup is None:
+            markup = Markup.of(result, parse=document is not None and document.kind == "html")
+        self.html = markup
         self.blocks = _text_blocks(document)
         self.text_len = sum(len(b) for b in self.blocks)
         main = document.article_paragraphs if document is not None else []
@@ -326,12 +352,13 @@ def _redirect_signals(page: _Page) -> list[_Signal]:
 # --- signal 2: the random-sibling probe ---------------------------------------------------------------------
 
 
-def _probe_signals(page: _Page, probe: FetchResult, probe_document: Document | None) -> list[_Signal]:
+def _probe_signals(page: _Page, probe: FetchResult, probe_document: Document | None,
+                   probe_markup: Markup | None = None) -> list[_Signal]:
     if not _is_2xx(probe):
         return []  # the site tells a nonsense URL apart: it answers it with an error
     if probe_document is None:
         probe_document = _extract(probe)
-    if detect_bot_wall(probe, probe_document):
+    if detect_bot_wall(probe, probe_document, probe_markup):
         return []
     name = _path_of(probe.url)
     result = page.result
@@ -341,7 +368,7 @@ def _probe_signals(page: _Page, probe: FetchResult, probe_document: Document | N
             and not _same_url(result.url, result.final_url)):
         return [_Signal("probe", strong, f"a random sibling URL ({name}) is redirected to the same place "
                                          f"({probe.final_url}){why}")]
-    other = _Page(probe, probe_document)
+    other = _Page(probe, probe_document, probe_markup)
     similarity = _similarity(page, other)
     if similarity is not None and similarity >= SIMILAR:
         return [_Signal("probe", strong, f"a random sibling URL ({name}) answers the same page "
@@ -393,7 +420,7 @@ def _similarity(page: _Page, probe: _Page) -> float | None:
     """
     from rapidfuzz import fuzz
 
-    if page.result.body == probe.result.body:
+    if page.result.sha256 == probe.result.sha256:  # the same bytes (the digest outlives a dropped body)
         return 1.0
     paths = _echoable(page.result.url) + _echoable(probe.result.url)
     if _own_title(page, probe, paths) or _own_objects(page, probe):
@@ -402,8 +429,7 @@ def _similarity(page: _Page, probe: _Page) -> float | None:
     b = [_normalise_block(x, paths) for x in probe.blocks]
     if not any(a) and not any(b):
         # Two pages without text: compare what they are made of instead.
-        ra, rb = _raw_lower(page.result)[:20_000], _raw_lower(probe.result)[:20_000]
-        return fuzz.ratio(ra, rb) / 100
+        return fuzz.ratio(page.html.raw_head, probe.html.raw_head) / 100
     ca, cb = Counter(a), Counter(b)
     if _own_text(page, probe, ca, cb, paths):
         return None
@@ -716,8 +742,9 @@ def _parked_signals(page: _Page) -> list[_Signal]:
 # --- HTML features ------------------------------------------------------------------------------------------
 
 
-class _Html:
-    """The few things the signals need from the markup, parsed with lxml (Document has no headings yet)."""
+class Markup:
+    """The few things the signals need from the markup, parsed with lxml (Document has no headings yet).
+    Lists are capped: they are kept until the run's pages are assessed, and a hostile page has millions."""
 
     def __init__(self) -> None:
         self.title = ""
@@ -725,25 +752,32 @@ class _Html:
         self.refresh: tuple[float, str] | None = None
         self.script_srcs: list[str] = []
         self.frame_srcs: list[str] = []
-        self.hrefs: list[str] = []
+        self.hrefs: list[str] = []  # the first _KEPT
         self.inline_js = ""
         self.scripts = self.links = self.media = self.frames = self.forms = 0
         self.objects: set[str] = set()  # what the page shows besides text: images, frames, linked documents
         self.app_mount = False
+        self.bot_wall: str | None = None  # the marker _bot_wall_marker found (read_markup only)
+        self.raw_head = ""  # the body's start, lower case, for a page without text (read_markup only)
 
     @classmethod
-    def of(cls, result: FetchResult) -> _Html:
-        html = cls()
-        html._parse(result)
-        return html
+    def of(cls, result: FetchResult, parse: bool = True) -> Markup:
+        """From a result that still has its body (read_markup does it all while reading a page)."""
+        from civicheck.fetch import decode_text
 
-    def _parse(self, result: FetchResult) -> None:
+        markup = cls()
+        if parse:
+            markup._parse(decode_text(result))
+        markup.raw_head = _raw_lower(result)[:_RAW_COMPARED]
+        return markup
+
+    def _parse(self, text: str) -> None:
         import lxml.html
         from lxml import etree
 
-        from civicheck.fetch import decode_text
+        from civicheck.extract import readable_part
 
-        text = decode_text(result)
+        text = readable_part(text)
         if not text.strip():
             return
         try:
@@ -754,7 +788,7 @@ class _Html:
         self.title = " ".join((title.text_content() if title is not None else "").split())
         for el in root.iter("h1", "h2", "h3"):
             words = " ".join(el.text_content().split())
-            if words:
+            if words and len(self.headings) < _KEPT:
                 self.headings.append((int(el.tag[1]), words))
         for meta in root.iter("meta"):
             if (meta.get("http-equiv") or "").strip().lower() == "refresh":
@@ -762,26 +796,28 @@ class _Html:
         for el in root.iter("script"):
             self.scripts += 1
             if el.get("src"):
-                self.script_srcs.append(el.get("src").strip())
+                if len(self.script_srcs) < _KEPT:
+                    self.script_srcs.append(el.get("src").strip())
             elif len(self.inline_js) < 50_000:
                 self.inline_js += (el.text or "") + "\n"
         for el in root.iter("iframe", "frame", "embed", "object"):
             self.frames += 1
             src = el.get("src") or el.get("data")
-            if src:
+            if src and len(self.frame_srcs) < _KEPT:
                 self.frame_srcs.append(src.strip())
         for el in root.iter("a"):
-            if el.get("href"):
+            href = el.get("href")
+            if href:
                 self.links += 1
-                self.hrefs.append(el.get("href").strip())
+                if len(self.hrefs) < _KEPT:
+                    self.hrefs.append(href.strip())
+                if _DOCUMENT_LINK.search(href) and len(self.objects) < _KEPT:
+                    self.objects.add(_object_key(href))
         self.media = sum(1 for _ in root.iter("img", "video", "audio", "picture", "canvas", "svg"))
         for el in root.iter("img", "video", "audio", "source", "iframe", "frame", "embed", "object"):
             src = el.get("src") or el.get("data") or el.get("data-src")
-            if src:
+            if src and len(self.objects) < _KEPT:
                 self.objects.add(_object_key(src))
-        for href in self.hrefs:
-            if _DOCUMENT_LINK.search(href):
-                self.objects.add(_object_key(href))
         self.forms = sum(1 for _ in root.iter("form", "input", "button", "select", "textarea"))
         self.app_mount = _has_app_mount(root)
 
@@ -828,7 +864,9 @@ def _has_app_mount(root) -> bool:
     return False
 
 
-_RAW_LIMIT = 300_000
+_RAW_LIMIT = 300_000  # characters of the raw body searched for bot-wall markers
+_RAW_COMPARED = 20_000  # characters of two pages without text compared by their markup
+_KEPT = 1_000  # entries kept per Markup list (50 hrefs are looked at; real pages have a few hundred objects)
 
 
 def _raw_lower(result: FetchResult) -> str:

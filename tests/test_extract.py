@@ -66,3 +66,59 @@ def test_visible_text_blocks_links_and_invisible_parts():
     assert d.page_blocks == ["tersebut.", "Dia berkata Smart City", "DinasSurelDinas lagi"]
     assert [(link.url, link.text) for link in d.links] == [("http://x/dinas", "Dinas")]
     assert "rahasia" not in d.text and "komentar" not in d.text and "var x" not in d.text
+
+
+# --- huge pages are read in part; garbled text is repaired ----------------------------------------------------
+
+
+def _page(html: str) -> FetchResult:
+    return FetchResult("http://x/a", "http://x/a", 200, "OK", None, "", "",
+                       headers=[("Content-Type", "text/html; charset=utf-8")], body=html.encode())
+
+
+def test_a_huge_page_is_read_up_to_the_limits_and_says_so():
+    from civicheck.extract import ELEMENT_LIMIT, PAGE_LIMIT
+
+    small = extract(_page(f"<html><body><p>{LEDE}</p></body></html>"))
+    assert small.cut is None and not small.article_cut
+    long = extract(_page("<html><body>" + f"<p>{LEDE}</p>" * (PAGE_LIMIT // len(LEDE) + 10)))
+    assert long.cut == "only the first 2 MB of its 2.1 MB of markup were read" and long.article_cut
+    assert long.page_blocks[0] == LEDE  # what was read is read whole
+    many = extract(_page("<html><body>" + "<i>x</i>" * ELEMENT_LIMIT + "<p>" + "end " * 100_000 + "</p>"))
+    assert many.cut == "only the first 800 kB of its 1.2 MB of markup were read" and "end" not in many.text
+
+
+def test_article_scope_on_a_page_too_large_for_its_main_text_searches_the_page():
+    big = Document("http://x/a", "http://x/a", "html", page_blocks=[LEDE, P1], article_paragraphs=[P1],
+                   article_cut=True)
+    passages, article, note = big.passages("article")
+    assert [p.text for p in passages] == [LEDE, P1] and article == []
+    assert note == "the page is too large to find its main text in; searched the whole page instead"
+
+
+def test_the_links_a_selector_picks_are_collected_while_the_page_is_read():
+    from civicheck.extract import links_in
+
+    result = _page('<html><body><nav><a href="/menu">Menu</a></nav><ul id="dinas"><li><a href="/disnaker">'
+                   'Disnaker</a></li><li><a href="/dukcapil">Dukcapil â€\x9d</a></li></ul></body></html>')
+    document = extract(result, selectors=("#dinas",))
+    assert document.selected_links["#dinas"] == links_in(result, "#dinas")
+    assert [(link.url, link.text) for link in document.selected_links["#dinas"]] == [
+        ("http://x/disnaker", "Disnaker"), ("http://x/dukcapil", "Dukcapil ”")]  # link text is repaired too
+
+
+def test_mojibake_is_repaired_in_every_text_a_check_reads():
+    garbled = "Caf\u00c3\u00a9 \u00e2\u20ac\u0153Sehat\u00e2\u20ac\x9d"  # 'Café “Sehat”' read as windows-1252
+    doc = extract(_page(f"<html><head><title>{garbled}</title></head><body><article><p>{garbled} buka "
+                        f"setiap hari untuk warga Kota Cilegon.</p></article></body></html>"))
+    assert doc.title == "Café “Sehat”" and doc.repaired
+    assert doc.page_blocks[-1].startswith("Café “Sehat” buka") and doc.article_paragraphs[0].startswith("Café “Sehat”")
+
+
+def test_a_garbled_closing_quote_that_lost_its_last_byte_is_repaired_too():
+    from civicheck.extract import repair
+
+    # windows-1252 has no character for the 0x9D that ends "”" in UTF-8: many systems drop it.
+    assert repair("“Kami siap,â€ kata Wali Kota.") == "“Kami siap,” kata Wali Kota."
+    assert repair("â€œYa,â€ jawabnya â€“ singkat â€¦") == "“Ya,” jawabnya – singkat …"
+    assert repair("catatan kaki †1 dan “kutipan”") == "catatan kaki †1 dan “kutipan”"  # correct text stays

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import re
 import resource
 import shutil
@@ -858,3 +859,14 @@ def test_a_bot_wall_challenge_is_not_retried(site):
         result = f.fetch(url)
     # Asking again cannot get past a challenge; the soft-404/bot-wall check reports it as a wall.
     assert result.status == 503 and result.attempts == 1 and site.hits("/wall") == 1
+
+
+def test_a_dropped_body_keeps_its_digest_and_blankness(site, fetcher):
+    url = site.route("/page", "<p>hello</p>")
+    result = fetcher.fetch(url)
+    digest = result.sha256
+    result.drop_body()
+    assert (result.body, result.raw_body, result.sha256, result.blank) == (b"", b"", digest, False)
+    blank = fetcher.fetch(site.route("/blank", " \n "))
+    blank.drop_body()
+    assert blank.blank and blank.sha256 == hashlib.sha256(b" \n ").hexdigest()

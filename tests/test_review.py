@@ -193,17 +193,32 @@ def test_links_evidence_names_where_each_link_is_kept(tmp_path, site):
 
 
 def test_a_selector_parses_the_portal_page_once(tmp_path, site, monkeypatch):
-    import civicheck.extract
+    # The links a selector picks are collected while the page is read (the body is let go after), so the
+    # portal page is parsed once, not again to fetch its links, assess them and judge the check.
+    import bs4
 
-    calls = []
-    original = civicheck.extract.links_in
-    monkeypatch.setattr(civicheck.extract, "links_in", lambda *a: calls.append(a) or original(*a))
+    from civicheck.claims import load_claims
+    from civicheck.fetch import Fetcher
+    from civicheck.reading import inline_reader  # in this process, where the parser can be watched
+    from civicheck.runner import Connectivity, run
+
+    parsed = []
+
+    class Watched(bs4.BeautifulSoup):
+        def __init__(self, markup="", *args, **kwargs):
+            parsed.append(markup)
+            super().__init__(markup, *args, **kwargs)
+
+    monkeypatch.setattr(bs4, "BeautifulSoup", Watched)
     site.route("/", '<html><body><ul id="dinas"><li><a href="/disnaker">Disnaker</a></li></ul></body></html>')
     site.route("/disnaker", ARTICLE)
     claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n"
                                    f"      - links: {{url: {site.url('/')}, select: '#dinas'}}\n")
-    assert outcomes(verify_json(claims, "--no-canary"))["a"] == [("pass", "all 1 link work")]
-    assert len(calls) == 1  # was 3: fetching the links, assessing them, then the check
+    with Fetcher() as fetcher:
+        result = run(load_claims([claims]), fetcher, Connectivity(None), reader=inline_reader())
+    [outcome] = result.claims[0].outcomes
+    assert (outcome.outcome, outcome.reason) == ("pass", "all 1 link work")
+    assert sum('id="dinas"' in markup for markup in parsed) == 1  # was 3: fetching the links, assessing, judging
 
 
 # --- bad input is exit 2, never a crash ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ import pytest
 
 from civicheck.extract import extract
 from civicheck.fetch import Fetcher, FetchResult
+from civicheck.reading import read_page
 from civicheck.soft404 import Assessment, assess, detect_bot_wall, probe_key, probe_url
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
@@ -68,7 +70,25 @@ def judge(fetcher: Fetcher, url: str, *, probe: bool = True, enabled: bool = Tru
     if purl is not None:
         probe_result = fetcher.fetch(purl)
         probe_document = extract(probe_result)
-    return assess(result, document, probe_result, probe_document, enabled=enabled)
+    judged = assess(result, document, probe_result, probe_document, enabled=enabled)
+    assert as_the_runner_does(result, probe_result, enabled) == judged
+    return judged
+
+
+def as_the_runner_does(result: FetchResult, probe: FetchResult | None, enabled: bool) -> Assessment:
+    """The runner reads each answer once (read_page, in a worker), lets its body go, then assesses it from
+    what was read: every test here checks that this comes to the same as judging the bodies themselves."""
+    readings = []
+    for answer in (result, probe):
+        if answer is None:
+            readings.append((None, None, None))
+            continue
+        reading = read_page(answer)
+        kept = dataclasses.replace(answer)
+        kept.drop_body()
+        readings.append((kept, reading.document, reading.markup))
+    (page, document, markup), (probed, probe_document, probe_markup) = readings
+    return assess(page, document, probed, probe_document, enabled=enabled, markup=markup, probe_markup=probe_markup)
 
 
 def sibling_path(site, path: str) -> str:

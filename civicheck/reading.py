@@ -1,0 +1,214 @@
+"""The page pipeline: a fetched body becomes what the checks judge (a Document, and the markup features the
+soft-404 signals need) in a worker process under the URL's time limit; the body can then be let go.
+
+One page never costs the others: whatever reading it raises, overruns or crashes on becomes a Reading with
+a `problem` ("the page could not be read: ..."), and only the checks citing that page become unknown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import threading
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from civicheck.errors import PageUnreadable
+from civicheck.extract import Document
+from civicheck.fetch import FetchResult, _size
+
+logger = logging.getLogger(__name__)
+
+UNREADABLE = "the page could not be read"
+# Seconds a page may always take to be read, even when its fetch used up the URL's budget: a normal page
+# takes a tenth of that, a hostile one is given up on after it.
+READ_GRACE = 3.0
+# The limit for a page read when a check asks for it (an archived copy standing in for a dead source).
+READ_LIMIT = 20.0
+# Bodies larger than this reach their worker through a temporary file: the pages waiting for a free worker
+# then hold no memory (40 pages of 24 MB waiting held 380 MB), and nothing is pickled twice.
+SPILL_BYTES = 1_000_000
+# Address space a worker may use (it needs about 90 MB idle and 250 MB for a 24 MB page): a page that needs
+# more, such as a PDF whose streams inflate to gigabytes, is unreadable rather than a threat to the machine.
+WORKER_MEMORY = 768 * 1024 * 1024
+# What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
+# worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
+_PRELOAD = ("civicheck.reading", "civicheck.extract", "civicheck.soft404", "civicheck.match", "trafilatura",
+            "htmldate", "bs4", "lxml.html", "soupsieve", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
+# Libraries whose failure on a page is named in the reason ("trafilatura failed on it").
+_LIBRARIES = ("trafilatura", "htmldate", "justext", "bs4", "soupsieve", "lxml", "pypdf", "charset_normalizer",
+              "ftfy", "rapidfuzz")
+
+
+@dataclass
+class Reading:
+    """What was read from one fetched answer: its Document and markup features, or why it could not be read."""
+
+    document: Document | None = None
+    markup: Any = None  # soft404.Markup
+    problem: str | None = None  # "the page could not be read: ..."
+
+    def require(self) -> Document:
+        """The document, or PageUnreadable (which makes the asking check unknown)."""
+        if self.problem is not None:
+            raise PageUnreadable(self.problem)
+        if self.document is None:
+            raise PageUnreadable(f"{UNREADABLE}: its text was let go once the page was assessed")
+        return self.document
+
+    def released(self) -> Reading:
+        """This reading without the document and markup (kept: whether the page could be read)."""
+        return Reading(problem=self.problem)
+
+
+def needs_reading(result: FetchResult) -> bool:
+    """Pages that checks or the soft-404 signals read: answers read whole, and error pages (a 403's title may
+    name a bot wall). A 2xx cut at the size cap is unread, as are redirects and failures."""
+    return result.status is not None and (result.has_document or result.status >= 400)
+
+
+def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str | None = None) -> Reading:
+    """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
+    problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
+    `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe."""
+    from civicheck.extract import _kind, extract
+    from civicheck.fetch import decode_text
+    from civicheck.soft404 import read_markup
+
+    try:
+        if body_file is not None:
+            with open(body_file, "rb") as fh:
+                result.body = fh.read()  # this process's copy of the result
+        text = decode_text(result) if _kind(result) in ("html", "text") else None
+        document = extract(result, selectors, text)
+        markup = read_markup(result, text or "", document)
+    except MemoryError:
+        return Reading(problem=f"{UNREADABLE}: reading it needed more memory than civicheck allows a page "
+                               f"({WORKER_MEMORY >> 20} MB)")
+    except Exception as exc:  # noqa: BLE001 - any extractor may raise anything on a page it did not foresee
+        logger.warning("reading %s failed:\n%s", result.url, "".join(traceback.format_exception(exc)))
+        return Reading(problem=f"{UNREADABLE}: {_failure(exc)}")
+    return Reading(document, markup)
+
+
+def _failure(exc: BaseException) -> str:
+    """"trafilatura failed on it (AssertionError)": the library it failed in, and how, in a few words."""
+    what = type(exc).__name__
+    message = " ".join(str(exc).split())[:160]
+    if message:
+        what += f": {message}"
+    for frame in traceback.extract_tb(exc.__traceback__):  # the library civicheck called, not its helpers
+        path = frame.filename.replace("\\", "/")
+        library = next((name for name in _LIBRARIES if f"/{name}/" in path), None)
+        if library is not None:
+            return f"{library} failed on it ({what})"
+    return f"civicheck failed on it ({what})"
+
+
+class PageReader:
+    """Reads pages in a WorkerPool, each under a time limit; where no worker process can be started (a
+    sandbox without process creation), in the calling thread, one at a time, with no time limit."""
+
+    def __init__(self, pool: Any = None):
+        self.pool = pool
+        self._inline = threading.Lock()
+        self._cancel = threading.Event()
+
+    def start(self) -> None:
+        """Have a worker ready before the first page arrives."""
+        if self.pool is not None:
+            self.pool.warm()
+
+    def read(self, result: FetchResult, limit: float = READ_LIMIT, selectors: Sequence[str] = (),
+             let_go: bool = False) -> Reading:
+        """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
+        needs the body no more, so a large one is handed over through a file and dropped from `result` at
+        once, rather than held while the page waits for a free worker."""
+        from civicheck.workers import NoWorker, WorkFailed
+
+        if self.pool is None:
+            return self._read_here(result, selectors)
+        size, body_file = len(result.body), None
+        sent = _without_raw_body(result)
+        if let_go and size > SPILL_BYTES:
+            body_file = _spill(result.body)
+            if body_file is not None:
+                sent = dataclasses.replace(result, body=b"", raw_body=b"")
+                result.drop_body()
+        try:
+            answer = self.pool.call(read_page, sent, tuple(selectors), body_file, limit=limit, cancel=self._cancel)
+        except NoWorker as exc:
+            logger.warning("pages are read in this process, without a time limit: %s", exc.reason)
+            self.pool = None
+            return self._read_here(sent, selectors, body_file)
+        except WorkFailed as exc:
+            seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
+            why = f"civicheck gave up reading it after {seconds} s ({_size(size)})" if exc.timed_out else exc.reason
+            logger.warning("reading %s: %s", result.url, why)
+            return Reading(problem=f"{UNREADABLE}: {why}")
+        finally:
+            if body_file is not None:
+                os.unlink(body_file)
+        for name, level, message in answer.logs:
+            logger.log(level, "reading %s: %s: %s", result.url, name, message)
+        return answer.value
+
+    def cancel(self) -> None:
+        """Stop reading (Ctrl-C): the pages being read or waiting for a worker are given up on at once."""
+        self._cancel.set()
+
+    def _read_here(self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None) -> Reading:
+        import warnings
+
+        _quiet_libraries()
+        # catch_warnings changes process-wide state: one inline read at a time.
+        with self._inline, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            reading = read_page(result, selectors, body_file)
+        for warning in caught:
+            logger.warning("reading %s: %s", result.url, warning.message)
+        return reading
+
+
+def shared_reader() -> PageReader:
+    """A reader on the process's shared worker pool (workers stay for the next run of this process)."""
+    from civicheck.workers import shared_pool
+
+    return PageReader(shared_pool(preload=_PRELOAD, memory_limit=WORKER_MEMORY))
+
+
+def inline_reader() -> PageReader:
+    """A reader in the calling process: for library use and tests that build a Context by hand."""
+    return PageReader(None)
+
+
+def _spill(body: bytes) -> str | None:
+    """The body in a temporary file of its own (None if none can be written: it goes through the pipe then)."""
+    try:
+        with tempfile.NamedTemporaryFile(prefix="civicheck-body-", delete=False) as fh:
+            fh.write(body)
+            return fh.name
+    except OSError as exc:
+        logger.warning("a large page goes to its reader through memory: %s", exc)
+        return None
+
+
+def _without_raw_body(result: FetchResult) -> FetchResult:
+    """The result as the worker needs it: the wire bytes (still compressed) stay here, already archived."""
+    if result.raw_body is result.body or not result.raw_body:
+        return result
+    return dataclasses.replace(result, raw_body=b"")
+
+
+def _quiet_libraries() -> None:
+    """Reading in this process, the extractors log here: with no handler of their own, Python's last-resort
+    handler would print their warnings on the terminal. A NullHandler stops that and nothing else (an
+    application that configures logging still gets them)."""
+    for name in _LIBRARIES:
+        library = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in library.handlers):
+            library.addHandler(logging.NullHandler())
