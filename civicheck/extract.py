@@ -255,16 +255,17 @@ def _ftfy_config():
     return ftfy.TextFixerConfig(**_FTFY_OPTIONS)
 
 
-def _clean_text(text: str, doc: Document) -> str:
-    """Untrusted text as matching and evidence see it: mojibake repaired (noted on the document), then
-    escape sequences and stray C1 controls removed (after the repair, which turns "â€\x9d" into "”")."""
+def _clean_text(text: str, doc: Document | None) -> str:
+    """Untrusted text as matching and evidence see it: mojibake repaired (noted on the document, when one is
+    given), then escape sequences and stray C1 controls removed (after the repair, which turns "â€\x9d" into
+    "”")."""
     fixed = repair(text)
-    if fixed != text:
+    if fixed != text and doc is not None:
         doc.repaired = True
     return ESCAPE_SEQUENCE.sub("", fixed)
 
 
-def _lines(text: str, doc: Document) -> list[str]:
+def _lines(text: str, doc: Document | None = None) -> list[str]:
     text = _clean_text(text, doc)
     return [line.strip() for line in text.splitlines() if line.strip()]
 

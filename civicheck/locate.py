@@ -20,7 +20,7 @@ class TokenStream(Protocol):
     toks: list[str]
     pas: list[int]
     first: list[int]
-    index: Any  # match._Index: find_all(tokens) -> start positions
+    index: Any  # match._Index: find_all(tokens) -> start positions; find_first(tokens, start) -> position
 
 
 _ANCHOR = 8  # tokens: a paragraph this long is placed first; shorter ones ("Share", "Advertisement") only
@@ -39,17 +39,32 @@ class Placement:
         cursor = 0
         for i, seq in enumerate(seqs):  # the long paragraphs in order, each after the one before
             if len(seq) >= _ANCHOR:
-                found = _first_at_or_after(page.index.find_all(seq), cursor) or _by_ends(page, seq, cursor)
+                found = page.index.find_first(seq, cursor)
+                if found is None:
+                    found = _by_ends(page, seq, cursor)
                 if found is not None:
                     self.ranges[i] = (found, found + len(seq)) if isinstance(found, int) else found
                     cursor = self.ranges[i][1]
-        for i, seq in enumerate(seqs):  # then the short ones, in the gap their neighbours leave
-            if seq and self.ranges[i] is None:
-                lo = next((r[1] for r in reversed(self.ranges[:i]) if r), 0)
-                hi = next((r[0] for r in self.ranges[i + 1:] if r), len(page.toks))
-                start = _first_at_or_after(page.index.find_all(seq), lo)
-                if start is not None and start + len(seq) <= hi:
-                    self.ranges[i] = (start, start + len(seq))
+        # Then the short ones, in the gap their neighbours leave. Linear in the paragraphs: where the next
+        # placed paragraph starts is known for each index beforehand, and a short paragraph repeated thousands
+        # of times (a hostile page, a table of "-") is searched for once.
+        next_start = [len(page.toks)] * (count + 1)
+        for i in range(count - 1, -1, -1):
+            placed = self.ranges[i]
+            next_start[i] = placed[0] if placed else next_start[i + 1]
+        occurrences: dict[tuple[str, ...], list[int]] = {}
+        lo = 0
+        for i, seq in enumerate(seqs):
+            placed = self.ranges[i]
+            if seq and placed is None:
+                key = tuple(seq)
+                if key not in occurrences:
+                    occurrences[key] = page.index.find_all(seq)
+                start = _first_at_or_after(occurrences[key], lo)
+                if start is not None and start + len(seq) <= next_start[i + 1]:
+                    placed = self.ranges[i] = (start, start + len(seq))
+            if placed is not None:
+                lo = placed[1]
         self._sorted = sorted((r[0], r[1], i) for i, r in enumerate(self.ranges) if r)
         self._starts = [s for s, _, _ in self._sorted]
 
@@ -81,11 +96,10 @@ def _first_at_or_after(starts: list[int], cursor: int) -> int | None:
 def _by_ends(page: TokenStream, seq: list[str], cursor: int) -> tuple[int, int] | None:
     """A paragraph the page holds with a few words changed (an extractor's cleaning): by its first and last
     words, no further apart than the paragraph's own length allows."""
-    head = _first_at_or_after(page.index.find_all(seq[:_ANCHOR]), cursor)
+    head = page.index.find_first(seq[:_ANCHOR], cursor)
     if head is None:
         return None
-    tails = page.index.find_all(seq[-_ANCHOR:])
-    tail = _first_at_or_after(tails, head + len(seq) - _ANCHOR - len(seq) // 4)
+    tail = page.index.find_first(seq[-_ANCHOR:], max(0, head + len(seq) - _ANCHOR - len(seq) // 4))
     if tail is None or tail + _ANCHOR - head > len(seq) + len(seq) // 4 + 4:
         return None
     return head, tail + _ANCHOR

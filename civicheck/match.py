@@ -152,9 +152,11 @@ class _Index:
     def __init__(self, toks: list[str]):
         self.text = " " + " ".join(toks) + " "
         self.at: dict[int, int] = {}  # char offset of a token's first char in `text` -> token index
+        self.offsets: list[int] = []  # token index -> char offset of its first char in `text`
         pos = 1
         for i, t in enumerate(toks):
             self.at[pos] = i
+            self.offsets.append(pos)
             pos += len(t) + 1
 
     def find_all(self, seq: Sequence[str]) -> list[int]:
@@ -167,6 +169,14 @@ class _Index:
             out.append(self.at[pos + 1])
             pos = self.text.find(needle, pos + 1)
         return out
+
+    def find_first(self, seq: Sequence[str], start: int = 0) -> int | None:
+        """The first token index at or after `start` where `seq` starts: one scan from there, not of the whole
+        text (placing a long article's paragraphs one after the other stays linear)."""
+        if not seq or start >= len(self.offsets):
+            return None
+        pos = self.text.find(" " + " ".join(seq) + " ", self.offsets[start] - 1)
+        return self.at[pos + 1] if pos >= 0 else None
 
 
 def _joined(toks: Sequence[str]) -> str:

@@ -114,7 +114,8 @@ def test_a_quote_after_garbled_quote_marks_is_found_whole(tmp_path, site, codec,
         assert check["outcome"] == "pass", (cid, check["reason"])
         assert MOJIBAKE_NOTE in check["reason"] and check["evidence"]["note"] == MOJIBAKE_NOTE
     [hit] = checks(report)["quote"][0]["evidence"]["hits"]
-    assert hit["excerpt"] == SECOND and hit["text"] == SECOND[:-1]  # the passage whole, not cut at a C1 char
+    # the passage whole, not cut at a C1 char (and the hit keeps its closing stop: issue 11)
+    assert hit["excerpt"] == SECOND and hit["text"] == SECOND
     [first] = checks(report)["first"]
     assert first["evidence"]["hits"][0]["excerpt"].startswith(f"“{QUOTE}” kata Wali Kota")
     assert first["reason"] == f"quote found in paragraph 1 of the article ({MOJIBAKE_NOTE})"  # the main text too
@@ -264,8 +265,8 @@ class Watching:
     def __init__(self, fetcher):
         self.fetcher, self.seen = fetcher, []
 
-    def fetch_all(self, jobs, on_result=None):
-        results = self.fetcher.fetch_all(jobs, on_result)
+    def fetch_all(self, jobs, on_result=None, **options):
+        results = self.fetcher.fetch_all(jobs, on_result, **options)
         self.seen.extend(results.values())
         return results
 
@@ -283,7 +284,7 @@ def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
     path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City']}}")
                     + claim("small", f"quote: {{url: '{urls[1]}', text: 'kata Wali Kota'}}")
                     + claim("portal", f"links: {urls[2]}"), encoding="utf-8")
-    with Fetcher() as fetcher, WarcWriter(tmp_path, "r1", "2026-01-01T00:00:00Z") as warc:
+    with Fetcher(allow_private=True) as fetcher, WarcWriter(tmp_path, "r1", "2026-01-01T00:00:00Z") as warc:
         watching = Watching(fetcher)
         result = run(load_claims([path]), watching, Connectivity(None), warc=warc)
     assert [c.verdict for c in result.claims] == ["supported"] * 3
