@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from civicheck.errors import NoAnswer
+
 # host name -> IP addresses (strings, as getaddrinfo gives them). Raises socket.gaierror when the name has
 # none. A Fetcher takes one as `resolve=`, so tests can map names to addresses or never answer at all.
 Resolve = Callable[[str], Sequence[str]]
@@ -208,14 +210,6 @@ def system_resolve(host: str) -> list[str]:
 
     infos = socket.getaddrinfo(host, None, allowed_gai_family(), socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class NoAnswer(Exception):
-    """The resolver gave no answer in the time the fetch had left (or the fetch was cut meanwhile)."""
-
-    def __init__(self, host: str, note: str = ""):
-        super().__init__(f"no answer about {host}" + (f" ({note})" if note else ""))
-        self.host, self.note = host, note
 
 
 @dataclass

@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
 from civicheck import __version__
-
-
-class ExitCode(IntEnum):
-    """Documented in the README; CI jobs depend on these."""
-
-    OK = 0  # every claim came out as expected (its `expect:`, else supported)
-    UNEXPECTED = 1  # at least one claim did not
-    BAD_INPUT = 2  # a claims file is invalid, or the command line is wrong
-    INTERNAL = 3  # civicheck itself failed (a bug, a full disk): nothing can be concluded
-
+from civicheck.errors import ExitCode
 
 # Ctrl-C: 128 + SIGINT, as shells report it. Not 1 (click's choice), which says a claim is not as expected.
-INTERRUPTED = 130
+INTERRUPTED = ExitCode.INTERRUPTED
 
 
 def _say(message: str) -> None:
@@ -39,9 +29,16 @@ def _say(message: str) -> None:
     click.echo(visible(message), err=True)
 
 
-def _fail(message: object, code: ExitCode) -> NoReturn:
-    _say(f"error: {message}")
-    sys.exit(code)
+@contextmanager
+def _option(hint: str) -> Iterator[None]:
+    """A library UsageProblem about one option's value, shown as click shows a bad value of that option (its
+    exit code is the same: 2)."""
+    from civicheck.errors import UsageProblem
+
+    try:
+        yield
+    except UsageProblem as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
 
 
 def _option_group(*options):
@@ -127,10 +124,34 @@ def _publishing(publisher, publisher_url, review_url):
     return {"publisher": org, "url": review_url.strip() if review_url else None}
 
 
+class _Command(click.Command):
+    """How every command ends: with the ExitCode it returns (OK when it returns nothing), or with the exit code
+    of the library error it let through (each civicheck error carries its own: errors.py). The one place a
+    library error becomes an exit code: a UsageProblem is shown as click shows a usage error, a ClaimsError
+    as its list of problems, any other as "error: …"."""
+
+    def invoke(self, ctx):
+        from civicheck.errors import CivicheckError, ClaimsError, UsageProblem
+
+        try:
+            code = super().invoke(ctx)
+        except UsageProblem as exc:
+            raise click.UsageError(str(exc), ctx) from exc
+        except ClaimsError as exc:
+            _say_problems(exc.problems)
+            sys.exit(exc.exit_code)
+        except CivicheckError as exc:
+            _say(f"error: {exc}")  # its message may quote a page, an archive's answer or a file name: _say shows it safely
+            sys.exit(exc.exit_code)
+        sys.exit(ExitCode.OK if code is None else code)
+
+
 class _Group(click.Group):
     """Every way a command ends besides its own exit: a usage error (exit 2) printed safely, an unexpected
     exception (a bug, a full disk) as exit code 3 with a message rather than a bare traceback, Ctrl-C as 130
     (click would say 1, which means "a claim is not as expected")."""
+
+    command_class = _Command
 
     def invoke(self, ctx):
         try:
@@ -144,7 +165,7 @@ class _Group(click.Group):
             raise
         except KeyboardInterrupt:
             _say("interrupted: nothing was concluded")
-            sys.exit(INTERRUPTED)
+            sys.exit(ExitCode.INTERRUPTED)
         except Exception as exc:  # noqa: BLE001
             import traceback
 
@@ -167,17 +188,11 @@ def cli() -> None:
 
 def _load(paths):
     from civicheck.claims import load_claims
-    from civicheck.errors import ClaimsError, UsageProblem
 
-    try:
-        return load_claims(list(paths))
-    except UsageProblem as exc:
-        raise click.UsageError(str(exc)) from exc
-    except ClaimsError as exc:
-        _bad_claims(exc.problems)
+    return load_claims(list(paths))
 
 
-def _bad_claims(problems) -> NoReturn:
+def _say_problems(problems) -> None:
     shown = 200  # a generated file can hold thousands of mistakes: the first ones teach the fix
     for problem in problems[:shown]:
         _say(f"error: {problem}")
@@ -185,7 +200,6 @@ def _bad_claims(problems) -> NoReturn:
     if n > shown:
         _say(f"… and {n - shown} more problems not shown")
     _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was fetched. Fix the file(s) and run again.")
-    sys.exit(ExitCode.BAD_INPUT)
 
 
 def _fetcher_settings(claims, operator_urls, allow_private):
@@ -197,10 +211,11 @@ def _fetcher_settings(claims, operator_urls, allow_private):
     from urllib.parse import urlsplit
 
     from civicheck.credentials import resolve_headers
+    from civicheck.errors import ClaimsError
 
     headers, problems = resolve_headers([rule for claim in claims for rule in claim.headers], os.environ)
     if problems:
-        _bad_claims(problems)
+        raise ClaimsError(problems)
     private_hosts = {urlsplit(check.url).hostname for claim in claims if claim.allow_private for check in claim.checks}
     return {"allow_private": allow_private, "private_hosts": private_hosts, "private_urls": operator_urls,
             "headers": headers}
@@ -271,7 +286,6 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     else supported), 1 something to report, 2 bad claims file or usage, 3 civicheck itself failed.
     """
     claims = _load(paths)
-    from civicheck.errors import CivicheckError, UsageProblem
     from civicheck.fetch import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
@@ -282,10 +296,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     if shard:
         from civicheck.shard import parse_shard, select_shard
 
-        try:
+        with _option("--shard"):
             shard_k_n = parse_shard(shard)
-        except UsageProblem as exc:
-            raise click.BadParameter(str(exc), param_hint="--shard") from exc
         claims = select_shard(claims, *shard_k_n)
         no_history = True  # one slice diffed against the whole last run would report every other claim as gone
         if notify_urls:
@@ -295,10 +307,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             if source is not click.core.ParameterSource.ENVIRONMENT:
                 raise click.UsageError("--notify goes on the `civicheck merge` of the shards, not on a --shard run")
             outputs.notify = []
-    try:
-        archives = _archives(archive_specs)
-    except UsageProblem as exc:
-        raise click.UsageError(str(exc)) from exc
+    archives = _archives(archive_specs)
     from civicheck.claims import url_problem
 
     for canary in canaries:
@@ -314,19 +323,16 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     settings = None if replay_files else _fetcher_settings(claims, operator_urls, allow_private)
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     skipped: list[str] = []  # records a replay could not read
-    try:
-        with _source(replay_files, concurrency, per_host, settings) as source, progress:
-            if replay_files:
-                # The live run's canary answer, so "offline" decisions come out the same; an archive without
-                # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
-                connectivity = Connectivity(None, answer=source.online())
-                result = run(claims, source, connectivity, progress, replay=source)
-                skipped = source.skipped
-            else:
-                result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
-    except CivicheckError as exc:
-        # A replay file that cannot be read is bad input; anything else (writing the WARC) is our failure.
-        _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
+    # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
+    with _source(replay_files, concurrency, per_host, settings) as source, progress:
+        if replay_files:
+            # The live run's canary answer, so "offline" decisions come out the same; an archive without
+            # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
+            connectivity = Connectivity(None, answer=source.online())
+            result = run(claims, source, connectivity, progress, replay=source)
+            skipped = source.skipped
+        else:
+            result = _live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             _say(f"warning: {why}")
@@ -338,7 +344,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     history = (db, [str(p) for p in paths], history_failure) if records_history else None
     # The archives asked to capture are asked for each page's earlier captures too, for the HTML charts.
     outputs.archives = [archive.cdx for archive in archives]
-    _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
+    return _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
 
 
 def _usable_history(db: Path):
@@ -346,13 +352,14 @@ def _usable_history(db: Path):
     stops the run at once (upgrade, or use another --db). One that is damaged, unreadable or on a full disk
     is said at once, and the run goes on without it: the report is still written, and the exit code is 3.
     Returns that failure, or None."""
-    from civicheck.history import HistoryError, HistoryStore, HistoryTooNew
+    from civicheck.errors import HistoryError, HistoryTooNew
+    from civicheck.history import HistoryStore
 
     try:
         with HistoryStore(db) as store:
             store.check()
-    except HistoryTooNew as exc:
-        _fail(exc, ExitCode.INTERNAL)
+    except HistoryTooNew:
+        raise
     except HistoryError as exc:
         _say(f"error: {exc}")
         _say("going on without the history: the report will be written without flap damping or changes, "
@@ -385,8 +392,6 @@ REPORT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".json": "json", 
 def _outputs(format_, output, reports, notify_urls, publishing) -> _Outputs:
     """Check every place the report goes before anything is fetched: a folder that is missing, a --report
     whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
-    from civicheck.errors import UsageProblem
-
     _check_writable(output)
     paired = []
     for path in reports:
@@ -399,28 +404,27 @@ def _outputs(format_, output, reports, notify_urls, publishing) -> _Outputs:
     if notify_urls:
         from civicheck.notify import check_urls
 
-        try:
+        with _option("--notify"):
             check_urls(notify_urls)
-        except UsageProblem as exc:
-            raise click.BadParameter(str(exc), param_hint="--notify") from exc
     return _Outputs(format_, output, paired, list(notify_urls), publishing or {})
 
 
-def _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False):
+def _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False) -> ExitCode:
     """Damp the verdicts against the history, write the reports, then record the run, tell the --notify
-    URLs, and pick the exit code: shared by verify and merge. Nothing finished is lost: when the history
-    cannot be used the reports are still written (undamped) and the exit code is 3; when a report cannot be
-    written nothing is recorded. A notification that fails is said, and changes no exit code."""
+    URLs, and say what the verdicts make of the exit code: shared by verify and merge. Nothing finished is
+    lost: when the history cannot be used the reports are still written (undamped) and a HistoryError (3)
+    follows them; when a report cannot be written (OutputNotWritten) nothing is recorded. A notification that
+    fails is said, and changes no exit code."""
     from civicheck.changes import exit_decision
-    from civicheck.errors import CivicheckError
+    from civicheck.errors import HistoryError
 
     changes, damped, not_recorded = None, False, None
     try:
         with _recording(history, report, confirm, quiet) as (remembered, store):
             if remembered is not None:
                 report, changes, damped = remembered.report, remembered.changes, True
-            _write_reports(report, changes, outputs, keep_texts, store, quiet)  # SystemExit if one fails
-    except CivicheckError as exc:  # the history could not be read, or the run not recorded: the report is out
+            _write_reports(report, changes, outputs, keep_texts, store, quiet)
+    except HistoryError as exc:  # the history could not be read, or the run not recorded: the report is out
         not_recorded = exc
     if not quiet and (outputs.output is not None or not sys.stdout.isatty()):
         from civicheck.report import summary_line
@@ -433,8 +437,8 @@ def _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False)
         _notify(report, changes, outputs.notify, quiet)
     if not_recorded is not None:
         how = "" if damped else "; the report shows this run's verdicts as they came, without flap damping"
-        _fail(f"this run was not recorded in the history: {not_recorded}{how}", ExitCode.INTERNAL)
-    sys.exit(ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK)
+        raise HistoryError(f"this run was not recorded in the history: {not_recorded}{how}") from not_recorded
+    return ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK
 
 
 def _notify(report, changes, urls, quiet) -> None:
@@ -468,8 +472,8 @@ def _recording(history, report, confirm, quiet):
     from contextlib import ExitStack
 
     from civicheck.claims import find_claim_files
-    from civicheck.errors import CivicheckError
-    from civicheck.history import HistoryError, HistoryStore, file_digests
+    from civicheck.errors import HistoryError
+    from civicheck.history import HistoryStore, file_digests
 
     db, paths, failure = history
     with ExitStack() as stack:
@@ -482,7 +486,7 @@ def _recording(history, report, confirm, quiet):
                 raise HistoryError(f"cannot read the claims files again to record them: {exc}") from exc
             store = stack.enter_context(HistoryStore(db, on_wait=None if quiet else _waiting))
             remembered = stack.enter_context(store.recording(report, digests, confirm=confirm))
-        except CivicheckError as exc:
+        except HistoryError as exc:
             failure = exc
         else:
             yield remembered, store  # an exception here (a report not written) rolls the record back
@@ -492,6 +496,7 @@ def _recording(history, report, confirm, quiet):
 
 
 def _write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
+    from civicheck.errors import OutputNotWritten
     from civicheck.report import render, without_texts
 
     shown = report if keep_texts else without_texts(report)
@@ -502,7 +507,7 @@ def _write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
             _write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
                           publishing=outputs.publishing), path)
         except OSError as exc:
-            _fail(f"cannot write the report to {path}: {exc.strerror}", ExitCode.INTERNAL)
+            raise OutputNotWritten(f"cannot write the report to {path}: {exc.strerror}") from exc
     if "claimreview" in outputs.formats() and not quiet:
         _say_claimreview_gaps(shown, outputs.publishing)
 
@@ -619,46 +624,24 @@ def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, no
     Example:
       civicheck merge shard-1.json shard-2.json shard-3.json --format markdown
     """
-    import json
-
-    from civicheck.report import report_problem
-    from civicheck.shard import MergeError
     from civicheck.shard import merge as merge_reports
+    from civicheck.shard import read_shard
 
     outputs = _outputs(format_, output, reports, notify_urls, _publishing(publisher, publisher_url, review_url))
-    loaded = []
-    for f in shards:
-        try:
-            data = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise click.UsageError(f"{f.name}: not a JSON report: {exc}") from exc
-        except RecursionError as exc:  # a report is a few levels deep; thousands is an attack
-            raise click.UsageError(f"{f.name}: not a JSON report: nested too deep to read") from exc
-        # Any JSON file may be named here (a ClaimReview export, a timeline): the wrong one is bad input.
-        if problem := report_problem(data):
-            raise click.UsageError(f"{f.name}: not a civicheck JSON report: {problem}")
-        loaded.append(data)
-    try:
-        merged = merge_reports(loaded)
-    except MergeError as exc:
-        raise click.UsageError(str(exc)) from exc
+    merged = merge_reports([read_shard(f, f.name) for f in shards])
     history = None if no_history else (db, [], _usable_history(db))
-    _finish(merged, history, confirm, fail_on, outputs, quiet, keep_texts=False)
+    return _finish(merged, history, confirm, fail_on, outputs, quiet, keep_texts=False)
 
 
 @contextmanager
 def _open_history(db: Path):
-    """The history store for reading; an unusable database (damaged, from a newer civicheck) is exit 3."""
-    from civicheck.errors import CivicheckError
+    """The history store for reading; an unusable database (damaged, from a newer civicheck) is a HistoryError."""
     from civicheck.history import HistoryStore
 
     if not db.exists():
         raise click.UsageError(f"no history at {db}: run `civicheck verify` first, or point --db at it")
-    try:
-        with HistoryStore(db) as store:
-            yield store
-    except CivicheckError as exc:
-        _fail(exc, ExitCode.INTERNAL)
+    with HistoryStore(db) as store:
+        yield store
 
 
 @cli.command(short_help="What changed between two runs.")
@@ -754,17 +737,13 @@ def init(directory, force, install, action):
       civicheck init my-factchecks/
       civicheck init my-factchecks/ --action your-org/civicheck@v0.1.0
     """
-    from civicheck.errors import CivicheckError
     from civicheck.scaffold import init as scaffold
     from civicheck.scaffold import install_source
 
     if action is not None and install is not None:
         raise click.UsageError("--action installs civicheck from the action's own commit: leave out --install")
     source = install if install is not None or action is not None else install_source(directory)
-    try:
-        written = scaffold(directory, force=force, install=source or "", action=action)
-    except CivicheckError as exc:
-        raise click.UsageError(str(exc)) from exc
+    written = scaffold(directory, force=force, install=source or "", action=action)
     for path in written:
         click.echo(f"wrote {path}")
     if not source and action is None:
@@ -787,23 +766,17 @@ def timeline(url, spec, format_, output):
     Example:
       civicheck timeline https://www.cilegon.go.id/
     """
-    from civicheck.archive.cdx import ArchiveUnavailable
     from civicheck.archive.timeline import timeline_for
     from civicheck.archive.wayback import cdx_for
     from civicheck.claims import url_problem
-    from civicheck.errors import UsageProblem
+    from civicheck.errors import OutputNotWritten
     from civicheck.report import clean, md, render_rows
 
     if problem := url_problem(url):
         raise click.BadParameter(problem, param_hint="URL")
-    try:
+    with _option("--archive"):
         cdx = cdx_for(spec)
-    except UsageProblem as exc:
-        raise click.BadParameter(str(exc), param_hint="--archive") from exc
-    try:
-        found = timeline_for(url, cdx)
-    except ArchiveUnavailable as exc:
-        _fail(exc, ExitCode.INTERNAL)  # its message quotes the archive's own answer
+    found = timeline_for(url, cdx)  # ArchiveUnavailable (exit 1) quotes the archive's own answer
     headers = ["date", "status", "event", "replay"]
     rows = [[r["date"], r["status"], r["event"], r["replay_url"]] for r in found.rows()]
     text = render_rows(headers, rows, format_, data=found.as_dict() if format_ == "json" else None)
@@ -814,7 +787,7 @@ def timeline(url, spec, format_, output):
     try:
         _write(text, output)
     except OSError as exc:
-        _fail(f"cannot write to {output}: {exc.strerror}", ExitCode.INTERNAL)
+        raise OutputNotWritten(f"cannot write to {output}: {exc.strerror}") from exc
 
 
 @cli.command(short_help="Draft a claims file from news articles.")
@@ -853,7 +826,7 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
     Exit codes: 0 drafted, 1 an article could not be fetched or read (nothing is written), 2 bad usage.
     """
     from civicheck.claims import url_problem
-    from civicheck.errors import CivicheckError, UsageProblem
+    from civicheck.errors import OutputNotWritten
 
     if not articles and not replay_files:
         raise click.UsageError("give at least one ARTICLE (a URL or a saved file), or --replay WARC")
@@ -877,21 +850,16 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
         if output.exists() and not force:
             raise click.UsageError(f"{output} already exists (perhaps a draft you edited): choose another -o, "
                                    "or --force to overwrite it")
-    try:
-        obtained = _obtain_articles(list(articles), replay_files, concurrency, per_host, canaries, no_canary,
-                                    archive_dir, no_warc, cited_url, allow_private)
-    except UsageProblem as exc:
-        raise click.UsageError(str(exc)) from exc
-    except CivicheckError as exc:
-        _fail(exc, ExitCode.BAD_INPUT if replay_files else ExitCode.INTERNAL)
-    obtained, warc_path = obtained
+    # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
+    obtained, warc_path = _obtain_articles(list(articles), replay_files, concurrency, per_host, canaries,
+                                           no_canary, archive_dir, no_warc, cited_url, allow_private)
     if not quiet and warc_path:
         _say(f"archived what was seen in {warc_path}")
     if obtained.failures or not obtained.articles:
         for failure in obtained.failures or ["the archives hold no page to draft from"]:
             _say(f"error: cannot draft from {failure}")
         _say("nothing was written")
-        sys.exit(ExitCode.UNEXPECTED)
+        return ExitCode.UNEXPECTED
     from civicheck.draft import draft as draft_claims
     from civicheck.draft.writer import existing_ids, slug
 
@@ -901,16 +869,13 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
         if output.exists() and not force:
             raise click.UsageError(f"{output} already exists: choose -o, or --force to overwrite it")
     taken = existing_ids(into, skip=output) if into is not None else set()
-    try:
-        drafted = draft_claims(obtained.articles, taken_ids=taken, max_claims=max_claims)
-    except CivicheckError as exc:
-        _fail(exc, ExitCode.INTERNAL)
+    drafted = draft_claims(obtained.articles, taken_ids=taken, max_claims=max_claims)  # DraftError: a bug
     for note in drafted.notes:
         _say(f"note: {note}")
     try:
         _write(drafted.text, output)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror}", ExitCode.INTERNAL)
+        raise OutputNotWritten(f"cannot write {output}: {exc.strerror}") from exc
     if not quiet:
         kinds = ", ".join(f"{n} {kind}" for kind, n in drafted.counts.items())
         where = f" to {output}" if output is not None else ""

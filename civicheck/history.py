@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from civicheck.errors import CivicheckError
+from civicheck.errors import HistoryError, HistoryLocked, HistoryTooNew
 from civicheck.fetch import now_utc
 
 if TYPE_CHECKING:
@@ -28,25 +28,6 @@ DEFAULT_PATH = Path(".civicheck") / "history.sqlite"
 DEFAULT_BUSY_TIMEOUT = 600.0
 _LOCK_SLICE = 0.5  # SQLite's own wait per attempt; between attempts we can say that we are waiting
 _WAIT_NOTICE_EVERY = 60.0  # seconds between "still waiting" notices
-
-
-class HistoryError(CivicheckError):
-    """The history database cannot be used (not a database, made by a newer civicheck, damaged)."""
-
-
-class HistoryLocked(HistoryError):
-    """Another civicheck run holds the history database's write lock for longer than we wait."""
-
-    def __init__(self, path: Path | str, waited: float | None = None):
-        self.path = str(path)
-        after = "" if waited is None else f" (waited {waited:.1f} s)" if waited < 10 else f" (waited {waited:.0f} s)"
-        super().__init__(
-            f"the history database {self.path} is locked by another civicheck run{after}; try again or use --db"
-        )
-
-
-class HistoryTooNew(HistoryError):
-    """The history database was written by a newer civicheck, whose schema this one does not know."""
 
 
 # Called while waiting for another run's lock: (seconds waited so far, seconds we will wait in all).

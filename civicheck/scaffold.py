@@ -12,17 +12,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from civicheck.errors import CivicheckError
+from civicheck.errors import ScaffoldError
 
 EXAMPLE_CLAIMS = Path("claims") / "example.yaml"
 WORKFLOW = Path(".github") / "workflows" / "civicheck.yml"
 _TEMPLATES = {EXAMPLE_CLAIMS: "example.yaml", WORKFLOW: "civicheck.yml.j2"}
 # owner/repo[/path]@ref, as a workflow's `uses:` names an action in another repository.
 _ACTION_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}(?:/[A-Za-z0-9._/-]+)?@[A-Za-z0-9._/-]+")
-
-
-class ScaffoldError(CivicheckError):
-    """`init` would overwrite a file, or cannot write one."""
 
 
 def init(directory: Path, force: bool = False, install: str | None = None, action: str | None = None) -> list[Path]:

@@ -9,17 +9,13 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
-from civicheck.errors import CivicheckError, UsageProblem
+from civicheck.errors import MergeError, UsageProblem
 
 T = TypeVar("T")
 _SHARD_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 VERDICTS = ("supported", "refuted", "unverified")
-
-
-class MergeError(CivicheckError):
-    """Shard reports that cannot be joined into one report."""
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -111,6 +107,25 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         claims=claims,
     )
     return merged
+
+
+def read_shard(file: IO[str], name: str) -> dict[str, Any]:
+    """A shard's JSON report read from `file` (named `name` in messages), checked whole against the report's
+    schema before anything reads it: any JSON file may be named (a ClaimReview export, a timeline), and the
+    wrong one is bad input (MergeError)."""
+    import json
+
+    from civicheck.report import report_problem
+
+    try:
+        data = json.load(file)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MergeError(f"{name}: not a JSON report: {exc}") from exc
+    except RecursionError as exc:  # a report is a few levels deep; thousands is an attack
+        raise MergeError(f"{name}: not a JSON report: nested too deep to read") from exc
+    if problem := report_problem(data):
+        raise MergeError(f"{name}: not a civicheck JSON report: {problem}")
+    return data
 
 
 def _check_shard_set(reports: Sequence[dict[str, Any]]) -> None:

@@ -19,23 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from civicheck.errors import NoWorker, WorkFailed
+
 logger = logging.getLogger(__name__)
 
 INTERRUPTED = "the run was interrupted"
 _TICK = 0.1  # seconds between looks at a call's cancel event
-
-
-class WorkFailed(Exception):
-    """The work gave no answer: it overran its time limit, its worker died, or it raised (`reason` says)."""
-
-    def __init__(self, reason: str, timed_out: bool = False):
-        super().__init__(reason)
-        self.reason = reason
-        self.timed_out = timed_out
-
-
-class NoWorker(WorkFailed):
-    """No worker process can be started here at all (a sandbox without a fork server, no processes left)."""
 
 
 @dataclass

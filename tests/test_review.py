@@ -316,7 +316,7 @@ def test_an_archive_answer_in_an_error_cannot_drive_the_terminal(site):
 
     site.route("/cdx/search/cdx", handler=hostile)
     result = invoke("timeline", "https://www.cilegon.go.id/", "--archive", f"wayback={site.base_url}")
-    assert result.exit_code == ExitCode.INTERNAL and "answered 503 Busy\\x1b]0;pwned\\x07" in result.stderr
+    assert result.exit_code == ExitCode.UNEXPECTED and "answered 503 Busy\\x1b]0;pwned\\x07" in result.stderr
     assert not any(ch in result.stderr for ch in ESCAPES)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from civicheck import __version__
-from civicheck.errors import CivicheckError
+from civicheck.errors import ArchiveUnavailable
 
 WAYBACK_BASE = "https://web.archive.org"
 USER_AGENT = f"civicheck/{__version__} (civic fact-check tool; web archive client)"
@@ -35,10 +35,6 @@ _FIELD_ALIASES = {
 # The Wayback Machine's plain-text answer without fl=: seven space-separated fields in this order.
 _PLAIN_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 _TIMESTAMP = re.compile(r"^\d{14}$")
-
-
-class ArchiveUnavailable(CivicheckError):
-    """An archive could not answer a lookup (unreachable, an error status, an answer we cannot read)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from civicheck import __version__
 from civicheck.credentials import redact_headers
-from civicheck.errors import CivicheckError
+from civicheck.errors import ArchiveError, WarcNotWritten, WarcUnreadable
 from civicheck.fetch import ErrorKind, FetchResult, now_utc
 
 try:
@@ -60,10 +60,6 @@ _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 _URI_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 # Where FetchResult.body comes from on replay.
 _BODY_IS_PAYLOAD, _BODY_IS_DECODED_PAYLOAD, _BODY_IN_CONVERSION = "payload", "decoded-payload", "conversion"
-
-
-class ArchiveError(CivicheckError):
-    """A WARC archive cannot be written or read (not a WARC, damaged, disk full...)."""
 
 
 def new_run_id(started_at: str) -> str:
@@ -125,7 +121,7 @@ class WarcWriter:
             self._file.write(self._warcinfo(extra_info or {}))
         except OSError as exc:
             self._discard()
-            raise ArchiveError(f"cannot create a WARC archive in {self.directory}: {_why(exc)}") from exc
+            raise WarcNotWritten(f"cannot create a WARC archive in {self.directory}: {_why(exc)}") from exc
 
     def __enter__(self) -> WarcWriter:
         return self
@@ -163,10 +159,10 @@ class WarcWriter:
             if self._published:
                 return self.path
             if self._file is None:
-                raise ArchiveError(f"the WARC archive {self.path.name} was abandoned and cannot be closed")
+                raise WarcNotWritten(f"the WARC archive {self.path.name} was abandoned and cannot be closed")
             if self._failure is not None:
                 self._discard()
-                raise ArchiveError(f"the WARC archive {self.path.name} was not kept: {self._failure}")
+                raise WarcNotWritten(f"the WARC archive {self.path.name} was not kept: {self._failure}")
             try:
                 closed_at = now_utc()
                 doc = {"schema": _END_SCHEMA, "run_id": self.run_id, "fetches": self._fetches, "closed_at": closed_at}
@@ -183,7 +179,7 @@ class WarcWriter:
                     os.replace(self._temp, self.path)
             except OSError as exc:
                 self._discard()
-                raise ArchiveError(f"cannot write the WARC archive {self.path}: {_why(exc)}") from exc
+                raise WarcNotWritten(f"cannot write the WARC archive {self.path}: {_why(exc)}") from exc
             self._file = None
             self._published = True
             _fsync_directory(self.directory)
@@ -201,16 +197,16 @@ class WarcWriter:
         with self._lock:
             if self._file is None:
                 state = "closed" if self._published else "abandoned"
-                raise ArchiveError(f"the WARC archive {self.path.name} is already {state}")
+                raise WarcNotWritten(f"the WARC archive {self.path.name} is already {state}")
             if self._failure is not None:
-                raise ArchiveError(f"the WARC archive {self.path.name} was not kept: {self._failure}")
+                raise WarcNotWritten(f"the WARC archive {self.path.name} was not kept: {self._failure}")
             try:
                 self._file.write(data)
                 self._fetches += fetches
             except OSError as exc:
                 # Part of a gzip member may be on disk now: every later record would follow garbage.
                 self._failure = f"writing to {self._temp} failed: {_why(exc)}"
-                raise ArchiveError(f"cannot write the WARC archive {self.path}: {_why(exc)}") from exc
+                raise WarcNotWritten(f"cannot write the WARC archive {self.path}: {_why(exc)}") from exc
 
     def _warcinfo(self, extra: dict) -> bytes:
         from warcio.warcwriter import WARCWriter
@@ -498,7 +494,7 @@ class WarcReplay:
     def __init__(self, paths: Sequence[Path]):
         self.paths = [Path(p) for p in paths]
         if not self.paths:
-            raise ArchiveError("no WARC file to replay")
+            raise WarcUnreadable("no WARC file to replay")
         self._fetches: dict[str, _Fetch] = {}
         self._records: dict[str, _Located] = {}  # response and conversion records, by WARC-Record-ID
         self._canary: tuple[tuple[str, int, int], dict[str, Any]] | None = None
@@ -552,10 +548,10 @@ class WarcReplay:
             elif source == _BODY_IN_CONVERSION and doc.get("body_record"):
                 body, _ = self._payload(doc["body_record"], fetch)
             else:
-                raise ArchiveError(f"{fetch.path}: the metadata record of {_printable(url)} does not say where its body is")
+                raise WarcUnreadable(f"{fetch.path}: the metadata record of {_printable(url)} does not say where its body is")
         result = _result_from(doc, body, raw, fetch)
         if result.sha256 != doc.get("sha256"):
-            raise ArchiveError(f"{fetch.path}: the archived body of {_printable(url)} does not match the SHA-256 recorded "
+            raise WarcUnreadable(f"{fetch.path}: the archived body of {_printable(url)} does not match the SHA-256 recorded "
                                "when it was fetched; the archive is damaged")
         return result
 
@@ -629,7 +625,7 @@ class WarcReplay:
                             if record.format != "warc":
                                 # warcio reads any text as a legacy ARC record ("uri ip date type length"):
                                 # civicheck only ever writes WARC, so anything else is not ours to replay.
-                                raise ArchiveError(f"{path} is not a WARC file")
+                                raise WarcUnreadable(f"{path} is not a WARC file")
                             rec_type, record_id, doc, inner = _index_entry(record, iterator)
                             where = _Located(path, member.offset, inner)
                             self._index(rec_type, record_id, doc, where, (index, next(position)))
@@ -639,12 +635,12 @@ class WarcReplay:
                             fetches += schema == _FETCH_SCHEMA
                             end = doc if schema == _END_SCHEMA else end
         except OSError as exc:
-            raise ArchiveError(f"cannot read {path}: {_why(exc)}") from exc
+            raise WarcUnreadable(f"cannot read {path}: {_why(exc)}") from exc
         if not found:
-            raise ArchiveError(f"{path} is not a WARC file: it holds no WARC record")
+            raise WarcUnreadable(f"{path} is not a WARC file: it holds no WARC record")
         # A cut between two records leaves valid gzip, but then civicheck's closing record is missing.
         if ours and (end is None or end.get("fetches") != fetches):
-            raise ArchiveError(_cut_short(path))
+            raise WarcUnreadable(_cut_short(path))
 
     def _skip(self, path: Path, member: _Member) -> None:
         """Note a record too large to read: named from its WARC headers, never read further."""
@@ -693,23 +689,23 @@ class WarcReplay:
 
         where = self._records.get(record_id)
         if where is None:
-            raise ArchiveError(f"{fetch.path}: record {_printable(record_id)}, named by the metadata of "
+            raise WarcUnreadable(f"{fetch.path}: record {_printable(record_id)}, named by the metadata of "
                                f"{_printable(fetch.doc.get('url'))}, is missing from the archive")
         try:
             with open(where.path, "rb") as fh, _read_by_warcio(where.path):
                 fh.seek(where.offset)
                 member = next(_members(fh, where.path, start=where.offset, skip_budget=[0]), None)
                 if member is None or member.data is None:  # changed since it was scanned
-                    raise ArchiveError(f"{where.path}: record {_printable(record_id)} is no longer readable")
+                    raise WarcUnreadable(f"{where.path}: record {_printable(record_id)} is no longer readable")
                 record = next(iter(ArchiveIterator(io.BytesIO(member.data[where.inner:]), check_digests=True)), None)
                 if record is not None:
                     payload = record.raw_stream.read()
                     damaged = record.digest_checker.passed is False
                     http_headers = record.http_headers
         except OSError as exc:
-            raise ArchiveError(f"cannot read {where.path}: {_why(exc)}") from exc
+            raise WarcUnreadable(f"cannot read {where.path}: {_why(exc)}") from exc
         if record is None or damaged:
-            raise ArchiveError(f"{where.path}: record {_printable(record_id)} is damaged (it fails its WARC digest "
+            raise WarcUnreadable(f"{where.path}: record {_printable(record_id)} is damaged (it fails its WARC digest "
                                "check, or is no longer where it was)")
         return payload, http_headers
 
@@ -739,7 +735,7 @@ def _read_by_warcio(path: Path) -> Iterator[None]:
     except (ArchiveError, OSError):
         raise
     except Exception as exc:  # noqa: BLE001 (only warcio runs inside: see the callers)
-        raise ArchiveError(f"{path} is not a readable WARC file ({_first_line(exc)})") from exc
+        raise WarcUnreadable(f"{path} is not a readable WARC file ({_first_line(exc)})") from exc
 
 
 def _cut_short(path: Path) -> str:
@@ -765,7 +761,7 @@ def _members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] |
     if not data.startswith(b"\x1f\x8b"):
         data += fh.read(max(0, MAX_RECORD_BYTES + 1 - len(data)))
         if len(data) > MAX_RECORD_BYTES:
-            raise ArchiveError(f"{path} is an uncompressed WARC file larger than {_size(MAX_RECORD_BYTES)}: civicheck "
+            raise WarcUnreadable(f"{path} is an uncompressed WARC file larger than {_size(MAX_RECORD_BYTES)}: civicheck "
                                "replays WARC files compressed record by record (as it writes them); "
                                f"`warcio recompress {path} OUT.warc.gz` makes one")
         yield _Member(start, len(data), data, data[:_HEAD_BYTES])
@@ -776,14 +772,14 @@ def _members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] |
         if len(data) < 2:
             data += fh.read(_GZIP_READ)
         if not data.startswith(b"\x1f\x8b"):
-            raise ArchiveError(_cut_short(path))  # junk after the last member
+            raise WarcUnreadable(_cut_short(path))  # junk after the last member
         offset, size, kept, head = pos, 0, bytearray(), b""
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         while True:
             try:
                 out = inflater.decompress(data, _GZIP_READ)  # bounded output per call: a bomb stays a stream
             except zlib.error as exc:
-                raise ArchiveError(_cut_short(path)) from exc
+                raise WarcUnreadable(_cut_short(path)) from exc
             size += len(out)
             if len(head) < _HEAD_BYTES:
                 head += out[: _HEAD_BYTES - len(head)]
@@ -792,7 +788,7 @@ def _members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] |
                 if len(kept) > MAX_RECORD_BYTES:
                     kept = None  # too large: from here on it is only counted
             elif size > budget[0]:
-                raise ArchiveError(f"{path}: the record at byte {offset} inflates to more than {_size(size)}, past "
+                raise WarcUnreadable(f"{path}: the record at byte {offset} inflates to more than {_size(size)}, past "
                                    f"the {_size(MAX_SKIPPED_BYTES)} one replay skips over (a compression bomb?): "
                                    "this is not an archive civicheck wrote; nothing was replayed")
             if inflater.eof:
@@ -804,7 +800,7 @@ def _members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] |
             if not data and len(out) < _GZIP_READ:  # a full output may leave more inside zlib: ask again first
                 data = fh.read(_GZIP_READ)
                 if not data:
-                    raise ArchiveError(_cut_short(path))  # the file ends inside a member
+                    raise WarcUnreadable(_cut_short(path))  # the file ends inside a member
         if kept is None:
             budget[0] -= size
         yield _Member(offset, size, None if kept is None else bytes(kept), head)
@@ -824,7 +820,7 @@ def _result_from(doc: dict[str, Any], body: bytes, raw: bytes, fetch: _Fetch) ->
                 fields[name] = [tuple(pair) for pair in fields[name]]
         return FetchResult(**fields, body=body, raw_body=raw)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ArchiveError(f"{fetch.path}: the metadata record of {_printable(doc.get('url'))} cannot be read "
+        raise WarcUnreadable(f"{fetch.path}: the metadata record of {_printable(doc.get('url'))} cannot be read "
                            f"(written by another civicheck version?): {_first_line(exc)}") from exc
 
 

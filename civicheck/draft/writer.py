@@ -16,17 +16,13 @@ from typing import Any
 import yaml
 
 from civicheck.draft.drafts import DraftClaim
-from civicheck.errors import CivicheckError
+from civicheck.errors import DraftError
 from civicheck.report import clean
 
 _ID_LIMIT = 60
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 # Characters YAML does not allow anywhere in a file, beyond those clean() removes.
 _NOT_YAML = re.compile("[\ufffe\uffff]")
-
-
-class DraftError(CivicheckError):
-    """The drafted file would not pass lint: a bug in drafting, never the reporter's doing."""
 
 
 def assign_ids(claims: list[DraftClaim], taken: set[str]) -> list[str]:
