@@ -14,21 +14,13 @@ from typing import Any
 
 from civicheck.errors import UsageProblem
 from civicheck.hosts import shown_url
+from civicheck.report import REFUTED, VERDICTS, expected_verdict, reported_verdict
 
 FAIL_ON_MODES = ("unexpected", "changed", "refuted", "never")
 DEFAULT_CONFIRM = 2
 CONTEXT_WORDS = 3  # words shown either side of a change in a content-drift diff
 MAX_HUNKS = 5  # changes shown per document; the rest are counted
 MAX_SEGMENT_WORDS = 20  # a long removed or added passage is cut after this many words
-
-
-def reported(claim: dict[str, Any]) -> str:
-    """The verdict we publish for a claim: the damped one when damping ran, else the raw one."""
-    return claim.get("reported_verdict") or claim["verdict"]
-
-
-def expected(claim: dict[str, Any]) -> str:
-    return claim.get("expect") or "supported"
 
 
 # --- flap damping -------------------------------------------------------------------------------------------
@@ -181,7 +173,7 @@ def diff(old_report: dict[str, Any], new_report: dict[str, Any], *, context: int
     for cid, new in new_claims.items():
         old = old_claims.get(cid)
         change = VerdictChange(
-            cid, new.get("claim") or "", reported(old) if old else None, reported(new),
+            cid, new.get("claim") or "", reported_verdict(old) if old else None, reported_verdict(new),
             old["verdict"] if old else None, new["verdict"], new.get("pending"), new.get("reason"),
             _deciding_snapshots(old) if old else (), _deciding_snapshots(new),
         )
@@ -361,11 +353,11 @@ def exit_decision(report: dict[str, Any], changes: Changes | None, mode: str = "
     since the previous run (never on a first run); refuted: a claim is refuted; never: do not fail.
     """
     if mode == "unexpected":
-        return any(reported(c) != expected(c) for c in report["claims"])
+        return any(reported_verdict(c) != expected_verdict(c) for c in report["claims"])
     if mode == "changed":
         return changes is not None and bool(changes.verdicts)
     if mode == "refuted":
-        return any(reported(c) == "refuted" for c in report["claims"])
+        return any(reported_verdict(c) == REFUTED for c in report["claims"])
     if mode == "never":
         return False
     raise UsageProblem(f"unknown --fail-on mode {mode!r}; choose one of {', '.join(FAIL_ON_MODES)}")
@@ -374,11 +366,11 @@ def exit_decision(report: dict[str, Any], changes: Changes | None, mode: str = "
 def summary_line(report: dict[str, Any], changes: Changes | None = None) -> str:
     """ "12 claims: 9 supported, 2 refuted, 1 unverified; 1 changed since last run", on reported verdicts."""
     claims = report["claims"]
-    counts = {v: sum(reported(c) == v for c in claims) for v in ("supported", "refuted", "unverified")}
+    counts = {v: sum(reported_verdict(c) == v for c in claims) for v in VERDICTS}
     n = len(claims)
     line = (f"{n} claim{'s' if n != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted,"
             f" {counts['unverified']} unverified")
-    unexpected = sum(reported(c) != expected(c) for c in claims)
+    unexpected = sum(reported_verdict(c) != expected_verdict(c) for c in claims)
     if unexpected:
         line += f"; {unexpected} not as expected"
     if changes is not None:

@@ -18,10 +18,10 @@ from civicheck.errors import PageUnreadable
 from civicheck.extract import MOJIBAKE_NOTE, Document, Link, site_of
 from civicheck.fetch import ErrorKind, FetchResult
 from civicheck.reading import UNREADABLE, PageReader, Reading
+from civicheck.report import FAIL, PASS, UNKNOWN, OutcomeWord
 
 logger = logging.getLogger(__name__)
 
-PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 # The reason given when the canary could not be reached; the canary's own answer goes in the run's report.
 OFFLINE = "network unavailable (no canary site answered)"
 # The reason given when the canary did not answer at the time a fetch failed (the outage is in the report).
@@ -103,7 +103,7 @@ class Evidence:
 @dataclass
 class Outcome:
     check: Check
-    outcome: str  # PASS, FAIL or UNKNOWN
+    outcome: OutcomeWord
     reason: str  # a sentence a reporter could paste
     evidence: Evidence
 

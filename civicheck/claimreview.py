@@ -6,21 +6,21 @@ Follows Google's fact-check (ClaimReview) guidance: claimReviewed, reviewRating 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from civicheck.report import INVISIBLE, to_json
+from civicheck.escape import SCRIPT_UNSAFE
+from civicheck.report import REFUTED, SUPPORTED, UNVERIFIED, Verdict, reported_verdict, to_json
 
 # Our verdicts on a 1 (false) .. 5 (true) scale, higher meaning truer as schema.org and Google expect.
 # The textual ratings are our own words, not "True"/"False": a verdict says what the cited evidence showed
 # when checked, which is narrower than a judgement of the claim's truth.
 # `unverified` gets a textual rating only (Google allows a text without a number, never a number without a
 # text): "nothing could be decided" is not a point between true and false, and a middle number would say it is.
-RATINGS: dict[str, tuple[int | None, str]] = {
-    "supported": (5, "Supported"),
-    "refuted": (1, "Refuted"),
-    "unverified": (None, "Unverified"),
+RATINGS: dict[Verdict, tuple[int | None, str]] = {
+    SUPPORTED: (5, "Supported"),
+    REFUTED: (1, "Refuted"),
+    UNVERIFIED: (None, "Unverified"),
 }
 BEST_RATING, WORST_RATING = 5, 1
 
@@ -59,8 +59,7 @@ def to_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None =
 
 def _review(claim: dict[str, Any], date: str | None, publisher: dict[str, Any] | None,
             url: str | None) -> dict[str, Any]:
-    verdict = claim.get("reported_verdict") or claim["verdict"]
-    value, text = RATINGS[verdict]
+    value, text = RATINGS[reported_verdict(claim)]
     rating: dict[str, Any] = {"@type": "Rating", "alternateName": text, "name": text}
     if value is not None:
         rating.update(ratingValue=value, bestRating=BEST_RATING, worstRating=WORST_RATING)
@@ -154,12 +153,7 @@ def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:
     return list(pages.values())
 
 
-# Inside <script type="application/ld+json"> a literal "</script>" or "<!--" from a claim or a page would end
-# the script early; \u escapes mean the same to a JSON parser and nothing to an HTML one.
-_SCRIPT_UNSAFE = re.compile(rf"[<>&\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
-
-
 def render_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None = None,
                        url: str | None = None) -> str:
     """The ClaimReviews as a JSON array, safe to paste inside a <script type="application/ld+json"> element."""
-    return to_json(to_claimreview(report, publisher=publisher, url=url), _SCRIPT_UNSAFE)
+    return to_json(to_claimreview(report, publisher=publisher, url=url), SCRIPT_UNSAFE)

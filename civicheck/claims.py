@@ -17,8 +17,8 @@ import yaml
 
 from civicheck.credentials import HeaderRule, conflicting, has_userinfo, header_rules, userinfo_problem
 from civicheck.errors import ClaimsError, Problem, UsageProblem
+from civicheck.report import VERDICTS
 
-VERDICTS = ("supported", "refuted", "unverified")
 CHECK_KINDS = ("live", "dead", "status", "contains", "quote", "links", "published")
 DEFAULT_TIMEOUT = 20.0
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from civicheck.dates import Publication
+from civicheck.escape import ESCAPE_SEQUENCE  # page text loses them at extraction already
 from civicheck.fetch import FetchResult, decode_text
 from civicheck.match import Passage
 
@@ -198,21 +199,6 @@ def _kind(result: FetchResult) -> str:
         return "text"
     return "other"
 
-
-# ANSI/VT escape sequences (CSI, OSC, DCS/PM/APC/SOS strings, two-character escapes), 7-bit and 8-bit forms.
-# Removed whole from page text at extraction, so neither matching nor evidence sees their printable remains
-# ("]8;;" of an OSC link); report.py removes them again from everything it prints. A string sequence counts
-# only when it is complete (its terminator present, nothing but printable text inside, ASCII for the 8-bit
-# forms): the 8-bit introducers are what mojibake is made of (the "”" of a page decoded twice reads
-# "â€\x9d"), and reading one as the start of a string once erased the rest of the page. A C1 character left
-# over is dropped by itself.
-ESCAPE_SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|\x1b[\]PX^_][^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\|\x9c)"  # OSC/DCS/SOS/PM/APC ... terminator
-    r"|[\x90\x98\x9d\x9e\x9f][ -~]*(?:\x07|\x1b\\|\x9c)"  # the same introduced by one 8-bit character
-    r"|\x1b[@-Z\\-_]?"  # other two-byte escapes, or a lone ESC
-    r"|[\x80-\x9f]",  # a lone C1 control character
-)
 
 # ftfy's encoding repairs only ("â€\x9d" -> "”", "Ã©" -> "é", text encoded twice, cp1252 read as latin-1);
 # every fix that would change correct text (curly quotes made straight, ligatures, widths, NFC, HTML entities)

@@ -14,9 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from civicheck.report import clean, short_ref, shown_verdict
-
-VERDICTS = ("supported", "refuted", "unverified")
+from civicheck.report import VERDICTS, clean, expected_verdict, reported_verdict, short_ref, shown_verdict
 
 
 @cache
@@ -133,11 +131,9 @@ def _claim_changes(view: dict[str, Any] | None, claim_id: str) -> dict[str, Any]
 
 
 def _counts(report: Mapping[str, Any]) -> dict[str, int]:
-    from civicheck.changes import expected, reported
-
     claims = report["claims"]
-    counts = {v: sum(reported(c) == v for c in claims) for v in VERDICTS}
-    counts["unexpected"] = sum(reported(c) != expected(c) for c in claims)
+    counts = {v: sum(reported_verdict(c) == v for c in claims) for v in VERDICTS}
+    counts["unexpected"] = sum(reported_verdict(c) != expected_verdict(c) for c in claims)
     return counts
 
 
@@ -150,7 +146,6 @@ def _snapshots(check: Mapping[str, Any]) -> list[dict[str, Any]]:
 def render_html(report: dict[str, Any], *, changes: Any = None, charts: Mapping[str, Any] | None = None) -> str:
     """The report as one HTML document. `changes`: what changed since the last run (changes.Changes or its
     dict); `charts`: availability.Chart per URL, drawn for the checks citing that URL."""
-    from civicheck.changes import expected, reported
     from civicheck.report import outage_lines, summary_line
 
     if changes is None and isinstance(report.get("changes"), Mapping):
@@ -162,8 +157,9 @@ def render_html(report: dict[str, Any], *, changes: Any = None, charts: Mapping[
         index = claim.get("deciding") or 0
         deciding = checks[index] if 0 <= index < len(checks) else (checks[0] if checks else None)
         claims.append({
-            "anchor": f"claim-{n}", "data": claim, "reported": reported(claim), "shown": shown_verdict(claim),
-            "unexpected": reported(claim) != expected(claim), "deciding": deciding,
+            "anchor": f"claim-{n}", "data": claim, "reported": reported_verdict(claim),
+            "shown": shown_verdict(claim), "unexpected": reported_verdict(claim) != expected_verdict(claim),
+            "deciding": deciding,
             "others": [c for c in checks if c is not deciding], "changes": _claim_changes(view, claim["id"]),
         })
     from markupsafe import Markup

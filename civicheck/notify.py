@@ -37,17 +37,16 @@ def news(report: dict[str, Any], changes: Any) -> Message | None:
     the claims not as published, since nothing tells which of them are new. Pending changes (waiting for
     --confirm) are not news yet: damping exists so that a flaky night pages nobody.
     """
-    from civicheck.changes import expected, reported
-    from civicheck.report import md, summary_line
+    from civicheck.report import expected_verdict, md, reported_verdict, summary_line
 
     claims = report["claims"]
     flipped = list(changes.verdicts) if changes is not None else []
     drift = list(changes.drift) if changes is not None else []
     if changes is None:
-        unpublished = [c for c in claims if reported(c) != expected(c)]
+        unpublished = [c for c in claims if reported_verdict(c) != expected_verdict(c)]
     else:
         fresh = {v.claim_id for v in flipped} | set(changes.added)
-        unpublished = [c for c in claims if c["id"] in fresh and reported(c) != expected(c)]
+        unpublished = [c for c in claims if c["id"] in fresh and reported_verdict(c) != expected_verdict(c)]
     if not (flipped or drift or unpublished):
         return None
     parts = []
@@ -60,7 +59,7 @@ def news(report: dict[str, Any], changes: Any) -> Message | None:
     body = [f"**civicheck:** {md(summary_line(report, changes))}", ""]
     if unpublished:
         body += ["Claims no longer as published:", ""]
-        body += [f"- {md(c['id'])}: **{md(reported(c))}**, published as {md(expected(c))}: {md(c['claim'])}"
+        body += [f"- {md(c['id'])}: **{md(reported_verdict(c))}**, published as {md(expected_verdict(c))}: {md(c['claim'])}"
                  for c in unpublished]
         body.append("")
     if changes:

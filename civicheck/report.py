@@ -1,8 +1,8 @@
-"""Renderers: table (terminal), markdown, json, csv, claimreview, html. The one place that escapes untrusted text.
+"""The JSON report, typed once: the contract every reader (renderers, history, merge, ClaimReview) relies on.
 
-Everything that came from a fetched page, a claims file or an archive is cleaned here before it reaches a
-terminal, a markdown document or a spreadsheet: no page can move the cursor, add a column, a link or HTML.
-Renderers work on the versioned report dict (run_to_dict), so a merged or history-damped report renders alike.
+Its schema version, the words of verdicts and outcomes, a TypedDict per part, and the one accessor for "the
+verdict this run reports"; built from a run by run_to_dict, checked when read from a file by report_problem.
+Fields are only ever added within a schema version (report_schema.py checks what the code reads).
 """
 
 from __future__ import annotations
@@ -11,65 +11,172 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 
-from civicheck.checks import Outcome
-from civicheck.extract import ESCAPE_SEQUENCE
+from civicheck.escape import JSON_UNSAFE, clean, clean_lines, csv_cell, json_text, md, visible  # noqa: F401
 from civicheck.hosts import shown_url
-from civicheck.report_schema import SCHEMA_VERSION
-from civicheck.runner import ClaimResult, RunResult
+
+if TYPE_CHECKING:
+    from civicheck.checks import Outcome as CheckOutcome
+    from civicheck.runner import ClaimResult, RunResult
+
+SCHEMA_VERSION = 1
+
+# The verdict of a claim (DESIGN's words): every check passed / one failed / nothing failed, one undecided.
+Verdict = Literal["supported", "refuted", "unverified"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+SUPPORTED, REFUTED, UNVERIFIED = VERDICTS
+# The outcome of one check.
+OutcomeWord = Literal["pass", "fail", "unknown"]
+OUTCOMES: tuple[OutcomeWord, ...] = get_args(OutcomeWord)
+PASS, FAIL, UNKNOWN = OUTCOMES
+# Who said a claim, when the claims file declares it (never guessed from a name).
+SaidByType = Literal["person", "organization"]
+
+
+class Snapshot(TypedDict, total=False):
+    """A copy of what was seen: the run's WARC record (`ref`), or a Wayback/pywb capture (`url`)."""
+
+    kind: str | None  # "warc", "wayback", "pywb"
+    ref: str | None  # civicheck-<run>.warc.gz#<urn:uuid:…>
+    url: str | None  # a capture a reader can open
+    captured_at: str | None
+
+
+class Hit(TypedDict):
+    """Where a phrase or quote was found (or, for a misquote, the closest passage)."""
+
+    text: str  # the page's own words
+    location: str  # "paragraph 4 of the article", "p. 143"
+    excerpt: str  # the passage around them
+    mark: list[int]  # [start, end) of the words inside the excerpt
+
+
+class Redirect(TypedDict):
+    status: int | None
+    url: str | None
+
+
+class Link(TypedDict):
+    """One link a `links` check audited."""
+
+    url: str
+    text: str | None
+    outcome: str  # an OutcomeWord (what the audit gave that link); a merged report's is only checked to be text
+    reason: str
+    status: int | None
+    error: str | None
+    soft404: list[str]
+    snapshots: list[Snapshot]
+
+
+class _Evidence(TypedDict):
+    final_url: str | None
+    redirects: list[Redirect]
+    status: int | None
+    error: str | None  # an ErrorKind value: dns, refused, timeout, …
+    detail: str | None
+    fetched_at: str | None
+    sha256: str | None
+    text_sha256: str | None
+    excerpt: str | None
+    hits: list[Hit]
+    published: str | None
+    published_source: str | None
+    updated: str | None
+    soft404: list[str]
+    snapshots: list[Snapshot]
+
+
+class Evidence(_Evidence, total=False):
+    """What was fetched and what in it decided a check's outcome."""
+
+    links: list[Link]  # links checks
+    note: str | None  # an archived copy stood in, mojibake repaired, a huge page read in part
+    network: str | None  # what the canary said when the fetch failed
+    text: str  # the extracted text: history and shard reports only
+
+
+class Check(TypedDict):
+    kind: str
+    url: str
+    line: int | None
+    spec: dict[str, Any] | None  # the check as the reporter wrote it
+    outcome: OutcomeWord
+    reason: str
+    evidence: Evidence
+
+
+class _Claim(TypedDict):
+    id: str
+    claim: str
+    verdict: Verdict  # this run's own
+    expect: Verdict | None
+    as_expected: bool | None
+    reason: str
+    deciding: int  # the check that decided the verdict
+    file: str | None
+    line: int | None
+    said_by: str | None
+    said_by_type: SaidByType | None
+    said_on: str | None
+    sources: list[str]
+    tags: list[str]
+    review_url: str | None
+    checks: list[Check]
+
+
+class Claim(_Claim, total=False):
+    # With history: the verdict after flap damping, and "pending: refuted 1/2" while a change waits.
+    reported_verdict: Verdict | None
+    pending: str | None
+
+
+# "from" is a keyword: the functional form.
+Outage = TypedDict("Outage", {"from": str, "to": str | None, "seconds": float, "detail": str | None})
+
+
+class Shard(TypedDict):
+    k: int
+    n: int
+
+
+class _Report(TypedDict):
+    schema: Literal[1]
+    civicheck: str | None
+    started_at: str
+    finished_at: str | None
+    network: str | None  # the canary's last answer, with the outages
+    outages: list[Outage]
+    warc: str | None
+    summary: dict[str, int]  # this run's own verdicts counted
+    claims: list[Claim]
+
+
+class Report(_Report, total=False):
+    warcs: list[str]  # a merge of shards that each wrote their own WARC
+    shard: Shard  # a --shard run
+    archives: list[dict[str, Any]]  # each capture asked of an archive: archive.wayback.ArchiveRecord fields
+    changes: dict[str, Any]  # the JSON format with history: changes.Changes.as_dict()
+
+
+def reported_verdict(claim: Mapping[str, Any]) -> Verdict:
+    """The verdict this run reports for a claim: the damped one when history damped it, else its own."""
+    return claim.get("reported_verdict") or claim["verdict"]
+
+
+def expected_verdict(claim: Mapping[str, Any]) -> Verdict:
+    """What the claim is expected to come out as: its `expect:`, else supported."""
+    return claim.get("expect") or SUPPORTED
+
+
+def summary_counts(verdicts: Sequence[str]) -> dict[str, int]:
+    """{"supported": n, "refuted": n, "unverified": n}: every verdict word, counted."""
+    return {v: sum(verdict == v for verdict in verdicts) for v in VERDICTS}
+
 
 FORMATS = ("table", "markdown", "json", "csv", "claimreview", "html")
-
-# Control characters, and the invisible bidi/format marks that can reorder or hide text on screen.
-INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-# Lone surrogates too: not characters at all, they cannot even be written out as UTF-8.
-_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
-_UNPRINTABLE = re.compile(rf"[\x00-\x1f\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def clean(text: Any) -> str:
-    """Untrusted text made safe for one line of a terminal: no escape sequences, controls or line breaks."""
-    if text is None:
-        return ""
-    text = ESCAPE_SEQUENCE.sub("", str(text))
-    text = _CONTROL.sub("", text.replace("\t", " "))
-    return _WHITESPACE.sub(" ", text).strip()
-
-
-def visible(text: Any) -> str:
-    """Text for one line of an error message: every control, escape, line break and invisible character
-    written out (\\x1b, \\n, \\u202e) rather than acted on or dropped, so a reporter can find the odd character
-    in their file (clean() would show a key "ti\\x1b[2Jtle" as the valid-looking "title")."""
-    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace").decode("ascii"), str(text))
-
-
-def clean_lines(text: str) -> str:
-    """Each line cleaned, keeping its leading indentation (which groups a detail under its item)."""
-    return "".join(" " * (len(line) - len(line.lstrip(" "))) + clean(line) + "\n" for line in text.splitlines())
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~>])")
-# "@name" (or "@org/team") where GitHub would notify that person or team: not after a letter or digit, as in
-# an e-mail address. A zero-width space after the @ (as Renovate writes them) stops it and reads the same.
-_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
-
-
-def md(text: Any) -> str:
-    """Untrusted text made literal inside a markdown table cell: no links, HTML, code, emphasis, columns or
-    @mentions (a report posted to an issue must not notify whoever a page or claim names)."""
-    text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MENTION.sub("@&#8203;", _MD_SPECIAL.sub(r"\\\1", text))
-
-
-def csv_cell(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float)):
-        return value
-    text = clean(value)
-    # A cell starting with = + - @ is a formula to a spreadsheet: keep page text inert.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _md_marked(excerpt: str, mark: Sequence[int]) -> str:
@@ -90,9 +197,9 @@ def _md_marked(excerpt: str, mark: Sequence[int]) -> str:
 # --- the report dict ----------------------------------------------------------------------------------------
 
 
-def run_to_dict(run: RunResult, *, texts: bool = False) -> dict[str, Any]:
+def run_to_dict(run: RunResult, *, texts: bool = False) -> Report:
     """The versioned report. `texts` keeps each text check's extracted text (for history and shard merges)."""
-    report = {
+    report: Report = {
         "schema": SCHEMA_VERSION,
         "civicheck": run.version,
         "started_at": run.started_at,
@@ -108,7 +215,7 @@ def run_to_dict(run: RunResult, *, texts: bool = False) -> dict[str, Any]:
     return report
 
 
-def _claim_dict(c: ClaimResult, texts: bool) -> dict[str, Any]:
+def _claim_dict(c: ClaimResult, texts: bool) -> Claim:
     claim = c.claim
     return {
         "id": claim.id,
@@ -130,9 +237,9 @@ def _claim_dict(c: ClaimResult, texts: bool) -> dict[str, Any]:
     }
 
 
-def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
+def _outcome_dict(o: CheckOutcome, texts: bool) -> Check:
     ev = o.evidence
-    evidence: dict[str, Any] = {
+    evidence: Evidence = {
         "final_url": ev.final_url,
         "redirects": [{"status": s, "url": u} for s, u in ev.redirects],
         "status": ev.status,
@@ -161,24 +268,6 @@ def _outcome_dict(o: Outcome, texts: bool) -> dict[str, Any]:
             "outcome": o.outcome, "reason": o.reason, "evidence": evidence}
 
 
-def report_problem(data: Any) -> str | None:
-    """Why `data` (read from a JSON file, e.g. a shard's report for `merge`) is not a report of this schema
-    that the renderers and the history can read, or None: every field they read has the type they expect."""
-    from civicheck.report_schema import schema_problem
-
-    if problem := schema_problem(data):
-        return problem
-    for i, claim in enumerate(data["claims"]):
-        if claim.get("deciding", 0) >= len(claim["checks"]):
-            return f"claims[{i}].deciding names no check (it has {len(claim['checks'])})"
-    try:
-        # json.load turns a "\ud800" escape into half a UTF-16 pair, which no output or database can hold.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return "it holds a lone UTF-16 surrogate (an escape from \\ud800 to \\udfff), which is not a character"
-    return None
-
-
 def without_texts(report: dict[str, Any]) -> dict[str, Any]:
     """A copy without the extracted page texts (kept for history, too bulky for a report a person reads)."""
     out = dict(report)
@@ -191,17 +280,17 @@ def without_texts(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def shown_verdict(claim: dict[str, Any], *, short: bool = False) -> str:
+def shown_verdict(claim: Mapping[str, Any], *, short: bool = False) -> str:
     """The verdict we publish (history-damped when history ran), with what differs from it spelled out.
 
     "supported (pending: refuted 1/2)": this run said refuted, not yet confirmed. `short` says only "pending",
     for a narrow table column whose row spells the pending note out elsewhere.
     """
-    verdict = claim.get("reported_verdict") or claim["verdict"]
+    verdict = reported_verdict(claim)
     notes = []
     if claim.get("pending"):
         notes.append("pending" if short else str(claim["pending"]))
-    expected = claim.get("expect") or "supported"
+    expected = expected_verdict(claim)
     if verdict != expected:
         notes.append(f"expected {expected}")
     return verdict + (f" ({'; '.join(notes)})" if notes else "")
@@ -361,7 +450,7 @@ def _table_widths(terminal: bool) -> list[int]:
     return [fixed[0], statement, fixed[1], evidence, max(fixed[2], 44), fixed[3]]
 
 
-_COLORS = {"supported": "32", "refuted": "31", "unverified": "33"}
+_COLORS = {SUPPORTED: "32", REFUTED: "31", UNVERIFIED: "33"}
 
 
 def _colored(verdict: str) -> str:
@@ -412,7 +501,7 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
             for hit in ev.get("hits") or []:
                 out.append(f"  - {md(hit['location'])}: {_md_marked(hit['excerpt'], hit['mark'])}")
             for link in ev.get("links") or []:
-                if link["outcome"] != "pass":
+                if link["outcome"] != PASS:
                     out.append(f"  - {md(link['outcome'])}: {md(link['text'] or shown_url(link['url']))} → "
                                f"{md(link['reason'])}")
             if ev.get("sha256"):
@@ -427,16 +516,9 @@ def render_markdown(report: dict[str, Any], *, changes: Any = None) -> str:
     return "\n".join(out) + "\n"
 
 
-# Characters json.dumps leaves raw with ensure_ascii=False but a terminal would act on (C1 controls, bidi marks),
-# and lone surrogates (from a "\ud800" in a merged report), which no UTF-8 output could hold.
-_JSON_UNSAFE = re.compile(rf"[\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
-
-
-def to_json(data: Any, unsafe: re.Pattern[str] = _JSON_UNSAFE) -> str:
-    """Readable JSON (UTF-8 kept) with every `unsafe` character written as a \\u escape instead. They can only
-    occur inside JSON strings, where the escape means the same thing to a parser."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    return unsafe.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"
+def to_json(data: Any, unsafe: re.Pattern[str] = JSON_UNSAFE) -> str:
+    """Readable JSON (UTF-8 kept) with every `unsafe` character written as a \\u escape instead."""
+    return json_text(json.dumps(data, ensure_ascii=False, indent=2), unsafe) + "\n"
 
 
 def render_json(report: dict[str, Any], *, changes: Any = None) -> str:
@@ -454,7 +536,7 @@ def render_csv(report: dict[str, Any]) -> str:
         for ch in c["checks"]:
             ev = ch["evidence"]
             writer.writerow([csv_cell(v) for v in (
-                c["id"], c["claim"], c["verdict"], c.get("reported_verdict") or c["verdict"], c.get("expect") or "",
+                c["id"], c["claim"], c["verdict"], reported_verdict(c), c.get("expect") or "",
                 ch["kind"], ch["url"], ch["outcome"], ch["reason"], ev.get("status"), ev.get("error") or "",
                 ev.get("final_url"), ev.get("fetched_at"), ev.get("sha256"), ev.get("excerpt") or "",
                 best_snapshot(ch),

@@ -6,18 +6,22 @@ Fields the code does not read may hold anything (a later civicheck may add some:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
-SCHEMA_VERSION = 1
-VERDICTS = ["supported", "refuted", "unverified"]
+from civicheck.report import OUTCOMES, SCHEMA_VERSION, VERDICTS, SaidByType
+
+# Report fields no reader relies on (written for people and other tools, and only ever read defensively): the
+# schema leaves them free, so that a report from another civicheck version whose shape differs still merges.
+FREE_FIELDS = {"Report": ("archives", "changes")}
 
 _TEXT = {"type": "string"}
 _MAYBE_TEXT = {"type": ["string", "null"]}
 _MAYBE_INT = {"type": ["integer", "null"]}
 _TEXTS = {"type": "array", "items": _TEXT}
-_VERDICT = {"enum": VERDICTS}
+_VERDICT = {"enum": list(VERDICTS)}
 _MAYBE_VERDICT = {"enum": [*VERDICTS, None]}
 
 _SNAPSHOT = {
@@ -66,7 +70,7 @@ _CHECK = {
     "required": ["kind", "url", "outcome", "reason", "evidence"],
     "properties": {
         "kind": _TEXT, "url": _TEXT, "line": _MAYBE_INT, "spec": {"type": ["object", "null"]},
-        "outcome": {"enum": ["pass", "fail", "unknown"]}, "reason": _TEXT, "evidence": _EVIDENCE,
+        "outcome": {"enum": list(OUTCOMES)}, "reason": _TEXT, "evidence": _EVIDENCE,
     },
 }
 _CLAIM = {
@@ -77,7 +81,7 @@ _CLAIM = {
         "reported_verdict": _MAYBE_VERDICT, "pending": _MAYBE_TEXT, "expect": _MAYBE_VERDICT,
         "as_expected": {"type": ["boolean", "null"]}, "reason": _TEXT,
         "deciding": {"type": "integer", "minimum": 0}, "file": _MAYBE_TEXT, "line": _MAYBE_INT,
-        "said_by": _MAYBE_TEXT, "said_by_type": {"enum": ["person", "organization", None]},
+        "said_by": _MAYBE_TEXT, "said_by_type": {"enum": [*get_args(SaidByType), None]},
         "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS, "review_url": _MAYBE_TEXT,
         "checks": {"type": "array", "items": _CHECK, "minItems": 1},
     },
@@ -115,4 +119,20 @@ def schema_problem(data: Any) -> str | None:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:
         return exc.message.removeprefix("data.").removeprefix("data ")
+    return None
+
+
+def report_problem(data: Any) -> str | None:
+    """Why `data` (read from a JSON file, e.g. a shard's report for `merge`) is not a report of this schema
+    that the renderers and the history can read, or None: every field they read has the type they expect."""
+    if problem := schema_problem(data):
+        return problem
+    for i, claim in enumerate(data["claims"]):
+        if claim.get("deciding", 0) >= len(claim["checks"]):
+            return f"claims[{i}].deciding names no check (it has {len(claim['checks'])})"
+    try:
+        # json.load turns a "\ud800" escape into half a UTF-16 pair, which no output or database can hold.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "it holds a lone UTF-16 surrogate (an escape from \\ud800 to \\udfff), which is not a character"
     return None

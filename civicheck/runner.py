@@ -28,6 +28,7 @@ from civicheck.network import (
     wall_clock,
 )
 from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs_reading
+from civicheck.report import SUPPORTED, Verdict, summary_counts
 from civicheck.verdict import decide
 
 PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
@@ -52,14 +53,14 @@ class Progress(Protocol):
 @dataclass
 class ClaimResult:
     claim: Claim
-    verdict: str
+    verdict: Verdict
     reason: str
     outcomes: list[Outcome]
     deciding: int  # index into outcomes
 
     @property
-    def expected(self) -> str:
-        return self.claim.expect or "supported"
+    def expected(self) -> Verdict:
+        return self.claim.expect or SUPPORTED
 
     @property
     def as_expected(self) -> bool:
@@ -78,10 +79,7 @@ class RunResult:
     archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
 
     def summary(self) -> dict[str, int]:
-        counts = {"supported": 0, "refuted": 0, "unverified": 0}
-        for c in self.claims:
-            counts[c.verdict] += 1
-        return counts
+        return summary_counts([c.verdict for c in self.claims])
 
 
 @dataclass

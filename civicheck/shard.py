@@ -12,10 +12,10 @@ from pathlib import PurePosixPath
 from typing import IO, Any, TypeVar
 
 from civicheck.errors import MergeError, UsageProblem
+from civicheck.report import summary_counts
 
 T = TypeVar("T")
 _SHARD_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-VERDICTS = ("supported", "refuted", "unverified")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -103,7 +103,7 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         # Each shard ran on its own machine: every outage any of them saw, in time order.
         outages=sorted((o for r in reports for o in r.get("outages") or [] if isinstance(o, dict)),
                        key=lambda o: str(o.get("from"))),
-        summary={v: sum(c["verdict"] == v for c in claims) for v in VERDICTS},
+        summary=summary_counts([c["verdict"] for c in claims]),
         claims=claims,
     )
     return merged
@@ -115,7 +115,7 @@ def read_shard(file: IO[str], name: str) -> dict[str, Any]:
     wrong one is bad input (MergeError)."""
     import json
 
-    from civicheck.report import report_problem
+    from civicheck.report_schema import report_problem
 
     try:
         data = json.load(file)

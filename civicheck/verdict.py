@@ -5,12 +5,11 @@ refuted if any check fails; unverified if none fails but one is unknown; support
 
 from __future__ import annotations
 
-from civicheck.checks import FAIL, PASS, UNKNOWN, Outcome
+from civicheck.checks import Outcome
+from civicheck.report import FAIL, PASS, REFUTED, SUPPORTED, UNKNOWN, UNVERIFIED, Verdict
 
-SUPPORTED, REFUTED, UNVERIFIED = "supported", "refuted", "unverified"
 
-
-def decide(outcomes: list[Outcome]) -> tuple[str, str, int]:
+def decide(outcomes: list[Outcome]) -> tuple[Verdict, str, int]:
     """(verdict, reason, index of the deciding outcome)."""
     for i, o in enumerate(outcomes):
         if o.outcome == FAIL:
