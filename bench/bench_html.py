@@ -19,7 +19,7 @@ from pathlib import Path
 
 from civicheck.availability import collect
 from civicheck.history import HistoryStore
-from civicheck.report import render
+from civicheck.render import render
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "report-200.json"
 

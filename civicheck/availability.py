@@ -1,5 +1,5 @@
 """When was a cited page up, down or a soft 404? Night by night, from this run, the history database and an
-archive's captures: the data of the HTML report's availability charts (html_report.py draws them).
+archive's captures: the data of the HTML report's availability charts (render/html.py draws them).
 """
 
 from __future__ import annotations

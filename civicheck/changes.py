@@ -1,6 +1,7 @@
 """What changed between two runs (verdicts, check outcomes, page texts), flap damping and the --fail-on decision.
 
-Everything here works on JSON reports (report.run_to_dict, HistoryStore.run_report), never on in-memory runs.
+Pure data, on JSON reports (report.run_to_dict, HistoryStore.run_report), never on in-memory runs; render/changes.py
+puts it in words.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.errors import UsageProblem
-from civicheck.hosts import shown_url
-from civicheck.report import REFUTED, VERDICTS, expected_verdict, reported_verdict
+from civicheck.report import REFUTED, expected_verdict, reported_verdict
 
 FAIL_ON_MODES = ("unexpected", "changed", "refuted", "never")
 DEFAULT_CONFIRM = 2
@@ -343,7 +343,7 @@ def word_diff(old: str, new: str, *, context: int = CONTEXT_WORDS,
     return hunks, max(0, len(groups) - max_hunks), removed, added
 
 
-# --- decisions and renderings -------------------------------------------------------------------------------
+# --- the exit decision --------------------------------------------------------------------------------------
 
 
 def exit_decision(report: dict[str, Any], changes: Changes | None, mode: str = "unexpected") -> bool:
@@ -361,142 +361,3 @@ def exit_decision(report: dict[str, Any], changes: Changes | None, mode: str = "
     if mode == "never":
         return False
     raise UsageProblem(f"unknown --fail-on mode {mode!r}; choose one of {', '.join(FAIL_ON_MODES)}")
-
-
-def summary_line(report: dict[str, Any], changes: Changes | None = None) -> str:
-    """ "12 claims: 9 supported, 2 refuted, 1 unverified; 1 changed since last run", on reported verdicts."""
-    claims = report["claims"]
-    counts = {v: sum(reported_verdict(c) == v for c in claims) for v in VERDICTS}
-    n = len(claims)
-    line = (f"{n} claim{'s' if n != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted,"
-            f" {counts['unverified']} unverified")
-    unexpected = sum(reported_verdict(c) != expected_verdict(c) for c in claims)
-    if unexpected:
-        line += f"; {unexpected} not as expected"
-    if changes is not None:
-        line += f"; {changes.changed} changed since last run"
-        if changes.pending:
-            line += f"; {len(changes.pending)} pending confirmation"
-    outages = [o for o in report.get("outages") or [] if isinstance(o, dict)]
-    if outages:
-        from civicheck.network import outages_in_words
-
-        line += f"; {outages_in_words(outages)}"
-    return line
-
-
-def _snapshot_refs(snapshots: Sequence[dict[str, Any]]) -> str:
-    return ", ".join(f"{s.get('kind', 'copy')} {s.get('url') or s.get('ref') or ''} {s.get('captured_at') or ''}"
-                     .strip() for s in snapshots)
-
-
-def render_markdown(changes: Changes) -> str:
-    """The "changed since last run" section of a markdown report; "" when nothing changed.
-
-    Every claim text, reason, URL and page word is escaped with report.md(): no page can add a link, HTML or a
-    column. Removed words are struck through, added words bold.
-    """
-    from civicheck.report import md
-
-    if not changes:
-        return ""
-    since = f" ({md(changes.old_started_at)})" if changes.old_started_at else ""
-    out = [f"### Changed since last run{since}", ""]
-    if changes.verdicts:
-        out += ["| claim | statement | was | now | why |", "|---|---|---|---|---|"]
-        for v in changes.verdicts:
-            out.append(f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)}{_md_copy(v.old_snapshots)} |"
-                       f" **{md(v.new)}**{_md_copy(v.new_snapshots)} | {md(v.reason)} |")
-        out.append("")
-    if changes.pending:
-        out.append("Not reported yet (waiting for the next runs to confirm):")
-        out.append("")
-        for v in changes.pending:
-            out.append(f"- {md(v.claim_id)}: still reported **{md(v.new)}**, this run said {md(v.new_raw)}"
-                       f"{_md_copy(v.new_snapshots)} ({md(v.pending)}); {md(v.reason)}")
-        out.append("")
-    if changes.added or changes.removed:
-        if changes.added:
-            out.append(f"New claims: {', '.join(md(c) for c in changes.added)}")
-        if changes.removed:
-            out.append(f"No longer checked: {', '.join(md(c) for c in changes.removed)}")
-        out.append("")
-    if changes.outcomes:
-        out += ["| claim | check | url | was | now | why |", "|---|---|---|---|---|---|"]
-        for o in changes.outcomes:
-            out.append(f"| {md(o.claim_id)} | {md(o.kind)} | {md(shown_url(o.url))} | {md(o.old)}{_md_copy(o.old_snapshots)} |"
-                       f" **{md(o.new)}**{_md_copy(o.new_snapshots)} | {md(o.new_reason)} |")
-        out.append("")
-    for d in changes.drift:
-        out.append(f"- Content changed: {md(shown_url(d.url))} (cited by {', '.join(md(c) for c in d.claim_ids)}):"
-                   f" {_words(d.words_removed)} removed, {d.words_added} added")
-        if d.note:
-            out.append(f"  - {md(d.note)}")
-        for hunk in d.hunks:
-            out.append(f"  - {_hunk_markdown(hunk, md)}")
-        if d.more_hunks:
-            out.append(f"  - and {d.more_hunks} more change{'s' if d.more_hunks != 1 else ''}")
-        for label, snaps in (("before", d.old_snapshots), ("after", d.new_snapshots)):
-            if snaps:
-                out.append(f"  - copy {label}: {md(_snapshot_refs(snaps))}")
-    if changes.drift:
-        out.append("")
-    return "\n".join(out) + "\n"
-
-
-def _md_copy(snapshots: Sequence[dict[str, Any]]) -> str:
-    """The " (copy)" after a verdict or outcome: that run's copy of the evidence, so a reader can compare both."""
-    from civicheck.report import best_of, md_snapshot
-
-    best = best_of(snapshots)
-    return f" ({md_snapshot(best)})" if best else ""
-
-
-def _text_copies(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> list[str]:
-    from civicheck.report import best_of, clean
-
-    before, after = best_of(old), best_of(new)
-    if not (before or after):
-        return []
-    return [f"  copy before: {clean(before) or '(none)'}", f"  copy after: {clean(after) or '(none)'}"]
-
-
-def _words(n: int) -> str:
-    return f"{n} word{'s' if n != 1 else ''}"
-
-
-def _hunk_markdown(hunk: Hunk, md: Any) -> str:
-    # md() escapes ~ and *, so page words cannot close the strike-through or bold they sit in.
-    styles = {"=": "{}", "-": "~~{}~~", "+": "**{}**"}
-    body = " ".join(styles[op].format(md(words)) for op, words in hunk.segments if md(words))
-    return ("… " if hunk.leading else "") + body + (" …" if hunk.trailing else "")
-
-
-def render_text(changes: Changes) -> str:
-    """The changes as plain lines for a terminal (`civicheck diff`); untrusted text cleaned with report.clean()."""
-    from civicheck.report import clean
-
-    if not changes:
-        return "no changes\n"
-    out = []
-    for v in changes.verdicts:
-        out.append(f"{clean(v.claim_id)}: {v.old} -> {v.new}: {clean(v.reason)}")
-        out += _text_copies(v.old_snapshots, v.new_snapshots)
-    for v in changes.pending:
-        out.append(f"{clean(v.claim_id)}: still {v.new}, this run said {v.new_raw} ({clean(v.pending)})")
-    for cid in changes.added:
-        out.append(f"{clean(cid)}: new claim")
-    for cid in changes.removed:
-        out.append(f"{clean(cid)}: no longer checked")
-    for o in changes.outcomes:
-        out.append(f"{clean(o.claim_id)}: {o.kind} {clean(shown_url(o.url))}: {o.old} -> {o.new}: {clean(o.new_reason)}")
-        out += _text_copies(o.old_snapshots, o.new_snapshots)
-    for d in changes.drift:
-        out.append(f"content changed: {clean(shown_url(d.url))} ({_words(d.words_removed)} removed, {d.words_added} added)")
-        if d.note:
-            out.append(f"  {clean(d.note)}")
-        out += [f"  {clean(h.text())}" for h in d.hunks]
-        if d.more_hunks:
-            out.append(f"  and {d.more_hunks} more")
-        out += _text_copies(d.old_snapshots, d.new_snapshots)
-    return "\n".join(out) + "\n"

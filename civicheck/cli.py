@@ -15,7 +15,9 @@ from pathlib import Path
 import click
 
 from civicheck import __version__
+from civicheck.changes import FAIL_ON_MODES
 from civicheck.errors import ExitCode
+from civicheck.render import CHANGE_FORMATS, FORMATS, REPORT_FORMATS, ROW_FORMATS, SUFFIXES
 
 # Ctrl-C: 128 + SIGINT, as shells report it. Not 1 (click's choice), which says a claim is not as expected.
 INTERRUPTED = ExitCode.INTERRUPTED
@@ -24,7 +26,7 @@ INTERRUPTED = ExitCode.INTERRUPTED
 def _say(message: str) -> None:
     """A line on standard error. Messages echo claim ids, keys, URLs, file names and archive answers, so every
     control or invisible character in them is written out, never sent to the terminal as is."""
-    from civicheck.report import visible
+    from civicheck.escape import visible
 
     click.echo(visible(message), err=True)
 
@@ -71,7 +73,7 @@ network_options = _option_group(
 # Options for commands that write a report.
 output_options = _option_group(
     click.option("--format", "format_",
-                 type=click.Choice(["table", "markdown", "json", "csv", "claimreview", "html"]),
+                 type=click.Choice(REPORT_FORMATS),
                  default="table", show_default=True,
                  help="Report format (claimreview: schema.org ClaimReview JSON-LD, one per claim; html: one "
                       "self-contained page to open, print or attach)."),
@@ -157,7 +159,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except click.exceptions.ClickException as exc:
-            from civicheck.report import visible
+            from civicheck.escape import visible
 
             exc.message = visible(exc.message)  # it may quote a claim id, a URL or a file name
             raise
@@ -247,7 +249,7 @@ history_options = _option_group(
     click.option("--no-history", is_flag=True, help="Do not read or record history (no damping, no changes)."),
     click.option("--confirm", type=click.IntRange(1, 30), default=2, show_default=True,
                  help="Runs in a row a new verdict must be seen before it is reported (1 reports it at once)."),
-    click.option("--fail-on", type=click.Choice(["unexpected", "changed", "refuted", "never"]),
+    click.option("--fail-on", type=click.Choice(FAIL_ON_MODES),
                  default="unexpected", show_default=True,
                  help="What makes the exit code 1: a claim not as expected, any reported verdict changed since "
                       "the last run, any claim refuted, or never."),
@@ -384,18 +386,13 @@ class _Outputs:
         return {self.format_, *(fmt for fmt, _ in self.reports)}
 
 
-# What a --report FILE's extension says its format is.
-REPORT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html",
-                   ".csv": "csv"}
-
-
 def _outputs(format_, output, reports, notify_urls, publishing) -> _Outputs:
     """Check every place the report goes before anything is fetched: a folder that is missing, a --report
     whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
     _check_writable(output)
     paired = []
     for path in reports:
-        fmt = REPORT_SUFFIXES.get(path.suffix.lower())
+        fmt = SUFFIXES.get(path.suffix.lower())
         if fmt is None:
             raise click.BadParameter(f"{path}: name it .md, .json, .html or .csv, the format it is written in",
                                      param_hint="--report")
@@ -427,7 +424,7 @@ def _finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False)
     except HistoryError as exc:  # the history could not be read, or the run not recorded: the report is out
         not_recorded = exc
     if not quiet and (outputs.output is not None or not sys.stdout.isatty()):
-        from civicheck.report import summary_line
+        from civicheck.render.common import summary_line
 
         _say(summary_line(report, changes))
     warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
@@ -497,18 +494,20 @@ def _recording(history, report, confirm, quiet):
 
 def _write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
     from civicheck.errors import OutputNotWritten
-    from civicheck.report import render, without_texts
+    from civicheck.render import render
+    from civicheck.report import without_texts
 
     shown = report if keep_texts else without_texts(report)
-    charts = _charts(report, store, outputs.archives, quiet) if "html" in outputs.formats() else None
-    color = outputs.output is None and outputs.format_ == "table" and sys.stdout.isatty()
+    drawn = [FORMATS[fmt] for fmt in outputs.formats()]
+    charts = _charts(report, store, outputs.archives, quiet) if any("charts" in f.options for f in drawn) else None
+    color = outputs.output is None and "color" in FORMATS[outputs.format_].options and sys.stdout.isatty()
     for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
         try:
             _write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
                           publishing=outputs.publishing), path)
         except OSError as exc:
             raise OutputNotWritten(f"cannot write the report to {path}: {exc.strerror}") from exc
-    if "claimreview" in outputs.formats() and not quiet:
+    if any("publishing" in f.options for f in drawn) and not quiet:
         _say_claimreview_gaps(shown, outputs.publishing)
 
 
@@ -526,7 +525,7 @@ def _charts(report, store, archives, quiet):
 def _say_claimreview_gaps(report, publishing) -> None:
     """Name every property Google requires or recommends that the reviews lack, and what fills it: the
     output is written all the same (a draft to complete is better than nothing)."""
-    from civicheck.claimreview import gaps, to_claimreview
+    from civicheck.render.claimreview import gaps, to_claimreview
 
     reviews = to_claimreview(report, **publishing)
     for gap in gaps(report, reviews):
@@ -647,7 +646,7 @@ def _open_history(db: Path):
 @cli.command(short_help="What changed between two runs.")
 @click.argument("runs", nargs=-1, type=int)
 @_db_option("History database.")
-@click.option("--format", "format_", type=click.Choice(["table", "markdown", "json"]), default="table",
+@click.option("--format", "format_", type=click.Choice(CHANGE_FORMATS), default="table",
               show_default=True, help="Output format (table: plain text for a terminal).")
 def diff(runs, db, format_):
     """What changed between two runs: verdicts, check outcomes, and page text (content drift).
@@ -660,8 +659,7 @@ def diff(runs, db, format_):
       civicheck diff 12 14 --format markdown
     """
     from civicheck.changes import diff as diff_reports
-    from civicheck.changes import render_markdown, render_text
-    from civicheck.report import clean_lines, to_json
+    from civicheck.render import render_changes
 
     if len(runs) not in (0, 2):
         raise click.UsageError("give two run numbers, or none for the last two runs")
@@ -678,20 +676,14 @@ def diff(runs, db, format_):
                 raise click.UsageError(f"{db} holds {len(last)} run(s); diff needs two")
             old, new = last[0].id, last[1].id
         changes = diff_reports(store.run_report(old), store.run_report(new))
-    if format_ == "json":
-        click.echo(to_json(changes.as_dict()), nl=False)
-    elif format_ == "markdown":
-        click.echo(render_markdown(changes) or f"No changes between run {old} and run {new}.\n", nl=False)
-    else:
-        text = render_text(changes) if changes else f"No changes between run {old} and run {new}.\n"
-        click.echo(clean_lines(text), nl=False)  # clean() again as a last guard
+    click.echo(render_changes(changes, format_, old, new), nl=False)
 
 
 @cli.command()
 @click.argument("claim_id", required=False)
 @click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show.")
 @_db_option("History database.")
-@click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
+@click.option("--format", "format_", type=click.Choice(ROW_FORMATS), default="table",
               show_default=True, help="Output format.")
 def history(claim_id, limit, db, format_):
     """The runs recorded so far, or one claim's verdicts over time.
@@ -701,7 +693,7 @@ def history(claim_id, limit, db, format_):
       civicheck history
       civicheck history labour-app-live
     """
-    from civicheck.report import render_rows
+    from civicheck.render import render_rows
 
     with _open_history(db) as store:
         if claim_id:
@@ -755,7 +747,7 @@ def init(directory, force, install, action):
 @click.argument("url")
 @click.option("--archive", "spec", default="wayback", show_default=True, metavar="SPEC",
               help="Where to look: 'wayback', 'wayback=BASE_URL' or 'pywb=http://HOST:PORT/COLLECTION'.")
-@click.option("--format", "format_", type=click.Choice(["table", "markdown", "json", "csv"]), default="table",
+@click.option("--format", "format_", type=click.Choice(ROW_FORMATS), default="table",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write to FILE instead of standard output.")
@@ -770,7 +762,7 @@ def timeline(url, spec, format_, output):
     from civicheck.archive.wayback import cdx_for
     from civicheck.claims import url_problem
     from civicheck.errors import OutputNotWritten
-    from civicheck.report import clean, md, render_rows
+    from civicheck.render import render_rows
 
     if problem := url_problem(url):
         raise click.BadParameter(problem, param_hint="URL")
@@ -779,11 +771,7 @@ def timeline(url, spec, format_, output):
     found = timeline_for(url, cdx)  # ArchiveUnavailable (exit 1) quotes the archive's own answer
     headers = ["date", "status", "event", "replay"]
     rows = [[r["date"], r["status"], r["event"], r["replay_url"]] for r in found.rows()]
-    text = render_rows(headers, rows, format_, data=found.as_dict() if format_ == "json" else None)
-    if format_ == "table":
-        text = f"{text}\n{clean(found.summary())}\n"
-    elif format_ == "markdown":
-        text = f"**{md(found.summary())}**\n\n{text}"
+    text = render_rows(headers, rows, format_, data=found.as_dict(), summary=found.summary())
     try:
         _write(text, output)
     except OSError as exc:

@@ -37,7 +37,9 @@ def news(report: dict[str, Any], changes: Any) -> Message | None:
     the claims not as published, since nothing tells which of them are new. Pending changes (waiting for
     --confirm) are not news yet: damping exists so that a flaky night pages nobody.
     """
-    from civicheck.report import expected_verdict, md, reported_verdict, summary_line
+    from civicheck.escape import md
+    from civicheck.render.common import summary_line
+    from civicheck.report import expected_verdict, reported_verdict
 
     claims = report["claims"]
     flipped = list(changes.verdicts) if changes is not None else []
@@ -63,7 +65,7 @@ def news(report: dict[str, Any], changes: Any) -> Message | None:
                  for c in unpublished]
         body.append("")
     if changes:
-        from civicheck.changes import render_markdown
+        from civicheck.render.changes import render_markdown
 
         body.append(render_markdown(changes).rstrip())
     return Message("civicheck: " + ", ".join(parts), "\n".join(body).rstrip() + "\n")

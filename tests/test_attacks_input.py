@@ -29,8 +29,8 @@ from civicheck.archive.warc import WarcReplay, WarcWriter
 from civicheck.claims import load_claims
 from civicheck.cli import ExitCode, cli
 from civicheck.errors import ClaimsError
+from civicheck.escape import md
 from civicheck.fetch import FetchResult
-from civicheck.report import md
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = Path(".civicheck/history.sqlite")

@@ -30,7 +30,7 @@ from hostile_servers import canary_that_goes_quiet
 from civicheck.cli import INTERRUPTED, ExitCode, cli
 from civicheck.fetch import ErrorKind, Fetcher, check_connectivity
 from civicheck.network import CanaryAnswer, NetworkWatch, outages
-from civicheck.report import render
+from civicheck.render import render
 from civicheck.report_schema import schema_problem
 from civicheck.shard import merge
 

@@ -23,9 +23,9 @@ import zlib
 
 import pytest
 
+from civicheck.escape import clean, md
 from civicheck.extract import ESCAPE_SEQUENCE, MOJIBAKE_NOTE, extract
 from civicheck.fetch import FetchResult
-from civicheck.report import clean, md
 from civicheck.workers import INTERRUPTED, WorkerPool, WorkFailed
 
 ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "

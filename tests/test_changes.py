@@ -7,19 +7,11 @@ import json
 
 import pytest
 
-from civicheck.changes import (
-    Changes,
-    apply_damping,
-    damp,
-    diff,
-    exit_decision,
-    render_markdown,
-    render_text,
-    summary_line,
-    word_diff,
-)
+from civicheck.changes import Changes, apply_damping, damp, diff, exit_decision, word_diff
 from civicheck.errors import UsageProblem
 from civicheck.history import HistoryStore
+from civicheck.render.changes import render_markdown, render_text
+from civicheck.render.common import summary_line
 
 PORTAL = "https://www.cilegon.go.id/"
 OLD_TEXT = ("Pemerintah Kota Cilegon\nSmart City adalah program prioritas dalam RPJMD 2021-2026 yang dijalankan"

@@ -8,8 +8,9 @@ import textwrap
 
 import pytest
 
-from civicheck.claimreview import render_claimreview, to_claimreview
 from civicheck.claims import load_claims
+from civicheck.render.claimreview import render as render_claimreview
+from civicheck.render.claimreview import to_claimreview
 
 # Google's fact-check guidelines (developers.google.com/search/docs/appearance/structured-data/factcheck),
 # written out here apart from civicheck's own list so the test holds the code to the guideline, not to itself.

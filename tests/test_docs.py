@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from civicheck.claims import CHECK_KINDS
 from civicheck.cli import ExitCode, cli
 from civicheck.fetch import ErrorKind
-from civicheck.report import FORMATS
+from civicheck.render import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -248,7 +248,7 @@ def test_readme_json_sample_has_exactly_the_real_field_names(site, tmp_path):
 
 def test_readme_csv_columns_are_the_real_ones(site, tmp_path):
     report = _verify_json(site, tmp_path)
-    from civicheck.report import render
+    from civicheck.render import render
 
     header = next(csv.reader(io.StringIO(render(report, "csv"))))
     documented = re.search(r"One row per check: `([^`]+)`", " ".join(_section("### csv").split()))[1]
@@ -256,7 +256,7 @@ def test_readme_csv_columns_are_the_real_ones(site, tmp_path):
 
 
 def test_readme_table_and_markdown_samples_have_the_real_columns(site, tmp_path):
-    from civicheck.report import render
+    from civicheck.render import render
 
     report = _verify_json(site, tmp_path)
     [table_sample] = re.findall(r"```text\n(.*?)```", _section("### table (default)"), re.S)
@@ -290,7 +290,7 @@ def test_readme_layout_names_only_modules_that_exist():
 
 
 def test_readme_claimreview_ratings_are_the_real_ones():
-    from civicheck.claimreview import RATINGS
+    from civicheck.render.claimreview import RATINGS
 
     table = _section("### claimreview")
     for verdict, (value, name) in RATINGS.items():

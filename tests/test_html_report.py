@@ -26,7 +26,8 @@ from test_nightly import Cilegon, page
 from civicheck.availability import DOWN, SOFT404, UNKNOWN, UP, charts, from_report, state_of
 from civicheck.cli import cli
 from civicheck.history import HistoryStore
-from civicheck.html_report import content_security_policy, render_html, safe_href
+from civicheck.render.html import content_security_policy, safe_href
+from civicheck.render.html import render as render_html
 
 FAST = ("--no-canary", "--no-warc")
 needs_chromium = pytest.mark.skipif(chromium.executable() is None,

@@ -10,7 +10,9 @@ import pytest
 
 from civicheck.checks import FAIL, PASS, Evidence, Hit, Outcome
 from civicheck.claims import Check, Claim
-from civicheck.report import clean, md, render, run_to_dict
+from civicheck.escape import clean, md
+from civicheck.render import render
+from civicheck.report import run_to_dict
 from civicheck.runner import ClaimResult, RunResult
 
 HOSTILE = "Evil \x1b[2J\x1b]0;pwned\x07title | col <script>alert(1)</script> [link](javascript:alert(1)) `code`\r\nnext\u202e"

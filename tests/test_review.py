@@ -18,9 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 from civicheck.cli import INTERRUPTED, ExitCode, _write, cli
+from civicheck.escape import clean
 from civicheck.extract import extract
 from civicheck.fetch import ErrorKind, FetchResult
-from civicheck.report import clean, md_snapshot, render
+from civicheck.render import render
+from civicheck.render.common import md_snapshot
 
 ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
            "Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota.</p></article></body></html>")

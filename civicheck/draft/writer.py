@@ -17,7 +17,7 @@ import yaml
 
 from civicheck.draft.drafts import DraftClaim
 from civicheck.errors import DraftError
-from civicheck.report import clean
+from civicheck.escape import clean
 
 _ID_LIMIT = 60
 _NOT_ID = re.compile(r"[^a-z0-9]+")

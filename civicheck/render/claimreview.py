@@ -6,11 +6,13 @@ Follows Google's fact-check (ClaimReview) guidance: claimReviewed, reviewRating 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.escape import SCRIPT_UNSAFE
-from civicheck.report import REFUTED, SUPPORTED, UNVERIFIED, Verdict, reported_verdict, to_json
+from civicheck.render.json import to_json
+from civicheck.report import REFUTED, SUPPORTED, UNVERIFIED, Verdict, reported_verdict
 
 # Our verdicts on a 1 (false) .. 5 (true) scale, higher meaning truer as schema.org and Google expect.
 # The textual ratings are our own words, not "True"/"False": a verdict says what the cited evidence showed
@@ -43,7 +45,7 @@ FILLED_BY = {
 _SCHEMA_TYPES = {"person": "Person", "organization": "Organization"}
 
 
-def to_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None = None,
+def to_claimreview(report: Mapping[str, Any], *, publisher: dict[str, Any] | None = None,
                    url: str | None = None) -> list[dict[str, Any]]:
     """One ClaimReview per claim of `report` (a JSON report), on the reported (damped) verdict.
 
@@ -153,7 +155,6 @@ def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:
     return list(pages.values())
 
 
-def render_claimreview(report: dict[str, Any], *, publisher: dict[str, Any] | None = None,
-                       url: str | None = None) -> str:
+def render(report: Mapping[str, Any], *, publisher: dict[str, Any] | None = None, url: str | None = None) -> str:
     """The ClaimReviews as a JSON array, safe to paste inside a <script type="application/ld+json"> element."""
     return to_json(to_claimreview(report, publisher=publisher, url=url), SCRIPT_UNSAFE)

@@ -1,8 +1,9 @@
-"""The HTML report (--format html): one self-contained file a reporter opens on a phone, prints or attaches to
-an e-mail. No script, no request: CSS inline (allowed by its hash in a strict Content-Security-Policy).
+"""The HTML format: one self-contained file a reporter opens on a phone, prints or attaches to an e-mail, drawn
+from templates/report.html.j2. No script, no request: CSS inline (allowed by its hash in a strict
+Content-Security-Policy).
 
 Every string from a page, a claims file or an archive is escaped by Jinja2's autoescaping and cleaned of
-control and bidi characters (report.clean) on its way out; only http(s) URLs ever become links.
+control and bidi characters (escape.clean) on its way out; only http(s) URLs ever become links.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from civicheck.report import VERDICTS, clean, expected_verdict, reported_verdict, short_ref, shown_verdict
+from civicheck.escape import clean
+from civicheck.render.common import outage_lines, short_ref, shown_verdict, summary_line
+from civicheck.report import VERDICTS, expected_verdict, reported_verdict, summary_counts
 
 
 @cache
@@ -132,7 +135,7 @@ def _claim_changes(view: dict[str, Any] | None, claim_id: str) -> dict[str, Any]
 
 def _counts(report: Mapping[str, Any]) -> dict[str, int]:
     claims = report["claims"]
-    counts = {v: sum(reported_verdict(c) == v for c in claims) for v in VERDICTS}
+    counts = summary_counts([reported_verdict(c) for c in claims])
     counts["unexpected"] = sum(reported_verdict(c) != expected_verdict(c) for c in claims)
     return counts
 
@@ -143,11 +146,9 @@ def _snapshots(check: Mapping[str, Any]) -> list[dict[str, Any]]:
     return sorted(snaps, key=lambda s: s.get("kind") == "warc")
 
 
-def render_html(report: dict[str, Any], *, changes: Any = None, charts: Mapping[str, Any] | None = None) -> str:
+def render(report: Mapping[str, Any], *, changes: Any = None, charts: Mapping[str, Any] | None = None) -> str:
     """The report as one HTML document. `changes`: what changed since the last run (changes.Changes or its
     dict); `charts`: availability.Chart per URL, drawn for the checks citing that URL."""
-    from civicheck.report import outage_lines, summary_line
-
     if changes is None and isinstance(report.get("changes"), Mapping):
         changes = report["changes"]  # a JSON report rendered again keeps what changed
     view = _changes_view(changes)
