@@ -1,26 +1,26 @@
-"""Check kinds: each turns one Check plus what was fetched into an Outcome (pass / fail / unknown) with evidence.
+"""What check kinds (kinds/) judge with: the Outcome and its Evidence, the Context of a run (what was fetched,
+read and assessed), and whether a fetched URL's service worked (reachability).
 
-The registry maps a kind to its function; the runner calls them after fetching. No printing, no network: an
-"unreachable" counts as a failure only if the canary answered when it happened (the fetch says so), or, for a
-fetch nobody judged then, if the Context's run-level answer says the machine is online.
+No printing, no network: an "unreachable" counts as a failure only if the canary answered when it happened
+(the fetch says so), or, for a fetch nobody judged then, if the Context's run-level answer says the machine
+is online.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from civicheck.claims import Check
 from civicheck.errors import PageUnreadable
-from civicheck.extract import MOJIBAKE_NOTE, Document, Link, site_of
+from civicheck.extract import Document
 from civicheck.fetch import ErrorKind, FetchResult
-from civicheck.reading import UNREADABLE, PageReader, Reading
+from civicheck.reading import PageReader, Reading
 from civicheck.report import FAIL, PASS, UNKNOWN, OutcomeWord
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from civicheck.claims import Check
 
 # The reason given when the canary could not be reached; the canary's own answer goes in the run's report.
 OFFLINE = "network unavailable (no canary site answered)"
@@ -130,7 +130,7 @@ class Context:
         # a page not read yet is read on demand, by `reader` (default: in this process).
         self.readings = readings if readings is not None else {}
         self._reader = reader
-        self.link_targets: dict[tuple[Any, ...], tuple[list[Link], int]] = {}  # see link_targets()
+        self.cache: dict[Any, Any] = {}  # what a check kind works out once per run (the links a `links` check audits)
         self.assessments = assessments if assessments is not None else {}
         self._snapshots = snapshots if snapshots is not None else {}
 
@@ -183,40 +183,10 @@ class Context:
         return self._online_answer
 
 
-CheckFunction = Callable[[Check, Context], Outcome]
-REGISTRY: dict[str, CheckFunction] = {}
-
-
-def check_kind(name: str) -> Callable[[CheckFunction], CheckFunction]:
-    def register(fn: CheckFunction) -> CheckFunction:
-        REGISTRY[name] = fn
-        return fn
-
-    return register
-
-
-def evaluate(check: Check, ctx: Context) -> Outcome:
-    """The check's outcome. A page that could not be read, or that made judging it fail, makes this check
-    unknown with the reason; it never costs another check its outcome, nor the run its report."""
-    try:
-        return REGISTRY[check.kind](check, ctx)
-    except PageUnreadable as exc:
-        return Outcome(check, UNKNOWN, str(exc), _plain_evidence(check, ctx))
-    except Exception as exc:  # noqa: BLE001 - a page nobody foresaw (or a bug): that check alone is unknown
-        logger.exception("judging %s check of %s failed", check.kind, check.url)
-        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        return Outcome(check, UNKNOWN, f"{UNREADABLE}: judging it failed ({why})", _plain_evidence(check, ctx))
-
-
-def _plain_evidence(check: Check, ctx: Context) -> Evidence:
-    result = ctx.results.get(check.url)
-    return Evidence.of(result, ctx) if result is not None else Evidence(url=check.url)
-
-
 # --- reachability -------------------------------------------------------------------------------------------
 
 
-def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tuple[str, str]:
+def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tuple[OutcomeWord, str]:
     """Did the service work when checked? (PASS = it answered with content, FAIL = it did not, UNKNOWN.)"""
     status = result.status
     assessment = ctx.assessment(result.url)
@@ -224,16 +194,16 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         return UNKNOWN, assessment.bot_wall  # a challenge page says nothing about the service behind it
     if result.error is None and status is not None and 200 <= status < 300:
         if result.blank:
-            return FAIL, f"answered {_status_text(result)} with an empty page"
+            return FAIL, f"answered {status_text(result)} with an empty page"
         if soft404 and assessment is not None and assessment.soft404:
-            return FAIL, f"answered {_status_text(result)}{_via(result)}, but it is a 'not found' page: " + "; ".join(
+            return FAIL, f"answered {status_text(result)}{via(result)}, but it is a 'not found' page: " + "; ".join(
                 assessment.signals
             )
-        return PASS, f"answered {_status_text(result)}{_via(result)}"
+        return PASS, f"answered {status_text(result)}{via(result)}"
     if result.error is ErrorKind.TOO_LARGE and status is not None and 200 <= status < 300:
-        return PASS, f"answered {_status_text(result)} ({result.detail})"
+        return PASS, f"answered {status_text(result)} ({result.detail})"
     if status == 429:
-        return UNKNOWN, _rate_limited(result)
+        return UNKNOWN, rate_limited(result)
     if result.error is ErrorKind.NOT_PUBLIC:
         # We chose not to connect: that says nothing about the site, nor about our network.
         return UNKNOWN, result.detail
@@ -241,13 +211,13 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
     if offline:
         label, said = offline
         separator = ": " if label == OFFLINE_THEN else "; "
-        return UNKNOWN, f"{label}{separator}{_offline_words(result)}, which proves nothing while offline{said}"
+        return UNKNOWN, f"{label}{separator}{offline_words(result)}, which proves nothing while offline{said}"
     if _needs_canary(result):
         return FAIL, result.detail
     if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
         return FAIL, result.detail
     if result.error is None and status is not None:  # a final 1xx/3xx without a place to go
-        return UNKNOWN, f"answered {_status_text(result)}, which is neither content nor an error"
+        return UNKNOWN, f"answered {status_text(result)}, which is neither content nor an error"
     return UNKNOWN, result.detail or "the fetch failed for an unknown reason"
 
 
@@ -271,22 +241,22 @@ def offline_reason(result: FetchResult, ctx: Context) -> tuple[str, str] | None:
     return None
 
 
-def _rate_limited(result: FetchResult) -> str:
-    return f"rate limited by the server ({_status_text(result)}); try again later"
+def rate_limited(result: FetchResult) -> str:
+    return f"rate limited by the server ({status_text(result)}); try again later"
 
 
-def _status_text(result: FetchResult) -> str:
+def status_text(result: FetchResult) -> str:
     return f"{result.status} {result.reason}".strip()
 
 
-def _via(result: FetchResult) -> str:
+def via(result: FetchResult) -> str:
     if not result.redirects:
         return ""
     hops = len(result.redirects)
     return f" after {hops} redirect{'s' if hops > 1 else ''} to {result.final_url}"
 
 
-def _reachability_evidence(result: FetchResult, ctx: Context, soft404: bool = True) -> Evidence:
+def reachability_evidence(result: FetchResult, ctx: Context, soft404: bool = True) -> Evidence:
     evidence = Evidence.of(result, ctx)
     assessment = ctx.assessment(result.url)
     # With `soft404: false` the signals decided nothing, and whether they were computed at all depends on
@@ -296,137 +266,10 @@ def _reachability_evidence(result: FetchResult, ctx: Context, soft404: bool = Tr
     return evidence
 
 
-@check_kind("live")
-def check_live(check: Check, ctx: Context) -> Outcome:
-    result = ctx.result(check.url)
-    outcome, reason = reachability(result, ctx, check.soft404)
-    return Outcome(check, outcome, reason, _reachability_evidence(result, ctx, check.soft404))
+# --- what a text check's source is ---------------------------------------------------------------------------
 
 
-@check_kind("dead")
-def check_dead(check: Check, ctx: Context) -> Outcome:
-    result = ctx.result(check.url)
-    outcome, reason = reachability(result, ctx, check.soft404)
-    mirrored = {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[outcome]
-    if mirrored == FAIL:
-        reason = f"still live: {reason}"
-    return Outcome(check, mirrored, reason, _reachability_evidence(result, ctx, check.soft404))
-
-
-@check_kind("status")
-def check_status(check: Check, ctx: Context) -> Outcome:
-    result = ctx.result(check.url)
-    evidence = Evidence.of(result, ctx)
-    wanted = " or ".join(str(c) for c in check.codes)
-    if result.status is None:
-        outcome, reason = reachability(result, ctx)
-        if outcome == FAIL:
-            return Outcome(check, FAIL, f"no HTTP answer, expected {wanted}: {reason}", evidence)
-        return Outcome(check, UNKNOWN, reason, evidence)
-    assessment = ctx.assessment(result.url)
-    if assessment is not None and assessment.bot_wall:
-        # The challenge's 403/503 is the wall's status, not the page's: it can neither match nor miss.
-        return Outcome(check, UNKNOWN, assessment.bot_wall, evidence)
-    if result.status == 429 and 429 not in check.codes:
-        # Likewise a rate limit answers for how often we ask, not for the page (as with live and dead).
-        return Outcome(check, UNKNOWN, _rate_limited(result), evidence)
-    if result.status in check.codes:
-        return Outcome(check, PASS, f"answered {_status_text(result)}{_via(result)}, as expected", evidence)
-    return Outcome(check, FAIL, f"answered {_status_text(result)}{_via(result)}, expected {wanted}", evidence)
-
-
-# --- links: the portal audit --------------------------------------------------------------------------------
-
-
-def link_targets(check: Check, ctx: Context) -> list[Link]:
-    """The links a `links` check audits. The runner calls this too, to fetch exactly these: computed once
-    (a `select` parses the whole page again, and a portal page may be large)."""
-    return _audited(check, ctx)[0]
-
-
-def _audited(check: Check, ctx: Context) -> tuple[list[Link], int]:
-    """(the links audited, how many the page has that the check could audit: more when over max_links)."""
-    key = (check.url, check.select, check.same_site, check.max_links)
-    if key not in ctx.link_targets:
-        found = _link_targets(check, ctx)
-        ctx.link_targets[key] = (found[: check.max_links], len(found))
-    return ctx.link_targets[key]
-
-
-def _link_targets(check: Check, ctx: Context) -> list[Link]:
-    result = ctx.result(check.url)
-    if not result.has_document or ctx.document(check.url).kind != "html":
-        return []
-    document = ctx.document(check.url)
-    if check.select in document.selected_links:  # collected when the page was read, in one parse
-        links = document.selected_links[check.select]
-    elif check.select:
-        from civicheck.extract import links_in
-
-        links = links_in(result, check.select)
-    else:
-        links = document.links
-    if check.same_site:
-        site = site_of(result.final_url)
-        links = [link for link in links if site_of(link.url) == site or site_of(link.url).endswith("." + site)]
-    return links
-
-
-@check_kind("links")
-def check_links(check: Check, ctx: Context) -> Outcome:
-    result = ctx.result(check.url)
-    evidence = _reachability_evidence(result, ctx, check.soft404)
-    if not result.has_document or _stand_in(result, ctx):  # a challenge page's links are not the portal's
-        return Outcome(check, UNKNOWN, f"source unavailable: {_unavailable(result, ctx)}", evidence)
-    targets, found = _audited(check, ctx)
-    if not targets:
-        where = f" matching '{check.select}'" if check.select else ""
-        return Outcome(check, UNKNOWN, f"no links found on the page{where} (a page built by JavaScript shows "
-                                       "none to civicheck)", evidence)
-    broken, unsure = [], []
-    for link in targets:
-        target = ctx.result(link.url)
-        try:
-            outcome, reason = reachability(target, ctx, check.soft404)
-        except PageUnreadable as exc:  # one unreadable linked page leaves that link unchecked, not the audit
-            outcome, reason = UNKNOWN, str(exc)
-        label = link.text or link.url
-        assessment = ctx.assessments.get(link.url)  # none for a page that could not be read
-        signals = list(assessment.signals) if check.soft404 and assessment is not None and assessment.soft404 else []
-        evidence.links.append({"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
-                               "status": target.status, "error": target.error.value if target.error else None,
-                               "soft404": signals, "snapshots": list(ctx.snapshots(link.url))})
-        if outcome == FAIL and signals and target.has_document and not target.blank:
-            # The summary names each broken link in a few words; the evidence above keeps every signal.
-            broken.append(f"{label} → a 'not found' page ({signals[0]})")
-        elif outcome == FAIL:
-            broken.append(f"{label} → {reason}")
-        elif outcome == UNKNOWN:
-            unsure.append(f"{label} → {reason}")
-    n = len(targets)
-    what = "link" if n == 1 else "links"
-    if found > n:  # a silent cap would read as "the portal was audited": say how much of it was
-        what += f" (the first {n} of the {found} on the page: max_links is {check.max_links})"
-    if len(broken) > check.max_broken:
-        return Outcome(check, FAIL, f"{len(broken)} of {n} {what} broken: " + "; ".join(broken), evidence)
-    if unsure and len(broken) + len(unsure) > check.max_broken:
-        return Outcome(check, UNKNOWN, f"{len(unsure)} of {n} {what} could not be checked: " + "; ".join(unsure),
-                       evidence)
-    # Links that could not be checked (offline, a bot wall) are named even when they cannot change the outcome.
-    unchecked = f"; {len(unsure)} could not be checked: " + "; ".join(unsure) if unsure else ""
-    if broken:
-        return Outcome(check, PASS, f"{len(broken)} of {n} {what} broken, within the {check.max_broken} allowed: "
-                                    + "; ".join(broken) + unchecked, evidence)
-    if unsure:
-        return Outcome(check, PASS, f"{n - len(unsure)} of {n} {what} work, within the {check.max_broken} "
-                                    f"broken allowed{unchecked}", evidence)
-    return Outcome(check, PASS, f"all {n} {what} work", evidence)
-
-
-# --- text checks --------------------------------------------------------------------------------------------
-
-
-def _stand_in(result: FetchResult, ctx: Context) -> str | None:
+def stand_in(result: FetchResult, ctx: Context) -> str | None:
     """Why an answer is not the cited page itself, though it may be 2xx: a bot wall's challenge, or a
     "not found" page. Reading either as the source would refute any quote and support any `none:`."""
     assessment = ctx.assessment(result.url)
@@ -441,180 +284,20 @@ def _stand_in(result: FetchResult, ctx: Context) -> str | None:
     return None
 
 
-def _unavailable(result: FetchResult, ctx: Context) -> str:
-    why = result.detail or _status_text(result)
-    stand_in = _stand_in(result, ctx)
-    if stand_in:
+def unavailable(result: FetchResult, ctx: Context) -> str:
+    why = result.detail or status_text(result)
+    instead = stand_in(result, ctx)
+    if instead:
         # "403 Forbidden" or "200 OK" alone would mislead; the challenge or not-found page is the real reason.
-        return f"{stand_in}; {why}"
+        return f"{instead}; {why}"
     offline = offline_reason(result, ctx)
     if offline:
-        why = f"{_offline_words(result)}; {offline[0]}{offline[1]}"
+        why = f"{offline_words(result)}; {offline[0]}{offline[1]}"
     return why
 
 
-def _offline_words(result: FetchResult) -> str:
+def offline_words(result: FetchResult) -> str:
     """The fetch error without a verdict on the site: offline, "HOST does not exist" is not known."""
     if result.error is ErrorKind.DNS:
         return f"the DNS lookup of {urlsplit(result.url).hostname} failed"
     return result.detail
-
-
-def _document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[Document | None, str]:
-    """The document a text check reads: the live page, else its last good archived copy (evidence.note says
-    so), else None and why."""
-    result = ctx.result(check.url)
-    assessment = ctx.assessment(check.url)
-    if assessment is not None and assessment.soft404:
-        evidence.soft404 = list(assessment.signals)
-    if result.has_document and not _stand_in(result, ctx):
-        doc = ctx.document(check.url)
-    else:
-        unavailable = f"source unavailable: {_unavailable(result, ctx)}"
-        copy = ctx.archived_copy(check.url)
-        if copy is None:
-            return None, unavailable
-        if not copy.ok:
-            return None, f"{unavailable}; {copy.note}"
-        # Archived evidence counts: a page that said something when it was captured did say it. The note
-        # ("from the archived copy of 2023-05-01 (wayback); the live page answers 404") travels with the reason.
-        archived = Evidence.of(copy.result)
-        evidence.final_url, evidence.status, evidence.error = copy.replay_url, archived.status, None
-        evidence.fetched_at, evidence.sha256, evidence.note = archived.fetched_at, archived.sha256, copy.note
-        evidence.snapshots.append({"kind": copy.archive, "url": copy.replay_url, "captured_at": archived.fetched_at})
-        doc = ctx.archived_document(check.url, copy.result)
-    evidence.text_sha256 = doc.text_sha256
-    evidence.text = doc.text
-    evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
-    evidence.published_source = _publication_source(doc)
-    for note in (doc.cut, MOJIBAKE_NOTE if doc.repaired else None):
-        if note:
-            evidence.note = f"{evidence.note}; {note}" if evidence.note else note
-    if doc.problem or not doc.text.strip():
-        # An empty page would refute every quote and support every `none:`: it says nothing either way.
-        if doc.cut and not doc.problem:
-            return None, f"no text to check in the part of the page that was read ({doc.cut})"
-        return None, f"no text to check: {doc.problem or NO_TEXT}"
-    return doc, ""
-
-
-def _hits(match_hits) -> list[Hit]:
-    return [Hit(h.text, h.label, h.excerpt, tuple(h.mark)) for h in match_hits]
-
-
-ARTICLE_GAP = "a passage the extractor had left out of the main text"
-
-
-def _search(check: Check, doc: Document, search: Callable[[Any, Any], Any]) -> tuple[Any, str | None]:
-    """Run a text search in the check's scope. With `scope: article`, what the extractor took for the main
-    text can miss a paragraph (one holding a link, a quote box): a search that fails there is tried again on
-    the article body as laid out on the page, and a find there is said to be one."""
-    passages, article, note = doc.passages(check.scope)
-    found = search(passages, article)
-    if found.passed or check.scope != "article" or note is not None:
-        return found, note
-    span = doc.article_span()
-    if span:
-        wider = search(span, article)  # labelled by the article's paragraphs around it
-        if wider.passed:
-            return wider, ARTICLE_GAP
-    # Say whether the words are on the page at all: "missing" alone would read as "not on the page".
-    page, _, _ = doc.passages("page")
-    if search(page, ()).passed:
-        return found, "the words are on the page, outside the article text"
-    return found, note
-
-
-def _scope_note(note: str | None, reason: str, evidence: Evidence | None = None) -> str:
-    notes = [n for n in (note, evidence.note if evidence is not None else None) if n]
-    return f"{reason} ({'; '.join(notes)})" if notes else reason
-
-
-def _text_check(check: Check, ctx: Context, search: Callable[[Any, Any], Any],
-                shown: Callable[[Any], list[Any]]) -> Outcome:
-    """A contains or quote check: read the source (or its last good copy), search it in the check's scope,
-    and keep the passages `shown` picks from what the search found as the evidence."""
-    evidence = Evidence.of(ctx.result(check.url), ctx)
-    doc, why = _document_or_reason(check, ctx, evidence)
-    if doc is None:
-        return Outcome(check, UNKNOWN, why, evidence)
-    found, note = _search(check, doc, search)
-    evidence.hits = _hits(shown(found))
-    if doc.cut and not _decided_by_what_was_read(check, found):
-        # The words may sit in the part of a huge page that was not read (evidence.note says which part was).
-        return Outcome(check, UNKNOWN, _scope_note(note, f"{found.reason}, in the part of the page that was read",
-                                                   evidence), evidence)
-    return Outcome(check, PASS if found.passed else FAIL, _scope_note(note, found.reason, evidence), evidence)
-
-
-def _decided_by_what_was_read(check: Check, found: Any) -> bool:
-    """Does the part of a page that was read decide the check? Finding the words does, unless the check also
-    forbids words (they may come later); not finding them does not, unless a forbidden phrase was found."""
-    if found.passed:
-        return not check.none
-    return bool(getattr(found, "forbidden", None))
-
-
-@check_kind("contains")
-def check_contains(check: Check, ctx: Context) -> Outcome:
-    from civicheck.match import find_phrases
-
-    def search(passages, article):
-        return find_phrases(passages, all=check.all, any=check.any, none=check.none, near=check.near,
-                            stem=check.stem, article=article)
-
-    return _text_check(check, ctx, search, shown=lambda found: found.hits)  # forbidden phrases' places too
-
-
-@check_kind("quote")
-def check_quote(check: Check, ctx: Context) -> Outcome:
-    from civicheck.match import find_quote
-
-    def search(passages, article):
-        return find_quote(check.text, passages, article=article)
-
-    def shown(found):  # a misquote shows the closest passage, with the words that differ in the reason
-        return found.hits if found.passed else [found.closest] if found.closest else []
-
-    return _text_check(check, ctx, search, shown)
-
-
-@check_kind("published")
-def check_published(check: Check, ctx: Context) -> Outcome:
-    evidence = Evidence.of(ctx.result(check.url), ctx)
-    doc, why = _document_or_reason(check, ctx, evidence)
-    if doc is None and not evidence.published:  # a scan without a text layer still has the date of its metadata
-        return Outcome(check, UNKNOWN, why, evidence)
-    publication = doc.publication if doc is not None else None
-    if publication is not None and publication.conflict:
-        # Two of the page's own sources name days further apart than time zones explain: a fact-checker would
-        # rather hear "unverified" than either date.
-        return Outcome(check, UNKNOWN, _scope_note(None, "the page's sources disagree about when it was published: "
-                                                   f"{publication.conflict}", evidence), evidence)
-    published = evidence.published
-    if not published:
-        return Outcome(check, UNKNOWN, _scope_note(None, "no publication date found on the page", evidence), evidence)
-    days = publication.dates if publication is not None else [published]
-    if check.after and check.before:
-        window = f"between {check.after} and {check.before}"
-    else:
-        window = f"on or after {check.after}" if check.after else f"on or before {check.before}"
-    inside = [day for day in days if not (check.after and day < check.after or check.before and day > check.before)]
-    said = f"published {published} (according to {evidence.published_source})"
-    if inside and len(inside) < len(days):
-        others = ", ".join(day for day in days if day != published)
-        outcome, reason = UNKNOWN, (f"{said}, {window}, but the page's sources also give {others} (a time zone "
-                                    f"away), on the other side of the window's edge")
-    elif inside:
-        outcome, reason = PASS, f"{said}, {window}"
-    elif check.after and published < check.after:
-        outcome, reason = FAIL, f"{said}, before {check.after}"
-    else:
-        outcome, reason = FAIL, f"{said}, after {check.before}"
-    return Outcome(check, outcome, _scope_note(None, reason, evidence), evidence)
-
-
-def _publication_source(doc: Document) -> str | None:
-    if doc.publication is not None:
-        return doc.publication.source
-    return "the PDF's creation date" if doc.kind == "pdf" and doc.meta.get("published") else None

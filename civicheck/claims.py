@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from civicheck import kinds
 from civicheck.credentials import HeaderRule, conflicting, has_userinfo, header_rules, userinfo_problem
 from civicheck.errors import ClaimsError, Problem, UsageProblem
 from civicheck.report import VERDICTS
 
-CHECK_KINDS = ("live", "dead", "status", "contains", "quote", "links", "published")
 DEFAULT_TIMEOUT = 20.0
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
@@ -28,18 +29,8 @@ _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect",
 _SAID_BY_KEYS = {"name", "type"}
 SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
 _DEFAULT_KEYS = {"timeout", "allow_private", "headers"}
-# Options each check kind accepts in its long form, beside `url`.
-_CHECK_OPTIONS = {
-    "live": {"timeout", "soft404"},
-    "dead": {"timeout", "soft404"},
-    "status": {"timeout", "code"},
-    "contains": {"timeout", "all", "any", "none", "scope", "near", "match"},
-    "quote": {"timeout", "text", "scope"},
-    "links": {"timeout", "soft404", "select", "same_site", "max_broken", "max_links"},
-    "published": {"timeout", "after", "before"},
-}
-_SHORT_FORM = {"live", "dead", "links"}  # the others need more than a URL to mean anything
-DEFAULT_MAX_LINKS = 200
+# Options every check takes in its long form, beside its kind's own (kinds/).
+_CHECK_KEYS = {"url", "timeout"}
 
 # Claims files are hostile input too (a contributor's pull request, a generated file): every size is bounded,
 # so a file cannot make lint or verify use gigabytes or minutes before a single problem is reported.
@@ -49,60 +40,36 @@ MAX_CLAIMS = 200_000  # per run: twice the largest run we have measured; beyond,
 MAX_PROBLEMS = 10_000  # per run: enough to fix a generated file in one go
 MAX_DEPTH = 32  # nesting of mappings and lists: a claims file needs 7; PyYAML's composer recurses per level
 MAX_TEXT = 100_000  # characters in any one text of a file
-# Texts whose length costs more than memory: a URL goes into every request line and report row; a quote and
-# a phrase are aligned against whole pages (the cost grows with their length times the page's).
-MAX_ID, MAX_URL, MAX_QUOTE, MAX_PHRASE = 200, 8_192, 5_000, 1_000
-MAX_LINKS_CAP = 10_000  # `max_links`: beyond this a portal audit is a crawl
+# Texts whose length costs more than memory: a URL goes into every request line and report row.
+MAX_ID, MAX_URL = 200, 8_192
 
 
-@dataclass
+@dataclass(init=False)
 class Check:
-    """One machine-testable condition citing one URL."""
+    """One machine-testable condition citing one URL. Its kind's own options are in `options` (an object of
+    the kind's options class: kinds/); `Check("quote", url, line, text="…")` makes them from keywords."""
 
     kind: str
     url: str
     line: int
-    timeout: float = DEFAULT_TIMEOUT
-    codes: tuple[int, ...] = ()  # status
-    all: tuple[str, ...] = ()  # contains
-    any: tuple[str, ...] = ()
-    none: tuple[str, ...] = ()
-    near: int | None = None
-    stem: bool = False
-    scope: str = "page"  # contains, quote: "page" or "article"
-    text: str = ""  # quote
-    soft404: bool = True  # live, dead, links: look past the status code for "not found" pages
-    select: str | None = None  # links: CSS selector limiting which links are audited
-    same_site: bool = False  # links: only links to the page's own site (its host and subdomains)
-    max_broken: int = 0  # links
-    max_links: int = DEFAULT_MAX_LINKS  # links: a cap, so one huge page cannot turn a run into a crawl
-    after: str | None = None  # published: ISO dates, inclusive
-    before: str | None = None
+    timeout: float
+    options: Any
+
+    def __init__(self, kind: str, url: str, line: int, timeout: float = DEFAULT_TIMEOUT, options: Any = None,
+                 **fields: Any):
+        self.kind, self.url, self.line, self.timeout = kind, url, line, timeout
+        if options is None:
+            found = kinds.get(kind)
+            if found is None:
+                raise ValueError(f"unknown check kind {kind!r}; kinds: {', '.join(kinds.names())}")
+            options = found.options(**fields)
+        elif fields:
+            raise TypeError("give a check's options as `options` or as keywords, not both")
+        self.options = options
 
     def spec(self) -> dict[str, Any]:
         """The check as the reporter wrote it (for reports): kind, url and the options that are set."""
-        out: dict[str, Any] = {"kind": self.kind, "url": self.url}
-        if self.kind == "status":
-            out["code"] = list(self.codes)
-        if self.kind == "contains":
-            out.update({k: list(v) for k, v in (("all", self.all), ("any", self.any), ("none", self.none)) if v})
-            if self.near:
-                out["near"] = self.near
-            if self.stem:
-                out["match"] = "stem"
-        if self.kind in ("contains", "quote"):
-            out["scope"] = self.scope
-        if self.kind == "quote":
-            out["text"] = self.text
-        if self.kind in ("live", "dead", "links") and not self.soft404:
-            out["soft404"] = False
-        if self.kind == "links":
-            out.update({"same_site": self.same_site, "max_broken": self.max_broken, "max_links": self.max_links})
-            if self.select:
-                out["select"] = self.select
-        if self.kind == "published":
-            out.update({k: v for k, v in (("after", self.after), ("before", self.before)) if v})
-        return out
+        return {"kind": self.kind, "url": self.url, **kinds.kind_of(self).spec(self.options)}
 
 
 @dataclass
@@ -285,6 +252,81 @@ def _name(value: Any) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+# --- reading what a reporter wrote ---------------------------------------------------------------------------
+
+
+class Fields:
+    """A mapping a reporter wrote (a check's options, a claim, the defaults), and the means to read it: each
+    reader returns the value, or records a problem at its line (the file's, with the claim id) and returns a
+    default, so that every mistake of a file is reported at once. Check kinds read their options with it."""
+
+    shown = staticmethod(_shown)  # a value quoted in a problem, cut short
+
+    def __init__(self, mapping: _Map, line: int, claim_id: str | None,
+                 report: Callable[[int | None, str | None, str], None]):
+        self.mapping, self._line, self.claim_id, self._report = mapping, line, claim_id, report
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.mapping
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.mapping.get(key, default)
+
+    def line(self, key: str | None = None) -> int:
+        """The line of `key` when the mapping has it, else the line of the whole (a check's `- kind:` line)."""
+        return self.mapping.key_lines.get(key, self._line) if key is not None else self._line
+
+    def problem(self, message: str, key: str | None = None) -> None:
+        """A mistake, at the line of `key` (or of the whole)."""
+        self._report(self.line(key), self.claim_id, message)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(f"'{key}' must be true or false, not {_shown(value)}", key)
+            return default
+        return value
+
+    def count(self, key: str, default: int, least: int, most: int | None = None) -> int:
+        value = self.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least or (most and value > most):
+            within = f"from {least} to {most:,}" if most else f"of at least {least}"
+            self.problem(f"'{key}' must be a whole number {within}, not {_shown(value)}", key)
+            return default
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.get(key, default)
+        if value not in allowed:
+            self.problem(f"'{key}' must be {' or '.join(repr(a) for a in allowed)}, not {_shown(value)}", key)
+            return default
+        return value
+
+    def date(self, key: str) -> str | None:
+        """An ISO date (2023-01-01) written as a YAML date or as text; an impossible one is a problem."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, ImpossibleDate):  # YAML read it as a date: say why no calendar has it
+            value.reported = True
+            self._report(value.line, self.claim_id, f"'{key}': {_shown(str(value))} cannot be read as a date "
+                                                     f"({value.why}); write a real date like 2023-01-01")
+            return None
+        if isinstance(value, str) and _DATE_SHAPED.match(value.strip()):  # quoted, but meant as a date
+            try:
+                return _date_of(value.strip()).isoformat()
+            except ValueError as exc:
+                self.problem(f"'{key}': {_shown(value)} cannot be read as a date ({_why_not_a_date(exc)}); "
+                             "write a real date like 2023-01-01", key)
+                return None
+        self.problem(f"'{key}' must be a date like 2023-01-01, not {_shown(value)}", key)
+        return None
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
@@ -470,7 +512,7 @@ class _FileValidator:
             if key not in _DEFAULT_KEYS:
                 self.problem(defaults.key_lines[key], None,
                              f"unknown key '{_name(key)}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}")
-        self.allow_private = self._bool(defaults, "allow_private", False, None)
+        self.allow_private = Fields(defaults, defaults.line, None, self.problem).flag("allow_private", False)
         if "headers" in defaults:
             self.headers = tuple(header_rules(defaults["headers"], self.name, defaults.key_lines["headers"],
                                               lambda line, message: self.problem(line, None, message)))
@@ -513,7 +555,7 @@ class _FileValidator:
         if not isinstance(text, str) or not text.strip():
             self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
         said_by, said_by_type = self._said_by(item, cid)
-        said_on = self._iso_date(item, "said_on", cid)
+        said_on = Fields(item, item.line, cid, self.problem).date("said_on")
         review_url = self._optional_str(item, "review_url", cid)
         if review_url is not None and (msg := url_problem(review_url)):
             self.problem(item.key_lines["review_url"], cid, f"'review_url': {msg}")
@@ -606,185 +648,49 @@ class _FileValidator:
     def _check(self, entry: Any, line: int, cid: str | None, timeout: float) -> Check | None:
         if not isinstance(entry, _Map) or len(entry) != 1:
             self.problem(line, cid, "each check is one kind and its URL, e.g. '- live: https://example.go.id/' "
-                                    f"(kinds: {', '.join(CHECK_KINDS)})")
+                                    f"(kinds: {', '.join(kinds.names())})")
             return None
-        kind, value = next(iter(entry.items()))
-        if kind not in CHECK_KINDS:
-            self.problem(line, cid, f"unknown check kind '{_name(kind)}'; kinds: {', '.join(CHECK_KINDS)}")
+        name, value = next(iter(entry.items()))
+        kind = kinds.get(name) if isinstance(name, str) else None
+        if kind is None:
+            self.problem(line, cid, f"unknown check kind '{_name(name)}'; kinds: {', '.join(kinds.names())}")
             return None
         if isinstance(value, str):
-            if kind not in _SHORT_FORM:
-                self.problem(line, cid, f"'{kind}' needs more than a URL: write it as {_LONG_FORM_HINT[kind]}")
+            if not kind.short_form:
+                self.problem(line, cid, f"'{kind.name}' needs more than a URL: write it as {kind.example}")
                 return None
             if msg := url_problem(value):
-                self.problem(line, cid, f"{kind}: {msg}")
+                self.problem(line, cid, f"{kind.name}: {msg}")
                 return None
-            return Check(kind=kind, url=value.strip(), line=line, timeout=timeout)
+            return Check(kind.name, value.strip(), line, timeout, options=kind.options())
         if value is None:
-            self.problem(line, cid, f"'{kind}' is empty: give it a URL, e.g. {_LONG_FORM_HINT[kind]}")
+            self.problem(line, cid, f"'{kind.name}' is empty: give it a URL, e.g. {kind.example}")
             return None
         if not isinstance(value, _Map):
-            self.problem(line, cid, f"'{kind}' must be a URL or a mapping, e.g. {_LONG_FORM_HINT[kind]}")
+            self.problem(line, cid, f"'{kind.name}' must be a URL or a mapping, e.g. {kind.example}")
             return None
         return self._long_check(kind, value, line, cid, timeout)
 
-    def _long_check(self, kind: str, opts: _Map, line: int, cid: str | None, timeout: float) -> Check | None:
+    def _long_check(self, kind: kinds.CheckKind, opts: _Map, line: int, cid: str | None,
+                    timeout: float) -> Check | None:
+        """The check's url and timeout, then its kind's own options, read by the kind (kinds/)."""
         before = len(self.problems)
         self._duplicates(opts, cid)
-        allowed = _CHECK_OPTIONS[kind] | {"url"}
+        allowed = set(kind.option_keys) | _CHECK_KEYS
         for key in opts:
             if key not in allowed:
-                self.problem(opts.key_lines[key], cid,
-                             f"unknown option '{_name(key)}' for '{kind}'; allowed: {', '.join(sorted(allowed))}")
+                self.problem(opts.key_lines[key], cid, f"unknown option '{_name(key)}' for '{kind.name}'; "
+                                                       f"allowed: {', '.join(sorted(allowed))}")
         url = opts.get("url")
         if url is None:
-            self.problem(line, cid, f"'{kind}' needs a 'url'")
+            self.problem(line, cid, f"'{kind.name}' needs a 'url'")
         elif not isinstance(url, str) or (msg := url_problem(url)):
-            self.problem(opts.key_lines["url"], cid, f"{kind}: {msg if isinstance(url, str) else 'url must be text'}")
-        check = Check(kind=kind, url=str(url or "").strip(), line=line, timeout=self._timeout(opts, cid, timeout))
-        if kind == "status":
-            check.codes = self._codes(opts, line, cid)
-        elif kind == "contains":
-            check.all, check.any, check.none = (self._phrases(opts, k, cid) for k in ("all", "any", "none"))
-            if not (check.all or check.any or check.none):
-                self.problem(line, cid, "'contains' needs at least one phrase in 'all', 'any' or 'none'")
-            check.near = self._near(opts, cid)
-            match = opts.get("match", "exact")
-            if match not in ("exact", "stem"):
-                self.problem(opts.key_lines["match"], cid, f"'match' must be 'exact' or 'stem', not {_shown(match)}")
-            check.stem = match == "stem"
-        elif kind == "quote":
-            text = opts.get("text")
-            if not isinstance(text, str) or not text.strip():
-                self.problem(opts.key_lines.get("text", line), cid, "'quote' needs 'text': the exact words attributed")
-            elif len(text.strip()) > MAX_QUOTE:
-                self.problem(opts.key_lines["text"], cid, f"the quote is {len(text.strip()):,} characters long; at most "
-                                                          f"{MAX_QUOTE:,}: quote the words that matter, or split it with …")
-            else:
-                check.text = text.strip()
-        elif kind == "links":
-            check.select = self._selector(opts, cid)
-            check.same_site = self._bool(opts, "same_site", False, cid)
-            check.max_broken = self._count(opts, "max_broken", 0, 0, cid)
-            check.max_links = self._count(opts, "max_links", DEFAULT_MAX_LINKS, 1, cid, most=MAX_LINKS_CAP)
-        elif kind == "published":
-            check.after = self._iso_date(opts, "after", cid)
-            check.before = self._iso_date(opts, "before", cid)
-            if not (check.after or check.before) and not any(k in opts for k in ("after", "before")):
-                self.problem(line, cid, "'published' needs 'after' and/or 'before' (dates like 2023-01-01)")
-            elif check.after and check.before and check.after > check.before:
-                self.problem(line, cid, f"'published': after {check.after} is later than before {check.before}")
-        if kind in ("live", "dead", "links"):
-            check.soft404 = self._bool(opts, "soft404", True, cid)
-        if kind in ("contains", "quote"):
-            scope = opts.get("scope", "page")
-            if scope not in ("page", "article"):
-                self.problem(opts.key_lines["scope"], cid, f"'scope' must be 'page' or 'article', not {_shown(scope)}")
-            check.scope = scope
+            self.problem(opts.key_lines["url"], cid,
+                         f"{kind.name}: {msg if isinstance(url, str) else 'url must be text'}")
+        timeout = self._timeout(opts, cid, timeout)
+        options = kind.parse(Fields(opts, line, cid, self.problem))
+        check = Check(kind.name, str(url or "").strip(), line, timeout, options=options)
         return check if len(self.problems) == before else None
-
-    def _bool(self, opts: _Map, key: str, default: bool, cid: str | None) -> bool:
-        value = opts.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(opts.key_lines[key], cid, f"'{key}' must be true or false, not {_shown(value)}")
-            return default
-        return value
-
-    def _count(self, opts: _Map, key: str, default: int, least: int, cid: str | None, most: int | None = None) -> int:
-        value = opts.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < least or (most and value > most):
-            within = f"from {least} to {most:,}" if most else f"of at least {least}"
-            self.problem(opts.key_lines[key], cid, f"'{key}' must be a whole number {within}, not {_shown(value)}")
-            return default
-        return value
-
-    def _selector(self, opts: _Map, cid: str | None) -> str | None:
-        value = opts.get("select")
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem(opts.key_lines["select"], cid, "'select' must be a CSS selector, e.g. \"nav a\" or \"#dinas\"")
-            return None
-        import soupsieve
-
-        try:
-            soupsieve.compile(value)
-        except (soupsieve.SelectorSyntaxError, ValueError) as exc:
-            self.problem(opts.key_lines["select"], cid, f"'select' is not a valid CSS selector: {exc}".splitlines()[0])
-            return None
-        return value.strip()
-
-    def _iso_date(self, opts: _Map, key: str, cid: str | None) -> str | None:
-        value = opts.get(key)
-        if value is None:
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date().isoformat()
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, ImpossibleDate):  # YAML read it as a date: say why no calendar has it
-            value.reported = True
-            self.problem(value.line, cid, f"'{key}': {_shown(str(value))} cannot be read as a date ({value.why}); "
-                                          "write a real date like 2023-01-01")
-            return None
-        if isinstance(value, str) and _DATE_SHAPED.match(value.strip()):  # quoted, but meant as a date
-            try:
-                return _date_of(value.strip()).isoformat()
-            except ValueError as exc:
-                self.problem(opts.key_lines[key], cid, f"'{key}': {_shown(value)} cannot be read as a date "
-                                                       f"({_why_not_a_date(exc)}); write a real date like 2023-01-01")
-                return None
-        self.problem(opts.key_lines[key], cid, f"'{key}' must be a date like 2023-01-01, not {_shown(value)}")
-        return None
-
-    def _codes(self, opts: _Map, line: int, cid: str | None) -> tuple[int, ...]:
-        value = opts.get("code")
-        values = value if isinstance(value, list) else [value]
-        # code: "404" is what was meant: take a number written in quotes as the number.
-        values = [int(v) if isinstance(v, str) and v.strip().isdigit() else v for v in values]
-        if value is None or not values or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in values
-        ):
-            self.problem(opts.key_lines.get("code", line), cid,
-                         f"'status' needs 'code': an HTTP status (100-599) or a list of them, not {_shown(value)}")
-            return ()
-        return tuple(values)
-
-    def _phrases(self, opts: _Map, key: str, cid: str | None) -> tuple[str, ...]:
-        value = opts.get(key)
-        if value is None:
-            return ()
-        values = value if isinstance(value, list) else [value]
-        if not values or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in values):
-            self.problem(opts.key_lines[key], cid, f"'{key}' must be a phrase or a list of non-empty phrases")
-            return ()
-        if longest := max((v for v in values if len(str(v).strip()) > MAX_PHRASE), key=lambda v: len(str(v)), default=None):
-            self.problem(opts.key_lines[key], cid, f"a phrase in '{key}' is {len(str(longest).strip()):,} characters "
-                                                   f"long; at most {MAX_PHRASE:,}: use 'quote' for whole sentences")
-            return ()
-        return tuple(str(v).strip() for v in values)
-
-    def _near(self, opts: _Map, cid: str | None) -> int | None:
-        value = opts.get("near")
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.problem(opts.key_lines["near"], cid, f"'near' must be a number of words (1 or more), not {_shown(value)}")
-            return None
-        return value
-
-
-_LONG_FORM_HINT = {
-    "live": "'live: https://example.go.id/'",
-    "dead": "'dead: https://example.go.id/'",
-    "status": "'status: {url: https://example.go.id/, code: 404}'",
-    "contains": "'contains: {url: https://example.go.id/, all: [\"Smart City\"]}'",
-    "quote": "'quote: {url: https://news.example/article, text: \"the exact words\"}'",
-    "links": "'links: {url: https://portal.example.go.id/, select: \"#dinas a\", max_broken: 0}'",
-    "published": "'published: {url: https://news.example/article, after: 2023-01-01, before: 2023-07-01}'",
-}
-
-
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be checked, or None when it is a usable http(s) URL."""
     url = url.strip()

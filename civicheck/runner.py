@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from civicheck import __version__
-from civicheck.checks import Context, Outcome, evaluate, link_targets
+from civicheck.checks import Context, Outcome
 from civicheck.claims import Claim
 from civicheck.errors import PageUnreadable
 from civicheck.fetch import FetchResult, check_connectivity, now_utc
+from civicheck.kinds import evaluate, kind_of
 from civicheck.network import (
     CANARY_TIMEOUT,
     CanaryAnswer,
@@ -186,8 +187,7 @@ def run(
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
-            if check.kind == "links" and check.select:
-                selectors[check.url].add(check.select)
+            selectors[check.url].update(kind_of(check).selectors(check))
     watch = connectivity.watch(fetcher, heard)
     recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch)
     try:
@@ -244,7 +244,7 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         lookup = live_lookup(archives, fetch_copy, warc) if archives else None
     ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup),
                   readings=recorder.readings, reader=recorder.reader)
-    results.update(recorder.fetch(fetcher, _link_jobs(claims, ctx)))
+    results.update(recorder.fetch(fetcher, _followed_jobs(claims, ctx)))
     _assess(claims, ctx, fetcher, recorder)
     _forget_unread_documents(claims, ctx)
 
@@ -267,34 +267,23 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     return run_result
 
 
-def _link_jobs(claims: list[Claim], ctx: Context) -> dict[str, float]:
+def _followed_jobs(claims: list[Claim], ctx: Context) -> dict[str, float]:
+    """What the checks' kinds need fetched once the cited pages are read (the links a `links` check audits),
+    each with the longest timeout of the checks asking."""
     jobs: dict[str, float] = {}
     for claim in claims:
         for check in claim.checks:
-            if check.kind == "links":
-                for link in _targets(check, ctx):
-                    if link.url not in ctx.results:
-                        jobs[link.url] = max(jobs.get(link.url, 0.0), check.timeout)
+            for url in kind_of(check).follow(check, ctx):
+                if url not in ctx.results:
+                    jobs[url] = max(jobs.get(url, 0.0), check.timeout)
     return jobs
-
-
-def _targets(check: Any, ctx: Context) -> list[Any]:
-    """The links a `links` check audits; none when its page could not be read (the check says so)."""
-    try:
-        return link_targets(check, ctx)
-    except PageUnreadable:
-        return []
-
-
-# Checks that read a page's text when they are judged; every other page's Document is needed only until
-# the soft-404 signals are assessed.
-_TEXT_KINDS = ("contains", "quote", "published")
 
 
 def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:
     """Let go of the Documents no check will read again, so that a run holds the text of the pages its text
-    checks judge and not that of every page it fetched (a portal's audited links, soft-404 probes)."""
-    kept = {check.url for claim in claims for check in claim.checks if check.kind in _TEXT_KINDS}
+    checks judge (their kind keeps_text) and not that of every page it fetched (a portal's audited links,
+    soft-404 probes): every other page's Document is needed only until the soft-404 signals are assessed."""
+    kept = {check.url for claim in claims for check in claim.checks if kind_of(check).keeps_text}
     for url, reading in list(ctx.readings.items()):
         if url not in kept and reading.document is not None:
             ctx.readings[url] = reading.released()
@@ -302,26 +291,22 @@ def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:
 
 def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder) -> None:
     """Soft-404 and bot-wall assessment of every page fetched, with one random-sibling probe per URL pattern
-    for the pages whose liveness a check decides (live, dead, and the links a `links` check audits)."""
+    for the pages whose liveness a check decides (its kind says which: live and dead their own, a `links`
+    check the links it audits)."""
     from civicheck.soft404 import assess, probe_key, probe_url
 
     decides_liveness: dict[str, bool] = {}  # url -> soft-404 signals enabled
     patience: dict[str, float] = {}  # url -> the longest timeout of the checks deciding its liveness
-    read: set[str] = set()  # urls cited by any other check (a text check, status, a links check's page)
-
-    def decides(url: str, check: Any) -> None:
-        decides_liveness[url] = decides_liveness.get(url, False) or check.soft404
-        patience[url] = max(patience.get(url, 0.0), check.timeout)
+    read: set[str] = set()  # urls whose content a check judges (a text check, status, a links check's page)
 
     for claim in claims:
         for check in claim.checks:
-            if check.kind in ("live", "dead"):
-                decides(check.url, check)
-                continue
-            read.add(check.url)
-            if check.kind == "links":
-                for link in link_targets(check, ctx):
-                    decides(link.url, check)
+            kind = kind_of(check)
+            if kind.reads_page:
+                read.add(check.url)
+            for url, soft404 in kind.liveness(check, ctx):
+                decides_liveness[url] = decides_liveness.get(url, False) or soft404
+                patience[url] = max(patience.get(url, 0.0), check.timeout)
     probes: dict[str, str] = {}  # probe key -> probe url
     probe_of: dict[str, str] = {}  # page url -> probe url
     probe_timeouts: dict[str, float] = {}  # probe url -> seconds

@@ -93,7 +93,7 @@ def test_nesting_a_claims_file_needs_is_allowed(tmp_path):
     # The deepest a valid file goes: top mapping, claims, a claim, checks, a check, its options, a phrase list.
     path = write(tmp_path / "ok.yaml", "claims:\n  - id: a\n    claim: x\n    checks:\n"
                                        "      - contains: {url: 'https://a.go.id/', all: [Smart City, RPJMD]}\n")
-    assert [c.checks[0].all for c in load_claims([path])] == [("Smart City", "RPJMD")]
+    assert [c.checks[0].options.all for c in load_claims([path])] == [("Smart City", "RPJMD")]
 
 
 @pytest.mark.parametrize("value, words", [

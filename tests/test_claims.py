@@ -60,11 +60,11 @@ def test_the_documented_example_loads_with_every_field(tmp_path):
     assert kinds == ["live", "dead", "status", "status", "contains", "contains", "quote", "live"]
     live, dead, status, status2, contains, contains2, quote, live2 = claim.checks
     assert live.url == "https://app.example.go.id/" and live.timeout == 7 and live.line == 12
-    assert status.codes == (404,) and status2.codes == (301, 302) and status2.timeout == 3
-    assert contains.all == ("Smart City",) and contains.any == ("prioritas", "priority")
-    assert contains.none == ("dibatalkan",) and contains.scope == "page" and not contains.stem
-    assert contains2.all == ("RPJMD",) and contains2.near == 5 and contains2.stem and contains2.scope == "article"
-    assert quote.text == "the exact words attributed"
+    assert status.options.codes == (404,) and status2.options.codes == (301, 302) and status2.timeout == 3
+    assert contains.options.all == ("Smart City",) and contains.options.any == ("prioritas", "priority")
+    assert contains.options.none == ("dibatalkan",) and contains.options.scope == "page" and not contains.options.stem
+    assert contains2.options.all == ("RPJMD",) and contains2.options.near == 5 and contains2.options.stem and contains2.options.scope == "article"
+    assert quote.options.text == "the exact words attributed"
     assert live2.url == "https://app.example.go.id/login"
 
 
@@ -263,4 +263,4 @@ def test_real_dates_in_every_date_field_are_read(tmp_path):
         """)
     [claim] = load_claims([tmp_path])
     assert claim.said_on == "2023-06-05"
-    assert (claim.checks[0].after, claim.checks[0].before) == ("2024-02-29", "2024-03-01")
+    assert (claim.checks[0].options.after, claim.checks[0].options.before) == ("2024-02-29", "2024-03-01")

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from civicheck.claims import CHECK_KINDS
+from civicheck import kinds
 from civicheck.cli import ExitCode, cli
 from civicheck.fetch import ErrorKind
 from civicheck.render import FORMATS
@@ -95,7 +95,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_readme_documents_every_check_kind_format_and_exit_code():
-    for kind in CHECK_KINDS:
+    for kind in kinds.names():
         assert f"| `{kind}" in README, kind
     for fmt in FORMATS:
         assert f"### {fmt}" in README, fmt
@@ -183,7 +183,7 @@ def test_readme_claims_example_is_valid_and_shows_every_check_kind(tmp_path):
     path = tmp_path / "example.yaml"
     path.write_text(example, encoding="utf-8")
     [claim] = load_claims([path])
-    assert {check.kind for check in claim.checks} == set(CHECK_KINDS)
+    assert {check.kind for check in claim.checks} == set(kinds.names())
 
 
 def test_readme_lint_output_is_what_lint_prints():

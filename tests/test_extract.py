@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from civicheck.checks import ARTICLE_GAP, _search
 from civicheck.claims import Check
 from civicheck.extract import Document, extract
 from civicheck.fetch import FetchResult
+from civicheck.kinds.sources import ARTICLE_GAP, search_in_scope
 from civicheck.match import find_quote
 
 MENU = "Beranda Berita Daerah Nasional"
@@ -33,7 +33,7 @@ def test_article_span_is_empty_without_main_text():
 
 def search(text: str, scope: str = "article"):
     check = Check(kind="quote", url="http://x/a", line=1, text=text, scope=scope)
-    return _search(check, doc(), lambda passages, article: find_quote(text, passages, article=article))
+    return search_in_scope(check, doc(), lambda passages, article: find_quote(text, passages, article=article))
 
 
 def test_article_scope_finds_a_passage_the_extractor_left_out_and_says_so():

@@ -230,8 +230,9 @@ def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
 
 def test_replay_gives_the_same_evidence_and_verdicts(run, site):
     """The checks themselves, run on live results and on replayed ones: same outcomes, same hashes."""
-    from civicheck.checks import Context, evaluate
+    from civicheck.checks import Context
     from civicheck.claims import Check
+    from civicheck.kinds import evaluate
 
     urls = run["urls"]
     checks = [Check("live", urls["page"], 1), Check("dead", urls["missing"], 2), Check("live", urls["dns"], 3),

@@ -1,0 +1,85 @@
+"""The registry of check kinds: each kind is one object (kinds/base.py) that claims files, the runner and the
+reports ask for its options, what it needs fetched, and its judgement.
+
+Every module below registers its kinds through the same hook a plugin would use (as simonw/llm registers its
+own models): a function `register_kinds(register)`. Built-in modules are listed in BUILTIN, in the order
+`lint` names the kinds; an installed package can add kinds through the `civicheck.kinds` entry point group,
+naming a module with that function. Adding a built-in kind: one module here, its name in BUILTIN, its tests,
+its README section.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from civicheck.kinds.base import CheckKind
+
+if TYPE_CHECKING:
+    from civicheck.checks import Context, Outcome
+    from civicheck.claims import Check
+
+logger = logging.getLogger(__name__)
+
+BUILTIN = ("live", "dead", "status", "contains", "quote", "links", "published")
+ENTRY_POINTS = "civicheck.kinds"
+_KINDS: dict[str, CheckKind] = {}
+
+
+def _register(kind: CheckKind) -> None:
+    if kind.name in _KINDS:
+        raise ValueError(f"two check kinds are named {kind.name!r}")
+    _KINDS[kind.name] = kind
+
+
+def _loaded() -> dict[str, CheckKind]:
+    if not _KINDS:
+        for name in BUILTIN:
+            import_module(f"civicheck.kinds.{name}").register_kinds(_register)
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=ENTRY_POINTS):
+            entry.load().register_kinds(_register)
+    return _KINDS
+
+
+def names() -> tuple[str, ...]:
+    """Every kind's name, the built-in ones first in BUILTIN's order."""
+    return tuple(_loaded())
+
+
+def get(name: str) -> CheckKind | None:
+    return _loaded().get(name)
+
+
+def kind_of(check: Check) -> CheckKind:
+    return _loaded()[check.kind]
+
+
+def evaluate(check: Check, ctx: Context) -> Outcome:
+    """The check's outcome, judged by its kind. A page that could not be read, or that made judging it fail,
+    makes this check unknown with the reason; it never costs another check its outcome, nor the run its
+    report."""
+    from civicheck.checks import Evidence, Outcome
+    from civicheck.errors import PageUnreadable
+    from civicheck.reading import UNREADABLE
+    from civicheck.report import UNKNOWN
+
+    def plain_evidence() -> Evidence:
+        result = ctx.results.get(check.url)
+        return Evidence.of(result, ctx) if result is not None else Evidence(url=check.url)
+
+    try:
+        return kind_of(check).evaluate(check, ctx)
+    except PageUnreadable as exc:
+        return Outcome(check, UNKNOWN, str(exc), plain_evidence())
+    except Exception as exc:  # noqa: BLE001 - a page nobody foresaw (or a bug): that check alone is unknown
+        logger.exception("judging %s check of %s failed", check.kind, check.url)
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return Outcome(check, UNKNOWN, f"{UNREADABLE}: judging it failed ({why})", plain_evidence())
+
+
+Register = Callable[[CheckKind], None]
+__all__ = ["BUILTIN", "CheckKind", "Register", "evaluate", "get", "kind_of", "names"]
