@@ -155,7 +155,7 @@ def test_too_many_claims_or_problems_stop_the_reading(tmp_path, monkeypatch):
     for i in range(3):
         write(tmp_path / f"c{i}.yaml", "claims:\n" + "".join(f"  - id: c{i}-{n}\n    claim: x\n    checks: "
                                                              f"[live: 'https://a.go.id/']\n" for n in range(3)))
-    monkeypatch.setattr(claims_module, "MAX_CLAIMS", 4)
+    monkeypatch.setattr(claims_module.loading, "MAX_CLAIMS", 4)
     with pytest.raises(ClaimsError) as info:
         load_claims([tmp_path])
     assert [str(p) for p in info.value.problems] == [

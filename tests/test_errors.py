@@ -19,7 +19,7 @@ from civicheck.errors import CivicheckError, ExitCode
 
 PACKAGE = Path(civicheck.__file__).parent
 # Raised inside PyYAML's loader, which needs its own base class to carry the line it stopped at.
-NOT_IN_ERRORS = {"civicheck.claims.yaml_lines.RefusedYAML", "civicheck.claims.RefusedYAML"}
+NOT_IN_ERRORS = {"civicheck.claims.yaml_lines.RefusedYAML"}
 
 
 def _modules() -> list[str]:
