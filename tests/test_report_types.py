@@ -128,3 +128,15 @@ def test_a_run_makes_a_report_of_exactly_that_shape(tmp_path, site, closed_port_
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     _shape(data, Report, "report")
     assert report_problem(data) is None
+
+
+def test_the_historys_columns_are_fields_of_the_report():
+    """The history keeps a column for some fields and the rest as JSON: the columns name fields that exist."""
+    from civicheck.history import rows
+    from civicheck.report import Check, Claim, Evidence, Snapshot
+
+    assert rows.RUN_KEYS <= set(get_type_hints(Report))
+    assert rows.CLAIM_KEYS <= set(get_type_hints(Claim))
+    assert rows.CHECK_KEYS <= set(get_type_hints(Check))
+    assert rows.EVIDENCE_KEYS <= set(get_type_hints(Evidence))
+    assert rows.SNAPSHOT_KEYS <= set(get_type_hints(Snapshot))

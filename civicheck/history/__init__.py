@@ -1,0 +1,13 @@
+"""The history database (SQLite): every verify run recorded, flap damping and `diff` read from it.
+
+store.py (HistoryStore: open, lock, record), queries.py (reading it back), migrations.py (the schema, changed only
+by appending a migration), rows.py (how a report's dicts map to columns).
+"""
+
+from civicheck.errors import HistoryError, HistoryLocked, HistoryTooNew
+from civicheck.history.migrations import MIGRATIONS, migrate
+from civicheck.history.queries import ClaimState, RunInfo
+from civicheck.history.store import DEFAULT_PATH, HistoryStore, Remembered, file_digests
+
+__all__ = ["DEFAULT_PATH", "MIGRATIONS", "ClaimState", "HistoryError", "HistoryLocked", "HistoryStore",
+           "HistoryTooNew", "Remembered", "RunInfo", "file_digests", "migrate"]
