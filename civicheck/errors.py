@@ -1,6 +1,6 @@
 """Every error the civicheck library raises, each with the exit code the command line gives it (ExitCode).
 
-The library raises these and never exits; the CLI turns them into exit codes in one place (its Command class).
+The library raises these and never exits; the CLI turns them into exit codes in one place (cli/base.py).
 Network failures are not errors here: a fetch that fails is evidence (a FetchResult with an error kind).
 
     CivicheckError                   3  something a user can act on went wrong

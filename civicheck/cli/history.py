@@ -1,0 +1,93 @@
+"""`civicheck diff` (what changed between two runs) and `civicheck history` (the runs, or one claim over time).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from civicheck.cli.base import Command
+from civicheck.cli.options import db_option
+from civicheck.render import CHANGE_FORMATS, ROW_FORMATS
+
+
+@contextmanager
+def open_history(db: Path):
+    """The history store for reading; an unusable database (damaged, from a newer civicheck) is a HistoryError."""
+    from civicheck.history import HistoryStore
+
+    if not db.exists():
+        raise click.UsageError(f"no history at {db}: run `civicheck verify` first, or point --db at it")
+    with HistoryStore(db) as store:
+        yield store
+
+
+@click.command(cls=Command, short_help="What changed between two runs.")
+@click.argument("runs", nargs=-1, type=int)
+@db_option("History database.")
+@click.option("--format", "format_", type=click.Choice(CHANGE_FORMATS), default="table",
+              show_default=True, help="Output format (table: plain text for a terminal).")
+def diff(runs, db, format_):
+    """What changed between two runs: verdicts, check outcomes, and page text (content drift).
+
+    RUNS are two run numbers from `civicheck history`; by default the last two runs.
+
+    \b
+    Examples:
+      civicheck diff
+      civicheck diff 12 14 --format markdown
+    """
+    from civicheck.changes import diff as diff_reports
+    from civicheck.render import render_changes
+
+    if len(runs) not in (0, 2):
+        raise click.UsageError("give two run numbers, or none for the last two runs")
+    with open_history(db) as store:
+        if runs:
+            known = {r.id for r in store.runs()}
+            for run_id in runs:
+                if run_id not in known:
+                    raise click.UsageError(f"no run {run_id} in {db}; `civicheck history` lists the runs")
+            old, new = runs
+        else:
+            last = store.last_runs(2)
+            if len(last) < 2:
+                raise click.UsageError(f"{db} holds {len(last)} run(s); diff needs two")
+            old, new = last[0].id, last[1].id
+        changes = diff_reports(store.run_report(old), store.run_report(new))
+    click.echo(render_changes(changes, format_, old, new), nl=False)
+
+
+@click.command(cls=Command)
+@click.argument("claim_id", required=False)
+@click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show.")
+@db_option("History database.")
+@click.option("--format", "format_", type=click.Choice(ROW_FORMATS), default="table",
+              show_default=True, help="Output format.")
+def history(claim_id, limit, db, format_):
+    """The runs recorded so far, or one claim's verdicts over time.
+
+    \b
+    Examples:
+      civicheck history
+      civicheck history labour-app-live
+    """
+    from civicheck.render import render_rows
+
+    with open_history(db) as store:
+        if claim_id:
+            states = store.claim_history(claim_id)[-limit:]
+            if not states:
+                raise click.UsageError(f"claim '{claim_id}' is in no recorded run of {db}")
+            headers = ["run", "started at", "verdict", "reported"]
+            rows = [[s.run_id, s.started_at, s.verdict, s.reported_verdict] for s in states]
+        else:
+            runs = store.last_runs(limit)
+            if not runs:  # a database made by a verify that then failed: no history yet, as when there is none
+                raise click.UsageError(f"{db} holds no runs yet: run `civicheck verify` first")
+            headers = ["run", "started at", "supported", "refuted", "unverified", "civicheck"]
+            rows = [[r.id, r.started_at, r.summary.get("supported", 0), r.summary.get("refuted", 0),
+                     r.summary.get("unverified", 0), r.civicheck] for r in runs]
+    click.echo(render_rows(headers, rows, format_), nl=False)

@@ -1,0 +1,46 @@
+"""Writing what a command makes: to standard output, or to a file atomically (a reader never sees half of it).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+
+import click
+
+
+def write(text: str, output: Path | None) -> None:
+    """The report to stdout, or to `output` atomically: written to a new temporary file in the same folder
+    (mkstemp: a name nobody can predict, created with O_EXCL, so a symlink planted there is never followed),
+    flushed to disk, then renamed over `output`. A reader never sees half a report; a full disk leaves the
+    old one."""
+    import os
+    import tempfile
+
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, new_file_mode(output))  # mkstemp makes it private (0600); a report is shared like any file
+        os.replace(tmp, output)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def new_file_mode(path: Path) -> int:
+    """The mode a plain open() would give `path`: its current one if it exists, else 0666 less the umask."""
+    import os
+    import stat
+
+    with suppress(OSError):
+        return stat.S_IMODE(os.stat(path).st_mode)
+    umask = os.umask(0o022)  # the only way to read it; set straight back
+    os.umask(umask)
+    return 0o666 & ~umask
