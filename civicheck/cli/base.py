@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -49,7 +50,7 @@ class Command(click.Command):
     library error becomes an exit code: a UsageProblem is shown as click shows a usage error, a ClaimsError
     as its list of problems, any other as "error: …"."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:
         from civicheck.errors import CivicheckError, ClaimsError, UsageProblem
 
         try:
@@ -72,7 +73,7 @@ class Group(click.Group):
 
     command_class = Command
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.exceptions.ClickException as exc:

@@ -76,7 +76,7 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
                                    "or --force to overwrite it")
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     obtained, warc_path = obtain_articles(list(articles), replay_files, concurrency, per_host, canaries,
-                                           no_canary, archive_dir, no_warc, cited_url, allow_private)
+                                          no_canary, archive_dir, no_warc, cited_url, allow_private)
     if not quiet and warc_path:
         say(f"archived what was seen in {warc_path}")
     if obtained.failures or not obtained.articles:
@@ -108,7 +108,7 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
 
 
 def obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_canary, archive_dir, no_warc,
-                     cited_url, allow_private):
+                    cited_url, allow_private):
     """Fetch (or replay, or read) the articles as verify fetches its URLs: (Obtained, the WARC written)."""
     from civicheck.draft.source import obtain
     from civicheck.fetch import DEFAULT_CANARIES

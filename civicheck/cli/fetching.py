@@ -4,8 +4,16 @@ the options, the source of results (a live Fetcher or a replayed archive), a liv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-def fetcher_settings(claims, operator_urls, allow_private):
+if TYPE_CHECKING:
+    from civicheck.claims import Claim
+    from civicheck.runner import Connectivity, Progress, RunResult
+
+
+def fetcher_settings(claims: Sequence[Claim], operator_urls: Sequence[str], allow_private: bool) -> dict[str, Any]:
     """What the Fetcher needs from the claims files' defaults and the options: where private addresses are
     allowed (the hosts a file with `allow_private: true` cites; the URLs the operator named: --canary, a
     self-hosted --archive) and the headers per host, their secrets read from the environment now (a variable
@@ -24,7 +32,8 @@ def fetcher_settings(claims, operator_urls, allow_private):
             "headers": headers}
 
 
-def archives_of(specs):
+def archives_of(specs: Sequence[str]) -> list[Any]:
+    """The archives --archive names (wayback, pywb=…); a UsageProblem for a spec that names none."""
     if not specs:
         return []
     from civicheck.archive.wayback import parse_archive_spec
@@ -32,7 +41,8 @@ def archives_of(specs):
     return [parse_archive_spec(spec) for spec in specs]
 
 
-def source_of(replay_files, concurrency, per_host, settings):
+def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, settings: dict[str, Any] | None) -> Any:
+    """Where results come from: the archives replayed (a WarcReplay), or a live Fetcher."""
     if replay_files:
         from civicheck.archive.warc import WarcReplay
 
@@ -42,7 +52,9 @@ def source_of(replay_files, concurrency, per_host, settings):
     return Fetcher(concurrency=concurrency, per_host=per_host, **settings)
 
 
-def live_run(claims, fetcher, connectivity, progress, archives, archive_dir, no_warc):
+def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
+             archive_dir: Path, no_warc: bool) -> RunResult:
+    """A run fetching live, its WARC written under `archive_dir` unless `no_warc`."""
     from civicheck.fetch import now_utc
     from civicheck.runner import run
 

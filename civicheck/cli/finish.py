@@ -5,9 +5,11 @@ tell the --notify URLs, and say what the verdicts make of the exit code. Nothing
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,8 +19,11 @@ from civicheck.cli.output import write
 from civicheck.errors import ExitCode
 from civicheck.render import FORMATS, SUFFIXES
 
+if TYPE_CHECKING:
+    from civicheck.errors import HistoryError
 
-def usable_history(db: Path):
+
+def usable_history(db: Path) -> HistoryError | None:
     """Open (and migrate) the history and read every page of it before fetching. One from a newer civicheck
     stops the run at once (upgrade, or use another --db). One that is damaged, unreadable or on a full disk
     is said at once, and the run goes on without it: the report is still written, and the exit code is 3.
@@ -34,7 +39,7 @@ def usable_history(db: Path):
     except HistoryError as exc:
         say(f"error: {exc}")
         say("going on without the history: the report will be written without flap damping or changes, "
-             "and the exit code will be 3")
+            "and the exit code will be 3")
         return exc
     return None
 
@@ -55,7 +60,8 @@ class Outputs:
         return {self.format_, *(fmt for fmt, _ in self.reports)}
 
 
-def outputs_of(format_, output, reports, notify_urls, publishing) -> Outputs:
+def outputs_of(format_: str, output: Path | None, reports: Sequence[Path], notify_urls: Sequence[str],
+               publishing: dict[str, Any] | None) -> Outputs:
     """Check every place the report goes before anything is fetched: a folder that is missing, a --report
     whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
     check_writable(output)
@@ -75,7 +81,8 @@ def outputs_of(format_, output, reports, notify_urls, publishing) -> Outputs:
     return Outputs(format_, output, paired, list(notify_urls), publishing or {})
 
 
-def finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False) -> ExitCode:
+def finish(report: dict[str, Any], history: tuple[Path, list[str], HistoryError | None] | None, confirm: int,
+           fail_on: str, outputs: Outputs, quiet: bool, keep_texts: bool = False) -> ExitCode:
     """Damp the verdicts against the history, write the reports, then record the run, tell the --notify
     URLs, and say what the verdicts make of the exit code: shared by verify and merge. Nothing finished is
     lost: when the history cannot be used the reports are still written (undamped) and a HistoryError (3)
@@ -107,7 +114,7 @@ def finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=False) 
     return ExitCode.UNEXPECTED if exit_decision(report, changes, fail_on) else ExitCode.OK
 
 
-def notify(report, changes, urls, quiet) -> None:
+def notify(report: dict[str, Any], changes: Any, urls: Sequence[str], quiet: bool) -> None:
     from civicheck.notify import news, send, shown
 
     message = news(report, changes)
@@ -115,7 +122,7 @@ def notify(report, changes, urls, quiet) -> None:
         if not quiet and changes is not None and changes.pending:
             n = len(changes.pending)
             say(f"nothing to notify yet: {n} verdict change{'s' if n != 1 else ''} pending confirmation "
-                 "(--confirm); notified when a later run confirms it")
+                "(--confirm); notified when a later run confirms it")
         elif not quiet:
             say("nothing new to notify")
         return
@@ -128,7 +135,8 @@ def notify(report, changes, urls, quiet) -> None:
 
 
 @contextmanager
-def recording(history, report, confirm, quiet):
+def recording(history: tuple[Path, list[str], HistoryError | None] | None, report: dict[str, Any], confirm: int,
+              quiet: bool) -> Iterator[tuple[Any, Any]]:
     """HistoryStore.recording for finish: yields (the damped run, the open store), (None, None) without
     history, and records the run when the block ends well. A history that cannot be opened, read or locked
     yields (None, None), so the report is still written, and raises its HistoryError after the block."""
@@ -161,7 +169,8 @@ def recording(history, report, confirm, quiet):
     raise failure
 
 
-def write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
+def write_reports(report: dict[str, Any], changes: Any, outputs: Outputs, keep_texts: bool, store: Any,
+                  quiet: bool) -> None:
     from civicheck.errors import OutputNotWritten
     from civicheck.render import render
     from civicheck.report import without_texts
@@ -173,14 +182,14 @@ def write_reports(report, changes, outputs, keep_texts, store, quiet) -> None:
     for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
         try:
             write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
-                          publishing=outputs.publishing), path)
+                         publishing=outputs.publishing), path)
         except OSError as exc:
             raise OutputNotWritten(f"cannot write the report to {path}: {exc.strerror}") from exc
     if any("publishing" in f.options for f in drawn) and not quiet:
         say_claimreview_gaps(shown, outputs.publishing)
 
 
-def charts_of(report, store, archives, quiet):
+def charts_of(report: dict[str, Any], store: Any, archives: list[Any], quiet: bool) -> Any:
     """The HTML report's availability charts: this run, the history's earlier runs, the archives' captures."""
     from civicheck.availability import collect
 
@@ -191,7 +200,7 @@ def charts_of(report, store, archives, quiet):
     return charts
 
 
-def say_claimreview_gaps(report, publishing) -> None:
+def say_claimreview_gaps(report: dict[str, Any], publishing: dict[str, Any]) -> None:
     """Name every property Google requires or recommends that the reviews lack, and what fills it: the
     output is written all the same (a draft to complete is better than nothing)."""
     from civicheck.render.claimreview import gaps, to_claimreview
@@ -204,6 +213,6 @@ def say_claimreview_gaps(report, publishing) -> None:
 def waiting(waited: float, limit: float) -> None:
     if waited < 30:  # the first notice, after one short attempt; then one a minute
         say(f"waiting for the history database: another civicheck run is recording its results "
-             f"(up to {limit / 60:.0f} minutes; --db points this run at another database)")
+            f"(up to {limit / 60:.0f} minutes; --db points this run at another database)")
     else:
         say(f"still waiting for the history database ({waited:.0f} s)")

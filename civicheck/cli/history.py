@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,7 +16,7 @@ from civicheck.render import CHANGE_FORMATS, ROW_FORMATS
 
 
 @contextmanager
-def open_history(db: Path):
+def open_history(db: Path) -> Iterator[Any]:
     """The history store for reading; an unusable database (damaged, from a newer civicheck) is a HistoryError."""
     from civicheck.history import HistoryStore
 

@@ -38,4 +38,4 @@ def init(directory, force, install, action):
         click.echo(f"wrote {path}")
     if not source and action is None:
         say("warning: set CIVICHECK_INSTALL in the workflow to what pip should install "
-             "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you")
+            "(e.g. 'civicheck @ git+https://…@<commit>'); --install does it for you")

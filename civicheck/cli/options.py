@@ -4,7 +4,9 @@ checks of option values that only make sense together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,10 +14,10 @@ from civicheck.changes import FAIL_ON_MODES
 from civicheck.render import REPORT_FORMATS
 
 
-def option_group(*options):
+def option_group(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A decorator applying `options` in order, so one list serves every command that takes them."""
 
-    def apply(fn):
+    def apply(fn: Any) -> Any:
         for option in reversed(options):
             fn = option(fn)
         return fn
@@ -74,7 +76,7 @@ publishing_options = option_group(
 )
 
 
-def publishing(publisher, publisher_url, review_url):
+def publishing(publisher: str | None, publisher_url: str | None, review_url: str | None) -> dict[str, Any]:
     """The ClaimReview settings from the options: {"publisher": {...} or None, "url": template or None}."""
     from civicheck.claims import url_problem
 
@@ -110,7 +112,7 @@ archive_options = option_group(
 )
 
 
-def db_option(help_: str):
+def db_option(help_: str) -> Callable[[Any], Any]:
     return click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                         default=Path(".civicheck/history.sqlite"), show_default=True, help=help_)
 

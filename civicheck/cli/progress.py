@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -18,7 +19,7 @@ class Progress:
         self.lock = threading.Lock()
         self.bar = None
 
-    def __enter__(self):
+    def __enter__(self) -> Progress:
         if self.enabled:
             self.bar = click.progressbar(length=0, label="Fetching", file=sys.stderr, show_pos=True)
             self.bar.__enter__()
@@ -29,12 +30,12 @@ class Progress:
             with self.lock:
                 self.bar.length += count
 
-    def fetched(self, _result) -> None:
+    def fetched(self, _result: Any) -> None:
         if self.bar is not None:
             with self.lock:
                 self.bar.update(1)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> bool:
         if self.bar is not None:
             self.bar.__exit__(*exc)
         return False
