@@ -77,6 +77,7 @@ def history(claim_id, limit, db, format_):
       civicheck history labour-app-live
     """
     from civicheck.render import render_rows
+    from civicheck.report import VERDICTS
 
     with open_history(db) as store:
         if claim_id:
@@ -89,7 +90,6 @@ def history(claim_id, limit, db, format_):
             runs = store.last_runs(limit)
             if not runs:  # a database made by a verify that then failed: no history yet, as when there is none
                 raise click.UsageError(f"{db} holds no runs yet: run `civicheck verify` first")
-            headers = ["run", "started at", "supported", "refuted", "unverified", "civicheck"]
-            rows = [[r.id, r.started_at, r.summary.get("supported", 0), r.summary.get("refuted", 0),
-                     r.summary.get("unverified", 0), r.civicheck] for r in runs]
+            headers = ["run", "started at", *VERDICTS, "civicheck"]
+            rows = [[r.id, r.started_at, *(r.summary.get(v, 0) for v in VERDICTS), r.civicheck] for r in runs]
     click.echo(render_rows(headers, rows, format_), nl=False)
