@@ -151,6 +151,8 @@ class Changes:
     new_started_at: str | None
     verdicts: list[VerdictChange] = field(default_factory=list)  # reported verdict changed
     pending: list[VerdictChange] = field(default_factory=list)  # raw verdict changed, held back by damping
+    # the raw verdict went back to what is reported: a change seen last run (pending then) that did not hold
+    undone: list[VerdictChange] = field(default_factory=list)
     outcomes: list[OutcomeChange] = field(default_factory=list)
     drift: list[Drift] = field(default_factory=list)
     added: list[str] = field(default_factory=list)  # claim ids only in the new report
@@ -161,7 +163,8 @@ class Changes:
         return len(self.verdicts)
 
     def __bool__(self) -> bool:
-        return bool(self.verdicts or self.pending or self.outcomes or self.drift or self.added or self.removed)
+        return bool(self.verdicts or self.pending or self.undone or self.outcomes or self.drift or self.added
+                    or self.removed)
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -189,6 +192,8 @@ def diff(old_report: dict[str, Any], new_report: dict[str, Any], *, context: int
             changes.verdicts.append(change)
         elif new.get("pending"):
             changes.pending.append(change)
+        elif old is not None and change.old_raw != change.new_raw:
+            changes.undone.append(change)
         if old is not None:
             changes.outcomes.extend(_outcome_changes(cid, old, new))
     changes.drift = _drift(old_report, new_report, context, max_hunks)
@@ -423,6 +428,13 @@ def render_markdown(changes: Changes) -> str:
             out.append(f"- {md(v.claim_id)}: still reported **{md(v.new)}**, this run said {md(v.new_raw)}"
                        f"{_md_copy(v.new_snapshots)} ({md(v.pending)}); {md(v.reason)}")
         out.append("")
+    if changes.undone:
+        out.append("Did not hold (last run saw a change, this run did not):")
+        out.append("")
+        for v in changes.undone:
+            out.append(f"- {md(v.claim_id)}: this run said **{md(v.new_raw)}** again (last run: {md(v.old_raw)})"
+                       f"{_md_copy(v.new_snapshots)}")
+        out.append("")
     if changes.added or changes.removed:
         if changes.added:
             out.append(f"New claims: {', '.join(md(c) for c in changes.added)}")
@@ -492,6 +504,8 @@ def render_text(changes: Changes) -> str:
         out += _text_copies(v.old_snapshots, v.new_snapshots)
     for v in changes.pending:
         out.append(f"{clean(v.claim_id)}: still {v.new}, this run said {v.new_raw} ({clean(v.pending)})")
+    for v in changes.undone:
+        out.append(f"{clean(v.claim_id)}: {v.new_raw} again (last run said {v.old_raw}, which did not hold)")
     for cid in changes.added:
         out.append(f"{clean(cid)}: new claim")
     for cid in changes.removed:

@@ -442,11 +442,7 @@ def _notify(report, changes, urls, quiet) -> None:
 
     message = news(report, changes)
     if message is None:
-        if not quiet and changes is not None and changes.pending:
-            n = len(changes.pending)
-            _say(f"nothing to notify yet: {n} verdict change{'s' if n != 1 else ''} pending confirmation "
-                 "(--confirm); notified when a later run confirms it")
-        elif not quiet:
+        if not quiet:
             _say("nothing new to notify")
         return
     failures = send(message, urls)
