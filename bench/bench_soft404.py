@@ -92,7 +92,7 @@ def local_path(url: str) -> str:
 
 
 def decode(body: bytes) -> str:
-    from civicheck.fetch import decode_text
+    from civicheck.extract import decode_text
 
     return decode_text(FetchResult(url="x", final_url="x", status=200, reason="OK", error=None, detail="",
                                    fetched_at="", body=body, headers=[("Content-Type", "text/html")]))

@@ -1,8 +1,7 @@
 """Where a match stands, in words a reporter can cite: the article's paragraphs placed among the page's blocks,
 the location of each hit ("paragraph 4 of the article"), and excerpts that keep their brackets and final stop.
 
-Pure functions on text and token streams (match.py's), and one on a parsed page (extract.py marks the article
-body as the page itself marks it, with <article> or itemprop="articleBody").
+Pure functions on text and token streams (match.py's).
 """
 
 from __future__ import annotations
@@ -218,41 +217,3 @@ def whole_brackets(source: str, lo: int, hi: int, a: int, b: int) -> tuple[int, 
 
 def _is_punct(ch: str) -> bool:
     return not ch.isspace() and not ch.isalnum()
-
-
-# --- the article body as the page marks it -----------------------------------------------------------------------
-
-
-def marked_body(soup: Any, page_blocks: list[str], article_paragraphs: list[str]) -> tuple[int, int] | None:
-    """The page blocks (0-based, first and last) of the element the page marks as the article body: the one
-    with itemprop="articleBody", else the <article> holding most of the extracted main text. None when there
-    is no such element, or it wraps far more than the article (a theme that puts the whole page in <article>).
-    """
-    from civicheck.extract import _lines, _squash, _visible_text
-
-    keys = [k for k in (_squash(p)[:60] for p in article_paragraphs) if len(k) >= 20]
-    if not keys:
-        return None
-    best, best_score = None, 0
-    # One walk, not select (soupsieve takes tens of milliseconds on a large page) nor two find_all.
-    marked, articles = [], []
-    for tag in soup.find_all(True):
-        if tag.get("itemprop") == "articleBody":
-            marked.append(tag)
-        elif tag.name == "article":
-            articles.append(tag)
-    for element in marked or articles:
-        text = _squash(element.get_text())
-        score = sum(k in text for k in keys)
-        if score > best_score:
-            best, best_score = element, score
-    if best is None:
-        return None
-    lines = _lines(_visible_text(best))
-    main = sum(len(p) for p in article_paragraphs)
-    if not lines or sum(len(line) for line in lines) > 3 * main + 1500:
-        return None
-    for k in range(len(page_blocks) - len(lines) + 1):
-        if page_blocks[k] == lines[0] and page_blocks[k:k + len(lines)] == lines:
-            return k, k + len(lines) - 1
-    return None

@@ -15,25 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from civicheck import locate
+from civicheck.extract.document import Passage
 from civicheck.locate import Placement
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One stretch of a document's text as extracted (not normalised), and where it came from."""
-
-    text: str
-    where: str  # "article" (main text), "page" (visible page text) or "pdf" (a PDF page)
-    number: int  # 1-based paragraph number within `where`, or the PDF page number
-    in_body: bool = False  # a page block inside the element the page marks as the article body (<article>)
-
-    @property
-    def label(self) -> str:
-        if self.where == "article":
-            return f"paragraph {self.number} of the article"
-        if self.where == "pdf":
-            return f"p. {self.number}"
-        return f"block {self.number} of the page text"
 
 
 @dataclass

@@ -75,15 +75,14 @@ def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str
     """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
     problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
     `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe."""
-    from civicheck.extract import _kind, extract
-    from civicheck.fetch import decode_text
+    from civicheck.extract import decode_text, extract, kind_of
     from civicheck.soft404 import read_markup
 
     try:
         if body_file is not None:
             with open(body_file, "rb") as fh:
                 result.body = fh.read()  # this process's copy of the result
-        text = decode_text(result) if _kind(result) in ("html", "text") else None
+        text = decode_text(result) if kind_of(result) in ("html", "text") else None
         document = extract(result, selectors, text)
         markup = read_markup(result, text or "", document)
     except MemoryError:

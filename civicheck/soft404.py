@@ -119,7 +119,7 @@ def detect_bot_wall(result: FetchResult, document: Document | None, markup: Mark
 def read_markup(result: FetchResult, text: str, document: Document | None) -> Markup:
     """Everything the signals need of the body itself (markup features, the bot-wall verdict, the raw start of
     a page without text), computed while it is at hand: the runner drops bodies once they are read. `text` is
-    the body decoded (fetch.decode_text) when it is a web page."""
+    the body decoded (extract.decode_text) when it is a web page."""
     markup = Markup()
     if document is None or document.kind == "html":
         markup._parse(text)
@@ -763,7 +763,7 @@ class Markup:
     @classmethod
     def of(cls, result: FetchResult, parse: bool = True) -> Markup:
         """From a result that still has its body (read_markup does it all while reading a page)."""
-        from civicheck.fetch import decode_text
+        from civicheck.extract import decode_text
 
         markup = cls()
         if parse:

@@ -25,6 +25,7 @@ import pytest
 import requests
 
 import civicheck
+from civicheck.extract import decode_text
 from civicheck.fetch import (
     DEFAULT_CANARIES,
     USER_AGENT,
@@ -33,7 +34,6 @@ from civicheck.fetch import (
     FetchResult,
     _classify,
     check_connectivity,
-    decode_text,
 )
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
