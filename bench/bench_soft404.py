@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from civicheck.extract import extract  # noqa: E402
-from civicheck.fetch import Fetcher, FetchResult  # noqa: E402
+from civicheck.fetch import FetchResult  # noqa: E402
+from civicheck.fetch.client import Fetcher  # noqa: E402
 from civicheck.soft404 import assess, probe_key, probe_url  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")

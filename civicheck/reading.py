@@ -19,7 +19,8 @@ from typing import Any
 
 from civicheck.errors import PageUnreadable
 from civicheck.extract import Document
-from civicheck.fetch import FetchResult, _size
+from civicheck.fetch import FetchResult
+from civicheck.fetch.describe import size as _size
 
 logger = logging.getLogger(__name__)
 

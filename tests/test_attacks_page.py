@@ -274,7 +274,7 @@ class Watching:
 def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
     from civicheck.archive.warc import WarcReplay, WarcWriter
     from civicheck.claims import load_claims
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
     from civicheck.runner import Connectivity, run
 
     # Over a megabyte: it goes to its reader through a file (SPILL_BYTES), the others through the pipe.

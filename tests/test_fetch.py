@@ -26,15 +26,10 @@ import requests
 
 import civicheck
 from civicheck.extract import decode_text
-from civicheck.fetch import (
-    DEFAULT_CANARIES,
-    USER_AGENT,
-    ErrorKind,
-    Fetcher,
-    FetchResult,
-    _classify,
-    check_connectivity,
-)
+from civicheck.fetch import ErrorKind, FetchResult
+from civicheck.fetch.canary import DEFAULT_CANARIES, check_connectivity
+from civicheck.fetch.client import USER_AGENT, Fetcher
+from civicheck.fetch.failures import classify
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
@@ -290,10 +285,10 @@ def test_connect_timeout_is_retried(unanswered_port):
 def test_resolver_not_answering_is_flagged_as_maybe_ours():
     # EAI_AGAIN cannot be provoked on 127.0.0.1; classify the exception urllib3 would raise.
     exc = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-    kind, detail, transient, maybe_local = _classify(exc, "https://layanan.example.go.id/")
+    kind, detail, transient, maybe_local = classify(exc, "https://layanan.example.go.id/")
     assert kind is ErrorKind.DNS and maybe_local and not transient
     assert detail == "DNS lookup failed: no answer about layanan.example.go.id (temporary resolver failure)"
-    kind, detail, _, maybe_local = _classify(
+    kind, detail, _, maybe_local = classify(
         OSError(errno.ENETUNREACH, "Network is unreachable"), "http://a.go.id/"
     )
     assert kind is ErrorKind.OTHER and maybe_local

@@ -198,7 +198,7 @@ def test_a_selector_parses_the_portal_page_once(tmp_path, site, monkeypatch):
     import bs4
 
     from civicheck.claims import load_claims
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
     from civicheck.reading import inline_reader  # in this process, where the parser can be watched
     from civicheck.runner import Connectivity, run
 

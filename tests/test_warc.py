@@ -32,7 +32,8 @@ from civicheck.archive import (
     remove_stale_temporaries,
 )
 from civicheck.errors import CivicheckError
-from civicheck.fetch import ErrorKind, Fetcher, FetchResult
+from civicheck.fetch import ErrorKind, FetchResult
+from civicheck.fetch.client import Fetcher
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.

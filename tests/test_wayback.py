@@ -31,7 +31,7 @@ from civicheck.archive.wayback import (
     parse_archive_spec,
 )
 from civicheck.errors import UsageProblem
-from civicheck.fetch import Fetcher
+from civicheck.fetch.client import Fetcher
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.

@@ -24,9 +24,10 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from civicheck import __version__
+from civicheck.clock import now_utc
 from civicheck.credentials import redact_headers
 from civicheck.errors import CivicheckError
-from civicheck.fetch import ErrorKind, FetchResult, now_utc
+from civicheck.fetch import ErrorKind, FetchResult
 
 try:
     import fcntl
@@ -393,7 +394,7 @@ def _truncation(result: FetchResult) -> str | None:
 
 def _body_source(result: FetchResult, http_headers: Any) -> str:
     """How replay gets FetchResult.body back bit for bit: the payload itself, warcio's decoding of it, or a
-    conversion record. Only a body read whole and cleanly is trusted to decode the same way twice: fetch.py
+    conversion record. Only a body read whole and cleanly is trusted to decode the same way twice: the fetcher
     keeps whatever it decoded before a size cap or a corrupt stream stopped it, which depends on how the
     bytes arrived off the network."""
     if result.body == result.raw_body:
@@ -575,7 +576,7 @@ class WarcReplay:
 
     def canary_answers(self) -> list[Any]:
         """Every archived answer of the canary (network.CanaryAnswer), each file's its own run."""
-        from civicheck.network import CanaryAnswer
+        from civicheck.fetch.canary import CanaryAnswer
 
         return [dataclasses.replace(CanaryAnswer.from_record(doc), run=str(index)) for index, doc in self._canaries]
 

@@ -23,8 +23,9 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import requests
 
 from civicheck.archive.cdx import WAYBACK_BASE, ArchiveUnavailable, Capture, CdxClient, new_session
+from civicheck.clock import now_utc
 from civicheck.errors import UsageProblem
-from civicheck.fetch import FetchResult, now_utc
+from civicheck.fetch import FetchResult
 
 ACCESS_KEY_ENV = "CIVICHECK_IA_ACCESS_KEY"
 SECRET_KEY_ENV = "CIVICHECK_IA_SECRET_KEY"

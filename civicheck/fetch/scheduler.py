@@ -14,9 +14,15 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from civicheck.fetch import Fetcher, FetchResult, _host_key
-from civicheck.network import RECOVERY_WAIT, CanaryAnswer, NetworkWatch
+from civicheck.fetch.addresses import host_of
+from civicheck.fetch.canary import CanaryAnswer
+from civicheck.fetch.models import FetchResult
+from civicheck.fetch.network import RECOVERY_WAIT, NetworkWatch
+
+if TYPE_CHECKING:
+    from civicheck.fetch.client import Fetcher
 
 
 @dataclass
@@ -38,7 +44,7 @@ class _Held:
 
 
 class _Gate:
-    """The host slot one running fetch holds (fetch.HostGate): redirects move it from host to host."""
+    """The host slot one running fetch holds (attempts.HostGate): redirects move it from host to host."""
 
     def __init__(self, scheduler: HostScheduler, host: str):
         self._scheduler, self.host = scheduler, host
@@ -115,7 +121,7 @@ class HostScheduler:
             self._work(job)
 
     def _work(self, job: _Job) -> None:
-        gate = _Gate(self, _host_key(job.url))  # _take() gave us its slot
+        gate = _Gate(self, host_of(job.url))  # _take() gave us its slot
         started = time.monotonic()
         result: FetchResult | None = None
         try:
@@ -173,7 +179,7 @@ class HostScheduler:
             gate.host = host
 
     def _queue(self, job: _Job) -> None:  # self._cond held
-        self._queues.setdefault(_host_key(job.url), deque()).append(job)
+        self._queues.setdefault(host_of(job.url), deque()).append(job)
         self._unfinished += 1
         self._cond.notify_all()
 
