@@ -593,15 +593,15 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
         pr = probe_results.get(purl) if purl else None
         with_probe[c.url] = assess(r, docs[c.url], pr, probe_docs.get(purl) if purl else None)
     timings["assess (with probe)"] = time.perf_counter() - t
-    from civicheck import soft404
+    from civicheck.soft404.page import Page
+    from civicheck.soft404.probe import similarity
 
     for c in cases:
-        # Diagnostics only (private API): how close each page came to "the probe answers the same page".
+        # Diagnostics only (the package's inner API): how close each page came to "the probe answers the same page".
         r = results[c.url]
         purl = probes_for.get(probe_key(c.url)) if probe_url(c.url, seed=seed) else None
         if purl and purl in probe_docs and r.status and 200 <= r.status < 300:
-            margins[c.url] = soft404._similarity(soft404._Page(r, docs[c.url]),
-                                                 soft404._Page(probe_results[purl], probe_docs[purl]))
+            margins[c.url] = similarity(Page(r, docs[c.url]), Page(probe_results[purl], probe_docs[purl]))
     for c in cases:
         without_probe[c.url] = assess(results[c.url], docs[c.url])
     stats = {"margins": margins, "pages": len(cases), "2xx": sum(1 for r in results.values() if r.status and 200 <= r.status < 300),
