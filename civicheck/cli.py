@@ -546,7 +546,7 @@ def _archives(specs):
 
 def _source(replay_files, concurrency, per_host, settings):
     if replay_files:
-        from civicheck.archive.warc import WarcReplay
+        from civicheck.archive import WarcReplay
 
         return WarcReplay(list(replay_files))
     from civicheck.fetch.client import Fetcher
@@ -560,7 +560,7 @@ def _live_run(claims, fetcher, connectivity, progress, archives, archive_dir, no
 
     if no_warc:
         return run(claims, fetcher, connectivity, progress, archives=archives)
-    from civicheck.archive.warc import WarcWriter, new_run_id
+    from civicheck.archive import WarcWriter, new_run_id
 
     started = now_utc()
     with WarcWriter(archive_dir, new_run_id(started), started) as warc:
@@ -926,7 +926,7 @@ def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no
     from civicheck.runner import Connectivity
 
     if replay_files:
-        from civicheck.archive.warc import WarcReplay
+        from civicheck.archive import WarcReplay
 
         with WarcReplay(list(replay_files)) as replay:
             connectivity = Connectivity(None, answer=replay.online())
@@ -940,7 +940,7 @@ def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no
     with Fetcher(concurrency=concurrency, per_host=per_host, **settings) as fetcher:
         if no_warc or not any("://" in a for a in articles):
             return obtain(articles, fetcher, lambda: connectivity.probe(fetcher), url=cited_url), None
-        from civicheck.archive.warc import WarcWriter, new_run_id
+        from civicheck.archive import WarcWriter, new_run_id
         from civicheck.clock import now_utc
 
         started = now_utc()

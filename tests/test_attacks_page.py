@@ -272,7 +272,7 @@ class Watching:
 
 
 def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
-    from civicheck.archive.warc import WarcReplay, WarcWriter
+    from civicheck.archive import WarcReplay, WarcWriter
     from civicheck.claims import load_claims
     from civicheck.fetch.client import Fetcher
     from civicheck.runner import Connectivity, run

@@ -1,5 +1,6 @@
-"""Tests for civicheck.archive.warc: a run's real fetches written as a WARC (read back by warcio and its CLI),
-replayed with the server stopped, atomic and thread-safe writing, and what replay does with bad archives."""
+"""Tests for the WARC writer and replay (civicheck/archive): a run's real fetches written as a WARC (read back
+by warcio and its CLI), replayed with the server stopped, atomic and thread-safe writing, and what replay does
+with bad archives."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""A quote the page does not carry word for word: the stretch of the page closest to it (rapidfuzz aligns words,
-not letters) and how it differs ("page says '29 penerbangan', claim says '39 penerbangan'").
+"""A quote the page does not carry word for word: the stretch of the page closest to it (rapidfuzz aligns
+words, not letters) and how it differs ("page says '29 penerbangan', claim says '39 penerbangan'").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Where a hit stands, in words a reporter can cite: "paragraph 4 of the article", "the article body on the page,
-between paragraphs 3 and 4", "block 12 of the page text, outside the article body".
+"""Where a hit stands, in words a reporter can cite: "paragraph 4 of the article", "the article body on the
+page, between paragraphs 3 and 4", "block 12 of the page text, outside the article body".
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Text in its comparable form: every character rule (quotes, dashes, invisible characters, NFKC, case) lives in
-these tables and in `fold`, used by `normalise` and by the tokeniser (tokeniser.py).
+"""Text in its comparable form: every character rule (quotes, dashes, invisible characters, NFKC, case) lives
+in these tables and in `fold`, used by `normalise` and by the tokeniser (tokeniser.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Is a quote on the page, word for word? Elisions (`...`, `…`) split it into parts found in order and compared
-where a reader compares them; a quote that is not there is a misquote, with the closest passage and the words
-that differ.
+"""Is a quote on the page, word for word? Elisions (`...`, `…`) split it into parts found in order and
+compared where a reader compares them; a quote that is not there is a misquote, with the closest passage
+and the words that differ.
 """
 
 from __future__ import annotations

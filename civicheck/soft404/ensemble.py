@@ -1,5 +1,5 @@
-"""The ensemble: every signal family weighed together. A 2xx answer is a soft 404 when one strong signal fires,
-or weak signals of two different families; a page behind a bot wall is never judged one.
+"""The ensemble: every signal family weighed together. A 2xx answer is a soft 404 when one strong signal
+fires, or weak signals of two different families; a page behind a bot wall is never judged one.
 """
 
 from __future__ import annotations
