@@ -539,7 +539,7 @@ def _waiting(waited: float, limit: float) -> None:
 def _archives(specs):
     if not specs:
         return []
-    from civicheck.archive.wayback import parse_archive_spec
+    from civicheck.archive.registry import parse_archive_spec
 
     return [parse_archive_spec(spec) for spec in specs]
 
@@ -788,8 +788,8 @@ def timeline(url, spec, format_, output):
       civicheck timeline https://www.cilegon.go.id/
     """
     from civicheck.archive.cdx import ArchiveUnavailable
+    from civicheck.archive.registry import cdx_for
     from civicheck.archive.timeline import timeline_for
-    from civicheck.archive.wayback import cdx_for
     from civicheck.claims import url_problem
     from civicheck.errors import UsageProblem
     from civicheck.report import clean, md, render_rows

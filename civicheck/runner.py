@@ -378,8 +378,8 @@ class _Captures:
             self.thread.start()
 
     def _work(self, archives: Sequence[Any], urls: list[str]) -> None:
-        # Daemon threads all the way down (wayback.capture_each too): after Ctrl-C, a capture waiting for its
-        # turn under the archive's rate limit must not keep the process alive.
+        # Daemon threads all the way down (archive.backend.capture_each too): after Ctrl-C, a capture waiting for
+        # its turn under the archive's rate limit must not keep the process alive.
         for archive in archives:
             try:
                 for url, record in zip(urls, archive.capture_many(urls), strict=True):
