@@ -9,14 +9,11 @@ import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from civicheck.clock import now_utc
 from civicheck.fetch.describe import phrase
 from civicheck.fetch.models import ErrorKind, FetchResult
-
-if TYPE_CHECKING:
-    from civicheck.fetch.client import Fetcher
 
 # Sites that are up whenever the internet is: if none of them answers, the problem is our network.
 DEFAULT_CANARIES: tuple[str, ...] = (
@@ -29,8 +26,14 @@ DEFAULT_CANARIES: tuple[str, ...] = (
 CANARY_TIMEOUT = 2.5
 
 
+class Knocks(Protocol):
+    """Anything that can ask a URL once whether anything answers: a Fetcher (client.py)."""
+
+    def knock(self, url: str, timeout: float) -> FetchResult: ...
+
+
 def check_connectivity(
-    fetcher: Fetcher, urls: Sequence[str] = DEFAULT_CANARIES, *, timeout: float = 5.0
+    fetcher: Knocks, urls: Sequence[str] = DEFAULT_CANARIES, *, timeout: float = 5.0
 ) -> tuple[bool, str]:
     """Is our own network up? True as soon as any canary answers anything over HTTP (even a 4xx/5xx), except
     a 5xx through a proxy: that may be the proxy saying that its own upstream is down.

@@ -14,15 +14,26 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from civicheck.fetch.addresses import host_of
+from civicheck.fetch.attempts import HostGate, Pulse
 from civicheck.fetch.canary import CanaryAnswer
 from civicheck.fetch.models import FetchResult
 from civicheck.fetch.network import RECOVERY_WAIT, NetworkWatch
 
-if TYPE_CHECKING:
-    from civicheck.fetch.client import Fetcher
+
+class Fetches(Protocol):
+    """What the scheduler needs of the Fetcher that runs it (client.py); a protocol, so that neither module
+    imports the other back."""
+
+    concurrency: int
+    per_host: int
+    pulse: Pulse
+
+    def fetch(self, url: str, *, timeout: float | None = None, gate: HostGate | None = None) -> FetchResult: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -60,7 +71,7 @@ class HostScheduler:
 
     def __init__(
         self,
-        fetcher: Fetcher,
+        fetcher: Fetches,
         budgets: dict[str, float],
         on_result: Callable[[FetchResult], None] | None,
         network: NetworkWatch | None = None,
