@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from civicheck.archive.cdx import CdxClient
+from civicheck.clock import now_utc
 from civicheck.errors import UsageProblem
 
 
@@ -105,6 +107,22 @@ class Backend(Protocol):
     def cdx(self, location: str, **kwargs: Any) -> CdxClient:
         """A client for look-ups only (no keys needed)."""
         ...
+
+
+def capture_safely(url: str, archive: str, attempt: Callable[[ArchiveRecord], None],
+                   clock: Callable[[], float] = time.monotonic) -> ArchiveRecord:
+    """The record of one capture of `url`: `attempt` fills it in, and whatever it raises becomes its `reason`
+    (CaptureFailed says why; anything else is unexpected), so that archiving never breaks a run."""
+    record = ArchiveRecord(url=url, archive=archive, requested_at=now_utc())
+    started = clock()
+    try:
+        attempt(record)
+    except CaptureFailed as failed:
+        record.reason, record.status_ext = failed.reason, failed.status_ext
+    except Exception as exc:  # noqa: BLE001 - archiving must never break a run
+        record.reason = f"archiving failed unexpectedly ({type(exc).__name__}: {short(exc)})"
+    record.elapsed = clock() - started
+    return record
 
 
 class CaptureFailed(Exception):

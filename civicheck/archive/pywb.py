@@ -7,7 +7,6 @@ from __future__ import annotations
 import email.utils
 import html
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin
@@ -19,11 +18,11 @@ from civicheck.archive.backend import (
     ArchiveRecord,
     CaptureFailed,
     capture_each,
+    capture_safely,
     check_http_url,
     short,
 )
 from civicheck.archive.cdx import CdxClient, new_session
-from civicheck.clock import now_utc
 from civicheck.errors import UsageProblem
 
 _PYWB_ERROR = re.compile(r"(\d{3}) (?:Client|Server) Error: (.*?) for url")
@@ -50,16 +49,7 @@ class PywbArchive:
         return f"{self.collection_url}/record/id_/{url}"
 
     def capture(self, url: str) -> ArchiveRecord:
-        record = ArchiveRecord(url=url, archive="pywb", requested_at=now_utc())
-        started = time.monotonic()
-        try:
-            self._capture(record)
-        except CaptureFailed as failed:
-            record.reason = failed.reason
-        except Exception as exc:  # noqa: BLE001 - archiving must never break a run
-            record.reason = f"archiving failed unexpectedly ({type(exc).__name__}: {short(exc)})"
-        record.elapsed = time.monotonic() - started
-        return record
+        return capture_safely(url, "pywb", self._capture)
 
     def capture_many(self, urls: Sequence[str], workers: int = 4) -> list[ArchiveRecord]:
         return capture_each(self.capture, urls, workers)

@@ -20,11 +20,11 @@ from civicheck.archive.backend import (
     ArchiveRecord,
     CaptureFailed,
     capture_each,
+    capture_safely,
     check_http_url,
     short,
 )
 from civicheck.archive.cdx import ArchiveUnavailable, CdxClient, new_session
-from civicheck.clock import now_utc
 from civicheck.errors import UsageProblem
 from civicheck.fetch.failures import retry_after
 
@@ -164,19 +164,12 @@ class SavePageNow:
     # -- public API --
 
     def capture(self, url: str) -> ArchiveRecord:
-        record = ArchiveRecord(url=url, archive="wayback", requested_at=now_utc())
-        started = self._clock()
-        try:
+        def attempt(record: ArchiveRecord) -> None:
             self.limiter.acquire()
             # The wait for our turn is not the archive's slowness: the budget starts now.
-            deadline = self._clock() + self.budget
-            self._capture(record, deadline)
-        except CaptureFailed as failed:
-            record.reason, record.status_ext = failed.reason, failed.status_ext
-        except Exception as exc:  # noqa: BLE001 - archiving must never break a run
-            record.reason = f"archiving failed unexpectedly ({type(exc).__name__}: {short(exc)})"
-        record.elapsed = self._clock() - started
-        return record
+            self._capture(record, self._clock() + self.budget)
+
+        return capture_safely(url, "wayback", attempt, self._clock)
 
     def capture_many(self, urls: Sequence[str], workers: int = 4) -> list[ArchiveRecord]:
         """Capture each URL (in order of the answer), a few jobs in flight at once, all under one rate limit."""
