@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -865,3 +866,15 @@ def test_a_dropped_body_keeps_its_digest_and_blankness(site, fetcher):
     blank = fetcher.fetch(site.route("/blank", " \n "))
     blank.drop_body()
     assert blank.blank and blank.sha256 == hashlib.sha256(b" \n ").hexdigest()
+
+
+def test_the_models_and_the_library_packages_import_no_heavy_library():
+    # cli.py, the report and the extractors import civicheck.fetch for FetchResult; the packages' own imports
+    # must stay that cheap too: requests, the parsers and the archive reader load only where they are used.
+    heavy = ("requests", "urllib3", "trafilatura", "htmldate", "bs4", "lxml", "warcio", "pypdf", "ftfy",
+             "charset_normalizer", "rapidfuzz")
+    code = ("import sys, civicheck.fetch, civicheck.fetch.canary, civicheck.fetch.outages, civicheck.extract, "
+            "civicheck.match, civicheck.soft404, civicheck.reading, civicheck.archive; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
