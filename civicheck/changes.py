@@ -392,7 +392,7 @@ def summary_line(report: dict[str, Any], changes: Changes | None = None) -> str:
             line += f"; {len(changes.pending)} pending confirmation"
     outages = [o for o in report.get("outages") or [] if isinstance(o, dict)]
     if outages:
-        from civicheck.network import outages_in_words
+        from civicheck.fetch.outages import outages_in_words
 
         line += f"; {outages_in_words(outages)}"
     return line

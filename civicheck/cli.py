@@ -272,7 +272,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     """
     claims = _load(paths)
     from civicheck.errors import CivicheckError, UsageProblem
-    from civicheck.fetch import DEFAULT_CANARIES
+    from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
     outputs = _outputs(format_, output, reports, notify_urls, _publishing(publisher, publisher_url, review_url))
@@ -535,28 +535,28 @@ def _waiting(waited: float, limit: float) -> None:
 def _archives(specs):
     if not specs:
         return []
-    from civicheck.archive.wayback import parse_archive_spec
+    from civicheck.archive.registry import parse_archive_spec
 
     return [parse_archive_spec(spec) for spec in specs]
 
 
 def _source(replay_files, concurrency, per_host, settings):
     if replay_files:
-        from civicheck.archive.warc import WarcReplay
+        from civicheck.archive import WarcReplay
 
         return WarcReplay(list(replay_files))
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
 
     return Fetcher(concurrency=concurrency, per_host=per_host, **settings)
 
 
 def _live_run(claims, fetcher, connectivity, progress, archives, archive_dir, no_warc):
-    from civicheck.fetch import now_utc
+    from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
         return run(claims, fetcher, connectivity, progress, archives=archives)
-    from civicheck.archive.warc import WarcWriter, new_run_id
+    from civicheck.archive import WarcWriter, new_run_id
 
     started = now_utc()
     with WarcWriter(archive_dir, new_run_id(started), started) as warc:
@@ -784,8 +784,8 @@ def timeline(url, spec, format_, output):
       civicheck timeline https://www.cilegon.go.id/
     """
     from civicheck.archive.cdx import ArchiveUnavailable
+    from civicheck.archive.registry import cdx_for
     from civicheck.archive.timeline import timeline_for
-    from civicheck.archive.wayback import cdx_for
     from civicheck.claims import url_problem
     from civicheck.errors import UsageProblem
     from civicheck.report import clean, md, render_rows
@@ -918,17 +918,17 @@ def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no
                      cited_url, allow_private):
     """Fetch (or replay, or read) the articles as verify fetches its URLs: (Obtained, the WARC written)."""
     from civicheck.draft.source import obtain
-    from civicheck.fetch import DEFAULT_CANARIES
+    from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity
 
     if replay_files:
-        from civicheck.archive.warc import WarcReplay
+        from civicheck.archive import WarcReplay
 
         with WarcReplay(list(replay_files)) as replay:
             connectivity = Connectivity(None, answer=replay.online())
             targets = articles or [u for u in replay.urls if replay.result(u).has_document]
             return obtain(targets, replay, lambda: connectivity.probe(replay), url=cited_url), None
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
 
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
     # The operator's own --canary URLs may be private, as in verify; the articles only with --allow-private.
@@ -936,8 +936,8 @@ def _obtain_articles(articles, replay_files, concurrency, per_host, canaries, no
     with Fetcher(concurrency=concurrency, per_host=per_host, **settings) as fetcher:
         if no_warc or not any("://" in a for a in articles):
             return obtain(articles, fetcher, lambda: connectivity.probe(fetcher), url=cited_url), None
-        from civicheck.archive.warc import WarcWriter, new_run_id
-        from civicheck.fetch import now_utc
+        from civicheck.archive import WarcWriter, new_run_id
+        from civicheck.clock import now_utc
 
         started = now_utc()
         with WarcWriter(archive_dir, new_run_id(started), started) as warc:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from civicheck.clock import now_utc
 from civicheck.errors import CivicheckError
-from civicheck.fetch import now_utc
 
 if TYPE_CHECKING:
     from civicheck.changes import Changes

@@ -253,7 +253,7 @@ def short_ref(ref: str) -> str:
 
 def outage_lines(report: dict[str, Any]) -> list[str]:
     """A line per network outage of the run (unescaped), for the footers: when, how long, what the canary said."""
-    from civicheck.network import outage_summary
+    from civicheck.fetch.outages import outage_summary
 
     lines = []
     for outage in report.get("outages") or []:
