@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE / "tests"))
 
 from hostile_inputs import add_member, alias_bomb_yaml, deep_yaml, warc_bomb_member  # noqa: E402
 
-from civicheck.archive.warc import WarcWriter  # noqa: E402
+from civicheck.archive import WarcWriter  # noqa: E402
 from civicheck.fetch import FetchResult  # noqa: E402
 
 

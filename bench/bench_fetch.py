@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from civicheck.fetch import Fetcher
+from civicheck.fetch.client import Fetcher
 
 PAGE = b"<html><body>" + b"<p>Pemerintah Kota Cilegon, layanan publik.</p>" * 40 + b"</body></html>"
 

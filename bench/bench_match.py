@@ -33,9 +33,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from civicheck import match  # noqa: E402
-from civicheck.extract import extract  # noqa: E402
+from civicheck.extract import (
+    Passage,  # noqa: E402
+    extract,  # noqa: E402
+)
 from civicheck.fetch import FetchResult  # noqa: E402
-from civicheck.match import find_phrases, find_quote, tokens  # noqa: E402
+from civicheck.match import (  # noqa: E402
+    find_phrases,
+    find_quote,
+    index,  # noqa: E402
+    tokeniser,  # noqa: E402
+    tokens,
+)
 
 ARTICLE_GAP = "outside trafilatura's article text"
 # ../shared/corpus beside a clone; a worktree under /work/wt/NAME finds it two levels up.
@@ -450,7 +459,7 @@ def main() -> int:
         squashed_visible = squash(" ".join(p.text for p in page_passages))
         squashed_article = squash(" ".join(p.text for p in art_passages))
         t0 = time.perf_counter()
-        match._stream(page_passages)  # the index a page's first check builds: timed apart
+        index.token_stream(page_passages)  # the index a page's first check builds: timed apart
         build_times.append(time.perf_counter() - t0)
         raw = html_lib.unescape(re.sub(r"<[^>]+>", " ", doc_html(page)))
         squashed_raw = squash(raw)
@@ -552,10 +561,10 @@ def stem_cost(pages: list[Page]) -> None:
         return
     texts = [" ".join(p.text for p in extract(fetch_result(page)).passages("page")[0]) for page in indonesian]
     text = " ".join(texts)[:50_000]
-    match._stem.cache_clear()
-    match._CACHE.clear()
-    match._STEMMER = None  # and Sastrawi's own cache with it
-    passages = [match.Passage(text, "page", 1)]
+    tokeniser.stem_token.cache_clear()
+    index._CACHE.clear()
+    tokeniser._STEMMER = None  # and Sastrawi's own cache with it
+    passages = [Passage(text, "page", 1)]
     t0 = time.perf_counter()
     find_phrases(passages, all=["prioritas"], stem=True)
     cold = time.perf_counter() - t0
@@ -573,10 +582,10 @@ def big_page_cost() -> None:
     text = " ".join(rng.choice(words) for _ in range(7000))[:50_000]
     target = "Sebanyak 29 penerbangan dari Bandara Internasional Lombok harus dibatalkan menyusul abu vulkanik."
     text = text[:25_000] + " " + target + " " + text[25_000:]
-    passages = [match.Passage(text, "page", 1)]
+    passages = [Passage(text, "page", 1)]
     for label, quote in (("found", target), ("near miss", target.replace("29", "39")),
                          ("nothing close", "The quick brown fox jumps over the lazy dog every morning.")):
-        match._CACHE.clear()
+        index._CACHE.clear()
         t0 = time.perf_counter()
         r = find_quote(quote, passages)
         cold = time.perf_counter() - t0

@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from civicheck.extract import extract  # noqa: E402
-from civicheck.fetch import Fetcher, FetchResult  # noqa: E402
+from civicheck.fetch import FetchResult  # noqa: E402
+from civicheck.fetch.client import Fetcher  # noqa: E402
 from civicheck.soft404 import assess, probe_key, probe_url  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")
@@ -92,7 +93,7 @@ def local_path(url: str) -> str:
 
 
 def decode(body: bytes) -> str:
-    from civicheck.fetch import decode_text
+    from civicheck.extract import decode_text
 
     return decode_text(FetchResult(url="x", final_url="x", status=200, reason="OK", error=None, detail="",
                                    fetched_at="", body=body, headers=[("Content-Type", "text/html")]))
@@ -592,15 +593,15 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
         pr = probe_results.get(purl) if purl else None
         with_probe[c.url] = assess(r, docs[c.url], pr, probe_docs.get(purl) if purl else None)
     timings["assess (with probe)"] = time.perf_counter() - t
-    from civicheck import soft404
+    from civicheck.soft404.page import Page
+    from civicheck.soft404.probe import similarity
 
     for c in cases:
-        # Diagnostics only (private API): how close each page came to "the probe answers the same page".
+        # Diagnostics only (the package's inner API): how close each page came to "the probe answers the same page".
         r = results[c.url]
         purl = probes_for.get(probe_key(c.url)) if probe_url(c.url, seed=seed) else None
         if purl and purl in probe_docs and r.status and 200 <= r.status < 300:
-            margins[c.url] = soft404._similarity(soft404._Page(r, docs[c.url]),
-                                                 soft404._Page(probe_results[purl], probe_docs[purl]))
+            margins[c.url] = similarity(Page(r, docs[c.url]), Page(probe_results[purl], probe_docs[purl]))
     for c in cases:
         without_probe[c.url] = assess(results[c.url], docs[c.url])
     stats = {"margins": margins, "pages": len(cases), "2xx": sum(1 for r in results.values() if r.status and 200 <= r.status < 300),

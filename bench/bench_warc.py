@@ -20,7 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from civicheck.archive import WarcReplay, WarcWriter, new_run_id
-from civicheck.fetch import Fetcher, FetchResult, now_utc
+from civicheck.clock import now_utc
+from civicheck.fetch import FetchResult
+from civicheck.fetch.client import Fetcher
 
 CORPUS = Path("/work/shared/corpus/aeb/html")
 

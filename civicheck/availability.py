@@ -190,7 +190,7 @@ def collect(report: Mapping[str, Any], store: Any = None, archives: Sequence[Any
     if archives and current:
         from concurrent.futures import ThreadPoolExecutor
 
-        from civicheck.archive.cdx import ArchiveUnavailable
+        from civicheck.errors import ArchiveUnavailable
 
         def look(job: tuple[Any, str]) -> tuple[str, list[Observation] | str]:
             cdx, url = job

@@ -143,6 +143,8 @@ class Changes:
     new_started_at: str | None
     verdicts: list[VerdictChange] = field(default_factory=list)  # reported verdict changed
     pending: list[VerdictChange] = field(default_factory=list)  # raw verdict changed, held back by damping
+    # the raw verdict went back to what is reported: a change seen last run (pending then) that did not hold
+    undone: list[VerdictChange] = field(default_factory=list)
     outcomes: list[OutcomeChange] = field(default_factory=list)
     drift: list[Drift] = field(default_factory=list)
     added: list[str] = field(default_factory=list)  # claim ids only in the new report
@@ -153,7 +155,8 @@ class Changes:
         return len(self.verdicts)
 
     def __bool__(self) -> bool:
-        return bool(self.verdicts or self.pending or self.outcomes or self.drift or self.added or self.removed)
+        return bool(self.verdicts or self.pending or self.undone or self.outcomes or self.drift or self.added
+                    or self.removed)
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -181,6 +184,8 @@ def diff(old_report: dict[str, Any], new_report: dict[str, Any], *, context: int
             changes.verdicts.append(change)
         elif new.get("pending"):
             changes.pending.append(change)
+        elif old is not None and change.old_raw != change.new_raw:
+            changes.undone.append(change)
         if old is not None:
             changes.outcomes.extend(_outcome_changes(cid, old, new))
     changes.drift = _drift(old_report, new_report, context, max_hunks)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from civicheck.addresses import host_key
 from civicheck.errors import Problem
+from civicheck.fetch.addresses import host_key
 
 REDACTED = "[redacted]"
 # Header values that authenticate someone: never written to a WARC, a report or the history.

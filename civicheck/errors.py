@@ -24,7 +24,9 @@ Network failures are not errors here: a fetch that fails is evidence (a FetchRes
 
 Signals that never reach the command line (plain Exceptions, each caught by the module next to its raiser and
 turned into evidence): NoAnswer (the resolver did not answer within the deadline: a DNS failure of one fetch),
-WorkFailed and NoWorker (a page's reading in a worker process failed or could not start: PageUnreadable).
+WorkFailed and NoWorker (a page's reading in a worker process failed or could not start: PageUnreadable),
+CaptureFailed (one capture attempt of a web archive failed: its reason becomes the snapshot record's),
+PayloadTooLarge (an archived payload would decode past replay's limit: replay reads the record's raw bytes).
 """
 
 from __future__ import annotations
@@ -166,3 +168,15 @@ class WorkFailed(Exception):
 
 class NoWorker(WorkFailed):
     """No worker process can be started here at all (a sandbox without a fork server, no processes left)."""
+
+
+class CaptureFailed(Exception):
+    """Ends one capture attempt with a reason (never leaves a backend's capture(): it becomes the record's)."""
+
+    def __init__(self, reason: str, status_ext: str | None = None):
+        super().__init__(reason)
+        self.reason, self.status_ext = reason, status_ext
+
+
+class PayloadTooLarge(Exception):
+    """An archived payload would decode to more than replay's limit (a 1 MB gzip payload can be gigabytes)."""

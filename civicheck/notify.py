@@ -32,28 +32,40 @@ class Message:
 def news(report: dict[str, Any], changes: Any) -> Message | None:
     """The message for this run, or None when there is nothing to say.
 
-    With history (`changes` from the previous run): the reported verdicts that flipped, the claims that are no
-    longer as published among them and the new claims, and content drift. Without (a first run, --no-history):
-    the claims not as published, since nothing tells which of them are new. Pending changes (waiting for
-    --confirm) are not news yet: damping exists so that a flaky night pages nobody.
+    With history (`changes` from the previous run), news is what this run saw differently from the last one: a
+    verdict that flipped (reported at once, or held back by --confirm: then the message says it is pending),
+    a change seen last night that did not hold, claims no longer as published, new claims, and content drift.
+    Each flip is announced once, the night it is first seen: the run that later confirms it sends nothing, so
+    a desk is told the first morning, not a night later, and never twice. Without history (a first run,
+    --no-history): the claims not as published, since nothing tells which of them are new.
     """
     from civicheck.escape import md
     from civicheck.render.common import summary_line
     from civicheck.report import expected_verdict, reported_verdict
 
     claims = report["claims"]
-    flipped = list(changes.verdicts) if changes is not None else []
     drift = list(changes.drift) if changes is not None else []
     if changes is None:
+        flipped, pending, undone = [], [], []
         unpublished = [c for c in claims if reported_verdict(c) != expected_verdict(c)]
     else:
+        # A flip is a change of what this run itself said (the raw verdict). A reported change whose raw
+        # verdict did not change is the confirmation of a flip announced when it was first seen.
+        seen = [v for v in [*changes.verdicts, *changes.pending] if v.old_raw is not None and v.old_raw != v.new_raw]
+        flipped = [v for v in seen if v.old != v.new]
+        pending = [v for v in seen if v.old == v.new]
+        undone = list(changes.undone)
         fresh = {v.claim_id for v in flipped} | set(changes.added)
         unpublished = [c for c in claims if c["id"] in fresh and reported_verdict(c) != expected_verdict(c)]
-    if not (flipped or drift or unpublished):
+    if not (flipped or pending or undone or drift or unpublished):
         return None
     parts = []
     if flipped:
         parts.append(_count(len(flipped), "verdict") + " changed")
+    if pending:
+        parts.append(_count(len(pending), "verdict change") + " pending confirmation")
+    if undone:
+        parts.append(_count(len(undone), "change") + " seen last run did not hold")
     if unpublished:
         parts.append(_count(len(unpublished), "claim") + " no longer as published")
     if drift:

@@ -3,7 +3,8 @@
 Phases: the cited URLs; then the links that `links` checks audit; then one soft-404 probe per directory.
 Every fetch goes through the same `fetch_all` (a live Fetcher or a WarcReplay), and every result is written
 to the run's WARC, so a replay sees exactly what the live run saw; so is every answer of the canary, which a
-live run asks whenever a failure could be our own network's (network.py). No printing: progress goes to callbacks.
+live run asks whenever a failure could be our own network's (fetch/network.py). No printing: progress goes to
+callbacks.
 """
 
 from __future__ import annotations
@@ -17,17 +18,13 @@ from typing import Any, Protocol
 from civicheck import __version__
 from civicheck.checks import Context, Outcome
 from civicheck.claims import Claim
+from civicheck.clock import now_utc, wall_clock
 from civicheck.errors import PageUnreadable
-from civicheck.fetch import FetchResult, check_connectivity, now_utc
+from civicheck.fetch import FetchResult
+from civicheck.fetch.canary import CANARY_TIMEOUT, CanaryAnswer, check_connectivity
+from civicheck.fetch.network import NetworkWatch
+from civicheck.fetch.outages import network_sentence, outages
 from civicheck.kinds import evaluate, kind_of
-from civicheck.network import (
-    CANARY_TIMEOUT,
-    CanaryAnswer,
-    NetworkWatch,
-    network_sentence,
-    outages,
-    wall_clock,
-)
 from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs_reading
 from civicheck.report import SUPPORTED, Verdict, summary_counts
 from civicheck.verdict import decide
@@ -364,8 +361,8 @@ class _Captures:
             self.thread.start()
 
     def _work(self, archives: Sequence[Any], urls: list[str]) -> None:
-        # Daemon threads all the way down (wayback.capture_each too): after Ctrl-C, a capture waiting for its
-        # turn under the archive's rate limit must not keep the process alive.
+        # Daemon threads all the way down (archive.backend.capture_each too): after Ctrl-C, a capture waiting for
+        # its turn under the archive's rate limit must not keep the process alive.
         for archive in archives:
             try:
                 for url, record in zip(urls, archive.capture_many(urls), strict=True):

@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from civicheck.archive.cdx import Capture, CdxClient
+from civicheck.archive.cdx import Capture
+from civicheck.archive.pywb import cdx_client
 
 COLLECTION = "civicheck"
 STARTUP_TIMEOUT = 30.0  # seconds; pywb starts in about one on this machine
@@ -153,7 +154,7 @@ class PywbServer:
 
     def wait_indexed(self, url: str, timestamp: str) -> list[Capture]:
         """Every capture of `url` once the one taken at `timestamp` is in the CDX index (autoindex is periodic)."""
-        cdx = CdxClient.pywb(self.collection_url)
+        cdx = cdx_client(self.collection_url)
         deadline = time.monotonic() + INDEX_TIMEOUT
         while True:
             captures = cdx.captures(url)

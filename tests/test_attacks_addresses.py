@@ -26,10 +26,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from civicheck.addresses import AddressPolicy, NoAnswer, Resolver, non_public
 from civicheck.cli import ExitCode, cli
 from civicheck.credentials import REDACTED, RequestHeaders, redact_headers
-from civicheck.fetch import ErrorKind, Fetcher
+from civicheck.fetch import ErrorKind
+from civicheck.fetch.addresses import AddressPolicy, non_public
+from civicheck.fetch.client import Fetcher
+from civicheck.fetch.resolve import NoAnswer, Resolver
 
 HERE = Path(__file__).resolve().parent
 SECRET = "S3cretPassw0rd"
@@ -327,7 +329,7 @@ def test_ctrl_c_during_a_lookup_ends_the_process(tmp_path):
     script = tmp_path / "hang.py"
     script.write_text(textwrap.dedent("""
         import sys, threading
-        from civicheck.fetch import Fetcher
+        from civicheck.fetch.client import Fetcher
         def never(host):
             threading.Event().wait(600)
         with Fetcher(timeout=300, resolve=never) as f:

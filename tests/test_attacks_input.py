@@ -24,8 +24,8 @@ from click.testing import CliRunner
 from hostile_inputs import add_member, alias_bomb_yaml, deep_yaml, warc_bomb_member
 
 from civicheck import claims as claims_module
-from civicheck.archive import warc as warc_module
-from civicheck.archive.warc import WarcReplay, WarcWriter
+from civicheck.archive import NOT_ARCHIVED, ArchiveError, WarcReplay, WarcWriter
+from civicheck.archive import members as members_module
 from civicheck.claims import load_claims
 from civicheck.cli import ExitCode, cli
 from civicheck.errors import ClaimsError
@@ -229,7 +229,7 @@ def test_a_body_that_decodes_past_the_limit_is_not_replayed(tmp_path, monkeypatc
     path = archive(tmp_path, fetched(url, body, raw=raw, headers=[("Content-Type", "text/html"),
                                                                   ("Content-Encoding", "gzip")]))
     assert WarcReplay([path]).result(url).body == body  # within the limit: replayed bit for bit
-    monkeypatch.setattr(warc_module, "MAX_RECORD_BYTES", 1_000_000)  # the gzip payload is 3 KB, the body 3 MB
+    monkeypatch.setattr(members_module, "MAX_RECORD_BYTES", 1_000_000)  # the gzip payload is 3 KB, the body 3 MB
     replay = WarcReplay([path])
     result = replay.result(url)
     assert result.status is None and result.body == b""
@@ -241,8 +241,8 @@ def test_an_archive_whose_skipped_records_would_inflate_without_end_is_refused(t
     path = archive(tmp_path, fetched("https://ok.example.go.id/"))
     add_member(path, warc_bomb_member("https://a.example.go.id/", 3_000_000))
     add_member(path, warc_bomb_member("https://b.example.go.id/", 3_000_000))
-    monkeypatch.setattr(warc_module, "MAX_RECORD_BYTES", 1_000_000)
-    monkeypatch.setattr(warc_module, "MAX_SKIPPED_BYTES", 5_000_000)  # the first fits, the second does not
+    monkeypatch.setattr(members_module, "MAX_RECORD_BYTES", 1_000_000)
+    monkeypatch.setattr(members_module, "MAX_SKIPPED_BYTES", 5_000_000)  # the first fits, the second does not
     claims = claims_for(None, "live: 'https://ok.example.go.id/'")
     result = invoke("verify", claims, "--replay", path)
     assert result.exit_code == ExitCode.BAD_INPUT and result.stdout == ""
@@ -258,8 +258,8 @@ def test_an_uncompressed_warc_over_the_limit_is_refused_with_the_fix(tmp_path, m
     with gzip.open(path) as src:
         plain.write_bytes(src.read())
     assert WarcReplay([plain]).result("https://ok.example.go.id/").status == 200  # read whole when small
-    monkeypatch.setattr(warc_module, "MAX_RECORD_BYTES", 10_000)
-    with pytest.raises(warc_module.ArchiveError, match=r"uncompressed WARC file larger than 10,000 bytes.*"
+    monkeypatch.setattr(members_module, "MAX_RECORD_BYTES", 10_000)
+    with pytest.raises(ArchiveError, match=r"uncompressed WARC file larger than 10,000 bytes.*"
                                                        r"`warcio recompress .*plain.warc OUT.warc.gz`"):
         WarcReplay([plain])
 
@@ -594,7 +594,7 @@ def test_a_deep_json_metadata_record_is_skipped_not_a_crash(tmp_path):
     add_member(path, buffer.getvalue())
     replay = WarcReplay([path])  # json.loads would raise RecursionError: another tool's metadata, ignored
     assert replay.result("https://ok.example.go.id/").status == 200
-    assert replay.result("https://deep.example.go.id/").detail == warc_module.NOT_ARCHIVED
+    assert replay.result("https://deep.example.go.id/").detail == NOT_ARCHIVED
 
 
 def test_bounded_reads_do_not_change_what_replay_gives(tmp_path):

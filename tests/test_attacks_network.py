@@ -28,8 +28,11 @@ from click.testing import CliRunner
 from hostile_servers import canary_that_goes_quiet
 
 from civicheck.cli import INTERRUPTED, ExitCode, cli
-from civicheck.fetch import ErrorKind, Fetcher, check_connectivity
-from civicheck.network import CanaryAnswer, NetworkWatch, outages
+from civicheck.fetch import ErrorKind
+from civicheck.fetch.canary import CanaryAnswer, check_connectivity
+from civicheck.fetch.client import Fetcher
+from civicheck.fetch.network import NetworkWatch
+from civicheck.fetch.outages import outages
 from civicheck.render import render
 from civicheck.report_schema import schema_problem
 from civicheck.shard import merge

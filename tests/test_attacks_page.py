@@ -26,7 +26,7 @@ import pytest
 from civicheck.escape import clean, md
 from civicheck.extract import ESCAPE_SEQUENCE, MOJIBAKE_NOTE, extract
 from civicheck.fetch import FetchResult
-from civicheck.workers import INTERRUPTED, WorkerPool, WorkFailed
+from civicheck.reading.workers import INTERRUPTED, WorkerPool, WorkFailed
 
 ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
            "Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota.</p></article></body></html>")
@@ -166,7 +166,7 @@ def test_what_a_reader_logs_reaches_the_civicheck_log(site, caplog):
     with caplog.at_level(logging.WARNING, logger="civicheck"):
         reading = shared_reader().read(page(rss, "application/xhtml+xml"), limit=30)
     assert reading.problem is None
-    assert any("XMLParsedAsHTMLWarning" in r.getMessage() for r in caplog.records if r.name == "civicheck.reading")
+    assert any("XMLParsedAsHTMLWarning" in r.getMessage() for r in caplog.records if r.name == "civicheck.reading.reader")
 
 
 def test_a_page_an_extractor_takes_forever_on_is_given_up_on_within_its_budget(tmp_path, site):
@@ -272,9 +272,9 @@ class Watching:
 
 
 def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
-    from civicheck.archive.warc import WarcReplay, WarcWriter
+    from civicheck.archive import WarcReplay, WarcWriter
     from civicheck.claims import load_claims
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
     from civicheck.runner import Connectivity, run
 
     # Over a megabyte: it goes to its reader through a file (SPILL_BYTES), the others through the pipe.
@@ -366,7 +366,7 @@ def test_workers_write_nothing_to_our_terminal_and_send_their_logs_back(pool, ca
 
 def test_where_no_worker_can_be_started_pages_are_read_in_this_process(caplog):
     from civicheck.reading import PageReader
-    from civicheck.workers import NoWorker
+    from civicheck.reading.workers import NoWorker
 
     class NoProcesses:  # a sandbox that forbids starting processes
         def call(self, *args, **kwargs):

@@ -156,7 +156,7 @@ def test_rendered_json_ld_cannot_break_out_of_its_script_element():
 
 
 def test_a_real_run_report_converts(tmp_path, site):
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
     from civicheck.report import run_to_dict
     from civicheck.runner import Connectivity, run
 

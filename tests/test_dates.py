@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from civicheck.dates import Declared, Shown, date_in_url, decide, declared, parse_date, shown_date
+from civicheck.extract.dates import Declared, Shown, date_in_url, decide, declared, parse_date, shown_date
 
 
 @pytest.mark.parametrize("text, expected", [

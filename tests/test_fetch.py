@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -25,16 +26,11 @@ import pytest
 import requests
 
 import civicheck
-from civicheck.fetch import (
-    DEFAULT_CANARIES,
-    USER_AGENT,
-    ErrorKind,
-    Fetcher,
-    FetchResult,
-    _classify,
-    check_connectivity,
-    decode_text,
-)
+from civicheck.extract import decode_text
+from civicheck.fetch import ErrorKind, FetchResult
+from civicheck.fetch.canary import DEFAULT_CANARIES, check_connectivity
+from civicheck.fetch.client import USER_AGENT, Fetcher
+from civicheck.fetch.failures import classify
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
@@ -290,10 +286,10 @@ def test_connect_timeout_is_retried(unanswered_port):
 def test_resolver_not_answering_is_flagged_as_maybe_ours():
     # EAI_AGAIN cannot be provoked on 127.0.0.1; classify the exception urllib3 would raise.
     exc = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-    kind, detail, transient, maybe_local = _classify(exc, "https://layanan.example.go.id/")
+    kind, detail, transient, maybe_local = classify(exc, "https://layanan.example.go.id/")
     assert kind is ErrorKind.DNS and maybe_local and not transient
     assert detail == "DNS lookup failed: no answer about layanan.example.go.id (temporary resolver failure)"
-    kind, detail, _, maybe_local = _classify(
+    kind, detail, _, maybe_local = classify(
         OSError(errno.ENETUNREACH, "Network is unreachable"), "http://a.go.id/"
     )
     assert kind is ErrorKind.OTHER and maybe_local
@@ -870,3 +866,15 @@ def test_a_dropped_body_keeps_its_digest_and_blankness(site, fetcher):
     blank = fetcher.fetch(site.route("/blank", " \n "))
     blank.drop_body()
     assert blank.blank and blank.sha256 == hashlib.sha256(b" \n ").hexdigest()
+
+
+def test_the_models_and_the_library_packages_import_no_heavy_library():
+    # cli.py, the report and the extractors import civicheck.fetch for FetchResult; the packages' own imports
+    # must stay that cheap too: requests, the parsers and the archive reader load only where they are used.
+    heavy = ("requests", "urllib3", "trafilatura", "htmldate", "bs4", "lxml", "warcio", "pypdf", "ftfy",
+             "charset_normalizer", "rapidfuzz")
+    code = ("import sys, civicheck.fetch, civicheck.fetch.canary, civicheck.fetch.outages, civicheck.extract, "
+            "civicheck.match, civicheck.soft404, civicheck.reading, civicheck.archive; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout

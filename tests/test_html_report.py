@@ -316,7 +316,7 @@ def test_two_looks_in_one_night_show_the_last_and_mark_the_night(site):
 
 
 def test_an_archives_captures_get_a_row_of_their_own(pywb, site):  # noqa: F811
-    from civicheck.archive.wayback import parse_archive_spec
+    from civicheck.archive.registry import parse_archive_spec
 
     url = site.route("/layanan", "Not Found", status=404)
     earlier = parse_archive_spec(f"pywb={pywb.collection_url}").capture(url)

@@ -88,17 +88,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-# Cycles inside the fetching and reading modules, which issue 10's other half (the fetch/ and extract/
-# packages) takes apart. Listed so that no other cycle can appear meanwhile, and so that this test fails (and
-# the list goes) once they are gone.
-NOT_YET_TAKEN_APART = [
-    ["civicheck.extract", "civicheck.locate", "civicheck.match"],
-    ["civicheck.fetch", "civicheck.scheduler"],
-]
-
-
 def test_no_import_cycle_even_inside_functions():
-    assert sorted(cycles(import_graph())) == NOT_YET_TAKEN_APART
+    assert cycles(import_graph()) == []
 
 
 def test_the_cycle_finder_finds_one():

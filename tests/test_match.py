@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from civicheck import match
-from civicheck.match import Passage, find_phrases, find_quote, normalise, tokens
+from civicheck.extract import Passage
+from civicheck.match import find_phrases, find_quote, index, normalise, tokens
 
 LOMBOK = (
     "Mataram, NTB (ANTARA News) - Sebanyak 29 penerbangan baik domestik dan internasional dari dan menuju "
@@ -427,7 +427,7 @@ def test_excerpt_whole_passage_has_no_cut_marks():
 
 def test_stream_cached_for_equal_passages():
     passages = page("Satu dua tiga.", "Empat lima.")
-    assert match._stream(passages) is match._stream(list(passages))
+    assert index.token_stream(passages) is index.token_stream(list(passages))
 
 
 def _big_page() -> list[Passage]:
@@ -442,7 +442,7 @@ def _big_page() -> list[Passage]:
 
 def test_big_page_decided_quickly():
     passages = _big_page()
-    match._CACHE.clear()
+    index._CACHE.clear()
     for quote, passed in ((LOMBOK, True), (LOMBOK.replace("29", "39"), False),
                           ("Sebanyak 29 penerbangan ... abu vulkanik", True),
                           ("the quick brown fox jumps over the lazy dog", False)):

@@ -99,17 +99,36 @@ def test_one_message_when_a_verdict_flips_and_none_when_nothing_changed(city, we
     assert again.exit_code == 1 and len(webhook.received) == 1  # still refuted, but that is not news
 
 
-def test_a_change_waiting_for_confirmation_is_not_news_yet(city, webhook):
+def test_a_change_is_announced_once_when_first_seen_even_while_it_waits_for_confirmation(city, webhook):
     claims = city.claims()
     verify(claims, *FAST)
     city.set(app=False)
     pending = verify(claims, *FAST, "--notify", webhook.url())  # --confirm 2: "pending: refuted 1/2"
-    assert pending.exit_code == 0 and webhook.received == []
-    assert ("nothing to notify yet: 1 verdict change pending confirmation (--confirm); notified when a later "
-            "run confirms it") in pending.stderr
+    assert pending.exit_code == 0  # the exit code waits for confirmation; the desk is told at once
+    (message,) = webhook.messages()
+    assert message["title"] == "civicheck: 1 verdict change pending confirmation"
+    assert "labour-app-live: still reported **supported**, this run said refuted" in message["message"]
     confirmed = verify(claims, *FAST, "--notify", webhook.url())
-    assert confirmed.exit_code == 1
-    assert [m["title"] for m in webhook.messages()] == ["civicheck: 1 verdict changed, 1 claim no longer as published"]
+    assert confirmed.exit_code == 1  # now reported refuted, and not announced a second time
+    assert len(webhook.received) == 1 and "nothing new to notify" in confirmed.stderr
+    again = verify(claims, *FAST, "--notify", webhook.url())
+    assert again.exit_code == 1 and len(webhook.received) == 1
+
+
+def test_a_change_that_does_not_hold_is_said_once(city, webhook):
+    claims = city.claims()
+    verify(claims, *FAST)
+    city.set(app=False)
+    verify(claims, *FAST, "--notify", webhook.url())  # pending: refuted 1/2, announced
+    city.set(app=True)  # a flaky night: the app answers again
+    back = verify(claims, *FAST, "--notify", webhook.url())
+    assert back.exit_code == 0
+    titles = [m["title"] for m in webhook.messages()]
+    assert titles == ["civicheck: 1 verdict change pending confirmation",
+                      "civicheck: 1 change seen last run did not hold"]
+    assert "labour-app-live: this run said **supported** again (last run: refuted)" in webhook.messages()[1]["message"]
+    quiet = verify(claims, *FAST, "--notify", webhook.url())
+    assert quiet.exit_code == 0 and len(webhook.received) == 2
 
 
 def test_content_drift_alone_is_news(city, webhook, site):

@@ -12,9 +12,11 @@ import requests
 from pywb_server import PywbServer, _executable, pywb, wait_past  # noqa: F401 - pywb is a fixture
 
 from civicheck.archive.cdx import Capture
+from civicheck.archive.fallback import fetch_archived_copy
+from civicheck.archive.pywb import PywbArchive
+from civicheck.archive.registry import parse_archive_spec
 from civicheck.archive.timeline import timeline_for
-from civicheck.archive.wayback import PywbArchive, fetch_archived_copy, parse_archive_spec
-from civicheck.fetch import Fetcher
+from civicheck.fetch.client import Fetcher
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.

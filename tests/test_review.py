@@ -172,7 +172,8 @@ def test_a_status_check_that_is_rate_limited_is_unknown(tmp_path, site):
 
 
 def test_a_replay_without_a_connectivity_answer_does_not_trust_the_network(tmp_path):
-    from civicheck.archive.warc import NO_CANARY_ANSWER, WarcWriter
+    from civicheck.archive import WarcWriter
+    from civicheck.archive.warc import NO_CANARY_ANSWER
 
     url = "http://app.cilegon.invalid/"
     with WarcWriter(tmp_path / "archive", "20261128T020000Z-abcdef", "2026-11-28T02:00:00Z") as warc:
@@ -200,7 +201,7 @@ def test_a_selector_parses_the_portal_page_once(tmp_path, site, monkeypatch):
     import bs4
 
     from civicheck.claims import load_claims
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
     from civicheck.reading import inline_reader  # in this process, where the parser can be watched
     from civicheck.runner import Connectivity, run
 

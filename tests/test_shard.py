@@ -131,7 +131,7 @@ def _write_claims(root: Path, site, closed_port_url: str) -> Path:
 
 
 def _run(claims) -> dict:
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
     from civicheck.report import run_to_dict
     from civicheck.runner import Connectivity, run
 

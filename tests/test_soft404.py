@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from civicheck.extract import extract
-from civicheck.fetch import Fetcher, FetchResult
+from civicheck.fetch import FetchResult
+from civicheck.fetch.client import Fetcher
 from civicheck.reading import read_page
 from civicheck.soft404 import Assessment, assess, detect_bot_wall, probe_key, probe_url
 

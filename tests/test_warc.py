@@ -1,5 +1,6 @@
-"""Tests for civicheck.archive.warc: a run's real fetches written as a WARC (read back by warcio and its CLI),
-replayed with the server stopped, atomic and thread-safe writing, and what replay does with bad archives."""
+"""Tests for the WARC writer and replay (civicheck/archive): a run's real fetches written as a WARC (read back
+by warcio and its CLI), replayed with the server stopped, atomic and thread-safe writing, and what replay does
+with bad archives."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ from civicheck.archive import (
     remove_stale_temporaries,
 )
 from civicheck.errors import CivicheckError
-from civicheck.fetch import ErrorKind, Fetcher, FetchResult
+from civicheck.fetch import ErrorKind, FetchResult
+from civicheck.fetch.client import Fetcher
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.

@@ -17,21 +17,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from civicheck.archive.cdx import ArchiveUnavailable, Capture, CdxClient, parse_cdx
+from civicheck.archive.backend import ArchiveRecord
+from civicheck.archive.cdx import ArchiveUnavailable, Capture, parse_cdx
+from civicheck.archive.fallback import fetch_archived_copy
+from civicheck.archive.pywb import PywbArchive
+from civicheck.archive.pywb import cdx_client as pywb_cdx
+from civicheck.archive.registry import cdx_for, parse_archive_spec
 from civicheck.archive.timeline import compute_timeline, timeline_for
-from civicheck.archive.wayback import (
-    ArchiveRecord,
-    PywbArchive,
-    RateLimiter,
-    SavePageNow,
-    WaybackArchive,
-    _timedelta_seconds,
-    cdx_for,
-    fetch_archived_copy,
-    parse_archive_spec,
-)
+from civicheck.archive.wayback import RateLimiter, SavePageNow, WaybackArchive, _timedelta_seconds
+from civicheck.archive.wayback import cdx_client as wayback_cdx
 from civicheck.errors import UsageProblem
-from civicheck.fetch import Fetcher
+from civicheck.fetch.client import Fetcher
 
 # Every server in these tests listens on 127.0.0.1, which a Fetcher refuses by default
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
@@ -433,7 +429,7 @@ def test_parse_empty_and_broken_answers():
 def test_cdx_client_asks_wayback_and_finds_the_latest_2xx(wayback):
     url = "http://cilegon.go.id/"
     wayback.cdx[url] = Answer(200, json.loads(WAYBACK_JSON))
-    cdx = CdxClient.wayback(wayback.base)
+    cdx = wayback_cdx(wayback.base)
 
     assert len(cdx.captures(url)) == 3
     latest = cdx.latest_ok(url)
@@ -445,7 +441,7 @@ def test_cdx_client_asks_wayback_and_finds_the_latest_2xx(wayback):
 
 
 def test_cdx_client_pywb_shape():
-    cdx = CdxClient.pywb("http://127.0.0.1:8080/my-coll/")
+    cdx = pywb_cdx("http://127.0.0.1:8080/my-coll/")
     assert cdx.endpoint == "http://127.0.0.1:8080/my-coll/cdx" and cdx.name == "pywb"
     assert cdx.replay_url("20260101000005", "http://x/") == "http://127.0.0.1:8080/my-coll/20260101000005id_/http://x/"
 
@@ -453,13 +449,13 @@ def test_cdx_client_pywb_shape():
 def test_cdx_failures_raise_archive_unavailable(wayback, closed_port_url):
     wayback.cdx["http://a/"] = Answer(503, b"busy")
     wayback.cdx["http://b/"] = Answer(200, b"<html>not cdx", {"Content-Type": "text/html"})
-    cdx = CdxClient.wayback(wayback.base)
+    cdx = wayback_cdx(wayback.base)
     with pytest.raises(ArchiveUnavailable, match="answered 503"):
         cdx.captures("http://a/")
     with pytest.raises(ArchiveUnavailable, match="not a CDX listing"):
         cdx.captures("http://b/")
     with pytest.raises(ArchiveUnavailable, match="cannot connect"):
-        CdxClient.wayback(closed_port_url).captures("http://a/")
+        wayback_cdx(closed_port_url).captures("http://a/")
 
 
 # --- timeline -------------------------------------------------------------------------------------------
@@ -520,7 +516,7 @@ def test_timeline_edges():
 def test_timeline_for_asks_the_archive_and_links_each_event(wayback):
     url = "http://cilegon.go.id/"
     wayback.cdx[url] = Answer(200, json.loads(WAYBACK_JSON))
-    timeline = timeline_for(url, CdxClient.wayback(wayback.base))
+    timeline = timeline_for(url, wayback_cdx(wayback.base))
     assert timeline.archive == "wayback"
     assert timeline.lines() == ["2022-03-01 first captured: 404",
                                 "2023-07-12 first answered 200 (was 404); last answered 200",
@@ -540,7 +536,7 @@ def test_a_dead_source_is_read_from_its_last_good_capture(wayback, site):
 
     with Fetcher(retries=0) as fetcher:
         live = fetcher.fetch(url, timeout=5)
-        copy = fetch_archived_copy(url, lambda u: fetcher.fetch(u, timeout=5), CdxClient.wayback(wayback.base), live)
+        copy = fetch_archived_copy(url, lambda u: fetcher.fetch(u, timeout=5), wayback_cdx(wayback.base), live)
 
     assert live.status == 404 and site.hits("/dinas-tenaga-kerja") == 1  # the fallback never asks the live site
     assert copy.ok and copy.capture.timestamp == "20230501093000"
@@ -555,11 +551,11 @@ def test_no_good_capture_and_no_archive_are_notes_not_errors(wayback, closed_por
     url = "http://dead.example/"
     wayback.cdx[url] = Answer(200, [["timestamp", "statuscode"], ["20230501093000", "404"]])
     fetched = []
-    copy = fetch_archived_copy(url, fetched.append, CdxClient.wayback(wayback.base))
+    copy = fetch_archived_copy(url, fetched.append, wayback_cdx(wayback.base))
     assert not copy.ok and copy.result is None and fetched == []
     assert copy.note == "no archived copy: wayback has no capture of it that answered 2xx"
 
-    gone = fetch_archived_copy(url, fetched.append, CdxClient.wayback(closed_port_url))
+    gone = fetch_archived_copy(url, fetched.append, wayback_cdx(closed_port_url))
     assert not gone.ok and gone.note.startswith("no archived copy: wayback CDX lookup of http://dead.example/ failed")
 
 
@@ -567,7 +563,7 @@ def test_a_capture_that_cannot_be_replayed_is_a_note(wayback):
     url = "http://dead.example/"
     wayback.cdx[url] = Answer(200, [["timestamp", "statuscode"], ["20230501093000", "200"]])
     with Fetcher(retries=0) as fetcher:
-        copy = fetch_archived_copy(url, lambda u: fetcher.fetch(u, timeout=5), CdxClient.wayback(wayback.base))
+        copy = fetch_archived_copy(url, lambda u: fetcher.fetch(u, timeout=5), wayback_cdx(wayback.base))
     assert not copy.ok and copy.capture is not None and copy.result is None
     assert copy.note.startswith("the archived copy of 2023-05-01 could not be replayed:")
 

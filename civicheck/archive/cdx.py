@@ -16,7 +16,6 @@ import requests
 from civicheck import __version__
 from civicheck.errors import ArchiveUnavailable
 
-WAYBACK_BASE = "https://web.archive.org"
 USER_AGENT = f"civicheck/{__version__} (civic fact-check tool; web archive client)"
 
 # The Wayback Machine names the fields one way, pywb another; both are read into Capture's names.
@@ -176,7 +175,9 @@ class CdxClient:
     """The CDX API of one archive: `captures(url)`, `latest_ok(url)` and `replay_url(capture, url)`.
 
     `endpoint` is the CDX URL, `replay_prefix` what a timestamp and URL are appended to for replay
-    (`{replay_prefix}/{timestamp}id_/{url}`). Use `CdxClient.wayback()` or `CdxClient.pywb(collection_url)`.
+    (`{replay_prefix}/{timestamp}id_/{url}`), `status_field` how this server spells a regex filter on the
+    status, `latest_limit` the `limit` that asks for the latest captures exactly (None: all of them). Each
+    backend makes its own: wayback.cdx_client(base), pywb.cdx_client(collection_url).
     """
 
     def __init__(
@@ -188,6 +189,7 @@ class CdxClient:
         status_field: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
+        latest_limit: int | None = None,
     ):
         self.endpoint = endpoint
         self.replay_prefix = replay_prefix.rstrip("/")
@@ -195,18 +197,7 @@ class CdxClient:
         self._status_filter = status_field  # how this server spells a regex filter on the status field
         self.session = session or new_session()
         self.timeout = timeout
-
-    @classmethod
-    def wayback(cls, base: str = WAYBACK_BASE, **kwargs: Any) -> CdxClient:
-        base = base.rstrip("/")
-        # The Wayback CDX server filters by Java regex by default.
-        return cls(f"{base}/cdx/search/cdx", f"{base}/web", name="wayback", status_field="statuscode:", **kwargs)
-
-    @classmethod
-    def pywb(cls, collection_url: str, **kwargs: Any) -> CdxClient:
-        coll = collection_url.rstrip("/")
-        # pywb's filters are substring matches unless prefixed with "~" (regex).
-        return cls(f"{coll}/cdx", coll, name="pywb", status_field="~status:", **kwargs)
+        self._latest_limit = latest_limit
 
     def captures(self, url: str, *, limit: int | None = None, ok_only: bool = False,
                  since: str | None = None) -> list[Capture]:
@@ -238,10 +229,7 @@ class CdxClient:
 
     def latest_ok(self, url: str) -> Capture | None:
         """The most recent capture of `url` that answered 2xx, or None when there is none."""
-        # Wayback's limit=-1 implies fastLatest, documented only to return "some" of the latest captures;
-        # the last five of the full, date-sorted list are exact.
-        limit = -5 if self.name == "wayback" else None
-        captures = self.captures(url, limit=limit, ok_only=True)
+        captures = self.captures(url, limit=self._latest_limit, ok_only=True)
         return captures[-1] if captures else None
 
     def replay_url(self, capture: Capture | str, url: str, mode: str = "id_") -> str:

@@ -8,14 +8,73 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from civicheck.archive.wayback import ArchivedCopy, fetch_archived_copy
+from civicheck.archive.cdx import Capture, CdxClient
+from civicheck.errors import ArchiveUnavailable
 from civicheck.fetch import FetchResult
 
 ARCHIVED_COPY_TIMEOUT = 30.0  # seconds for fetching a capture's replay; archives are slower than most sites
 
+FetchFunction = Callable[[str], FetchResult]
 Lookup = Callable[[str, FetchResult], "ArchivedCopy | None"]
+
+
+@dataclass
+class ArchivedCopy:
+    """The last good archived copy of a cited URL, fetched for checking (or why there is none)."""
+
+    url: str  # as cited
+    archive: str
+    note: str  # "from the archived copy of 2023-05-01 (pywb); the live page answers 404 Not Found", or why none
+    capture: Capture | None = None
+    replay_url: str | None = None
+    result: FetchResult | None = None  # for the cited URL, with the archived status and body; None when unusable
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.has_document
+
+
+def _live_phrase(live: FetchResult | None) -> str:
+    if live is None:
+        return ""
+    if live.status is not None:
+        return f"; the live page answers {f'{live.status} {live.reason}'.strip()}"
+    return f"; the live page could not be fetched ({live.detail})" if live.detail else "; the live page could not be fetched"
+
+
+def fetch_archived_copy(
+    url: str,
+    fetch: FetchFunction,
+    cdx: CdxClient,
+    live: FetchResult | None = None,
+) -> ArchivedCopy:
+    """Find the most recent 2xx capture of `url` and fetch its original bytes (`id_` replay) with `fetch`
+    (e.g. `lambda u: fetcher.fetch(u, timeout=30)`). Never raises.
+
+    The result is a FetchResult for the *cited* URL: status, headers and body of the archived copy,
+    `final_url` the replay URL, `fetched_at` the capture time (when the page said it), and `detail` the label
+    a report shows. `live`, the failed live fetch, only words that label.
+    """
+    try:
+        capture = cdx.latest_ok(url)
+    except ArchiveUnavailable as exc:
+        return ArchivedCopy(url, cdx.name, f"no archived copy: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a fallback must never break a run
+        return ArchivedCopy(url, cdx.name, f"no archived copy: the lookup failed ({type(exc).__name__})")
+    if capture is None:
+        return ArchivedCopy(url, cdx.name, f"no archived copy: {cdx.name} has no capture of it that answered 2xx")
+    replay_url = cdx.replay_url(capture, url)
+    replay = fetch(replay_url)
+    if not replay.has_document:
+        why = replay.detail or f"{replay.status} {replay.reason}".strip()
+        return ArchivedCopy(url, cdx.name, f"the archived copy of {capture.date} could not be replayed: {why}",
+                            capture, replay_url)
+    note = f"from the archived copy of {capture.date} ({cdx.name}){_live_phrase(live)}"
+    result = dataclasses.replace(replay, url=url, detail=note, fetched_at=capture.iso)
+    return ArchivedCopy(url, cdx.name, note, capture, replay_url, result)
 
 
 def live_lookup(archives: Sequence[Any], fetch: Callable[[str], FetchResult], warc: Any = None) -> Lookup:

@@ -111,17 +111,17 @@ def obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_
                     cited_url, allow_private):
     """Fetch (or replay, or read) the articles as verify fetches its URLs: (Obtained, the WARC written)."""
     from civicheck.draft.source import obtain
-    from civicheck.fetch import DEFAULT_CANARIES
+    from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity
 
     if replay_files:
-        from civicheck.archive.warc import WarcReplay
+        from civicheck.archive import WarcReplay
 
         with WarcReplay(list(replay_files)) as replay:
             connectivity = Connectivity(None, answer=replay.online())
             targets = articles or [u for u in replay.urls if replay.result(u).has_document]
             return obtain(targets, replay, lambda: connectivity.probe(replay), url=cited_url), None
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
 
     connectivity = Connectivity(None if no_canary else (list(canaries) or list(DEFAULT_CANARIES)))
     # The operator's own --canary URLs may be private, as in verify; the articles only with --allow-private.
@@ -129,8 +129,8 @@ def obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_
     with Fetcher(concurrency=concurrency, per_host=per_host, **settings) as fetcher:
         if no_warc or not any("://" in a for a in articles):
             return obtain(articles, fetcher, lambda: connectivity.probe(fetcher), url=cited_url), None
-        from civicheck.archive.warc import WarcWriter, new_run_id
-        from civicheck.fetch import now_utc
+        from civicheck.archive import WarcWriter, new_run_id
+        from civicheck.clock import now_utc
 
         started = now_utc()
         with WarcWriter(archive_dir, new_run_id(started), started) as warc:

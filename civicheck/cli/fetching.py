@@ -36,7 +36,7 @@ def archives_of(specs: Sequence[str]) -> list[Any]:
     """The archives --archive names (wayback, pywb=…); a UsageProblem for a spec that names none."""
     if not specs:
         return []
-    from civicheck.archive.wayback import parse_archive_spec
+    from civicheck.archive.registry import parse_archive_spec
 
     return [parse_archive_spec(spec) for spec in specs]
 
@@ -44,10 +44,10 @@ def archives_of(specs: Sequence[str]) -> list[Any]:
 def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, settings: dict[str, Any] | None) -> Any:
     """Where results come from: the archives replayed (a WarcReplay), or a live Fetcher."""
     if replay_files:
-        from civicheck.archive.warc import WarcReplay
+        from civicheck.archive import WarcReplay
 
         return WarcReplay(list(replay_files))
-    from civicheck.fetch import Fetcher
+    from civicheck.fetch.client import Fetcher
 
     return Fetcher(concurrency=concurrency, per_host=per_host, **settings)
 
@@ -55,12 +55,12 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
              archive_dir: Path, no_warc: bool) -> RunResult:
     """A run fetching live, its WARC written under `archive_dir` unless `no_warc`."""
-    from civicheck.fetch import now_utc
+    from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
         return run(claims, fetcher, connectivity, progress, archives=archives)
-    from civicheck.archive.warc import WarcWriter, new_run_id
+    from civicheck.archive import WarcWriter, new_run_id
 
     started = now_utc()
     with WarcWriter(archive_dir, new_run_id(started), started) as warc:

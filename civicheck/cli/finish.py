@@ -119,11 +119,7 @@ def notify(report: dict[str, Any], changes: Any, urls: Sequence[str], quiet: boo
 
     message = news(report, changes)
     if message is None:
-        if not quiet and changes is not None and changes.pending:
-            n = len(changes.pending)
-            say(f"nothing to notify yet: {n} verdict change{'s' if n != 1 else ''} pending confirmation "
-                "(--confirm); notified when a later run confirms it")
-        elif not quiet:
+        if not quiet:
             say("nothing new to notify")
         return
     failures = send(message, urls)

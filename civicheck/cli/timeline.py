@@ -27,8 +27,8 @@ def timeline(url, spec, format_, output):
     Example:
       civicheck timeline https://www.cilegon.go.id/
     """
+    from civicheck.archive.registry import cdx_for
     from civicheck.archive.timeline import timeline_for
-    from civicheck.archive.wayback import cdx_for
     from civicheck.claims import url_problem
     from civicheck.errors import OutputNotWritten
     from civicheck.render import render_rows

@@ -56,7 +56,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     from civicheck.claims import load_claims
 
     claims = load_claims(list(paths))
-    from civicheck.fetch import DEFAULT_CANARIES
+    from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
     outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url))

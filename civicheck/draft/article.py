@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin
 
-from civicheck.extract import Document, site_of
-from civicheck.fetch import FetchResult, decode_text
+from civicheck.extract import Document, decode_text, site_of
+from civicheck.fetch import FetchResult
 
 _BLOCKS = frozenset("p li blockquote td th dd dt h1 h2 h3 h4 h5 h6 figcaption div section article pre".split())
 _PROSE = 120  # characters: a paragraph this long is story text, not a headline or a menu entry

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from civicheck.clock import now_utc
 from civicheck.draft.article import Article, article_from
 from civicheck.errors import UsageProblem
-from civicheck.fetch import FetchResult, now_utc
+from civicheck.fetch import FetchResult
 
 DEFAULT_TIMEOUT = 30.0  # seconds: one article, fetched once; as patient as a slow news site needs
 _CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*>|<meta\b[^>]*\bproperty=[\"']og:url[\"'][^>]*>",

@@ -8,8 +8,8 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from civicheck.clock import now_utc
 from civicheck.errors import HistoryTooNew
-from civicheck.fetch import now_utc
 
 # Append-only: a database remembers (in _migrations) which of these it has had, and opening it applies the rest
 # in order. Never edit or reorder one that has shipped; add a new one instead.

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civicheck.clock import now_utc
 from civicheck.errors import HistoryError, HistoryLocked
-from civicheck.fetch import now_utc
 from civicheck.history.migrations import migrate, transaction
 from civicheck.history.queries import Queries
 from civicheck.history.rows import (

@@ -41,6 +41,13 @@ def render_markdown(changes: Changes) -> str:
             out.append(f"- {md(v.claim_id)}: still reported **{md(v.new)}**, this run said {md(v.new_raw)}"
                        f"{_md_copy(v.new_snapshots)} ({md(v.pending)}); {md(v.reason)}")
         out.append("")
+    if changes.undone:
+        out.append("Did not hold (last run saw a change, this run did not):")
+        out.append("")
+        for v in changes.undone:
+            out.append(f"- {md(v.claim_id)}: this run said **{md(v.new_raw)}** again (last run: {md(v.old_raw)})"
+                       f"{_md_copy(v.new_snapshots)}")
+        out.append("")
     if changes.added or changes.removed:
         if changes.added:
             out.append(f"New claims: {', '.join(md(c) for c in changes.added)}")
@@ -104,6 +111,8 @@ def render_text(changes: Changes) -> str:
         out += _text_copies(v.old_snapshots, v.new_snapshots)
     for v in changes.pending:
         out.append(f"{clean(v.claim_id)}: still {v.new}, this run said {v.new_raw} ({clean(v.pending)})")
+    for v in changes.undone:
+        out.append(f"{clean(v.claim_id)}: {v.new_raw} again (last run said {v.old_raw}, which did not hold)")
     for cid in changes.added:
         out.append(f"{clean(cid)}: new claim")
     for cid in changes.removed:

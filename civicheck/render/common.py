@@ -76,7 +76,7 @@ def short_ref(ref: str) -> str:
 
 def outage_lines(report: dict[str, Any]) -> list[str]:
     """A line per network outage of the run (unescaped), for the footers: when, how long, what the canary said."""
-    from civicheck.network import outage_summary
+    from civicheck.fetch.outages import outage_summary
 
     lines = []
     for outage in report.get("outages") or []:
@@ -102,7 +102,7 @@ def summary_line(report: Mapping[str, Any], changes: Any = None) -> str:
             line += f"; {len(changes.pending)} pending confirmation"
     outages = [o for o in report.get("outages") or [] if isinstance(o, dict)]
     if outages:
-        from civicheck.network import outages_in_words
+        from civicheck.fetch.outages import outages_in_words
 
         line += f"; {outages_in_words(outages)}"
     return line

@@ -113,8 +113,8 @@ def _changes_view(changes: Any) -> dict[str, Any] | None:
         return view
     if not isinstance(changes, Mapping):
         return None
-    view = {key: list(changes.get(key) or []) for key in ("verdicts", "pending", "outcomes", "drift", "added",
-                                                          "removed")}
+    view = {key: list(changes.get(key) or []) for key in ("verdicts", "pending", "undone", "outcomes", "drift",
+                                                          "added", "removed")}
     view["old_started_at"] = changes.get("old_started_at")
     view["drift"] = [dict(d, hunks=[{"segments": [["=", str(h)]], "leading": False, "trailing": False}
                                     for h in d.get("hunks") or []]) for d in view["drift"] if isinstance(d, Mapping)]

@@ -1,5 +1,5 @@
 """Is our own network up when a fetch fails? The canary, asked at the time of each failure that could be ours
-(and whenever every fetch in flight has gone quiet), its answers kept as a timeline: the outages a report names.
+(and whenever every fetch in flight has gone quiet), its answers kept as a timeline (outages.py names them).
 
 The scheduler (scheduler.py) uses a NetworkWatch to judge failures; the runner archives every answer, so a replay
 rebuilds the same timeline and names the same outages.
@@ -10,117 +10,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+
+from civicheck.clock import millis, wall_clock
+from civicheck.fetch.canary import CanaryAnswer
 
 FRESH = 3.0  # seconds an "online" answer stands for every failure that follows it
 RECHECK = 1.0  # seconds between questions while the canary does not answer
 QUIET = 1.0  # seconds without a byte from any server, with fetches in flight, before the canary is asked anyway
-# A canary slower than this is not answering. Short on purpose: a question asked during a drop must fail rather
-# than succeed late, once the drop is over (a lost SYN is sent again after 1 s, then after 3 s).
-CANARY_TIMEOUT = 2.5
 # How long the end of a fetch phase waits for a network that went down (after being seen up) to come back.
 RECOVERY_WAIT = 30.0
-
-
-def wall_clock() -> str:
-    """Now, ISO 8601 UTC with milliseconds: outages last seconds, so their ends need finer times than fetches."""
-    return _iso(datetime.now(timezone.utc))
-
-
-@dataclass(frozen=True)
-class CanaryAnswer:
-    """One question to the canary: did any canary answer, and when. Times are ISO 8601 UTC (milliseconds).
-
-    `since`, on an answer saying offline: the last sign of life before the question (an earlier answer, or bytes
-    from any server), i.e. the earliest the outage can have begun. The monotonic times exist in live runs only.
-    """
-
-    online: bool
-    detail: str  # check_connectivity's sentence: "network available: … answered 204 No Content"
-    asked_at: str
-    answered_at: str
-    since: str | None = None
-    run: str = ""  # which archive a replayed answer came from: each file is a run of its own
-    asked: float = 0.0
-    answered: float = 0.0
-    alive: float = -math.inf  # `since`, monotonic
-
-    def as_record(self) -> dict[str, Any]:
-        return {"online": self.online, "detail": self.detail, "asked_at": self.asked_at,
-                "answered_at": self.answered_at, "since": self.since}
-
-    @classmethod
-    def from_record(cls, doc: dict[str, Any]) -> CanaryAnswer:
-        """An archived answer; one written before answers had times of their own has only `asked_at`."""
-        asked_at = str(doc.get("asked_at") or "")
-        since = doc.get("since")
-        return cls(bool(doc.get("online")), str(doc.get("detail", "")), asked_at,
-                   str(doc.get("answered_at") or asked_at), str(since) if since else None)
-
-
-def outages(answers: Sequence[CanaryAnswer]) -> list[dict[str, Any]]:
-    """Every stretch of the run during which no canary answered: `from` (the last sign of life before it), `to`
-    (the canary's first answer after it; None when the run ended first), `seconds` (to `to`, or to the last
-    question that went unanswered) and `detail` (what the canary said when it was first asked)."""
-    found: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    last_down, run = "", None
-    for answer in sorted(answers, key=lambda a: (a.run, _parse(a.asked_at))):
-        if answer.run != run and current is not None:  # a replay of several runs: one's outage ends with it
-            found.append(_ended(current, last_down))
-            current = None
-        run = answer.run
-        if not answer.online:
-            if current is None:
-                current = {"from": answer.since or answer.asked_at, "to": None, "detail": answer.detail}
-            last_down = answer.answered_at
-        elif current is not None:
-            current["to"] = answer.answered_at
-            found.append(_ended(current, answer.answered_at))
-            current = None
-    if current is not None:
-        found.append(_ended(current, last_down))
-    return found
-
-
-def network_sentence(answers: Sequence[CanaryAnswer]) -> str | None:
-    """The report's `network` line: the canary's last answer, and how long the network was down during the run
-    (None when the canary was never asked)."""
-    if not answers:
-        return None
-    last = max(answers, key=lambda a: (a.run, _parse(a.asked_at)))
-    found = outages(answers)
-    return f"{last.detail} ({outages_in_words(found)})" if found else last.detail
-
-
-def outages_in_words(found: Sequence[dict[str, Any]]) -> str:
-    """"network down once (5.5 s)", "network down from 2026-11-28 02:00:01Z to the end of the run", …"""
-    ended = [o for o in found if o.get("to")]
-    times = "once" if len(ended) == 1 else f"{len(ended)} times"
-    words = f"network down {times} ({round(sum(seconds_of(o) for o in ended), 1):g} s)" if ended else ""
-    if len(ended) < len(found):  # the last one lasted to the end of the run: its length says nothing
-        start = _clock_time(found[-1].get("from"))
-        words += f"{', then' if words else 'network down'} from {start} to the end of the run"
-    return words
-
-
-def outage_summary(outage: dict[str, Any]) -> str:
-    """One outage in a few words: "2026-11-28 02:00:01Z → 2026-11-28 02:00:06Z (5.2 s)"; an open end says it
-    lasted to the end of the run."""
-    start = _clock_time(outage.get("from"))
-    end = _clock_time(outage.get("to")) if outage.get("to") else "the end of the run"
-    return f"{start} → {end} ({seconds_of(outage):g} s)"
-
-
-def seconds_of(outage: dict[str, Any]) -> float:
-    """An outage's length; 0 for a value that is not a number (a report read back from a file may hold any)."""
-    try:
-        return round(float(outage.get("seconds") or 0), 1)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 class NetworkWatch:
@@ -261,7 +161,7 @@ class NetworkWatch:
             online, detail = False, f"network unknown: the canary could not be asked ({type(exc).__name__}: {exc})"
         answer = CanaryAnswer(
             online, detail, asked_at, wall_clock(),
-            since=None if online or alive == -math.inf else _iso(_wall_of(alive)),
+            since=None if online or alive == -math.inf else millis(_wall_of(alive)),
             asked=asked, answered=time.monotonic(), alive=alive,
         )
         with self._cond:
@@ -308,30 +208,6 @@ def _unasked() -> CanaryAnswer:
     return CanaryAnswer(False, "network unknown: the run ended before the canary was asked", now, now)
 
 
-def _ended(outage: dict[str, Any], end: str) -> dict[str, Any]:
-    seconds = max(0.0, (_parse(end) - _parse(outage["from"])).total_seconds()) if end else 0.0
-    return {"from": outage["from"], "to": outage["to"], "seconds": round(seconds, 1), "detail": outage["detail"]}
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _wall_of(monotonic: float) -> datetime:
     return datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - monotonic)
 
-
-def _parse(value: str | None) -> datetime:
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def _clock_time(value: Any) -> str:
-    """'2026-11-28T02:00:01.234Z' -> '2026-11-28 02:00:01Z': a reader does not need the milliseconds."""
-    when = _parse(value)
-    if when.year == 1:
-        return str(value)
-    return when.strftime("%Y-%m-%d %H:%M:%SZ")

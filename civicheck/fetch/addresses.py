@@ -1,27 +1,18 @@
-"""Where a fetch may connect: names resolved within the fetch's own deadline, and loopback, private,
-link-local and other non-public addresses refused before any connection is made, unless allowed.
+"""Where a fetch may connect: loopback, private, link-local and other non-public addresses are refused before
+any connection is made, unless allowed (AddressPolicy); and one spelling per host, to compare hosts by.
 
-The connection then goes to exactly the address that was checked (`pinned` + `connect`): a name that
-resolves to a public address when checked and to 169.254.169.254 a moment later (DNS rebinding) cannot slip
-through, while the Host header, TLS SNI and certificate checks still use the name.
+The fetch then connects to exactly the address that was checked (transport.pinned): a name that resolves to a
+public address when checked and to 169.254.169.254 a moment later (DNS rebinding) cannot slip through, while
+the Host header, TLS SNI and certificate checks still use the name.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from civicheck.errors import NoAnswer
-
-# host name -> IP addresses (strings, as getaddrinfo gives them). Raises socket.gaierror when the name has
-# none. A Fetcher takes one as `resolve=`, so tests can map names to addresses or never answer at all.
-Resolve = Callable[[str], Sequence[str]]
+from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -201,137 +192,9 @@ def _same_address(a: str, b: str) -> bool:
         return False
 
 
-# --- Resolving within a deadline ----------------------------------------------------------------------
-
-
-def system_resolve(host: str) -> list[str]:
-    """The C library's answer (hosts file, DNS, ...), every address once, in its order of preference."""
-    from urllib3.util.connection import allowed_gai_family  # no IPv6 answers on a machine without IPv6
-
-    infos = socket.getaddrinfo(host, None, allowed_gai_family(), socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-@dataclass
-class _Lookup:
-    done: threading.Event = field(default_factory=threading.Event)
-    addresses: list[str] = field(default_factory=list)
-    error: BaseException | None = None
-    finished: float = 0.0
-
-
-_POLL = 0.05  # how often a waiting fetch looks whether it was cut (Ctrl-C, its deadline)
-
-
-class Resolver:
-    """Looks names up on daemon threads, so a resolver that never answers costs a fetch its own deadline at
-    most, and Ctrl-C nothing: the caller stops waiting and the lookup is abandoned (a daemon thread never
-    holds the process at exit). Fetches of one name share one lookup; answers are reused for `cache_seconds`
-    (failures never are). At most `max_threads` lookups run at once: a hung resolver cannot pile up threads."""
-
-    def __init__(self, resolve: Resolve | None = None, *, cache_seconds: float = 30.0, max_threads: int = 64):
-        self._resolve = resolve or system_resolve
-        self._cache_seconds = cache_seconds
-        self._max_threads = max_threads
-        self._lookups: dict[str, _Lookup] = {}
-        self._running = 0
-        self._cv = threading.Condition()
-
-    def lookup(self, host: str, deadline: float, cut: Callable[[], bool] = lambda: False) -> list[str]:
-        """The addresses of `host` (an IP literal is its own answer, DNS is never asked for one); raises
-        socket.gaierror as the resolver does, or NoAnswer at `deadline` (time.monotonic) or when `cut()`."""
-        literal = numeric_host(host)
-        if literal is not None:
-            return [literal]
-        key = host.rstrip(".").lower()
-        lookup = self._start(key, deadline, cut)
-        while not lookup.done.wait(min(_POLL, max(0.0, deadline - time.monotonic()))):
-            if cut() or time.monotonic() >= deadline:
-                raise NoAnswer(key)
-        if isinstance(lookup.error, socket.gaierror):  # one exception object per waiting fetch
-            raise socket.gaierror(*lookup.error.args)
-        if lookup.error is not None:
-            raise lookup.error
-        return list(lookup.addresses)
-
-    def _start(self, key: str, deadline: float, cut: Callable[[], bool]) -> _Lookup:
-        with self._cv:
-            lookup = self._lookups.get(key)
-            fresh = lookup is not None and (not lookup.done.is_set() or (
-                lookup.error is None and time.monotonic() - lookup.finished < self._cache_seconds))
-            if fresh:
-                return lookup  # type: ignore[return-value]
-            while self._running >= self._max_threads:
-                if cut() or time.monotonic() >= deadline:
-                    raise NoAnswer(key, f"{self._running} lookups were already waiting for the resolver")
-                self._cv.wait(_POLL)
-            lookup = self._lookups[key] = _Lookup()
-            self._running += 1
-        threading.Thread(target=self._run, args=(key, lookup), name="civicheck-dns", daemon=True).start()
-        return lookup
-
-    def _run(self, key: str, lookup: _Lookup) -> None:
-        try:
-            addresses = list(dict.fromkeys(self._resolve(key)))
-            if not addresses:
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-            lookup.addresses = addresses
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiting fetch
-            lookup.error = exc
-        finally:
-            lookup.finished = time.monotonic()
-            with self._cv:
-                self._running -= 1
-                if lookup.error is not None and self._lookups.get(key) is lookup:
-                    del self._lookups[key]
-                self._cv.notify_all()
-            lookup.done.set()
-
-
-# --- Connecting to the address that was checked -------------------------------------------------------
-
-_pins = threading.local()
-
-
-@contextmanager
-def pinned(routes: dict[str, list[str]], deadline: float) -> Iterator[None]:
-    """While this is active on a thread, every connection it opens to a host in `routes` (host_key -> the
-    checked addresses) goes to those addresses, and a connection to any other host is refused."""
-    previous = getattr(_pins, "state", None)
-    _pins.state = (routes, deadline)
+def host_of(url: str) -> str:
+    """The host a URL names, lower case ("" when it cannot be parsed): per-host limits and headers go by it."""
     try:
-        yield
-    finally:
-        _pins.state = previous
-
-
-def connect(conn: Any) -> socket.socket:
-    """Stands in for urllib3's HTTPConnection._new_conn: the TCP connection to `conn`'s host, made to the
-    addresses pinned for it (each in turn, within the deadline), never to a fresh DNS answer."""
-    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-    from urllib3.util.connection import create_connection
-
-    state = getattr(_pins, "state", None)
-    routes, deadline = state if state is not None else ({}, 0.0)
-    addresses = routes.get(host_key(conn.host))
-    if not addresses:  # never connect to an address nobody checked
-        raise NewConnectionError(conn, f"{conn.host} was not resolved and checked by civicheck; not connecting")
-    error: Exception | None = None
-    for address in addresses:
-        timeout = conn.timeout
-        left = deadline - time.monotonic()
-        if left <= 0 and error is not None:
-            break
-        if isinstance(timeout, (int, float)):
-            timeout = max(0.001, min(timeout, left))
-        try:
-            return create_connection((address, conn.port), timeout, source_address=conn.source_address,
-                                     socket_options=conn.socket_options)
-        except TimeoutError as exc:
-            error = ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={timeout})")
-            error.__cause__ = exc
-        except OSError as exc:
-            error = NewConnectionError(conn, f"Failed to establish a new connection: {exc}")
-            error.__cause__ = exc
-    assert error is not None
-    raise error
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

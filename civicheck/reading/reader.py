@@ -19,7 +19,7 @@ from typing import Any
 
 from civicheck.errors import PageUnreadable
 from civicheck.extract import Document
-from civicheck.fetch import FetchResult, _size
+from civicheck.fetch import FetchResult, describe
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +75,14 @@ def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str
     """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
     problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
     `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe."""
-    from civicheck.extract import _kind, extract
-    from civicheck.fetch import decode_text
+    from civicheck.extract import decode_text, extract, kind_of
     from civicheck.soft404 import read_markup
 
     try:
         if body_file is not None:
             with open(body_file, "rb") as fh:
                 result.body = fh.read()  # this process's copy of the result
-        text = decode_text(result) if _kind(result) in ("html", "text") else None
+        text = decode_text(result) if kind_of(result) in ("html", "text") else None
         document = extract(result, selectors, text)
         markup = read_markup(result, text or "", document)
     except MemoryError:
@@ -128,7 +127,7 @@ class PageReader:
         """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
         needs the body no more, so a large one is handed over through a file and dropped from `result` at
         once, rather than held while the page waits for a free worker."""
-        from civicheck.workers import NoWorker, WorkFailed
+        from civicheck.reading.workers import NoWorker, WorkFailed
 
         if self.pool is None:
             return self._read_here(result, selectors)
@@ -147,7 +146,7 @@ class PageReader:
             return self._read_here(sent, selectors, body_file)
         except WorkFailed as exc:
             seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
-            why = f"civicheck gave up reading it after {seconds} s ({_size(size)})" if exc.timed_out else exc.reason
+            why = f"civicheck gave up reading it after {seconds} s ({describe.size(size)})" if exc.timed_out else exc.reason
             logger.warning("reading %s: %s", result.url, why)
             return Reading(problem=f"{UNREADABLE}: {why}")
         finally:
@@ -176,7 +175,7 @@ class PageReader:
 
 def shared_reader() -> PageReader:
     """A reader on the process's shared worker pool (workers stay for the next run of this process)."""
-    from civicheck.workers import shared_pool
+    from civicheck.reading.workers import shared_pool
 
     return PageReader(shared_pool(preload=_PRELOAD, memory_limit=WORKER_MEMORY))
 

@@ -14,9 +14,26 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from civicheck.fetch import Fetcher, FetchResult, _host_key
-from civicheck.network import RECOVERY_WAIT, CanaryAnswer, NetworkWatch
+from civicheck.fetch.addresses import host_of
+from civicheck.fetch.attempts import HostGate, Pulse
+from civicheck.fetch.canary import CanaryAnswer
+from civicheck.fetch.models import FetchResult
+from civicheck.fetch.network import RECOVERY_WAIT, NetworkWatch
+
+
+class Fetches(Protocol):
+    """What the scheduler needs of the Fetcher that runs it (client.py); a protocol, so that neither module
+    imports the other back."""
+
+    concurrency: int
+    per_host: int
+    pulse: Pulse
+
+    def fetch(self, url: str, *, timeout: float | None = None, gate: HostGate | None = None) -> FetchResult: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -38,7 +55,7 @@ class _Held:
 
 
 class _Gate:
-    """The host slot one running fetch holds (fetch.HostGate): redirects move it from host to host."""
+    """The host slot one running fetch holds (attempts.HostGate): redirects move it from host to host."""
 
     def __init__(self, scheduler: HostScheduler, host: str):
         self._scheduler, self.host = scheduler, host
@@ -54,7 +71,7 @@ class HostScheduler:
 
     def __init__(
         self,
-        fetcher: Fetcher,
+        fetcher: Fetches,
         budgets: dict[str, float],
         on_result: Callable[[FetchResult], None] | None,
         network: NetworkWatch | None = None,
@@ -115,7 +132,7 @@ class HostScheduler:
             self._work(job)
 
     def _work(self, job: _Job) -> None:
-        gate = _Gate(self, _host_key(job.url))  # _take() gave us its slot
+        gate = _Gate(self, host_of(job.url))  # _take() gave us its slot
         started = time.monotonic()
         result: FetchResult | None = None
         try:
@@ -173,7 +190,7 @@ class HostScheduler:
             gate.host = host
 
     def _queue(self, job: _Job) -> None:  # self._cond held
-        self._queues.setdefault(_host_key(job.url), deque()).append(job)
+        self._queues.setdefault(host_of(job.url), deque()).append(job)
         self._unfinished += 1
         self._cond.notify_all()
 

@@ -1,0 +1,471 @@
+"""The Fetcher: cited URLs fetched through one requests.Session, each within its own deadline, following
+redirects and retrying what is worth another attempt; per-host limits through the scheduler (fetch_all).
+
+A failed fetch is not an exception: it is a FetchResult whose `error` says what went wrong, because
+"the server refused the connection" is evidence about a government service.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import requests.auth
+import requests.cookies
+import requests.utils
+
+from civicheck import __version__
+from civicheck.clock import now_utc
+from civicheck.credentials import RequestHeaders, masked, redact_headers, without_userinfo
+from civicheck.errors import NoAnswer
+from civicheck.fetch.addresses import AddressPolicy, host_key, host_of, refused
+from civicheck.fetch.attempts import DEADLINE_SLACK, Answer, HostGate, Plan, Pulse, Run
+from civicheck.fetch.decoders import ENCODINGS_WE_DECODE, content_codings, read_body
+from civicheck.fetch.describe import phrase, secs, size
+from civicheck.fetch.failures import (
+    COULD_BE_OURS,
+    TRANSPORT_ERRORS,
+    deadline_answer,
+    exception_chain,
+    http_error,
+    proxy_name,
+    transport_failure,
+)
+from civicheck.fetch.models import ErrorKind, FetchResult
+from civicheck.fetch.resolve import Resolve, Resolver
+from civicheck.fetch.transport import Watchdog, WatchedAdapter, pinned, watching
+
+if TYPE_CHECKING:
+    from civicheck.fetch.network import NetworkWatch
+
+USER_AGENT = f"civicheck/{__version__} (civic fact-check tool) python-requests/{requests.__version__}"
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_REDIRECT_DRAIN_BYTES = 64 * 1024  # a redirect body bigger than this is not worth keeping the connection for
+_KNOCK_MAX_BYTES = 16 * 1024
+
+
+class Fetcher:
+    """Fetches URLs for evidence through one shared requests.Session; fetch() never raises for network
+    or HTTP problems, it returns a FetchResult saying precisely what happened."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 15.0,
+        max_bytes: int = 25_000_000,
+        max_redirects: int = 10,
+        retries: int = 2,
+        backoff: float = 0.5,
+        retry_after_cap: float = 10.0,
+        concurrency: int = 16,
+        per_host: int = 4,
+        user_agent: str = USER_AGENT,
+        allow_private: bool = False,
+        private_hosts: Iterable[str] = (),
+        private_urls: Iterable[str] = (),
+        headers: RequestHeaders | None = None,
+        resolve: Resolve | None = None,
+    ):
+        """`allow_private` lets fetches connect to loopback, private, link-local... addresses, which are
+        refused by default; `private_hosts` allows them for these hosts only, `private_urls` for URLs that
+        start with one of these. `headers` are sent to their hosts only. `resolve` (host -> addresses)
+        replaces the system resolver, e.g. in tests."""
+        if concurrency < 1 or per_host < 1:
+            raise ValueError("concurrency and per_host must be at least 1")
+        if timeout <= 0 or connect_timeout <= 0 or read_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if max_bytes < 1 or max_redirects < 0 or retries < 0:
+            raise ValueError("max_bytes must be positive, max_redirects and retries not negative")
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.retries = retries
+        self.backoff = backoff
+        self.retry_after_cap = retry_after_cap
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.user_agent = user_agent
+        self.pulse = Pulse()
+        self._cancelled = threading.Event()
+        self.policy = AddressPolicy.of(allow_private, private_hosts, private_urls)
+        self.headers = headers or RequestHeaders()
+        self._resolver = Resolver(resolve)
+        self._watchdog = Watchdog()
+        self._session = requests.Session()
+        # An explicit auth that adds nothing: requests then never reads ~/.netrc (it would send those
+        # credentials to any cited host, and they would be archived), nor turns a URL's user:password into
+        # a Basic header. Proxy settings from the environment still apply.
+        self._session.auth = _NoAmbientCredentials()
+        self._session.headers.update(
+            {"User-Agent": user_agent, "Accept-Encoding": ", ".join(ENCODINGS_WE_DECODE)}
+        )
+        adapter = WatchedAdapter(
+            pool_connections=max(10, concurrency),
+            pool_maxsize=max(concurrency, per_host),
+            max_retries=0,
+        )
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self._session.close()
+        self._watchdog.close()
+
+    def cancel(self) -> None:
+        """Ctrl-C: cut every fetch in flight, end every backoff sleep, and make every later fetch end at
+        once, so that the threads still running finish within moments."""
+        self._cancelled.set()
+        self._watchdog.cancel()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public API --
+
+    def fetch(self, url: str, *, timeout: float | None = None, gate: HostGate | None = None) -> FetchResult:
+        """Fetch one URL within `timeout` seconds (all attempts and the body included). A `gate` (the
+        scheduler's) is asked for a slot whenever a redirect leads to another host; waiting for it does not
+        count against the deadline."""
+        budget = self.timeout if timeout is None else timeout
+        return self._fetch(url, self._plan(budget, self.retries, True, self.max_bytes), gate)
+
+    def fetch_all(
+        self,
+        jobs: Sequence[tuple[str, float | None]],
+        on_result: Callable[[FetchResult], None] | None = None,
+        *,
+        network: NetworkWatch | None = None,
+    ) -> dict[str, FetchResult]:
+        """Fetch each distinct URL once, `concurrency` at a time and at most `per_host` requests in flight
+        to one host (the host actually contacted, after redirects).
+
+        A URL cited twice with different deadlines gets the longer one. Results come back in job order;
+        `on_result` is called as each URL's result is final. With `network` (a network.NetworkWatch), a
+        failure that could be our own network's is judged against the canary when it happens, and fetched
+        again once the network is back if it was down (see scheduler.py).
+        """
+        from civicheck.fetch.scheduler import HostScheduler
+
+        budgets: dict[str, float] = {}
+        for url, budget in jobs:
+            budget = self.timeout if budget is None else budget
+            budgets[url] = max(budget, budgets.get(url, 0.0))
+        if not budgets:
+            return {}
+        return HostScheduler(self, budgets, on_result, network).run()
+
+    def knock(self, url: str, timeout: float) -> FetchResult:
+        """One attempt, no redirects followed, a tiny body: enough to learn whether anything answers (the
+        canary's question; not the soft-404 probe, which is a whole fetch of a made-up sibling URL)."""
+        return self._fetch(url, self._plan(timeout, 0, False, _KNOCK_MAX_BYTES))
+
+    def _plan(self, budget: float, retries: int, follow_redirects: bool, max_bytes: int) -> Plan:
+        return Plan(budget, retries, follow_redirects, max_bytes, self.connect_timeout, self.read_timeout)
+
+    # -- the steps of one fetch --
+
+    def _fetch(self, url: str, plan: Plan, gate: HostGate | None = None) -> FetchResult:
+        started = time.monotonic()
+        fetched_at = now_utc()
+        problem = _url_problem(url)
+        if problem:
+            return FetchResult(url, url, None, "", ErrorKind.OTHER, problem, fetched_at)
+        deadline = started + plan.budget
+        run = Run(url, plan, deadline, self._watchdog.watch(deadline), self.pulse, gate)
+        with watching(run.watch):
+            result = self._follow(run, fetched_at)
+        result.elapsed = time.monotonic() - started
+        return result
+
+    def _follow(self, run: Run, fetched_at: str) -> FetchResult:
+        current = run.url
+        redirects: list[tuple[int, str]] = []
+        while True:
+            run.via = redirects[-1][1] if redirects else None
+            out = self._attempt_with_retries(run, current)
+            if out.location is None:
+                return _result(run, current, redirects, out, fetched_at)
+            # A password in a Location is never sent (see _attempt) nor written down: reports show "user:***@".
+            target = masked(_resolve_location(current, out.location))
+            if len(redirects) >= self.max_redirects:
+                out.error = ErrorKind.TOO_MANY_REDIRECTS
+                chain = [u for _, u in redirects] + [current]
+                out.detail = _redirect_limit_detail(chain, target, self.max_redirects)
+                return _result(run, current, redirects, out, fetched_at)
+            problem = _url_problem(target)
+            if problem:
+                out.error = ErrorKind.OTHER
+                out.detail = f"{current} redirected to {target!r}, which cannot be fetched"
+                return _result(run, current, redirects, out, fetched_at)
+            if run.gate is not None and host_of(target) != host_of(current):
+                self._change_host(run, host_of(target))
+            redirects.append((out.status or 0, current))
+            current = target
+
+    def _change_host(self, run: Run, host: str) -> None:
+        """Take a slot of the host a redirect leads to (the per-host limit is about the host contacted, not
+        the one cited). Waiting for a busy host is not that host's slowness: the deadline stops meanwhile."""
+        assert run.gate is not None
+        self._watchdog.pause(run.watch)
+        started = time.monotonic()
+        try:
+            run.gate.move(host)
+        finally:
+            run.deadline += time.monotonic() - started
+            self._watchdog.resume(run.watch, run.deadline)
+
+    def _attempt_with_retries(self, run: Run, url: str) -> Answer:
+        # An explicit loop rather than urllib3's Retry: Retry cannot retry a failure while streaming the
+        # body, sleeps without knowing our deadline, and does not cap Retry-After; all three matter here.
+        while True:
+            out = self._attempt(run, url)
+            if out.stale and not run.resent and not run.past_deadline():
+                # The server closed an idle kept-alive connection just as we reused it: the request never
+                # reached it. Sent again at once on a new connection, as browsers do; not a retry of ours.
+                run.resent = True
+                continue
+            if not out.transient or out.deadline or run.retries_used >= run.plan.retries:
+                return out
+            if out.retry_after is not None:
+                wait = min(out.retry_after, self.retry_after_cap)
+            else:
+                wait = self.backoff * 2**run.retries_used
+            if time.monotonic() + wait >= run.deadline - DEADLINE_SLACK:
+                out.out_of_time = True
+                return out
+            if self._cancelled.wait(wait):  # an Event, not time.sleep: Ctrl-C must not wait out the backoff
+                return out
+            run.retries_used += 1
+            run.attempts += 1
+
+    def _attempt(self, run: Run, url: str) -> Answer:
+        left = run.left()
+        if left <= 0 or run.watch.fired:
+            return deadline_answer(run)
+        try:
+            request = requests.Request("GET", without_userinfo(url), headers=self.headers.for_host(host_of(url)))
+            prep = self._session.prepare_request(request)
+        except TRANSPORT_ERRORS as exc:
+            return Answer(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")
+        sent = self.headers.redact(_sent_headers(prep))
+        proxy = ""
+        connections = run.watch.connections
+        try:
+            settings = self._session.merge_environment_settings(prep.url, {}, True, None, None)
+            # requests honours HTTP(S)_PROXY: through a proxy, a 5xx or a refusal may be the proxy's own.
+            proxy = proxy_name(requests.utils.select_proxy(prep.url or url, settings["proxies"]))
+            routes = self._routes(run, prep.url or url, settings["proxies"])
+            if isinstance(routes, Answer):
+                routes.proxy = proxy
+                return routes
+            adapter = self._session.get_adapter(prep.url or url)
+            # adapter.send, not session.send: the session's redirect logic would read a redirect's whole
+            # body, uncapped, before we get to see it.
+            with pinned(routes, run.deadline):
+                resp = adapter.send(
+                    prep,
+                    stream=True,
+                    timeout=(min(run.plan.connect_timeout, left), min(run.plan.read_timeout, left)),
+                    verify=settings["verify"],
+                    cert=settings["cert"],
+                    proxies=settings["proxies"],
+                )
+        except TRANSPORT_ERRORS as exc:
+            out = transport_failure(run, url, exc, Answer(request_headers=sent, proxy=proxy))
+            chain = exception_chain(exc)
+            out.stale = run.watch.connections == connections and any(
+                isinstance(e, (http.client.RemoteDisconnected, BrokenPipeError)) for e in chain
+            )
+            return out
+        if run.watch.fired:
+            # The watchdog's shutdown reads as the end of the headers to http.client: this status line
+            # and these headers may be cut short, so they are not evidence.
+            resp.close()
+            return deadline_answer(run, Answer(request_headers=sent, proxy=proxy))
+        run.pulse.last = time.monotonic()
+        try:
+            requests.cookies.extract_cookies_to_jar(self._session.cookies, prep, resp.raw)
+            return self._read_response(run, url, resp, sent, proxy)
+        finally:
+            resp.close()  # a fully read response already went back to the pool; anything else is closed
+
+    def _routes(self, run: Run, url: str, proxies: dict[str, str]) -> dict[str, list[str]] | Answer:
+        """The addresses this request may connect to (host -> addresses), resolved within the deadline and
+        checked against the address policy before any connection; or why it may not go anywhere.
+
+        Through an HTTP(S) proxy the proxy resolves the name, so only what the URL itself says (an IP
+        literal, "localhost") can be refused here; the proxy's own address is the operator's choice."""
+        host = urlsplit(url).hostname or ""
+        proxy = requests.utils.select_proxy(url, proxies)
+        target = host
+        if proxy:
+            if refusal := self.policy.refusal_by_name(host, url):
+                return Answer(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))
+            if proxy.lower().startswith("socks"):
+                return {}  # a SOCKS connection is not made by our connection classes
+            target = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or ""
+        try:
+            addresses = self._resolver.lookup(target, run.deadline, lambda: run.watch.fired)
+        except NoAnswer as exc:
+            detail = f"DNS lookup failed: no answer about {target} within the {secs(run.plan.budget)} s deadline"
+            detail += f" ({exc.note})" if exc.note else ""
+            return Answer(error=ErrorKind.DNS, detail=detail, maybe_local=True, deadline=True)
+        if not proxy and (refusal := self.policy.refusal(host, addresses, url)):
+            return Answer(error=ErrorKind.NOT_PUBLIC, detail=refused(refusal, run.via))
+        return {host_key(target): addresses}
+
+    def _read_response(
+        self, run: Run, url: str, resp: requests.Response, sent: list[tuple[str, str]], proxy: str
+    ) -> Answer:
+        status = resp.status_code
+        out = Answer(
+            status=status,
+            reason=resp.reason or "",
+            headers=redact_headers(_received_headers(resp)),  # Set-Cookie: a session is not evidence
+            http_version=getattr(resp.raw, "version_string", None) or _version_string(resp.raw.version),
+            request_headers=sent,
+            proxy=proxy,
+        )
+        location = resp.headers.get("location")
+        if status in _REDIRECT_STATUSES and location and run.plan.follow_redirects:
+            # Read a small body so the connection can be reused; a bigger one is dropped with the connection.
+            drained = read_body(resp, run, _REDIRECT_DRAIN_BYTES, [])
+            if drained.failure is not None or run.watch.fired:
+                return transport_failure(run, url, drained.failure, out)
+            out.location = location
+            return out
+        announced = _content_length(resp)
+        if announced is not None and announced > run.plan.max_bytes:
+            if status >= 400:
+                return http_error(out, status)  # the status says it all; such a body is not worth reading
+            out.error = ErrorKind.TOO_LARGE
+            limit = size(run.plan.max_bytes)
+            out.detail = f"the server announced {size(announced)}, over the {limit} limit"
+            return out
+        body = read_body(resp, run, run.plan.max_bytes, content_codings(out.headers))
+        out.raw, out.body = body.raw, body.data
+        if status >= 400:
+            return http_error(out, status)
+        if body.failure is not None or run.watch.fired:
+            return transport_failure(run, url, body.failure, out)
+        if body.undecodable:
+            out.error, out.detail = ErrorKind.OTHER, body.undecodable
+        elif body.too_large:
+            out.error, out.detail = ErrorKind.TOO_LARGE, body.too_large
+        return out
+
+
+class _NoAmbientCredentials(requests.auth.AuthBase):
+    """Sends no credentials, and by being there keeps requests from finding any (netrc, URL user-info)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+def _result(
+    run: Run, final_url: str, redirects: list[tuple[int, str]], out: Answer, fetched_at: str
+) -> FetchResult:
+    detail = out.detail
+    if out.error is None:
+        detail = f"{out.status} {out.reason or phrase(out.status or 0)}".strip()
+    elif run.attempts > 1:
+        detail += f" ({run.attempts} attempts)" if out.deadline else f", still after {run.attempts} attempts"
+    if out.out_of_time:
+        detail += f"; no time left for another attempt within the {secs(run.plan.budget)} s deadline"
+    return FetchResult(
+        url=run.url,
+        final_url=final_url,
+        status=out.status,
+        reason=out.reason,
+        error=out.error,
+        detail=detail,
+        fetched_at=fetched_at,
+        attempts=run.attempts,
+        redirects=redirects,
+        headers=out.headers,
+        body=out.body,
+        raw_body=out.raw,
+        http_version=out.http_version,
+        request_headers=out.request_headers,
+        maybe_local=out.maybe_local,
+        proxy=out.proxy,
+        # Whichever step failed (resolving within the deadline, connecting, reading), these could be ours.
+        could_be_ours=out.error is not None
+        and (out.could_be_ours or out.maybe_local or out.error in COULD_BE_OURS),
+    )
+
+
+def _redirect_limit_detail(chain: list[str], target: str, limit: int) -> str:
+    if target in chain:
+        start = len(chain) - 1 - chain[::-1].index(target)
+        loop = " → ".join([*chain[start:], target])
+        return f"redirect loop: {loop} (gave up after {limit} redirects)"
+    return f"more than {limit} redirects (the last one to {target})"
+
+
+def _resolve_location(current: str, location: str) -> str:
+    try:
+        # http.client decodes headers as latin-1; servers send UTF-8 Locations.
+        location = location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return requests.utils.requote_uri(urljoin(current, location.strip()))
+
+
+def _url_problem(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return f"not a valid web address: {url!r}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"not an http(s) address: {url!r}"
+    if not host:
+        return f"no host name in {url!r}"
+    return ""
+
+
+def _sent_headers(prep: requests.PreparedRequest) -> list[tuple[str, str]]:
+    """The request headers as http.client writes them: Host first, then ours."""
+    parts = urlsplit(prep.url or "")
+    host = parts.netloc.rpartition("@")[2]
+    default = ":443" if parts.scheme == "https" else ":80"
+    if host.endswith(default):
+        host = host[: -len(default)]
+    return [("Host", host), *((str(k), str(v)) for k, v in prep.headers.items())]
+
+
+def _received_headers(resp: requests.Response) -> list[tuple[str, str]]:
+    # http.client's message keeps every header line in order, duplicates included (Set-Cookie!).
+    original = getattr(resp.raw, "_original_response", None)
+    message = getattr(original, "msg", None)
+    if message is not None:
+        return [(str(k), str(v)) for k, v in message.items()]
+    return list(resp.raw.headers.iteritems())
+
+
+def _content_length(resp: requests.Response) -> int | None:
+    value = resp.headers.get("content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _version_string(version: int | None) -> str:
+    return {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(version or 11, "HTTP/1.1")
+

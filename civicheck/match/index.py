@@ -1,0 +1,163 @@
+"""The token stream of a document's passages, built once per document and searched fast: exact runs of tokens
+(str.find over the tokens joined by spaces), runs whatever the spaces between words, and stemmed runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from civicheck.extract.document import Passage
+from civicheck.match.placement import Placement
+from civicheck.match.tokeniser import SPACE, joined, joined_pieces, stem_token, tokenise
+
+
+class Index:
+    """Fast search for a run of tokens: the tokens joined by spaces, searched with str.find."""
+
+    def __init__(self, toks: list[str]):
+        self.text = " " + " ".join(toks) + " "
+        self.at: dict[int, int] = {}  # char offset of a token's first char in `text` -> token index
+        self.offsets: list[int] = []  # token index -> char offset of its first char in `text`
+        pos = 1
+        for i, t in enumerate(toks):
+            self.at[pos] = i
+            self.offsets.append(pos)
+            pos += len(t) + 1
+
+    def find_all(self, seq: Sequence[str]) -> list[int]:
+        """Token indexes where `seq` starts, in order (overlapping occurrences included)."""
+        if not seq:
+            return []
+        needle = " " + " ".join(seq) + " "
+        out, pos = [], self.text.find(needle)
+        while pos >= 0:
+            out.append(self.at[pos + 1])
+            pos = self.text.find(needle, pos + 1)
+        return out
+
+    def find_first(self, seq: Sequence[str], start: int = 0) -> int | None:
+        """The first token index at or after `start` where `seq` starts: one scan from there, not of the whole
+        text (placing a long article's paragraphs one after the other stays linear)."""
+        if not seq or start >= len(self.offsets):
+            return None
+        pos = self.text.find(" " + " ".join(seq) + " ", self.offsets[start] - 1)
+        return self.at[pos + 1] if pos >= 0 else None
+
+
+class JoinedIndex:
+    """Search ignoring where the spaces between words fall, matches still starting and ending on word boundaries."""
+
+    def __init__(self, toks: list[str]):
+        pieces = joined_pieces(toks)
+        self.text = "".join(pieces)
+        self.at: dict[int, int] = {}  # char offset where token i starts -> i
+        self.until: dict[int, int] = {}  # char offset where token i ends -> i + 1
+        pos = 0
+        for i, piece in enumerate(pieces):
+            pos += piece.startswith(" ")
+            self.at.setdefault(pos, i)
+            pos += len(piece) - piece.startswith(" ")
+            self.until[pos] = i + 1
+
+    def find_all(self, seq: Sequence[str]) -> list[tuple[int, int]]:
+        needle = joined(seq)
+        out, pos = [], self.text.find(needle) if needle else -1
+        while pos >= 0:
+            s, e = self.at.get(pos), self.until.get(pos + len(needle))
+            if s is not None and e is not None:
+                out.append((s, e))
+            pos = self.text.find(needle, pos + 1)
+        return out
+
+
+class Stream:
+    """All the tokens of a list of passages as one running text, each mapped back to (passage, start, end)."""
+
+    def __init__(self, passages: Sequence[Passage]):
+        self.toks: list[str] = []
+        self.pas: list[int] = []
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.first: list[int] = []  # first token index of each passage
+        # words[i]: how many words (as a reader counts them: runs of text between spaces) start before token i
+        self.words: list[int] = [0]
+        for i, p in enumerate(passages):
+            self.first.append(len(self.toks))
+            previous_end = None
+            for t, s, e in tokenise(p.text):
+                starts_word = previous_end is None or SPACE.search(p.text, previous_end, s) is not None
+                self.words.append(self.words[-1] + starts_word)
+                self.toks.append(t)
+                self.pas.append(i)
+                self.start.append(s)
+                self.end.append(e)
+                previous_end = e
+        self.index = Index(self.toks)
+        self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here
+        self._stemmed: Index | None = None
+        self._joined: JoinedIndex | None = None
+        self._codes: tuple[dict[str, str], str] | None = None
+
+    def words_between(self, e: int, s: int) -> int:
+        """Words from token e up to token s: "4G" or "smart-city" is one word here, as a reporter counts."""
+        return self.words[s] - self.words[e]
+
+    def search(self, stem: bool) -> Index:
+        if not stem:
+            return self.index
+        if self._stemmed is None:
+            self._stemmed = Index([stem_token(t) for t in self.toks])
+        return self._stemmed
+
+    def occurrences(self, seq: Sequence[str]) -> list[tuple[int, int]]:
+        """(start, end) token ranges where the words `seq` are, exactly or with the spaces between words
+        falling elsewhere (the extractor or a reporter joined or split words: "bataswaktu", "statesIt")."""
+        found = [(s, s + len(seq)) for s in self.index.find_all(seq)]
+        if found or not seq:
+            return found
+        if self._joined is None:
+            self._joined = JoinedIndex(self.toks)
+        return self._joined.find_all(seq)
+
+    def codes(self) -> tuple[dict[str, str], str]:
+        """One character per distinct token, so rapidfuzz aligns words rather than letters."""
+        if self._codes is None:
+            vocab: dict[str, str] = {}
+            for t in self.toks:
+                if t not in vocab:
+                    vocab[t] = token_code(len(vocab))
+            self._codes = (vocab, "".join(vocab[t] for t in self.toks))
+        return self._codes
+
+
+def token_code(i: int) -> str:
+    i += 0x100
+    return chr(i if i < 0xD800 else i + 0x800)  # skip the surrogate block
+
+
+_CACHE: OrderedDict[tuple[Passage, ...], Stream] = OrderedDict()
+_CACHE_SIZE = 16
+_CACHE_LOCK = threading.Lock()
+
+
+def token_stream(passages: Sequence[Passage]) -> Stream:
+    """The token stream of `passages`, built once: several checks search the same document.
+
+    Keyed on the passages' content, not the list's identity: Document.passages() builds a new list on every
+    call. That costs little, the passages' texts being the same string objects with their hashes cached.
+    """
+    key = tuple(passages)
+    with _CACHE_LOCK:  # checks may run in threads; a stream built twice is harmless, a torn OrderedDict is not
+        stream = _CACHE.get(key)
+        if stream is not None:
+            _CACHE.move_to_end(key)
+            return stream
+    stream = Stream(key)
+    with _CACHE_LOCK:
+        _CACHE[key] = stream
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return stream
+

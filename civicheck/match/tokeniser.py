@@ -1,0 +1,89 @@
+"""Tokens, their joined form ("batas waktu" == "bataswaktu"), and Indonesian stemming (PySastrawi) for
+`contains` with `match: stem`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from civicheck.match.normalisation import DASHES, INVISIBLE, SINGLE_QUOTES, fold
+
+# Quotes are compared as word tokens, so punctuation, case and whitespace are never material, but numbers
+# keep their internal separators ("2021-2026", "29,5", "3.5", "08.00") and must match exactly.
+
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining marks: not \w in `re`
+# Scripts written without spaces between words: each character is a token of its own, so "アプリ Kindle" and
+# "アプリKindle" compare equal (Han, kana, Thai, Lao, Khmer, Myanmar).
+_UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_LETTER = rf"[^\W\d_{_UNSPACED}{SINGLE_QUOTES}]"  # U+02BC is a letter to `re`, a quote here
+_WORD_CHAR = rf"(?:{_LETTER}|[{_MARKS}{INVISIBLE}])"
+_APOSTROPHES = "'" + SINGLE_QUOTES
+# A word: letters, with apostrophes inside kept ("isn't" != "is", "Jum'at"); a hyphen between letters splits
+# ("smart-city" == "smart city"), and letters and digits split ("COVID19" == "COVID-19" == "covid 19").
+_WORD = rf"{_LETTER}{_WORD_CHAR}*(?:[{_APOSTROPHES}]{_LETTER}{_WORD_CHAR}*)*"
+# A number: digits with . , : / or a dash between them ("29,5", "08.00", "6/11", "2021–2026" == "2021-2026"), and
+# a minus sign stuck to it ("-5" != "5"; any dash, as normalise() makes every dash "-").
+_NUMBER = rf"(?:(?<![\w.,])[-{DASHES}](?=\d))?\d+(?:[-.,:/{DASHES}]\d+)*"
+# A dash with spaces between two numbers is a token of its own: "2021 – 2026" is a range, but "18 22 13 17 — 70"
+# is a table row whose "17" must stay findable. The joined search (below) glues it back: "2021 - 2026" is then
+# found for "2021-2026" and the other way round.
+_SPACED_DASH = rf"(?<=\d)\s*[-{DASHES}]\s*(?=\d)"
+# Per cent and currency signs change what a number means, so they are tokens too.
+_SYMBOL = "[%\u2030$\u20ac\u00a3\u00a5\u20b9\u20a9\u20bd\u20b1\u0e3f\u20ab\u00a2\u00b0]"
+_TOKEN = re.compile(f"{_SPACED_DASH}|{_WORD}|{_NUMBER}|{_SYMBOL}|[{_UNSPACED}]")
+SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=200_000)
+def _norm_token(raw: str) -> str:
+    return SPACE.sub("", fold(raw))
+
+
+def tokenise(text: str) -> list[tuple[str, int, int]]:
+    """(normalised token, start, end) for every word, number and sign in `text` (offsets into `text`)."""
+    return [(_norm_token(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised word tokens of `text`, as quotes and phrases are compared."""
+    return [t for t, _, _ in tokenise(text)]
+
+
+def joined(toks: Sequence[str]) -> str:
+    """Tokens with the spaces between two words left out: "batas waktu" == "bataswaktu", and apostrophes too:
+    "NPR ’s" == "NPR’s", and spaced range dashes: "2021 - 2026" == "2021-2026". Numbers and signs otherwise keep
+    a space around them, so regrouped digits ("1 226" vs "12 26") never compare equal."""
+    return "".join(joined_pieces(toks))
+
+
+def joined_pieces(toks: Sequence[str]) -> list[str]:
+    """What each token contributes to the joined text (a leading space when it is not glued to the previous)."""
+    out = []
+    for i, t in enumerate(toks):
+        piece = t.replace("'", "")
+        glued = (t[0].isalpha() and toks[i - 1][0].isalpha()) or "-" in (t, toks[i - 1]) if i else True
+        out.append(piece if glued else " " + piece)
+    return out
+
+
+# Stemming (Indonesian, PySastrawi): only for `contains` with stem: true, both sides stemmed token by token.
+
+_STEMMER = None
+
+
+@lru_cache(maxsize=200_000)
+def stem_token(token: str) -> str:
+    # Sastrawi knows lower-case Latin words only; numbers and words with apostrophes stay as they are.
+    if not (token.isascii() and token.isalpha()):
+        return token
+    global _STEMMER
+    if _STEMMER is None:
+        try:
+            from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+        except ImportError as exc:  # an optional extra: fail with what to install
+            raise RuntimeError("stem: true needs the PySastrawi package (pip install PySastrawi)") from exc
+        _STEMMER = StemmerFactory().create_stemmer()
+    return _STEMMER.stem(token) or token
+

@@ -1,0 +1,113 @@
+"""Bot walls: the challenge or block page of a bot or DDoS protection service standing in front of the site
+(Cloudflare, DDoS-Guard, Sucuri, Imperva, Akamai, DataDome, captchas...). A page behind one says nothing about
+the site: its checks are unknown, never a soft 404.
+"""
+
+from __future__ import annotations
+
+import re
+
+from civicheck.extract import Document
+from civicheck.fetch import FetchResult
+from civicheck.soft404.markup import Markup, raw_lower
+from civicheck.soft404.page import norm
+
+
+def detect_bot_wall(result: FetchResult, document: Document | None, markup: Markup | None = None) -> str | None:
+    """"blocked by a bot wall (<vendor and marker>)" when the answer is a challenge or block page of a bot
+    or DDoS protection service instead of the site's own page; None otherwise (a plain 403 is not one).
+    `markup`: what read_markup() found while the body was at hand (the body may be gone since).
+    """
+    status = result.status
+    if status is None:
+        return None
+    if markup is not None:
+        found = markup.bot_wall
+    else:
+        title = document.title if document is not None else Markup.of(result).title
+        found = bot_wall_marker(result, norm(title), raw_lower(result), status, document)
+    return f"blocked by a bot wall ({found})" if found else None
+
+
+_CHALLENGE_STATUS = {401, 403, 405, 406, 409, 429, 503}
+_CAPTCHA = re.compile(
+    r"hcaptcha\.com|class=[\"'][^\"']*\bh-captcha\b|google\.com/recaptcha|recaptcha/api\.js|"
+    r"class=[\"'][^\"']*\bg-recaptcha\b|challenges\.cloudflare\.com/turnstile|class=[\"'][^\"']*\bcf-turnstile\b"
+)
+_HUMAN_WORDING = re.compile(
+    r"checking (?:your|if the site connection is secure|the site connection)|verify(?:ing)? (?:that )?you are "
+    r"(?:a )?human|verify you are not a (?:robot|bot)|are you a (?:robot|human)|not a robot|security check|"
+    r"bot (?:verification|check)|please complete the (?:security check|captcha)|human verification|"
+    r"access to this page has been denied|enable javascript and cookies to continue|"
+    r"pastikan anda bukan robot|verifikasi (?:bahwa )?anda (?:adalah )?manusia"
+)
+
+
+def bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
+                    document: Document | None) -> str | None:
+    blocked = status in _CHALLENGE_STATUS
+
+    def header(name: str) -> str:
+        return (result.header(name) or "").lower()
+
+    server = header("server")
+    # Header verdicts of the protection service itself: unambiguous at any status.
+    if header("cf-mitigated") == "challenge":
+        return "Cloudflare challenge, cf-mitigated: challenge"
+    if header("x-vercel-mitigated") == "challenge":
+        return "Vercel challenge, x-vercel-mitigated: challenge"
+    if header("x-amzn-waf-action") in ("challenge", "captcha"):
+        return f"AWS WAF {header('x-amzn-waf-action')}"
+    cf_challenge = any(m in raw for m in ("_cf_chl_opt", "cf-chl-", "cf_chl_", "/cdn-cgi/challenge-platform/h/"))
+    if title.startswith(("just a moment", "un momento", "einen moment", "un instant", "tunggu sebentar")) and (
+            cf_challenge or "cloudflare" in server or "challenge-platform" in raw):
+        return "Cloudflare 'Just a moment...'"
+    if title.startswith("attention required") and "cloudflare" in title + server + raw[:20_000]:
+        return "Cloudflare 'Attention Required!'"
+    if blocked and cf_challenge:
+        return "Cloudflare challenge"
+    if status in (403, 429) and ("cf-error-details" in raw or "cloudflare ray id" in raw) and re.search(
+            r"sorry, you have been blocked|access denied|you are being rate limited|has banned you|"
+            r"error 10(?:06|07|08|10|12|15|20)", raw):
+        return "Cloudflare block page"
+    if ("ddos-guard" in server and blocked) or "ddos-guard" in title or (
+            "ddos-guard" in raw and re.search(r"checking your browser|check\.ddos-guard", raw)):
+        return "DDoS-Guard"
+    if "sucuri_cloudproxy_js" in raw or "sucuri website firewall" in title or (blocked and (
+            "sucuri website firewall" in raw or "sucuri" in server or result.header("x-sucuri-block")
+            or result.header("x-sucuri-id"))):
+        return "Sucuri Website Firewall"
+    if re.search(r"incapsula incident id|request unsuccessful\. incapsula", raw) or (
+            blocked and ("_incapsula_resource" in raw or result.header("x-iinfo") is not None)):
+        return "Imperva/Incapsula 'Request unsuccessful'"
+    if status == 403 and (title == "access denied" or "akamaighost" in server) and re.search(
+            r"you don't have permission to access|reference\s*#\s*\d+\.|errors\.edgesuite\.net", raw):
+        ref = re.search(r"reference\s*#\s*([0-9a-f.]+)", raw)
+        return "Akamai 'Access Denied'" + (f", reference #{ref.group(1).rstrip('.')}" if ref else "")
+    small = len(raw) < 10_000  # block pages are a few kilobytes; a long page quoting one is not one
+    if "the requested url was rejected. please consult with your administrator" in raw and small:
+        return "F5 BIG-IP 'The requested URL was rejected'"
+    if ("captcha-delivery.com" in raw and (blocked or small)) or (
+            blocked and (result.header("x-datadome") or "datadome" in server)):
+        return "DataDome"
+    if re.search(r"_pxappid|px-captcha|perimeterx", raw) and (blocked or "press & hold" in raw):
+        return "PerimeterX 'Press & Hold'"
+    if "anubis" in raw and ("making sure you're not a bot" in title or "anubis_version" in raw):
+        return "Anubis proof-of-work"
+    if blocked and re.search(r"generated by wordfence|your access to this site has been limited", raw):
+        return "Wordfence"
+    if status in (403, 406) and "mod_security" in raw:
+        return "ModSecurity"
+    captcha = _CAPTCHA.search(raw)
+    if captcha:
+        vendor = "hCaptcha" if "hcaptcha" in captcha.group(0) or "h-captcha" in captcha.group(0) else (
+            "Cloudflare Turnstile" if "turnstile" in captcha.group(0) else "reCAPTCHA")
+        text_len = sum(len(b) for b in document.page_blocks) if document is not None else len(raw)
+        # A captcha on a 2xx page is usually a contact form: only a short page that asks for proof of
+        # humanity is a wall.
+        if blocked or (text_len < 600 and _HUMAN_WORDING.search(title + " " + raw)):
+            return f"{vendor} form"
+    if blocked and _HUMAN_WORDING.search(title):
+        return f"challenge page '{title[:60]}'"
+    return None
+

@@ -1,0 +1,142 @@
+"""The few things the signals need from a page's markup (title, headings, refreshes, scripts, frames, links,
+media, an app's mount point), parsed with lxml while the body is at hand: bodies are let go once read.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from civicheck.fetch import FetchResult
+
+
+class Markup:
+    """The few things the signals need from the markup, parsed with lxml (Document has no headings yet).
+    Lists are capped: they are kept until the run's pages are assessed, and a hostile page has millions."""
+
+    def __init__(self) -> None:
+        self.title = ""
+        self.headings: list[tuple[int, str]] = []
+        self.refresh: tuple[float, str] | None = None
+        self.script_srcs: list[str] = []
+        self.frame_srcs: list[str] = []
+        self.hrefs: list[str] = []  # the first _KEPT
+        self.inline_js = ""
+        self.scripts = self.links = self.media = self.frames = self.forms = 0
+        self.objects: set[str] = set()  # what the page shows besides text: images, frames, linked documents
+        self.app_mount = False
+        self.bot_wall: str | None = None  # the marker bot_wall_marker found (read_markup only)
+        self.raw_head = ""  # the body's start, lower case, for a page without text (read_markup only)
+
+    @classmethod
+    def of(cls, result: FetchResult, parse: bool = True) -> Markup:
+        """From a result that still has its body (read_markup does it all while reading a page)."""
+        from civicheck.extract import decode_text
+
+        markup = cls()
+        if parse:
+            markup._parse(decode_text(result))
+        markup.raw_head = raw_lower(result)[:RAW_COMPARED]
+        return markup
+
+    def _parse(self, text: str) -> None:
+        import lxml.html
+        from lxml import etree
+
+        from civicheck.extract import readable_part
+
+        text = readable_part(text)
+        if not text.strip():
+            return
+        try:
+            root = lxml.html.document_fromstring(text)
+        except (etree.ParserError, ValueError):
+            return
+        title = root.find(".//title")
+        self.title = " ".join((title.text_content() if title is not None else "").split())
+        for el in root.iter("h1", "h2", "h3"):
+            words = " ".join(el.text_content().split())
+            if words and len(self.headings) < _KEPT:
+                self.headings.append((int(el.tag[1]), words))
+        for meta in root.iter("meta"):
+            if (meta.get("http-equiv") or "").strip().lower() == "refresh":
+                self.refresh = _parse_refresh(meta.get("content") or "")
+        for el in root.iter("script"):
+            self.scripts += 1
+            if el.get("src"):
+                if len(self.script_srcs) < _KEPT:
+                    self.script_srcs.append(el.get("src").strip())
+            elif len(self.inline_js) < 50_000:
+                self.inline_js += (el.text or "") + "\n"
+        for el in root.iter("iframe", "frame", "embed", "object"):
+            self.frames += 1
+            src = el.get("src") or el.get("data")
+            if src and len(self.frame_srcs) < _KEPT:
+                self.frame_srcs.append(src.strip())
+        for el in root.iter("a"):
+            href = el.get("href")
+            if href:
+                self.links += 1
+                if len(self.hrefs) < _KEPT:
+                    self.hrefs.append(href.strip())
+                if _DOCUMENT_LINK.search(href) and len(self.objects) < _KEPT:
+                    self.objects.add(_object_key(href))
+        self.media = sum(1 for _ in root.iter("img", "video", "audio", "picture", "canvas", "svg"))
+        for el in root.iter("img", "video", "audio", "source", "iframe", "frame", "embed", "object"):
+            src = el.get("src") or el.get("data") or el.get("data-src")
+            if src and len(self.objects) < _KEPT:
+                self.objects.add(_object_key(src))
+        self.forms = sum(1 for _ in root.iter("form", "input", "button", "select", "textarea"))
+        self.app_mount = _has_app_mount(root)
+
+    def refresh_target(self, base: str) -> str | None:
+        if self.refresh is None or self.refresh[0] > 10:  # a slow refresh is a reload, not a redirect
+            return None
+        return urljoin(base, self.refresh[1]) if self.refresh[1] else None
+
+    def script_redirects(self, base: str) -> list[str]:
+        return [urljoin(base, m.group(2)) for m in _JS_REDIRECT.finditer(self.inline_js)]
+
+
+_DOCUMENT_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|csv|zip)(?:[?#]|$)", re.IGNORECASE)
+
+
+def _object_key(src: str) -> str:
+    # Cache-busting queries and numbered variants of one teaser image are the same object.
+    return re.sub(r"\d+", "0", src.strip().split("?")[0].split("#")[0].lower())
+
+
+_JS_REDIRECT = re.compile(
+    r"\b(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*(['\"])(.*?)\1"
+)
+
+
+def _parse_refresh(content: str) -> tuple[float, str] | None:
+    m = re.match(r"\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?\s*$", content, re.IGNORECASE)
+    if not m:
+        return None
+    return float(m.group(1) or 0), m.group(2).strip()
+
+
+_APP_MOUNT_IDS = {"app", "root", "__next", "__nuxt", "___gatsby", "svelte", "main-app", "q-app", "application"}
+
+
+def _has_app_mount(root) -> bool:
+    for el in root.iter("div", "main", "section", "app-root"):
+        if el.tag == "app-root" or (el.get("id") or "").lower() in _APP_MOUNT_IDS:
+            return True
+    for el in root.iter("noscript"):
+        if re.search(r"enable javascript|need javascript|aktifkan javascript|requires javascript",
+                     el.text_content(), re.IGNORECASE):
+            return True
+    return False
+
+
+_RAW_LIMIT = 300_000  # characters of the raw body searched for bot-wall markers
+RAW_COMPARED = 20_000  # characters of two pages without text compared by their markup
+_KEPT = 1_000  # entries kept per Markup list (50 hrefs are looked at; real pages have a few hundred objects)
+
+
+def raw_lower(result: FetchResult) -> str:
+    return result.body[:_RAW_LIMIT].decode("utf-8", "replace").lower()
+

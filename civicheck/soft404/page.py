@@ -1,0 +1,75 @@
+"""What every signal reads of one answer (a Page, computed once), what a signal says (a Signal: its family,
+strong or weak, a sentence), and the few text helpers the signals share.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from civicheck.extract import Document
+from civicheck.fetch import FetchResult
+from civicheck.soft404.markup import Markup
+
+PROSE = 150  # characters: a block this long is a paragraph of prose, not chrome or a message
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What one signal says: its family, whether it is strong, and a sentence a reporter can read."""
+
+    family: str  # redirect, probe, wording, empty, parked
+    strong: bool
+    text: str
+
+
+class Page:
+    """What the signals need from one answer, computed once."""
+
+    def __init__(self, result: FetchResult, document: Document | None, markup: Markup | None = None):
+        self.result = result
+        self.doc = document
+        if markup is None:
+            markup = Markup.of(result, parse=document is not None and document.kind == "html")
+        self.html = markup
+        self.blocks = text_blocks(document)
+        self.text_len = sum(len(b) for b in self.blocks)
+        main = document.article_paragraphs if document is not None else []
+        self.main_len = sum(len(p) for p in main)
+        # Prose: main-text paragraphs (trafilatura joins a paragraph's lines, page_blocks do not).
+        self.prose = [p for p in main if len(p) >= PROSE]
+        self.prose_chars = sum(len(p) for p in self.prose)
+
+
+def is_2xx(result: FetchResult) -> bool:
+    return result.status is not None and 200 <= result.status < 300
+
+
+def extract_document(result: FetchResult) -> Document | None:
+    from civicheck.extract import extract
+
+    return extract(result)
+
+
+def text_blocks(document: Document | None) -> list[str]:
+    if document is None:
+        return []
+    return [b for b in (document.pdf_pages if document.kind == "pdf" else document.page_blocks) if b.strip()]
+
+
+def is_app_shell(page: Page) -> bool:
+    """A client-side app: almost no server-rendered text, scripts, and a mount point for the app."""
+    return page.text_len < 300 and page.html.scripts > 0 and page.html.app_mount
+
+
+def norm(text: str) -> str:
+    """Text as the patterns read it: NFKC, case folded, one kind of apostrophe, single spaces."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return " ".join(text.split())
+
+
+def shortened(text: str) -> str:
+    """At most 80 characters of `text`, for a signal's sentence."""
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
