@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+# The bench's sites are on 127.0.0.1, which civicheck refuses by default (issue 9): opt in, as the tests do.
+os.environ.setdefault("CIVICHECK_ALLOW_PRIVATE", "1")
+
 MB = 1_000_000
 
 

@@ -28,6 +28,9 @@ from hostile_inputs import add_member, alias_bomb_yaml, deep_yaml, warc_bomb_mem
 from civicheck.archive import WarcWriter  # noqa: E402
 from civicheck.fetch import FetchResult  # noqa: E402
 
+# The bench's sites are on 127.0.0.1, which civicheck refuses by default (issue 9): opt in, as the tests do.
+os.environ.setdefault("CIVICHECK_ALLOW_PRIVATE", "1")
+
 
 def measure(args: list[str], src: Path, cwd: Path, limit: int, timeout: float) -> tuple[int | str, float, float, str]:
     """(exit code or 'timeout', wall seconds, peak RSS in MB, last line of stderr) of one civicheck run."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,9 @@ from bench_judge import serve
 from bench_match import load_pages
 
 from civicheck.match import tokens
+
+# The bench's sites are on 127.0.0.1, which civicheck refuses by default (issue 9): opt in, as the tests do.
+os.environ.setdefault("CIVICHECK_ALLOW_PRIVATE", "1")
 
 CIVICHECK = str(Path(sys.executable).with_name("civicheck"))
 LABELS = Path(__file__).with_name("draft_labels.json")

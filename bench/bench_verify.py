@@ -9,6 +9,7 @@ so each page is fetched, archived, extracted and matched. Commands alternate; me
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -18,6 +19,9 @@ import time
 from pathlib import Path
 
 from bench_warc import _Handler, _Server, pages
+
+# The bench's sites are on 127.0.0.1, which civicheck refuses by default (issue 9): opt in, as the tests do.
+os.environ.setdefault("CIVICHECK_ALLOW_PRIVATE", "1")
 
 CIVICHECK = str(Path(sys.executable).with_name("civicheck"))
 
