@@ -76,7 +76,8 @@ def records(path: Path) -> list[dict]:
 
 
 def metadata_of(path: Path, url: str) -> dict:
-    docs = [json.loads(r["payload"]) for r in records(path) if r["type"] == "metadata" and r["uri"] == url]
+    docs = [json.loads(r["payload"]) for r in records(path)
+            if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"]
     assert len(docs) == 1
     return docs[0]
 
@@ -163,7 +164,8 @@ def test_warcio_reads_every_record_back(run):
     assert info["headers"].get_header("WARC-Filename") == path.name and info["date"] == STARTED
 
     for url, res in results.items():
-        meta = [r for r in recs if r["type"] == "metadata" and r["uri"] == url]
+        assert not [r for r in recs if r["type"] == "metadata" and r["uri"] == url]  # never under the page's URL
+        meta = [r for r in recs if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"]
         assert len(meta) == 1 and meta[0]["headers"].get_header("Content-Type") == "application/json"
         doc = json.loads(meta[0]["payload"])
         assert doc["url"] == url and doc["status"] == res.status and doc["detail"] == res.detail
@@ -184,6 +186,17 @@ def test_warcio_reads_every_record_back(run):
         assert response["payload"] == res.raw_body  # as it came off the wire, still gzip'd
         assert request["http"].protocol == "GET"
         assert request["http"].headers == res.request_headers
+
+    # The redirect is a response of its own, under the URL that redirected, with its status and Location.
+    moved = results[urls["redirect"]]
+    doc = json.loads(next(r["payload"] for r in recs if r["uri"] == f"urn:civicheck:fetch:{urls['redirect']}"))
+    [hop] = [r for r in recs if r["type"] == "response" and r["uri"] == urls["redirect"]]
+    assert doc["redirect_records"] == [hop["id"]] and "hops" not in doc
+    assert hop["http"].get_statuscode() == "301" and hop["http"].get_header("Location") == "/new"
+    [hop_request] = [r for r in recs if r["type"] == "request" and r["uri"] == urls["redirect"]]
+    assert hop_request["headers"].get_header("WARC-Concurrent-To") == hop["id"] and hop["date"] == moved.fetched_at
+    assert [r["uri"] for r in recs if r["type"] == "response" and r["id"] == doc["response_record"]] == [
+        moved.final_url]
 
     chunk = results[urls["chunked"]]
     [response] = [r for r in recs if r["type"] == "response" and r["uri"] == urls["chunked"]]
@@ -210,7 +223,7 @@ def test_warcio_check_and_index_accept_the_file(run):
     assert index.returncode == 0, index.stderr
     lines = [json.loads(line) for line in index.stdout.splitlines()]
     assert {"warc-type": "response", "warc-target-uri": run["urls"]["missing"], "http:status": "404"} in lines
-    assert {"warc-type": "metadata", "warc-target-uri": DNS_URL} in lines
+    assert {"warc-type": "metadata", "warc-target-uri": f"urn:civicheck:fetch:{DNS_URL}"} in lines
 
 
 def test_replay_reproduces_every_result_with_the_server_stopped(run, site):

@@ -28,6 +28,7 @@ from civicheck.archive.warc import (
     ArchiveError,
     cut_short,
     decoded_payload,
+    fetched_url,
     first_line,
     printable,
     reason_of,
@@ -233,7 +234,7 @@ class WarcReplay:
         if record_id:
             self._skipped_records[record_id] = why
         if rec_type == "metadata" and target:
-            self._skipped_fetches.setdefault(target, why)
+            self._skipped_fetches.setdefault(fetched_url(target), why)
 
     def _index(self, rec_type: str, record_id: str, doc: Any, where: _Located, order: tuple[int, int]) -> None:
         if rec_type in ("response", "conversion"):
