@@ -4,6 +4,7 @@ with bad archives."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import io
@@ -241,6 +242,24 @@ def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
                 assert getattr(replayed, name) == getattr(original, name), (url, name)
             assert replayed == original
         assert replay.canary() == (True, CANARY_DETAIL)
+
+
+def test_replay_reads_warcs_of_the_earlier_layout(run, tmp_path, monkeypatch):
+    """Files written before urn:civicheck:fetch: (metadata under the page's own URL, no record per redirect hop)
+    are in users' archives: they replay the same."""
+    import civicheck.archive.writer as writer_module
+
+    monkeypatch.setattr(writer_module, "fetch_uri", lambda url: url)
+    old = [dataclasses.replace(r, hops=[]) for r in run["results"].values()]
+    path = write_archive(tmp_path / "old", old)
+    recs = records(path)
+    assert {r["uri"] for r in recs if r["type"] == "metadata"} >= set(run["results"])
+    assert not [r for r in recs if r["type"] == "response" and r["uri"] == run["urls"]["redirect"]]
+    with WarcReplay([path]) as replay:
+        assert sorted(replay.urls) == sorted(run["results"])
+        for url, original in run["results"].items():
+            assert replay.result(url) == original, url
+            assert replay.snapshot(url).startswith(path.name + "#<urn:uuid:")
 
 
 def test_replay_gives_the_same_evidence_and_verdicts(run, site):

@@ -198,3 +198,36 @@ def test_the_timeline_of_the_collection_counts_captures_only(live_run):
         assert timeline["captures"] == 1, (path, timeline)
         assert timeline["first_capture"]["statuscode"] == status
         assert [e["description"] for e in timeline["events"]] == [description]
+
+
+def old_layout_copy(warc: Path, out: Path) -> Path:
+    """The run's WARC as civicheck wrote it before urn:civicheck:fetch: (each fetch's metadata record under
+    the page's own URL): such files exist in users' archives."""
+    from warcio.warcwriter import WARCWriter
+
+    with open(warc, "rb") as fh, open(out, "wb") as dest:
+        writer = WARCWriter(dest, gzip=True)
+        for record in ArchiveIterator(fh):
+            target = record.rec_headers.get_header("WARC-Target-URI") or ""
+            if record.rec_type == "metadata" and target.startswith("urn:civicheck:fetch:"):
+                record.rec_headers.replace_header("WARC-Target-URI", target.removeprefix("urn:civicheck:fetch:"))
+            writer.write_record(record)
+    return out
+
+
+def test_the_timeline_skips_the_metadata_of_old_warcs(live_run, tmp_path):
+    server, site = live_run["pywb"], live_run["site"]
+    old = old_layout_copy(live_run["warc"], tmp_path / "civicheck-old-layout.warc.gz")
+    wb_manager(server, "init", "old")
+    wb_manager(server, "add", "old", str(old))
+    old_collection = server.collection_url.rsplit("/", 1)[0] + "/old"
+    listed = requests.get(f"{old_collection}/cdx", params={"url": site.url("/portal"), "output": "json"}, timeout=30)
+    rows = {(r.get("status", "-"), r["mime"]) for r in map(json.loads, listed.text.splitlines())}
+    assert rows == {("200", "text/html"), ("-", "application/json")}  # pywb lists the old metadata record
+
+    result = CliRunner().invoke(cli, ["timeline", site.url("/portal"), "--archive", f"pywb={old_collection}",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    timeline = json.loads(result.stdout)
+    assert timeline["captures"] == 1 and timeline["first_capture"]["statuscode"] == 200
+    assert timeline["summary"].endswith("first answered 2xx on {0}, last on {0}".format(timeline["first_ok"]["date"]))
