@@ -1,6 +1,7 @@
-"""Our own WARC replayed by a real pywb: a `verify` run over a local site (a page, a 404, a 301→302→200 chain,
-a links audit and its soft-404 probes), its WARC `wb-manager add`ed to a fresh collection, then every URL the
-run fetched asked of pywb over HTTP: the archived status and body, never civicheck's own JSON.
+"""Our own WARC replayed by a real pywb: a `verify --wacz` run over a local site (a page, a 404, a 301→302→200
+chain, a links audit and its soft-404 probes), its WARC `wb-manager add`ed to a fresh collection, then every URL
+the run fetched asked of pywb over HTTP: the archived status and body, never civicheck's own JSON. The WACZ
+written beside it is checked by `wacz validate`, by its own digests, and replayed by pywb too.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import hashlib
 import json
 import re
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -88,16 +90,17 @@ def live_run(tmp_path_factory: pytest.TempPathFactory):
                   - live: {site.url('/lama')}
             """).lstrip())
         result = CliRunner().invoke(cli, ["verify", str(claims), "--format", "json", "--no-canary", "--no-history", "--allow-private",
-                                          "--archive-dir", str(tmp / "archive")])
+                                          "--archive-dir", str(tmp / "archive"), "--wacz"])
         assert result.exit_code in (0, 1), result.output
-        report = json.loads(result.stdout)
+        report = json.loads(result.stdout)  # the wacz package's chatter never reaches standard output
     finally:
         site.stop()  # from here on, only the archive can answer
     warc = Path(report["warc"])
     server = PywbServer(tmp_path_factory.mktemp("pywb"), collection="replay").start()
     try:
         wb_manager(server, "add", "replay", str(warc))
-        yield {"site": site, "report": report, "warc": warc, "docs": fetch_docs(warc), "pywb": server}
+        yield {"site": site, "report": report, "warc": warc, "docs": fetch_docs(warc), "pywb": server,
+               "stderr": result.stderr}
     finally:
         server.stop()
 
@@ -231,3 +234,68 @@ def test_the_timeline_skips_the_metadata_of_old_warcs(live_run, tmp_path):
     timeline = json.loads(result.stdout)
     assert timeline["captures"] == 1 and timeline["first_capture"]["statuscode"] == 200
     assert timeline["summary"].endswith("first answered 2xx on {0}, last on {0}".format(timeline["first_ok"]["date"]))
+
+
+# --- the WACZ ---------------------------------------------------------------------------------------------
+
+
+def test_the_wacz_passes_wacz_validate(live_run):
+    wacz = live_run["warc"].with_name(live_run["warc"].name.replace(".warc.gz", ".wacz"))
+    assert f"WACZ written: {wacz}" in live_run["stderr"]
+    done = subprocess.run([_executable("wacz"), "validate", "-f", str(wacz)], capture_output=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0 and b"Validation succeeded" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_wacz_holds_the_warc_its_index_and_the_cited_pages(live_run):
+    import gzip
+    import zipfile
+
+    site, warc = live_run["site"], live_run["warc"]
+    with zipfile.ZipFile(warc.with_name(warc.name.replace(".warc.gz", ".wacz"))) as wacz:
+        package = json.loads(wacz.read("datapackage.json"))
+        digest = json.loads(wacz.read("datapackage-digest.json"))
+        assert digest["hash"] == "sha256:" + hashlib.sha256(wacz.read("datapackage.json")).hexdigest()
+        names = {r["path"] for r in package["resources"]}
+        assert {f"archive/{warc.name}", "indexes/index.cdx.gz", "indexes/index.idx", "pages/pages.jsonl"} <= names
+        for resource in package["resources"]:  # every file's digest and size, as a reader's tools check them
+            data = wacz.read(resource["path"])
+            assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), resource["path"]
+            assert resource["bytes"] == len(data)
+        assert wacz.read(f"archive/{warc.name}") == warc.read_bytes()
+        assert package["title"].startswith("civicheck run ")
+
+        header, *pages = map(json.loads, wacz.read("pages/pages.jsonl").decode().splitlines())
+        assert header["format"] == "json-pages-1.0"
+        assert {p["url"]: p["title"] for p in pages} == {
+            site.url("/portal"): "portal: The portal links to every agency",
+            site.url("/hilang"): "gone: The old page is gone",
+            site.url("/lama"): "moved: The labour app is live"}
+        index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
+    rows = [(line.split(" ", 2)[0], json.loads(line.split(" ", 2)[2])) for line in index]
+    page_rows = [row for key, row in rows if not key.startswith("urn:")]
+    assert page_rows and all(row.get("mime") != "application/json" for row in page_rows)
+    assert any(key.startswith("urn:civicheck:fetch:") for key, _ in rows)  # kept, under its own key
+
+
+def test_pywb_replays_the_wacz(live_run):
+    server, site, warc = live_run["pywb"], live_run["site"], live_run["warc"]
+    wb_manager(server, "init", "shared")
+    wb_manager(server, "add", "--unpack-wacz", "shared", str(warc.with_name(warc.name.replace(".warc.gz", ".wacz"))))
+    [doc] = [d for d in live_run["docs"] if d["url"] == site.url("/portal")]
+    shared = server.collection_url.rsplit("/", 1)[0] + "/shared"
+    answer = requests.get(f"{shared}/{timestamp(doc['fetched_at'])}id_/{site.url('/portal')}", timeout=30)
+    assert answer.status_code == 200 and hashlib.sha256(answer.content).hexdigest() == doc["sha256"]
+
+
+def test_wacz_needs_a_warc_and_the_package(tmp_path, site, monkeypatch):
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n")
+    common = ["verify", str(claims), "--no-canary", "--no-history", "--archive-dir", str(tmp_path / "archive")]
+    no_warc = CliRunner().invoke(cli, [*common, "--wacz", "--no-warc"])
+    assert no_warc.exit_code == 2 and "--wacz packs the run's WARC: a run with --no-warc writes none" in no_warc.stderr
+    monkeypatch.setitem(sys.modules, "wacz", None)  # as if the package were not installed
+    missing = CliRunner().invoke(cli, [*common, "--wacz"])
+    assert missing.exit_code == 2 and missing.stdout == ""
+    assert "pip install 'civicheck[wacz]'" in missing.stderr
+    assert site.requests == [] and not (tmp_path / "archive").exists()  # refused before fetching anything
