@@ -223,6 +223,8 @@ class WarcReplay:
             if record is not None and record.format == "warc":
                 rec_type, record_id = record.rec_type, record.rec_headers.get_header("WARC-Record-ID")
                 target = record.rec_headers.get_header("WARC-Target-URI")
+                if target and rec_type == "metadata":
+                    target = fetched_url(target)  # the page it is about, whichever layout wrote it
         except Exception:  # noqa: BLE001 - the head of a record we will not read: at worst it goes unnamed
             pass
         what = f"a {rec_type} record" if rec_type else "a record"
@@ -234,7 +236,7 @@ class WarcReplay:
         if record_id:
             self._skipped_records[record_id] = why
         if rec_type == "metadata" and target:
-            self._skipped_fetches.setdefault(fetched_url(target), why)
+            self._skipped_fetches.setdefault(target, why)
 
     def _index(self, rec_type: str, record_id: str, doc: Any, where: _Located, order: tuple[int, int]) -> None:
         if rec_type in ("response", "conversion"):
