@@ -244,6 +244,27 @@ def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
         assert replay.canary() == (True, CANARY_DETAIL)
 
 
+def test_a_redirect_is_archived_as_received_its_session_redacted_its_long_body_cut(tmp_path, site):
+    site.route("/new", "<p>moved here</p>")
+    url = site.route("/login", b"x" * 100_000, status=302, content_type="text/plain",
+                     headers={"Location": "/new", "Set-Cookie": "session=s3cret; Path=/; HttpOnly"})
+    with Fetcher(retries=0, timeout=10) as fetcher:
+        fetched = fetcher.fetch(url)
+    assert fetched.status == 200 and fetched.redirects == [(302, url)]
+    path = write_archive(tmp_path, [fetched])
+    recs = records(path)
+    [hop] = [r for r in recs if r["type"] == "response" and r["uri"] == url]
+    assert hop["http"].get_statuscode() == "302" and hop["http"].get_header("Location") == "/new"
+    assert hop["http"].get_header("Set-Cookie") == "session=[redacted]; Path=/; HttpOnly"
+    assert b"s3cret" not in path.read_bytes() and b"s3cret" not in gzip.decompress(path.read_bytes())
+    # A redirect's body is read up to a small cap only (the connection is worth more): what is kept says so.
+    assert hop["headers"].get_header("WARC-Truncated") == "length"
+    assert 0 < len(hop["payload"]) < 100_000 and set(hop["payload"]) == {ord("x")}
+    assert metadata_of(path, url)["redirect_records"] == [hop["id"]]
+    with WarcReplay([path]) as replay:
+        assert replay.result(url) == fetched
+
+
 def test_replay_reads_warcs_of_the_earlier_layout(run, tmp_path, monkeypatch):
     """Files written before urn:civicheck:fetch: (metadata under the page's own URL, no record per redirect hop)
     are in users' archives: they replay the same."""
