@@ -128,14 +128,17 @@ def _describe(capture: Capture, kinds: set[str], previous: int | None) -> str:
 
 
 REVISIT_MIME = "warc/revisit"
+# Records an index may list that are about a page or a crawl, never a capture of the page: urn: records
+# (Browsertrix's urn:pageinfo:, civicheck's urn:civicheck:fetch:), DNS lookups and file headers of old crawls.
+_NOT_PAGES = ("urn:", "dns:", "filedesc:", "warcinfo:")
 
 
 def is_page_capture(capture: Capture) -> bool:
     """A capture of the page itself: an archived HTTP answer (a status) or a revisit of one. Not a record an
     index lists beside them with no status: a `metadata` or `resource` record (civicheck's own per-fetch JSON
     sat under the page's URL in WARCs written before urn:civicheck:fetch:, and pywb indexes it), a request."""
-    if not capture.original.lower().startswith(("http://", "https://")):
-        return False  # urn:… records (Browsertrix's urn:pageinfo:, ours) are about a page, not captures of it
+    if capture.original.lower().startswith(_NOT_PAGES):
+        return False
     return capture.statuscode is not None or capture.mimetype == REVISIT_MIME
 
 
