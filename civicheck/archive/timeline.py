@@ -61,7 +61,7 @@ class TimelineEvent:
 @dataclass
 class Timeline:
     url: str
-    captures: int  # how many captures the archive listed
+    captures: int  # how many captures of the page the archive listed (page_captures: each once)
     first_capture: Capture | None = None
     first_ok: Capture | None = None  # first 2xx answer
     last_ok: Capture | None = None  # most recent 2xx answer
