@@ -32,8 +32,8 @@ from civicheck.cli.progress import Progress
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, wacz,
-           archive_specs, replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
-           publisher, publisher_url, review_url):
+           archive_specs, replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports,
+           notify_urls, quiet, publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -65,8 +65,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     if wacz:
         if replay_files or no_warc:
-            raise click.UsageError(f"--wacz packs the run's WARC: a run with {'--replay' if replay_files else '--no-warc'} "
-                                   "writes none")
+            without = "--replay" if replay_files else "--no-warc"
+            raise click.UsageError(f"--wacz packs the run's WARC: a run with {without} writes none")
         from civicheck.archive.wacz import check_available
 
         check_available()  # before fetching anything

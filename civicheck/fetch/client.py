@@ -349,7 +349,9 @@ class Fetcher:
             if drained.failure is not None or run.watch.fired:
                 return transport_failure(run, url, drained.failure, out)
             out.location = location
-            out.raw, out.truncated = drained.raw, bool(drained.too_large)  # the hop's own record in the WARC
+            # Kept for the WARC, where each hop is a response of its own (and a chain cut short ends on this
+            # answer: its evidence hash is then that of the body a replay tool serves).
+            out.raw, out.body, out.truncated = drained.raw, drained.data, bool(drained.too_large)
             return out
         announced = _content_length(resp)
         if announced is not None and announced > run.plan.max_bytes:
