@@ -6,6 +6,7 @@ written beside it is checked by `wacz validate`, by its own digests, and replaye
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -25,9 +26,17 @@ from civicheck.cli import cli
 
 PAGE = ('<html><head><title>Portal Kota</title></head><body><h1>Portal Kota Cilegon</h1><p>Daftar dinas kota '
         'dan layanan warga.</p><a href="/dinas/tenaga-kerja">Disnaker</a> <a href="/dinas/dukcapil">Disdukcapil</a>'
-        '</body></html>')
+        ' <a href="/dinas/pindah">Dinas Pindah</a></body></html>')
 AGENCY = "<html><title>Disnaker</title><body><h1>Dinas Tenaga Kerja</h1><p>" + "Layanan warga. " * 30 + "</p></body></html>"
+NEWS = "<html><body><article><h1>Smart City</h1><p>" + "Smart City adalah program prioritas. " * 80 + "</p></article></body></html>"
 FINAL = "<html><title>Aplikasi</title><body><h1>Aplikasi Siap Kerja</h1><p>" + "Daftar kerja daring. " * 30 + "</p></body></html>"
+
+
+def chunked(rh) -> None:
+    rh.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for piece in (b"<html><body><p>kata Wali Kota, ", b"layanan kini daring</p>", b"</body></html>"):
+        rh.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+    rh.wfile.write(b"0\r\n\r\n")
 
 
 def timestamp(iso: str) -> str:
@@ -73,6 +82,9 @@ def live_run(tmp_path_factory: pytest.TempPathFactory):
         site.route("/lama", "", status=301, headers={"Location": "/sementara"}, content_type=None)
         site.route("/sementara", "", status=302, headers={"Location": "/aplikasi/siap-kerja"}, content_type=None)
         site.route("/aplikasi/siap-kerja", FINAL)
+        site.route("/dinas/pindah", "", status=301, headers={"Location": "/dinas/tenaga-kerja"}, content_type=None)
+        site.route("/berita?id=7", gzip.compress(NEWS.encode()), headers={"Content-Encoding": "gzip"})
+        site.route("/siaran", handler=chunked)
         claims = tmp / "claims.yaml"
         claims.write_text(textwrap.dedent(f"""
             claims:
@@ -88,6 +100,11 @@ def live_run(tmp_path_factory: pytest.TempPathFactory):
                 claim: The labour app is live
                 checks:
                   - live: {site.url('/lama')}
+              - id: news
+                claim: Smart City is a priority
+                checks:
+                  - contains: {{url: '{site.url('/berita?id=7')}', all: [Smart City]}}
+                  - quote: {{url: {site.url('/siaran')}, text: layanan kini daring}}
             """).lstrip())
         result = CliRunner().invoke(cli, ["verify", str(claims), "--format", "json", "--no-canary", "--no-history", "--allow-private",
                                           "--archive-dir", str(tmp / "archive"), "--wacz"])
@@ -110,7 +127,10 @@ def test_the_run_fetched_every_kind_of_url(live_run):
     urls = {d["url"] for d in docs}
     assert {site.url("/portal"), site.url("/dinas/tenaga-kerja"), site.url("/dinas/dukcapil"),
             site.url("/hilang"), site.url("/lama")} <= urls
-    assert len(urls) > 5  # and soft-404 probes beside them
+    assert {site.url("/dinas/pindah"), site.url("/berita?id=7"), site.url("/siaran")} <= urls
+    assert len(urls) > 8  # and soft-404 probes beside them
+    assert {c["id"]: c["verdict"] for c in live_run["report"]["claims"]} == {
+        "portal": "supported", "gone": "supported", "moved": "supported", "news": "supported"}
     moved = next(d for d in docs if d["url"] == site.url("/lama"))
     assert [status for status, _ in moved["redirects"]] == [301, 302] and moved["status"] == 200
 
@@ -158,13 +178,24 @@ def test_a_redirected_url_replays_as_its_chain(live_run):
     assert hops == [(301, site.url("/lama")), (302, site.url("/sementara")), (200, site.url("/aplikasi/siap-kerja"))]
 
 
+def test_a_redirected_link_replays_as_its_chain(live_run):
+    site, server = live_run["site"], live_run["pywb"]
+    [doc] = [d for d in live_run["docs"] if d["url"] == site.url("/dinas/pindah")]
+    assert doc["redirects"] == [[301, site.url("/dinas/pindah")]] and doc["final_url"] == site.url("/dinas/tenaga-kerja")
+    hop = replay(server, doc["fetched_at"], site.url("/dinas/pindah"))
+    assert (hop.status_code, hop.headers["Location"]) == (301, "/dinas/tenaga-kerja")
+    followed = requests.get(f"{server.collection_url}/{timestamp(doc['fetched_at'])}mp_/{site.url('/dinas/pindah')}",
+                            timeout=30)
+    assert followed.status_code == 200 and followed.url.endswith("mp_/" + site.url("/dinas/tenaga-kerja"))
+
+
 def test_the_report_names_what_pywb_replays(live_run):
     """Each check's evidence (final URL, status, SHA-256) is what pywb serves, the chain's too."""
     site, server, report = live_run["site"], live_run["pywb"], live_run["report"]
     by_id = {c["id"]: c for c in report["claims"]}
     checked = 0
-    for claim_id in ("portal", "gone", "moved"):
-        evidence = by_id[claim_id]["checks"][0]["evidence"]
+    for claim_id, index in (("portal", 0), ("gone", 0), ("moved", 0), ("news", 0), ("news", 1)):
+        evidence = by_id[claim_id]["checks"][index]["evidence"]
         answer = replay(server, evidence["fetched_at"], evidence["final_url"])
         assert answer.status_code == evidence["status"], claim_id
         assert hashlib.sha256(answer.content).hexdigest() == evidence["sha256"], claim_id
@@ -270,7 +301,9 @@ def test_the_wacz_holds_the_warc_its_index_and_the_cited_pages(live_run):
         assert {p["url"]: p["title"] for p in pages} == {
             site.url("/portal"): "portal: The portal links to every agency",
             site.url("/hilang"): "gone: The old page is gone",
-            site.url("/lama"): "moved: The labour app is live"}
+            site.url("/lama"): "moved: The labour app is live",
+            site.url("/berita?id=7"): "news: Smart City is a priority",
+            site.url("/siaran"): "news: Smart City is a priority"}
         index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
     rows = [(line.split(" ", 2)[0], json.loads(line.split(" ", 2)[2])) for line in index]
     page_rows = [row for key, row in rows if not key.startswith("urn:")]
