@@ -304,6 +304,8 @@ def test_the_wacz_holds_the_warc_its_index_and_the_cited_pages(live_run):
             site.url("/lama"): "moved: The labour app is live",
             site.url("/berita?id=7"): "news: Smart City is a priority",
             site.url("/siaran"): "news: Smart City is a priority"}
+        fetched_at = {d["url"]: d["fetched_at"] for d in live_run["docs"]}
+        assert all(p["ts"] == fetched_at[p["url"]] and p["id"] for p in pages)  # each page at its capture
         index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
     rows = [(line.split(" ", 2)[0], json.loads(line.split(" ", 2)[2])) for line in index]
     page_rows = [row for key, row in rows if not key.startswith("urn:")]
