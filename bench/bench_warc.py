@@ -4,13 +4,15 @@ Run by hand: `.venv/bin/python bench/bench_warc.py [--urls 200] [--delay 0.05] [
 `urls` URLs (real news pages from /work/shared/corpus/aeb/ when present, half of them gzip-encoded as served, else
 synthetic pages; every tenth URL a 404). It prints, as medians over `reps` alternating runs: fetch_all alone,
 fetch_all writing every result into a WarcWriter (closed, fsynced), the archive's size, the CPU cost of writing
-alone, and replay (opening the archive + fetch_all from it) against the live run.
+alone, replay (opening the archive + fetch_all from it) against the live run, and packing it as a WACZ
+(`verify --wacz`, when the wacz extra is installed).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import socket
 import statistics
 import tempfile
@@ -134,6 +136,15 @@ def main() -> None:
                 replayed = replay.fetch_all([(u, None) for u in urls])
             replays.append(time.perf_counter() - start)
         same = all(replayed[u] == last_results[u] for u in urls)
+
+        packs, wacz_size = [], 0
+        if importlib.util.find_spec("wacz") is not None:  # the optional extra: pip install -e '.[wacz]'
+            from civicheck.archive.wacz import write_wacz
+
+            for _ in range(3):
+                start = time.perf_counter()
+                wacz_size = write_wacz(last_path, [(u, u) for u in urls], "bench").stat().st_size
+                packs.append(time.perf_counter() - start)
     server.shutdown()
 
     p, a, r = statistics.median(plain), statistics.median(archived), statistics.median(replays)
@@ -146,6 +157,10 @@ def main() -> None:
           f"{raw / 1e6:.2f} MB, decoded {decoded / 1e6:.2f} MB)")
     print(f"replay (open + fetch_all):   {r * 1000:8.1f} ms   = {r / p * 100:.1f} % of the live run; "
           f"identical results: {same}")
+    if packs:
+        w = statistics.median(packs)
+        print(f"WACZ of the archive (--wacz): {w * 1000:7.1f} ms   = {w / a * 100:.1f} % of the archived run; "
+              f"{wacz_size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

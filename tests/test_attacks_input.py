@@ -190,10 +190,11 @@ def archive(tmp_path: Path, *results: FetchResult) -> Path:
     return writer.path
 
 
-def test_a_compression_bomb_record_is_skipped_and_named(tmp_path):
+@pytest.mark.parametrize("prefix", ["urn:civicheck:fetch:", ""], ids=["layout-now", "layout-before"])
+def test_a_compression_bomb_record_is_skipped_and_named(tmp_path, prefix):
     ok, cited = "https://ok.example.go.id/", "https://bomb.example.go.id/"
     path = archive(tmp_path, fetched(ok))
-    add_member(path, warc_bomb_member(cited, 200_000_000))  # 200 MB of JSON in ~200 KB: over the 64 MB limit
+    add_member(path, warc_bomb_member(prefix + cited, 200_000_000))  # 200 MB of JSON in ~200 KB: over the 64 MB limit
     assert path.stat().st_size < 1_000_000
     claims = claims_for(None, f"live: '{ok}'", f"live: '{cited}'")
     result = run_bounded("verify", str(claims), "--replay", str(path), "--format", "json")

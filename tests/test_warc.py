@@ -4,6 +4,7 @@ with bad archives."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import io
@@ -76,7 +77,8 @@ def records(path: Path) -> list[dict]:
 
 
 def metadata_of(path: Path, url: str) -> dict:
-    docs = [json.loads(r["payload"]) for r in records(path) if r["type"] == "metadata" and r["uri"] == url]
+    docs = [json.loads(r["payload"]) for r in records(path)
+            if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"]
     assert len(docs) == 1
     return docs[0]
 
@@ -163,7 +165,8 @@ def test_warcio_reads_every_record_back(run):
     assert info["headers"].get_header("WARC-Filename") == path.name and info["date"] == STARTED
 
     for url, res in results.items():
-        meta = [r for r in recs if r["type"] == "metadata" and r["uri"] == url]
+        assert not [r for r in recs if r["type"] == "metadata" and r["uri"] == url]  # never under the page's URL
+        meta = [r for r in recs if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"]
         assert len(meta) == 1 and meta[0]["headers"].get_header("Content-Type") == "application/json"
         doc = json.loads(meta[0]["payload"])
         assert doc["url"] == url and doc["status"] == res.status and doc["detail"] == res.detail
@@ -184,6 +187,17 @@ def test_warcio_reads_every_record_back(run):
         assert response["payload"] == res.raw_body  # as it came off the wire, still gzip'd
         assert request["http"].protocol == "GET"
         assert request["http"].headers == res.request_headers
+
+    # The redirect is a response of its own, under the URL that redirected, with its status and Location.
+    moved = results[urls["redirect"]]
+    doc = json.loads(next(r["payload"] for r in recs if r["uri"] == f"urn:civicheck:fetch:{urls['redirect']}"))
+    [hop] = [r for r in recs if r["type"] == "response" and r["uri"] == urls["redirect"]]
+    assert doc["redirect_records"] == [hop["id"]] and "hops" not in doc
+    assert hop["http"].get_statuscode() == "301" and hop["http"].get_header("Location") == "/new"
+    [hop_request] = [r for r in recs if r["type"] == "request" and r["uri"] == urls["redirect"]]
+    assert hop_request["headers"].get_header("WARC-Concurrent-To") == hop["id"] and hop["date"] == moved.fetched_at
+    assert [r["uri"] for r in recs if r["type"] == "response" and r["id"] == doc["response_record"]] == [
+        moved.final_url]
 
     chunk = results[urls["chunked"]]
     [response] = [r for r in recs if r["type"] == "response" and r["uri"] == urls["chunked"]]
@@ -210,7 +224,7 @@ def test_warcio_check_and_index_accept_the_file(run):
     assert index.returncode == 0, index.stderr
     lines = [json.loads(line) for line in index.stdout.splitlines()]
     assert {"warc-type": "response", "warc-target-uri": run["urls"]["missing"], "http:status": "404"} in lines
-    assert {"warc-type": "metadata", "warc-target-uri": DNS_URL} in lines
+    assert {"warc-type": "metadata", "warc-target-uri": f"urn:civicheck:fetch:{DNS_URL}"} in lines
 
 
 def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
@@ -228,6 +242,45 @@ def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
                 assert getattr(replayed, name) == getattr(original, name), (url, name)
             assert replayed == original
         assert replay.canary() == (True, CANARY_DETAIL)
+
+
+def test_a_redirect_is_archived_as_received_its_session_redacted_its_long_body_cut(tmp_path, site):
+    site.route("/new", "<p>moved here</p>")
+    url = site.route("/login", b"x" * 100_000, status=302, content_type="text/plain",
+                     headers={"Location": "/new", "Set-Cookie": "session=s3cret; Path=/; HttpOnly"})
+    with Fetcher(retries=0, timeout=10) as fetcher:
+        fetched = fetcher.fetch(url)
+    assert fetched.status == 200 and fetched.redirects == [(302, url)]
+    path = write_archive(tmp_path, [fetched])
+    recs = records(path)
+    [hop] = [r for r in recs if r["type"] == "response" and r["uri"] == url]
+    assert hop["http"].get_statuscode() == "302" and hop["http"].get_header("Location") == "/new"
+    assert hop["http"].get_header("Set-Cookie") == "session=[redacted]; Path=/; HttpOnly"
+    assert b"s3cret" not in path.read_bytes() and b"s3cret" not in gzip.decompress(path.read_bytes())
+    # A redirect's body is read up to a small cap only (the connection is worth more): what is kept says so.
+    assert hop["headers"].get_header("WARC-Truncated") == "length"
+    assert 0 < len(hop["payload"]) < 100_000 and set(hop["payload"]) == {ord("x")}
+    assert metadata_of(path, url)["redirect_records"] == [hop["id"]]
+    with WarcReplay([path]) as replay:
+        assert replay.result(url) == fetched
+
+
+def test_replay_reads_warcs_of_the_earlier_layout(run, tmp_path, monkeypatch):
+    """Files written before urn:civicheck:fetch: (metadata under the page's own URL, no record per redirect hop)
+    are in users' archives: they replay the same."""
+    import civicheck.archive.writer as writer_module
+
+    monkeypatch.setattr(writer_module, "fetch_uri", lambda url: url)
+    old = [dataclasses.replace(r, hops=[]) for r in run["results"].values()]
+    path = write_archive(tmp_path / "old", old)
+    recs = records(path)
+    assert {r["uri"] for r in recs if r["type"] == "metadata"} >= set(run["results"])
+    assert not [r for r in recs if r["type"] == "response" and r["uri"] == run["urls"]["redirect"]]
+    with WarcReplay([path]) as replay:
+        assert sorted(replay.urls) == sorted(run["results"])
+        for url, original in run["results"].items():
+            assert replay.result(url) == original, url
+            assert replay.snapshot(url).startswith(path.name + "#<urn:uuid:")
 
 
 def test_replay_gives_the_same_evidence_and_verdicts(run, site):

@@ -461,8 +461,11 @@ def test_cdx_failures_raise_archive_unavailable(wayback, closed_port_url):
 # --- timeline -------------------------------------------------------------------------------------------
 
 
-def cap(timestamp: str, status: int | None) -> Capture:
-    return Capture(timestamp=timestamp, original="http://x.example/", statuscode=status)
+def cap(timestamp: str, status: int | None, mimetype: str = "", digest: str = "") -> Capture:
+    # A status of None is a revisit (what CDX indexes show as "-"), unless another mimetype is given.
+    mimetype = mimetype or ("warc/revisit" if status is None else "text/html")
+    return Capture(timestamp=timestamp, original="http://x.example/", statuscode=status, mimetype=mimetype,
+                   digest=digest)
 
 
 def test_timeline_of_a_page_that_came_up_then_went_down():
@@ -511,6 +514,28 @@ def test_timeline_edges():
     assert never.summary().endswith("never answered 2xx") and never.last_ok is None
     up = compute_timeline("http://x/", [cap("20200101000000", 200), cap("20210101000000", 200)])
     assert up.lines() == ["2020-01-01 first captured: 200", "2021-01-01 last answered 200 (latest capture)"]
+
+
+def test_timeline_counts_only_captures_of_the_page():
+    """What an index lists beside a page's captures is not one: civicheck's per-fetch JSON (old WARCs kept it
+    under the page's URL, status "-"), urn: records, and a revisit written beside the response it duplicates."""
+    url = "http://x.example/"
+    captures = [
+        cap("20260101000000", 404, digest="A"),
+        cap("20260101000000", None, mimetype="application/json", digest="M"),  # a metadata record, old layout
+        cap("20260102000000", 200, digest="B"),
+        cap("20260102000000", 200, digest="B"),  # the same capture, listed by two index files
+        cap("20260102000000", None, digest="B"),  # a revisit of that very response, same second
+        cap("20260103000000", None, digest="B"),  # a later revisit: the page seen again, unchanged
+        Capture("20260103000000", "urn:civicheck:fetch:http://x.example/", None, "application/json", "J"),
+    ]
+    timeline = compute_timeline(url, captures)
+    assert [(c.timestamp, c.statuscode) for c in (timeline.first_capture, timeline.last_capture)] == [
+        ("20260101000000", 404), ("20260103000000", None)]
+    assert timeline.captures == 3
+    assert timeline.lines() == ["2026-01-01 first captured: 404",
+                                "2026-01-02 first answered 200 (was 404); last answered 200",
+                                "2026-01-03 latest capture: -"]
 
 
 def test_timeline_for_asks_the_archive_and_links_each_event(wayback):

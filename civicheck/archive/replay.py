@@ -28,6 +28,7 @@ from civicheck.archive.warc import (
     ArchiveError,
     cut_short,
     decoded_payload,
+    fetched_url,
     first_line,
     printable,
     reason_of,
@@ -222,6 +223,8 @@ class WarcReplay:
             if record is not None and record.format == "warc":
                 rec_type, record_id = record.rec_type, record.rec_headers.get_header("WARC-Record-ID")
                 target = record.rec_headers.get_header("WARC-Target-URI")
+                if target and rec_type == "metadata":
+                    target = fetched_url(target)  # the page it is about, whichever layout wrote it
         except Exception:  # noqa: BLE001 - the head of a record we will not read: at worst it goes unnamed
             pass
         what = f"a {rec_type} record" if rec_type else "a record"

@@ -61,7 +61,7 @@ class TimelineEvent:
 @dataclass
 class Timeline:
     url: str
-    captures: int  # how many captures the archive listed
+    captures: int  # how many captures of the page the archive listed (page_captures: each once)
     first_capture: Capture | None = None
     first_ok: Capture | None = None  # first 2xx answer
     last_ok: Capture | None = None  # most recent 2xx answer
@@ -127,18 +127,44 @@ def _describe(capture: Capture, kinds: set[str], previous: int | None) -> str:
     return "; ".join(phrases)
 
 
+REVISIT_MIME = "warc/revisit"
+# Records an index may list that are about a page or a crawl, never a capture of the page: urn: records
+# (Browsertrix's urn:pageinfo:, civicheck's urn:civicheck:fetch:), DNS lookups and file headers of old crawls.
+_NOT_PAGES = ("urn:", "dns:", "filedesc:", "warcinfo:")
+
+
+def is_page_capture(capture: Capture) -> bool:
+    """A capture of the page itself: an archived HTTP answer (a status) or a revisit of one. Not a record an
+    index lists beside them with no status: a `metadata` or `resource` record (civicheck's own per-fetch JSON
+    sat under the page's URL in WARCs written before urn:civicheck:fetch:, and pywb indexes it), a request."""
+    if capture.original.lower().startswith(_NOT_PAGES):
+        return False
+    return capture.statuscode is not None or capture.mimetype == REVISIT_MIME
+
+
+def page_captures(captures: Sequence[Capture]) -> list[Capture]:
+    """The captures of the page, oldest first, each once. An index may list one capture twice (pywb's
+    autoindex does, across its index files), and a deduplicating crawler may write a revisit beside the very
+    response it duplicates (same second, same digest): counted once, as the response, whose status is known."""
+    unique: dict[tuple[str, str, int | None], Capture] = {}
+    for capture in filter(is_page_capture, captures):
+        unique.setdefault((capture.timestamp, capture.digest, capture.statuscode), capture)
+    answered = {(c.timestamp, c.digest) for c in unique.values() if c.statuscode is not None and c.digest}
+    kept = [c for c in unique.values() if c.statuscode is not None or (c.timestamp, c.digest) not in answered]
+    return sorted(kept, key=lambda c: c.timestamp)
+
+
 def compute_timeline(
     url: str,
     captures: Sequence[Capture],
     *,
     cdx: CdxClient | None = None,
 ) -> Timeline:
-    """The history of `url` from its captures (any order). A status change is a capture whose status differs
-    from the previous capture that had one: revisit records ("-") neither change the status nor hide a change.
+    """The history of `url` from its captures (any order; only captures of the page count, see page_captures).
+    A status change is a capture whose status differs from the previous capture that had one: revisit records
+    ("-") neither change the status nor hide a change.
     With `cdx`, every event carries the replay URL of its capture."""
-    # An index may list one capture twice (pywb's autoindex does, across its index files): count it once.
-    unique = {(c.timestamp, c.digest, c.statuscode): c for c in captures}
-    ordered = sorted(unique.values(), key=lambda c: c.timestamp)
+    ordered = page_captures(captures)
     timeline = Timeline(url=url, captures=len(ordered), archive=cdx.name if cdx else None)
     if not ordered:
         return timeline

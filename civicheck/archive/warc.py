@@ -24,6 +24,13 @@ END_SCHEMA = "civicheck-end/1"
 COPY_SCHEMA = "civicheck-archived-copy/1"
 ARCHIVED_COPY_URI = "urn:civicheck:archived-copy"
 END_URI = "urn:civicheck:end"  # the last record: its absence shows a file that was cut or never finished
+# What civicheck concluded about one fetch is a `metadata` record whose target is this prefix + the URL as
+# cited, never the URL itself. Replay tools (pywb, the wacz package's and ReplayWeb.page's indexers) index
+# every record under its WARC-Target-URI, and SURT leaves a `urn:` URI as it is, so the record gets an index key
+# of its own: asked for the page, they find only its `response` records. Browsertrix keeps its page
+# information the same way (`urn:pageinfo:<url>`, `urn:text:<url>`). Files written before this layout named the
+# page URL itself, and pywb served that JSON in place of the page; replay reads both (it goes by the JSON's `url`).
+FETCH_URI_PREFIX = "urn:civicheck:fetch:"
 GZIP_READ = 1 << 20
 # Where FetchResult.body comes from on replay.
 BODY_IS_PAYLOAD, BODY_IS_DECODED_PAYLOAD, BODY_IN_CONVERSION = "payload", "decoded-payload", "conversion"
@@ -32,6 +39,16 @@ BODY_IS_PAYLOAD, BODY_IS_DECODED_PAYLOAD, BODY_IN_CONVERSION = "payload", "decod
 def new_run_id(started_at: str) -> str:
     """'20261128T020000Z-1a2b3c' for a run started at 2026-11-28T02:00:00Z: sorts by time, unique by chance."""
     return f"{parse_time(started_at).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def fetch_uri(url: str) -> str:
+    """The WARC-Target-URI of the metadata record of a fetch of `url` (as cited)."""
+    return FETCH_URI_PREFIX + url
+
+
+def fetched_url(target_uri: str) -> str:
+    """The URL a fetch's metadata record is about, from its WARC-Target-URI (either layout)."""
+    return target_uri[len(FETCH_URI_PREFIX):] if target_uri.startswith(FETCH_URI_PREFIX) else target_uri
 
 
 def snapshot_reference(file_name: str, record_id: str) -> str:

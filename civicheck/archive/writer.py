@@ -1,5 +1,5 @@
-"""A run's fetches kept as one gzipped WARC file, written atomically from many threads: the response and
-request as they went over the wire, civicheck's conclusions as metadata, every answer of the canary.
+"""A run's fetches kept as one gzipped WARC file, written atomically from many threads: every response (each
+redirect hop too) and request as sent and received, civicheck's conclusions as metadata, the canary's answers.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from civicheck.archive.warc import (
     END_URI,
     FETCH_SCHEMA,
     decoded_payload,
+    fetch_uri,
     parse_time,
     reason_of,
     snapshot_reference,
@@ -57,13 +58,17 @@ class WarcWriter:
     What a file holds (each record its own gzip member, WARC/1.0, readable by any WARC tool):
 
     * `warcinfo` first: civicheck's version, the run id, the run's start time, whatever the caller adds;
+    * per redirect a fetch followed: a `response` (the 3xx status line, its headers with Location, its body up
+      to a small cap) and a `request`, with WARC-Target-URI = the URL that redirected: so pywb, given the file,
+      replays a redirected cited URL as its chain of hops;
     * per fetch that got an HTTP answer: `response` (the final answer's status line, headers and payload as
       they came off the wire, Content-Encoding still applied) and `request` (what we sent), both with
       WARC-Target-URI = the final URL and WARC-Date = the fetch time; then, only when the decoded body cannot
       be re-derived from the payload (cut at the size cap, corrupt or unusual compression), a `conversion`
       record holding the body exactly as civicheck read it, so that replay always gives the same SHA-256;
-    * per fetch, always: a `metadata` record (WARC-Target-URI = the URL as cited, application/json) with what
-      civicheck concluded: status, error kind, detail, redirects, attempts, headers... When nothing answered
+    * per fetch, always: a `metadata` record (WARC-Target-URI = `urn:civicheck:fetch:` + the URL as cited,
+      application/json; see warc.FETCH_URI_PREFIX for why not the URL itself) with what civicheck concluded:
+      status, error kind, detail, redirects and their records, attempts, headers... When nothing answered
       (DNS, refused, timeout) it is the only record: the archived evidence of the failure;
     * every answer of the canary (asked when a failure could be our own network's, and while fetches stall):
       a `metadata` record for `urn:civicheck:canary` each, with when it was asked and answered, so that a
@@ -208,19 +213,29 @@ class WarcWriter:
         from warcio.warcwriter import WARCWriter
 
         # Credentials are never archived, whoever made the FetchResult (a Fetcher redacts its own already).
-        result = dataclasses.replace(result, headers=redact_headers(result.headers),
-                                     request_headers=redact_headers(result.request_headers))
+        result = dataclasses.replace(
+            result, headers=redact_headers(result.headers), request_headers=redact_headers(result.request_headers),
+            hops=[dataclasses.replace(hop, headers=redact_headers(hop.headers),
+                                      request_headers=redact_headers(hop.request_headers)) for hop in result.hops])
 
         buffer = io.BytesIO()
         warc = WARCWriter(buffer, gzip=True)
         date = _warc_date(result.fetched_at)
         doc: dict[str, Any] = {"schema": FETCH_SCHEMA, **_result_fields(result)}
         doc.update(sha256=result.sha256, body_length=len(result.body), response_record=None, body_record=None,
-                   body_from=None)
+                   body_from=None, redirect_records=[])
+        # Each redirect answer is a response of its own, under the URL that gave it: a replay tool asked for the
+        # cited URL answers its 3xx and Location, and so on down the chain, as the site did.
+        for hop in result.hops:
+            response = _response_record(warc, hop.url, f"{hop.status} {hop.reason}", hop.headers, hop.http_version,
+                                        hop.raw_body, date, "length" if hop.truncated else None)
+            warc.write_request_response_pair(_request_record(warc, hop.url, hop.request_headers, date), response)
+            doc["redirect_records"].append(response.rec_headers.get_header("WARC-Record-ID"))
         metadata_headers = {"WARC-Date": date}
         if result.status is not None:
-            response = _response_record(warc, result, date)
-            request = _request_record(warc, result, date)
+            response = _response_record(warc, result.final_url, f"{result.status} {result.reason}", result.headers,
+                                        result.http_version, result.raw_body, date, _truncation(result))
+            request = _request_record(warc, result.final_url, result.request_headers, date)
             warc.write_request_response_pair(request, response)  # also links them (WARC-Concurrent-To)
             response_id = response.rec_headers.get_header("WARC-Record-ID")
             doc["response_record"] = metadata_headers["WARC-Concurrent-To"] = response_id
@@ -229,7 +244,7 @@ class WarcWriter:
                 conversion = _conversion_record(warc, result, date, response_id)
                 warc.write_record(conversion)
                 doc["body_record"] = conversion.rec_headers.get_header("WARC-Record-ID")
-        metadata = _json_record(warc, result.url, doc, metadata_headers)
+        metadata = _json_record(warc, fetch_uri(result.url), doc, metadata_headers)
         warc.write_record(metadata)
         record_id = doc["response_record"] or metadata.rec_headers.get_header("WARC-Record-ID")
         return buffer.getvalue(), snapshot_reference(self.path.name, record_id)
@@ -301,26 +316,24 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _response_record(warc: Any, result: FetchResult, date: str) -> Any:
-    status_line = _one_line(f"{result.status} {result.reason}".strip())
-    http_headers = _wire_headers_class()(status_line, _archived_headers(result.headers),
-                                         protocol=result.http_version or "HTTP/1.1")
+def _response_record(warc: Any, url: str, status_line: str, headers: list[tuple[str, str]], http_version: str,
+                     payload: bytes, date: str, truncated: str | None) -> Any:
+    http_headers = _wire_headers_class()(_one_line(status_line.strip()), _archived_headers(headers),
+                                         protocol=http_version or "HTTP/1.1")
     warc_headers = {"WARC-Date": date}
-    truncated = _truncation(result)
     if truncated:
         warc_headers["WARC-Truncated"] = truncated
-    return warc.create_warc_record(_safe_uri(result.final_url), "response", payload=io.BytesIO(result.raw_body),
-                                   length=len(result.raw_body), warc_headers_dict=warc_headers,
-                                   http_headers=http_headers)
+    return warc.create_warc_record(_safe_uri(url), "response", payload=io.BytesIO(payload), length=len(payload),
+                                   warc_headers_dict=warc_headers, http_headers=http_headers)
 
 
-def _request_record(warc: Any, result: FetchResult, date: str) -> Any:
-    parts = urlsplit(result.final_url)
+def _request_record(warc: Any, url: str, request_headers: list[tuple[str, str]], date: str) -> Any:
+    parts = urlsplit(url)
     target = _safe_uri((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     # urllib3 always speaks HTTP/1.1, whatever version the server answers with.
-    http_headers = _wire_headers_class()(f"GET {target} HTTP/1.1", _archived_headers(result.request_headers),
+    http_headers = _wire_headers_class()(f"GET {target} HTTP/1.1", _archived_headers(request_headers),
                                          is_http_request=True)
-    return warc.create_warc_record(_safe_uri(result.final_url), "request", http_headers=http_headers,
+    return warc.create_warc_record(_safe_uri(url), "request", http_headers=http_headers,
                                    warc_headers_dict={"WARC-Date": date})
 
 
@@ -398,9 +411,10 @@ def _wire_bytes(line: str) -> bytes:
 
 
 def _result_fields(result: FetchResult) -> dict[str, Any]:
-    """Every FetchResult field but the bodies, JSON-ready: a field added to FetchResult later is kept too."""
+    """Every FetchResult field but the bodies and the redirect answers (archived as responses of their own),
+    JSON-ready: a field added to FetchResult later is kept too."""
     return {f.name: _jsonable(getattr(result, f.name))
-            for f in dataclasses.fields(result) if f.name not in ("body", "raw_body")}
+            for f in dataclasses.fields(result) if f.name not in ("body", "raw_body", "hops")}
 
 
 def _jsonable(value: Any) -> Any:

@@ -53,8 +53,9 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
 
 
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
-             archive_dir: Path, no_warc: bool) -> RunResult:
-    """A run fetching live, its WARC written under `archive_dir` unless `no_warc`."""
+             archive_dir: Path, no_warc: bool, *, wacz: bool = False) -> RunResult:
+    """A run fetching live, its WARC written under `archive_dir` unless `no_warc` (and packed as a WACZ beside
+    it with `wacz`)."""
     from civicheck.clock import now_utc
     from civicheck.runner import run
 
@@ -66,4 +67,10 @@ def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, prog
     with WarcWriter(archive_dir, new_run_id(started), started) as warc:
         result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives)
     result.warc = str(warc.path)
+    if wacz:
+        from civicheck.archive.wacz import write_wacz
+
+        # The pages a reader starts from: the cited URLs, each titled with the first claim citing it.
+        pages = [(check.url, f"{claim.id}: {claim.claim}") for claim in claims for check in claim.checks]
+        write_wacz(warc.path, pages, f"civicheck run {warc.run_id}")
     return result

@@ -102,6 +102,9 @@ archive_options = option_group(
     click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".civicheck/archive"),
                  show_default=True, help="Folder for the run's WARC file (one gzipped WARC per run)."),
     click.option("--no-warc", is_flag=True, help="Do not write a WARC of what was fetched."),
+    click.option("--wacz", is_flag=True,
+                 help="Also pack the run's WARC as a WACZ beside it: one file to share, which ReplayWeb.page "
+                      "opens (needs the wacz extra: pip install 'civicheck[wacz]')."),
     click.option("--archive", "archive_specs", multiple=True, metavar="SPEC",
                  help="Also ask an archive to capture each cited URL: 'wayback' (Save Page Now; keys from "
                       "CIVICHECK_IA_ACCESS_KEY / CIVICHECK_IA_SECRET_KEY, anonymous without) or "

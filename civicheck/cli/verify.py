@@ -31,9 +31,9 @@ from civicheck.cli.progress import Progress
                                              "join the JSON reports with `civicheck merge`).")
 @output_options
 @publishing_options
-def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
-           publisher, publisher_url, review_url):
+def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, wacz,
+           archive_specs, replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports,
+           notify_urls, quiet, publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -45,6 +45,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
       civicheck verify claims/ --format markdown > report.md
       civicheck verify claims/cilegon.yaml --format json -o results.json
       civicheck verify claims/ --replay .civicheck/archive/civicheck-20261128T020000Z-1a2b3c.warc.gz
+      civicheck verify claims/ --wacz
       civicheck verify claims/ --shard 1/4 --format json -o shard-1.json
       civicheck verify claims/ --format html -o report.html --notify 'json://hooks.example/civicheck'
       civicheck verify claims/ --format claimreview --publisher "Banten News" \\
@@ -62,6 +63,13 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url))
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
+    if wacz:
+        if replay_files or no_warc:
+            without = "--replay" if replay_files else "--no-warc"
+            raise click.UsageError(f"--wacz packs the run's WARC: a run with {without} writes none")
+        from civicheck.archive.wacz import check_available
+
+        check_available()  # before fetching anything
     shard_k_n = None
     if shard:
         from civicheck.shard import parse_shard, select_shard
@@ -102,10 +110,14 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             result = run(claims, source, connectivity, progress, replay=source)
             skipped = source.skipped
         else:
-            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
+            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc, wacz=wacz)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")
+        if wacz and result.warc:
+            from civicheck.archive.wacz import wacz_path
+
+            say(f"WACZ written: {wacz_path(Path(result.warc))} (open it in ReplayWeb.page)")
     from civicheck.report import run_to_dict
 
     report = run_to_dict(result, texts=True)

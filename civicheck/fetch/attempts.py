@@ -86,5 +86,6 @@ class Answer:
     stale: bool = False  # sent on a kept-alive connection that the server had closed meanwhile: no answer at all
     deadline: bool = False  # the fetch's deadline ended it
     out_of_time: bool = False  # a retry was due but could not start before the deadline
+    truncated: bool = False  # `raw` is the start of a longer body (a redirect's, read up to a small cap)
 
 

@@ -36,7 +36,7 @@ from civicheck.fetch.failures import (
     proxy_name,
     transport_failure,
 )
-from civicheck.fetch.models import ErrorKind, FetchResult
+from civicheck.fetch.models import ErrorKind, FetchResult, RedirectHop
 from civicheck.fetch.resolve import Resolve, Resolver
 from civicheck.fetch.transport import Watchdog, WatchedAdapter, pinned, watching
 
@@ -193,26 +193,29 @@ class Fetcher:
     def _follow(self, run: Run, fetched_at: str) -> FetchResult:
         current = run.url
         redirects: list[tuple[int, str]] = []
+        hops: list[RedirectHop] = []
         while True:
             run.via = redirects[-1][1] if redirects else None
             out = self._attempt_with_retries(run, current)
             if out.location is None:
-                return _result(run, current, redirects, out, fetched_at)
+                return _result(run, current, redirects, out, fetched_at, hops)
             # A password in a Location is never sent (see _attempt) nor written down: reports show "user:***@".
             target = masked(_resolve_location(current, out.location))
             if len(redirects) >= self.max_redirects:
                 out.error = ErrorKind.TOO_MANY_REDIRECTS
                 chain = [u for _, u in redirects] + [current]
                 out.detail = _redirect_limit_detail(chain, target, self.max_redirects)
-                return _result(run, current, redirects, out, fetched_at)
+                return _result(run, current, redirects, out, fetched_at, hops)
             problem = _url_problem(target)
             if problem:
                 out.error = ErrorKind.OTHER
                 out.detail = f"{current} redirected to {target!r}, which cannot be fetched"
-                return _result(run, current, redirects, out, fetched_at)
+                return _result(run, current, redirects, out, fetched_at, hops)
             if run.gate is not None and host_of(target) != host_of(current):
                 self._change_host(run, host_of(target))
             redirects.append((out.status or 0, current))
+            hops.append(RedirectHop(current, out.status or 0, out.reason, out.headers, out.http_version,
+                                    out.request_headers, out.raw, out.truncated))
             current = target
 
     def _change_host(self, run: Run, host: str) -> None:
@@ -346,6 +349,9 @@ class Fetcher:
             if drained.failure is not None or run.watch.fired:
                 return transport_failure(run, url, drained.failure, out)
             out.location = location
+            # Kept for the WARC, where each hop is a response of its own (and a chain cut short ends on this
+            # answer: its evidence hash is then that of the body a replay tool serves).
+            out.raw, out.body, out.truncated = drained.raw, drained.data, bool(drained.too_large)
             return out
         announced = _content_length(resp)
         if announced is not None and announced > run.plan.max_bytes:
@@ -376,7 +382,8 @@ class _NoAmbientCredentials(requests.auth.AuthBase):
 
 
 def _result(
-    run: Run, final_url: str, redirects: list[tuple[int, str]], out: Answer, fetched_at: str
+    run: Run, final_url: str, redirects: list[tuple[int, str]], out: Answer, fetched_at: str,
+    hops: list[RedirectHop] | None = None,
 ) -> FetchResult:
     detail = out.detail
     if out.error is None:
@@ -395,6 +402,7 @@ def _result(
         fetched_at=fetched_at,
         attempts=run.attempts,
         redirects=redirects,
+        hops=hops or [],
         headers=out.headers,
         body=out.body,
         raw_body=out.raw,

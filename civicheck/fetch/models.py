@@ -26,6 +26,21 @@ class ErrorKind(str, Enum):
 
 
 @dataclass
+class RedirectHop:
+    """One redirect answer on the way to the final URL, whole: kept so that the WARC holds each hop as its own
+    response, and a replay tool given the cited URL replays the chain as the site answered it."""
+
+    url: str
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]  # as received (Location among them), credentials redacted
+    http_version: str = "HTTP/1.1"
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    raw_body: bytes = b""  # the redirect's own body as it came off the wire (read up to a small cap)
+    truncated: bool = False  # the body was longer than that cap: what is kept is its start
+
+
+@dataclass
 class FetchResult:
     url: str  # as cited
     final_url: str  # after redirects; == url when nothing answered
@@ -55,6 +70,9 @@ class FetchResult:
     network: str = ""  # the canary's sentence at that time
     # A first attempt that failed while our network was down, and was fetched again once it was back.
     earlier: str = ""
+    # Each redirect answer whole, oldest first (`redirects` names them); the WARC writer archives each as its own
+    # response. Not part of what a fetch concluded (so not compared): never in reports, not rebuilt by replay.
+    hops: list[RedirectHop] = field(default_factory=list, compare=False)
 
     @property
     def has_document(self) -> bool:
@@ -80,6 +98,7 @@ class FetchResult:
         if getattr(self, "_kept", None) is None:
             self._kept = (self.sha256, self.blank)
         self.body = self.raw_body = b""
+        self.hops = []
 
     def header(self, name: str) -> str | None:
         name = name.lower()
