@@ -32,8 +32,8 @@ from civicheck.cli.progress import Progress
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
-           publisher, publisher_url, review_url):
+           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, width,
+           quiet, publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -59,7 +59,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
-    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url))
+    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
+                         width)
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     shard_k_n = None
@@ -122,8 +123,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
 @history_options
 @output_options
 @publishing_options
-def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, quiet, publisher,
-          publisher_url, review_url):
+def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, width, quiet,
+          publisher, publisher_url, review_url):
     """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
     The merged run is recorded in the history and rendered like a verify run.
@@ -135,7 +136,8 @@ def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, no
     from civicheck.shard import merge as merge_reports
     from civicheck.shard import read_shard
 
-    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url))
+    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
+                         width)
     merged = merge_reports([read_shard(f, f.name) for f in shards])
     history = None if no_history else (db, [], usable_history(db))
     return finish(merged, history, confirm, fail_on, outputs, quiet, keep_texts=False)
