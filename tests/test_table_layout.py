@@ -153,6 +153,7 @@ def test_the_report_in_a_real_terminal(site, tmp_path, closed_port_url, columns)
     urls = sorted({check["url"] for claim in report["claims"] for check in claim["checks"]})
     assert _whole(screen, urls) == [] and _whole(screen, [c["id"] for c in report["claims"]]) == []
     assert screen.count(".warc.gz") == 1 and "archived what was seen" not in screen
+    assert "Fetching" not in screen  # the progress line is cleared before the report
     header = [line.split() for line in screen.splitlines() if line.startswith("claim ")]
     if columns == 200:
         assert header == [["claim", "statement", "verdict", "evidence", "snapshot"]]

@@ -63,7 +63,7 @@ output_options = option_group(
                  help="With --format table: fit the report to this many columns, one block per claim where the "
                       "columns do not fit (default: the terminal's width; in a pipe or file, one wide table)."),
     click.option("-q", "--quiet", is_flag=True,
-                 help="Nothing on standard error but errors: no progress bar, summary or archive line."),
+                 help="Nothing on standard error but errors: no progress line, summary or archive line."),
 )
 
 

@@ -19,7 +19,7 @@ from civicheck.cli.options import (
     publishing,
     publishing_options,
 )
-from civicheck.cli.progress import Progress
+from civicheck.cli.progress import Progress, may_grow
 
 
 @click.command(cls=Command)
@@ -93,6 +93,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     operator_urls = [*canaries, *(f"{archive.cdx.replay_prefix}/" for archive in archives)]
     settings = None if replay_files else fetcher_settings(claims, operator_urls, allow_private)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    checks = [check for claim in claims for check in claim.checks]
+    progress.expect(len({check.url for check in checks}), may_grow(checks) and not replay_files)
     skipped: list[str] = []  # records a replay could not read
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     with source_of(replay_files, concurrency, per_host, settings) as source, progress:
@@ -103,7 +105,7 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             result = run(claims, source, connectivity, progress, replay=source)
             skipped = source.skipped
         else:
-            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
+            result = live_run(claims, progress.watch(source), connectivity, progress, archives, archive_dir, no_warc)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")
