@@ -129,10 +129,7 @@ def _footer(report: Mapping[str, Any], changes: Any, records: bool) -> list[str]
     """The lines under the claims: the summary, the outages, when the evidence was seen and where it is kept.
     Said once here rather than on every row."""
     lines = [clean(summary_line(report, changes)), *(clean(line) for line in outage_lines(report))]
-    seen = sorted({t for c in report["claims"] for k in c.get("checks", [])
-                   if (t := (k.get("evidence") or {}).get("fetched_at"))})
-    when = ([f"checked {clean(seen[0])}" + (f" to {clean(seen[-1])}" if seen[-1] != seen[0] else "")] if seen
-            else [f"checked {clean(report['started_at'])}"] if report.get("started_at") else [])
+    when = [checked] if (checked := _checked(report)) else []
     files = [clean(w) for w in (report.get("warcs") or [report.get("warc")]) if w]
     if not files and records:  # a replay: the records are in the files replayed
         files = list(dict.fromkeys(clean(ref.partition("#")[0]) for c in report["claims"]
@@ -143,6 +140,15 @@ def _footer(report: Mapping[str, Any], changes: Any, records: bool) -> list[str]
     if when:
         lines.append("; ".join(when))
     return lines
+
+
+def _checked(report: Mapping[str, Any]) -> str:
+    """When the evidence was seen: the span of the fetches (a replay's are the archived ones), else the run's start."""
+    seen = sorted({t for c in report["claims"] for k in c.get("checks", [])
+                   if (t := (k.get("evidence") or {}).get("fetched_at"))})
+    if seen:
+        return f"checked {clean(seen[0])}" + (f" to {clean(seen[-1])}" if seen[-1] != seen[0] else "")
+    return f"checked {clean(report['started_at'])}" if report.get("started_at") else ""
 
 
 def _lines(line: str, width: int | None, *, hanging: bool = False) -> str:
