@@ -121,7 +121,8 @@ def test_a_url_held_by_the_server_is_named_while_it_is_in_flight(site, monkeypat
         worker.start()
         try:
             deadline = time.monotonic() + 15
-            while f"for {slow}" not in progress.line() and time.monotonic() < deadline:
+            # Until the ticker has drawn the line naming it (not only computed it).
+            while f"for {slow}" not in stream.getvalue() and time.monotonic() < deadline:
                 time.sleep(0.05)
             line = progress.line()
         finally:
