@@ -62,6 +62,21 @@ def test_time_left_only_once_a_pace_is_set_and_never_while_stuck():
     assert "left" in p.line()
 
 
+def test_no_time_left_is_claimed_once_the_last_urls_are_overdue():
+    p, clock = _progress()
+    p.expect(4, may_grow=False)
+    urls = [f"http://a.example/{n}" for n in range(3)]
+    for url in urls:
+        p.started(url)
+    for url in urls:
+        clock.now += 1
+        p.ended(url)
+        p.fetched(None)
+    assert p.line() == "Fetching 3 of 4 · about 1 s left"
+    clock.now += 2  # the last URL is late by the pace so far: never "0 s left"
+    assert p.line() == "Fetching 3 of 4"
+
+
 def test_the_slowest_url_in_flight_is_named_after_a_few_seconds_cleaned_and_fitted():
     p, clock = _progress(width=80)
     p.expect(3, may_grow=False)

@@ -98,7 +98,9 @@ class Progress:
         pace = (self.last_done_at - self.started_at) / self.done  # seconds per URL so far
         if now - self.last_done_at > max(STUCK_AFTER, 3 * pace):
             return None  # nothing arrives: the pace so far says nothing about what is left
-        return max(pace * (total - self.done) - (now - self.last_done_at), 0.0)
+        left = pace * (total - self.done) - (now - self.last_done_at)
+        # Overdue: URLs remain but the pace says they should be done; "0 s left" would be the stuck countdown.
+        return left if left >= 1 else None
 
     def _columns(self) -> int:
         if self.width is not None:
