@@ -86,6 +86,11 @@ class VerdictChange:
     # The copies of what decided the verdict in each run (its deciding check's snapshots), so a reader can see both.
     old_snapshots: tuple[dict[str, Any], ...] = ()
     new_snapshots: tuple[dict[str, Any], ...] = ()
+    # Where old_snapshots come from when not from the old run: after a change confirmed over several runs, the
+    # old run had already seen the new page (its verdict was only held back), so the copy that showed the old
+    # verdict is the last run's whose checks said it (HistoryStore.with_old_evidence): its number and time.
+    old_evidence_run: int | None = None
+    old_evidence_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -519,8 +519,10 @@ def test_idn_hosts_are_shown_with_their_punycode_in_reports(tmp_path):
     assert markdown.exit_code == ExitCode.UNEXPECTED, markdown.stderr
     assert markdown.stdout.count("https://bücher.invalid/ (punycode: xn--bcher-kva.invalid)") == 2  # row, details
     table = invoke("verify", claims, "--no-canary", "--no-warc", "--no-history")
-    assert "https://bücher.invalid/ (punycode: xn--bcher-" in table.stdout  # wrapped in its cell
-    assert "kva.invalid): DNS lookup failed" in table.stdout
+    lines = table.stdout.splitlines()
+    # Wrapped in its cell at spaces only: neither form of the host is cut.
+    assert any("https://bücher.invalid/" in line for line in lines)
+    assert any("xn--bcher-kva.invalid):" in line for line in lines)
 
 
 def test_mentions_are_neutralised_in_every_markdown(tmp_path, site):

@@ -256,16 +256,36 @@ def test_readme_csv_columns_are_the_real_ones(site, tmp_path):
     assert documented.split(", ") == header
 
 
-def test_readme_table_and_markdown_samples_have_the_real_columns(site, tmp_path):
+def _example_outputs(site, tmp_path) -> dict[str, str]:
+    """What the tool prints for the README's example run (tests/readme_example.py), by the README's label."""
+    from readme_example import example_report
+
     from civicheck.render import render
 
-    report = _verify_json(site, tmp_path)
-    [table_sample] = re.findall(r"```text\n(.*?)```", _section("### table (default)"), re.S)
-    assert table_sample.splitlines()[0].split() == render(report, "table").splitlines()[0].split()
-    [markdown_sample] = _fenced("markdown")
-    sample_header = next(line for line in markdown_sample.splitlines() if line.startswith("| claim"))
-    real_header = next(line for line in render(report, "markdown").splitlines() if line.startswith("| claim"))
-    assert sample_header == real_header
+    report = example_report(site, tmp_path)
+    return {"table at 80 columns": render(report, "table", width=80), "table in a pipe": render(report, "table"),
+            "markdown": render(report, "markdown")}
+
+
+def test_readme_output_samples_are_what_the_tool_prints(site, tmp_path):
+    """Each sample under an `<!-- example: LABEL -->` is regenerated from a fixed run over a local site and
+    compared; CIVICHECK_UPDATE_README=1 writes them into the README instead (review the diff)."""
+    import os
+
+    outputs = _example_outputs(site, tmp_path)
+    block = re.compile(r"(<!-- example: ([^>]+?) -->\n```[a-z]*\n)(.*?)(```)", re.S)
+    labels = [m[2] for m in block.finditer(README)]
+    assert sorted(labels) == sorted(outputs), labels
+    if os.environ.get("CIVICHECK_UPDATE_README"):
+        text = block.sub(lambda m: m[1] + outputs[m[2]].rstrip("\n") + "\n" + m[4], README)
+        (ROOT / "README.md").write_text(text, encoding="utf-8")
+        return
+    for m in block.finditer(README):
+        assert m[3] == outputs[m[2]].rstrip("\n") + "\n", (
+            f"the README's sample '{m[2]}' is not what civicheck prints (CIVICHECK_UPDATE_README=1 "
+            f"pytest tests/test_docs.py -k samples rewrites it):\n{outputs[m[2]]}")
+    narrow = outputs["table at 80 columns"]
+    assert max(len(line) for line in narrow.splitlines()) <= 80
 
 
 def test_start_here_counts_the_example_claims():

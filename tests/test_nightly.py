@@ -191,7 +191,8 @@ def test_a_second_night_reports_what_changed_with_both_copies_and_the_words(city
     assert lines[drift + 2].startswith("  copy before: civicheck-") and lines[drift + 3].startswith("  copy after: ")
     assert lines[drift + 2].split("#")[0] != lines[drift + 3].split("#")[0]
     verdict_line = lines.index("disnaker-link: refuted -> supported: live check passed: answered 200 OK")
-    assert lines[verdict_line + 1].startswith("  copy before: civicheck-")
+    assert lines[verdict_line + 1].startswith("  copy that said refuted: civicheck-")
+    assert lines[verdict_line + 2].startswith("  copy that says supported: civicheck-")
 
     as_json = json.loads(invoke("diff", "1", "2", "--format", "json").stdout)
     assert {v["claim_id"]: (v["old"], v["new"]) for v in as_json["verdicts"]} == {
@@ -545,7 +546,8 @@ def many_claims(site) -> Path:
 
 
 def normalized(text: str) -> str:
-    return TIMESTAMP.sub("<time>", re.sub(r'"datePublished": "\d{4}-\d\d-\d\d"', '"datePublished": "<date>"', text))
+    text = TIMESTAMP.sub("<time>", re.sub(r'"datePublished": "\d{4}-\d\d-\d\d"', '"datePublished": "<date>"', text))
+    return text.replace("checked <time> to <time>", "checked <time>")  # the table's span of fetch times
 
 
 @pytest.mark.parametrize("n", [2, 3])
@@ -598,7 +600,8 @@ def test_merged_nights_are_remembered_and_show_content_drift(many_claims, site):
     assert "| claim-00 | Claim number 0 | supported | **refuted** |" in second.stdout
     assert "~~prioritas~~ **unggulan**" in second.stdout
     runs = json.loads(invoke("history", "--format", "json").stdout)
-    assert [r["run"] for r in runs] == [1, 2] and runs[1]["refuted"] == runs[0]["refuted"] + 1
+    assert [r["run"] for r in runs] == [1, 2] and runs[1]["reported"]["refuted"] == runs[0]["reported"]["refuted"] + 1
+    assert [r["this run said"] for r in runs] == [r["reported"] for r in runs]  # --confirm 1: nothing held back
     assert "[-prioritas-] {+unggulan+}" in invoke("diff").stdout
 
 
@@ -650,9 +653,11 @@ def test_history_and_diff_list_runs_and_refuse_what_is_not_there(city):
     runs = invoke("history")
     assert runs.exit_code == 0 and runs.stderr == ""
     lines = runs.stdout.splitlines()
-    assert lines[0].split() == ["run", "started", "at", "supported", "refuted", "unverified", "civicheck"]
-    assert [line.split()[:5] for line in lines[2:]] == [["1", lines[2].split()[1], "2", "1", "1"],
-                                                        ["2", lines[3].split()[1], "1", "2", "1"]]
+    assert lines[0].split() == ["run", "started", "at", "reported", "this", "run", "said", "civicheck"]
+    assert [line.split()[:2] for line in lines[2:4]] == [["1", lines[2].split()[1]], ["2", lines[3].split()[1]]]
+    assert "2 supported, 1 refuted, 1 unverified  2 supported, 1 refuted, 1 unverified" in lines[2]
+    assert "1 supported, 2 refuted, 1 unverified  1 supported, 2 refuted, 1 unverified" in lines[3]
+    assert lines[-1].startswith("reported: what each run's report printed")
     app = invoke("history", "labour-app-live", "--format", "csv")
     assert app.stdout.splitlines()[0] == "run,started at,verdict,reported"
     assert [line.split(",")[2:] for line in app.stdout.splitlines()[1:]] == [["supported", "supported"],

@@ -58,8 +58,9 @@ def test_no_control_characters_reach_text_formats(fmt):
 def test_table_has_the_columns_and_summary():
     out = render(run_to_dict(make_run()), "table")
     header = out.splitlines()[0]
-    for col in ("claim", "statement", "verdict", "evidence", "checked at"):
-        assert col in header
+    assert header.split() == ["claim", "statement", "verdict", "evidence", "snapshot"]
+    # The time is said once, under the table, not on every row.
+    assert "checked at" not in out and "\nchecked 20" in out
     assert "refuted (expected supported)" in out.replace("\n", " ") or "refuted" in out
     assert "2 claims: 1 supported, 1 refuted, 0 unverified; 1 not as expected" in out
 

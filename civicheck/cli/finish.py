@@ -55,13 +55,14 @@ class Outputs:
     notify: list[str]
     publishing: dict = field(default_factory=dict)  # --publisher …: what shapes the claimreview format
     archives: list = field(default_factory=list)
+    width: int | None = None  # --width: the columns the table fits (else the terminal's; a pipe: one wide table)
 
     def formats(self) -> set[str]:
         return {self.format_, *(fmt for fmt, _ in self.reports)}
 
 
 def outputs_of(format_: str, output: Path | None, reports: Sequence[Path], notify_urls: Sequence[str],
-               publishing: dict[str, Any] | None) -> Outputs:
+               publishing: dict[str, Any] | None, width: int | None = None) -> Outputs:
     """Check every place the report goes before anything is fetched: a folder that is missing, a --report
     whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
     check_writable(output)
@@ -78,7 +79,7 @@ def outputs_of(format_: str, output: Path | None, reports: Sequence[Path], notif
 
         with option_value("--notify"):
             check_urls(notify_urls)
-    return Outputs(format_, output, paired, list(notify_urls), publishing or {})
+    return Outputs(format_, output, paired, list(notify_urls), publishing or {}, width=width)
 
 
 def finish(report: dict[str, Any], history: tuple[Path, list[str], HistoryError | None] | None, confirm: int,
@@ -99,12 +100,14 @@ def finish(report: dict[str, Any], history: tuple[Path, list[str], HistoryError 
             write_reports(report, changes, outputs, keep_texts, store, quiet)
     except HistoryError as exc:  # the history could not be read, or the run not recorded: the report is out
         not_recorded = exc
-    if not quiet and (outputs.output is not None or not sys.stdout.isatty()):
+    on_terminal = outputs.output is None and sys.stdout.isatty()
+    if not quiet and not on_terminal:
         from civicheck.render.common import summary_line
 
         say(summary_line(report, changes))
     warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
-    if not quiet and warcs:
+    # The table's footer on the terminal already names the WARC: once is enough.
+    if not quiet and warcs and not (on_terminal and outputs.format_ == "table"):
         say(f"archived what was seen in {', '.join(map(str, warcs))}")
     if outputs.notify:
         notify(report, changes, outputs.notify, quiet)
@@ -178,11 +181,24 @@ def write_reports(report: dict[str, Any], changes: Any, outputs: Outputs, keep_t
     for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
         try:
             write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
-                         publishing=outputs.publishing), path)
+                         publishing=outputs.publishing, width=table_width(outputs, path)), path)
         except OSError as exc:
             raise OutputNotWritten(f"cannot write the report to {path}: {exc.strerror}") from exc
     if any("publishing" in f.options for f in drawn) and not quiet:
         say_claimreview_gaps(shown, outputs.publishing)
+
+
+def table_width(outputs: Outputs, path: Path | None) -> int | None:
+    """The columns the table must fit: --width when given; else the terminal's when the report goes to one
+    (shutil reads $COLUMNS first, then asks the terminal); else None, one wide table for a pipe or a file,
+    whose reader's width we cannot know (a CI log, `less -S`, an editor)."""
+    import shutil
+
+    if outputs.width is not None:
+        return outputs.width
+    if path is None and outputs.output is None and sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def charts_of(report: dict[str, Any], store: Any, archives: list[Any], quiet: bool) -> Any:

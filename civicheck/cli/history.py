@@ -58,7 +58,7 @@ def diff(runs, db, format_):
             if len(last) < 2:
                 raise click.UsageError(f"{db} holds {len(last)} run(s); diff needs two")
             old, new = last[0].id, last[1].id
-        changes = diff_reports(store.run_report(old), store.run_report(new))
+        changes = store.with_old_evidence(diff_reports(store.run_report(old), store.run_report(new)), old)
     click.echo(render_changes(changes, format_, old, new), nl=False)
 
 
@@ -77,7 +77,6 @@ def history(claim_id, limit, db, format_):
       civicheck history labour-app-live
     """
     from civicheck.render import render_rows
-    from civicheck.report import VERDICTS
 
     with open_history(db) as store:
         if claim_id:
@@ -90,6 +89,34 @@ def history(claim_id, limit, db, format_):
             runs = store.last_runs(limit)
             if not runs:  # a database made by a verify that then failed: no history yet, as when there is none
                 raise click.UsageError(f"{db} holds no runs yet: run `civicheck verify` first")
-            headers = ["run", "started at", *VERDICTS, "civicheck"]
-            rows = [[r.id, r.started_at, *(r.summary.get(v, 0) for v in VERDICTS), r.civicheck] for r in runs]
+            counts = store.verdict_counts(r.id for r in runs)
+            headers, rows, data = run_rows(runs, counts, format_)
+            summary = ("reported: what each run's report printed (a new verdict waits for --confirm runs in a row; "
+                       "pending: held back meanwhile); this run said: its checks' own verdicts")
+            click.echo(render_rows(headers, rows, format_, data=data, summary=summary), nl=False)
+            return
     click.echo(render_rows(headers, rows, format_), nl=False)
+
+
+def run_rows(runs: list[Any], counts: dict[int, Any], format_: str) -> tuple[list[str], list[list[Any]], Any]:
+    """(headers, rows, JSON data) of `civicheck history`: each run's verdicts as reported (damped, what its
+    report printed) and as the run itself said them, labelled, since they differ while a change is pending."""
+    from civicheck.report import VERDICTS
+
+    def words(n: dict[str, int], pending: int | None = None) -> str:
+        said = ", ".join(f"{n[v]} {v}" for v in VERDICTS)
+        return said + (f"; {pending} pending" if pending else "")
+
+    if format_ == "csv":  # one number per cell, for a spreadsheet
+        headers = ["run", "started at", *(f"reported {v}" for v in VERDICTS), "pending",
+                   *(f"this run said {v}" for v in VERDICTS), "civicheck"]
+        rows = [[r.id, r.started_at, *(counts[r.id].reported[v] for v in VERDICTS), counts[r.id].pending,
+                 *(counts[r.id].said[v] for v in VERDICTS), r.civicheck] for r in runs]
+        return headers, rows, None
+    headers = ["run", "started at", "reported", "this run said", "civicheck"]
+    rows = [[r.id, r.started_at, words(counts[r.id].reported, counts[r.id].pending), words(counts[r.id].said),
+             r.civicheck] for r in runs]
+    data = [{"run": r.id, "started at": r.started_at, "reported": counts[r.id].reported,
+             "pending": counts[r.id].pending, "this run said": counts[r.id].said, "civicheck": r.civicheck}
+            for r in runs]
+    return headers, rows, data

@@ -59,8 +59,11 @@ output_options = option_group(
                  help="Send what changed (verdicts flipped, claims no longer as published, page text changed) to "
                       "this Apprise URL: mailtos://, slack://, tgram://, json://… (repeatable; only when there is "
                       "news; the variable holds URLs separated by spaces)."),
+    click.option("--width", type=click.IntRange(20, 1000), metavar="COLUMNS",
+                 help="With --format table: fit the report to this many columns, one block per claim where the "
+                      "columns do not fit (default: the terminal's width; in a pipe or file, one wide table)."),
     click.option("-q", "--quiet", is_flag=True,
-                 help="Nothing on standard error but errors: no progress bar, summary or archive line."),
+                 help="Nothing on standard error but errors: no progress line, summary or archive line."),
 )
 
 

@@ -19,7 +19,7 @@ from civicheck.cli.options import (
     publishing,
     publishing_options,
 )
-from civicheck.cli.progress import Progress
+from civicheck.cli.progress import Progress, may_grow
 
 
 @click.command(cls=Command)
@@ -33,7 +33,7 @@ from civicheck.cli.progress import Progress
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, wacz,
            archive_specs, replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports,
-           notify_urls, quiet, publisher, publisher_url, review_url):
+           notify_urls, width, quiet, publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -60,7 +60,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
-    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url))
+    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
+                         width)
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     if wacz:
@@ -100,6 +101,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     operator_urls = [*canaries, *(f"{archive.cdx.replay_prefix}/" for archive in archives)]
     settings = None if replay_files else fetcher_settings(claims, operator_urls, allow_private)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    checks = [check for claim in claims for check in claim.checks]
+    progress.expect(len({check.url for check in checks}), may_grow(checks) and not replay_files)
     skipped: list[str] = []  # records a replay could not read
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     with source_of(replay_files, concurrency, per_host, settings) as source, progress:
@@ -110,7 +113,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             result = run(claims, source, connectivity, progress, replay=source)
             skipped = source.skipped
         else:
-            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc, wacz=wacz)
+            result = live_run(claims, progress.watch(source), connectivity, progress, archives, archive_dir, no_warc,
+                              wacz=wacz)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")
@@ -134,8 +138,8 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
 @history_options
 @output_options
 @publishing_options
-def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, quiet, publisher,
-          publisher_url, review_url):
+def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, width, quiet,
+          publisher, publisher_url, review_url):
     """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
     The merged run is recorded in the history and rendered like a verify run.
@@ -147,7 +151,8 @@ def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, no
     from civicheck.shard import merge as merge_reports
     from civicheck.shard import read_shard
 
-    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url))
+    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
+                         width)
     merged = merge_reports([read_shard(f, f.name) for f in shards])
     history = None if no_history else (db, [], usable_history(db))
     return finish(merged, history, confirm, fail_on, outputs, quiet, keep_texts=False)

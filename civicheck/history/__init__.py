@@ -6,8 +6,8 @@ by appending a migration), rows.py (how a report's dicts map to columns).
 
 from civicheck.errors import HistoryError, HistoryLocked, HistoryTooNew
 from civicheck.history.migrations import MIGRATIONS, migrate
-from civicheck.history.queries import ClaimState, RunInfo
+from civicheck.history.queries import ClaimState, RunInfo, VerdictCounts
 from civicheck.history.store import DEFAULT_PATH, HistoryStore, Remembered, file_digests
 
 __all__ = ["DEFAULT_PATH", "MIGRATIONS", "ClaimState", "HistoryError", "HistoryLocked", "HistoryStore",
-           "HistoryTooNew", "Remembered", "RunInfo", "file_digests", "migrate"]
+           "HistoryTooNew", "Remembered", "RunInfo", "VerdictCounts", "file_digests", "migrate"]

@@ -4,6 +4,7 @@ evidence over the nights (the HTML charts), and a recorded run's report as it wa
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import zlib
 from collections.abc import Iterable
@@ -14,6 +15,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from civicheck.errors import HistoryError
 from civicheck.history.rows import loads
+
+if TYPE_CHECKING:
+    from civicheck.changes import Changes
 
 
 class ClaimState(NamedTuple):
@@ -35,6 +39,16 @@ class RunInfo:
     summary: dict[str, int]
     claim_files: list[tuple[str, str]]  # (path, sha256)
     recorded_at: str
+
+
+@dataclass(frozen=True)
+class VerdictCounts:
+    """A run's verdicts counted twice: as reported (flap-damped: what its report printed) and as the run itself
+    said (its checks' raw verdicts); `pending` claims are reported as before while a new verdict waits."""
+
+    reported: dict[str, int]
+    said: dict[str, int]
+    pending: int
 
 
 class Queries:
@@ -72,6 +86,64 @@ class Queries:
         return [RunInfo(r["id"], r["started_at"], r["finished_at"], r["civicheck"], r["network"],
                         loads(r["summary"], {}),
                         files[r["id"]], r["recorded_at"]) for r in rows]
+
+    def verdict_counts(self, run_ids: Iterable[int]) -> dict[int, VerdictCounts]:
+        """run id → its verdicts as reported and as the run said them (`civicheck history`). A run recorded
+        without damping (reported_verdict NULL) reported what it said."""
+        from civicheck.report import VERDICTS
+
+        wanted = list(run_ids)
+        counts = {run_id: VerdictCounts(dict.fromkeys(VERDICTS, 0), dict.fromkeys(VERDICTS, 0), 0)
+                  for run_id in wanted}
+        with self._errors():
+            for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one statement
+                chunk = wanted[start:start + 500]
+                rows = self.db.execute(
+                    "SELECT run_id, verdict, COALESCE(reported_verdict, verdict), pending IS NOT NULL"
+                    f" FROM claim_results WHERE run_id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+                pending: dict[int, int] = {}
+                for run_id, said, reported, held in rows:
+                    counts[run_id].said[said] = counts[run_id].said.get(said, 0) + 1
+                    counts[run_id].reported[reported] = counts[run_id].reported.get(reported, 0) + 1
+                    pending[run_id] = pending.get(run_id, 0) + held
+                for run_id, n in pending.items():
+                    counts[run_id] = dataclasses.replace(counts[run_id], pending=n)
+        return counts
+
+    def with_old_evidence(self, changes: Changes, old_run_id: int) -> Changes:
+        """`changes` (a diff from run `old_run_id`) with each changed verdict's old copy taken from the last run,
+        up to that one, whose checks themselves said the old verdict. After a confirmed change the old run only
+        kept reporting the old verdict: its own copy already shows the new page and supports the new one."""
+        verdicts = []
+        for v in changes.verdicts:
+            if v.old is not None and v.old_raw != v.old:
+                found = self._last_said(v.claim_id, v.old, old_run_id)
+                if found is not None:
+                    run_id, started_at, snapshots = found
+                    v = dataclasses.replace(v, old_snapshots=snapshots, old_evidence_run=run_id,
+                                            old_evidence_at=started_at)
+            verdicts.append(v)
+        return dataclasses.replace(changes, verdicts=verdicts)
+
+    def _last_said(self, claim_id: str, verdict: str,
+                   up_to: int) -> tuple[int, str, tuple[dict[str, Any], ...]] | None:
+        """(run id, started at, deciding check's snapshots) of the last run up to `up_to` whose checks said
+        `verdict` for the claim."""
+        with self._errors():
+            row = self.db.execute(
+                "SELECT c.run_id, r.started_at, c.extra FROM claim_results c JOIN runs r ON r.id = c.run_id"
+                " WHERE c.claim_id = ? AND c.verdict = ? AND c.run_id <= ? ORDER BY c.run_id DESC LIMIT 1",
+                (claim_id, verdict, up_to)).fetchone()
+            if row is None:
+                return None
+            run_id, started_at, extra = row
+            deciding = loads(extra, {}).get("deciding") or 0
+            snaps = self.db.execute(
+                "SELECT kind, ref, url, captured_at, extra FROM snapshots WHERE run_id = ? AND claim_id = ?"
+                " AND check_position = ? ORDER BY position", (run_id, claim_id, deciding)).fetchall()
+        return run_id, started_at, tuple(
+            {**{k: v for k, v in zip(("kind", "ref", "url", "captured_at"), snap[:4], strict=True) if v is not None},
+             **loads(snap[4], {})} for snap in snaps)
 
     def claim_history(self, claim_id: str, limit: int | None = None) -> list[ClaimState]:
         """The claim's verdict in every recorded run that checked it (the last `limit` only), oldest first."""

@@ -273,7 +273,7 @@ class HistoryStore(Queries):
                 histories = self.verdict_histories((c["id"] for c in report["claims"]), limit=confirm)
                 damped = apply_damping(report, histories, confirm)
                 old = self.run_report(previous[0].id) if previous else None
-                changes = diff(old, damped) if old is not None else None
+                changes = self.with_old_evidence(diff(old, damped), previous[0].id) if old is not None else None
             remembered = Remembered(damped, changes, None, previous[0].id if previous else None)
             yield remembered
             with _malformed_report():

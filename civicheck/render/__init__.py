@@ -18,7 +18,7 @@ from typing import Any
 class Format:
     name: str
     suffixes: tuple[str, ...] = ()  # the --report FILE extensions that name it
-    options: tuple[str, ...] = ()  # what its render() takes beside the report: color, changes, charts, publishing
+    options: tuple[str, ...] = ()  # what its render() takes beside the report: color, width, changes, charts, publishing
     rows: bool = False  # it draws a plain list (timeline, history): render_rows(headers, rows, data=, summary=)
     changes: bool = False  # it draws what changed between two runs (diff): render_changes(changes, old, new)
 
@@ -28,7 +28,7 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("table", options=("color", "changes"), rows=True, changes=True),
+    Format("table", options=("color", "changes", "width"), rows=True, changes=True),
     Format("markdown", (".md", ".markdown"), options=("changes",), rows=True, changes=True),
     Format("json", (".json",), options=("changes",), rows=True, changes=True),
     Format("csv", (".csv",), rows=True),
@@ -43,13 +43,14 @@ SUFFIXES = {suffix: f.name for f in FORMATS.values() for suffix in f.suffixes}
 
 
 def render(report: Mapping[str, Any], fmt: str, *, color: bool = False, changes: Any = None,
-           publishing: Mapping[str, Any] | None = None, charts: Any = None) -> str:
-    """The report in format `fmt`, given the options it takes: `color` (table, on a terminal), `changes` (what
+           publishing: Mapping[str, Any] | None = None, charts: Any = None, width: int | None = None) -> str:
+    """The report in format `fmt`, given the options it takes: `color` (table, on a terminal), `width` (table:
+    the terminal columns to fit, stacking the claims below what the columns need; None: one wide table), `changes` (what
     changed since the last run), `publishing` (publisher, url template: claimreview), `charts`
     (availability.Chart per URL: html)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    given = {"color": color, "changes": changes, "charts": charts}
+    given = {"color": color, "changes": changes, "charts": charts, "width": width}
     options = {name: given[name] for name in FORMATS[fmt].options if name in given}
     if "publishing" in FORMATS[fmt].options:
         options.update(publishing or {})

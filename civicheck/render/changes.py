@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from civicheck.changes import Changes, Hunk
+from civicheck.changes import Changes, Hunk, VerdictChange
 from civicheck.escape import clean, md
 from civicheck.hosts import shown_url
 from civicheck.render.common import best_of, md_snapshot
@@ -31,7 +31,7 @@ def render_markdown(changes: Changes) -> str:
     if changes.verdicts:
         out += ["| claim | statement | was | now | why |", "|---|---|---|---|---|"]
         for v in changes.verdicts:
-            out.append(f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)}{_md_copy(v.old_snapshots)} |"
+            out.append(f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)}{_md_copy(v.old_snapshots)}{' ' + md(_seen(v)) if _seen(v) else ''} |"
                        f" **{md(v.new)}**{_md_copy(v.new_snapshots)} | {md(v.reason)} |")
         out.append("")
     if changes.pending:
@@ -83,6 +83,21 @@ def _md_copy(snapshots: Sequence[dict[str, Any]]) -> str:
     return f" ({md_snapshot(best)})" if best else ""
 
 
+def _seen(v: VerdictChange) -> str:
+    """Where the old verdict's copy comes from when it is not the old run's own (a change confirmed later)."""
+    return f"(run {v.old_evidence_run}, {v.old_evidence_at})" if v.old_evidence_run is not None else ""
+
+
+def _verdict_copies(v: VerdictChange) -> list[str]:
+    """The copy that showed the old verdict and the one that shows the new: a reader compares the two."""
+    before, after = best_of(v.old_snapshots), best_of(v.new_snapshots)
+    if not (before or after):
+        return []
+    seen = f" {clean(_seen(v))}" if _seen(v) else ""
+    return [f"  copy that said {v.old}{seen}: {clean(before) or '(none)'}",
+            f"  copy that says {v.new}: {clean(after) or '(none)'}"]
+
+
 def _text_copies(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> list[str]:
     before, after = best_of(old), best_of(new)
     if not (before or after):
@@ -108,7 +123,7 @@ def render_text(changes: Changes) -> str:
     out = []
     for v in changes.verdicts:
         out.append(f"{clean(v.claim_id)}: {v.old} -> {v.new}: {clean(v.reason)}")
-        out += _text_copies(v.old_snapshots, v.new_snapshots)
+        out += _verdict_copies(v)
     for v in changes.pending:
         out.append(f"{clean(v.claim_id)}: still {v.new}, this run said {v.new_raw} ({clean(v.pending)})")
     for v in changes.undone:
