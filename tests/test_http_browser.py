@@ -330,7 +330,7 @@ def timed_site() -> Iterator[Callable]:
 def test_a_429_with_retry_after_pauses_the_whole_host_for_every_worker(timed_site):
     # The other workers' requests are answered slowly: when they are done, the host is paused. (A request sent
     # in the same instant the 429 is written is one nobody could hold back; this keeps the test free of it.)
-    server = timed_site({"Retry-After": "2"}, first_after=0.1, others_after=1.0)
+    server = timed_site({"Retry-After": "2"}, first_after=0.5, others_after=1.5)
     urls = [f"{server.base}/first"] + [f"{server.base}/p{i}" for i in range(8)]
     with Fetcher(concurrency=4, per_host=4, timeout=15, backoff=0.01) as f:
         results = f.fetch_all([(u, None) for u in urls])
@@ -350,8 +350,8 @@ def test_a_429_with_retry_after_pauses_the_whole_host_for_every_worker(timed_sit
 
 
 def test_ratelimit_remaining_zero_pauses_the_host(timed_site):
-    server = timed_site({"RateLimit": "limit=10, remaining=0, reset=1"}, status=200, first_after=0.1,
-                        others_after=0.5)
+    server = timed_site({"RateLimit": "limit=10, remaining=0, reset=1"}, status=200, first_after=0.3,
+                        others_after=0.8)
     urls = [f"{server.base}/first"] + [f"{server.base}/p{i}" for i in range(4)]
     with Fetcher(concurrency=2, per_host=2, timeout=15) as f:
         f.fetch_all([(u, None) for u in urls])
