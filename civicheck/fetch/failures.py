@@ -245,7 +245,8 @@ def host_pause(status: int, headers: list[tuple[str, str]]) -> tuple[float, str]
     params = {k.lower(): float(v) for k, v in _RATELIMIT_PARAM.findall(first(headers, "ratelimit") or "")}
     remaining, reset = params.get("remaining", params.get("r")), params.get("reset", params.get("t"))
     if remaining == 0 and reset is not None:
-        return reset, f"{status} with RateLimit: {first(headers, 'ratelimit')}"
+        # A server's header, quoted in the evidence: cut short, since nothing bounds its length.
+        return reset, f"{status} with RateLimit: {(first(headers, 'ratelimit') or '')[:80].strip()}"
     for prefix in ("ratelimit-", "x-ratelimit-"):
         left, when = first(headers, prefix + "remaining"), first(headers, prefix + "reset")
         if (left or "").strip() == "0" and when is not None:
