@@ -585,3 +585,35 @@ def test_proxies_come_from_the_standard_environment_variables(site, tmp_path, mo
         assert proxy.authorization == []  # the ~/.netrc entry for portal.test was not used
     finally:
         proxy.close()
+
+
+# --- the same judgements inside a link audit ---------------------------------------------------------------------
+
+
+def test_a_link_audit_judges_each_link_as_a_browser_would(site, tmp_path, resetter):
+    def negotiating(rh: BaseHTTPRequestHandler) -> None:
+        ok = "text/html" in (rh.headers.get("Accept") or "")
+        respond(rh, 200 if ok else 404, PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+    site.route("/nego", handler=negotiating)
+    for i in range(20):
+        site.route(f"/hop{i}", status=302, headers={"Location": f"/hop{i + 1}"})
+    site.route("/hop20", PAGE)
+    site.route("/linkedin", "", status=999)
+    site.route("/ftp", status=301, headers={"Location": "ftp://files.example.go.id/"})
+    links = {"Negotiated": "/nego", "Twenty hops": "/hop0", "LinkedIn": "/linkedin", "FTP": "/ftp",
+             "Reset": resetter.url}
+    portal = site.route("/portal", "<html><body><h1>Portal</h1><ul>" + "".join(
+        f'<li><a href="{href}">{label}</a></li>' for label, href in links.items()) + "</ul></body></html>")
+    canary = site.route("/canary", "ok")
+    report, _ = verify(claims_file(tmp_path, f"""
+        claims:
+          - id: portal
+            claim: x
+            checks: [{{links: {{url: "{portal}", max_broken: 0, soft404: false}}}}]
+        """), "--canary", canary, "--no-warc")
+    check = report["claims"][0]["checks"][0]
+    outcomes = {link["text"]: link["outcome"] for link in check["evidence"]["links"]}
+    assert outcomes == {"Negotiated": "pass", "Twenty hops": "pass", "LinkedIn": "unknown", "FTP": "fail",
+                        "Reset": "fail"}
+    assert check["outcome"] == "fail" and check["reason"].startswith("2 of 5 links broken: FTP → ")
