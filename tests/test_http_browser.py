@@ -383,6 +383,15 @@ def test_a_pause_past_the_deadline_is_not_waited_for_and_the_host_is_not_asked(t
     assert [path for _, path in server.log] == ["/first"]  # asked once, then left alone
 
 
+def test_an_absurd_retry_after_neither_crashes_nor_holds_the_run(timed_site):
+    server = timed_site({"Retry-After": "99999999999"})  # past what threading can wait for
+    urls = [f"{server.base}/first", f"{server.base}/lain"]
+    with Fetcher(concurrency=2, per_host=1, timeout=3) as f:  # an idle worker waits for the pause to end
+        results = f.fetch_all([(u, None) for u in urls])
+    assert results[urls[0]].status == 429
+    assert results[urls[1]].error is ErrorKind.RATE_LIMITED and len(server.log) == 1
+
+
 def test_the_report_says_how_long_a_check_waited(timed_site, tmp_path):
     server = timed_site({"Retry-After": "1"})
     report, _ = verify(live_claims(tmp_path, f"{server.base}/first", f"{server.base}/kedua"),

@@ -8,6 +8,10 @@ import threading
 import time
 from dataclasses import dataclass
 
+# A pause longer than a day outlasts any run, and a server's "Retry-After: 99999999999" must not reach a
+# timeout the threading module cannot take.
+_LONGEST = 86_400.0
+
 
 @dataclass(frozen=True)
 class Pause:
@@ -37,6 +41,7 @@ class HostPauses:
         """Pause `host` for `seconds` from now; a pause already running longer is kept."""
         if seconds <= 0 or not host:
             return
+        seconds = min(seconds, _LONGEST)
         now = time.monotonic()
         with self._lock:
             current = self._pauses.get(host)
