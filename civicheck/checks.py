@@ -31,7 +31,8 @@ OFFLINE_THEN = "network unavailable at the time"
 # may fail a check, the canary must show that the machine was online. TLS too: behind a captive portal or a
 # TLS-intercepting proxy, or with this machine's clock wrong, every https site fails its handshake. Through a
 # proxy, a 5xx may be the proxy's own (its upstream is down): that is the HTTP_5XX case in _needs_canary().
-_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY}
+# A connection reset (or closed before any answer) on every attempt, too: a browser shows "connection reset".
+_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY, ErrorKind.RESET}
 # A page with nothing to read: a text check can neither find nor miss a phrase on it.
 NO_TEXT = "the page shows no text (a page built by JavaScript shows none to civicheck)"
 
@@ -97,6 +98,7 @@ class Evidence:
             sha256=result.sha256,
             snapshots=list(ctx.snapshots(result.url)) if ctx else [],
             network="; ".join(filter(None, (result.network, result.earlier))) or None,
+            note=result.rate_limit or None,  # "waited 2 s for HOST, which asked every request to pause (…)"
         )
 
 
@@ -192,17 +194,21 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
     assessment = ctx.assessment(result.url)
     if assessment is not None and assessment.bot_wall:
         return UNKNOWN, assessment.bot_wall  # a challenge page says nothing about the service behind it
-    if result.error is None and status is not None and 200 <= status < 300:
+    if result.error is None and status is not None and (200 <= status < 300 or result.shown_redirect):
+        # A 3xx without a Location is shown by a browser as the page it is: judged like a 2xx on its body.
+        shown = " without a Location (a browser shows its page)" if result.shown_redirect else ""
         if result.blank:
-            return FAIL, f"answered {status_text(result)} with an empty page"
+            return FAIL, f"answered {status_text(result)}{shown} with an empty page"
         if soft404 and assessment is not None and assessment.soft404:
             return FAIL, f"answered {status_text(result)}{via(result)}, but it is a 'not found' page: " + "; ".join(
                 assessment.signals
             )
-        return PASS, f"answered {status_text(result)}{via(result)}"
+        return PASS, f"answered {status_text(result)}{via(result)}{shown}"
     if result.error is ErrorKind.TOO_LARGE and status is not None and 200 <= status < 300:
-        return PASS, f"answered {status_text(result)} ({result.detail})"
-    if status == 429:
+        if result.truncated_page:  # a truncated page is still a page: its first part is what was judged
+            return PASS, f"answered {status_text(result)}{via(result)} ({result.detail})"
+        return UNKNOWN, f"answered {status_text(result)}, but nothing of its body could be read ({result.detail})"
+    if status == 429 or result.error is ErrorKind.RATE_LIMITED:
         return UNKNOWN, rate_limited(result)
     if result.error is ErrorKind.NOT_PUBLIC:
         # We chose not to connect: that says nothing about the site, nor about our network.
@@ -214,7 +220,7 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         return UNKNOWN, f"{label}{separator}{offline_words(result)}, which proves nothing while offline{said}"
     if _needs_canary(result):
         return FAIL, result.detail
-    if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
+    if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.BAD_REDIRECT, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
         return FAIL, result.detail
     if result.error is None and status is not None:  # a final 1xx/3xx without a place to go
         return UNKNOWN, f"answered {status_text(result)}, which is neither content nor an error"
@@ -242,6 +248,8 @@ def offline_reason(result: FetchResult, ctx: Context) -> tuple[str, str] | None:
 
 
 def rate_limited(result: FetchResult) -> str:
+    if result.status is None:  # never asked: its host had asked every request to pause past its deadline
+        return f"rate limited by the server ({result.detail}); try again later"
     return f"rate limited by the server ({status_text(result)}); try again later"
 
 

@@ -149,6 +149,59 @@ def header_rules(value: Any, file: str, line: int | None,
     return rules
 
 
+# A cookie value as RFC 6265 allows it (no spaces, quotes, commas, semicolons or backslashes), or a variable.
+_COOKIE_VALUE = re.compile(r"(?:[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]|\$\{[^}]*\})*")
+
+
+def cookie_rules(value: Any, file: str, line: int | None, problem: Callable[[int | None, str], None],
+                 headers: Iterable[HeaderRule] = ()) -> list[HeaderRule]:
+    """The Cookie header per host of a claims file's `defaults.cookies` ({host: {name: value}}): one rule per host,
+    "name=value; name=value", sent to that host only and redacted wherever it is recorded. A value may be
+    written out (a consent cookie says nothing secret) or read from a ${CIVICHECK_…} variable (a session)."""
+    example = f"cookies: {{intranet.example.go.id: {{session: \"${{{ENV_PREFIX}SESSION}}\", consent: \"yes\"}}}}"
+    if not isinstance(value, dict):
+        problem(line, f"'cookies' must map host names to cookies, e.g. {example}")
+        return []
+    with_cookie_header = {rule.host for rule in headers if rule.name.lower() == "cookie"}
+    rules = []
+    for host, cookies in value.items():
+        host_line = _line_of(value, host, line)
+        if not isinstance(host, str) or not _bare_host(host):
+            problem(host_line, f"'{host}' in 'cookies' must be a bare host name (no scheme, port or path), e.g. {example}")
+            continue
+        if not isinstance(cookies, dict) or not cookies:
+            problem(host_line, f"the cookies for {host} must be a mapping of cookie names to values, e.g. {example}")
+            continue
+        if host.lower().rstrip(".") in with_cookie_header:
+            problem(host_line, f"{host} has a Cookie in 'headers' too: give its cookies in one place, 'cookies'")
+            continue
+        pairs = []
+        for name, template in cookies.items():
+            name_line = _line_of(cookies, name, host_line)
+            if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+                problem(name_line, f"cookie {name!r} for {host}: not a valid cookie name")
+            elif isinstance(template, bool) or not isinstance(template, (str, int, float)) or \
+                    not _COOKIE_VALUE.fullmatch(str(template)):
+                problem(name_line, f"cookie {name} for {host}: the value must be one word without spaces, quotes, "
+                                   f"commas, semicolons or backslashes, or a variable: {name}: \"${{{ENV_PREFIX}…}}\"")
+            elif (why := _header_problem("Set-Cookie", str(template))) is not None:  # the variables' names
+                problem(name_line, f"cookie {name} for {host}: {why}")
+            else:
+                pairs.append(f"{name}={template}")
+        if pairs and len(pairs) == len(cookies):
+            rules.append(HeaderRule(host.lower().rstrip("."), "Cookie", "; ".join(pairs), file, host_line or 0))
+    return rules
+
+
+def user_agent_problem(value: Any) -> str | None:
+    """What is wrong with a claims file's `defaults.user_agent`, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return "'user_agent' must be text, e.g. user_agent: \"Mozilla/5.0 (compatible; newsroom-checker)\""
+    if any(not ch.isprintable() for ch in value) or not value.isascii():
+        return "'user_agent' must be one line of plain ASCII text"
+    return None
+
+
 def _line_of(mapping: Any, key: Any, default: int | None) -> int | None:
     return getattr(mapping, "key_lines", {}).get(key, default)
 

@@ -399,7 +399,7 @@ def test_connection_dropped_every_time(site, fetcher):
 
     url = site.route("/drop", handler=hang_up)
     result = fetcher.fetch(url)
-    assert result.error is ErrorKind.OTHER and result.status is None
+    assert result.error is ErrorKind.RESET and result.status is None
     assert result.detail == "127.0.0.1 closed the connection without answering, still after 3 attempts"
 
 
@@ -496,18 +496,45 @@ def test_per_url_deadline_in_fetch_all(site):
 # --- size caps -------------------------------------------------------------------------------------------
 
 
-def test_announced_content_length_over_the_cap_fails_without_reading(site, fetcher):
+def _announcing_2gb(site, body: bytes, then_close: bool):
     def huge(rh):
-        rh.wfile.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 2147483648\r\n\r\n%PDF"
-        )
-        site.sleep(30)  # never sends the 2 GiB
+        rh.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2147483648\r\n\r\n" + body)
+        rh.wfile.flush()
+        if not then_close:
+            site.sleep(30)  # never sends the rest of the 2 GiB (the test's deadline ends the wait)
 
-    url = site.route("/big.pdf", handler=huge)
+    return huge
+
+
+def test_announced_2gb_and_nothing_more_arrives_is_too_little_to_judge(site):
+    # Before: refused unread as "too large", and `live` passed it with no text at all.
+    url = site.route("/big", handler=_announcing_2gb(site, b"<p>", then_close=False))
+    with Fetcher(timeout=1.5) as f:
+        result = f.fetch(url)
+    assert result.error is ErrorKind.OTHER and result.status == 200 and not result.has_document
+    assert result.detail == (
+        "the server announced 2.1 GB, but only 3 bytes of it arrived before the deadline: too little to judge"
+    )
+    assert result.attempts == 1  # another attempt would be as big
+
+
+def test_announced_2gb_and_the_connection_closed_is_too_little_to_judge(site, fetcher):
+    url = site.route("/big", handler=_announcing_2gb(site, b"", then_close=True))
     result = fetcher.fetch(url)
-    assert result.error is ErrorKind.TOO_LARGE and result.status == 200
-    assert result.detail == "the server announced 2.1 GB, over the 25 MB limit"
-    assert result.body == b"" and result.elapsed < 5
+    assert result.error is ErrorKind.OTHER and not result.has_document and result.body == b""
+    assert result.detail == (
+        "the server announced 2.1 GB, but only 0 bytes of it arrived before the connection was cut: "
+        "too little to judge"
+    )
+
+
+def test_announced_2gb_is_read_up_to_the_cap_and_judged_on_that(site):
+    url = site.route("/big", handler=_announcing_2gb(site, b"<p>halo</p>" + b"a" * 2_000_000, then_close=False))
+    with Fetcher(max_bytes=1_000_000, timeout=10) as f:
+        result = f.fetch(url)
+    assert result.error is ErrorKind.TOO_LARGE and result.has_document and result.truncated_page
+    assert result.detail == "judged on its first 1 MB: the server announced 2.1 GB"
+    assert len(result.body) == 1_000_000 and result.body.startswith(b"<p>halo</p>")
 
 
 def test_streamed_body_over_the_cap(site):
@@ -519,8 +546,8 @@ def test_streamed_body_over_the_cap(site):
     url = site.route("/endless", handler=endless)
     with Fetcher(max_bytes=1_000_000) as f:
         result = f.fetch(url)
-    assert result.error is ErrorKind.TOO_LARGE
-    assert result.detail == "the answer is larger than the 1 MB limit"
+    assert result.error is ErrorKind.TOO_LARGE and result.has_document  # a truncated page is still a page
+    assert result.detail == "judged on its first 1 MB: the answer is larger than the 1 MB limit"
     assert len(result.raw_body) == 1_000_000 and len(result.body) <= 1_000_000
 
 
@@ -541,7 +568,7 @@ def test_gzip_bomb_stops_at_the_cap(site, gzip_bomb):
         result = f.fetch(url)
     peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert result.error is ErrorKind.TOO_LARGE
-    assert result.detail == "the page is larger than the 10 MB limit once decompressed (gzip)"
+    assert result.detail == "judged on its first 10 MB: the page is larger than the 10 MB limit once decompressed (gzip)"
     assert len(result.body) <= 10_000_000
     assert len(result.raw_body) < 10_000_000
     assert (peak_after - peak_before) < 300 * 1024  # nowhere near the 1 GiB the bomb expands to
@@ -630,7 +657,9 @@ def test_redirect_loop_is_named(site):
 def test_redirect_to_another_scheme(site, fetcher):
     url = site.route("/mail", status=302, headers={"Location": "mailto:humas@example.go.id"})
     result = fetcher.fetch(url)
-    assert result.error is ErrorKind.OTHER and "mailto:humas@example.go.id" in result.detail
+    assert result.error is ErrorKind.BAD_REDIRECT and result.status == 302
+    assert result.detail == (f"{url} redirected to 'mailto:humas@example.go.id', which no browser opens as a web "
+                             "page (not an http(s) address: 'mailto:humas@example.go.id')")
 
 
 # --- charsets --------------------------------------------------------------------------------------------

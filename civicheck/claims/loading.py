@@ -74,9 +74,23 @@ def load_claims(paths: list[str | Path]) -> list[Claim]:
         else:
             first_seen[claim_id] = (file, line)
     problems.extend(conflicting(dict.fromkeys(rule for claim in claims for rule in claim.headers)))
+    problems.extend(_conflicting_user_agents(claims))
     if problems:
         raise ClaimsError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return claims
+
+
+def _conflicting_user_agents(claims: list[Claim]) -> list[Problem]:
+    """Every request of a run goes out with one User-Agent: two files naming different ones cannot both win."""
+    first: tuple[str, str, int] | None = None
+    problems = []
+    for file, (agent, line) in dict.fromkeys((c.file, c.user_agent) for c in claims if c.user_agent is not None):
+        if first is None:
+            first = (agent, file, line)
+        elif agent != first[0]:
+            problems.append(Problem(file, line, None, f"user_agent is already set differently at {first[1]}:{first[2]}; "
+                                                      "a run sends one User-Agent (per host: defaults.headers)"))
+    return problems
 
 
 # PyYAML's words for the mistakes reporters make most, and what to do about each.

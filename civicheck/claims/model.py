@@ -57,3 +57,4 @@ class Claim:
     # From the file's `defaults`: its cited hosts may be private addresses; headers to send to some hosts.
     allow_private: bool = False
     headers: tuple[HeaderRule, ...] = ()
+    user_agent: tuple[str, int] | None = None  # the User-Agent of the run's requests, and its line in `file`

@@ -11,7 +11,7 @@ from civicheck import kinds
 from civicheck.claims.fields import Fields, url_problem
 from civicheck.claims.model import DEFAULT_TIMEOUT, Check, Claim
 from civicheck.claims.yaml_lines import MAX_ID, YamlList, YamlMap, named, shown
-from civicheck.credentials import HeaderRule, header_rules
+from civicheck.credentials import HeaderRule, cookie_rules, header_rules, user_agent_problem
 from civicheck.errors import Problem
 from civicheck.report import VERDICTS
 
@@ -21,7 +21,7 @@ _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect",
 # `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
 _SAID_BY_KEYS = {"name", "type"}
 SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
-_DEFAULT_KEYS = {"timeout", "allow_private", "headers"}
+_DEFAULT_KEYS = {"timeout", "allow_private", "headers", "cookies", "user_agent"}
 # Options every check takes in its long form, beside its kind's own (kinds/).
 _CHECK_KEYS = {"url", "timeout"}
 
@@ -35,6 +35,7 @@ class FileValidator:
         self.ids = ids
         self.allow_private = False
         self.headers: tuple[HeaderRule, ...] = ()
+        self.user_agent: tuple[str, int] | None = None  # (the value, its line)
 
     def problem(self, line: int | None, claim_id: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, line, claim_id, message))
@@ -86,6 +87,15 @@ class FileValidator:
         if "headers" in defaults:
             self.headers = tuple(header_rules(defaults["headers"], self.name, defaults.key_lines["headers"],
                                               lambda line, message: self.problem(line, None, message)))
+        if "cookies" in defaults:
+            self.headers += tuple(cookie_rules(defaults["cookies"], self.name, defaults.key_lines["cookies"],
+                                               lambda line, message: self.problem(line, None, message), self.headers))
+        if "user_agent" in defaults:
+            line = defaults.key_lines["user_agent"]
+            if (why := user_agent_problem(defaults["user_agent"])) is not None:
+                self.problem(line, None, why)
+            else:
+                self.user_agent = (defaults["user_agent"].strip(), line)
         return self._timeout(defaults, None, DEFAULT_TIMEOUT)
 
     def _timeout(self, mapping: YamlMap, claim_id: str | None, default: float) -> float:
@@ -144,7 +154,7 @@ class FileValidator:
         return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
                      said_by_type=said_by_type, said_on=said_on, sources=sources, tags=tags, expect=expect,
                      review_url=review_url.strip() if review_url else None,
-                     allow_private=self.allow_private, headers=self.headers)
+                     allow_private=self.allow_private, headers=self.headers, user_agent=self.user_agent)
 
     def _said_by(self, item: YamlMap, cid: str | None) -> tuple[str | None, str | None]:
         """`said_by: "name"`, or `said_by: {name: …, type: person|organization}`: (name, type or None)."""

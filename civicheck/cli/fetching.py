@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def fetcher_settings(claims: Sequence[Claim], operator_urls: Sequence[str], allow_private: bool) -> dict[str, Any]:
     """What the Fetcher needs from the claims files' defaults and the options: where private addresses are
     allowed (the hosts a file with `allow_private: true` cites; the URLs the operator named: --canary, a
-    self-hosted --archive) and the headers per host, their secrets read from the environment now (a variable
+    self-hosted --archive), the User-Agent, and the headers per host (cookies included), their secrets read from the environment now (a variable
     that is not set is bad input)."""
     import os
     from urllib.parse import urlsplit
@@ -28,8 +28,13 @@ def fetcher_settings(claims: Sequence[Claim], operator_urls: Sequence[str], allo
     if problems:
         raise ClaimsError(problems)
     private_hosts = {urlsplit(check.url).hostname for claim in claims if claim.allow_private for check in claim.checks}
-    return {"allow_private": allow_private, "private_hosts": private_hosts, "private_urls": operator_urls,
-            "headers": headers}
+    settings = {"allow_private": allow_private, "private_hosts": private_hosts, "private_urls": operator_urls,
+                "headers": headers}
+    # One User-Agent for the run (load_claims refused files naming different ones); else civicheck's own.
+    agent = next((claim.user_agent[0] for claim in claims if claim.user_agent is not None), None)
+    if agent is not None:
+        settings["user_agent"] = agent
+    return settings
 
 
 def archives_of(specs: Sequence[str]) -> list[Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from civicheck.fetch.models import ErrorKind
+from civicheck.fetch.pauses import Pause
 from civicheck.fetch.transport import Watch
 
 DEADLINE_SLACK = 0.05  # a timeout this close to the deadline is the deadline
@@ -56,6 +57,12 @@ class Run:
     retries_used: int = 0
     via: str | None = None  # the URL that redirected to the one being fetched now
     resent: bool = False  # a request that met a kept-alive connection the server had closed was sent again
+    waited: float = 0.0  # seconds spent waiting for a pause its host asked for (pauses.py)
+    pause: Pause | None = None  # the latest such pause
+
+    def paused(self, pause: Pause, seconds: float) -> None:
+        self.waited += seconds
+        self.pause = pause
 
     def left(self) -> float:
         return self.deadline - time.monotonic()

@@ -32,11 +32,13 @@ from civicheck.fetch.failures import (
     TRANSPORT_ERRORS,
     deadline_answer,
     exception_chain,
+    host_pause,
     http_error,
     proxy_name,
     transport_failure,
 )
 from civicheck.fetch.models import ErrorKind, FetchResult, RedirectHop
+from civicheck.fetch.pauses import HostPauses
 from civicheck.fetch.resolve import Resolve, Resolver
 from civicheck.fetch.transport import Watchdog, WatchedAdapter, pinned, watching
 
@@ -44,6 +46,15 @@ if TYPE_CHECKING:
     from civicheck.fetch.network import NetworkWatch
 
 USER_AGENT = f"civicheck/{__version__} (civic fact-check tool) python-requests/{requests.__version__}"
+# What a browser sends when a citizen opens a link: a server that negotiates content answers `*/*` (requests'
+# default) with a 404 or a JSON error, not the page a citizen sees.
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# Indonesian first, as a browser set up in Indonesia asks: the sites civicheck is made for answer in the
+# language their citizens read; English next, the language most of them fall back to. A claims file changes it
+# per host with `defaults.headers` ({host: {Accept-Language: …}}).
+ACCEPT_LANGUAGE = "id,en;q=0.8"
+# Browsers follow 20 redirects (Chromium's and Firefox's limit); fewer would call a page a browser opens broken.
+MAX_REDIRECTS = 20
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _REDIRECT_DRAIN_BYTES = 64 * 1024  # a redirect body bigger than this is not worth keeping the connection for
@@ -61,13 +72,14 @@ class Fetcher:
         connect_timeout: float = 10.0,
         read_timeout: float = 15.0,
         max_bytes: int = 25_000_000,
-        max_redirects: int = 10,
+        max_redirects: int = MAX_REDIRECTS,
         retries: int = 2,
         backoff: float = 0.5,
         retry_after_cap: float = 10.0,
         concurrency: int = 16,
         per_host: int = 4,
         user_agent: str = USER_AGENT,
+        accept_language: str = ACCEPT_LANGUAGE,
         allow_private: bool = False,
         private_hosts: Iterable[str] = (),
         private_urls: Iterable[str] = (),
@@ -96,6 +108,7 @@ class Fetcher:
         self.per_host = per_host
         self.user_agent = user_agent
         self.pulse = Pulse()
+        self.pauses = HostPauses()
         self._cancelled = threading.Event()
         self.policy = AddressPolicy.of(allow_private, private_hosts, private_urls)
         self.headers = headers or RequestHeaders()
@@ -106,9 +119,12 @@ class Fetcher:
         # credentials to any cited host, and they would be archived), nor turns a URL's user:password into
         # a Basic header. Proxy settings from the environment still apply.
         self._session.auth = _NoAmbientCredentials()
-        self._session.headers.update(
-            {"User-Agent": user_agent, "Accept-Encoding": ", ".join(ENCODINGS_WE_DECODE)}
-        )
+        self._session.headers.update({
+            "User-Agent": user_agent,
+            "Accept": ACCEPT,
+            "Accept-Language": accept_language,
+            "Accept-Encoding": ", ".join(ENCODINGS_WE_DECODE),
+        })
         adapter = WatchedAdapter(
             pool_connections=max(10, concurrency),
             pool_maxsize=max(concurrency, per_host),
@@ -201,6 +217,8 @@ class Fetcher:
                 return _result(run, current, redirects, out, fetched_at, hops)
             # A password in a Location is never sent (see _attempt) nor written down: reports show "user:***@".
             target = masked(_resolve_location(current, out.location))
+            if _hostless(out.location):
+                target = out.location.strip()  # "http://": urljoin would read it as this very page
             if len(redirects) >= self.max_redirects:
                 out.error = ErrorKind.TOO_MANY_REDIRECTS
                 chain = [u for _, u in redirects] + [current]
@@ -208,8 +226,10 @@ class Fetcher:
                 return _result(run, current, redirects, out, fetched_at, hops)
             problem = _url_problem(target)
             if problem:
-                out.error = ErrorKind.OTHER
-                out.detail = f"{current} redirected to {target!r}, which cannot be fetched"
+                # A browser shows an error page here, or hands the address to another program: the page the
+                # citizen asked for is not shown. The site's own doing, so not a failure of ours.
+                out.error = ErrorKind.BAD_REDIRECT
+                out.detail = f"{current} redirected to {target!r}, which no browser opens as a web page ({problem})"
                 return _result(run, current, redirects, out, fetched_at, hops)
             if run.gate is not None and host_of(target) != host_of(current):
                 self._change_host(run, host_of(target))
@@ -246,15 +266,23 @@ class Fetcher:
                 wait = min(out.retry_after, self.retry_after_cap)
             else:
                 wait = self.backoff * 2**run.retries_used
+            pause = self.pauses.current(host_of(url))
+            if pause is not None:  # this host asked every request to wait: the retry too
+                wait = max(wait, pause.end - time.monotonic())
             if time.monotonic() + wait >= run.deadline - DEADLINE_SLACK:
                 out.out_of_time = True
                 return out
             if self._cancelled.wait(wait):  # an Event, not time.sleep: Ctrl-C must not wait out the backoff
                 return out
+            if pause is not None:
+                run.paused(pause, wait)
             run.retries_used += 1
             run.attempts += 1
 
     def _attempt(self, run: Run, url: str) -> Answer:
+        held = self._wait_for_host(run, host_of(url))
+        if held is not None:
+            return held
         left = run.left()
         if left <= 0 or run.watch.fired:
             return deadline_answer(run)
@@ -305,6 +333,22 @@ class Fetcher:
         finally:
             resp.close()  # a fully read response already went back to the pool; anything else is closed
 
+    def _wait_for_host(self, run: Run, host: str) -> Answer | None:
+        """Wait while `host` is paused (pauses.py), within the deadline; an answer when this fetch must not
+        ask it at all (the pause ends past the deadline, or Ctrl-C)."""
+        while (pause := self.pauses.current(host)) is not None:
+            started = time.monotonic()
+            if pause.end >= run.deadline - DEADLINE_SLACK:
+                detail = (f"not asked: {host} asked every request to pause {pause.end - started:.1f} s more "
+                          f"({pause.why}), past this URL's {secs(run.plan.budget)} s deadline")
+                run.pause = pause
+                return Answer(error=ErrorKind.RATE_LIMITED, detail=detail)
+            cancelled = self._cancelled.wait(pause.end - started)
+            run.paused(pause, time.monotonic() - started)
+            if cancelled:
+                return deadline_answer(run)
+        return None
+
     def _routes(self, run: Run, url: str, proxies: dict[str, str]) -> dict[str, list[str]] | Answer:
         """The addresses this request may connect to (host -> addresses), resolved within the deadline and
         checked against the address policy before any connection; or why it may not go anywhere.
@@ -342,6 +386,9 @@ class Fetcher:
             request_headers=sent,
             proxy=proxy,
         )
+        if (asked := host_pause(status, out.headers)) is not None:
+            seconds, why = asked
+            self.pauses.pause(host_of(url), seconds, f"{why} on {url}")
         location = resp.headers.get("location")
         if status in _REDIRECT_STATUSES and location and run.plan.follow_redirects:
             # Read a small body so the connection can be reused; a bigger one is dropped with the connection.
@@ -354,23 +401,31 @@ class Fetcher:
             out.raw, out.body, out.truncated = drained.raw, drained.data, bool(drained.too_large)
             return out
         announced = _content_length(resp)
-        if announced is not None and announced > run.plan.max_bytes:
-            if status >= 400:
-                return http_error(out, status)  # the status says it all; such a body is not worth reading
-            out.error = ErrorKind.TOO_LARGE
-            limit = size(run.plan.max_bytes)
-            out.detail = f"the server announced {size(announced)}, over the {limit} limit"
-            return out
+        over = announced is not None and announced > run.plan.max_bytes
+        if over and status >= 400:
+            return http_error(out, status)  # the status says it all; such a body is not worth reading
+        # Any other body over the cap is read up to the cap, and that part judged: a truncated page is still
+        # a page. What decides is what arrived, never what the server announced.
         body = read_body(resp, run, run.plan.max_bytes, content_codings(out.headers))
         out.raw, out.body = body.raw, body.data
         if status >= 400:
             return http_error(out, status)
+        if over and not body.too_large and (body.failure is not None or run.watch.fired):
+            # Announced too large and cut before the cap: too little of it arrived to judge, and an answer
+            # that big is not a dead site either. Not worth another attempt: it would be as big.
+            cut = "the deadline" if run.watch.fired or run.past_deadline() else "the connection was cut"
+            out.error = ErrorKind.OTHER
+            out.detail = (f"the server announced {size(announced or 0)}, but only {size(len(body.raw))} of it "
+                          f"arrived before {cut}: too little to judge")
+            return out
         if body.failure is not None or run.watch.fired:
             return transport_failure(run, url, body.failure, out)
         if body.undecodable:
             out.error, out.detail = ErrorKind.OTHER, body.undecodable
         elif body.too_large:
-            out.error, out.detail = ErrorKind.TOO_LARGE, body.too_large
+            whole = f"the server announced {size(announced or 0)}" if over else body.too_large
+            out.error = ErrorKind.TOO_LARGE
+            out.detail = f"judged on its first {size(run.plan.max_bytes)}: {whole}"
         return out
 
 
@@ -410,6 +465,8 @@ def _result(
         request_headers=out.request_headers,
         maybe_local=out.maybe_local,
         proxy=out.proxy,
+        waited=run.waited,
+        rate_limit=run.pause.sentence(run.waited) if run.pause is not None and run.waited else "",
         # Whichever step failed (resolving within the deadline, connecting, reading), these could be ours.
         could_be_ours=out.error is not None
         and (out.could_be_ours or out.maybe_local or out.error in COULD_BE_OURS),
@@ -431,6 +488,17 @@ def _resolve_location(current: str, location: str) -> str:
     except UnicodeError:
         pass
     return requests.utils.requote_uri(urljoin(current, location.strip()))
+
+
+def _hostless(location: str) -> bool:
+    """An absolute http(s) Location without a host ("http://", "https:///x"): no address at all (WHATWG)."""
+    location = location.strip()
+    if not location.lower().startswith(("http://", "https://")):
+        return False
+    try:
+        return not urlsplit(location).hostname
+    except ValueError:
+        return False  # _url_problem names it
 
 
 def _url_problem(url: str) -> str:

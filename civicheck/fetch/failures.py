@@ -21,14 +21,14 @@ from urllib3 import exceptions as u3
 
 from civicheck.fetch.attempts import Answer, Run
 from civicheck.fetch.describe import phrase, secs
-from civicheck.fetch.models import ErrorKind
+from civicheck.fetch.models import BOT_BLOCK_STATUSES, ErrorKind
 
 # Everything the network can throw at us through requests/urllib3/http.client/ssl/socket.
 TRANSPORT_ERRORS = (requests.RequestException, u3.HTTPError, http.client.HTTPException, OSError, ValueError)
 # A connection cut or reset, a timeout, a refusal, a failed lookup or handshake: all of them happen to a dead
 # site and to a dead network alike. A malformed address or a redirect loop does not.
 COULD_BE_OURS = frozenset(
-    {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY}
+    {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY, ErrorKind.RESET}
 )
 _NO_ROUTE = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
 
@@ -54,7 +54,7 @@ def http_error(out: Answer, status: int) -> Answer:
             out.detail += f" (through the proxy {out.proxy})"
     elif status >= 400:
         out.error, out.transient = ErrorKind.HTTP_4XX, status == 429
-    if out.transient and _challenge(out.headers):
+    if out.transient and (_challenge(out.headers) or status in BOT_BLOCK_STATUSES):
         out.transient = False  # a bot wall answers the same however often we ask; the checks report it
     if out.transient:
         out.retry_after = retry_after(first(out.headers, "retry-after"))
@@ -81,6 +81,8 @@ def transport_failure(run: Run, url: str, exc: BaseException | None, base: Answe
     kind, detail, transient, local = classify(
         exc, url, run.plan.connect_timeout, run.plan.read_timeout, proxy=base.proxy
     )
+    if kind is ErrorKind.RESET and base.status is not None:
+        kind = ErrorKind.OTHER  # the answer had begun: a cut answer, which says less than no answer at all
     if kind is ErrorKind.TIMEOUT and run.past_deadline():
         return deadline_answer(run, base)
     base.error, base.detail, base.transient, base.maybe_local = kind, detail, transient, local
@@ -136,10 +138,12 @@ def classify(
         for_ = f" for {secs(read_timeout)} s" if read_timeout else ""
         detail = f"{host} sent nothing{for_}: timed out waiting for data"
         return Failure(ErrorKind.TIMEOUT, detail, True, False)
+    # A reset, or a close before any answer, on every attempt is what a browser shows as "connection reset"
+    # or "empty response": the site does not work (when the canary says our network does; see checks.py).
     if find(http.client.RemoteDisconnected):  # a ConnectionResetError subclass, but no reset: a clean close
-        return Failure(ErrorKind.OTHER, f"{host} closed the connection without answering", True, False)
+        return Failure(ErrorKind.RESET, f"{host} closed the connection without answering", True, False)
     if find(ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
-        return Failure(ErrorKind.OTHER, f"connection reset by {host}", True, False)
+        return Failure(ErrorKind.RESET, f"connection reset by {host}", True, False)
     if find(http.client.IncompleteRead, u3.ProtocolError):
         return Failure(ErrorKind.OTHER, f"{host} closed the connection before a complete answer", True, False)
     if find(u3.NewConnectionError):
@@ -224,3 +228,40 @@ def retry_after(value: str | None) -> float | None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
+
+
+# Epoch seconds, not a delay: X-RateLimit-Reset is either (GitHub sends epoch seconds, others a delay).
+_EPOCH_THRESHOLD = 1_000_000_000
+_RATELIMIT_PARAM = re.compile(r"(?:^|[;,\s])(remaining|reset|r|t)\s*=\s*\"?(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def host_pause(status: int, headers: list[tuple[str, str]]) -> tuple[float, str] | None:
+    """How long the whole host asks us to wait, and the header that says so: a 429 with Retry-After, or any
+    answer saying no request is left (the IETF draft's `RateLimit: limit=10, remaining=0, reset=5`, its later
+    `RateLimit: "default";r=0;t=5`, `RateLimit-Remaining: 0` + `RateLimit-Reset`, `X-RateLimit-Remaining: 0`
+    + `X-RateLimit-Reset`). None: the host asked for nothing."""
+    if status == 429 and (after := retry_after(first(headers, "retry-after"))) is not None:
+        return after, f"429 with Retry-After: {first(headers, 'retry-after')}"
+    params = {k.lower(): float(v) for k, v in _RATELIMIT_PARAM.findall(first(headers, "ratelimit") or "")}
+    remaining, reset = params.get("remaining", params.get("r")), params.get("reset", params.get("t"))
+    if remaining == 0 and reset is not None:
+        # A server's header, quoted in the evidence: cut short, since nothing bounds its length.
+        return reset, f"{status} with RateLimit: {(first(headers, 'ratelimit') or '')[:80].strip()}"
+    for prefix in ("ratelimit-", "x-ratelimit-"):
+        left, when = first(headers, prefix + "remaining"), first(headers, prefix + "reset")
+        if (left or "").strip() == "0" and when is not None:
+            wait = _number(when)
+            if wait is not None:
+                if wait > _EPOCH_THRESHOLD:
+                    wait = max(0.0, wait - datetime.now(timezone.utc).timestamp())
+                name = "X-RateLimit" if prefix.startswith("x") else "RateLimit"
+                return wait, f"{status} with {name}-Remaining: 0, {name}-Reset: {when.strip()}"
+    return None
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 and number == number and number != float("inf") else None

@@ -8,6 +8,13 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 
+# Statuses that are a bot block by themselves, whatever the page says (soft404/botwall.py reads them; the
+# fetcher does not retry them: they answer the same however often we ask).
+BOT_BLOCK_STATUSES = {
+    999: "LinkedIn's status 999 for requests it takes for a bot's",
+    430: "Shopify's status 430 Security Rejection",
+}
+
 
 class ErrorKind(str, Enum):
     """Why a fetch did not produce a usable 2xx/3xx answer. The values appear in JSON output."""
@@ -17,6 +24,12 @@ class ErrorKind(str, Enum):
     TIMEOUT = "timeout"
     TLS = "tls"
     TOO_MANY_REDIRECTS = "too_many_redirects"
+    # A redirect no browser follows for a citizen: to ftp:, file:, data:, javascript:..., or to no address at all.
+    BAD_REDIRECT = "bad_redirect"
+    # The connection was reset, or closed before any answer, on every attempt.
+    RESET = "reset"
+    # Not asked at all: the host asked us to pause (429 + Retry-After...) past this URL's deadline.
+    RATE_LIMITED = "rate_limited"
     TOO_LARGE = "too_large"
     PROXY = "proxy"  # the configured HTTP(S) proxy could not be reached, or could not reach the site
     HTTP_4XX = "http_4xx"
@@ -70,14 +83,35 @@ class FetchResult:
     network: str = ""  # the canary's sentence at that time
     # A first attempt that failed while our network was down, and was fetched again once it was back.
     earlier: str = ""
+    # How long this fetch waited because its host asked for a pause (a 429 with Retry-After, RateLimit,
+    # X-RateLimit-Remaining: 0), and the sentence saying so; 0 and "" when it did not wait.
+    waited: float = 0.0
+    rate_limit: str = ""
     # Each redirect answer whole, oldest first (`redirects` names them); the WARC writer archives each as its own
     # response. Not part of what a fetch concluded (so not compared): never in reports, not rebuilt by replay.
     hops: list[RedirectHop] = field(default_factory=list, compare=False)
 
     @property
     def has_document(self) -> bool:
-        """A 2xx answer read whole: there is a page to extract evidence from."""
-        return self.error is None and self.status is not None and 200 <= self.status < 300
+        """There is a page to extract evidence from: a 2xx answer read whole, or read up to the size cap (a
+        truncated page is still a page: `detail` says what part of it was judged), or a 3xx without a Location
+        (a browser shows its body: it is the page a citizen sees)."""
+        if self.status is None:
+            return False
+        if 200 <= self.status < 300:
+            return self.error is None or (self.error is ErrorKind.TOO_LARGE and self.truncated_page)
+        return self.error is None and self.shown_redirect
+
+    @property
+    def shown_redirect(self) -> bool:
+        """A 3xx answer without a Location to go to: a browser shows its body (304 has none by definition)."""
+        return (self.status is not None and 300 <= self.status < 400 and self.status != 304
+                and not (self.header("location") or "").strip())
+
+    @property
+    def truncated_page(self) -> bool:
+        """A body read up to the size cap, and not blank: its first part is judged as the page."""
+        return self.error is ErrorKind.TOO_LARGE and not self.blank
 
     @property
     def sha256(self) -> str | None:

@@ -1,6 +1,6 @@
 """Fetcher.fetch_all's scheduler: worker threads fed so that no host ever has more than `per_host` requests in
-flight (the host actually contacted: a redirect moves its fetch to the new host's slots), and, given a
-NetworkWatch, every failure that could be our own network's judged against the canary when it happens.
+flight (the host actually contacted: a redirect moves its fetch to the new host's slots), none to a host that
+asked every request to pause (pauses.py) until its pause ends, and, given a NetworkWatch, every failure that could be our own network's judged against the canary when it happens.
 
 A failure seen while the network was down (the canary did not answer then, or an outage found later overlaps
 the fetch) is fetched again once the network is back, once; if it does not come back in time, the failure is
@@ -21,6 +21,7 @@ from civicheck.fetch.attempts import HostGate, Pulse
 from civicheck.fetch.canary import CanaryAnswer
 from civicheck.fetch.models import FetchResult
 from civicheck.fetch.network import RECOVERY_WAIT, NetworkWatch
+from civicheck.fetch.pauses import HostPauses
 
 
 class Fetches(Protocol):
@@ -30,6 +31,7 @@ class Fetches(Protocol):
     concurrency: int
     per_host: int
     pulse: Pulse
+    pauses: HostPauses
 
     def fetch(self, url: str, *, timeout: float | None = None, gate: HostGate | None = None) -> FetchResult: ...
 
@@ -41,6 +43,7 @@ class _Job:
     url: str
     budget: float
     retry_of: FetchResult | None = None  # the attempt that failed while our network was down
+    queued: float = 0.0  # time.monotonic() when it was queued: how long a host's pause held it back
 
 
 @dataclass
@@ -128,12 +131,15 @@ class HostScheduler:
                     job = self._take()
                     if job is not None:
                         break
-                    self._cond.wait()
+                    self._cond.wait(self._next_pause_end())
             self._work(job)
 
     def _work(self, job: _Job) -> None:
-        gate = _Gate(self, host_of(job.url))  # _take() gave us its slot
+        host = host_of(job.url)
+        gate = _Gate(self, host)  # _take() gave us its slot
         started = time.monotonic()
+        pause = self._fetcher.pauses.latest(host)
+        held = pause.overlap(job.queued, started) if pause is not None else 0.0
         result: FetchResult | None = None
         try:
             result = self._fetcher.fetch(job.url, timeout=job.budget, gate=gate)
@@ -144,6 +150,9 @@ class HostScheduler:
             self._release(gate.host)  # the host's slot goes to its next URL before our callback runs
         try:
             if result is not None:
+                if held > 0 and pause is not None:  # held back before it started: that wait is said too
+                    result.waited += held
+                    result.rate_limit = pause.sentence(result.waited)
                 if job.retry_of is not None:
                     first = job.retry_of
                     result.earlier = (f"a first attempt at {first.fetched_at} failed while our network was down "
@@ -158,7 +167,13 @@ class HostScheduler:
                 self._cond.notify_all()
 
     def _take(self) -> _Job | None:  # self._cond held
+        now = time.monotonic()
         for host, queue in self._queues.items():
+            # A paused host gets nothing until its pause ends; a URL whose deadline the pause would outlast
+            # is taken at once, to be reported rate limited without asking (client.py).
+            pause = self._fetcher.pauses.current(host, now)
+            if pause is not None and pause.end < now + queue[0].budget:
+                continue
             # A host with redirected fetches waiting for it takes no new URL until they are in.
             if self._active[host] + self._waiting[host] < self._per_host:
                 job = queue.popleft()
@@ -168,6 +183,12 @@ class HostScheduler:
                 self._active[host] += 1
                 return job
         return None
+
+    def _next_pause_end(self) -> float | None:  # self._cond held
+        """Seconds until the first pause of a host with queued URLs ends (a worker wakes then); None: none."""
+        now = time.monotonic()
+        ends = [p.end for host in self._queues if (p := self._fetcher.pauses.current(host, now)) is not None]
+        return max(0.01, min(ends) - now) if ends else None
 
     def _release(self, host: str) -> None:  # self._cond held
         self._active[host] -= 1
@@ -190,6 +211,7 @@ class HostScheduler:
             gate.host = host
 
     def _queue(self, job: _Job) -> None:  # self._cond held
+        job.queued = time.monotonic()
         self._queues.setdefault(host_of(job.url), deque()).append(job)
         self._unfinished += 1
         self._cond.notify_all()

@@ -9,6 +9,7 @@ import re
 
 from civicheck.extract import Document
 from civicheck.fetch import FetchResult
+from civicheck.fetch.models import BOT_BLOCK_STATUSES
 from civicheck.soft404.markup import Markup, raw_lower
 from civicheck.soft404.page import norm
 
@@ -51,6 +52,9 @@ def bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
         return (result.header(name) or "").lower()
 
     server = header("server")
+    # A status only bot blocks answer (LinkedIn's 999): no page to read, the status says it.
+    if status in BOT_BLOCK_STATUSES:
+        return BOT_BLOCK_STATUSES[status]
     # Header verdicts of the protection service itself: unambiguous at any status.
     if header("cf-mitigated") == "challenge":
         return "Cloudflare challenge, cf-mitigated: challenge"
