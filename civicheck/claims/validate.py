@@ -21,7 +21,7 @@ _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect",
 # `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
 _SAID_BY_KEYS = {"name", "type"}
 SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
-_DEFAULT_KEYS = {"timeout", "allow_private", "headers"}
+_DEFAULT_KEYS = {"timeout", "allow_private", "headers", "exclude"}
 # Options every check takes in its long form, beside its kind's own (kinds/).
 _CHECK_KEYS = {"url", "timeout"}
 
@@ -35,6 +35,7 @@ class FileValidator:
         self.ids = ids
         self.allow_private = False
         self.headers: tuple[HeaderRule, ...] = ()
+        self.check_defaults: dict[str, Any] = {}  # what `defaults` gives the checks' kinds (with_defaults)
 
     def problem(self, line: int | None, claim_id: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, line, claim_id, message))
@@ -86,6 +87,12 @@ class FileValidator:
         if "headers" in defaults:
             self.headers = tuple(header_rules(defaults["headers"], self.name, defaults.key_lines["headers"],
                                               lambda line, message: self.problem(line, None, message)))
+        if "exclude" in defaults:  # the links checks' exclude patterns, shared by every links check of the file
+            from civicheck.kinds.links import exclude_patterns
+
+            line = defaults.key_lines["exclude"]
+            self.check_defaults["exclude"] = exclude_patterns(defaults["exclude"],
+                                                              lambda message: self.problem(line, None, message))
         return self._timeout(defaults, None, DEFAULT_TIMEOUT)
 
     def _timeout(self, mapping: YamlMap, claim_id: str | None, default: float) -> float:
@@ -232,7 +239,8 @@ class FileValidator:
             if msg := url_problem(value):
                 self.problem(line, cid, f"{kind.name}: {msg}")
                 return None
-            return Check(kind.name, value.strip(), line, timeout, options=kind.options())
+            options = kind.with_defaults(kind.options(), self.check_defaults)
+            return Check(kind.name, value.strip(), line, timeout, options=options)
         if value is None:
             self.problem(line, cid, f"'{kind.name}' is empty: give it a URL, e.g. {kind.example}")
             return None
@@ -258,6 +266,6 @@ class FileValidator:
             self.problem(opts.key_lines["url"], cid,
                          f"{kind.name}: {msg if isinstance(url, str) else 'url must be text'}")
         timeout = self._timeout(opts, cid, timeout)
-        options = kind.parse(Fields(opts, line, cid, self.problem))
+        options = kind.with_defaults(kind.parse(Fields(opts, line, cid, self.problem)), self.check_defaults)
         check = Check(kind.name, str(url or "").strip(), line, timeout, options=options)
         return check if len(self.problems) == before else None

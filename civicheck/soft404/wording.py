@@ -53,6 +53,21 @@ _SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
 _FUNCTION_WORDS = set("the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split())
 
 
+def could_say_missing(normed: str) -> bool:
+    """Could this (normalised) text be a "not found" message? The cheap test every pattern needs."""
+    return bool(_KEYWORDS.search(normed))
+
+
+def own_words(text: str, page: Page) -> str:
+    """`text` without the link labels and navigation texts in it (Markup.borrowed): "not found" wording counts
+    only from what the page says itself, never from a link to another page or a menu entry."""
+    normed = norm(text)
+    for borrowed in page.html.borrowed:
+        if borrowed in normed:
+            normed = " ".join(normed.replace(borrowed, " ").split())
+    return normed
+
+
 def _content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[\w']+", text) if w not in _FILLER and not re.fullmatch(r"\W+", w)]
 
@@ -102,7 +117,7 @@ def statements(page: Page) -> list[str]:
     out = []
     for block in page.blocks:
         if len(block) <= 160 and not _BARE_404.match(norm(block)):
-            st = _statement(block)
+            st = _statement(own_words(block, page))
             if st is not None and st.extra == 0 and st.page and not st.busy:
                 out.append(block)
     return out
@@ -121,7 +136,8 @@ def wording_signals(page: Page) -> list[Signal]:
     for level, text in page.html.headings:
         candidates.append((f"heading (h{level}) says '{shortened(text)}'", text, level == 1))
     for label, text, top in candidates:
-        st = _statement(text)
+        # The title is the page's own; a heading may be a link to another page ("<h3><a>404 error: ...</a>").
+        st = _statement(text if label.startswith("title") else own_words(text, page))
         if st is None or st.extra > 2:
             continue
         # "Not Found" or "404" alone may name a film or a song, and an article may have a subheading that
@@ -134,7 +150,7 @@ def wording_signals(page: Page) -> list[Signal]:
     found = [sig for sig, _ in headings]
     # The main text (trafilatura's) being a "not found" message and no prose is as good as a heading.
     for p in main:
-        st = _statement(p) if len(p) <= 160 else None
+        st = _statement(own_words(p, page)) if len(p) <= 160 else None
         if st is not None and st.extra == 0 and not st.busy and not _BARE_404.match(norm(p)) and (
                 page.main_len <= 400 or prose_chars < 300):
             found.append(Signal("wording", True, f"the main text says '{shortened(p)}'"))
@@ -143,7 +159,7 @@ def wording_signals(page: Page) -> list[Signal]:
         page_has_prose = prose_chars >= PROSE
         judged = {norm(text) for _, text, _ in candidates}  # headings were weighed above, as headings
         for block in page.blocks:
-            st = _statement(block) if len(block) <= 160 and norm(block) not in judged else None
+            st = _statement(own_words(block, page)) if len(block) <= 160 and norm(block) not in judged else None
             if st is None or st.extra != 0 or st.busy or _BARE_404.match(norm(block)):
                 continue
             # A sentence saying the *page* is missing, on a page without prose, or with little under a "404"
