@@ -7,6 +7,7 @@ that have no tree yet. Links inside PDF documents are read by extract/pdf.py wit
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -62,14 +63,18 @@ def links_in(tree: Any, page_url: str, *, resources: bool = False, roots: Iterab
     wanted = FOLLOWED + (RESOURCES if resources else ())
     tags = _TAGS + (_RESOURCE_TAGS if resources else ())
     seen: dict[str, Link] = {}
+    targets: dict[str, tuple[str, str | None] | None] = {}  # href -> _target(href): menus repeat their hrefs
     for element in _elements(tree, roots, tags):
         for attribute in _attributes(element, wanted):
             for href in _hrefs(element, attribute):
-                link = resolve(href, base, _element_name(element.tag, attribute), _label(element, doc))
-                if link is not None and link.url not in seen:
-                    seen[link.url] = link
-                    if len(seen) >= LINK_LIMIT:
-                        return list(seen.values())
+                target = targets[href] if href in targets else targets.setdefault(href, _target(href, base))
+                if target is None or target[0] in seen:
+                    continue
+                # The label only for a link seen first (reading a link's text costs its whole subtree).
+                url, invalid = target
+                seen[url] = Link(url, _label(element, doc), _element_name(element.tag, attribute), invalid)
+                if len(seen) >= LINK_LIMIT:
+                    return list(seen.values())
     return list(seen.values())
 
 
@@ -107,45 +112,65 @@ def document_base(tree: Any, page_url: str) -> str:
 def resolve(href: str, base: str, element: str = "a href", text: str = "", page: int | None = None) -> Link | None:
     """The Link a browser would follow from `href` on a page whose base URL is `base`; None for hrefs that are
     no page to check (empty, a fragment of the page itself, mailto:, tel:, javascript:...)."""
+    target = _target(href, base)
+    return None if target is None else Link(target[0], text, element, target[1], page)
+
+
+def _target(href: str, base: str) -> tuple[str, str | None] | None:
+    """(the absolute URL without its fragment, None), or (the href as written, why it is invalid), or None."""
     href = _strip(href)
     if not href or href.startswith("#"):
         return None
     parsed = _parse(href, base)
     if parsed is None:
-        return _invalid(href, "not a URL a browser can open", element, text, page)
-    scheme = parsed.split(":", 1)[0]
+        return _invalid(href, "not a URL a browser can open")
+    scheme = parsed.partition(":")[0]
     if scheme not in ("http", "https"):
         if scheme in SKIPPED_SCHEMES:
             return None
-        return _invalid(href, f"the scheme '{scheme}:' is one no browser opens", element, text, page)
+        return _invalid(href, f"the scheme '{scheme}:' is one no browser opens")
     host = _host(parsed)
     # WHATWG accepts "http://.example.org/" (hosts are domain names to it, not DNS names); an empty label
     # never resolves, so no browser reaches it. A single trailing dot is the DNS root: that host is fine.
     if not host or "" in host.rstrip(".").split("."):
-        return _invalid(href, "its host name has an empty label", element, text, page)
-    return Link(parsed.split("#", 1)[0], text, element, None, page)
+        return _invalid(href, "its host name has an empty label")
+    return parsed.partition("#")[0], None
 
 
-def _invalid(href: str, why: str, element: str, text: str, page: int | None) -> Link:
+def _invalid(href: str, why: str) -> tuple[str, str]:
     shown = clean_text(href, None)[:300]
-    return Link(shown, text, element, f"invalid link: '{shown}' ({why})", page)
+    return shown, f"invalid link: '{shown}' ({why})"
 
 
 def _parse(href: str, base: str) -> str | None:
     """The WHATWG URL parser's serialisation of `href` against `base`; None when it fails (no browser could
     follow it: "http://", "http://host]", "//////" on an http page)."""
-    from ada_url import URL
-
     try:
-        return URL(href, base).href
+        return _join_url()(base, href)
     except ValueError:
         return None
 
 
-def _host(url: str) -> str:
-    from ada_url import URL
+@functools.cache
+def _join_url():
+    """ada_url.join_url, imported once, when a page is first read (an import in the loop costs as much as the
+    parse)."""
+    from ada_url import join_url
 
-    return URL(url).hostname
+    return join_url
+
+
+_AUTHORITY_END = re.compile(r"[/?#]")
+
+
+def _host(url: str) -> str:
+    """The host of an http(s) URL as the WHATWG parser serialised it (so it can be cut out of the string: no
+    second parse): between "//" and the first "/", "?" or "#", without user info and port."""
+    authority = _AUTHORITY_END.split(url.partition("//")[2], maxsplit=1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 address
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0]
 
 
 # HTML's "strip leading and trailing ASCII whitespace" (U+0009, U+000A, U+000C, U+000D, U+0020): a no-break
