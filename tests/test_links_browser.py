@@ -161,6 +161,30 @@ def test_select_same_site_and_max_links_keep_working_with_a_base(tmp_path, site)
     assert "(the first 1 of the 3 on the page: max_links is 1)" in capped["reason"]
 
 
+def test_select_with_resources_reads_what_the_selected_elements_load(tmp_path, site):
+    site.route("/portal", '<html><body><img src="/header.png"><div class="dinas"><a href="/a">A</a>'
+                          '<img src="/a.png" alt="Logo A"></div><div class="dinas"><img src="/b.png"></div></body></html>')
+    site.route("/a", AGENCY)
+    site.route("/a.png", "png", content_type="image/png")
+    check = audit(tmp_path, f"links: {{url: {site.url('/portal')}, select: '.dinas', resources: true}}")
+    assert outcomes(check) == {site.url("/a"): "pass", site.url("/a.png"): "pass", site.url("/b.png"): "fail"}
+    assert site.hits("/header.png") == 0
+
+
+def test_an_invalid_href_cannot_carry_terminal_escapes_into_the_report(tmp_path, site):
+    site.route("/portal", '<html><body><h1>Portal</h1><a href="hutzli:\x1b]0;pwned\x07\x1b[31mred">Rusak</a>'
+                          '</body></html>')
+    result = CliRunner().invoke(cli, ["verify", str(claims_file(tmp_path, f"""
+        claims:
+          - id: portal
+            claim: x
+            checks:
+              - links: {site.url('/portal')}
+        """)), "--no-history", "--no-warc", "--no-canary"])
+    assert result.exit_code in (ExitCode.OK, ExitCode.UNEXPECTED), result.stderr
+    assert "invalid link" in result.stdout and "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
 # --- PDF documents ---------------------------------------------------------------------------------------------
 
 
