@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import statistics
-import time
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
+
+from bench_html import median_seconds  # run as a script: bench/ is on the path
 
 from civicheck.extract.clean import clean_text
 from civicheck.extract.links import links_from_html
@@ -37,15 +37,6 @@ def old_links(soup) -> list[str]:
         if url[:8].lower().startswith(("http://", "https://")) and url not in seen:
             seen[url] = clean_text(" ".join(a.get_text().split()), None)
     return list(seen)
-
-
-def median_seconds(fn, reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
