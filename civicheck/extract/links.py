@@ -29,7 +29,7 @@ FOLLOWED = (
 RESOURCES = (
     ("img", "src"), ("img", "srcset"), ("link", "href"), ("script", "src"), ("source", "src"),
     ("source", "srcset"), ("video", "src"), ("video", "poster"), ("audio", "src"), ("track", "src"),
-    ("input", "src"),
+    ("input", "src"), ("body", "background"), ("table", "background"), ("td", "background"), ("th", "background"),
 )
 _TAGS = tuple(dict.fromkeys(tag for tag, _ in FOLLOWED))
 _RESOURCE_TAGS = tuple(dict.fromkeys(tag for tag, _ in RESOURCES))
