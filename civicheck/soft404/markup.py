@@ -8,6 +8,7 @@ import re
 from urllib.parse import urljoin
 
 from civicheck.fetch import FetchResult
+from civicheck.soft404.words import could_say_missing, norm
 
 
 class Markup:
@@ -125,9 +126,6 @@ def _parse_refresh(content: str) -> tuple[float, str] | None:
 def _borrowed_words(root) -> list[str]:
     """The short texts of links (<a>) and of navigation (<nav>, role="navigation") that could read as a "not
     found" message, longest first: a link's label names another page, a menu the site, never this page."""
-    from civicheck.soft404.page import norm
-    from civicheck.soft404.wording import could_say_missing
-
     found: set[str] = set()
     navigation = [*root.iter("nav"), *root.xpath("//*[@role='navigation']")]
     for scope in [root.iter("a"), *(nav.iter() for nav in navigation)]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from civicheck.soft404.page import PROSE, Page, Signal, norm, shortened
+from civicheck.soft404.page import PROSE, Page, Signal, shortened
+from civicheck.soft404.words import could_say_missing, norm
 
 _NOT = r"(?:not|cannot|can't|can not|could not|couldn't|doesn't|does not|is not|isn't|no longer)"
 _TIDAK = r"(?:tidak|tak|belum)"
@@ -35,9 +36,6 @@ _THING_MISSING = [
                + r"\s+(?:ada|tersedia)\b"),
 ]
 _BARE_404 = re.compile(r"^\W*404\W*$")
-# Every pattern above needs one of these: a cheap test first, since every short block of a page is tried.
-_KEYWORDS = re.compile(r"404|found|ditemu|exist|tersedia|\bada\b|dihapus|dipindah|removed|deleted|moved|"
-                       r"available|find|diakses")
 # Words that come with a "not found" message and say nothing else.
 _FILLER = set(
     """maaf mohon sorry oops ops ups whoops uh oh hmm eh error errors kesalahan eror galat terjadi halaman
@@ -51,11 +49,6 @@ _FILLER = set(
 _SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
 # Words that make a title segment a sentence (a headline) rather than a name (a site's or an agency's).
 _FUNCTION_WORDS = set("the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split())
-
-
-def could_say_missing(normed: str) -> bool:
-    """Could this (normalised) text be a "not found" message? The cheap test every pattern needs."""
-    return bool(_KEYWORDS.search(normed))
 
 
 def own_words(text: str, page: Page) -> str:
@@ -82,7 +75,7 @@ class _Statement:
 def _statement(text: str) -> _Statement | None:
     """Is this title, heading or block a "not found" message (give or take a few words)?"""
     normed = norm(text)
-    if not normed or len(normed) > 200 or not _KEYWORDS.search(normed):
+    if not normed or len(normed) > 200 or not could_say_missing(normed):
         return None
     segments = [s for s in _SEPARATORS.split(normed) if s.strip()] or [normed]
     best: _Statement | None = None
