@@ -231,6 +231,9 @@ def test_excluded_links_are_counted_not_fetched_from_the_check_and_the_defaults(
     assert check["reason"] == "all 1 link (3 more excluded by 'exclude', not checked) work"
     assert check["spec"]["exclude"] == ["/share/", r"\.pdf$", "^hutzli:"]
     assert site.hits("/share/fb") == 0 and site.hits("/laporan.pdf") == 0
+    everything = audit(tmp_path, f"links: {{url: {site.url('/portal')}, exclude: '.'}}")
+    assert (everything["outcome"], everything["reason"]) == (
+        "unknown", "all 4 links on the page are excluded by 'exclude': none was checked")
 
 
 @pytest.mark.parametrize("command", ["lint", "verify"])

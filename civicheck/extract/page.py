@@ -78,13 +78,11 @@ def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[
     """The links of one links-check query (see link_query): under a CSS selector, with the page's resources."""
     import lxml.html
 
-    from civicheck.extract.links import links_in as links_of_tree
-
     selector, resources = parse_link_query(key)
     if tree is None:
         return []
     if not selector:
-        return links_of_tree(tree, base_url, resources=resources, doc=doc)
+        return links_in_tree(tree, base_url, resources=resources, doc=doc)
     # soupsieve selects (the selectors users wrote are checked with it); each outermost match is handed to the
     # link reader as a fragment, resolved against the whole page's <base>.
     chosen = soup.select(selector)
@@ -92,15 +90,13 @@ def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[
     roots = [lxml.html.fragment_fromstring(str(element), create_parent="div")
              for element in chosen if not any(id(parent) in ids for parent in element.parents)]
     base = document_base(tree, base_url)
-    return links_of_tree(tree, base, resources=resources, roots=roots, doc=doc)
+    return links_in_tree(tree, base, resources=resources, roots=roots, doc=doc)
 
 
 def links_in(result: FetchResult, selector: str | None = None, resources: bool = False) -> list[Link]:
     """The page's links as a browser resolves them (extract/links.py), only those inside elements matching
     the CSS `selector` when one is given, with what the page loads when `resources`."""
     from bs4 import BeautifulSoup
-
-    from civicheck.extract.links import parse_html
 
     scratch = Document(result.url, result.final_url, "html")
     html = readable_part(decode_text(result))

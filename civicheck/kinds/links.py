@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from civicheck.checks import Context, Outcome
     from civicheck.claims import Check, Fields
     from civicheck.extract import Link
+    from civicheck.fetch import FetchResult
     from civicheck.kinds import Register
 
 DEFAULT_MAX_LINKS = 200
@@ -90,11 +91,13 @@ class Links(CheckKind):
             return Outcome(check, UNKNOWN, f"source unavailable: {unavailable(result, ctx)}", evidence)
         targets, found, excluded = _audited(check, ctx)
         evidence.links_excluded = excluded
+        where = f" matching '{o.select}'" if o.select else ""
+        if not targets and excluded:
+            return Outcome(check, UNKNOWN, f"all {excluded} links on the page{where} are excluded by 'exclude': "
+                                           "none was checked", evidence)
         if not targets:
-            where = f" matching '{o.select}'" if o.select else ""
-            also = f" but the {excluded} excluded" if excluded else ""
-            return Outcome(check, UNKNOWN, f"no links found on the page{where}{also} (a page built by JavaScript "
-                                           "shows none to civicheck)", evidence)
+            return Outcome(check, UNKNOWN, f"no links found on the page{where} (a page built by JavaScript shows "
+                                           "none to civicheck)", evidence)
         broken, unsure = [], []
         for link in targets:
             label = link.text or link.url
@@ -143,7 +146,7 @@ class Links(CheckKind):
         return Outcome(check, PASS, f"all {n} {what} work", evidence)
 
 
-def _stand_in(result, ctx: Context, soft404: bool) -> str | None:
+def _stand_in(result: FetchResult, ctx: Context, soft404: bool) -> str | None:
     """Why the audited page is not the portal itself. A bot wall's challenge page always counts (its links are
     not the portal's); a "not found" judgement only while soft-404 signals are on: `soft404: false` turns it
     off for the audited page as for its links."""
