@@ -20,7 +20,7 @@ from civicheck.extract.document import Document, Link
 LINK_LIMIT = 20_000
 
 # What a citizen follows: (tag, attribute) in the order a page is read. `form` only when it is sent with GET
-# (a POST form's action is a program, not a page); meta refresh is read from its content (see _refresh_url).
+# (a POST form's action is a program, not a page); meta refresh is read from its content (see refresh_url).
 FOLLOWED = (
     ("a", "href"), ("area", "href"), ("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", "data"),
     ("form", "action"), ("meta", "content"),
@@ -35,7 +35,7 @@ _TAGS = tuple(dict.fromkeys(tag for tag, _ in FOLLOWED))
 _RESOURCE_TAGS = tuple(dict.fromkeys(tag for tag, _ in RESOURCES))
 # <link rel=…> values that name another origin or document, not a resource the page loads.
 _NOT_LOADED_RELS = {"preconnect", "dns-prefetch", "canonical", "alternate", "next", "prev", "author", "license",
-                    "search", "help", "bookmark", "external", "shortlink", "pingback", "me", "nofollow"}
+                    "search", "help", "bookmark", "external", "shortlink", "pingback", "me"}
 
 # Schemes a browser hands to another program or treats as no page at all: not checked, not broken either.
 # Anything else but http(s) is a scheme no browser knows ("hutzli:", a typo "htp://"): an invalid link.
