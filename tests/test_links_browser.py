@@ -148,7 +148,7 @@ def test_resources_are_audited_only_when_asked_for(tmp_path, site):
 
 
 def test_select_same_site_and_max_links_keep_working_with_a_base(tmp_path, site):
-    site.route("/portal", '<html><head><base href="/v2/"></head><body><h1>Portal</h1>'
+    site.route("/portal", '<html><head><base href="v2/"></head><body><h1>Portal</h1>'
                           '<div id="dinas"><a href="a">A</a><iframe src="b"></iframe>'
                           '<a href="https://elsewhere.invalid/">Luar</a></div>'
                           '<a href="menu">Menu</a></body></html>')

@@ -11,8 +11,8 @@ from civicheck.extract.charset import decode_text
 from civicheck.extract.clean import clean_text, lines_of
 from civicheck.extract.document import Document, Link, squash
 from civicheck.extract.limits import readable_part
-from civicheck.extract.links import document_base, parse_html
 from civicheck.extract.links import links_in as links_in_tree
+from civicheck.extract.links import parse_html
 from civicheck.fetch import FetchResult
 
 # Elements whose boundaries end a line of visible text. Inline elements (a, b, span...) join their neighbours.
@@ -89,8 +89,7 @@ def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[
     ids = {id(element) for element in chosen}
     roots = [lxml.html.fragment_fromstring(str(element), create_parent="div")
              for element in chosen if not any(id(parent) in ids for parent in element.parents)]
-    base = document_base(tree, base_url)
-    return links_in_tree(tree, base, resources=resources, roots=roots, doc=doc)
+    return links_in_tree(tree, base_url, resources=resources, roots=roots, doc=doc)
 
 
 def links_in(result: FetchResult, selector: str | None = None, resources: bool = False) -> list[Link]:
