@@ -106,14 +106,15 @@ def test_other_programs_schemes_are_not_checked(href):
 
 
 def test_every_element_a_citizen_follows_is_audited(tmp_path, site):
-    targets = ["area", "iframe", "frame", "refresh", "embed", "object", "search", "a"]
+    targets = ["area", "iframe", "frame", "refresh", "embed", "object", "search", "a", "pre"]
     site.route("/portal", '<html><head><meta http-equiv="refresh" content="30; url=/refresh"></head><body>'
                           '<h1>Portal</h1><map name="m"><area href="/area" alt="Peta"></map>'
                           '<iframe src="/iframe" title="Peta kota"></iframe><frameset><frame src="/frame"></frameset>'
                           '<embed src="/embed"><object data="/object"></object>'
                           '<form action="/search"><input name="q"></form>'
                           '<form method="post" action="/post"><input name="q"></form>'
-                          '<img src="/img.png"><a href="/a">Dinas</a></body></html>')
+                          '<img src="/img.png"><a href="/a">Dinas</a>'
+                          '<pre><code>curl <a href="/pre">/pre</a></code></pre></body></html>')  # clickable too
     for name in targets:
         site.route(f"/{name}", AGENCY)
     site.route("/iframe", "missing", status=404)
@@ -123,9 +124,9 @@ def test_every_element_a_citizen_follows_is_audited(tmp_path, site):
     assert {u: link.get("element") for u, link in links.items()} == {
         site.url("/area"): "area href", site.url("/iframe"): "iframe src", site.url("/frame"): "frame src",
         site.url("/refresh"): "meta refresh", site.url("/embed"): "embed src", site.url("/object"): "object data",
-        site.url("/search"): "form action", site.url("/a"): None}
+        site.url("/search"): "form action", site.url("/a"): None, site.url("/pre"): None}
     assert check["outcome"] == "fail"
-    assert check["reason"] == "1 of 8 links broken: Peta kota (iframe src) → 404 Not Found"
+    assert check["reason"] == "1 of 9 links broken: Peta kota (iframe src) → 404 Not Found"
     assert site.hits("/post") == 0 and site.hits("/img.png") == 0
 
 
