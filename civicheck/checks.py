@@ -74,6 +74,7 @@ class Evidence:
     hits: list[Hit] = field(default_factory=list)  # text checks: what decided it
     soft404: list[str] = field(default_factory=list)  # signals of a "not found" page that fired
     links: list[dict[str, Any]] = field(default_factory=list)  # links check: every link checked
+    links_excluded: int = 0  # links check: links its `exclude` patterns left out (counted, not fetched)
     published: str | None = None  # dates found on the page (ISO)
     published_source: str | None = None  # which of the page's sources gave `published` ("JSON-LD datePublished")
     updated: str | None = None

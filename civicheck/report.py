@@ -51,9 +51,7 @@ class Redirect(TypedDict):
     url: str | None
 
 
-class Link(TypedDict):
-    """One link a `links` check audited."""
-
+class _Link(TypedDict):
     url: str
     text: str | None
     outcome: str  # an OutcomeWord (what the audit gave that link); a merged report's is only checked to be text
@@ -62,6 +60,13 @@ class Link(TypedDict):
     error: str | None
     soft404: list[str]
     snapshots: list[Snapshot]
+
+
+class Link(_Link, total=False):
+    """One link a `links` check audited."""
+
+    element: str  # where the page has it when not a plain <a href>: "iframe src", "meta refresh", "pdf link"...
+    page: int  # the PDF page it is on
 
 
 class _Evidence(TypedDict):
@@ -86,6 +91,7 @@ class Evidence(_Evidence, total=False):
     """What was fetched and what in it decided a check's outcome."""
 
     links: list[Link]  # links checks
+    links_excluded: int  # links checks: links left out by `exclude` (counted, never fetched)
     note: str | None  # an archived copy stood in, mojibake repaired, a huge page read in part
     network: str | None  # what the canary said when the fetch failed
     text: str  # the extracted text: history and shard reports only
@@ -230,6 +236,8 @@ def _outcome_dict(o: CheckOutcome, texts: bool) -> Check:
     }
     if ev.links:
         evidence["links"] = ev.links
+    if ev.links_excluded:
+        evidence["links_excluded"] = ev.links_excluded
     if ev.note:
         evidence["note"] = ev.note
     if ev.network:

@@ -42,7 +42,8 @@ _LINK = {
     "required": ["url", "text", "outcome", "reason"],
     "properties": {
         "url": _TEXT, "text": _MAYBE_TEXT, "outcome": _TEXT, "reason": _TEXT, "status": _MAYBE_INT,
-        "error": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS,
+        "error": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS, "element": _TEXT,
+        "page": {"type": "integer", "minimum": 1},
     },
 }
 _EVIDENCE = {
@@ -56,7 +57,7 @@ _EVIDENCE = {
         "hits": {"type": "array", "items": _HIT},
         "published": _MAYBE_TEXT, "published_source": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS,
         "snapshots": _SNAPSHOTS, "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT,
-        "network": _MAYBE_TEXT,
+        "network": _MAYBE_TEXT, "links_excluded": {"type": "integer", "minimum": 0},
     },
 }
 _OUTAGE = {

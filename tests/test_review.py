@@ -58,14 +58,18 @@ def page(html: str) -> FetchResult:
 # --- untrusted pages: extraction ---------------------------------------------------------------------------
 
 
-def test_a_malformed_link_on_a_page_is_skipped_not_a_crash(tmp_path, site):
-    # urljoin raises ValueError on "http://[oops/": the whole run used to end in exit 3, "this is a bug".
+def test_a_malformed_link_on_a_page_is_reported_invalid_not_a_crash(tmp_path, site):
+    # urljoin raises ValueError on "http://[oops/": the whole run used to end in exit 3, "this is a bug". No
+    # browser can open it either: it is a broken link of the audit, never fetched (issue 12).
     site.route("/", '<html><body><p>Portal kota</p><a href="http://[oops/">Rusak</a>'
                     '<a href="/disnaker">Disnaker</a></body></html>')
     site.route("/disnaker", ARTICLE)
     claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - links: {site.url('/')}\n")
     [check] = verify_json(claims, "--no-canary")["claims"][0]["checks"]
-    assert [link["url"] for link in check["evidence"]["links"]] == [site.url("/disnaker")]
+    links = check["evidence"]["links"]
+    assert [(link["url"], link["outcome"]) for link in links] == [("http://[oops/", "fail"),
+                                                                  (site.url("/disnaker"), "pass")]
+    assert links[0]["reason"].startswith("invalid link: 'http://[oops/'") and links[0]["status"] is None
 
 
 def test_deeply_nested_and_long_pages_extract_in_linear_time():

@@ -21,7 +21,7 @@ _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect",
 # `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
 _SAID_BY_KEYS = {"name", "type"}
 SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
-_DEFAULT_KEYS = {"timeout", "allow_private", "headers", "cookies", "user_agent"}
+_DEFAULT_KEYS = {"timeout", "allow_private", "headers", "cookies", "user_agent", "exclude"}
 # Options every check takes in its long form, beside its kind's own (kinds/).
 _CHECK_KEYS = {"url", "timeout"}
 
@@ -36,6 +36,7 @@ class FileValidator:
         self.allow_private = False
         self.headers: tuple[HeaderRule, ...] = ()
         self.user_agent: tuple[str, int] | None = None  # (the value, its line)
+        self.check_defaults: dict[str, Any] = {}  # what `defaults` gives the checks' kinds (with_defaults)
 
     def problem(self, line: int | None, claim_id: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, line, claim_id, message))
@@ -96,6 +97,12 @@ class FileValidator:
                 self.problem(line, None, why)
             else:
                 self.user_agent = (defaults["user_agent"].strip(), line)
+        if "exclude" in defaults:  # the links checks' exclude patterns, shared by every links check of the file
+            from civicheck.kinds.links import exclude_patterns
+
+            line = defaults.key_lines["exclude"]
+            self.check_defaults["exclude"] = exclude_patterns(defaults["exclude"],
+                                                              lambda message: self.problem(line, None, message))
         return self._timeout(defaults, None, DEFAULT_TIMEOUT)
 
     def _timeout(self, mapping: YamlMap, claim_id: str | None, default: float) -> float:
@@ -242,7 +249,8 @@ class FileValidator:
             if msg := url_problem(value):
                 self.problem(line, cid, f"{kind.name}: {msg}")
                 return None
-            return Check(kind.name, value.strip(), line, timeout, options=kind.options())
+            options = kind.with_defaults(kind.options(), self.check_defaults)
+            return Check(kind.name, value.strip(), line, timeout, options=options)
         if value is None:
             self.problem(line, cid, f"'{kind.name}' is empty: give it a URL, e.g. {kind.example}")
             return None
@@ -268,6 +276,6 @@ class FileValidator:
             self.problem(opts.key_lines["url"], cid,
                          f"{kind.name}: {msg if isinstance(url, str) else 'url must be text'}")
         timeout = self._timeout(opts, cid, timeout)
-        options = kind.parse(Fields(opts, line, cid, self.problem))
+        options = kind.with_defaults(kind.parse(Fields(opts, line, cid, self.problem)), self.check_defaults)
         check = Check(kind.name, str(url or "").strip(), line, timeout, options=options)
         return check if len(self.problems) == before else None

@@ -39,8 +39,18 @@ def site_of(url: str) -> str:
 
 @dataclass(frozen=True)
 class Link:
-    url: str  # absolute, fragment dropped
+    url: str  # absolute, fragment dropped; for an invalid link, the href as written
     text: str
+    element: str = "a href"  # where the page has it: "a href", "iframe src", "meta refresh", "pdf link"...
+    invalid: str | None = None  # "invalid link: 'http://host]' (...)": no browser can open it; never fetched
+    page: int | None = None  # the page of a PDF document it is on
+
+    @property
+    def where(self) -> str:
+        """Where the link is, for a reader: "p. 3" of a PDF, or the element when it is not a plain <a>."""
+        if self.page is not None:
+            return f"p. {self.page}"
+        return "" if self.element == "a href" else self.element
 
 
 @dataclass

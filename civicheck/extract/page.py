@@ -1,17 +1,18 @@
 """A web page's own text, read with BeautifulSoup: its title, the visible text block by block, its links (all,
-or under a CSS selector), and the part the page itself marks as the article body.
+or under a CSS selector: read by extract/links.py), and the part the page itself marks as the article body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urldefrag, urljoin
 
 from civicheck.extract.charset import decode_text
 from civicheck.extract.clean import clean_text, lines_of
 from civicheck.extract.document import Document, Link, squash
 from civicheck.extract.limits import readable_part
+from civicheck.extract.links import links_in as links_in_tree
+from civicheck.extract.links import parse_html
 from civicheck.fetch import FetchResult
 
 # Elements whose boundaries end a line of visible text. Inline elements (a, b, span...) join their neighbours.
@@ -26,17 +27,20 @@ _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "
 
 
 def parse_page(html: str, base_url: str, doc: Document, selectors: Sequence[str] = ()) -> Any:
-    """Title, links (and those under each CSS selector a links check names) and visible text blocks;
+    """Title, links (and those of each query a links check makes: link_query) and visible text blocks;
     returns the parsed page."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
     title_tag = soup.find("title")
     doc.title = clean_text(" ".join(title_tag.get_text().split()), doc) if title_tag else ""
-    doc.links = _links(soup, base_url, doc)
+    # The links are read over an lxml tree (extract/links.py); parsed here a second time until the page is
+    # parsed once for every reader.
+    tree = parse_html(html)
+    doc.links = links_in_tree(tree, base_url, doc=doc) if tree is not None else []
     doc.page_blocks = lines_of(visible_text(soup), doc)
-    for selector in selectors:
-        doc.selected_links[selector] = _selected_links(soup, base_url, selector, doc)
+    for key in selectors:
+        doc.selected_links[key] = _selected_links(soup, tree, base_url, key, doc)
     return soup
 
 
@@ -70,56 +74,48 @@ def visible_text(root) -> str:
     return "".join(parts)
 
 
-# Links kept per page: a portal's menu has hundreds; a page with a million is hostile, and each costs memory
-# until the run ends.
-LINK_LIMIT = 20_000
+def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[Link]:
+    """The links of one links-check query (see link_query): under a CSS selector, with the page's resources."""
+    import lxml.html
+
+    selector, resources = parse_link_query(key)
+    if tree is None:
+        return []
+    if not selector:
+        return links_in_tree(tree, base_url, resources=resources, doc=doc)
+    # soupsieve selects (the selectors users wrote are checked with it); each outermost match is handed to the
+    # link reader as a fragment, resolved against the whole page's <base>.
+    chosen = soup.select(selector)
+    ids = {id(element) for element in chosen}
+    roots = [lxml.html.fragment_fromstring(str(element), create_parent="div")
+             for element in chosen if not any(id(parent) in ids for parent in element.parents)]
+    return links_in_tree(tree, base_url, resources=resources, roots=roots, doc=doc)
 
 
-def _links(soup, base_url: str, doc: Document) -> list[Link]:
-    return _links_of(soup.find_all("a", href=True), base_url, doc)
-
-
-def _links_of(anchors, base_url: str, doc: Document) -> list[Link]:
-    seen: dict[str, Link] = {}
-    for a in anchors:
-        if not a.get("href"):
-            continue
-        href = a["href"].strip()
-        if not href or href.startswith("#"):
-            continue
-        try:
-            url = urldefrag(urljoin(base_url, href))[0]
-        except ValueError:  # "http://[oops/": no address a browser could follow either
-            continue
-        if not url[:8].lower().startswith(("http://", "https://")):  # HTTP://… is a page too
-            continue  # mailto:, tel:, javascript: are not pages
-        if url not in seen:
-            text = " ".join(a.get_text().split())
-            seen[url] = Link(url, clean_text(text, doc))
-            if len(seen) >= LINK_LIMIT:
-                break
-    return list(seen.values())
-
-
-def _selected_links(soup, base_url: str, selector: str, doc: Document) -> list[Link]:
-    found: dict[str, Link] = {}
-    for element in soup.select(selector):
-        anchors = [element] if element.name == "a" else []
-        for link in _links_of(anchors + element.find_all("a", href=True), base_url, doc):
-            found.setdefault(link.url, link)
-    return list(found.values())
-
-
-def links_in(result: FetchResult, selector: str | None = None) -> list[Link]:
-    """The page's links (absolute, fragments dropped, mailto/tel/javascript ignored, first text kept),
-    only those inside elements matching the CSS `selector` when one is given."""
+def links_in(result: FetchResult, selector: str | None = None, resources: bool = False) -> list[Link]:
+    """The page's links as a browser resolves them (extract/links.py), only those inside elements matching
+    the CSS `selector` when one is given, with what the page loads when `resources`."""
     from bs4 import BeautifulSoup
 
     scratch = Document(result.url, result.final_url, "html")
-    soup = BeautifulSoup(readable_part(decode_text(result)), "lxml")
-    if selector is None:
-        return _links(soup, result.final_url, scratch)
-    return _selected_links(soup, result.final_url, selector, scratch)
+    html = readable_part(decode_text(result))
+    soup = BeautifulSoup(html, "lxml") if selector else None
+    return _selected_links(soup, parse_html(html), result.final_url, link_query(selector, resources), scratch)
+
+
+# A links check's query, as the key of Document.selected_links: its CSS selector, "@resources" before it when
+# the page's resources are wanted too ("@" starts no CSS selector).
+_RESOURCES_KEY = "@resources"
+
+
+def link_query(selector: str | None, resources: bool) -> str:
+    return f"{_RESOURCES_KEY} {selector or ''}".rstrip() if resources else (selector or "")
+
+
+def parse_link_query(key: str) -> tuple[str, bool]:
+    if key.startswith(_RESOURCES_KEY):
+        return key[len(_RESOURCES_KEY):].strip(), True
+    return key, False
 
 
 def marked_body(soup: Any, page_blocks: list[str], article_paragraphs: list[str]) -> tuple[int, int] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from civicheck.extract.clean import clean_text
-from civicheck.extract.document import Document
+from civicheck.extract.document import Document, Link
 
 
 def extract_pdf(body: bytes, doc: Document) -> None:
@@ -35,11 +35,48 @@ def extract_pdf(body: bytes, doc: Document) -> None:
             texts.append("")
             failures.append(exc)
     doc.pdf_pages = [clean_text(t, doc) for t in texts]
+    doc.links = _pdf_links(reader, pages, doc)
     _pdf_metadata(reader, doc)
     if failures and len(failures) == len(pages):
         doc.problem = _pdf_problem(failures[0])
     elif not any(texts):
         doc.problem = "no text layer (scanned document)"
+
+
+def _pdf_links(reader, pages: list, doc: Document) -> list[Link]:
+    """The web links a reader of the PDF can click: each page's link annotations with a URI action, resolved
+    against the document's /URI /Base (or its own URL), with their page number. A damaged annotation costs
+    only itself."""
+    from civicheck.extract.links import LINK_LIMIT, resolve
+
+    try:
+        base = str(reader.trailer["/Root"].get("/URI", {}).get("/Base") or doc.final_url)
+    except Exception:  # noqa: BLE001 - a broken catalog: the document's own URL is the base
+        base = doc.final_url
+    found: dict[str, Link] = {}
+    for number, page in enumerate(pages, 1):
+        try:
+            annotations = page.get("/Annots") or []
+            annotations = annotations.get_object() if hasattr(annotations, "get_object") else annotations
+        except Exception:  # noqa: BLE001
+            continue
+        for ref in annotations:
+            try:
+                annotation = ref.get_object()
+                action = annotation.get("/A")
+                action = action.get_object() if action is not None else None
+                if annotation.get("/Subtype") != "/Link" or action is None or action.get("/S") != "/URI":
+                    continue
+                uri = action.get("/URI")
+                href = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri or "")
+            except Exception:  # noqa: BLE001 - malformed PDFs raise anything from deep inside the parser
+                continue
+            link = resolve(href, base, "pdf link", "", number)
+            if link is not None and link.url not in found:
+                found[link.url] = link
+                if len(found) >= LINK_LIMIT:
+                    return list(found.values())
+    return list(found.values())
 
 
 def _quiet_pypdf() -> None:

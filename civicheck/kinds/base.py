@@ -39,6 +39,11 @@ class CheckKind:
         with line numbers); every mistake is a problem recorded through `fields`, at its line."""
         return self.options()
 
+    def with_defaults(self, options: Any, defaults: dict[str, Any]) -> Any:
+        """The options with what the claims file's `defaults` give this kind's checks (read and checked by the
+        validator: `exclude` for links checks); by default unchanged."""
+        return options
+
     def spec(self, options: Any) -> dict[str, Any]:
         """The options as the reporter wrote them, for reports (beside `kind` and `url`; history and diff
         match checks between runs on it): by default every option."""

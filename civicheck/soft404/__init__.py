@@ -24,7 +24,7 @@ A page behind a bot wall is never judged a soft 404: the challenge page says not
 
 One module per signal family: redirect.py, probe.py, wording.py, empty.py, parked.py; botwall.py (bot walls),
 weighed together by ensemble.py (assess, read_markup), over page.py (what every signal reads of an answer),
-markup.py (the markup features) and urls.py (URL shapes).
+markup.py (the markup features), words.py (text as the patterns read it) and urls.py (URL shapes).
 """
 
 from civicheck.soft404.botwall import detect_bot_wall

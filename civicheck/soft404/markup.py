@@ -8,6 +8,7 @@ import re
 from urllib.parse import urljoin
 
 from civicheck.fetch import FetchResult
+from civicheck.soft404.words import could_say_missing, norm
 
 
 class Markup:
@@ -21,6 +22,9 @@ class Markup:
         self.script_srcs: list[str] = []
         self.frame_srcs: list[str] = []
         self.hrefs: list[str] = []  # the first _KEPT
+        # Link labels and navigation texts that could read as "not found" wording (normalised): words the page
+        # shows but does not say about itself ("Page not found" as a menu entry). Wording signals skip them.
+        self.borrowed: list[str] = []
         self.inline_js = ""
         self.scripts = self.links = self.media = self.frames = self.forms = 0
         self.objects: set[str] = set()  # what the page shows besides text: images, frames, linked documents
@@ -81,6 +85,7 @@ class Markup:
                     self.hrefs.append(href.strip())
                 if _DOCUMENT_LINK.search(href) and len(self.objects) < _KEPT:
                     self.objects.add(_object_key(href))
+        self.borrowed = _borrowed_words(root)
         self.media = sum(1 for _ in root.iter("img", "video", "audio", "picture", "canvas", "svg"))
         for el in root.iter("img", "video", "audio", "source", "iframe", "frame", "embed", "object"):
             src = el.get("src") or el.get("data") or el.get("data-src")
@@ -116,6 +121,21 @@ def _parse_refresh(content: str) -> tuple[float, str] | None:
     if not m:
         return None
     return float(m.group(1) or 0), m.group(2).strip()
+
+
+def _borrowed_words(root) -> list[str]:
+    """The short texts of links (<a>) and of navigation (<nav>, role="navigation") that could read as a "not
+    found" message, longest first: a link's label names another page, a menu the site, never this page."""
+    found: set[str] = set()
+    navigation = [*root.iter("nav"), *root.xpath("//*[@role='navigation']")]
+    for scope in [root.iter("a"), *(nav.iter() for nav in navigation)]:
+        for el in scope:
+            if not isinstance(el.tag, str):
+                continue  # comments and processing instructions
+            text = norm(el.text_content()) if len(found) < _KEPT else ""
+            if text and len(text) <= 200 and could_say_missing(text):
+                found.add(text)
+    return sorted(found, key=len, reverse=True)
 
 
 _APP_MOUNT_IDS = {"app", "root", "__next", "__nuxt", "___gatsby", "svelte", "main-app", "q-app", "application"}

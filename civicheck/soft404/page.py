@@ -4,12 +4,12 @@ strong or weak, a sentence), and the few text helpers the signals share.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from civicheck.extract import Document
 from civicheck.fetch import FetchResult
 from civicheck.soft404.markup import Markup
+from civicheck.soft404.words import norm as norm  # the signals import it from here
 
 PROSE = 150  # characters: a block this long is a paragraph of prose, not chrome or a message
 
@@ -61,12 +61,6 @@ def is_app_shell(page: Page) -> bool:
     """A client-side app: almost no server-rendered text, scripts, and a mount point for the app."""
     return page.text_len < 300 and page.html.scripts > 0 and page.html.app_mount
 
-
-def norm(text: str) -> str:
-    """Text as the patterns read it: NFKC, case folded, one kind of apostrophe, single spaces."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return " ".join(text.split())
 
 
 def shortened(text: str) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from civicheck.soft404.page import PROSE, Page, Signal, norm, shortened
+from civicheck.soft404.page import PROSE, Page, Signal, shortened
+from civicheck.soft404.words import could_say_missing, norm
 
 _NOT = r"(?:not|cannot|can't|can not|could not|couldn't|doesn't|does not|is not|isn't|no longer)"
 _TIDAK = r"(?:tidak|tak|belum)"
@@ -35,9 +36,6 @@ _THING_MISSING = [
                + r"\s+(?:ada|tersedia)\b"),
 ]
 _BARE_404 = re.compile(r"^\W*404\W*$")
-# Every pattern above needs one of these: a cheap test first, since every short block of a page is tried.
-_KEYWORDS = re.compile(r"404|found|ditemu|exist|tersedia|\bada\b|dihapus|dipindah|removed|deleted|moved|"
-                       r"available|find|diakses")
 # Words that come with a "not found" message and say nothing else.
 _FILLER = set(
     """maaf mohon sorry oops ops ups whoops uh oh hmm eh error errors kesalahan eror galat terjadi halaman
@@ -51,6 +49,16 @@ _FILLER = set(
 _SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
 # Words that make a title segment a sentence (a headline) rather than a name (a site's or an agency's).
 _FUNCTION_WORDS = set("the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split())
+
+
+def own_words(text: str, page: Page) -> str:
+    """`text` without the link labels and navigation texts in it (Markup.borrowed): "not found" wording counts
+    only from what the page says itself, never from a link to another page or a menu entry."""
+    normed = norm(text)
+    for borrowed in page.html.borrowed:
+        if borrowed in normed:
+            normed = " ".join(normed.replace(borrowed, " ").split())
+    return normed
 
 
 def _content_words(text: str) -> list[str]:
@@ -67,7 +75,7 @@ class _Statement:
 def _statement(text: str) -> _Statement | None:
     """Is this title, heading or block a "not found" message (give or take a few words)?"""
     normed = norm(text)
-    if not normed or len(normed) > 200 or not _KEYWORDS.search(normed):
+    if not normed or len(normed) > 200 or not could_say_missing(normed):
         return None
     segments = [s for s in _SEPARATORS.split(normed) if s.strip()] or [normed]
     best: _Statement | None = None
@@ -102,7 +110,7 @@ def statements(page: Page) -> list[str]:
     out = []
     for block in page.blocks:
         if len(block) <= 160 and not _BARE_404.match(norm(block)):
-            st = _statement(block)
+            st = _statement(own_words(block, page))
             if st is not None and st.extra == 0 and st.page and not st.busy:
                 out.append(block)
     return out
@@ -121,7 +129,8 @@ def wording_signals(page: Page) -> list[Signal]:
     for level, text in page.html.headings:
         candidates.append((f"heading (h{level}) says '{shortened(text)}'", text, level == 1))
     for label, text, top in candidates:
-        st = _statement(text)
+        # The title is the page's own; a heading may be a link to another page ("<h3><a>404 error: ...</a>").
+        st = _statement(text if label.startswith("title") else own_words(text, page))
         if st is None or st.extra > 2:
             continue
         # "Not Found" or "404" alone may name a film or a song, and an article may have a subheading that
@@ -134,7 +143,7 @@ def wording_signals(page: Page) -> list[Signal]:
     found = [sig for sig, _ in headings]
     # The main text (trafilatura's) being a "not found" message and no prose is as good as a heading.
     for p in main:
-        st = _statement(p) if len(p) <= 160 else None
+        st = _statement(own_words(p, page)) if len(p) <= 160 else None
         if st is not None and st.extra == 0 and not st.busy and not _BARE_404.match(norm(p)) and (
                 page.main_len <= 400 or prose_chars < 300):
             found.append(Signal("wording", True, f"the main text says '{shortened(p)}'"))
@@ -143,7 +152,7 @@ def wording_signals(page: Page) -> list[Signal]:
         page_has_prose = prose_chars >= PROSE
         judged = {norm(text) for _, text, _ in candidates}  # headings were weighed above, as headings
         for block in page.blocks:
-            st = _statement(block) if len(block) <= 160 and norm(block) not in judged else None
+            st = _statement(own_words(block, page)) if len(block) <= 160 and norm(block) not in judged else None
             if st is None or st.extra != 0 or st.busy or _BARE_404.match(norm(block)):
                 continue
             # A sentence saying the *page* is missing, on a page without prose, or with little under a "404"
