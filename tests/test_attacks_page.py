@@ -278,7 +278,10 @@ def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
     from civicheck.runner import Connectivity, run
 
     # Over a megabyte: it goes to its reader through a file (SPILL_BYTES), the others through the pipe.
-    big = "<html><body><article><p>Smart City</p>" + "<p>Paragraf berita kota.</p>" * 40_000 + "</article></body></html>"
+    # Long paragraphs rather than many: the size is what matters here, and 40,000 of them took a busy machine
+    # past the reading time limit.
+    big = ("<html><body><article><p>Smart City</p>" + ("<p>" + "Paragraf berita kota. " * 40 + "</p>") * 1_300
+           + "</article></body></html>")
     urls = [site.route("/big", big), site.route("/small", ARTICLE), site.route("/portal", '<a href="/small">x</a>')]
     path = tmp_path / "claims.yaml"
     path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City']}}")
