@@ -97,6 +97,8 @@ class Evidence:
             sha256=result.sha256,
             snapshots=list(ctx.snapshots(result.url)) if ctx else [],
             network="; ".join(filter(None, (result.network, result.earlier))) or None,
+            # A 304: the page judged is the copy of the last good fetch, which the server says is still current.
+            note=f"unchanged since {result.unchanged_since[:10]}, 304" if result.unchanged_since else None,
         )
 
 

@@ -1,6 +1,9 @@
 """One `verify` run: claims in, one result per claim out. Fetches each distinct URL once, concurrently.
 
-Phases: the cited URLs; then the links that `links` checks audit; then one soft-404 probe per directory.
+Phases: the cited URLs, with one soft-404 probe per URL pattern beside them (each under its own short deadline);
+then the links that `links` checks audit, with their probes; then the few probes still missing. With a history
+(history/revisits.py), a page unchanged since its last good fetch is asked for conditionally and judged from
+that fetch's copy on a 304, and a probe remembered for its URL pattern is not sent again.
 Every fetch goes through the same `fetch_all` (a live Fetcher or a WarcReplay), and every result is written
 to the run's WARC, so a replay sees exactly what the live run saw; so is every answer of the canary, which a
 live run asks whenever a failure could be our own network's (fetch/network.py). No printing: progress goes to
@@ -10,10 +13,11 @@ callbacks.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from civicheck import __version__
 from civicheck.checks import Context, Outcome
@@ -29,7 +33,13 @@ from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs
 from civicheck.report import SUPPORTED, Verdict, summary_counts
 from civicheck.verdict import decide
 
-PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
+if TYPE_CHECKING:
+    from civicheck.history.revisits import FetchMemory, RememberedProbe
+
+# Seconds a probe may take (never more than the claims citing its pattern allow). A probe only adds one signal,
+# and a site answers a nonsense URL from its router without the slow work of a real page: 5 s is ample for an
+# answer, and a probe that hangs costs the run 5 s at most, running beside the cited fetches, never after them.
+PROBE_TIMEOUT = 5.0
 # A fixed seed gives the same probe URL on every run, so a replay finds the probe's answer in the archive.
 PROBE_SEED = "civicheck-probe"
 
@@ -73,6 +83,7 @@ class RunResult:
     version: str = __version__
     network: str | None = None  # the canary's last answer (and the outages), when it was asked
     outages: list[dict[str, Any]] = field(default_factory=list)  # when no canary answered: from, to, seconds
+    revisits: dict[str, int] = field(default_factory=dict)  # what the history spared: "304", "same body", probes
     warc: str | None = None  # the run's WARC file, when one was written
     archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
 
@@ -106,17 +117,23 @@ class Connectivity:
 class _Recorder:
     """Called on each fetch thread as a result arrives: archives it (or, in a replay, looks up where it was
     archived), reads the page (PageReader: extraction in a worker, within what is left of the URL's budget),
-    lets its body go, and reports progress. So a run holds a body only while it is archived and read."""
+    lets its body go, and reports progress. So a run holds a body only while it is archived and read.
+
+    With a FetchMemory (a history), a 304 is judged from the copy of the last good fetch, and a body already
+    read on an earlier night (same digest) is not read again; every good fetch is remembered."""
 
     def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
-                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None):
+                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None,
+                 memory: FetchMemory | None = None, fetcher: Any = None):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
+        self.memory, self.fetcher = memory, fetcher
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
+        self.counts: Counter[str] = Counter()  # what the memory saved: "304", "same body", "probe remembered"
 
-    def __call__(self, result: FetchResult) -> None:
+    def __call__(self, result: FetchResult) -> str | None:
         ref = self.warc.write(result) if self.warc is not None else None
         if ref is None and self.snapshot_of is not None:
             ref = self.snapshot_of(result.url)
@@ -125,25 +142,111 @@ class _Recorder:
                 self.snapshots[result.url].append({"kind": "warc", "ref": ref})
         if self.progress is not None:
             self.progress.fetched(result)
+        return ref
+
+    @property
+    def warc_path(self) -> Path | None:
+        return Path(self.warc.path) if self.warc is not None else None
 
     def fetch(self, fetcher: Fetches, jobs: dict[str, float]) -> dict[str, FetchResult]:
         if not jobs:
             return {}
         if self.progress is not None:
             self.progress.planned(len(jobs))
+        memory = self.memory
+        set_validators = memory is not None and hasattr(fetcher, "validators")
+        if set_validators:
+            fetcher.validators.update(memory.conditions(jobs))  # type: ignore[attr-defined, union-attr]
+        judged: dict[str, FetchResult] = {}  # url -> what is judged instead of the answer (a 304's copy)
 
         def arrived(result: FetchResult) -> None:
-            self(result)
-            if needs_reading(result):
-                # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
-                # few seconds (READ_GRACE), so only a page that overruns those is given up on.
-                limit = max(jobs.get(result.url, READ_GRACE) - result.elapsed, READ_GRACE)
-                reading = self.reader.read(result, limit, sorted(self.selectors.get(result.url, ())), let_go=True)
+            budget = jobs.get(result.url, READ_GRACE)
+            selectors = sorted(self.selectors.get(result.url, ()))
+            reading: Reading | None = None
+            ref: str | None = None
+            if result.status == 304 and memory is not None and memory.good(result.final_url) is not None:
+                answer, reading = self._unchanged(result, budget, selectors)
+                if answer is not result:
+                    with self.lock:
+                        judged[result.url] = answer
+                    if answer.unchanged_since:
+                        ref = None  # remembered already; the server confirmed it
+                    else:
+                        ref = self(answer)  # the copy was gone: fetched whole again
+                    result = answer
+                else:
+                    ref = self(result)
+            else:
+                ref = self(result)
+                if memory is not None and result.has_document:
+                    # A body read on an earlier night (same digest, same URL) is not read again.
+                    reading = memory.reading(result.final_url, result.sha256, selectors)
+                    if reading is not None:
+                        with self.lock:
+                            self.counts["same body"] += 1
+            if reading is not None:
                 with self.lock:
                     self.readings[result.url] = reading
+            elif needs_reading(result):
+                # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
+                # few seconds (READ_GRACE), so only a page that overruns those is given up on.
+                limit = max(budget - result.elapsed, READ_GRACE)
+                reading = self.reader.read(result, limit, selectors, let_go=True)
+                with self.lock:
+                    self.readings[result.url] = reading
+                if memory is not None and result.unchanged_since:
+                    memory.keep_reading(result.final_url, result.sha256 or "", reading, selectors)
+                    reading = None  # stored now; the good fetch itself is remembered already
+            if memory is not None and not result.unchanged_since and not result.blank:
+                # Never a failure (keep() takes 2xx read whole only), nor an empty page (its emptiness is
+                # its verdict, and a reading does not say it).
+                memory.keep(result, ref, self.warc_path, reading, selectors)
             result.drop_body()
 
-        return fetcher.fetch_all(list(jobs.items()), on_result=arrived, network=self.network)
+        try:
+            results = fetcher.fetch_all(list(jobs.items()), on_result=arrived, network=self.network)
+        finally:
+            if set_validators:
+                fetcher.validators.clear()  # type: ignore[attr-defined]
+        results.update(judged)
+        return results
+
+    def _unchanged(self, result: FetchResult, budget: float, selectors: list[str]) -> tuple[FetchResult, Reading | None]:
+        """A 304 for a URL fetched good before: that fetch's body (its stored reading, else its archived copy)
+        is judged, and the 304 is archived as received, pointing at the earlier capture. When neither can be
+        had any more, the URL is fetched whole once (and forgotten, so the next night does not ask again)."""
+        memory = self.memory
+        assert memory is not None
+        good = memory.good(result.final_url)
+        assert good is not None
+        reading = memory.reading(good.url, good.sha256, selectors)
+        copy = memory.earlier(good) if reading is None else None
+        if reading is None and copy is None:
+            memory.forget(good.url)
+            self(result)  # the 304 happened: it is archived too
+            validators = getattr(self.fetcher, "validators", {})
+            validators.pop(good.url, None)
+            fetch = getattr(self.fetcher, "fetch", None)
+            return (fetch(result.url, timeout=budget) if fetch is not None else result), None
+        result.revisit_of, result.unchanged_since = good.ref, good.fetched_at
+        self(result)  # the 304 as received (with a WARC revisit record): never a fake 200
+        memory.confirmed(good)
+        answer = FetchResult(
+            url=result.url, final_url=result.final_url, status=good.status, reason=good.reason, error=None,
+            detail=f"{good.status} {good.reason}".strip() + f" (unchanged since {good.fetched_at[:10]}: the server"
+                   " answered 304 Not Modified)",
+            fetched_at=result.fetched_at, elapsed=result.elapsed, attempts=result.attempts,
+            redirects=list(result.redirects), headers=list(good.headers), body=copy.body if copy else b"",
+            http_version=result.http_version, request_headers=list(result.request_headers),
+            revisit_of=good.ref, unchanged_since=good.fetched_at)
+        if copy is None:
+            answer._kept = (good.sha256, False)  # type: ignore[attr-defined]  # no body: its digest stands
+        with self.lock:
+            # The body judged is the earlier capture's: named first, so it is the snapshot a report shows.
+            earlier = {"kind": "warc", "ref": good.ref, "captured_at": good.fetched_at}
+            self.snapshots[result.url] = [earlier, *(s for s in self.snapshots[result.url] if s["ref"] != good.ref)]
+            self.counts["304"] += 1
+        return answer, reading
 
 
 def run(
@@ -156,12 +259,14 @@ def run(
     archives: Sequence[Any] = (),
     replay: Any = None,
     reader: PageReader | None = None,
+    memory: FetchMemory | None = None,
 ) -> RunResult:
     """Check every claim. `warc` (a WarcWriter) archives every fetch. `archives` (wayback/pywb clients) are asked
     to capture each cited URL in the background, never changing a verdict, and stand in with their last good
     copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
     record of each URL and the archived copies the live run used. `reader` reads the pages (default: worker
-    processes shared by the runs of this process)."""
+    processes shared by the runs of this process). `memory` (the history's FetchMemory) makes the re-checks
+    conditional and remembers probes; the caller saves and closes it."""
     started = now_utc()
     if reader is None:
         from civicheck.reading import shared_reader
@@ -186,10 +291,12 @@ def run(
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
     watch = connectivity.watch(fetcher, heard)
-    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch)
+    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch,
+                         memory, fetcher)
     try:
         run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
                           heard)
+        run_result.revisits = dict(recorder.counts)
     except BaseException:
         # Ctrl-C (or a bug) wherever the run was: stop reading pages, cut the fetches still in flight, end
         # every wait; nobody will judge what they would bring.
@@ -213,7 +320,10 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
 
     captures = _Captures(archives, list(cited))
-    results = recorder.fetch(fetcher, cited)
+    probes = _Probes(recorder)
+    early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
+    jobs = probes.beside(cited, *_liveness(claims, early))
+    results = probes.split(recorder.fetch(fetcher, jobs), cited)
 
     asked: list[str] = []
 
@@ -241,8 +351,11 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         lookup = live_lookup(archives, fetch_copy, warc) if archives else None
     ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup),
                   readings=recorder.readings, reader=recorder.reader)
-    results.update(recorder.fetch(fetcher, _followed_jobs(claims, ctx)))
-    _assess(claims, ctx, fetcher, recorder)
+    followed = _followed_jobs(claims, ctx)
+    # The links a `links` check audits are known now: their probes go beside them.
+    jobs = probes.beside(followed, *_liveness(claims, ctx))
+    results.update(probes.split(recorder.fetch(fetcher, jobs), followed))
+    _assess(claims, ctx, fetcher, recorder, probes)
     _forget_unread_documents(claims, ctx)
 
     run_result = RunResult(started_at=started, finished_at=started)
@@ -286,45 +399,159 @@ def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:
             ctx.readings[url] = reading.released()
 
 
-def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder) -> None:
-    """Soft-404 and bot-wall assessment of every page fetched, with one random-sibling probe per URL pattern
-    for the pages whose liveness a check decides (its kind says which: live and dead their own, a `links`
-    check the links it audits)."""
-    from civicheck.soft404 import assess, probe_key, probe_url
-
-    decides_liveness: dict[str, bool] = {}  # url -> soft-404 signals enabled
-    patience: dict[str, float] = {}  # url -> the longest timeout of the checks deciding its liveness
-    read: set[str] = set()  # urls whose content a check judges (a text check, status, a links check's page)
-
+def _liveness(claims: list[Claim], ctx: Context) -> tuple[dict[str, bool], dict[str, float]]:
+    """The pages whose liveness a check decides (their kind says which: live and dead their own, a `links` check
+    the links it audits), each with whether soft-404 signals count, and the longest timeout of those checks.
+    Before anything is fetched, a kind that needs a page read to tell (links) simply names none yet."""
+    decides: dict[str, bool] = {}
+    patience: dict[str, float] = {}
     for claim in claims:
         for check in claim.checks:
-            kind = kind_of(check)
-            if kind.reads_page:
-                read.add(check.url)
-            for url, soft404 in kind.liveness(check, ctx):
-                decides_liveness[url] = decides_liveness.get(url, False) or soft404
+            try:
+                pairs = kind_of(check).liveness(check, ctx)
+            except KeyError:  # it needs a page not fetched yet (ctx.results): asked again once it is
+                continue
+            for url, soft404 in pairs:
+                decides[url] = decides.get(url, False) or soft404
                 patience[url] = max(patience.get(url, 0.0), check.timeout)
-    probes: dict[str, str] = {}  # probe key -> probe url
-    probe_of: dict[str, str] = {}  # page url -> probe url
-    probe_timeouts: dict[str, float] = {}  # probe url -> seconds
+    return decides, patience
+
+
+class _Probes:
+    """One random-sibling probe per URL pattern (soft404.probe_key), sent beside the fetches of the pages it
+    stands for and under its own short deadline (PROBE_TIMEOUT), or remembered from an earlier night."""
+
+    def __init__(self, recorder: _Recorder):
+        self.recorder, self.memory = recorder, recorder.memory
+        self.sent: dict[str, str] = {}  # pattern -> probe url, asked this run
+        self.remembered: dict[str, RememberedProbe | None] = {}  # pattern -> the history's probe (None: none)
+        self.copies: dict[str, FetchResult | None] = {}  # pattern -> the remembered probe's answer, replayed
+        self.results: dict[str, FetchResult] = {}  # probe url -> its answer tonight
+
+    def split(self, fetched: dict[str, FetchResult], pages: dict[str, float]) -> dict[str, FetchResult]:
+        """The answers for `pages`; the probes' answers fetched beside them are kept here."""
+        self.results.update({url: r for url, r in fetched.items() if url not in pages})
+        return {url: r for url, r in fetched.items() if url in pages}
+
+    def beside(self, pages: dict[str, float], decides: dict[str, bool],
+               patience: dict[str, float]) -> dict[str, float]:
+        """The fetch jobs: `pages`, each followed by the probe of its pattern when one is due (a pattern
+        remembered from an earlier night is probed only if a page of it changed: see missing())."""
+        from civicheck.soft404 import probe_key, probe_url
+
+        jobs: dict[str, float] = {}
+        for url, budget in pages.items():
+            jobs[url] = max(jobs.get(url, 0.0), budget)
+            if not decides.get(url):
+                continue
+            target = probe_url(url, seed=PROBE_SEED)
+            key = probe_key(url)
+            if target is None or target in self.results or self._remembered(key, target) is not None:
+                continue  # no probe for a site root; one asked in an earlier phase, or remembered
+            self.sent.setdefault(key, target)
+            if target not in pages:
+                # Never more patient than the claims themselves: a 3 s claim must not wait 5 s for its probe.
+                jobs[target] = max(jobs.get(target, 0.0), min(PROBE_TIMEOUT, patience[url]))
+        return jobs
+
+    def _remembered(self, key: str, target: str) -> RememberedProbe | None:
+        if self.memory is None:
+            return None
+        if key not in self.remembered:
+            found = self.memory.probe(key)
+            self.remembered[key] = found if found is not None and found.probe_url == target else None
+        return self.remembered[key]
+
+    def answer(self, url: str, result: FetchResult, results: dict[str, FetchResult]) -> FetchResult | str | None:
+        """The probe answer for a page: tonight's, or the remembered one when no page of its pattern changed;
+        else the probe URL still to fetch (a str); None when the page has no probe (a site root)."""
+        from civicheck.soft404 import probe_key, probe_url
+
+        target = probe_url(url, seed=PROBE_SEED)
+        if target is None:
+            return None
+        key = probe_key(url)
+        if key in self.sent:
+            return results.get(self.sent[key], self.sent[key])
+        remembered = self._remembered(key, target)
+        if remembered is None or remembered.pages.get(url, result.sha256) != result.sha256:
+            return target  # never probed, over a week old, or a page it was compared with has changed
+        if key not in self.copies:
+            copy = self.memory.earlier_probe(remembered) if self.memory is not None else None
+            if copy is not None:
+                # Tonight's archive holds the answer judged, as captured then (its date, its record), so that a
+                # replay of tonight decides alike.
+                copy.revisit_of = remembered.ref
+                self.recorder(copy)
+                with self.recorder.lock:
+                    self.recorder.counts["probe remembered"] += 1
+            self.copies[key] = copy
+        return self.copies[key] or target
+
+    def remember(self, pages: dict[str, FetchResult], probe_of: dict[str, FetchResult]) -> None:
+        """Remember tonight's probes and the pages each was compared with (by digest)."""
+        from civicheck.soft404 import probe_key
+
+        memory = self.memory
+        if memory is None:
+            return
+        compared: dict[str, dict[str, str]] = defaultdict(dict)
+        for url in probe_of:
+            if pages[url].sha256 is not None:
+                compared[probe_key(url)][url] = pages[url].sha256 or ""
+        for key, seen in compared.items():
+            target = self.sent.get(key)
+            if target is not None:
+                probe = next(p for u, p in probe_of.items() if probe_key(u) == key)
+                snaps = self.recorder.snapshots.get(target) or [{}]
+                memory.keep_probe(key, probe, snaps[-1].get("ref"), self.recorder.warc_path, seen)
+            elif self.remembered.get(key) is not None:
+                memory.keep_probe_pages(key, seen)
+
+
+def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder, probes: _Probes) -> None:
+    """Soft-404 and bot-wall assessment of every page fetched, with one random-sibling probe per URL pattern
+    for the pages whose liveness a check decides; the few probes still missing (a remembered pattern whose
+    page changed) are fetched now, under the same short deadline."""
+    from civicheck.soft404 import assess
+
+    decides_liveness, patience = _liveness(claims, ctx)
+    read: set[str] = set()  # urls whose content a check judges (a text check, status, a links check's page)
+    for claim in claims:
+        for check in claim.checks:
+            if kind_of(check).reads_page:
+                read.add(check.url)
+    probe_of: dict[str, FetchResult] = {}  # page url -> its probe's answer
+    missing: dict[str, float] = {}  # probe url -> seconds
+    waiting: dict[str, str] = {}  # page url -> probe url still to fetch
     for url, enabled in decides_liveness.items():
         result = ctx.results.get(url)
         if not enabled or result is None or not result.has_document:
             continue
-        target = probe_url(url, seed=PROBE_SEED)
-        if target is not None:
-            probe = probe_of[url] = probes.setdefault(probe_key(url), target)
-            # Never more patient than the claims themselves: a 5 s claim must not wait 10 s for its probe.
-            probe_timeouts[probe] = max(probe_timeouts.get(probe, 0.0), min(PROBE_TIMEOUT, patience[url]))
-    probe_results = recorder.fetch(fetcher, {p: t for p, t in probe_timeouts.items() if p not in ctx.results})
-    probe_results.update({p: ctx.results[p] for p in probes.values() if p in ctx.results})
+        answer = probes.answer(url, result, probes.results)
+        if isinstance(answer, FetchResult):
+            probe_of[url] = answer
+        elif isinstance(answer, str):
+            if answer in ctx.results:
+                probe_of[url] = ctx.results[answer]
+                continue
+            waiting[url] = answer
+            missing[answer] = max(missing.get(answer, 0.0), min(PROBE_TIMEOUT, patience[url]))
+    if missing:
+        from civicheck.soft404 import probe_key
+
+        for url, target in waiting.items():
+            probes.sent.setdefault(probe_key(url), target)
+        late = recorder.fetch(fetcher, missing)
+        probe_of.update({url: late[target] for url, target in waiting.items() if target in late})
+    probes.remember({url: ctx.results[url] for url in probe_of}, probe_of)
     for url, result in ctx.results.items():
         if result.status is None:
             continue
         # Signals are off only when every check citing the URL turned them off: a text check needs them to tell
         # a "not found" page from its source, whatever `soft404: false` another claim's live check says.
         enabled = url in read or decides_liveness.get(url, True)
-        probe = probe_results.get(probe_of.get(url, ""))
+        probe = probe_of.get(url)
         try:
             page, markup = _read(ctx, result)
         except PageUnreadable:

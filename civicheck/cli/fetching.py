@@ -53,17 +53,45 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
 
 
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
-             archive_dir: Path, no_warc: bool) -> RunResult:
-    """A run fetching live, its WARC written under `archive_dir` unless `no_warc`."""
+             archive_dir: Path, no_warc: bool, memory: Any = None) -> RunResult:
+    """A run fetching live, its WARC written under `archive_dir` unless `no_warc`; `memory` (a FetchMemory) makes
+    it re-check conditionally, and learns what it fetched once the WARC is in place."""
     from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
-        return run(claims, fetcher, connectivity, progress, archives=archives)
-    from civicheck.archive import WarcWriter, new_run_id
+        result = run(claims, fetcher, connectivity, progress, archives=archives, memory=memory)
+    else:
+        from civicheck.archive import WarcWriter, new_run_id
 
-    started = now_utc()
-    with WarcWriter(archive_dir, new_run_id(started), started) as warc:
-        result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives)
-    result.warc = str(warc.path)
+        started = now_utc()
+        with WarcWriter(archive_dir, new_run_id(started), started) as warc:
+            result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, memory=memory)
+        result.warc = str(warc.path)
+    if memory is not None:
+        memory.save()  # after the WARC is renamed into place: what is remembered points to a file that exists
     return result
+
+
+def fetch_memory(db: Path, fresh: bool) -> Any:
+    """The history's memory of good fetches and probes (history/revisits.py); None, with a warning, when it
+    cannot be opened (the run then fetches everything whole, as without a history)."""
+    from civicheck.cli.base import say
+    from civicheck.errors import HistoryError
+    from civicheck.history.revisits import FetchMemory
+
+    try:
+        return FetchMemory(db, fresh=fresh)
+    except HistoryError as exc:
+        say(f"warning: every page is fetched whole: {exc}")
+        return None
+
+
+def revisit_line(counts: dict[str, int]) -> str | None:
+    """What the history spared this run, in words for stderr; None when it spared nothing."""
+    parts = [f"{counts[key]} {words}" for key, words in (
+        ("304", "unchanged since the last good fetch (304)"),
+        ("same body", "read before (same body)"),
+        ("probe remembered", "soft-404 probes remembered"),
+    ) if counts.get(key)]
+    return "history: " + ", ".join(parts) if parts else None

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from civicheck.cli.base import Command, option_value, say
-from civicheck.cli.fetching import archives_of, fetcher_settings, live_run, source_of
+from civicheck.cli.fetching import (
+    archives_of,
+    fetch_memory,
+    fetcher_settings,
+    live_run,
+    revisit_line,
+    source_of,
+)
 from civicheck.cli.finish import finish, outputs_of, usable_history
 from civicheck.cli.options import (
     archive_options,
@@ -27,12 +34,14 @@ from civicheck.cli.progress import Progress
 @network_options
 @archive_options
 @history_options
+@click.option("--fresh", is_flag=True, help="Fetch every page whole: no conditional requests, no probe or reading "
+                                            "remembered from earlier runs (what it fetches is still remembered).")
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
+           replay_files, db, no_history, confirm, fail_on, fresh, shard, format_, output, reports, notify_urls, quiet,
            publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
@@ -102,7 +111,15 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             result = run(claims, source, connectivity, progress, replay=source)
             skipped = source.skipped
         else:
-            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
+            # With a history, pages unchanged since their last good fetch move no bytes (history/revisits.py).
+            memory = fetch_memory(db, fresh) if records_history and history_failure is None else None
+            try:
+                result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc, memory)
+            finally:
+                if memory is not None:
+                    memory.close()
+            if not quiet and (line := revisit_line(result.revisits)):
+                say(line)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")

@@ -55,6 +55,11 @@ class FetchResult:
     network: str = ""  # the canary's sentence at that time
     # A first attempt that failed while our network was down, and was fetched again once it was back.
     earlier: str = ""
+    # A 304 Not Modified (or a probe answer remembered for its URL pattern): the snapshot reference of the earlier
+    # capture whose body it stands on (history/revisits.py). The WARC keeps the 304 as received, never a 200.
+    revisit_of: str = ""
+    # The answer judged for a 304: the body of the last good fetch, unchanged since this time (its fetched_at).
+    unchanged_since: str = ""
 
     @property
     def has_document(self) -> bool:

@@ -1,0 +1,266 @@
+"""Conditional re-checks and remembered probes (issue 13, deliverables 4 and 5): with a history, a second run
+asks each page only if it changed, judges a 304 from the last good fetch's copy, and sends no probe again.
+
+Everything runs through the CLI against a local server that counts conditional requests and answers 304.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from civicheck.archive import WarcReplay
+from civicheck.cli import cli
+
+ETAG = '"v1"'
+LAST_MODIFIED = "Sat, 28 Nov 2026 02:00:00 GMT"
+PAGE = ("<html><head><title>Dinas Tenaga Kerja</title></head><body><article><h1>Dinas Tenaga Kerja</h1>"
+        "<p>Pendaftaran kartu kuning dibuka setiap hari kerja di kantor dinas, lantai dua.</p>"
+        "<p>Layanan ini gratis dan tidak dipungut biaya apa pun oleh petugas kami.</p></article></body></html>")
+
+
+class ConditionalPage:
+    """A page that sends ETag and Last-Modified, answers 304 when asked with the current ETag, and counts
+    what it was asked. `body`/`etag` may change between runs; `failing` makes it answer 503."""
+
+    def __init__(self, body: str = PAGE, etag: str = ETAG):
+        self.body, self.etag, self.failing = body, etag, False
+        self.asked: list[tuple[str | None, str | None]] = []  # (If-None-Match, If-Modified-Since) per request
+        self.answers: list[int] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, handler) -> None:
+        inm, ims = handler.headers.get("If-None-Match"), handler.headers.get("If-Modified-Since")
+        if self.failing:
+            status, body = 503, b"busy"
+        elif inm is not None and inm == self.etag:
+            status, body = 304, b""
+        else:
+            status, body = 200, self.body.encode("utf-8")
+        with self.lock:
+            self.asked.append((inm, ims))
+            self.answers.append(status)
+        handler.send_response(status)
+        handler.send_header("ETag", self.etag)
+        handler.send_header("Last-Modified", LAST_MODIFIED)
+        if status != 304:
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.asked.clear()
+            self.answers.clear()
+
+
+def claims_for(url: str) -> str:
+    return f"""claims:
+  - id: kartu-kuning-gratis
+    claim: "Kartu kuning gratis"
+    checks:
+      - contains: {{url: "{url}", all: ["tidak dipungut biaya"]}}
+  - id: dinas-online
+    claim: "The office's page is online"
+    checks:
+      - live: {url}
+"""
+
+
+def verify(*extra: str):
+    result = CliRunner().invoke(cli, ["verify", "claims.yaml", "--no-canary", "--format", "json", *extra])
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+@pytest.fixture
+def page(site, tmp_path):
+    served = ConditionalPage()
+    url = site.route("/dinas/disnaker", handler=served)
+    (tmp_path / "claims.yaml").write_text(claims_for(url), encoding="utf-8")
+    return served
+
+
+def checks(report: dict) -> list[dict]:
+    return [check for claim in report["claims"] for check in claim["checks"]]
+
+
+def test_a_second_run_asks_conditionally_and_judges_the_304_from_the_last_good_copy(page, tmp_path):
+    first, _ = verify()
+    assert page.asked == [(None, None)] and page.answers == [200]
+    assert [c["verdict"] for c in first["claims"]] == ["supported", "supported"]
+    page.reset()
+
+    second, stderr = verify()
+
+    assert page.asked == [(ETAG, LAST_MODIFIED)]  # one conditional request, from the last good fetch
+    assert page.answers == [304]
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    day = checks(first)[0]["evidence"]["fetched_at"][:10]
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["evidence"]["note"].startswith(f"unchanged since {day}, 304")
+        assert now["evidence"]["sha256"] == before["evidence"]["sha256"]
+        # The snapshot named first is the earlier capture whose body was judged, and it still resolves.
+        earlier = before["evidence"]["snapshots"][0]["ref"]
+        assert now["evidence"]["snapshots"][0]["ref"] == earlier
+        file, _, record = earlier.partition("#")
+        assert (tmp_path / ".civicheck" / "archive" / file).is_file()
+    assert "1 unchanged since the last good fetch (304)" in stderr
+    assert "tidak dipungut biaya" in checks(second)[0]["evidence"]["excerpt"]
+
+
+def test_the_304_night_archives_the_304_and_a_revisit_record_never_a_200(page, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    first, _ = verify()
+    second, _ = verify()
+    warc = tmp_path / ".civicheck" / "archive" / Path(second["warc"]).name
+    records = []
+    with open(warc, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type in ("response", "revisit") and uri == checks(first)[0]["url"]:
+                records.append((record.rec_type, record.http_headers.get_statuscode(),
+                                record.rec_headers.get_header("WARC-Profile"),
+                                record.rec_headers.get_header("WARC-Refers-To")))
+    earlier_id = checks(first)[0]["evidence"]["snapshots"][0]["ref"].partition("#")[2]
+    assert records == [("response", "304", None, None),
+                       ("revisit", "304", "http://netpreserve.org/warc/1.0/revisit/server-not-modified", earlier_id)]
+
+
+def test_a_page_that_changed_answers_200_and_is_judged_again(page):
+    verify()
+    page.body = PAGE.replace("tidak dipungut biaya apa pun", "dikenakan biaya administrasi")
+    page.etag = '"v2"'
+    page.reset()
+
+    second, stderr = verify()
+
+    assert page.asked == [(ETAG, LAST_MODIFIED)] and page.answers == [200]
+    assert [c["verdict"] for c in second["claims"]] == ["refuted", "supported"]
+    assert all(not (c["evidence"].get("note") or "").startswith("unchanged") for c in checks(second))
+    assert "unchanged" not in stderr
+    page.reset()
+    verify()
+    assert page.asked == [('"v2"', LAST_MODIFIED)]  # the new good fetch is the one asked from now on
+
+
+def test_a_failure_is_never_reused_nor_remembered(page):
+    verify()
+    page.failing = True
+    failed, _ = verify()
+    assert checks(failed)[1]["outcome"] == "fail"  # the 503 is judged, not the copy of the good fetch
+    assert "unchanged" not in json.dumps(failed)
+    page.failing = False
+    page.reset()
+
+    third, _ = verify()
+
+    # Asked from the last GOOD fetch, the one before the failure.
+    assert page.asked == [(ETAG, LAST_MODIFIED)] and page.answers == [304]
+    assert [c["verdict"] for c in third["claims"]] == ["supported", "supported"]
+
+
+def test_fresh_sends_no_conditional_headers(page):
+    verify()
+    page.reset()
+    report, stderr = verify("--fresh")
+    assert page.asked == [(None, None)] and page.answers == [200]
+    assert "unchanged" not in json.dumps(report) and "history:" not in stderr
+    page.reset()
+    verify()
+    assert page.asked == [(ETAG, LAST_MODIFIED)]  # --fresh still remembered what it fetched
+
+
+def test_without_history_nothing_is_conditional(page):
+    verify("--no-history")
+    verify("--no-history")
+    assert page.asked == [(None, None), (None, None)]
+
+
+def probe_requests(site) -> list[str]:
+    return [r.target for r in site.requests if r.target.startswith("/dinas/") and r.target != "/dinas/disnaker"]
+
+
+def test_a_second_run_sends_no_probe_for_a_remembered_pattern(page, site):
+    first, _ = verify()
+    assert len(probe_requests(site)) == 1  # the random sibling, beside the page
+    site.requests.clear()
+
+    second, stderr = verify()
+
+    assert probe_requests(site) == []
+    assert "1 soft-404 probes remembered" in stderr
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+
+
+def test_a_remembered_probe_is_sent_again_when_its_page_changed(page, site):
+    verify()
+    page.body = PAGE.replace("lantai dua", "lantai tiga")
+    page.etag = '"v2"'
+    site.requests.clear()
+    verify()
+    assert len(probe_requests(site)) == 1
+
+
+def test_a_soft_404_site_is_still_told_apart_with_a_remembered_probe(site, tmp_path):
+    """A site that answers every path with the same 'not found' page: the remembered probe's answer still
+    shows the cited page for what it is."""
+    notfound = "<html><head><title>Halaman tidak ditemukan</title></head><body><p>Maaf, halaman tidak ditemukan.</p></body></html>"
+    served = ConditionalPage(body=notfound)
+
+    def every_path(handler):
+        served(handler)
+
+    from urllib.parse import urlsplit
+
+    from civicheck.runner import PROBE_SEED
+    from civicheck.soft404 import probe_url
+
+    url = site.route("/berita/lama", handler=every_path)
+    site.route(urlsplit(probe_url(url, seed=PROBE_SEED)).path, handler=every_path)
+
+    (tmp_path / "claims.yaml").write_text(f"""claims:
+  - id: berita-online
+    claim: "The old story is online"
+    checks:
+      - live: {url}
+""", encoding="utf-8")
+    first, _ = verify()
+    second, _ = verify()
+    assert [c["verdict"] for c in first["claims"]] == ["refuted"]
+    assert [c["verdict"] for c in second["claims"]] == ["refuted"]
+    assert checks(second)[0]["evidence"]["soft404"] == checks(first)[0]["evidence"]["soft404"]
+
+
+def test_a_hanging_probe_is_cut_at_its_own_deadline(site, tmp_path, monkeypatch):
+    import civicheck.runner
+
+    monkeypatch.setattr(civicheck.runner, "PROBE_TIMEOUT", 0.5)
+
+    def hang(handler):
+        site.sleep(30)  # returns early when the test's server shuts down
+
+    from urllib.parse import urlsplit
+
+    from civicheck.soft404 import probe_url
+
+    url = site.route("/dinas/disnaker", PAGE)
+    probe = probe_url(url, seed=civicheck.runner.PROBE_SEED)
+    site.route(urlsplit(probe).path, handler=hang)
+    (tmp_path / "claims.yaml").write_text(f"""claims:
+  - id: dinas-online
+    claim: "The office's page is online"
+    checks:
+      - live: {{url: "{url}", timeout: 20}}
+""", encoding="utf-8")
+    report, _ = verify("--no-history")
+    assert [c["verdict"] for c in report["claims"]] == ["supported"]
+    answer = WarcReplay([Path(report["warc"])]).result(probe)
+    assert answer.error is not None and answer.error.value == "timeout"
+    assert "0.5 s" in answer.detail  # its own deadline, not the claim's 20 s
