@@ -128,6 +128,7 @@ class _Recorder:
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
         self.memory, self.fetcher = memory, fetcher
+        self.replay: Any = None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
@@ -176,6 +177,13 @@ class _Recorder:
                     result = answer
                 else:
                     ref = self(result)
+            elif result.status == 304 and result.revisit_of and self.replay is not None:
+                ref = self(result)
+                answer = self.replayed_revisit(result, self.replay)
+                if answer is not result:
+                    with self.lock:
+                        judged[result.url] = answer
+                    result = answer
             else:
                 ref = self(result)
                 if memory is not None and result.has_document:
@@ -231,22 +239,52 @@ class _Recorder:
         result.revisit_of, result.unchanged_since = good.ref, good.fetched_at
         self(result)  # the 304 as received (with a WARC revisit record): never a fake 200
         memory.confirmed(good)
-        answer = FetchResult(
-            url=result.url, final_url=result.final_url, status=good.status, reason=good.reason, error=None,
-            detail=f"{good.status} {good.reason}".strip() + f" (unchanged since {good.fetched_at[:10]}: the server"
-                   " answered 304 Not Modified)",
-            fetched_at=result.fetched_at, elapsed=result.elapsed, attempts=result.attempts,
-            redirects=list(result.redirects), headers=list(good.headers), body=copy.body if copy else b"",
-            http_version=result.http_version, request_headers=list(result.request_headers),
-            revisit_of=good.ref, unchanged_since=good.fetched_at)
+        answer = _unchanged_answer(result, good.status, good.reason, good.headers, copy.body if copy else b"")
         if copy is None:
             answer._kept = (good.sha256, False)  # type: ignore[attr-defined]  # no body: its digest stands
+        self._earlier_first(result)
+        return answer, reading
+
+    def _earlier_first(self, result: FetchResult) -> None:
         with self.lock:
             # The body judged is the earlier capture's: named first, so it is the snapshot a report shows.
-            earlier = {"kind": "warc", "ref": good.ref, "captured_at": good.fetched_at}
-            self.snapshots[result.url] = [earlier, *(s for s in self.snapshots[result.url] if s["ref"] != good.ref)]
+            earlier = {"kind": "warc", "ref": result.revisit_of, "captured_at": result.unchanged_since}
+            self.snapshots[result.url] = [earlier, *(s for s in self.snapshots[result.url]
+                                                     if s["ref"] != result.revisit_of)]
             self.counts["304"] += 1
-        return answer, reading
+
+    def replayed_revisit(self, result: FetchResult, replay: Any) -> FetchResult:
+        """Replaying a night that got a 304: the earlier capture it points to, from the WARC file of that name
+        beside the replayed ones (pass it to --replay, or keep it in the same folder); the 304 itself when
+        that file is not there (its checks are then unknown)."""
+        name = result.revisit_of.partition("#")[0]
+        for folder in dict.fromkeys(Path(p).parent for p in getattr(replay, "paths", ())):
+            if (folder / name).is_file() and "/" not in name:
+                from civicheck.archive import WarcReplay
+                from civicheck.errors import CivicheckError
+
+                try:
+                    copy = WarcReplay([folder / name]).result(result.url)
+                except CivicheckError:
+                    continue
+                if copy.has_document:
+                    self._earlier_first(result)
+                    return _unchanged_answer(result, copy.status or 200, copy.reason, copy.headers, copy.body)
+        return result
+
+
+def _unchanged_answer(result: FetchResult, status: int, reason: str, headers: Sequence[tuple[str, str]],
+                      body: bytes) -> FetchResult:
+    """What a 304 to our conditional request is judged as: the earlier good answer (its status, headers and
+    body), confirmed unchanged tonight (the fetch's time, redirects and request are tonight's)."""
+    return FetchResult(
+        url=result.url, final_url=result.final_url, status=status, reason=reason, error=None,
+        detail=f"{status} {reason}".strip() + f" (unchanged since {result.unchanged_since[:10]}: the server"
+               " answered 304 Not Modified)",
+        fetched_at=result.fetched_at, elapsed=result.elapsed, attempts=result.attempts,
+        redirects=list(result.redirects), headers=list(headers), body=body, http_version=result.http_version,
+        request_headers=list(result.request_headers), revisit_of=result.revisit_of,
+        unchanged_since=result.unchanged_since)
 
 
 def run(
@@ -293,6 +331,7 @@ def run(
     watch = connectivity.watch(fetcher, heard)
     recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch,
                          memory, fetcher)
+    recorder.replay = replay
     try:
         run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
                           heard)

@@ -264,3 +264,21 @@ def test_a_hanging_probe_is_cut_at_its_own_deadline(site, tmp_path, monkeypatch)
     answer = WarcReplay([Path(report["warc"])]).result(probe)
     assert answer.error is not None and answer.error.value == "timeout"
     assert "0.5 s" in answer.detail  # its own deadline, not the claim's 20 s
+
+
+def test_replaying_a_304_night_judges_the_earlier_capture_it_points_to(page, tmp_path):
+    verify()
+    second, _ = verify()
+    warc = Path(second["warc"])
+    replayed, _ = verify("--replay", str(warc))
+    assert [c["verdict"] for c in replayed["claims"]] == ["supported", "supported"]
+    for live, again in zip(checks(second), checks(replayed), strict=True):
+        assert again["evidence"]["note"] == live["evidence"]["note"]
+        assert again["evidence"]["sha256"] == live["evidence"]["sha256"]
+        assert again["evidence"]["snapshots"][0]["ref"] == live["evidence"]["snapshots"][0]["ref"]
+    # Without the earlier file beside it, the 304 alone proves nothing: unknown, never a guess.
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / warc.name).write_bytes(warc.read_bytes())
+    lonely, _ = verify("--replay", str(alone / warc.name))
+    assert [c["verdict"] for c in lonely["claims"]] == ["unverified", "unverified"]

@@ -118,8 +118,6 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             finally:
                 if memory is not None:
                     memory.close()
-            if not quiet and (line := revisit_line(result.revisits)):
-                say(line)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")
@@ -131,7 +129,10 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     history = (db, [str(p) for p in paths], history_failure) if records_history else None
     # The archives asked to capture are asked for each page's earlier captures too, for the HTML charts.
     outputs.archives = [archive.cdx for archive in archives]
-    return finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
+    code = finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
+    if not quiet and (line := revisit_line(result.revisits)):
+        say(line)  # after the summary, which stays the first line
+    return code
 
 
 @click.command(cls=Command, short_help="Join shard reports into one report.")

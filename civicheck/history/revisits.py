@@ -85,14 +85,23 @@ class FetchMemory:
 
     def conditions(self, urls: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         """Conditional headers for the requests of these cited URLs, by the URL they end up requesting: only
-        for fetches whose archived copy is still there (a 304 must have evidence to point to)."""
+        for fetches a 304 can be judged from, by their archived copy here or their stored reading (a CI job
+        restores the history but not last night's WARC, which it uploaded as an artifact: the reference in
+        the evidence names that file)."""
         if self.fresh:
             return {}
         found: dict[str, list[tuple[str, str]]] = {}
         for good in self._load(urls):
-            if (good.etag or good.last_modified) and good.warc.is_file():
+            if (good.etag or good.last_modified) and (good.warc.is_file() or self._has_reading(good)):
                 found[good.url] = good.conditions()
         return found
+
+    def _has_reading(self, good: GoodFetch) -> bool:
+        from civicheck.history.stored_reading import shape
+
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM good_readings WHERE url = ? AND sha256 = ? AND shape = ?",
+                                   (good.url, good.sha256, shape())).fetchone() is not None
 
     def good(self, url: str) -> GoodFetch | None:
         """The last good fetch of the URL requested (None under --fresh or when there is none)."""
