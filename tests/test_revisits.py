@@ -282,3 +282,39 @@ def test_replaying_a_304_night_judges_the_earlier_capture_it_points_to(page, tmp
     (alone / warc.name).write_bytes(warc.read_bytes())
     lonely, _ = verify("--replay", str(alone / warc.name))
     assert [c["verdict"] for c in lonely["claims"]] == ["unverified", "unverified"]
+
+
+def test_a_200_with_the_same_body_is_judged_from_the_stored_reading(site, tmp_path):
+    url = site.route("/dinas/disnaker", PAGE)  # no ETag, no Last-Modified: every run gets a 200
+    (tmp_path / "claims.yaml").write_text(claims_for(url), encoding="utf-8")
+    first, _ = verify()
+    second, stderr = verify()
+    assert "1 read before (same body)" in stderr
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["evidence"].get("excerpt") == before["evidence"].get("excerpt")
+        assert now["evidence"].get("text_sha256") == before["evidence"].get("text_sha256")
+        assert "note" not in now["evidence"] or "unchanged" not in now["evidence"]["note"]
+    site.route("/dinas/disnaker", PAGE.replace("tidak dipungut biaya apa pun", "dikenakan biaya"))
+    third, stderr = verify()
+    assert "read before" not in stderr
+    assert [c["verdict"] for c in third["claims"]] == ["refuted", "supported"]
+
+
+def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
+    from civicheck.fetch import FetchResult
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+
+    result = FetchResult("https://x.example/a", "https://x.example/a", 200, "OK", None, "200 OK",
+                         "2026-11-28T02:00:00Z", headers=[("Content-Type", "text/html; charset=utf-8")],
+                         body=PAGE.encode("utf-8"))
+    reading = read_page(result, ["article"])
+    assert reading.problem is None and reading.document is not None
+    again = load(dump(reading))
+    assert again.document == reading.document
+    assert vars(again.markup) == vars(reading.markup)
+    assert load(b"not zlib") is None
+    import zlib
+
+    assert load(zlib.compress(b'{"o": "os.system", "f": {}}')) is None  # only civicheck's own classes
