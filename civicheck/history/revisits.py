@@ -9,6 +9,7 @@ from the last good fetch. `fresh` (verify --fresh) ignores what is remembered, a
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -19,6 +20,8 @@ from typing import Any
 
 from civicheck.clock import now_utc
 from civicheck.fetch import FetchResult
+
+logger = logging.getLogger(__name__)
 
 # A probe shows how a site answers pages that do not exist; sites change that rarely, so a week-old answer
 # still stands, unless a page compared with it changed (then it is probed again that night).
@@ -74,8 +77,9 @@ class FetchMemory:
         self.lock = threading.Lock()
         self._good: dict[str, GoodFetch] = {}  # final url -> its last good fetch, for the URLs of this run
         self._replays: dict[Path, Any] = {}  # earlier WARC file -> its WarcReplay (None: unreadable)
-        self._rows: list[tuple[str, tuple[Any, ...]]] = []  # (sql, params) waiting for the next batch
-        self.reused = 0  # pages judged from a remembered reading or copy, for the run's counts
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []  # (sql, params) waiting for the next batch
+        self._replay_lock = threading.Lock()
+        self.broken: str | None = None  # why the database stopped being used this run
 
     def close(self) -> None:
         """Close without writing what is still unsaved: save() it first, once the run's WARC is in place."""
@@ -99,9 +103,8 @@ class FetchMemory:
     def _has_reading(self, good: GoodFetch) -> bool:
         from civicheck.history.stored_reading import shape
 
-        with self.lock:
-            return self.db.execute("SELECT 1 FROM good_readings WHERE url = ? AND sha256 = ? AND shape = ?",
-                                   (good.url, good.sha256, shape())).fetchone() is not None
+        return bool(self._rows("SELECT 1 FROM good_readings WHERE url = ? AND sha256 = ? AND shape = ?",
+                               (good.url, good.sha256, shape())))
 
     def good(self, url: str) -> GoodFetch | None:
         """The last good fetch of the URL requested (None under --fresh or when there is none)."""
@@ -122,19 +125,17 @@ class FetchMemory:
 
         if self.fresh or sha256 is None:
             return None
-        with self.lock:
-            row = self.db.execute("SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ?"
-                                  " AND shape = ?", (url, sha256, json.dumps(list(selectors)), shape())).fetchone()
-        return load(row[0]) if row is not None else None
+        rows = self._rows("SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ?"
+                          " AND shape = ?", (url, sha256, json.dumps(list(selectors)), shape()))
+        return load(rows[0][0]) if rows else None
 
     def probe(self, pattern: str) -> RememberedProbe | None:
         """The probe remembered for a URL pattern, if it is less than a week old and its copy is still there."""
         if self.fresh:
             return None
-        with self.lock:
-            row = self.db.execute("SELECT probe_url, probed_at, warc, ref FROM probes WHERE pattern = ?",
-                                  (pattern,)).fetchone()
-            pages = dict(self.db.execute("SELECT url, sha256 FROM probe_pages WHERE pattern = ?", (pattern,)))
+        rows = self._rows("SELECT probe_url, probed_at, warc, ref FROM probes WHERE pattern = ?", (pattern,))
+        pages = dict(self._rows("SELECT url, sha256 FROM probe_pages WHERE pattern = ?", (pattern,)))
+        row = rows[0] if rows else None
         if row is None or _age(row[1]) > PROBE_KEPT or not Path(row[2]).is_file():
             return None
         return RememberedProbe(pattern, row[0], row[1], Path(row[2]), row[3], pages)
@@ -146,24 +147,41 @@ class FetchMemory:
     def _load(self, urls: Iterable[str]) -> list[GoodFetch]:
         cited = list(dict.fromkeys(urls))
         loaded = []
+        for i in range(0, len(cited), _CHUNK):
+            chunk = cited[i:i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows("SELECT url, cited_url, status, reason, headers, etag, last_modified, sha256,"
+                                  f" fetched_at, warc, ref FROM good_fetches WHERE cited_url IN ({marks})", chunk):
+                good = GoodFetch(row[0], row[1], row[2], row[3] or "", [tuple(h) for h in json.loads(row[4])],
+                                 row[5], row[6], row[7], row[8], Path(row[9]), row[10])
+                loaded.append(good)
         with self.lock:
-            for i in range(0, len(cited), _CHUNK):
-                chunk = cited[i:i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for row in self.db.execute(
-                        "SELECT url, cited_url, status, reason, headers, etag, last_modified, sha256, fetched_at,"
-                        f" warc, ref FROM good_fetches WHERE cited_url IN ({marks})", chunk):
-                    good = GoodFetch(row[0], row[1], row[2], row[3] or "", [tuple(h) for h in json.loads(row[4])],
-                                     row[5], row[6], row[7], row[8], Path(row[9]), row[10])
-                    self._good[good.url] = good
-                    loaded.append(good)
+            self._good.update((good.url, good) for good in loaded)
         return loaded
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """A query's rows; none once the database failed us (the run goes on fetching everything whole)."""
+        with self.lock:
+            if self.broken:
+                return []
+            try:
+                return self.db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                self._broke(exc)
+                return []
+
+    def _broke(self, exc: sqlite3.Error) -> None:  # self.lock held
+        # Remembering is an optimisation: a database that fails (locked for too long, disk full) must not
+        # fail the run, whose history is recorded (or its failure reported) at the end as always.
+        self.broken = f"the history database {self.path} failed while remembering fetches: {exc}"
+        logger.warning("%s; every page is fetched whole from now on", self.broken)
+
 
     def _replayed(self, warc: Path, url: str) -> FetchResult | None:
         from civicheck.archive import WarcReplay
         from civicheck.errors import CivicheckError
 
-        with self.lock:  # one scan of each earlier file per run, whichever thread asks first
+        with self._replay_lock:  # one scan of each earlier file per run, whichever thread asks first
             if warc not in self._replays:
                 try:
                     self._replays[warc] = WarcReplay([warc])
@@ -236,8 +254,8 @@ class FetchMemory:
 
     def _add(self, sql: str, params: tuple[Any, ...]) -> None:
         with self.lock:
-            self._rows.append((sql, params))
-            full = len(self._rows) >= _BATCH
+            self._pending.append((sql, params))
+            full = len(self._pending) >= _BATCH
         if full:
             self.save()
 
@@ -246,12 +264,15 @@ class FetchMemory:
         from civicheck.history.migrations import transaction
 
         with self.lock:
-            rows, self._rows = self._rows, []
-            if not rows:
+            rows, self._pending = self._pending, []
+            if not rows or self.broken:
                 return
-            with transaction(self.db):
-                for sql, params in rows:
-                    self.db.execute(sql, params)
+            try:
+                with transaction(self.db):
+                    for sql, params in rows:
+                        self.db.execute(sql, params)
+            except sqlite3.Error as exc:
+                self._broke(exc)
 
 
 def _age(when: str) -> timedelta:
