@@ -165,6 +165,7 @@ class _Recorder:
             selectors = sorted(self.selectors.get(result.url, ()))
             reading: Reading | None = None
             ref: str | None = None
+            stored = False  # the reading came from the history: nothing new to remember of it
             if result.status == 304 and memory is not None and memory.good(result.final_url) is not None:
                 answer, reading = self._unchanged(result, budget, selectors)
                 if answer is not result:
@@ -190,6 +191,7 @@ class _Recorder:
                     # A body read on an earlier night (same digest, same URL) is not read again.
                     reading = memory.reading(result.final_url, result.sha256, selectors)
                     if reading is not None:
+                        stored = True
                         with self.lock:
                             self.counts["same body"] += 1
             if reading is not None:
@@ -208,7 +210,7 @@ class _Recorder:
             if memory is not None and not result.unchanged_since and not result.blank:
                 # Never a failure (keep() takes 2xx read whole only), nor an empty page (its emptiness is
                 # its verdict, and a reading does not say it).
-                memory.keep(result, ref, self.warc_path, reading, selectors)
+                memory.keep(result, ref, self.warc_path, None if stored else reading, selectors)
             result.drop_body()
 
         try:
