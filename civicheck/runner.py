@@ -520,10 +520,11 @@ class _Probes:
         if key not in self.copies:
             copy = self.memory.earlier_probe(remembered) if self.memory is not None else None
             if copy is not None:
-                # Tonight's archive holds the answer judged, as captured then (its date, its record), so that a
-                # replay of tonight decides alike.
-                copy.revisit_of = remembered.ref
-                self.recorder(copy)
+                if copy.revisit_of:
+                    # Tonight's archive holds the answer judged, as captured then (its date, its record), so that
+                    # a replay of tonight decides alike. An error status remembered without its copy is not
+                    # written: replay, finding no probe, decides alike (the signal looks at 2xx answers only).
+                    self.recorder(copy)
                 with self.recorder.lock:
                     self.recorder.counts["probe remembered"] += 1
             self.copies[key] = copy

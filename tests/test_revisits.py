@@ -318,3 +318,55 @@ def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
     import zlib
 
     assert load(zlib.compress(b'{"o": "os.system", "f": {}}')) is None  # only civicheck's own classes
+
+
+def test_the_probe_goes_out_beside_the_page_not_after_it(site, tmp_path):
+    """The page answers only once its probe has arrived (503 if it never does): with the probe sent after the
+    cited fetches, as before, the page would fail."""
+    from urllib.parse import urlsplit
+
+    from civicheck.runner import PROBE_SEED
+    from civicheck.soft404 import probe_url
+
+    probe_arrived = threading.Event()
+    url = site.url("/dinas/disnaker")
+    probe_path = urlsplit(probe_url(url, seed=PROBE_SEED)).path
+
+    def page(handler):
+        ok = probe_arrived.wait(10)
+        body = PAGE.encode("utf-8") if ok else b"probe never came"
+        handler.send_response(200 if ok else 503)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def probe(handler):
+        probe_arrived.set()
+        handler.send_response(404)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    site.route("/dinas/disnaker", handler=page)
+    site.route(probe_path, handler=probe)
+    (tmp_path / "claims.yaml").write_text(claims_for(url), encoding="utf-8")
+    report, _ = verify("--no-history")
+    assert [c["verdict"] for c in report["claims"]] == ["supported", "supported"]
+
+
+def test_without_last_nights_warc_the_history_alone_spares_the_page_and_the_probe(page, site, tmp_path):
+    """A CI job restores the history database but not the WARC files (uploaded as artifacts): the stored
+    reading answers the 304, and a probe answered 404 needs no copy."""
+    import shutil
+
+    first, _ = verify()
+    shutil.rmtree(tmp_path / ".civicheck" / "archive")
+    page.reset()
+    site.requests.clear()
+
+    second, stderr = verify()
+
+    assert page.answers == [304] and probe_requests(site) == []
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    assert checks(second)[0]["evidence"]["snapshots"][0]["ref"] == checks(first)[0]["evidence"]["snapshots"][0]["ref"]
+    assert "1 unchanged since the last good fetch (304), 1 soft-404 probes remembered" in stderr

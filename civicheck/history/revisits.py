@@ -56,6 +56,7 @@ class GoodFetch:
 class RememberedProbe:
     pattern: str  # soft404.probe_key
     probe_url: str
+    status: int
     probed_at: str
     warc: Path
     ref: str
@@ -133,16 +134,27 @@ class FetchMemory:
         """The probe remembered for a URL pattern, if it is less than a week old and its copy is still there."""
         if self.fresh:
             return None
-        rows = self._rows("SELECT probe_url, probed_at, warc, ref FROM probes WHERE pattern = ?", (pattern,))
+        rows = self._rows("SELECT probe_url, status, probed_at, warc, ref FROM probes WHERE pattern = ?", (pattern,))
         pages = dict(self._rows("SELECT url, sha256 FROM probe_pages WHERE pattern = ?", (pattern,)))
         row = rows[0] if rows else None
-        if row is None or _age(row[1]) > PROBE_KEPT or not Path(row[2]).is_file():
+        if row is None or _age(row[2]) > PROBE_KEPT or (_answered(row[1]) and not Path(row[3]).is_file()):
             return None
-        return RememberedProbe(pattern, row[0], row[1], Path(row[2]), row[3], pages)
+        return RememberedProbe(pattern, row[0], row[1], row[2], Path(row[3]), row[4], pages)
 
     def earlier_probe(self, probe: RememberedProbe) -> FetchResult | None:
-        result = self._replayed(probe.warc, probe.probe_url)
-        return result if result is not None and result.status is not None else None
+        """The remembered probe's answer: its archived copy; for an error status, which is all the probe
+        signal looks at then, the status alone when the copy is not here (a CI job keeps no WARCs)."""
+        result = self._replayed(probe.warc, probe.probe_url) if probe.warc.is_file() else None
+        if result is not None and result.status is not None:
+            result.revisit_of = probe.ref  # the capture it is a copy of
+            return result
+        if _answered(probe.status):
+            return None
+        from civicheck.fetch import ErrorKind
+
+        kind = ErrorKind.HTTP_4XX if probe.status >= 400 else None
+        return FetchResult(probe.probe_url, probe.probe_url, probe.status, "", kind,
+                           f"{probe.status} (remembered from {probe.probed_at})", probe.probed_at)
 
     def _load(self, urls: Iterable[str]) -> list[GoodFetch]:
         cited = list(dict.fromkeys(urls))
@@ -273,6 +285,11 @@ class FetchMemory:
                         self.db.execute(sql, params)
             except sqlite3.Error as exc:
                 self._broke(exc)
+
+
+def _answered(status: int) -> bool:
+    """Did the site answer the probe with a page (2xx)? Then comparing needs the page itself."""
+    return 200 <= status < 300
 
 
 def _age(when: str) -> timedelta:
