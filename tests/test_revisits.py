@@ -370,3 +370,28 @@ def test_without_last_nights_warc_the_history_alone_spares_the_page_and_the_prob
     assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
     assert checks(second)[0]["evidence"]["snapshots"][0]["ref"] == checks(first)[0]["evidence"]["snapshots"][0]["ref"]
     assert "1 unchanged since the last good fetch (304), 1 soft-404 probes remembered" in stderr
+
+
+def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
+    """Rows written while a run goes on name its WARC; until that file is in place (the run ended well), they
+    count for nothing: a 304 must never be judged from a capture that does not exist."""
+    from civicheck.fetch import FetchResult
+    from civicheck.history.revisits import FetchMemory
+
+    url = "https://x.example/dinas"
+    warc = tmp_path / "civicheck-night.warc.gz"
+    warc.write_bytes(b"")
+    result = FetchResult(url, url, 200, "OK", None, "200 OK", "2026-11-28T02:00:00Z",
+                         headers=[("ETag", ETAG), ("Last-Modified", LAST_MODIFIED)], body=PAGE.encode("utf-8"))
+    memory = FetchMemory(tmp_path / "history.sqlite")
+    memory.keep(result, f"{warc.name}#<urn:uuid:1>", warc)
+    memory.save()  # mid-run: the WARC is not closed yet
+    memory.close()
+    assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == {}
+
+    memory = FetchMemory(tmp_path / "history.sqlite")
+    memory.save(closed=warc)
+    memory.close()
+    assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == \
+        {url: [("If-None-Match", ETAG), ("If-Modified-Since", LAST_MODIFIED)]}
+    assert FetchMemory(tmp_path / "history.sqlite", fresh=True).conditions([url]) == {}

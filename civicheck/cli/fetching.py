@@ -69,7 +69,8 @@ def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, prog
             result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, memory=memory)
         result.warc = str(warc.path)
     if memory is not None:
-        memory.save()  # after the WARC is renamed into place: what is remembered points to a file that exists
+        # After the WARC is renamed into place: what is remembered points to a capture that exists.
+        memory.save(closed=None if no_warc else Path(result.warc or ""))
     return result
 
 

@@ -159,6 +159,12 @@ def m003_good_fetches_and_probes(db: sqlite3.Connection) -> None:
             warc TEXT NOT NULL,
             ref TEXT NOT NULL
         )""",
+        # The WARC files of runs that ended well: a row above counts only once its file is here, so that a run
+        # cut short (its WARC never renamed into place) leaves nothing that names a capture that does not exist.
+        """CREATE TABLE good_warcs (
+            warc TEXT PRIMARY KEY,
+            closed_at TEXT NOT NULL
+        )""",
         """CREATE TABLE probe_pages (
             pattern TEXT NOT NULL REFERENCES probes(pattern) ON DELETE CASCADE,
             url TEXT NOT NULL,

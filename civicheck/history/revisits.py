@@ -134,7 +134,8 @@ class FetchMemory:
         """The probe remembered for a URL pattern, if it is less than a week old and its copy is still there."""
         if self.fresh:
             return None
-        rows = self._rows("SELECT probe_url, status, probed_at, warc, ref FROM probes WHERE pattern = ?", (pattern,))
+        rows = self._rows("SELECT probe_url, status, probed_at, warc, ref FROM probes WHERE pattern = ?"
+                          " AND warc IN (SELECT warc FROM good_warcs)", (pattern,))
         pages = dict(self._rows("SELECT url, sha256 FROM probe_pages WHERE pattern = ?", (pattern,)))
         row = rows[0] if rows else None
         if row is None or _age(row[2]) > PROBE_KEPT or (_answered(row[1]) and not Path(row[3]).is_file()):
@@ -163,7 +164,8 @@ class FetchMemory:
             chunk = cited[i:i + _CHUNK]
             marks = ",".join("?" * len(chunk))
             for row in self._rows("SELECT url, cited_url, status, reason, headers, etag, last_modified, sha256,"
-                                  f" fetched_at, warc, ref FROM good_fetches WHERE cited_url IN ({marks})", chunk):
+                                  f" fetched_at, warc, ref FROM good_fetches WHERE cited_url IN ({marks})"
+                                  " AND warc IN (SELECT warc FROM good_warcs)", chunk):
                 good = GoodFetch(row[0], row[1], row[2], row[3] or "", [tuple(h) for h in json.loads(row[4])],
                                  row[5], row[6], row[7], row[8], Path(row[9]), row[10])
                 loaded.append(good)
@@ -271,12 +273,16 @@ class FetchMemory:
         if full:
             self.save()
 
-    def save(self) -> None:
-        """Write what was learnt so far, in one transaction (waiting for another run's write if need be)."""
+    def save(self, closed: Path | None = None) -> None:
+        """Write what was learnt so far, in one transaction (waiting for another run's write if need be).
+        `closed`: the run's WARC, now in place: what this run remembered counts from now on."""
         from civicheck.history.migrations import transaction
 
         with self.lock:
             rows, self._pending = self._pending, []
+            if closed is not None:
+                rows.append(("INSERT OR REPLACE INTO good_warcs (warc, closed_at) VALUES (?, ?)",
+                             (str(closed.resolve()), now_utc())))
             if not rows or self.broken:
                 return
             try:
