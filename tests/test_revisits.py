@@ -395,3 +395,19 @@ def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
     assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == \
         {url: [("If-None-Match", ETAG), ("If-Modified-Since", LAST_MODIFIED)]}
     assert FetchMemory(tmp_path / "history.sqlite", fresh=True).conditions([url]) == {}
+
+
+def test_a_cited_url_that_redirects_asks_its_final_url_conditionally(site, page, tmp_path):
+    old = site.route("/lama", status=301, headers={"Location": "/dinas/disnaker"}, content_type=None)
+    (tmp_path / "claims.yaml").write_text(claims_for(old), encoding="utf-8")
+    verify()
+    page.reset()
+    second, _ = verify()
+    assert page.asked == [(ETAG, LAST_MODIFIED)] and page.answers == [304]
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    evidence = checks(second)[1]["evidence"]
+    assert evidence["final_url"] == page_url(site) and evidence["note"].startswith("unchanged since")
+
+
+def page_url(site) -> str:
+    return site.url("/dinas/disnaker")
