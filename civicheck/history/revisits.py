@@ -143,14 +143,15 @@ class FetchMemory:
         return RememberedProbe(pattern, row[0], row[1], row[2], Path(row[3]), row[4], pages)
 
     def earlier_probe(self, probe: RememberedProbe) -> FetchResult | None:
-        """The remembered probe's answer: its archived copy; for an error status, which is all the probe
-        signal looks at then, the status alone when the copy is not here (a CI job keeps no WARCs)."""
-        result = self._replayed(probe.warc, probe.probe_url) if probe.warc.is_file() else None
-        if result is not None and result.status is not None:
+        """The remembered probe's answer. A page (2xx) is compared with the cited ones: its archived copy, or
+        None when that is gone. For an error status the probe signal looks at nothing but the status: that
+        alone, with no archive read (nor needed: a CI job keeps no WARCs)."""
+        if _answered(probe.status):
+            result = self._replayed(probe.warc, probe.probe_url) if probe.warc.is_file() else None
+            if result is None or result.status is None:
+                return None
             result.revisit_of = probe.ref  # the capture it is a copy of
             return result
-        if _answered(probe.status):
-            return None
         from civicheck.fetch import ErrorKind
 
         kind = ErrorKind.HTTP_4XX if probe.status >= 400 else None
