@@ -219,7 +219,7 @@ def test_a_soft_404_site_is_still_told_apart_with_a_remembered_probe(site, tmp_p
 
     from urllib.parse import urlsplit
 
-    from civicheck.runner import PROBE_SEED
+    from civicheck.probing import PROBE_SEED
     from civicheck.soft404 import probe_url
 
     url = site.route("/berita/lama", handler=every_path)
@@ -239,9 +239,9 @@ def test_a_soft_404_site_is_still_told_apart_with_a_remembered_probe(site, tmp_p
 
 
 def test_a_hanging_probe_is_cut_at_its_own_deadline(site, tmp_path, monkeypatch):
-    import civicheck.runner
+    import civicheck.probing
 
-    monkeypatch.setattr(civicheck.runner, "PROBE_TIMEOUT", 0.5)
+    monkeypatch.setattr(civicheck.probing, "PROBE_TIMEOUT", 0.5)
 
     def hang(handler):
         site.sleep(30)  # returns early when the test's server shuts down
@@ -251,7 +251,7 @@ def test_a_hanging_probe_is_cut_at_its_own_deadline(site, tmp_path, monkeypatch)
     from civicheck.soft404 import probe_url
 
     url = site.route("/dinas/disnaker", PAGE)
-    probe = probe_url(url, seed=civicheck.runner.PROBE_SEED)
+    probe = probe_url(url, seed=civicheck.probing.PROBE_SEED)
     site.route(urlsplit(probe).path, handler=hang)
     (tmp_path / "claims.yaml").write_text(f"""claims:
   - id: dinas-online
@@ -325,7 +325,7 @@ def test_the_probe_goes_out_beside_the_page_not_after_it(site, tmp_path):
     cited fetches, as before, the page would fail."""
     from urllib.parse import urlsplit
 
-    from civicheck.runner import PROBE_SEED
+    from civicheck.probing import PROBE_SEED
     from civicheck.soft404 import probe_url
 
     probe_arrived = threading.Event()
