@@ -195,7 +195,7 @@ def test_a_second_run_sends_no_probe_for_a_remembered_pattern(page, site):
     second, stderr = verify()
 
     assert probe_requests(site) == []
-    assert "1 soft-404 probes remembered" in stderr
+    assert "1 soft-404 probe remembered" in stderr
     assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
 
 
@@ -369,7 +369,7 @@ def test_without_last_nights_warc_the_history_alone_spares_the_page_and_the_prob
     assert page.answers == [304] and probe_requests(site) == []
     assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
     assert checks(second)[0]["evidence"]["snapshots"][0]["ref"] == checks(first)[0]["evidence"]["snapshots"][0]["ref"]
-    assert "1 unchanged since the last good fetch (304), 1 soft-404 probes remembered" in stderr
+    assert "1 unchanged since the last good fetch (304), 1 soft-404 probe remembered" in stderr
 
 
 def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):

@@ -93,6 +93,7 @@ def revisit_line(counts: dict[str, int]) -> str | None:
     parts = [f"{counts[key]} {words}" for key, words in (
         ("304", "unchanged since the last good fetch (304)"),
         ("same body", "read before (same body)"),
-        ("probe remembered", "soft-404 probes remembered"),
+        ("probe remembered", "soft-404 probe remembered" if counts.get("probe remembered") == 1
+         else "soft-404 probes remembered"),
     ) if counts.get(key)]
     return "history: " + ", ".join(parts) if parts else None
