@@ -99,7 +99,12 @@ class Evidence:
             sha256=result.sha256,
             snapshots=list(ctx.snapshots(result.url)) if ctx else [],
             network="; ".join(filter(None, (result.network, result.earlier))) or None,
-            note=result.rate_limit or None,  # "waited 2 s for HOST, which asked every request to pause (…)"
+            # A 304: the page judged is the copy of the last good fetch, which the server says is still current;
+            # a host that asked us to pause: how long this fetch waited.
+            note="; ".join(filter(None, (
+                f"unchanged since {result.unchanged_since[:10]}, 304" if result.unchanged_since else "",
+                result.rate_limit,  # "waited 2 s for HOST, which asked every request to pause (…)"
+            ))) or None,
         )
 
 

@@ -1,6 +1,9 @@
 """One `verify` run: claims in, one result per claim out. Fetches each distinct URL once, concurrently.
 
-Phases: the cited URLs; then the links that `links` checks audit; then one soft-404 probe per directory.
+Phases: the cited URLs, with one soft-404 probe per URL pattern beside them (each under its own short deadline);
+then the links that `links` checks audit, with their probes; then the few probes still missing. With a history
+(history/revisits.py), a page unchanged since its last good fetch is asked for conditionally and judged from
+that fetch's copy on a 304, and a probe remembered for its URL pattern is not sent again.
 Every fetch goes through the same `fetch_all` (a live Fetcher or a WarcReplay), and every result is written
 to the run's WARC, so a replay sees exactly what the live run saw; so is every answer of the canary, which a
 live run asks whenever a failure could be our own network's (fetch/network.py). No printing: progress goes to
@@ -10,10 +13,11 @@ callbacks.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from civicheck import __version__
 from civicheck.checks import Context, Outcome
@@ -25,13 +29,14 @@ from civicheck.fetch.canary import CANARY_TIMEOUT, CanaryAnswer, check_connectiv
 from civicheck.fetch.network import NetworkWatch
 from civicheck.fetch.outages import network_sentence, outages
 from civicheck.kinds import evaluate, kind_of
+from civicheck.probing import Probes, liveness
 from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs_reading
 from civicheck.report import SUPPORTED, Verdict, summary_counts
 from civicheck.verdict import decide
 
-PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
-# A fixed seed gives the same probe URL on every run, so a replay finds the probe's answer in the archive.
-PROBE_SEED = "civicheck-probe"
+if TYPE_CHECKING:
+    from civicheck.history.revisits import FetchMemory
+
 
 
 class Fetches(Protocol):
@@ -73,6 +78,7 @@ class RunResult:
     version: str = __version__
     network: str | None = None  # the canary's last answer (and the outages), when it was asked
     outages: list[dict[str, Any]] = field(default_factory=list)  # when no canary answered: from, to, seconds
+    revisits: dict[str, int] = field(default_factory=dict)  # what the history spared: "304", "same body", probes
     warc: str | None = None  # the run's WARC file, when one was written
     archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
 
@@ -106,17 +112,24 @@ class Connectivity:
 class _Recorder:
     """Called on each fetch thread as a result arrives: archives it (or, in a replay, looks up where it was
     archived), reads the page (PageReader: extraction in a worker, within what is left of the URL's budget),
-    lets its body go, and reports progress. So a run holds a body only while it is archived and read."""
+    lets its body go, and reports progress. So a run holds a body only while it is archived and read.
+
+    With a FetchMemory (a history), a 304 is judged from the copy of the last good fetch, and a body already
+    read on an earlier night (same digest) is not read again; every good fetch is remembered."""
 
     def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
-                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None):
+                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None,
+                 memory: FetchMemory | None = None, fetcher: Any = None):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
+        self.memory, self.fetcher = memory, fetcher
+        self.replay: Any = None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
+        self.counts: Counter[str] = Counter()  # what the memory saved: "304", "same body", "probe remembered"
 
-    def __call__(self, result: FetchResult) -> None:
+    def __call__(self, result: FetchResult) -> str | None:
         ref = self.warc.write(result) if self.warc is not None else None
         if ref is None and self.snapshot_of is not None:
             ref = self.snapshot_of(result.url)
@@ -125,25 +138,150 @@ class _Recorder:
                 self.snapshots[result.url].append({"kind": "warc", "ref": ref})
         if self.progress is not None:
             self.progress.fetched(result)
+        return ref
+
+    @property
+    def warc_path(self) -> Path | None:
+        return Path(self.warc.path) if self.warc is not None else None
 
     def fetch(self, fetcher: Fetches, jobs: dict[str, float]) -> dict[str, FetchResult]:
         if not jobs:
             return {}
         if self.progress is not None:
             self.progress.planned(len(jobs))
+        memory = self.memory
+        set_validators = memory is not None and hasattr(fetcher, "validators")
+        if set_validators:
+            fetcher.validators.update(memory.conditions(jobs))  # type: ignore[attr-defined, union-attr]
+        judged: dict[str, FetchResult] = {}  # url -> what is judged instead of the answer (a 304's copy)
 
         def arrived(result: FetchResult) -> None:
-            self(result)
-            if needs_reading(result):
-                # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
-                # few seconds (READ_GRACE), so only a page that overruns those is given up on.
-                limit = max(jobs.get(result.url, READ_GRACE) - result.elapsed, READ_GRACE)
-                reading = self.reader.read(result, limit, sorted(self.selectors.get(result.url, ())), let_go=True)
+            budget = jobs.get(result.url, READ_GRACE)
+            selectors = sorted(self.selectors.get(result.url, ()))
+            reading: Reading | None = None
+            ref: str | None = None
+            stored = False  # the reading came from the history: nothing new to remember of it
+            if result.status == 304 and memory is not None and memory.good(result.final_url) is not None:
+                answer, reading = self._unchanged(result, budget, selectors)
+                if answer is not result:
+                    with self.lock:
+                        judged[result.url] = answer
+                    if answer.unchanged_since:
+                        ref = None  # remembered already; the server confirmed it
+                    else:
+                        ref = self(answer)  # the copy was gone: fetched whole again
+                    result = answer
+                else:
+                    ref = self(result)
+            elif result.status == 304 and result.revisit_of and self.replay is not None:
+                ref = self(result)
+                answer = self.replayed_revisit(result, self.replay)
+                if answer is not result:
+                    with self.lock:
+                        judged[result.url] = answer
+                    result = answer
+            else:
+                ref = self(result)
+                if memory is not None and result.has_document:
+                    # A body read on an earlier night (same digest, same URL) is not read again.
+                    reading = memory.reading(result.final_url, result.sha256, selectors)
+                    if reading is not None:
+                        stored = True
+                        with self.lock:
+                            self.counts["same body"] += 1
+            if reading is not None:
                 with self.lock:
                     self.readings[result.url] = reading
+            elif needs_reading(result):
+                # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
+                # few seconds (READ_GRACE), so only a page that overruns those is given up on.
+                limit = max(budget - result.elapsed, READ_GRACE)
+                reading = self.reader.read(result, limit, selectors, let_go=True)
+                with self.lock:
+                    self.readings[result.url] = reading
+                if memory is not None and result.unchanged_since:
+                    memory.keep_reading(result.final_url, result.sha256 or "", reading, selectors)
+                    reading = None  # stored now; the good fetch itself is remembered already
+            if memory is not None and not result.unchanged_since and not result.blank:
+                # Never a failure (keep() takes 2xx read whole only), nor an empty page (its emptiness is
+                # its verdict, and a reading does not say it).
+                memory.keep(result, ref, self.warc_path, None if stored else reading, selectors)
             result.drop_body()
 
-        return fetcher.fetch_all(list(jobs.items()), on_result=arrived, network=self.network)
+        try:
+            results = fetcher.fetch_all(list(jobs.items()), on_result=arrived, network=self.network)
+        finally:
+            if set_validators:
+                fetcher.validators.clear()  # type: ignore[attr-defined]
+        results.update(judged)
+        return results
+
+    def _unchanged(self, result: FetchResult, budget: float, selectors: list[str]) -> tuple[FetchResult, Reading | None]:
+        """A 304 for a URL fetched good before: that fetch's body (its stored reading, else its archived copy)
+        is judged, and the 304 is archived as received, pointing at the earlier capture. When neither can be
+        had any more, the URL is fetched whole once (and forgotten, so the next night does not ask again)."""
+        memory = self.memory
+        assert memory is not None
+        good = memory.good(result.final_url)
+        assert good is not None
+        reading = memory.reading(good.url, good.sha256, selectors)
+        copy = memory.earlier(good) if reading is None else None
+        if reading is None and copy is None:
+            memory.forget(good.url)
+            self(result)  # the 304 happened: it is archived too
+            validators = getattr(self.fetcher, "validators", {})
+            validators.pop(good.url, None)
+            fetch = getattr(self.fetcher, "fetch", None)
+            return (fetch(result.url, timeout=budget) if fetch is not None else result), None
+        result.revisit_of, result.unchanged_since = good.ref, good.fetched_at
+        self(result)  # the 304 as received (with a WARC revisit record): never a fake 200
+        memory.confirmed(good)
+        answer = _unchanged_answer(result, good.status, good.reason, good.headers, copy.body if copy else b"")
+        if copy is None:
+            answer._kept = (good.sha256, False)  # type: ignore[attr-defined]  # no body: its digest stands
+        self._earlier_first(result)
+        return answer, reading
+
+    def _earlier_first(self, result: FetchResult) -> None:
+        with self.lock:
+            # The body judged is the earlier capture's: named first, so it is the snapshot a report shows.
+            earlier = {"kind": "warc", "ref": result.revisit_of, "captured_at": result.unchanged_since}
+            self.snapshots[result.url] = [earlier, *(s for s in self.snapshots[result.url]
+                                                     if s["ref"] != result.revisit_of)]
+            self.counts["304"] += 1
+
+    def replayed_revisit(self, result: FetchResult, replay: Any) -> FetchResult:
+        """Replaying a night that got a 304: the earlier capture it points to, from the WARC file of that name
+        beside the replayed ones (pass it to --replay, or keep it in the same folder); the 304 itself when
+        that file is not there (its checks are then unknown)."""
+        name = result.revisit_of.partition("#")[0]
+        for folder in dict.fromkeys(Path(p).parent for p in getattr(replay, "paths", ())):
+            if (folder / name).is_file() and "/" not in name:
+                from civicheck.archive import WarcReplay
+                from civicheck.errors import CivicheckError
+
+                try:
+                    copy = WarcReplay([folder / name]).result(result.url)
+                except CivicheckError:
+                    continue
+                if copy.has_document:
+                    self._earlier_first(result)
+                    return _unchanged_answer(result, copy.status or 200, copy.reason, copy.headers, copy.body)
+        return result
+
+
+def _unchanged_answer(result: FetchResult, status: int, reason: str, headers: Sequence[tuple[str, str]],
+                      body: bytes) -> FetchResult:
+    """What a 304 to our conditional request is judged as: the earlier good answer (its status, headers and
+    body), confirmed unchanged tonight (the fetch's time, redirects and request are tonight's)."""
+    return FetchResult(
+        url=result.url, final_url=result.final_url, status=status, reason=reason, error=None,
+        detail=f"{status} {reason}".strip() + f" (unchanged since {result.unchanged_since[:10]}: the server"
+               " answered 304 Not Modified)",
+        fetched_at=result.fetched_at, elapsed=result.elapsed, attempts=result.attempts,
+        redirects=list(result.redirects), headers=list(headers), body=body, http_version=result.http_version,
+        request_headers=list(result.request_headers), revisit_of=result.revisit_of,
+        unchanged_since=result.unchanged_since)
 
 
 def run(
@@ -156,12 +294,14 @@ def run(
     archives: Sequence[Any] = (),
     replay: Any = None,
     reader: PageReader | None = None,
+    memory: FetchMemory | None = None,
 ) -> RunResult:
     """Check every claim. `warc` (a WarcWriter) archives every fetch. `archives` (wayback/pywb clients) are asked
     to capture each cited URL in the background, never changing a verdict, and stand in with their last good
     copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
     record of each URL and the archived copies the live run used. `reader` reads the pages (default: worker
-    processes shared by the runs of this process)."""
+    processes shared by the runs of this process). `memory` (the history's FetchMemory) makes the re-checks
+    conditional and remembers probes; the caller saves and closes it."""
     started = now_utc()
     if reader is None:
         from civicheck.reading import shared_reader
@@ -186,10 +326,13 @@ def run(
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
     watch = connectivity.watch(fetcher, heard)
-    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch)
+    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch,
+                         memory, fetcher)
+    recorder.replay = replay
     try:
         run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
                           heard)
+        run_result.revisits = dict(recorder.counts)
     except BaseException:
         # Ctrl-C (or a bug) wherever the run was: stop reading pages, cut the fetches still in flight, end
         # every wait; nobody will judge what they would bring.
@@ -213,7 +356,10 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
 
     captures = _Captures(archives, list(cited))
-    results = recorder.fetch(fetcher, cited)
+    probes = Probes(recorder)
+    early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
+    jobs = probes.beside(cited, *liveness(claims, early))
+    results = probes.split(recorder.fetch(fetcher, jobs), cited)
 
     asked: list[str] = []
 
@@ -241,8 +387,11 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         lookup = live_lookup(archives, fetch_copy, warc) if archives else None
     ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup),
                   readings=recorder.readings, reader=recorder.reader)
-    results.update(recorder.fetch(fetcher, _followed_jobs(claims, ctx)))
-    _assess(claims, ctx, fetcher, recorder)
+    followed = _followed_jobs(claims, ctx)
+    # The links a `links` check audits are known now: their probes go beside them.
+    jobs = probes.beside(followed, *liveness(claims, ctx))
+    results.update(probes.split(recorder.fetch(fetcher, jobs), followed))
+    _assess(claims, ctx, fetcher, recorder, probes)
     _forget_unread_documents(claims, ctx)
 
     run_result = RunResult(started_at=started, finished_at=started)
@@ -286,45 +435,49 @@ def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:
             ctx.readings[url] = reading.released()
 
 
-def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder) -> None:
+def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Recorder, probes: Probes) -> None:
     """Soft-404 and bot-wall assessment of every page fetched, with one random-sibling probe per URL pattern
-    for the pages whose liveness a check decides (its kind says which: live and dead their own, a `links`
-    check the links it audits)."""
-    from civicheck.soft404 import assess, probe_key, probe_url
+    for the pages whose liveness a check decides; the few probes still missing (a remembered pattern whose
+    page changed) are fetched now, under the same short deadline."""
+    from civicheck.soft404 import assess
 
-    decides_liveness: dict[str, bool] = {}  # url -> soft-404 signals enabled
-    patience: dict[str, float] = {}  # url -> the longest timeout of the checks deciding its liveness
+    decides_liveness, patience = liveness(claims, ctx)
     read: set[str] = set()  # urls whose content a check judges (a text check, status, a links check's page)
-
     for claim in claims:
         for check in claim.checks:
-            kind = kind_of(check)
-            if kind.reads_page:
+            if kind_of(check).reads_page:
                 read.add(check.url)
-            for url, soft404 in kind.liveness(check, ctx):
-                decides_liveness[url] = decides_liveness.get(url, False) or soft404
-                patience[url] = max(patience.get(url, 0.0), check.timeout)
-    probes: dict[str, str] = {}  # probe key -> probe url
-    probe_of: dict[str, str] = {}  # page url -> probe url
-    probe_timeouts: dict[str, float] = {}  # probe url -> seconds
+    probe_of: dict[str, FetchResult] = {}  # page url -> its probe's answer
+    missing: dict[str, float] = {}  # probe url -> seconds
+    waiting: dict[str, str] = {}  # page url -> probe url still to fetch
     for url, enabled in decides_liveness.items():
         result = ctx.results.get(url)
         if not enabled or result is None or not result.has_document:
             continue
-        target = probe_url(url, seed=PROBE_SEED)
-        if target is not None:
-            probe = probe_of[url] = probes.setdefault(probe_key(url), target)
-            # Never more patient than the claims themselves: a 5 s claim must not wait 10 s for its probe.
-            probe_timeouts[probe] = max(probe_timeouts.get(probe, 0.0), min(PROBE_TIMEOUT, patience[url]))
-    probe_results = recorder.fetch(fetcher, {p: t for p, t in probe_timeouts.items() if p not in ctx.results})
-    probe_results.update({p: ctx.results[p] for p in probes.values() if p in ctx.results})
+        answer = probes.answer(url, result, probes.results)
+        if isinstance(answer, FetchResult):
+            probe_of[url] = answer
+        elif isinstance(answer, str):
+            if answer in ctx.results:
+                probe_of[url] = ctx.results[answer]
+                continue
+            waiting[url] = answer
+            missing[answer] = max(missing.get(answer, 0.0), probes.budget(patience[url]))
+    if missing:
+        from civicheck.soft404 import probe_key
+
+        for url, target in waiting.items():
+            probes.sent.setdefault(probe_key(url), target)
+        late = recorder.fetch(fetcher, missing)
+        probe_of.update({url: late[target] for url, target in waiting.items() if target in late})
+    probes.remember({url: ctx.results[url] for url in probe_of}, probe_of)
     for url, result in ctx.results.items():
         if result.status is None:
             continue
         # Signals are off only when every check citing the URL turned them off: a text check needs them to tell
         # a "not found" page from its source, whatever `soft404: false` another claim's live check says.
         enabled = url in read or decides_liveness.get(url, True)
-        probe = probe_results.get(probe_of.get(url, ""))
+        probe = probe_of.get(url)
         try:
             page, markup = _read(ctx, result)
         except PageUnreadable:

@@ -439,7 +439,7 @@ def test_the_report_is_never_written_through_a_planted_symlink(portal, tmp_path)
 
 FULL_DISK_SCRIPT = """\
 set -e
-mount -t tmpfs -o size=256k tmpfs "$MNT"
+mount -t tmpfs -o size=512k tmpfs "$MNT"
 "$PY" -m civicheck verify first.yaml --no-canary --no-warc --db "$MNT/h.sqlite" -q > first.json || true
 "$PY" -m civicheck verify second.yaml --no-canary --no-warc --db "$MNT/h.sqlite" --format json -o report.json \
     2> stderr.txt &

@@ -725,7 +725,7 @@ def test_verify_migrates_a_history_written_by_an_older_schema_and_keeps_its_runs
     assert "earlier run kept no copy" in drift["note"]  # the old schema kept no texts
     with sqlite3.connect(DB) as db:
         assert [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY rowid")] == \
-            ["m001_initial", "m002_texts_and_claim_index"]
+            ["m001_initial", "m002_texts_and_claim_index", "m003_good_fetches_and_probes"]
         assert db.execute("SELECT count(*) FROM texts").fetchone()[0] >= 1
     history = json.loads(invoke("history", "--format", "json").stdout)
     assert [(r["run"], r["civicheck"]) for r in history] == [(1, "0.0.9"), (2, history[1]["civicheck"])]

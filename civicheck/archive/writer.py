@@ -240,6 +240,8 @@ class WarcWriter:
             response_id = response.rec_headers.get_header("WARC-Record-ID")
             doc["response_record"] = metadata_headers["WARC-Concurrent-To"] = response_id
             doc["body_from"] = _body_source(result, response.http_headers)
+            if result.status == 304 and result.revisit_of:
+                warc.write_record(_revisit_record(warc, result, date, response_id))
             if doc["body_from"] == BODY_IN_CONVERSION:
                 conversion = _conversion_record(warc, result, date, response_id)
                 warc.write_record(conversion)
@@ -335,6 +337,28 @@ def _request_record(warc: Any, url: str, request_headers: list[tuple[str, str]],
                                          is_http_request=True)
     return warc.create_warc_record(_safe_uri(url), "request", http_headers=http_headers,
                                    warc_headers_dict={"WARC-Date": date})
+
+
+# WARC 1.0 section 8.3.2 (1.1: 6.7.3): a revisit whose server said "not modified"; the file is WARC/1.0.
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
+
+
+def _revisit_record(warc: Any, result: FetchResult, date: str, response_id: str) -> Any:
+    """A 304 answered to our conditional request, as WARC readers expect it: a `revisit` record (the 304's
+    headers, no payload) naming the earlier capture whose body still stands, so that Wayback or pywb replay
+    that body for this date; the 304 itself stays in its `response` record, never turned into a 200."""
+    _, _, record_id = result.revisit_of.partition("#")
+    status_line = _one_line(f"{result.status} {result.reason}".strip())
+    http_headers = _wire_headers_class()(status_line, _archived_headers(result.headers),
+                                         protocol=result.http_version or "HTTP/1.1")
+    headers = {"WARC-Date": date, "WARC-Profile": SERVER_NOT_MODIFIED, "WARC-Concurrent-To": response_id,
+               "WARC-Refers-To-Target-URI": _safe_uri(result.final_url)}
+    if record_id:
+        headers["WARC-Refers-To"] = _one_line(record_id)
+    if result.unchanged_since:
+        headers["WARC-Refers-To-Date"] = _warc_date(result.unchanged_since)
+    return warc.create_warc_record(_safe_uri(result.final_url), "revisit", payload=io.BytesIO(b""), length=0,
+                                   warc_headers_dict=headers, http_headers=http_headers)
 
 
 def _conversion_record(warc: Any, result: FetchResult, date: str, response_id: str) -> Any:

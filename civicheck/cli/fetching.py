@@ -58,24 +58,54 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
 
 
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
-             archive_dir: Path, no_warc: bool, *, wacz: bool = False) -> RunResult:
+             archive_dir: Path, no_warc: bool, memory: Any = None, *, wacz: bool = False) -> RunResult:
     """A run fetching live, its WARC written under `archive_dir` unless `no_warc` (and packed as a WACZ beside
-    it with `wacz`)."""
+    it with `wacz`); `memory` (a FetchMemory) makes it re-check conditionally, and learns what it fetched once
+    the WARC is in place."""
     from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
-        return run(claims, fetcher, connectivity, progress, archives=archives)
-    from civicheck.archive import WarcWriter, new_run_id
+        result = run(claims, fetcher, connectivity, progress, archives=archives, memory=memory)
+    else:
+        from civicheck.archive import WarcWriter, new_run_id
 
-    started = now_utc()
-    with WarcWriter(archive_dir, new_run_id(started), started) as warc:
-        result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives)
-    result.warc = str(warc.path)
-    if wacz:
-        from civicheck.archive.wacz import write_wacz
+        started = now_utc()
+        with WarcWriter(archive_dir, new_run_id(started), started) as warc:
+            result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, memory=memory)
+        result.warc = str(warc.path)
+        if wacz:
+            from civicheck.archive.wacz import write_wacz
 
-        # The pages a reader starts from: the cited URLs, each titled with the first claim citing it.
-        pages = [(check.url, f"{claim.id}: {claim.claim}") for claim in claims for check in claim.checks]
-        write_wacz(warc.path, pages, f"civicheck run {warc.run_id}")
+            # The pages a reader starts from: the cited URLs, each titled with the first claim citing it.
+            pages = [(check.url, f"{claim.id}: {claim.claim}") for claim in claims for check in claim.checks]
+            write_wacz(warc.path, pages, f"civicheck run {warc.run_id}")
+    if memory is not None:
+        # After the WARC is renamed into place: what is remembered points to a capture that exists.
+        memory.save(closed=None if no_warc else Path(result.warc or ""))
     return result
+
+
+def fetch_memory(db: Path, fresh: bool) -> Any:
+    """The history's memory of good fetches and probes (history/revisits.py); None, with a warning, when it
+    cannot be opened (the run then fetches everything whole, as without a history)."""
+    from civicheck.cli.base import say
+    from civicheck.errors import HistoryError
+    from civicheck.history.revisits import FetchMemory
+
+    try:
+        return FetchMemory(db, fresh=fresh)
+    except HistoryError as exc:
+        say(f"warning: every page is fetched whole: {exc}")
+        return None
+
+
+def revisit_line(counts: dict[str, int]) -> str | None:
+    """What the history spared this run, in words for stderr; None when it spared nothing."""
+    parts = [f"{counts[key]} {words}" for key, words in (
+        ("304", "unchanged since the last good fetch (304)"),
+        ("same body", "read before (same body)"),
+        ("probe remembered", "soft-404 probe remembered" if counts.get("probe remembered") == 1
+         else "soft-404 probes remembered"),
+    ) if counts.get(key)]
+    return "history: " + ", ".join(parts) if parts else None

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from civicheck.cli.base import Command, option_value, say
-from civicheck.cli.fetching import archives_of, fetcher_settings, live_run, source_of
+from civicheck.cli.fetching import (
+    archives_of,
+    fetch_memory,
+    fetcher_settings,
+    live_run,
+    revisit_line,
+    source_of,
+)
 from civicheck.cli.finish import finish, outputs_of, usable_history
 from civicheck.cli.options import (
     archive_options,
@@ -27,12 +34,14 @@ from civicheck.cli.progress import Progress, may_grow
 @network_options
 @archive_options
 @history_options
+@click.option("--fresh", is_flag=True, help="Fetch every page whole: no conditional requests, no probe or reading "
+                                            "remembered from earlier runs (what it fetches is still remembered).")
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, wacz,
-           archive_specs, replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports,
+           archive_specs, replay_files, db, no_history, confirm, fail_on, fresh, shard, format_, output, reports,
            notify_urls, width, quiet, publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
@@ -113,8 +122,14 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             result = run(claims, source, connectivity, progress, replay=source)
             skipped = source.skipped
         else:
-            result = live_run(claims, progress.watch(source), connectivity, progress, archives, archive_dir, no_warc,
-                              wacz=wacz)
+            # With a history, pages unchanged since their last good fetch move no bytes (history/revisits.py).
+            memory = fetch_memory(db, fresh) if records_history and history_failure is None else None
+            try:
+                result = live_run(claims, progress.watch(source), connectivity, progress, archives, archive_dir,
+                                  no_warc, memory, wacz=wacz)
+            finally:
+                if memory is not None:
+                    memory.close()
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")
@@ -130,7 +145,10 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     history = (db, [str(p) for p in paths], history_failure) if records_history else None
     # The archives asked to capture are asked for each page's earlier captures too, for the HTML charts.
     outputs.archives = [archive.cdx for archive in archives]
-    return finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
+    code = finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
+    if not quiet and (line := revisit_line(result.revisits)):
+        say(line)  # after the summary, which stays the first line
+    return code
 
 
 @click.command(cls=Command, short_help="Join shard reports into one report.")

@@ -112,6 +112,9 @@ class Fetcher:
         self._cancelled = threading.Event()
         self.policy = AddressPolicy.of(allow_private, private_hosts, private_urls)
         self.headers = headers or RequestHeaders()
+        # Conditional headers (If-None-Match, If-Modified-Since) by the URL requested, from the history's last
+        # good fetch of it (history/revisits.py): set by the run before its fetches, read-only while they go.
+        self.validators: dict[str, list[tuple[str, str]]] = {}
         self._resolver = Resolver(resolve)
         self._watchdog = Watchdog()
         self._session = requests.Session()
@@ -287,7 +290,11 @@ class Fetcher:
         if left <= 0 or run.watch.fired:
             return deadline_answer(run)
         try:
-            request = requests.Request("GET", without_userinfo(url), headers=self.headers.for_host(host_of(url)))
+            headers = self.headers.for_host(host_of(url))
+            conditions = self.validators.get(url)
+            if conditions:
+                headers = {**headers, **dict(conditions)}
+            request = requests.Request("GET", without_userinfo(url), headers=headers)
             prep = self._session.prepare_request(request)
         except TRANSPORT_ERRORS as exc:
             return Answer(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")

@@ -90,6 +90,11 @@ class FetchResult:
     # Each redirect answer whole, oldest first (`redirects` names them); the WARC writer archives each as its own
     # response. Not part of what a fetch concluded (so not compared): never in reports, not rebuilt by replay.
     hops: list[RedirectHop] = field(default_factory=list, compare=False)
+    # A 304 Not Modified (or a probe answer remembered for its URL pattern): the snapshot reference of the earlier
+    # capture whose body it stands on (history/revisits.py). The WARC keeps the 304 as received, never a 200.
+    revisit_of: str = ""
+    # The answer judged for a 304: the body of the last good fetch, unchanged since this time (its fetched_at).
+    unchanged_since: str = ""
 
     @property
     def has_document(self) -> bool:

@@ -1,7 +1,8 @@
 """The history database (SQLite): every verify run recorded, flap damping and `diff` read from it.
 
 store.py (HistoryStore: open, lock, record), queries.py (reading it back), migrations.py (the schema, changed only
-by appending a migration), rows.py (how a report's dicts map to columns).
+by appending a migration), rows.py (how a report's dicts map to columns); revisits.py (FetchMemory: what a nightly
+run remembers of the last good fetches and probes, so unchanged pages move no bytes), stored_reading.py.
 """
 
 from civicheck.errors import HistoryError, HistoryLocked, HistoryTooNew

@@ -121,6 +121,60 @@ def m002_texts_and_claim_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX claim_results_by_claim ON claim_results (claim_id, run_id)")
 
 
+@migration
+def m003_good_fetches_and_probes(db: sqlite3.Connection) -> None:
+    # What a nightly run needs to move no bytes for unchanged pages (history/revisits.py): the validators and
+    # digest of each URL's last GOOD fetch, with where its copy is archived (the WARC file and record, so the
+    # evidence reused on a 304 still names a snapshot that resolves); the reading of that body, so an unchanged
+    # page is not extracted again; and the soft-404 probe answer of each URL pattern, re-probed after a week or
+    # when a page it was compared with changes. Failures are never stored here.
+    for sql in (
+        """CREATE TABLE good_fetches (
+            url TEXT PRIMARY KEY,
+            cited_url TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            reason TEXT,
+            headers TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            sha256 TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            confirmed_at TEXT NOT NULL,
+            warc TEXT NOT NULL,
+            ref TEXT NOT NULL
+        )""",
+        """CREATE TABLE good_readings (
+            url TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            selectors TEXT NOT NULL,
+            shape TEXT NOT NULL,
+            zlib BLOB NOT NULL
+        )""",
+        """CREATE TABLE probes (
+            pattern TEXT PRIMARY KEY,
+            probe_url TEXT NOT NULL,
+            status INTEGER,
+            sha256 TEXT,
+            probed_at TEXT NOT NULL,
+            warc TEXT NOT NULL,
+            ref TEXT NOT NULL
+        )""",
+        # The WARC files of runs that ended well: a row above counts only once its file is here, so that a run
+        # cut short (its WARC never renamed into place) leaves nothing that names a capture that does not exist.
+        """CREATE TABLE good_warcs (
+            warc TEXT PRIMARY KEY,
+            closed_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE probe_pages (
+            pattern TEXT NOT NULL REFERENCES probes(pattern) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (pattern, url)
+        )""",
+    ):
+        db.execute(sql)
+
+
 @contextmanager
 def transaction(db: sqlite3.Connection, begin: Callable[[], None] | None = None) -> Iterator[None]:
     # IMMEDIATE takes the write lock up front: a busy database makes us wait (busy_timeout) or fail here,

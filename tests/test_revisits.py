@@ -1,0 +1,413 @@
+"""Conditional re-checks and remembered probes (issue 13, deliverables 4 and 5): with a history, a second run
+asks each page only if it changed, judges a 304 from the last good fetch's copy, and sends no probe again.
+
+Everything runs through the CLI against a local server that counts conditional requests and answers 304.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from civicheck.archive import WarcReplay
+from civicheck.cli import cli
+
+ETAG = '"v1"'
+LAST_MODIFIED = "Sat, 28 Nov 2026 02:00:00 GMT"
+PAGE = ("<html><head><title>Dinas Tenaga Kerja</title></head><body><article><h1>Dinas Tenaga Kerja</h1>"
+        "<p>Pendaftaran kartu kuning dibuka setiap hari kerja di kantor dinas, lantai dua.</p>"
+        "<p>Layanan ini gratis dan tidak dipungut biaya apa pun oleh petugas kami.</p></article></body></html>")
+
+
+class ConditionalPage:
+    """A page that sends ETag and Last-Modified, answers 304 when asked with the current ETag, and counts
+    what it was asked. `body`/`etag` may change between runs; `failing` makes it answer 503."""
+
+    def __init__(self, body: str = PAGE, etag: str = ETAG):
+        self.body, self.etag, self.failing = body, etag, False
+        self.asked: list[tuple[str | None, str | None]] = []  # (If-None-Match, If-Modified-Since) per request
+        self.answers: list[int] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, handler) -> None:
+        inm, ims = handler.headers.get("If-None-Match"), handler.headers.get("If-Modified-Since")
+        if self.failing:
+            status, body = 503, b"busy"
+        elif inm is not None and inm == self.etag:
+            status, body = 304, b""
+        else:
+            status, body = 200, self.body.encode("utf-8")
+        with self.lock:
+            self.asked.append((inm, ims))
+            self.answers.append(status)
+        handler.send_response(status)
+        handler.send_header("ETag", self.etag)
+        handler.send_header("Last-Modified", LAST_MODIFIED)
+        if status != 304:
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.asked.clear()
+            self.answers.clear()
+
+
+def claims_for(url: str) -> str:
+    return f"""claims:
+  - id: kartu-kuning-gratis
+    claim: "Kartu kuning gratis"
+    checks:
+      - contains: {{url: "{url}", all: ["tidak dipungut biaya"]}}
+  - id: dinas-online
+    claim: "The office's page is online"
+    checks:
+      - live: {url}
+"""
+
+
+def verify(*extra: str):
+    result = CliRunner().invoke(cli, ["verify", "claims.yaml", "--no-canary", "--format", "json", *extra])
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+@pytest.fixture
+def page(site, tmp_path):
+    served = ConditionalPage()
+    url = site.route("/dinas/disnaker", handler=served)
+    (tmp_path / "claims.yaml").write_text(claims_for(url), encoding="utf-8")
+    return served
+
+
+def checks(report: dict) -> list[dict]:
+    return [check for claim in report["claims"] for check in claim["checks"]]
+
+
+def test_a_second_run_asks_conditionally_and_judges_the_304_from_the_last_good_copy(page, tmp_path):
+    first, _ = verify()
+    assert page.asked == [(None, None)] and page.answers == [200]
+    assert [c["verdict"] for c in first["claims"]] == ["supported", "supported"]
+    page.reset()
+
+    second, stderr = verify()
+
+    assert page.asked == [(ETAG, LAST_MODIFIED)]  # one conditional request, from the last good fetch
+    assert page.answers == [304]
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    day = checks(first)[0]["evidence"]["fetched_at"][:10]
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["evidence"]["note"].startswith(f"unchanged since {day}, 304")
+        assert now["evidence"]["sha256"] == before["evidence"]["sha256"]
+        # The snapshot named first is the earlier capture whose body was judged, and it still resolves.
+        earlier = before["evidence"]["snapshots"][0]["ref"]
+        assert now["evidence"]["snapshots"][0]["ref"] == earlier
+        file, _, record = earlier.partition("#")
+        assert (tmp_path / ".civicheck" / "archive" / file).is_file()
+    assert "1 unchanged since the last good fetch (304)" in stderr
+    assert "tidak dipungut biaya" in checks(second)[0]["evidence"]["excerpt"]
+
+
+def test_the_304_night_archives_the_304_and_a_revisit_record_never_a_200(page, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    first, _ = verify()
+    second, _ = verify()
+    warc = tmp_path / ".civicheck" / "archive" / Path(second["warc"]).name
+    records = []
+    with open(warc, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type in ("response", "revisit") and uri == checks(first)[0]["url"]:
+                records.append((record.rec_type, record.http_headers.get_statuscode(),
+                                record.rec_headers.get_header("WARC-Profile"),
+                                record.rec_headers.get_header("WARC-Refers-To")))
+    earlier_id = checks(first)[0]["evidence"]["snapshots"][0]["ref"].partition("#")[2]
+    assert records == [("response", "304", None, None),
+                       ("revisit", "304", "http://netpreserve.org/warc/1.0/revisit/server-not-modified", earlier_id)]
+
+
+def test_a_page_that_changed_answers_200_and_is_judged_again(page):
+    verify()
+    page.body = PAGE.replace("tidak dipungut biaya apa pun", "dikenakan biaya administrasi")
+    page.etag = '"v2"'
+    page.reset()
+
+    second, stderr = verify()
+
+    assert page.asked == [(ETAG, LAST_MODIFIED)] and page.answers == [200]
+    assert [c["verdict"] for c in second["claims"]] == ["refuted", "supported"]
+    assert all(not (c["evidence"].get("note") or "").startswith("unchanged") for c in checks(second))
+    assert "unchanged" not in stderr
+    page.reset()
+    verify()
+    assert page.asked == [('"v2"', LAST_MODIFIED)]  # the new good fetch is the one asked from now on
+
+
+def test_a_failure_is_never_reused_nor_remembered(page):
+    verify()
+    page.failing = True
+    failed, _ = verify()
+    assert checks(failed)[1]["outcome"] == "fail"  # the 503 is judged, not the copy of the good fetch
+    assert "unchanged" not in json.dumps(failed)
+    page.failing = False
+    page.reset()
+
+    third, _ = verify()
+
+    # Asked from the last GOOD fetch, the one before the failure.
+    assert page.asked == [(ETAG, LAST_MODIFIED)] and page.answers == [304]
+    assert [c["verdict"] for c in third["claims"]] == ["supported", "supported"]
+
+
+def test_fresh_sends_no_conditional_headers(page):
+    verify()
+    page.reset()
+    report, stderr = verify("--fresh")
+    assert page.asked == [(None, None)] and page.answers == [200]
+    assert "unchanged" not in json.dumps(report) and "history:" not in stderr
+    page.reset()
+    verify()
+    assert page.asked == [(ETAG, LAST_MODIFIED)]  # --fresh still remembered what it fetched
+
+
+def test_without_history_nothing_is_conditional(page):
+    verify("--no-history")
+    verify("--no-history")
+    assert page.asked == [(None, None), (None, None)]
+
+
+def probe_requests(site) -> list[str]:
+    return [r.target for r in site.requests if r.target.startswith("/dinas/") and r.target != "/dinas/disnaker"]
+
+
+def test_a_second_run_sends_no_probe_for_a_remembered_pattern(page, site):
+    first, _ = verify()
+    assert len(probe_requests(site)) == 1  # the random sibling, beside the page
+    site.requests.clear()
+
+    second, stderr = verify()
+
+    assert probe_requests(site) == []
+    assert "1 soft-404 probe remembered" in stderr
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+
+
+def test_a_remembered_probe_is_sent_again_when_its_page_changed(page, site):
+    verify()
+    page.body = PAGE.replace("lantai dua", "lantai tiga")
+    page.etag = '"v2"'
+    site.requests.clear()
+    verify()
+    assert len(probe_requests(site)) == 1
+
+
+def test_a_soft_404_site_is_still_told_apart_with_a_remembered_probe(site, tmp_path):
+    """A site that answers every path with the same 'not found' page: the remembered probe's answer still
+    shows the cited page for what it is."""
+    notfound = "<html><head><title>Halaman tidak ditemukan</title></head><body><p>Maaf, halaman tidak ditemukan.</p></body></html>"
+    served = ConditionalPage(body=notfound)
+
+    def every_path(handler):
+        served(handler)
+
+    from urllib.parse import urlsplit
+
+    from civicheck.probing import PROBE_SEED
+    from civicheck.soft404 import probe_url
+
+    url = site.route("/berita/lama", handler=every_path)
+    site.route(urlsplit(probe_url(url, seed=PROBE_SEED)).path, handler=every_path)
+
+    (tmp_path / "claims.yaml").write_text(f"""claims:
+  - id: berita-online
+    claim: "The old story is online"
+    checks:
+      - live: {url}
+""", encoding="utf-8")
+    first, _ = verify()
+    second, _ = verify()
+    assert [c["verdict"] for c in first["claims"]] == ["refuted"]
+    assert [c["verdict"] for c in second["claims"]] == ["refuted"]
+    assert checks(second)[0]["evidence"]["soft404"] == checks(first)[0]["evidence"]["soft404"]
+
+
+def test_a_hanging_probe_is_cut_at_its_own_deadline(site, tmp_path, monkeypatch):
+    import civicheck.probing
+
+    monkeypatch.setattr(civicheck.probing, "PROBE_TIMEOUT", 0.5)
+
+    def hang(handler):
+        site.sleep(30)  # returns early when the test's server shuts down
+
+    from urllib.parse import urlsplit
+
+    from civicheck.soft404 import probe_url
+
+    url = site.route("/dinas/disnaker", PAGE)
+    probe = probe_url(url, seed=civicheck.probing.PROBE_SEED)
+    site.route(urlsplit(probe).path, handler=hang)
+    (tmp_path / "claims.yaml").write_text(f"""claims:
+  - id: dinas-online
+    claim: "The office's page is online"
+    checks:
+      - live: {{url: "{url}", timeout: 20}}
+""", encoding="utf-8")
+    report, _ = verify("--no-history")
+    assert [c["verdict"] for c in report["claims"]] == ["supported"]
+    answer = WarcReplay([Path(report["warc"])]).result(probe)
+    assert answer.error is not None and answer.error.value == "timeout"
+    assert "0.5 s" in answer.detail  # its own deadline, not the claim's 20 s
+
+
+def test_replaying_a_304_night_judges_the_earlier_capture_it_points_to(page, tmp_path):
+    verify()
+    second, _ = verify()
+    warc = Path(second["warc"])
+    replayed, _ = verify("--replay", str(warc))
+    assert [c["verdict"] for c in replayed["claims"]] == ["supported", "supported"]
+    for live, again in zip(checks(second), checks(replayed), strict=True):
+        assert again["evidence"]["note"] == live["evidence"]["note"]
+        assert again["evidence"]["sha256"] == live["evidence"]["sha256"]
+        assert again["evidence"]["snapshots"][0]["ref"] == live["evidence"]["snapshots"][0]["ref"]
+    # Without the earlier file beside it, the 304 alone proves nothing: unknown, never a guess.
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / warc.name).write_bytes(warc.read_bytes())
+    lonely, _ = verify("--replay", str(alone / warc.name))
+    assert [c["verdict"] for c in lonely["claims"]] == ["unverified", "unverified"]
+
+
+def test_a_200_with_the_same_body_is_judged_from_the_stored_reading(site, tmp_path):
+    url = site.route("/dinas/disnaker", PAGE)  # no ETag, no Last-Modified: every run gets a 200
+    (tmp_path / "claims.yaml").write_text(claims_for(url), encoding="utf-8")
+    first, _ = verify()
+    second, stderr = verify()
+    assert "1 read before (same body)" in stderr
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["evidence"].get("excerpt") == before["evidence"].get("excerpt")
+        assert now["evidence"].get("text_sha256") == before["evidence"].get("text_sha256")
+        assert "note" not in now["evidence"] or "unchanged" not in now["evidence"]["note"]
+    site.route("/dinas/disnaker", PAGE.replace("tidak dipungut biaya apa pun", "dikenakan biaya"))
+    third, stderr = verify()
+    assert "read before" not in stderr
+    assert [c["verdict"] for c in third["claims"]] == ["refuted", "supported"]
+
+
+def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
+    from civicheck.fetch import FetchResult
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+
+    result = FetchResult("https://x.example/a", "https://x.example/a", 200, "OK", None, "200 OK",
+                         "2026-11-28T02:00:00Z", headers=[("Content-Type", "text/html; charset=utf-8")],
+                         body=PAGE.encode("utf-8"))
+    reading = read_page(result, ["article"])
+    assert reading.problem is None and reading.document is not None
+    again = load(dump(reading))
+    assert again.document == reading.document
+    assert vars(again.markup) == vars(reading.markup)
+    assert load(b"not zlib") is None
+    import zlib
+
+    assert load(zlib.compress(b'{"o": "os.system", "f": {}}')) is None  # only civicheck's own classes
+
+
+def test_the_probe_goes_out_beside_the_page_not_after_it(site, tmp_path):
+    """The page answers only once its probe has arrived (503 if it never does): with the probe sent after the
+    cited fetches, as before, the page would fail."""
+    from urllib.parse import urlsplit
+
+    from civicheck.probing import PROBE_SEED
+    from civicheck.soft404 import probe_url
+
+    probe_arrived = threading.Event()
+    url = site.url("/dinas/disnaker")
+    probe_path = urlsplit(probe_url(url, seed=PROBE_SEED)).path
+
+    def page(handler):
+        ok = probe_arrived.wait(10)
+        body = PAGE.encode("utf-8") if ok else b"probe never came"
+        handler.send_response(200 if ok else 503)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def probe(handler):
+        probe_arrived.set()
+        handler.send_response(404)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    site.route("/dinas/disnaker", handler=page)
+    site.route(probe_path, handler=probe)
+    (tmp_path / "claims.yaml").write_text(claims_for(url), encoding="utf-8")
+    report, _ = verify("--no-history")
+    assert [c["verdict"] for c in report["claims"]] == ["supported", "supported"]
+
+
+def test_without_last_nights_warc_the_history_alone_spares_the_page_and_the_probe(page, site, tmp_path):
+    """A CI job restores the history database but not the WARC files (uploaded as artifacts): the stored
+    reading answers the 304, and a probe answered 404 needs no copy."""
+    import shutil
+
+    first, _ = verify()
+    shutil.rmtree(tmp_path / ".civicheck" / "archive")
+    page.reset()
+    site.requests.clear()
+
+    second, stderr = verify()
+
+    assert page.answers == [304] and probe_requests(site) == []
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    assert checks(second)[0]["evidence"]["snapshots"][0]["ref"] == checks(first)[0]["evidence"]["snapshots"][0]["ref"]
+    assert "1 unchanged since the last good fetch (304), 1 soft-404 probe remembered" in stderr
+
+
+def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
+    """Rows written while a run goes on name its WARC; until that file is in place (the run ended well), they
+    count for nothing: a 304 must never be judged from a capture that does not exist."""
+    from civicheck.fetch import FetchResult
+    from civicheck.history.revisits import FetchMemory
+
+    url = "https://x.example/dinas"
+    warc = tmp_path / "civicheck-night.warc.gz"
+    warc.write_bytes(b"")
+    result = FetchResult(url, url, 200, "OK", None, "200 OK", "2026-11-28T02:00:00Z",
+                         headers=[("ETag", ETAG), ("Last-Modified", LAST_MODIFIED)], body=PAGE.encode("utf-8"))
+    memory = FetchMemory(tmp_path / "history.sqlite")
+    memory.keep(result, f"{warc.name}#<urn:uuid:1>", warc)
+    memory.save()  # mid-run: the WARC is not closed yet
+    memory.close()
+    assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == {}
+
+    memory = FetchMemory(tmp_path / "history.sqlite")
+    memory.save(closed=warc)
+    memory.close()
+    assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == \
+        {url: [("If-None-Match", ETAG), ("If-Modified-Since", LAST_MODIFIED)]}
+    assert FetchMemory(tmp_path / "history.sqlite", fresh=True).conditions([url]) == {}
+
+
+def test_a_cited_url_that_redirects_asks_its_final_url_conditionally(site, page, tmp_path):
+    old = site.route("/lama", status=301, headers={"Location": "/dinas/disnaker"}, content_type=None)
+    (tmp_path / "claims.yaml").write_text(claims_for(old), encoding="utf-8")
+    verify()
+    page.reset()
+    second, _ = verify()
+    assert page.asked == [(ETAG, LAST_MODIFIED)] and page.answers == [304]
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    evidence = checks(second)[1]["evidence"]
+    assert evidence["final_url"] == page_url(site) and evidence["note"].startswith("unchanged since")
+
+
+def page_url(site) -> str:
+    return site.url("/dinas/disnaker")
