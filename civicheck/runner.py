@@ -26,7 +26,7 @@ from civicheck.fetch.network import NetworkWatch
 from civicheck.fetch.outages import network_sentence, outages
 from civicheck.kinds import evaluate, kind_of
 from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs_reading
-from civicheck.report import SUPPORTED, Verdict, summary_counts
+from civicheck.report import SUPPORTED, Outage, Snapshot, Verdict, summary_counts
 from civicheck.verdict import decide
 
 PROBE_TIMEOUT = 10.0  # seconds: a probe only compares answers, it need not wait as long as the claim does
@@ -36,6 +36,8 @@ PROBE_SEED = "civicheck-probe"
 
 class Fetches(Protocol):
     """A live Fetcher or a WarcReplay: anything that turns URLs into FetchResults."""
+
+    def fetch(self, url: str, *, timeout: float | None = None) -> FetchResult: ...
 
     def fetch_all(self, jobs: Sequence[tuple[str, float | None]],
                   on_result: Callable[[FetchResult], None] | None = None, *,
@@ -72,7 +74,7 @@ class RunResult:
     claims: list[ClaimResult] = field(default_factory=list)
     version: str = __version__
     network: str | None = None  # the canary's last answer (and the outages), when it was asked
-    outages: list[dict[str, Any]] = field(default_factory=list)  # when no canary answered: from, to, seconds
+    outages: list[Outage] = field(default_factory=list)  # when no canary answered: from, to, seconds
     warc: str | None = None  # the run's WARC file, when one was written
     archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
 
@@ -113,7 +115,7 @@ class _Recorder:
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
         self.lock = threading.Lock()
-        self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
 
     def __call__(self, result: FetchResult) -> None:
@@ -210,7 +212,7 @@ def run(
 def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connectivity: Connectivity,
          recorder: _Recorder, started: str, warc: Any, archives: Sequence[Any], replay: Any,
          watch: NetworkWatch | None, heard: Callable[[CanaryAnswer], None]) -> RunResult:
-    from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
+    from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, Lookup, live_lookup, replay_lookup
 
     captures = _Captures(archives, list(cited))
     results = recorder.fetch(fetcher, cited)
@@ -235,6 +237,7 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         recorder(result)  # archived; read when a check asks for it (Context.archived_document)
         return result
 
+    lookup: Lookup | None
     if replay is not None:
         lookup = replay_lookup(replay)
     else:
@@ -251,7 +254,7 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         verdict, reason, deciding = decide(outcomes)
         run_result.claims.append(ClaimResult(claim, verdict, reason, outcomes, deciding))
     run_result.archives = captures.wait()
-    captured: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    captured: dict[str, list[Snapshot]] = defaultdict(list)
     for record in run_result.archives:
         if record.get("capture_url"):
             captured[record["url"]].append(
@@ -313,9 +316,9 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
             continue
         target = probe_url(url, seed=PROBE_SEED)
         if target is not None:
-            probe = probe_of[url] = probes.setdefault(probe_key(url), target)
+            probe_target = probe_of[url] = probes.setdefault(probe_key(url), target)
             # Never more patient than the claims themselves: a 5 s claim must not wait 10 s for its probe.
-            probe_timeouts[probe] = max(probe_timeouts.get(probe, 0.0), min(PROBE_TIMEOUT, patience[url]))
+            probe_timeouts[probe_target] = max(probe_timeouts.get(probe_target, 0.0), min(PROBE_TIMEOUT, patience[url]))
     probe_results = recorder.fetch(fetcher, {p: t for p, t in probe_timeouts.items() if p not in ctx.results})
     probe_results.update({p: ctx.results[p] for p in probes.values() if p in ctx.results})
     for url, result in ctx.results.items():

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 class Progress:
@@ -17,25 +20,24 @@ class Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.lock = threading.Lock()
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
 
     def __enter__(self) -> Progress:
         if self.enabled:
-            self.bar = click.progressbar(length=0, label="Fetching", file=sys.stderr, show_pos=True)
-            self.bar.__enter__()
+            bar = click.progressbar(length=0, label="Fetching", file=sys.stderr, show_pos=True)
+            self.bar = bar.__enter__()
         return self
 
     def planned(self, count: int) -> None:
         if self.bar is not None:
             with self.lock:
-                self.bar.length += count
+                self.bar.length = (self.bar.length or 0) + count
 
     def fetched(self, _result: Any) -> None:
         if self.bar is not None:
             with self.lock:
                 self.bar.update(1)
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
-        return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -279,7 +279,8 @@ class Fetcher:
                     prep,
                     stream=True,
                     timeout=(min(run.plan.connect_timeout, left), min(run.plan.read_timeout, left)),
-                    verify=settings["verify"],
+                    # True was passed in: requests only swaps it for a CA bundle named by the environment.
+                    verify=True if settings["verify"] is None else settings["verify"],
                     cert=settings["cert"],
                     proxies=settings["proxies"],
                 )
@@ -302,7 +303,7 @@ class Fetcher:
         finally:
             resp.close()  # a fully read response already went back to the pool; anything else is closed
 
-    def _routes(self, run: Run, url: str, proxies: dict[str, str]) -> dict[str, list[str]] | Answer:
+    def _routes(self, run: Run, url: str, proxies: Mapping[str, str]) -> dict[str, list[str]] | Answer:
         """The addresses this request may connect to (host -> addresses), resolved within the deadline and
         checked against the address policy before any connection; or why it may not go anywhere.
 
