@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import claims_file
 
 from civicheck.cli import ExitCode, cli
 from civicheck.credentials import REDACTED, RequestHeaders, redact_headers
@@ -51,12 +52,6 @@ def refuse_private(monkeypatch):
 def never_answers(host: str) -> list[str]:
     threading.Event().wait(30)  # a daemon thread: abandoned by the fetch, gone with the process
     return []
-
-
-def claims_file(tmp_path: Path, text: str, name: str = "claims.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def live_claim(tmp_path: Path, url: str, defaults: str = "", name: str = "claims.yaml", claim_id: str = "portal-live"

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from helpers import claims_file
 from hostile_servers import canary_that_goes_quiet
 
 from civicheck.cli import INTERRUPTED, ExitCode, cli
@@ -45,12 +45,6 @@ HERE = Path(__file__).parent
 PAGE = ("<html><head><title>Layanan</title></head><body><h1>Layanan publik</h1>"
         + "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6
         + "</body></html>")
-
-
-def claims_file(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "claims.yaml"
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def verify_json(*args: object) -> tuple[dict, str]:

@@ -22,10 +22,10 @@ import warnings
 import zlib
 
 import pytest
+from helpers import fetched
 
 from civicheck.escape import clean, md
 from civicheck.extract import ESCAPE_SEQUENCE, MOJIBAKE_NOTE, extract
-from civicheck.fetch import FetchResult
 from civicheck.reading.workers import INTERRUPTED, WorkerPool, WorkFailed
 
 ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
@@ -52,12 +52,6 @@ def claim(cid: str, check: str) -> str:
 
 def checks(report: dict) -> dict[str, list[dict]]:
     return {c["id"]: c["checks"] for c in report["claims"]}
-
-
-def page(html: str | bytes, content_type: str = "text/html; charset=utf-8") -> FetchResult:
-    body = html.encode("utf-8") if isinstance(html, str) else html
-    return FetchResult("http://x.example/a", "http://x.example/a", 200, "OK", None, "200 OK", "2026-01-01T00:00:00Z",
-                       headers=[("Content-Type", content_type)], body=body)
 
 
 # --- text is never erased -------------------------------------------------------------------------------
@@ -124,7 +118,7 @@ def test_a_quote_after_garbled_quote_marks_is_found_whole(tmp_path, site, codec,
 def test_correct_text_is_left_as_it_is():
     text = ("“Kami siap,” kata Wali Kota — naïve café, Rp 5.000–10.000, ½ harga, ‘rapat’ 10 × 2 m², "
             "Bahasa Indonesia dan 中文 dan العربية, ﬁle, ＡＢＣ")
-    doc = extract(page(f"<html><body><p>{text}</p></body></html>"))
+    doc = extract(fetched(f"<html><body><p>{text}</p></body></html>"))
     assert doc.page_blocks == [text] and not doc.repaired
 
 
@@ -164,7 +158,7 @@ def test_what_a_reader_logs_reaches_the_civicheck_log(site, caplog):
 
     rss = b'<?xml version="1.0" encoding="utf-8"?><rss><channel><title>x</title></channel></rss>'
     with caplog.at_level(logging.WARNING, logger="civicheck"):
-        reading = shared_reader().read(page(rss, "application/xhtml+xml"), limit=30)
+        reading = shared_reader().read(fetched(rss, "application/xhtml+xml"), limit=30)
     assert reading.problem is None
     assert any("XMLParsedAsHTMLWarning" in r.getMessage() for r in caplog.records if r.name == "civicheck.reading.reader")
 
@@ -252,7 +246,7 @@ def test_pdfs_built_to_break_pypdf_cost_only_their_own_checks(tmp_path, site):
 def test_a_charset_no_text_can_be_decoded_with_still_gives_text(charset):
     # A declared charset Python knows but cannot decode text with: decoding falls back, never raises.
     html = f"<html><body><p>Smart City {charset}</p><p>\xe9\x00\xff</p></body></html>".encode("latin-1")
-    doc = extract(page(html, f"text/html; charset={charset}"))
+    doc = extract(fetched(html, f"text/html; charset={charset}"))
     assert doc.page_blocks[0] == f"Smart City {charset}"
 
 
@@ -303,7 +297,7 @@ def test_documents_no_check_reads_again_are_let_go_after_the_assessment():
 
     text, liveness = "http://x/text", "http://x/live"
     claims = [Claim("a", "x", "c.yaml", 1, [Check("contains", text, 2, all=("x",)), Check("live", liveness, 3)])]
-    readings = {url: Reading(extract(page("<p>x</p>")), markup=object()) for url in (text, liveness)}
+    readings = {url: Reading(extract(fetched("<p>x</p>")), markup=object()) for url in (text, liveness)}
     ctx = Context({}, lambda: (True, ""), readings=readings)
     _forget_unread_documents(claims, ctx)
     assert ctx.readings[text].document is not None
@@ -374,7 +368,7 @@ def test_where_no_worker_can_be_started_pages_are_read_in_this_process(caplog):
 
     reader = PageReader(NoProcesses())
     with caplog.at_level(logging.WARNING, logger="civicheck"):
-        reading = reader.read(page("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True)
+        reading = reader.read(fetched("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True)
     assert reading.problem is None and reading.document.page_blocks == ["Smart City"]
     assert reader.pool is None  # and the next pages are read here at once
     assert any("read in this process" in r.getMessage() for r in caplog.records)

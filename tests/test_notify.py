@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from cilegon_site import NEWS, page
 from click.testing import CliRunner
-from test_nightly import NEWS, Cilegon, page
+from helpers import verify
 
 from civicheck.cli import cli
 from civicheck.notify import news, redact, secrets, shown
@@ -65,15 +66,6 @@ def webhook() -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stop()
-
-
-@pytest.fixture
-def city(site) -> Cilegon:
-    return Cilegon(site)
-
-
-def verify(*args: object):
-    return CliRunner().invoke(cli, ["verify", *map(str, args)])
 
 
 def test_one_message_when_a_verdict_flips_and_none_when_nothing_changed(city, webhook):
