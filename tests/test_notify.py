@@ -6,16 +6,15 @@ news; a failure said on stderr without changing the exit code; secrets in URLs n
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from cilegon_site import NEWS, page
 from click.testing import CliRunner
-from helpers import verify
+from helpers import LocalServer, verify
 
 from civicheck.cli import cli
 from civicheck.notify import news, redact, secrets, shown
@@ -42,11 +41,8 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server = LocalServer(Handler)
+        self.port = self.server.port
 
     def url(self, scheme: str = "json", path: str = "/civicheck") -> str:
         return f"{scheme}://127.0.0.1:{self.port}{path}"
@@ -55,8 +51,7 @@ class Receiver:
         return [json.loads(body) for _, kind, body in self.received if "json" in kind]
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture
