@@ -182,11 +182,13 @@ def test_a_huge_page_is_read_in_part_and_what_was_not_read_refutes_nothing(tmp_p
     url = site.route("/divs", f"<html><body><h1>Portal Kota</h1>{divs}")
     bare = site.route("/bare", f"<html><body>{divs}")
     good = site.route("/good", ARTICLE)
-    code, report, stderr = verify(tmp_path, claim("far", f"contains: {{url: '{url}', all: ['Portal', 'Smart City']}}")
-                                  + claim("none", f"contains: {{url: '{url}', none: ['Smart City']}}")
-                                  + claim("near", f"contains: {{url: '{url}', all: ['Portal Kota']}}")
-                                  + claim("bare", f"contains: {{url: '{bare}', all: ['Smart City']}}")
-                                  + claim("live", f"live: {bare}")
+    # What is read is cut by size, not time: a generous `timeout` keeps a busy machine (the suite in parallel)
+    # from turning "read in part" into "gave up reading" (the 20 s default is all it has to read the page).
+    code, report, stderr = verify(tmp_path, claim("far", f"contains: {{url: '{url}', all: ['Portal', 'Smart City'], timeout: 90}}")
+                                  + claim("none", f"contains: {{url: '{url}', none: ['Smart City'], timeout: 90}}")
+                                  + claim("near", f"contains: {{url: '{url}', all: ['Portal Kota'], timeout: 90}}")
+                                  + claim("bare", f"contains: {{url: '{bare}', all: ['Smart City'], timeout: 90}}")
+                                  + claim("live", f"live: {{url: '{bare}', timeout: 90}}")
                                   + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"), "--quiet")
     found = {cid: found[0] for cid, found in checks(report).items()}
     read = "(only the first 400 kB of its 480 kB of markup were read)"
@@ -275,7 +277,8 @@ def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
     big = "<html><body><article><p>Smart City</p>" + "<p>Paragraf berita kota.</p>" * 40_000 + "</article></body></html>"
     urls = [site.route("/big", big), site.route("/small", ARTICLE), site.route("/portal", '<a href="/small">x</a>')]
     path = tmp_path / "claims.yaml"
-    path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City']}}")
+    # `timeout: 90`: reading the big page takes seconds, more than 20 (the default) on a busy machine.
+    path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City'], timeout: 90}}")
                     + claim("small", f"quote: {{url: '{urls[1]}', text: 'kata Wali Kota'}}")
                     + claim("portal", f"links: {urls[2]}"), encoding="utf-8")
     with Fetcher(allow_private=True) as fetcher, WarcWriter(tmp_path, "r1", "2026-01-01T00:00:00Z") as warc:
