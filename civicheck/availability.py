@@ -201,9 +201,9 @@ def collect(report: Mapping[str, Any], store: Any = None, archives: Sequence[Any
 
         jobs = [(cdx, url) for cdx in archives for url in current]
         with ThreadPoolExecutor(max_workers=4) as pool:  # an archive's CDX API is slow; be gentle with it
-            for url, found in pool.map(look, jobs):
-                if isinstance(found, str):
-                    problems.append(found)
+            for url, answer in pool.map(look, jobs):
+                if isinstance(answer, str):
+                    problems.append(answer)
                 else:
-                    seen.setdefault(url, []).extend(found)
+                    seen.setdefault(url, []).extend(answer)
     return charts(seen, end, days, current=current), problems

@@ -17,10 +17,11 @@ from civicheck.errors import PageUnreadable
 from civicheck.extract import Document
 from civicheck.fetch import ErrorKind, FetchResult
 from civicheck.reading import PageReader, Reading
-from civicheck.report import FAIL, PASS, UNKNOWN, OutcomeWord
+from civicheck.report import FAIL, PASS, UNKNOWN, Link, OutcomeWord, Snapshot
 
 if TYPE_CHECKING:
     from civicheck.claims import Check
+    from civicheck.report import Hit as HitDict
 
 # The reason given when the canary could not be reached; the canary's own answer goes in the run's report.
 OFFLINE = "network unavailable (no canary site answered)"
@@ -55,7 +56,7 @@ class Hit:
     excerpt: str  # the passage around it
     mark: tuple[int, int]  # the match inside `excerpt`
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> HitDict:
         return {"text": self.text, "location": self.location, "excerpt": self.excerpt, "mark": list(self.mark)}
 
 
@@ -73,12 +74,12 @@ class Evidence:
     text: str | None = None  # the extracted text itself, for text checks (history diffs it between runs)
     hits: list[Hit] = field(default_factory=list)  # text checks: what decided it
     soft404: list[str] = field(default_factory=list)  # signals of a "not found" page that fired
-    links: list[dict[str, Any]] = field(default_factory=list)  # links check: every link checked
+    links: list[Link] = field(default_factory=list)  # links check: every link checked
     links_excluded: int = 0  # links check: links its `exclude` patterns left out (counted, not fetched)
     published: str | None = None  # dates found on the page (ISO)
     published_source: str | None = None  # which of the page's sources gave `published` ("JSON-LD datePublished")
     updated: str | None = None
-    snapshots: list[dict[str, Any]] = field(default_factory=list)  # where a copy is kept (WARC record, archives)
+    snapshots: list[Snapshot] = field(default_factory=list)  # where a copy is kept (WARC record, archives)
     note: str | None = None  # e.g. "from the archived copy of 2023-05-01"
     network: str | None = None  # what the canary said when the fetch failed; a fetch made again after an outage
 
@@ -125,7 +126,7 @@ class Context:
         results: dict[str, FetchResult],
         online: Callable[[], tuple[bool, str]],
         assessments: dict[str, Assessment] | None = None,
-        snapshots: dict[str, list[dict[str, Any]]] | None = None,
+        snapshots: dict[str, list[Snapshot]] | None = None,
         fallback: Callable[[str, FetchResult], Any] | None = None,
         readings: dict[str, Reading] | None = None,
         reader: PageReader | None = None,
@@ -180,7 +181,7 @@ class Context:
             self.readings[key] = self._read(copy)
         return self.readings[key].require()
 
-    def snapshots(self, url: str) -> list[dict[str, Any]]:
+    def snapshots(self, url: str) -> list[Snapshot]:
         return self._snapshots.get(url, [])
 
     def online(self) -> tuple[bool, str]:

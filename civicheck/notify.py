@@ -174,8 +174,8 @@ def send(message: Message, urls: Sequence[str], timeout: float = TIMEOUT) -> lis
                 if not sender.add(url):
                     failures.append(f"{shown(url)}: not a notification URL Apprise understands")
                     continue
-                delivered = sender.notify(body=message.body, title=message.title,
-                                          body_format=apprise.NotifyFormat.MARKDOWN, timeout=timeout)
+                delivered = bool(sender.notify(body=message.body, title=message.title,
+                                          body_format=apprise.NotifyFormat.MARKDOWN, timeout=timeout))
                 said = log.getvalue()
         except Exception as exc:  # noqa: BLE001
             delivered, said = False, f"{type(exc).__name__}: {exc}"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from civicheck.checks import Context
     from civicheck.claims import Claim
     from civicheck.history.revisits import FetchMemory, RememberedProbe
+    from civicheck.report import Snapshot
 
 # Seconds a probe may take (never more than the claims citing its pattern allow). A probe only adds one signal,
 # and a site answers a nonsense URL from its router without the slow work of a real page: 5 s is ample for an
@@ -32,7 +33,7 @@ class Recorder(Protocol):
     memory: FetchMemory | None
     lock: threading.Lock
     counts: Any  # Counter[str]
-    snapshots: dict[str, list[dict[str, Any]]]
+    snapshots: dict[str, list[Snapshot]]
 
     @property
     def warc_path(self) -> Path | None: ...

@@ -8,13 +8,13 @@ Fields are only ever added within a schema version (report_schema.py checks what
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict, get_args
 
 if TYPE_CHECKING:
     from civicheck.checks import Outcome as CheckOutcome
     from civicheck.runner import ClaimResult, RunResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1  # Final: its type is Literal[1], as the report says
 
 # The verdict of a claim (DESIGN's words): every check passed / one failed / nothing failed, one undecided.
 Verdict = Literal["supported", "refuted", "unverified"]

@@ -31,7 +31,7 @@ from civicheck.fetch.outages import network_sentence, outages
 from civicheck.kinds import evaluate, kind_of
 from civicheck.probing import Probes, liveness
 from civicheck.reading import READ_GRACE, UNREADABLE, PageReader, Reading, needs_reading
-from civicheck.report import SUPPORTED, Verdict, summary_counts
+from civicheck.report import SUPPORTED, Outage, Snapshot, Verdict, summary_counts
 from civicheck.verdict import decide
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 class Fetches(Protocol):
     """A live Fetcher or a WarcReplay: anything that turns URLs into FetchResults."""
+
+    def fetch(self, url: str, *, timeout: float | None = None) -> FetchResult: ...
 
     def fetch_all(self, jobs: Sequence[tuple[str, float | None]],
                   on_result: Callable[[FetchResult], None] | None = None, *,
@@ -77,7 +79,7 @@ class RunResult:
     claims: list[ClaimResult] = field(default_factory=list)
     version: str = __version__
     network: str | None = None  # the canary's last answer (and the outages), when it was asked
-    outages: list[dict[str, Any]] = field(default_factory=list)  # when no canary answered: from, to, seconds
+    outages: list[Outage] = field(default_factory=list)  # when no canary answered: from, to, seconds
     revisits: dict[str, int] = field(default_factory=dict)  # what the history spared: "304", "same body", probes
     warc: str | None = None  # the run's WARC file, when one was written
     archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
@@ -125,7 +127,7 @@ class _Recorder:
         self.memory, self.fetcher = memory, fetcher
         self.replay: Any = None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
         self.lock = threading.Lock()
-        self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
         self.counts: Counter[str] = Counter()  # what the memory saved: "304", "same body", "probe remembered"
 
@@ -238,16 +240,16 @@ class _Recorder:
         memory.confirmed(good)
         answer = _unchanged_answer(result, good.status, good.reason, good.headers, copy.body if copy else b"")
         if copy is None:
-            answer._kept = (good.sha256, False)  # type: ignore[attr-defined]  # no body: its digest stands
+            answer._kept = (good.sha256, False)  # no body: its digest stands
         self._earlier_first(result)
         return answer, reading
 
     def _earlier_first(self, result: FetchResult) -> None:
         with self.lock:
             # The body judged is the earlier capture's: named first, so it is the snapshot a report shows.
-            earlier = {"kind": "warc", "ref": result.revisit_of, "captured_at": result.unchanged_since}
+            earlier: Snapshot = {"kind": "warc", "ref": result.revisit_of, "captured_at": result.unchanged_since}
             self.snapshots[result.url] = [earlier, *(s for s in self.snapshots[result.url]
-                                                     if s["ref"] != result.revisit_of)]
+                                                     if s.get("ref") != result.revisit_of)]
             self.counts["304"] += 1
 
     def replayed_revisit(self, result: FetchResult, replay: Any) -> FetchResult:
@@ -353,7 +355,7 @@ def run(
 def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connectivity: Connectivity,
          recorder: _Recorder, started: str, warc: Any, archives: Sequence[Any], replay: Any,
          watch: NetworkWatch | None, heard: Callable[[CanaryAnswer], None]) -> RunResult:
-    from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, live_lookup, replay_lookup
+    from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, Lookup, live_lookup, replay_lookup
 
     captures = _Captures(archives, list(cited))
     probes = Probes(recorder)
@@ -381,6 +383,7 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         recorder(result)  # archived; read when a check asks for it (Context.archived_document)
         return result
 
+    lookup: Lookup | None
     if replay is not None:
         lookup = replay_lookup(replay)
     else:
@@ -400,7 +403,7 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         verdict, reason, deciding = decide(outcomes)
         run_result.claims.append(ClaimResult(claim, verdict, reason, outcomes, deciding))
     run_result.archives = captures.wait()
-    captured: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    captured: dict[str, list[Snapshot]] = defaultdict(list)
     for record in run_result.archives:
         if record.get("capture_url"):
             captured[record["url"]].append(

@@ -89,7 +89,7 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
             seen[claim["id"]] = i
             claims.append(claim)
     claims.sort(key=_order_key)
-    networks = [r.get("network") for r in reports if r.get("network")]
+    networks: list[str] = [r["network"] for r in reports if r.get("network")]
     warcs = list(dict.fromkeys(r["warc"] for r in reports if r.get("warc")))
     merged = {key: value for key, value in reports[0].items() if key not in ("shard", "warcs", "changes")}
     if len(warcs) > 1:
@@ -129,10 +129,10 @@ def read_shard(file: IO[str], name: str) -> dict[str, Any]:
 
 
 def _check_shard_set(reports: Sequence[dict[str, Any]]) -> None:
-    shards = [r.get("shard") for r in reports]
-    if not any(shards):
+    shards = [r["shard"] for r in reports if r.get("shard")]
+    if not shards:
         return
-    if not all(shards):
+    if len(shards) < len(reports):
         raise MergeError("some reports say which shard they are and some do not: merge the shards of one run")
     ns = {s["n"] for s in shards}
     if len(ns) != 1:

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
+from cilegon_site import Cilegon
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -273,3 +274,9 @@ def _loopback_allowed(monkeypatch):
     run in a subprocess) is told to allow private addresses, as `--allow-private` would. The tests of the
     refusal itself (tests/test_attacks_addresses.py) remove it."""
     monkeypatch.setenv("CIVICHECK_ALLOW_PRIVATE", "1")
+
+
+@pytest.fixture
+def city(site: Site) -> Cilegon:
+    """The Cilegon pages on this test's `site`, in a first night's state (tests/cilegon_site.py)."""
+    return Cilegon(site)

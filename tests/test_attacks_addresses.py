@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import claims_file
 
 from civicheck.cli import ExitCode, cli
 from civicheck.credentials import REDACTED, RequestHeaders, redact_headers
@@ -51,12 +52,6 @@ def refuse_private(monkeypatch):
 def never_answers(host: str) -> list[str]:
     threading.Event().wait(30)  # a daemon thread: abandoned by the fetch, gone with the process
     return []
-
-
-def claims_file(tmp_path: Path, text: str, name: str = "claims.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def live_claim(tmp_path: Path, url: str, defaults: str = "", name: str = "claims.yaml", claim_id: str = "portal-live"
@@ -730,12 +725,23 @@ def test_a_never_answering_system_resolver_holds_verify_to_its_deadline(tmp_path
         import json, signal, socket, subprocess, sys, threading, time
         hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # reads every query, answers none
         hole.bind(("127.0.0.1", 53))
-        threading.Thread(target=lambda: [hole.recvfrom(4096) for _ in iter(int, 1)], daemon=True).start()
+        asked = threading.Event()
+
+        def swallow():
+            while True:
+                hole.recvfrom(4096)
+                asked.set()
+
+        threading.Thread(target=swallow, daemon=True).start()
         cmd = [sys.executable, "-m", "civicheck", "verify", "claims.yaml", "--no-history", "--no-warc",
                "--no-canary", "--format", "json"]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=40)  # one lookup held 60 s before
+        asked.clear()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.5)
+        # Ctrl-C while the lookup hangs: once the query arrives, not after a fixed sleep that a busy machine
+        # (the suite in parallel) can spend still importing, before civicheck's own handler is in place.
+        asked.wait(30)
+        time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         print(json.dumps({"code": run.returncode, "report": run.stdout, "interrupted": proc.wait(timeout=20)}))
     """), encoding="utf-8")

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 import wcwidth
-from click.testing import CliRunner
+from helpers import invoke
 from hostile_inputs import add_member, alias_bomb_yaml, deep_yaml, warc_bomb_member
 
 from civicheck import claims as claims_module
 from civicheck.archive import NOT_ARCHIVED, ArchiveError, WarcReplay, WarcWriter
 from civicheck.archive import members as members_module
 from civicheck.claims import load_claims
-from civicheck.cli import ExitCode, cli
+from civicheck.cli import ExitCode
 from civicheck.errors import ClaimsError
 from civicheck.escape import md
 from civicheck.fetch import FetchResult
@@ -39,10 +39,6 @@ STARTED = "2026-11-28T02:00:00Z"
 PAGE = ("<html><head><title>Layanan Kota</title></head><body><article><p>Pemerintah Kota Cilegon membuka 29 "
         "layanan publik daring untuk warga, kata Wali Kota dalam siaran pers.</p><p>Layanan perizinan, "
         "kependudukan dan ketenagakerjaan kini tersedia di portal kota.</p></article></body></html>")
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def write(path: str | Path, text: str) -> Path:

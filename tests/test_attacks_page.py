@@ -22,10 +22,10 @@ import warnings
 import zlib
 
 import pytest
+from helpers import fetched
 
 from civicheck.escape import clean, md
 from civicheck.extract import ESCAPE_SEQUENCE, MOJIBAKE_NOTE, extract
-from civicheck.fetch import FetchResult
 from civicheck.reading.workers import INTERRUPTED, WorkerPool, WorkFailed
 
 ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
@@ -52,12 +52,6 @@ def claim(cid: str, check: str) -> str:
 
 def checks(report: dict) -> dict[str, list[dict]]:
     return {c["id"]: c["checks"] for c in report["claims"]}
-
-
-def page(html: str | bytes, content_type: str = "text/html; charset=utf-8") -> FetchResult:
-    body = html.encode("utf-8") if isinstance(html, str) else html
-    return FetchResult("http://x.example/a", "http://x.example/a", 200, "OK", None, "200 OK", "2026-01-01T00:00:00Z",
-                       headers=[("Content-Type", content_type)], body=body)
 
 
 # --- text is never erased -------------------------------------------------------------------------------
@@ -124,7 +118,7 @@ def test_a_quote_after_garbled_quote_marks_is_found_whole(tmp_path, site, codec,
 def test_correct_text_is_left_as_it_is():
     text = ("“Kami siap,” kata Wali Kota — naïve café, Rp 5.000–10.000, ½ harga, ‘rapat’ 10 × 2 m², "
             "Bahasa Indonesia dan 中文 dan العربية, ﬁle, ＡＢＣ")
-    doc = extract(page(f"<html><body><p>{text}</p></body></html>"))
+    doc = extract(fetched(f"<html><body><p>{text}</p></body></html>"))
     assert doc.page_blocks == [text] and not doc.repaired
 
 
@@ -164,7 +158,7 @@ def test_what_a_reader_logs_reaches_the_civicheck_log(site, caplog):
 
     rss = b'<?xml version="1.0" encoding="utf-8"?><rss><channel><title>x</title></channel></rss>'
     with caplog.at_level(logging.WARNING, logger="civicheck"):
-        reading = shared_reader().read(page(rss, "application/xhtml+xml"), limit=30)
+        reading = shared_reader().read(fetched(rss, "application/xhtml+xml"), limit=30)
     assert reading.problem is None
     assert any("XMLParsedAsHTMLWarning" in r.getMessage() for r in caplog.records if r.name == "civicheck.reading.reader")
 
@@ -188,11 +182,13 @@ def test_a_huge_page_is_read_in_part_and_what_was_not_read_refutes_nothing(tmp_p
     url = site.route("/divs", f"<html><body><h1>Portal Kota</h1>{divs}")
     bare = site.route("/bare", f"<html><body>{divs}")
     good = site.route("/good", ARTICLE)
-    code, report, stderr = verify(tmp_path, claim("far", f"contains: {{url: '{url}', all: ['Portal', 'Smart City']}}")
-                                  + claim("none", f"contains: {{url: '{url}', none: ['Smart City']}}")
-                                  + claim("near", f"contains: {{url: '{url}', all: ['Portal Kota']}}")
-                                  + claim("bare", f"contains: {{url: '{bare}', all: ['Smart City']}}")
-                                  + claim("live", f"live: {bare}")
+    # What is read is cut by size, not time: a generous `timeout` keeps a busy machine (the suite in parallel)
+    # from turning "read in part" into "gave up reading" (the 20 s default is all it has to read the page).
+    code, report, stderr = verify(tmp_path, claim("far", f"contains: {{url: '{url}', all: ['Portal', 'Smart City'], timeout: 90}}")
+                                  + claim("none", f"contains: {{url: '{url}', none: ['Smart City'], timeout: 90}}")
+                                  + claim("near", f"contains: {{url: '{url}', all: ['Portal Kota'], timeout: 90}}")
+                                  + claim("bare", f"contains: {{url: '{bare}', all: ['Smart City'], timeout: 90}}")
+                                  + claim("live", f"live: {{url: '{bare}', timeout: 90}}")
                                   + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"), "--quiet")
     found = {cid: found[0] for cid, found in checks(report).items()}
     read = "(only the first 400 kB of its 480 kB of markup were read)"
@@ -252,7 +248,7 @@ def test_pdfs_built_to_break_pypdf_cost_only_their_own_checks(tmp_path, site):
 def test_a_charset_no_text_can_be_decoded_with_still_gives_text(charset):
     # A declared charset Python knows but cannot decode text with: decoding falls back, never raises.
     html = f"<html><body><p>Smart City {charset}</p><p>\xe9\x00\xff</p></body></html>".encode("latin-1")
-    doc = extract(page(html, f"text/html; charset={charset}"))
+    doc = extract(fetched(html, f"text/html; charset={charset}"))
     assert doc.page_blocks[0] == f"Smart City {charset}"
 
 
@@ -284,7 +280,8 @@ def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
            + "</article></body></html>")
     urls = [site.route("/big", big), site.route("/small", ARTICLE), site.route("/portal", '<a href="/small">x</a>')]
     path = tmp_path / "claims.yaml"
-    path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City']}}")
+    # `timeout: 90`: reading the big page takes seconds, more than 20 (the default) on a busy machine.
+    path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City'], timeout: 90}}")
                     + claim("small", f"quote: {{url: '{urls[1]}', text: 'kata Wali Kota'}}")
                     + claim("portal", f"links: {urls[2]}"), encoding="utf-8")
     with Fetcher(allow_private=True) as fetcher, WarcWriter(tmp_path, "r1", "2026-01-01T00:00:00Z") as warc:
@@ -306,7 +303,7 @@ def test_documents_no_check_reads_again_are_let_go_after_the_assessment():
 
     text, liveness = "http://x/text", "http://x/live"
     claims = [Claim("a", "x", "c.yaml", 1, [Check("contains", text, 2, all=("x",)), Check("live", liveness, 3)])]
-    readings = {url: Reading(extract(page("<p>x</p>")), markup=object()) for url in (text, liveness)}
+    readings = {url: Reading(extract(fetched("<p>x</p>")), markup=object()) for url in (text, liveness)}
     ctx = Context({}, lambda: (True, ""), readings=readings)
     _forget_unread_documents(claims, ctx)
     assert ctx.readings[text].document is not None
@@ -377,7 +374,7 @@ def test_where_no_worker_can_be_started_pages_are_read_in_this_process(caplog):
 
     reader = PageReader(NoProcesses())
     with caplog.at_level(logging.WARNING, logger="civicheck"):
-        reading = reader.read(page("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True)
+        reading = reader.read(fetched("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True)
     assert reading.problem is None and reading.document.page_blocks == ["Smart City"]
     assert reader.pool is None  # and the next pages are read here at once
     assert any("read in this process" in r.getMessage() for r in caplog.records)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 
 import pytest
 from click.testing import CliRunner
+from helpers import claims_file, verify
 
 from civicheck.cli import ExitCode, cli
 
@@ -29,16 +29,6 @@ def pages(site):
     site.route("/gone", "<html><title>Not Found</title><body>Not Found</body></html>", status=404)
     site.route("/moved", "", status=301, headers={"Location": "/"})
     return site
-
-
-def claims_file(tmp_path, text: str):
-    path = tmp_path / "claims.yaml"
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
-
-
-def verify(*args):
-    return CliRunner().invoke(cli, ["verify", *map(str, args)])
 
 
 def test_every_check_kind_passes_on_a_real_server(tmp_path, pages):

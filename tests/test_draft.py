@@ -406,18 +406,6 @@ def readme_section() -> str:
     return readme.split("## Drafting claims from an article", 1)[1].split("\n## ", 1)[0]
 
 
-def test_readme_draft_options_table_lists_exactly_the_options_of_draft():
-    from civicheck.cli import cli as root
-
-    table = readme_section().split("Options of `draft`:", 1)[1].strip().split("\n\n", 1)[0]
-    documented = set()
-    for line in table.splitlines()[2:]:
-        documented |= set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", line.split("|")[1]))
-    options = {opt for param in root.commands["draft"].params if param.param_type_name == "option"
-               for opt in param.opts}
-    assert documented == options - {"-h", "--help"}
-
-
 def test_draft_refuses_a_private_address_unless_allowed(site, monkeypatch):
     """draft fetches like verify: a loopback article is refused by default and named, nothing is written."""
     monkeypatch.delenv("CIVICHECK_ALLOW_PRIVATE")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,13 +17,12 @@ import chromium
 import lxml.html
 import pytest
 import yaml
-from click.testing import CliRunner
+from cilegon_site import Cilegon, page
+from helpers import invoke, write
 from nights import a_night_ago
 from pywb_server import pywb  # noqa: F401 - a fixture
-from test_nightly import Cilegon, page
 
 from civicheck.availability import DOWN, SOFT404, UNKNOWN, UP, charts, from_report, state_of
-from civicheck.cli import cli
 from civicheck.history import HistoryStore
 from civicheck.render.html import content_security_policy, safe_href
 from civicheck.render.html import render as render_html
@@ -36,16 +34,6 @@ needs_chromium = pytest.mark.skipif(chromium.executable() is None,
 HOSTILE_SCRIPT = "<script>document.title='PWNED';console.error('PWNED')</script>"
 HOSTILE_IMG = "<img src=x onerror=\"document.title='PWNED'\">"
 HOSTILE_JS = "javascript:document.title='PWNED'"
-
-
-def invoke(*args: object):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def write(path: str | Path, text: str) -> Path:
-    path = Path(path)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def parse(html: str):

@@ -70,8 +70,8 @@ def test_a_check_is_made_from_keywords_of_its_kinds_options():
     assert check.spec() == {"kind": "quote", "url": "https://a.example/", "scope": "article", "text": "words"}
     with pytest.raises(TypeError):
         Check("quote", "https://a.example/", 3, codes=(200,))  # a status option
-    with pytest.raises(ValueError, match="unknown check kind 'title'"):
-        Check("title", "https://a.example/", 3)
+    with pytest.raises(ValueError, match="unknown check kind 'no-such-kind'"):  # a name no kind will take
+        Check("no-such-kind", "https://a.example/", 3)
 
 
 def test_the_runner_asks_the_kind_what_to_fetch_and_read():

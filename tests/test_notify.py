@@ -6,15 +6,15 @@ news; a failure said on stderr without changing the exit code; secrets in URLs n
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from cilegon_site import NEWS, page
 from click.testing import CliRunner
-from test_nightly import NEWS, Cilegon, page
+from helpers import LocalServer, verify
 
 from civicheck.cli import cli
 from civicheck.notify import news, redact, secrets, shown
@@ -41,11 +41,8 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server = LocalServer(Handler)
+        self.port = self.server.port
 
     def url(self, scheme: str = "json", path: str = "/civicheck") -> str:
         return f"{scheme}://127.0.0.1:{self.port}{path}"
@@ -54,8 +51,7 @@ class Receiver:
         return [json.loads(body) for _, kind, body in self.received if "json" in kind]
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture
@@ -65,15 +61,6 @@ def webhook() -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stop()
-
-
-@pytest.fixture
-def city(site) -> Cilegon:
-    return Cilegon(site)
-
-
-def verify(*args: object):
-    return CliRunner().invoke(cli, ["verify", *map(str, args)])
 
 
 def test_one_message_when_a_verdict_flips_and_none_when_nothing_changed(city, webhook):

@@ -11,13 +11,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
-from click.testing import CliRunner
+from helpers import claims_file, fetched, invoke
 
-from civicheck.cli import INTERRUPTED, ExitCode, _write, cli
+from civicheck.cli import INTERRUPTED, ExitCode, _write
 from civicheck.escape import clean
 from civicheck.extract import extract
 from civicheck.fetch import ErrorKind, FetchResult
@@ -30,16 +29,6 @@ NOT_FOUND = ("<html><head><title>Halaman tidak ditemukan</title></head><body><h1
              "<p>Maaf.</p></body></html>")
 
 
-def claims_file(tmp_path, text: str, name: str = "claims.yaml"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 def verify_json(claims, *args) -> dict:
     result = invoke("verify", claims, "--format", "json", "--no-history", *args)
     assert result.exit_code in (ExitCode.OK, ExitCode.UNEXPECTED), result.stderr
@@ -48,11 +37,6 @@ def verify_json(claims, *args) -> dict:
 
 def outcomes(report: dict) -> dict[str, list[tuple[str, str]]]:
     return {c["id"]: [(ch["outcome"], ch["reason"]) for ch in c["checks"]] for c in report["claims"]}
-
-
-def page(html: str) -> FetchResult:
-    return FetchResult("http://x.example/a", "http://x.example/a", 200, "OK", None, "200 OK", "2026-01-01T00:00:00Z",
-                       headers=[("Content-Type", "text/html; charset=utf-8")], body=html.encode())
 
 
 # --- untrusted pages: extraction ---------------------------------------------------------------------------
@@ -78,13 +62,13 @@ def test_deeply_nested_and_long_pages_extract_in_linear_time():
     nested = "<div>" * 20000 + "<p>Smart City</p>" + "</div>" * 20000
     rows = "".join(f"<tr><td>Dinas {i}</td></tr>" for i in range(20000))
     started = time.monotonic()
-    doc = extract(page(f"<html><body>{nested}<table>{rows}</table></body></html>"))
+    doc = extract(fetched(f"<html><body>{nested}<table>{rows}</table></body></html>"))
     assert time.monotonic() - started < 15  # about one second now
     assert doc.page_blocks[0] == "Smart City" and doc.page_blocks[-1] == "Dinas 19999" and len(doc.page_blocks) == 20001
 
 
 def test_visible_text_keeps_block_breaks_and_leaves_out_what_is_not_shown():
-    doc = extract(page("<html><head><title>T</title></head><body><p>tersebut.<br>Dia <b>Smart</b> City</p>"
+    doc = extract(fetched("<html><head><title>T</title></head><body><p>tersebut.<br>Dia <b>Smart</b> City</p>"
                        "<div hidden><p>rahasia</p></div><!-- komentar --><template><p>templat</p></template>"
                        "<ul><li>satu</li><li>dua <i>tiga</i></li></ul><![CDATA[x]]><p>akhir</p></body></html>"))
     assert doc.page_blocks == ["tersebut.", "Dia Smart City", "satu", "dua tiga", "akhir"]

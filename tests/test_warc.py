@@ -569,7 +569,7 @@ def test_run_ids_sort_by_time_and_do_not_collide():
         WarcWriter(Path("."), "../escape", STARTED)
 
 
-@pytest.mark.parametrize("content", [b"", b"hello world\n", b"<html>not a warc</html>", gzip.compress(b"just text\n")])
+@pytest.mark.parametrize("content", [b"", b"hello world\n", b"<html>not a warc</html>", gzip.compress(b"just text\n", mtime=0)])  # mtime=0: the same bytes (and test id) in every xdist worker
 def test_a_file_that_is_not_a_warc_is_a_clear_error(tmp_path, content):
     path = tmp_path / "notes.warc.gz"
     path.write_bytes(content)

@@ -59,6 +59,7 @@ def read_members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[in
             data += fh.read(GZIP_READ)
         if not data.startswith(b"\x1f\x8b"):
             raise WarcUnreadable(cut_short(path))  # junk after the last member
+        kept: bytearray | None  # None once the record is too large to keep
         offset, size, kept, head = pos, 0, bytearray(), b""
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         while True:

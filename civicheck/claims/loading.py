@@ -4,6 +4,7 @@ is collected and reported together (ClaimsError), before anything is fetched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -20,7 +21,7 @@ MAX_CLAIMS = 200_000  # per run: twice the largest run we have measured; beyond,
 MAX_PROBLEMS = 10_000  # per run: enough to fix a generated file in one go
 
 
-def find_claim_files(paths: list[str | Path]) -> list[Path]:
+def find_claim_files(paths: Sequence[str | Path]) -> list[Path]:
     """Files named directly, and every *.yaml / *.yml below directories (sorted; hidden folders skipped)."""
     files: list[Path] = []
     for raw in paths:
@@ -133,7 +134,8 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     try:
         data = loader.get_single_data()
     except RefusedYAML as exc:
-        problems.append(Problem(name, exc.problem_mark.line + 1, None, str(exc.problem)))
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None  # we always give one; PyYAML may not
+        problems.append(Problem(name, line, None, str(exc.problem)))
         return []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civicheck import kinds
 from civicheck.credentials import HeaderRule
+
+if TYPE_CHECKING:
+    from civicheck.report import SaidByType, Verdict
 
 DEFAULT_TIMEOUT = 20.0  # seconds: the total deadline for fetching one URL
 
@@ -48,11 +51,11 @@ class Claim:
     line: int
     checks: list[Check] = field(default_factory=list)
     said_by: str | None = None  # the name of who said it
-    said_by_type: str | None = None  # "person" or "organization" when the file declares it, else None
+    said_by_type: SaidByType | None = None  # "person" or "organization" when the file declares it, else None
     said_on: str | None = None  # ISO date
     sources: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    expect: str | None = None
+    expect: Verdict | None = None
     review_url: str | None = None  # where the published fact check of this claim is (ClaimReview `url`)
     # From the file's `defaults`: its cited hosts may be private addresses; headers to send to some hosts.
     allow_private: bool = False

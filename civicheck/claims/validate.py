@@ -13,14 +13,14 @@ from civicheck.claims.model import DEFAULT_TIMEOUT, Check, Claim
 from civicheck.claims.yaml_lines import MAX_ID, YamlList, YamlMap, named, shown
 from civicheck.credentials import HeaderRule, cookie_rules, header_rules, user_agent_problem
 from civicheck.errors import Problem
-from civicheck.report import VERDICTS
+from civicheck.report import VERDICTS, SaidByType
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
 _CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout", "review_url"}
 # `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
 _SAID_BY_KEYS = {"name", "type"}
-SAID_BY_TYPES = {"person": "person", "organization": "organization", "organisation": "organization"}
+SAID_BY_TYPES: dict[str, SaidByType] = {"person": "person", "organization": "organization", "organisation": "organization"}
 _DEFAULT_KEYS = {"timeout", "allow_private", "headers", "cookies", "user_agent", "exclude"}
 # Options every check takes in its long form, beside its kind's own (kinds/).
 _CHECK_KEYS = {"url", "timeout"}
@@ -156,14 +156,14 @@ class FileValidator:
             expect = None
         timeout = self._timeout(item, cid, default_timeout)
         checks = self._checks(item, cid, timeout)
-        if len(self.problems) > before:
+        if len(self.problems) > before or cid is None or not isinstance(text, str):  # (a problem said why)
             return None
         return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
                      said_by_type=said_by_type, said_on=said_on, sources=sources, tags=tags, expect=expect,
                      review_url=review_url.strip() if review_url else None,
                      allow_private=self.allow_private, headers=self.headers, user_agent=self.user_agent)
 
-    def _said_by(self, item: YamlMap, cid: str | None) -> tuple[str | None, str | None]:
+    def _said_by(self, item: YamlMap, cid: str | None) -> tuple[str | None, SaidByType | None]:
         """`said_by: "name"`, or `said_by: {name: …, type: person|organization}`: (name, type or None)."""
         value = item.get("said_by")
         if not isinstance(value, YamlMap):
@@ -179,9 +179,10 @@ class FileValidator:
             self.problem(value.key_lines.get("name", value.line), cid,
                          "'said_by' needs 'name': who said it, e.g. said_by: {name: Helldy Agustian, type: person}")
             name = None
-        kind = value.get("type")
-        if kind is not None:
-            kind = SAID_BY_TYPES.get(kind.strip().lower()) if isinstance(kind, str) else None
+        written = value.get("type")
+        kind = None
+        if written is not None:
+            kind = SAID_BY_TYPES.get(written.strip().lower()) if isinstance(written, str) else None
             if kind is None:
                 self.problem(value.key_lines["type"], cid, f"'said_by' type must be person or organization, "
                                                            f"not {shown(value['type'])}")

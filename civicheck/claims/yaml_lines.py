@@ -131,6 +131,8 @@ def why_not_a_date(exc: Exception) -> str:
 def date_of(text: str) -> dt.date:
     """The date of `text` (2023-06-15, 2023-6-5, 2023-06-15T10:00:00+07:00); ValueError says why it is none."""
     m = DATE_SHAPED.match(text)
+    if m is None:
+        raise ValueError("a date is written like 2023-01-01")
     day = dt.date(int(m[1]), int(m[2]), int(m[3]))  # "day is out of range for month", in Python's words
     if len(text) > m.end(3):
         rest = text[m.end(3):]

@@ -79,7 +79,9 @@ class Group(click.Group):
         except click.exceptions.ClickException as exc:
             from civicheck.escape import visible
 
-            exc.message = visible(exc.message)  # it may quote a claim id, a URL or a file name
+            # It may quote a claim id, a URL or a file name. click declares `message` Final, but this is the
+            # one place an error's text is made safe before click prints it, so it is replaced in place.
+            exc.message = visible(exc.message)  # type: ignore[misc]
             raise
         except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise

@@ -54,7 +54,7 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
         return WarcReplay(list(replay_files))
     from civicheck.fetch.client import Fetcher
 
-    return Fetcher(concurrency=concurrency, per_host=per_host, **settings)
+    return Fetcher(concurrency=concurrency, per_host=per_host, **(settings or {}))
 
 
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],

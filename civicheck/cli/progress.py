@@ -16,7 +16,6 @@ ETA_AFTER = 3  # URLs fetched before the time left is estimated from their pace
 STUCK_AFTER = 5.0  # seconds without a URL fetched (and 3× the usual gap) before no time left is claimed
 TICK = 0.5  # seconds between redraws: the waiting time counts up even when nothing arrives
 
-
 class Progress:
     """One line on stderr, redrawn in place, fed from fetch threads: "Fetching 3 of 16 · about 12 s left ·
     waiting 7 s for http://…". The total is the URLs cited, known before fetching starts; when link audits or
@@ -127,14 +126,13 @@ class Progress:
             self._ticker.start()
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> None:
         if self._ticker is not None:
             self._stop.set()
             self._ticker.join(timeout=5)
             if self._drawn:
                 self.stream.write("\r\x1b[K")  # the report follows on a clean line
                 self.stream.flush()
-        return False
 
 
 def may_grow(checks: Iterable[Any]) -> bool:

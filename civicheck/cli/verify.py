@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -27,6 +28,9 @@ from civicheck.cli.options import (
     publishing_options,
 )
 from civicheck.cli.progress import Progress, may_grow
+
+if TYPE_CHECKING:
+    from civicheck.errors import HistoryError
 
 
 @click.command(cls=Command)
@@ -139,10 +143,13 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             say(f"WACZ written: {wacz_path(Path(result.warc))} (open it in ReplayWeb.page)")
     from civicheck.report import run_to_dict
 
-    report = run_to_dict(result, texts=True)
+    # From here on the report is handled as any report is, one read from a file (merge's) included: a dict.
+    report = cast("dict[str, Any]", run_to_dict(result, texts=True))
     if shard_k_n:
         report["shard"] = {"k": shard_k_n[0], "n": shard_k_n[1]}
-    history = (db, [str(p) for p in paths], history_failure) if records_history else None
+    history: tuple[Path, list[str], HistoryError | None] | None = None
+    if records_history:
+        history = (db, [str(p) for p in paths], history_failure)
     # The archives asked to capture are asked for each page's earlier captures too, for the HTML charts.
     outputs.archives = [archive.cdx for archive in archives]
     code = finish(report, history, confirm, fail_on, outputs, quiet, keep_texts=bool(shard_k_n))
@@ -172,5 +179,7 @@ def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, no
     outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
                          width)
     merged = merge_reports([read_shard(f, f.name) for f in shards])
-    history = None if no_history else (db, [], usable_history(db))
+    history: tuple[Path, list[str], HistoryError | None] | None = None
+    if not no_history:
+        history = (db, [], usable_history(db))
     return finish(merged, history, confirm, fail_on, outputs, quiet, keep_texts=False)

@@ -101,7 +101,8 @@ def body_links(html: str, base_url: str, paragraphs: list[str]) -> list[BodyLink
     soup = BeautifulSoup(html, "lxml")
     found: dict[str, BodyLink] = {}
     for anchor in soup.find_all("a", href=True):
-        href = anchor["href"].strip()
+        href = anchor["href"]
+        href = href.strip() if isinstance(href, str) else ""  # (a list only for class-like attributes)
         if not href or href.startswith("#"):
             continue
         try:

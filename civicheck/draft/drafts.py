@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.draft.article import Article
-from civicheck.draft.numbers import AMOUNT, COUNT, DATE, SHARE, TIME, YEAR, number_spans
+from civicheck.draft.numbers import AMOUNT, COUNT, DATE, SHARE, TIME, YEAR, NumberSpan, number_spans
 from civicheck.draft.quotes import Quotation, find_quotations
 from civicheck.draft.sites import Mention, audit_roots, by_site, is_government, mentions
 from civicheck.draft.text import sentence_spans, shorten
@@ -125,7 +125,8 @@ def _number_claims(article: Article, quotations: list[Quotation], index: int, re
             if not _statement(text[sentence.start:sentence.end]):
                 continue
             spans = number_spans(text, sentence.start, sentence.end, quoted)
-            kept, where = [], None
+            kept: list[NumberSpan] = []
+            where = None
             for span in sorted(spans, key=lambda s: -_NUMBER_WEIGHT[s.kind]):
                 if len(kept) == _MAX_NUMBER_CHECKS or any(span.text == k.text for k in kept):
                     continue

@@ -8,6 +8,7 @@ word it belongs to ("dibeli pada 2022"). Checking that span as a quote catches a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from civicheck.draft.text import bare, words_with_offsets
@@ -41,7 +42,7 @@ class NumberSpan:
 
 
 def number_spans(paragraph: str, start: int, end: int,
-                 skip: list[tuple[int, int]] = ()) -> list[NumberSpan]:
+                 skip: Sequence[tuple[int, int]] = ()) -> list[NumberSpan]:
     """The number spans of the sentence paragraph[start:end], leaving out numbers inside `skip` spans
     (quotations, which their own checks cover) and report dates ("Selasa (23/2/2016)")."""
     words = words_with_offsets(paragraph, start, end)

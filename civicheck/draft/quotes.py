@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import overload
 
 from civicheck.draft.speakers import NAME, PRONOUN, ROLE, Speaker, after_quote, before_quote, indirect
-from civicheck.draft.text import bare, sentence_spans
+from civicheck.draft.text import Span, bare, sentence_spans
 from civicheck.draft.vocabulary import NOT_NAMES, ORGANISATIONS, TITLES
 from civicheck.match import tokens
 
@@ -114,14 +115,15 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
     for p, text in enumerate(paragraphs):
         segments = quote_segments(text)
         sentences = sentence_spans(text, [(s.open_mark, (s.close_mark or len(text)) + 1) for s in segments])
+        events: list[tuple[int, str, Span | Segment]]
         events = [(s.start, "sentence", s) for s in sentences if not any(s.start <= g.open_mark < s.end
                                                                          for g in segments)]
         events += [(g.open_mark, "quote", g) for g in segments]
         previous_in_paragraph: Quotation | None = None
-        for _, kind, item in sorted(events, key=lambda e: (e[0], e[1])):
-            if kind == "sentence":
+        for _, _, item in sorted(events, key=lambda e: (e[0], e[1])):  # sentences and quotations in order
+            if not isinstance(item, Segment):  # a sentence with no quotation in it
                 speaker = indirect(text[item.start:item.end])
-                if speaker is not None and speaker.kind == NAME:
+                if speaker is not None and speaker.kind == NAME and speaker.name:
                     known.append(speaker.name)
                     last = (_full_name(speaker.name, known, paragraphs[:p + 1]), p, speaker.official)
                 elif speaker is not None and last is not None and p - last[1] <= CARRY_PARAGRAPHS:
@@ -133,7 +135,8 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
                 continue
             _assign(quotation, attribution, last, previous_in_paragraph, found, text)
             quotation.speaker = _full_name(quotation.speaker, known, paragraphs[:p + 1])
-            if quotation.speaker is not None and quotation.how == "named" and attribution.kind == NAME:
+            if (quotation.speaker is not None and quotation.how == "named" and attribution is not None
+                    and attribution.kind == NAME):
                 known.append(quotation.speaker)
                 last = (quotation.speaker, p, quotation.official)
             elif quotation.speaker is not None and last is not None and quotation.speaker == last[0]:
@@ -143,6 +146,10 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
     return found
 
 
+@overload
+def _full_name(name: str, known: list[str], read: list[str]) -> str: ...
+@overload
+def _full_name(name: str | None, known: list[str], read: list[str]) -> str | None: ...
 def _full_name(name: str | None, known: list[str], read: list[str]) -> str | None:
     """"Budi" as "Budi Santoso" when exactly one longer name seen speaking, else written in the article so
     far ("Wali Kota Cilegon Helldy Agustian"), begins or ends with it."""
@@ -251,7 +258,7 @@ def _assign(q: Quotation, attribution: Speaker | None, last: tuple[str, int, boo
         return
     recent = last is not None and q.paragraph - last[1] <= CARRY_PARAGRAPHS
     if attribution is not None and attribution.kind == PRONOUN:
-        if recent:
+        if recent and last is not None:
             q.speaker, q.how, q.official, q.named_in = last[0], "carried", last[2], last[1]
         elif attribution.fallback:
             q.speaker, q.how, q.official = attribution.fallback, "named", attribution.official

@@ -69,7 +69,7 @@ def _own_address(body: bytes) -> str | None:
 
 
 def obtain(targets: Sequence[str], fetcher: Any, online: Callable[[], tuple[bool, str]], *,
-           url: str | None = None, on_result: Callable[[FetchResult], None] | None = None,
+           url: str | None = None, on_result: Callable[[FetchResult], object] | None = None,
            timeout: float = DEFAULT_TIMEOUT) -> Obtained:
     """Fetch (or read) every target and make an Article of each; the reasons for those that fail.
 

@@ -196,7 +196,7 @@ def _runs(segment: list[str]) -> list[tuple[int, int]]:
 def _role(words: list[str]) -> str | None:
     """A role as written ("an officer", "Salah satu tetangganya"), up to where a clause begins."""
     first = " ".join(words).split(",")[0].split()
-    out = []
+    out: list[str] = []
     for word in first:
         if out and bare(word) in ("on", "in", "at", "with", "who", "which", "that", "yang", "di", "dari", "untuk"):
             break

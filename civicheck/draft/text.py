@@ -7,6 +7,7 @@ string) keeps it so.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from civicheck.draft.vocabulary import ABBREVIATIONS
@@ -25,7 +26,7 @@ class Span:
     end: int
 
 
-def sentence_spans(text: str, protected: list[tuple[int, int]] = ()) -> list[Span]:
+def sentence_spans(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Span]:
     """The sentences of `text` as [start, end) spans, never ending inside a `protected` span (a quotation
     holding several sentences is one part of the sentence it stands in)."""
     spans, start = [], 0

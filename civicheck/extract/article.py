@@ -14,7 +14,7 @@ def extract_article(html: str, url: str, doc: Document) -> None:
         # Its own date search is not used (_dates decides): the quick one, not the search of the whole text.
         date_extraction_params={"original_date": True, "extensive_search": False},
     )
-    if found is None:
+    if found is None or isinstance(found, dict):  # a dict only with the deprecated as_dict, never passed
         doc.meta = {"title": doc.title or None, "author": None, "sitename": None}
         return
     doc.article_paragraphs = lines_of(found.text or "", doc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from civicheck.escape import ESCAPE_SEQUENCE  # page text loses them at extraction already
 from civicheck.extract.document import Document
@@ -14,7 +15,7 @@ from civicheck.extract.document import Document
 # every fix that would change correct text (curly quotes made straight, ligatures, widths, NFC, HTML entities)
 # is off: the page's own wording is the evidence, and match.py folds quotes and widths for matching anyway.
 # Controls and terminal escapes are left for ESCAPE_SEQUENCE, so they are removed as whole sequences.
-_FTFY_OPTIONS = dict(
+_FTFY_OPTIONS: dict[str, Any] = dict(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False, fix_character_width=False,
     uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False, normalization=None, explain=False,
 )

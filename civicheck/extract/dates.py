@@ -124,8 +124,8 @@ def _json_ld(scripts: list[Any], url: str) -> list[Declared]:
                 candidates.append((own, value, kind))
     if not candidates:
         return []
-    own = [c for c in candidates if c[0]]
-    _, text, kind = (own or candidates)[0]
+    on_this_page = [c for c in candidates if c[0]]
+    _, text, kind = (on_this_page or candidates)[0]
     parsed = parse_date(text)
     return [Declared(parsed[0], "JSON-LD datePublished", local=parsed[1], time=_has_time(text))] if parsed else []
 
@@ -407,9 +407,9 @@ def decide(found: list[Declared], htmldate_reading: str | None, shown: Shown | N
         shown = Shown(tuple(d for d in sorted(days) if d[5:] in {s[5:] for s in shown.days}), shown.text)
         shown = shown if shown.days and chosen else None
     if shown is not None:
-        days = [d for d in shown.days if not chosen or all(_near(d, c.date) for c in chosen)]
+        agreeing = [d for d in shown.days if not chosen or all(_near(d, c.date) for c in chosen)]
         line = " ".join(shown.text.split())
-        byline = Declared(days[0] if days else shown.days[0], f"the page's byline ('{line[:80]}')")
+        byline = Declared(agreeing[0] if agreeing else shown.days[0], f"the page's byline ('{line[:80]}')")
         chosen = [byline, *chosen]
     if not chosen:
         return pub

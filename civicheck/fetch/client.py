@@ -10,7 +10,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -317,7 +317,8 @@ class Fetcher:
                     prep,
                     stream=True,
                     timeout=(min(run.plan.connect_timeout, left), min(run.plan.read_timeout, left)),
-                    verify=settings["verify"],
+                    # True was passed in: requests only swaps it for a CA bundle named by the environment.
+                    verify=True if settings["verify"] is None else settings["verify"],
                     cert=settings["cert"],
                     proxies=settings["proxies"],
                 )
@@ -356,7 +357,7 @@ class Fetcher:
                 return deadline_answer(run)
         return None
 
-    def _routes(self, run: Run, url: str, proxies: dict[str, str]) -> dict[str, list[str]] | Answer:
+    def _routes(self, run: Run, url: str, proxies: Mapping[str, str]) -> dict[str, list[str]] | Answer:
         """The addresses this request may connect to (host -> addresses), resolved within the deadline and
         checked against the address policy before any connection; or why it may not go anywhere.
 

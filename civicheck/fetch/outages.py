@@ -4,18 +4,21 @@ words a report says them in ("network down once (5.5 s)").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civicheck.fetch.canary import CanaryAnswer
 
+if TYPE_CHECKING:
+    from civicheck.report import Outage
 
-def outages(answers: Sequence[CanaryAnswer]) -> list[dict[str, Any]]:
+
+def outages(answers: Sequence[CanaryAnswer]) -> list[Outage]:
     """Every stretch of the run during which no canary answered: `from` (the last sign of life before it), `to`
     (the canary's first answer after it; None when the run ended first), `seconds` (to `to`, or to the last
     question that went unanswered) and `detail` (what the canary said when it was first asked)."""
-    found: list[dict[str, Any]] = []
+    found: list[Outage] = []
     current: dict[str, Any] | None = None
     last_down, run = "", None
     for answer in sorted(answers, key=lambda a: (a.run, _parse(a.asked_at))):
@@ -46,7 +49,7 @@ def network_sentence(answers: Sequence[CanaryAnswer]) -> str | None:
     return f"{last.detail} ({outages_in_words(found)})" if found else last.detail
 
 
-def outages_in_words(found: Sequence[dict[str, Any]]) -> str:
+def outages_in_words(found: Sequence[Mapping[str, Any]]) -> str:
     """"network down once (5.5 s)", "network down from 2026-11-28 02:00:01Z to the end of the run", …"""
     ended = [o for o in found if o.get("to")]
     times = "once" if len(ended) == 1 else f"{len(ended)} times"
@@ -57,7 +60,7 @@ def outages_in_words(found: Sequence[dict[str, Any]]) -> str:
     return words
 
 
-def outage_summary(outage: dict[str, Any]) -> str:
+def outage_summary(outage: Mapping[str, Any]) -> str:
     """One outage in a few words: "2026-11-28 02:00:01Z → 2026-11-28 02:00:06Z (5.2 s)"; an open end says it
     lasted to the end of the run."""
     start = _clock_time(outage.get("from"))
@@ -65,7 +68,7 @@ def outage_summary(outage: dict[str, Any]) -> str:
     return f"{start} → {end} ({seconds_of(outage):g} s)"
 
 
-def seconds_of(outage: dict[str, Any]) -> float:
+def seconds_of(outage: Mapping[str, Any]) -> float:
     """An outage's length; 0 for a value that is not a number (a report read back from a file may hold any)."""
     try:
         return round(float(outage.get("seconds") or 0), 1)
@@ -73,7 +76,7 @@ def seconds_of(outage: dict[str, Any]) -> float:
         return 0.0
 
 
-def _ended(outage: dict[str, Any], end: str) -> dict[str, Any]:
+def _ended(outage: dict[str, Any], end: str) -> Outage:
     seconds = max(0.0, (_parse(end) - _parse(outage["from"])).total_seconds()) if end else 0.0
     return {"from": outage["from"], "to": outage["to"], "seconds": round(seconds, 1), "detail": outage["detail"]}
 

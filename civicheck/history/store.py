@@ -200,6 +200,7 @@ class HistoryStore(Queries):
             (report["started_at"], report.get("finished_at"), report.get("civicheck"), report.get("schema"),
              report.get("network"), dumps(report.get("summary", {})), now_utc(), extra(report, RUN_KEYS)),
         ).lastrowid
+        assert run_id is not None  # sqlite3 types lastrowid Optional; an INSERT always sets it
         self.db.executemany("INSERT INTO run_files (run_id, path, sha256) VALUES (?, ?, ?)",
                             [(run_id, str(p), h) for p, h in claim_files])
         for position, claim in enumerate(report.get("claims", [])):

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from civicheck.extract import Link
     from civicheck.fetch import FetchResult
     from civicheck.kinds import Register
+    from civicheck.report import Link as LinkEntry
+    from civicheck.report import Snapshot
 
 DEFAULT_MAX_LINKS = 200
 MAX_LINKS_CAP = 10_000  # `max_links`: beyond this a portal audit is a crawl
@@ -159,8 +161,8 @@ def _stand_in(result: FetchResult, ctx: Context, soft404: bool) -> str | None:
 
 
 def _link_entry(link: Link, outcome: str, reason: str, status: int | None = None, error: str | None = None,
-                soft404: list[str] | None = None, snapshots: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
+                soft404: list[str] | None = None, snapshots: list[Snapshot] | None = None) -> LinkEntry:
+    entry: LinkEntry = {"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
                              "status": status, "error": error, "soft404": soft404 or [], "snapshots": snapshots or []}
     if link.element != "a href":
         entry["element"] = link.element

@@ -39,8 +39,8 @@ def align(stream: Stream, q: list[str]) -> tuple[int, int, list[tuple[str, int, 
             return None
         lo, hi = found.dest_start, found.dest_end
     lo, hi = _best_window(q_codes, doc_codes, lo, hi)
-    ops = [(tag, i1, i2, j1 + lo, j2 + lo) for tag, i1, i2, j1, j2 in
-           (tuple(op) for op in Levenshtein.opcodes(q_codes, doc_codes[lo:hi]))]
+    ops = [(op.tag, op.src_start, op.src_end, op.dest_start + lo, op.dest_end + lo)
+           for op in Levenshtein.opcodes(q_codes, doc_codes[lo:hi])]
     ops = _trim(ops)
     same = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     if not ops or same < CLOSE_ENOUGH * m:

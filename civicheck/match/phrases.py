@@ -142,13 +142,13 @@ def _nearest(stream: Stream, required: dict[str, list[tuple[int, int]]],
     for anchor, group in enumerate(groups):
         for s, e, p in group:
             chosen, min_end = {p: (s, e)}, e
-            for g in range(len(groups)):
-                if g == anchor:
+            for other in range(len(groups)):
+                if other == anchor:
                     continue
-                i = bisect_right(starts[g], s)
+                i = bisect_right(starts[other], s)
                 if i == 0:
                     break
-                os, oe, op = latest[g][i - 1]
+                os, oe, op = latest[other][i - 1]
                 chosen[op] = (os, oe)
                 min_end = min(min_end, oe)
             else:

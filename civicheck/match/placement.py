@@ -37,8 +37,9 @@ class Placement:
                 if found is None:
                     found = _by_ends(page, seq, cursor)
                 if found is not None:
-                    self.ranges[i] = (found, found + len(seq)) if isinstance(found, int) else found
-                    cursor = self.ranges[i][1]
+                    placed_at = (found, found + len(seq)) if isinstance(found, int) else found
+                    self.ranges[i] = placed_at
+                    cursor = placed_at[1]
         # Then the short ones, in the gap their neighbours leave. Linear in the paragraphs: where the next
         # placed paragraph starts is known for each index beforehand, and a short paragraph repeated thousands
         # of times (a hostile page, a table of "-") is searched for once.

@@ -129,8 +129,8 @@ def _near_copy(doc: Searched, quote: str, part: Part, after: int,
         for length in (m, m - 1, m + 1):  # the same length, or one word (a negation) more or less
             if length < 1 or j + length > len(st.toks):
                 continue
-            ops = _merged([(tag, i1, i2, j1 + j, j2 + j) for tag, i1, i2, j1, j2 in
-                           (tuple(op) for op in Levenshtein.opcodes(q_codes, doc_codes[j:j + length]))],
+            ops = _merged([(op.tag, op.src_start, op.src_end, op.dest_start + j, op.dest_end + j)
+                           for op in Levenshtein.opcodes(q_codes, doc_codes[j:j + length])],
                           [t for t, _, _ in part], st.toks)
             if _materially_different(doc, quote, part, ops):
                 return j, j + length, ops

@@ -79,8 +79,10 @@ def _review(claim: dict[str, Any], date: str | None, publisher: dict[str, Any] |
     if publisher:
         review["author"] = {"@type": "Organization", **publisher}
     own = claim.get("review_url")
-    if own or url:
-        review["url"] = own or url.replace("{id}", claim["id"])
+    if own:
+        review["url"] = own
+    elif url:
+        review["url"] = url.replace("{id}", claim["id"])
     citations = _citations(claim)
     if citations:
         review["citation"] = citations

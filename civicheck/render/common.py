@@ -74,7 +74,7 @@ def short_ref(ref: str) -> str:
     return f"{file}#{record_id[:8]}" if record_id else file
 
 
-def outage_lines(report: dict[str, Any]) -> list[str]:
+def outage_lines(report: Mapping[str, Any]) -> list[str]:
     """A line per network outage of the run (unescaped), for the footers: when, how long, what the canary said."""
     from civicheck.fetch.outages import outage_summary
 

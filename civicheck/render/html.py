@@ -140,7 +140,7 @@ def _counts(report: Mapping[str, Any]) -> dict[str, int]:
     return counts
 
 
-def _snapshots(check: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _snapshots(check: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The check's copies: captures a reader can open first, then the WARC records."""
     snaps = [s for s in (check.get("evidence") or {}).get("snapshots") or [] if isinstance(s, Mapping)]
     return sorted(snaps, key=lambda s: s.get("kind") == "warc")

@@ -61,15 +61,15 @@ class Markup:
         for el in root.iter("h1", "h2", "h3"):
             words = " ".join(el.text_content().split())
             if words and len(self.headings) < _KEPT:
-                self.headings.append((int(el.tag[1]), words))
+                self.headings.append((int(str(el.tag)[1]), words))  # "h2" -> 2
         for meta in root.iter("meta"):
             if (meta.get("http-equiv") or "").strip().lower() == "refresh":
                 self.refresh = _parse_refresh(meta.get("content") or "")
         for el in root.iter("script"):
             self.scripts += 1
-            if el.get("src"):
+            if src := el.get("src"):
                 if len(self.script_srcs) < _KEPT:
-                    self.script_srcs.append(el.get("src").strip())
+                    self.script_srcs.append(src.strip())
             elif len(self.inline_js) < 50_000:
                 self.inline_js += (el.text or "") + "\n"
         for el in root.iter("iframe", "frame", "embed", "object"):
