@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.errors import UsageProblem
-from civicheck.report import REFUTED, expected_verdict, reported_verdict
+from civicheck.report import FAIL_ON_MODES, REFUTED, expected_verdict, reported_verdict
 
-FAIL_ON_MODES = ("unexpected", "changed", "refuted", "never")
 DEFAULT_CONFIRM = 2
 CONTEXT_WORDS = 3  # words shown either side of a change in a content-drift diff
 MAX_HUNKS = 5  # changes shown per document; the rest are counted

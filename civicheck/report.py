@@ -26,6 +26,9 @@ OUTCOMES: tuple[OutcomeWord, ...] = get_args(OutcomeWord)
 PASS, FAIL, UNKNOWN = OUTCOMES
 # Who said a claim, when the claims file declares it (never guessed from a name).
 SaidByType = Literal["person", "organization"]
+# What makes a run's exit code 1 (`--fail-on`; changes.exit_decision decides). Here rather than in changes.py,
+# so the command line can list them without importing the diffing.
+FAIL_ON_MODES = ("unexpected", "changed", "refuted", "never")
 
 
 class Snapshot(TypedDict, total=False):

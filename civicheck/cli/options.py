@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from civicheck.changes import FAIL_ON_MODES
 from civicheck.render import REPORT_FORMATS
+from civicheck.report import FAIL_ON_MODES
 
 
 def option_group(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
