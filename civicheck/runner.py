@@ -109,9 +109,13 @@ class _Recorder:
     lets its body go, and reports progress. So a run holds a body only while it is archived and read."""
 
     def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
-                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None):
+                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None,
+                 texts: set[str] | None = None):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
+        # The pages whose text a check judges: only they get the main text and dates (the costly part of
+        # reading); the others (liveness, audited links, probes) get what the soft-404 signals read.
+        self.texts = texts if texts is not None else set()
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
@@ -138,7 +142,8 @@ class _Recorder:
                 # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
                 # few seconds (READ_GRACE), so only a page that overruns those is given up on.
                 limit = max(jobs.get(result.url, READ_GRACE) - result.elapsed, READ_GRACE)
-                reading = self.reader.read(result, limit, sorted(self.selectors.get(result.url, ())), let_go=True)
+                reading = self.reader.read(result, limit, sorted(self.selectors.get(result.url, ())), let_go=True,
+                                           full=result.url in self.texts)
                 with self.lock:
                     self.readings[result.url] = reading
             result.drop_body()
@@ -180,13 +185,17 @@ def run(
 
     selectors: dict[str, set[str]] = defaultdict(set)
     cited: dict[str, float] = {}
+    texts: set[str] = set()
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
+            if kind_of(check).keeps_text:
+                texts.add(check.url)
     watch = connectivity.watch(fetcher, heard)
-    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch)
+    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch,
+                         texts)
     try:
         run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
                           heard)

@@ -53,17 +53,18 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
 
 
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
-             archive_dir: Path, no_warc: bool) -> RunResult:
-    """A run fetching live, its WARC written under `archive_dir` unless `no_warc`."""
+             archive_dir: Path, no_warc: bool, reader: Any = None) -> RunResult:
+    """A run fetching live, its WARC written under `archive_dir` unless `no_warc`; `reader` reads the pages
+    (default: the shared worker pool, one worker per core)."""
     from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
-        return run(claims, fetcher, connectivity, progress, archives=archives)
+        return run(claims, fetcher, connectivity, progress, archives=archives, reader=reader)
     from civicheck.archive import WarcWriter, new_run_id
 
     started = now_utc()
     with WarcWriter(archive_dir, new_run_id(started), started) as warc:
-        result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives)
+        result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, reader=reader)
     result.warc = str(warc.path)
     return result

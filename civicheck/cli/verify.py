@@ -29,10 +29,13 @@ from civicheck.cli.progress import Progress
 @history_options
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
+@click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
+              help="Pages read at once, each in a worker process of its own (default: one per core). The report "
+                   "is the same whatever N.")
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, archive_specs,
-           replay_files, db, no_history, confirm, fail_on, shard, format_, output, reports, notify_urls, quiet,
+           replay_files, db, no_history, confirm, fail_on, shard, jobs, format_, output, reports, notify_urls, quiet,
            publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
@@ -92,6 +95,9 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     operator_urls = [*canaries, *(f"{archive.cdx.replay_prefix}/" for archive in archives)]
     settings = None if replay_files else fetcher_settings(claims, operator_urls, allow_private)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    from civicheck.reading import shared_reader
+
+    reader = shared_reader(jobs)
     skipped: list[str] = []  # records a replay could not read
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     with source_of(replay_files, concurrency, per_host, settings) as source, progress:
@@ -99,10 +105,10 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             # The live run's canary answer, so "offline" decisions come out the same; an archive without
             # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
             connectivity = Connectivity(None, answer=source.online())
-            result = run(claims, source, connectivity, progress, replay=source)
+            result = run(claims, source, connectivity, progress, replay=source, reader=reader)
             skipped = source.skipped
         else:
-            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc)
+            result = live_run(claims, source, connectivity, progress, archives, archive_dir, no_warc, reader)
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")

@@ -5,6 +5,7 @@ text, links, metadata, PDF pages) and the passages of it that matching searches.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -63,6 +64,9 @@ class Document:
     cut: str | None = None
     article_cut: bool = False  # the main text was looked for in the first ARTICLE_LIMIT characters only
     selected_links: dict[str, list[Link]] = field(default_factory=dict)  # CSS selector -> links_in() of it
+    # False when only what the liveness signals need was read (a page only `live`, `dead`, `status` or
+    # `links` checks cite, a link audited, a probe): no main text, no publication date.
+    main_text_read: bool = True
 
     @property
     def text(self) -> str:
@@ -112,6 +116,10 @@ class Document:
         return [Passage(self.page_blocks[i], "page", i + 1, True) for i in range(first, last + 1)]
 
 
+# What is not a letter or a digit (str.isalnum): \W is every character but those and "_".
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def squash(text: str) -> str:
     """Letters and digits only, lower case: to place extracted paragraphs among page blocks."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())  # a regular expression: ten times a loop over characters
