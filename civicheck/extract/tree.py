@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any
 
@@ -117,21 +116,3 @@ def _repaired(html: str) -> str:
     except ImportError:  # a future htmldate without it: libxml2 reads the page as it is
         return html
     return repair_faulty_html(html, html[:50].lower())
-
-
-# Characters XML cannot hold: trafilatura removes them before it parses a page (its output is XML).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def article_tree(root: Any, html: str) -> Any:
-    """The tree as trafilatura parses a page itself: without comments (their neighbours' text joined) and
-    characters XML cannot hold. Handed this, it extracts exactly the text it would from the string (all 209
-    corpus and test pages), and it changes only this copy."""
-    from copy import deepcopy
-
-    from lxml import etree
-
-    copy = parse_tree(_NOT_XML.sub("", html)) if _NOT_XML.search(html) else deepcopy(root)
-    if copy is not None:
-        etree.strip_tags(copy, etree.Comment)
-    return copy
