@@ -22,14 +22,14 @@ import gzip
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from bench_warc import _Handler, _Server
 
 CORPUS = Path("/work/shared/corpus")
 CIVICHECK_ARGS = ["--format", "json", "-o", "out.json", "--quiet", "--no-history", "--no-canary", "--no-warc",
@@ -65,40 +65,20 @@ def phrases(text: str, count: int) -> list[str]:
     return [" ".join(words[i:i + 5]) for i in range(0, len(words) - 5, step)][:count]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512
-    delay = 0.0
-    table: list[tuple[int, bytes]] = []
+class _Table(list):
+    """The server's answers by path number; any other number (a soft-404 probe's random sibling) is a 404."""
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        time.sleep(self.server.delay)
+    def __getitem__(self, index):  # type: ignore[override]
         try:
-            status, body = self.server.table[int(self.path.strip("/").split("/")[-1])]
-        except (ValueError, IndexError):  # a soft-404 probe: a random sibling path
-            status, body = 404, b"<html><head><title>404 Not Found</title></head><body>Not Found</body></html>"
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            return super().__getitem__(index)
+        except IndexError:
+            return 404, b"<html><head><title>404 Not Found</title></head><body>Not Found</body></html>", False
 
 
 def serve(table: list[tuple[int, bytes]], delay: float) -> tuple[_Server, int]:
+    """bench_warc's server (every answer after `delay` seconds) on an ephemeral port, in a thread."""
     server = _Server(("127.0.0.1", 0), _Handler)
-    server.table, server.delay = table, delay
+    server.table, server.delay = _Table((status, body, False) for status, body in table), delay
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_address[1]
 
