@@ -378,10 +378,11 @@ def _meanings(order: str, m: re.Match[str]) -> list[str]:
     return days
 
 
-def _squash(text: str) -> str:
-    from civicheck.extract.document import squash
+_NOT_ALNUM = re.compile(r"[\W_]+")  # not a letter or a digit (str.isalnum)
 
-    return squash(text)
+
+def _squash(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 # --- deciding ------------------------------------------------------------------------------------------------------

@@ -12,17 +12,8 @@ from civicheck.extract.charset import decode_text
 from civicheck.extract.clean import clean_text, lines_of
 from civicheck.extract.document import Document, Link, squash
 from civicheck.extract.limits import readable_part
+from civicheck.extract.tree import BLOCK_TAGS, HIDDEN_TEXT, INVISIBLE_TAGS, parse_tree
 from civicheck.fetch import FetchResult
-
-# Elements whose boundaries end a line of visible text. Inline elements (a, b, span...) join their neighbours.
-_BLOCK_TAGS = (
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
-    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
-    "option", "button", "label", "title",
-)
-# Never visible: their text is code, styling or alternative content for other agents.
-_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
 
 
 def parse_page(root: Any, html: str, base_url: str, doc: Document, selectors: Sequence[str] = ()) -> None:
@@ -41,10 +32,6 @@ def parse_page(root: Any, html: str, base_url: str, doc: Document, selectors: Se
         soup = BeautifulSoup(html, "lxml")
         for selector in selectors:
             doc.selected_links[selector] = _selected_links(soup, base_url, selector, doc)
-
-
-# Text inside these is never shown as the page's text (BeautifulSoup, read before, kept it apart too).
-_HIDDEN_TEXT = ("script", "style", "template", "rt", "rp")
 
 
 def visible_text(root: Any) -> str:
@@ -72,11 +59,11 @@ def visible_text(root: Any) -> str:
                 add("\n")
             if parent is not None:
                 text(parent.tail, stack[-1][3] if stack else False)
-        elif not isinstance(node.tag, str) or node.tag in _INVISIBLE_TAGS or node.tag in _HIDDEN_TEXT or (
+        elif not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS or node.tag in HIDDEN_TEXT or (
                 node.get("hidden") is not None):
             text(node.tail, preserve)  # a comment, a script, a hidden element: what follows it is shown
         else:
-            opens_block = node.tag in _BLOCK_TAGS
+            opens_block = node.tag in BLOCK_TAGS
             if opens_block:
                 add("\n")
             inner = preserve or node.tag in _PRESERVING
@@ -143,8 +130,6 @@ def links_in(result: FetchResult, selector: str | None = None) -> list[Link]:
     """The page's links (absolute, fragments dropped, mailto/tel/javascript ignored, first text kept),
     only those inside elements matching the CSS `selector` when one is given."""
     from bs4 import BeautifulSoup
-
-    from civicheck.extract.tree import parse_tree
 
     scratch = Document(result.url, result.final_url, "html")
     html = readable_part(decode_text(result))

@@ -7,6 +7,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+# Elements whose boundaries end a line of visible text. Inline elements (a, b, span...) join their neighbours.
+BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
+    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+    "option", "button", "label", "title",
+)
+# Never visible: their text is code, styling or alternative content for other agents.
+INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
+# Text inside these is never shown as the page's text (BeautifulSoup, read before, kept it apart too).
+HIDDEN_TEXT = ("script", "style", "template", "rt", "rp")
+
 _local = threading.local()  # one parser a thread: its error log tells whether the last parse was cut short
 
 
@@ -75,10 +87,8 @@ class _Flattened:
         def element(tag: str, attrib: Any) -> Any:  # lxml.html elements, as parse_tree's (text_content...)
             return lxml.html.html_parser.makeelement(tag, attrib=dict(attrib))
 
-        from civicheck.extract.page import _BLOCK_TAGS, _HIDDEN_TEXT, _INVISIBLE_TAGS
-
-        self.blocks = frozenset(_BLOCK_TAGS)
-        self.hiding = frozenset(_INVISIBLE_TAGS + _HIDDEN_TEXT)
+        self.blocks = frozenset(BLOCK_TAGS)
+        self.hiding = frozenset(INVISIBLE_TAGS + HIDDEN_TEXT)
         self.builder = etree.TreeBuilder(element_factory=element)
         self.depth = 0
         self.deep: list[bool] = []  # for each open element below _FLAT_DEPTH: does it hide its text?
