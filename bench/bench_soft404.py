@@ -39,11 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from civicheck.extract import extract  # noqa: E402
+from civicheck.extract.pipeline import extract_parsed  # noqa: E402
 from civicheck.fetch import FetchResult  # noqa: E402
 from civicheck.fetch.client import Fetcher  # noqa: E402
 from civicheck.soft404 import assess, probe_key, probe_url  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")
+LIVENESS_ONLY = False  # --liveness-only
 
 
 # --- the corpus ---------------------------------------------------------------------------------------------
@@ -577,7 +579,8 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
         # The same real page is served under several behaviours: extract its bytes once (trafilatura is slow).
         key = (hashlib.sha256(r.body).digest(), r.content_type)
         if key not in cache:
-            cache[key] = extract(r)
+            # --liveness-only: as the runner reads a page only liveness checks cite (no main text, no dates)
+            cache[key] = extract_parsed(r, full=False)[0] if LIVENESS_ONLY else extract(r)
         return cache[key]
 
     docs = {u: extract_once(r) for u, r in results.items()}
@@ -636,7 +639,11 @@ def main() -> int:
     ap.add_argument("--seed", default="bench")
     ap.add_argument("--stress", action="store_true", help="every real page under every site behaviour")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--liveness-only", action="store_true",
+                    help="read pages as for a `live` check: no main text (trafilatura), its long blocks instead")
     args = ap.parse_args()
+    global LIVENESS_ONLY
+    LIVENESS_ONLY = args.liveness_only
     if not args.corpus.exists():
         print(f"corpus not found at {args.corpus}: nothing to benchmark (skipped)")
         return 0

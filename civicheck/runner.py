@@ -121,11 +121,14 @@ class _Recorder:
 
     def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
                  reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None,
-                 memory: FetchMemory | None = None, fetcher: Any = None):
+                 memory: FetchMemory | None = None, fetcher: Any = None, texts: set[str] | None = None):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
         self.memory, self.fetcher = memory, fetcher
         self.replay: Any = None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
+        # The pages whose text a check judges: only they get the main text and dates (the costly part of
+        # reading); the others (liveness, audited links, probes) get what the soft-404 signals read.
+        self.texts = texts if texts is not None else set()
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
@@ -187,6 +190,8 @@ class _Recorder:
                 if memory is not None and result.has_document:
                     # A body read on an earlier night (same digest, same URL) is not read again.
                     reading = memory.reading(result.final_url, result.sha256, selectors)
+                    if reading is not None and result.url in self.texts and not _has_main_text(reading):
+                        reading = None  # read for its liveness only that night: its text is wanted now
                     if reading is not None:
                         stored = True
                         with self.lock:
@@ -198,7 +203,7 @@ class _Recorder:
                 # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
                 # few seconds (READ_GRACE), so only a page that overruns those is given up on.
                 limit = max(budget - result.elapsed, READ_GRACE)
-                reading = self.reader.read(result, limit, selectors, let_go=True)
+                reading = self.reader.read(result, limit, selectors, let_go=True, full=result.url in self.texts)
                 with self.lock:
                     self.readings[result.url] = reading
                 if memory is not None and result.unchanged_since:
@@ -227,6 +232,8 @@ class _Recorder:
         good = memory.good(result.final_url)
         assert good is not None
         reading = memory.reading(good.url, good.sha256, selectors)
+        if reading is not None and result.url in self.texts and not _has_main_text(reading):
+            reading = None  # stored from a liveness-only reading: its text is wanted now, read from the copy
         copy = memory.earlier(good) if reading is None else None
         if reading is None and copy is None:
             memory.forget(good.url)
@@ -270,6 +277,11 @@ class _Recorder:
                     self._earlier_first(result)
                     return _unchanged_answer(result, copy.status or 200, copy.reason, copy.headers, copy.body)
         return result
+
+
+def _has_main_text(reading: Reading) -> bool:
+    document = getattr(reading, "document", None)
+    return document is None or getattr(document, "main_text_read", True)
 
 
 def _unchanged_answer(result: FetchResult, status: int, reason: str, headers: Sequence[tuple[str, str]],
@@ -322,14 +334,17 @@ def run(
 
     selectors: dict[str, set[str]] = defaultdict(set)
     cited: dict[str, float] = {}
+    texts: set[str] = set()
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
+            if kind_of(check).keeps_text:
+                texts.add(check.url)
     watch = connectivity.watch(fetcher, heard)
     recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch,
-                         memory, fetcher)
+                         memory, fetcher, texts)
     recorder.replay = replay
     try:
         run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
@@ -398,8 +413,13 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     _forget_unread_documents(claims, ctx)
 
     run_result = RunResult(started_at=started, finished_at=started)
-    for claim in claims:
-        outcomes = [evaluate(check, ctx) for check in claim.checks]
+    # Checks are judged page by page: the matcher keeps the token streams of the last few pages only
+    # (match/index.py), and claims in a file rarely come grouped by the page they cite (judged claim by claim,
+    # 2,000 claims took 3.6 times as long). The outcomes are the same in any order.
+    order = sorted(((check.url, i, j) for i, claim in enumerate(claims) for j, check in enumerate(claim.checks)))
+    judged = {(i, j): evaluate(claims[i].checks[j], ctx) for _, i, j in order}
+    for i, claim in enumerate(claims):
+        outcomes = [judged[i, j] for j in range(len(claim.checks))]
         verdict, reason, deciding = decide(outcomes)
         run_result.claims.append(ClaimResult(claim, verdict, reason, outcomes, deciding))
     run_result.archives = captures.wait()

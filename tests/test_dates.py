@@ -4,9 +4,9 @@ decides between them; small pages written here (the shared corpus is for bench/b
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 
 from civicheck.extract.dates import Declared, Shown, date_in_url, decide, declared, parse_date, shown_date
+from civicheck.extract.tree import parse_tree
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -51,7 +51,7 @@ PAGE = """<html><head><title>Dewan setujui anggaran - Warta</title>
 
 
 def test_declared_dates_of_a_page_in_order_of_trust():
-    found = declared(BeautifulSoup(PAGE, "lxml"), "https://warta.example/berita/2023/06/15/anggaran")
+    found = declared(parse_tree(PAGE), "https://warta.example/berita/2023/06/15/anggaran")
     assert [(d.source, d.date, d.strong) for d in found] == [
         ("JSON-LD datePublished", "2023-06-15", True),  # the object that is this page, not the one it links to
         ("OpenGraph article:published_time", "2023-06-15", True),

@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 import pytest
-from test_attacks_page import BREAKS_TRAFILATURA
+from test_attacks_page import BREAKS_TRAFILATURA, breaking_lxml
 
 from civicheck import kinds
 from civicheck.checks import Context
@@ -95,6 +95,7 @@ def verify(tmp_path, claims: str, *env_path: str) -> tuple[int, dict | None, str
 
 
 @pytest.mark.parametrize("hostile", BREAKS_TRAFILATURA[:1])
+@pytest.mark.usefixtures(breaking_lxml.__name__)
 def test_a_links_check_on_a_page_that_cannot_be_read_is_unknown_and_the_run_goes_on(tmp_path, site, hostile):
     """Before issue 10 a `links` check on such a page stopped the whole run (exit 3, no report)."""
     bad, good = site.route("/bad", hostile), site.route("/good", "<html><body><p>Smart City</p></body></html>")

@@ -58,21 +58,22 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
 
 
 def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
-             archive_dir: Path, no_warc: bool, memory: Any = None, *, wacz: bool = False) -> RunResult:
+             archive_dir: Path, no_warc: bool, memory: Any = None, *, wacz: bool = False,
+             reader: Any = None) -> RunResult:
     """A run fetching live, its WARC written under `archive_dir` unless `no_warc` (and packed as a WACZ beside
     it with `wacz`); `memory` (a FetchMemory) makes it re-check conditionally, and learns what it fetched once
-    the WARC is in place."""
+    the WARC is in place; `reader` reads the pages (default: the shared worker pool, one worker per core)."""
     from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
-        result = run(claims, fetcher, connectivity, progress, archives=archives, memory=memory)
+        result = run(claims, fetcher, connectivity, progress, archives=archives, memory=memory, reader=reader)
     else:
         from civicheck.archive import WarcWriter, new_run_id
 
         started = now_utc()
         with WarcWriter(archive_dir, new_run_id(started), started) as warc:
-            result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, memory=memory)
+            result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, memory=memory, reader=reader)
         result.warc = str(warc.path)
         if wacz:
             from civicheck.archive.wacz import write_wacz

@@ -42,11 +42,14 @@ if TYPE_CHECKING:
                                             "remembered from earlier runs (what it fetches is still remembered).")
 @click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
                                              "join the JSON reports with `civicheck merge`).")
+@click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
+              help="Pages read at once, each in a worker process of its own (default: one per core). The report "
+                   "is the same whatever N.")
 @output_options
 @publishing_options
 def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, wacz,
-           archive_specs, replay_files, db, no_history, confirm, fail_on, fresh, shard, format_, output, reports,
-           notify_urls, width, quiet, publisher, publisher_url, review_url):
+           archive_specs, replay_files, db, no_history, confirm, fail_on, fresh, shard, jobs, format_, output,
+           reports, notify_urls, width, quiet, publisher, publisher_url, review_url):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -116,6 +119,9 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     checks = [check for claim in claims for check in claim.checks]
     progress.expect(len({check.url for check in checks}), may_grow(checks) and not replay_files)
+    from civicheck.reading import shared_reader
+
+    reader = shared_reader(jobs)
     skipped: list[str] = []  # records a replay could not read
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     with source_of(replay_files, concurrency, per_host, settings) as source, progress:
@@ -123,14 +129,14 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             # The live run's canary answer, so "offline" decisions come out the same; an archive without
             # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
             connectivity = Connectivity(None, answer=source.online())
-            result = run(claims, source, connectivity, progress, replay=source)
+            result = run(claims, source, connectivity, progress, replay=source, reader=reader)
             skipped = source.skipped
         else:
             # With a history, pages unchanged since their last good fetch move no bytes (history/revisits.py).
             memory = fetch_memory(db, fresh) if records_history and history_failure is None else None
             try:
                 result = live_run(claims, progress.watch(source), connectivity, progress, archives, archive_dir,
-                                  no_warc, memory, wacz=wacz)
+                                  no_warc, memory, wacz=wacz, reader=reader)
             finally:
                 if memory is not None:
                     memory.close()

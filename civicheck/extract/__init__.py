@@ -2,9 +2,10 @@
 PDF pages, publication date). Pure transformation of bytes already fetched; it never touches the network.
 
 document.py (the model: Document, Link, Passage) ← pipeline.py (`extract`: the answer's kind decides which
-readers run) → charset.py (bytes to text), limits.py (how much of a huge page is read), page.py
-(BeautifulSoup: visible text, the marked article body), links.py (lxml: links as a browser resolves them),
-article.py (trafilatura: main text), pdf.py (pypdf: text, link annotations), dates.py (publication dates), clean.py (mojibake repaired, terminal escapes removed).
+readers run) → charset.py (bytes to text), limits.py (how much of a huge page is read), tree.py (the one lxml
+parse of a page that the others read), page.py (visible text, the marked article body), links.py (links as a
+browser resolves them), article.py (trafilatura: main text), pdf.py (pypdf: text, link annotations), dates.py
+(publication dates), clean.py (mojibake repaired, terminal escapes removed).
 """
 
 from civicheck.extract.charset import decode_text

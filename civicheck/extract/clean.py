@@ -36,13 +36,21 @@ def repair(text: str) -> str:
     """Text with its mojibake repaired (see _FTFY_OPTIONS); correct text comes back unchanged."""
     if text.isascii():  # mojibake is made of non-ASCII characters: most text is let through at C speed
         return text
-    import ftfy
-
     text = _LOST_9D.sub("\u00e2\u20ac\x9d", text)
 
     # ftfy repairs line by line; handing it only the lines that are not ASCII does the same four times faster.
-    config = _ftfy_config()
-    return "\n".join(line if line.isascii() else ftfy.fix_text(line, config) for line in text.split("\n"))
+    return "\n".join(line if line.isascii() else _short_line(line) if len(line) <= 200 else _repaired_line(line)
+                     for line in text.split("\n"))
+
+
+def _repaired_line(line: str) -> str:
+    import ftfy
+
+    return ftfy.fix_text(line, _ftfy_config())
+
+
+# Short lines are remembered: a site's menus and link texts come back on each of its pages.
+_short_line = functools.lru_cache(maxsize=20_000)(_repaired_line)
 
 
 @functools.cache

@@ -82,18 +82,18 @@ class Publication:
 # --- reading the page's own declarations ------------------------------------------------------------------------
 
 
-def declared(soup: Any, url: str) -> list[Declared]:
+def declared(root: Any, url: str) -> list[Declared]:
     """Every publication date the page declares, in order of trust: JSON-LD, meta tags, marked-up elements,
-    and the date in its address."""
-    # One walk of the page for every kind of tag read here: each find_all walks the whole tree again, and a
-    # large page takes milliseconds a walk.
+    and the date in its address. `root`: the page's lxml tree (extract/tree.py), None when it has none."""
+    # One search of the page for every kind of tag read here (XPath: in C, in document order).
     tags: dict[str, list[Any]] = {"script": [], "meta": [], "marked": []}
-    for tag in soup.find_all(True):
-        if tag.name == "meta":
+    wanted = "//meta | //script | //*[@itemprop='datePublished'] | //time[@pubdate]"
+    for tag in root.xpath(wanted) if root is not None else ():
+        if tag.tag == "meta":
             tags["meta"].append(tag)
-        elif tag.name == "script" and re.search(r"(?i)ld\+json", tag.get("type") or ""):
+        elif tag.tag == "script" and re.search(r"(?i)ld\+json", tag.get("type") or ""):
             tags["script"].append(tag)
-        elif tag.get("itemprop") == "datePublished" or (tag.name == "time" and tag.has_attr("pubdate")):
+        elif tag.get("itemprop") == "datePublished" or (tag.tag == "time" and "pubdate" in tag.attrib):
             tags["marked"].append(tag)
     found: list[Declared] = []
     found += _json_ld(tags["script"], url)
@@ -112,7 +112,7 @@ def _json_ld(scripts: list[Any], url: str) -> list[Declared]:
     candidates: list[tuple[bool, str, str]] = []  # (is this page, date text, type)
     for script in scripts:
         try:
-            data = json.loads(script.string or script.get_text() or "null", strict=False)
+            data = json.loads(script.text_content() or "null", strict=False)
         except (ValueError, RecursionError):
             continue  # a broken block says nothing
         for obj in _objects(data):
@@ -181,12 +181,12 @@ def _meta(metas: list[Any]) -> list[Declared]:
 def _marked_up(marked: list[Any]) -> list[Declared]:
     """An element marked as the publication date: itemprop="datePublished" (microdata) or <time pubdate>."""
     for element in marked:
-        if element.name == "meta":
+        if element.tag == "meta":
             continue  # read with the meta tags
         text = element.get("datetime") or element.get("content") or ""
         parsed = parse_date(text)
         if parsed:
-            return [Declared(parsed[0], f"<{element.name}> marked datePublished", local=parsed[1],
+            return [Declared(parsed[0], f"<{element.tag}> marked datePublished", local=parsed[1],
                              time=_has_time(text))]
     return []
 
@@ -378,8 +378,11 @@ def _meanings(order: str, m: re.Match[str]) -> list[str]:
     return days
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # not a letter or a digit (str.isalnum)
+
+
 def _squash(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 # --- deciding ------------------------------------------------------------------------------------------------------
@@ -442,29 +445,34 @@ def _near(a: str, b: str) -> bool:
     return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days) <= TOLERANCE_DAYS
 
 
-def publication(soup: Any, html: str, url: str, blocks: list[str], paragraphs: list[str],
-                headline: str = "") -> tuple[Publication, str | None]:
+def publication(root: Any, url: str, blocks: list[str], paragraphs: list[str], headline: str,
+                date_root: Any) -> tuple[Publication, str | None]:
     """The publication date of a parsed page, and its last-updated date (htmldate's reading of it).
-    blocks, paragraphs, headline: the page's visible text blocks, its main text and its title, to find the
-    date its byline shows."""
-    published, updated = htmldate_readings(html, url)
-    pub = decide(declared(soup, url), published, shown_date(blocks, paragraphs, headline))
+    root: the page's lxml tree (None when it has none); date_root: the tree htmldate reads (the page's, or
+    that of its first DATE_LIMIT characters; None: no reading). blocks, paragraphs, headline: the page's
+    visible text blocks, its main text and its title, to find the date its byline shows."""
+    published, updated = htmldate_readings(date_root, url)
+    pub = decide(declared(root, url), published, shown_date(blocks, paragraphs, headline))
     if pub.date and updated and updated < pub.date:
         updated = None  # a modification before the publication is a misread date, not evidence
     return pub, updated
 
 
-def htmldate_readings(html: str, url: str) -> tuple[str | None, str | None]:
+def htmldate_readings(page: Any, url: str) -> tuple[str | None, str | None]:
     """htmldate's published and last-updated dates (ISO): markup and metadata first, its search of the page
     text only when those say nothing, and never its bare-year guesses ("RPJMD 2021-2026" is not a date of
-    2021-01-01)."""
+    2021-01-01). `page`: the lxml tree (htmldate copies it before changing it), never the markup: handed a
+    string that looks like an address, htmldate would download it."""
     from htmldate import find_date
+
+    if page is None:
+        return None, None
 
     def find(original: bool, extensive: bool) -> str | None:
         try:
             # htmldate trusts a date in the URL above anything on the page, for the last-modified date too;
             # a URL (/berita/2023/05/01/...) says when a page was published, never when it was updated.
-            return find_date(html, url=url if original else None, original_date=original,
+            return find_date(page, url=url if original else None, original_date=original,
                              extensive_search=extensive)
         except Exception:  # noqa: BLE001 - a date we cannot read is "no date", never a crash
             return None

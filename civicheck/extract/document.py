@@ -4,7 +4,9 @@ text, links, metadata, PDF pages) and the passages of it that matching searches.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -73,16 +75,25 @@ class Document:
     cut: str | None = None
     article_cut: bool = False  # the main text was looked for in the first ARTICLE_LIMIT characters only
     selected_links: dict[str, list[Link]] = field(default_factory=dict)  # CSS selector -> links_in() of it
+    # False when only what the liveness signals need was read (a page only `live`, `dead`, `status` or
+    # `links` checks cite, a link audited, a probe): no main text, no publication date.
+    main_text_read: bool = True
 
-    @property
+    # Worked out once, on first use, once the page is read: every text check citing the page holds this one
+    # string in its evidence, not a copy of its own (1,600 copies for 50 pages of 32 claims each).
+    @functools.cached_property
     def text(self) -> str:
         """The extracted text, one block (or PDF page) a line: what history compares between runs."""
         return "\n".join(self.pdf_pages or self.page_blocks)
 
-    @property
+    @functools.cached_property
     def text_sha256(self) -> str:
         """Digest of the extracted text: changes when what the page says changes, not when its markup does."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def __getstate__(self) -> dict[str, object]:
+        # From a worker to the run: the text is made again from the blocks where it is needed, not sent twice.
+        return {k: v for k, v in self.__dict__.items() if k not in ("text", "text_sha256")}
 
     def passages(self, scope: str) -> tuple[list[Passage], list[Passage], str | None]:
         """The passages to search for `scope`, the article passages (for labelling hits), and a note.
@@ -122,6 +133,10 @@ class Document:
         return [Passage(self.page_blocks[i], "page", i + 1, True) for i in range(first, last + 1)]
 
 
+# What is not a letter or a digit (str.isalnum): \W is every character but those and "_".
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def squash(text: str) -> str:
     """Letters and digits only, lower case: to place extracted paragraphs among page blocks."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())  # a regular expression: ten times a loop over characters

@@ -1,5 +1,6 @@
-"""A web page's own text, read with BeautifulSoup: its title, the visible text block by block, its links (all,
-or under a CSS selector: read by extract/links.py), and the part the page itself marks as the article body.
+"""A web page's own text, read from its lxml tree (extract/tree.py): its title, the visible text block by
+block, its links (all, or under a CSS selector: read by extract/links.py), and the part the page itself marks
+as the article body.
 """
 
 from __future__ import annotations
@@ -12,66 +13,80 @@ from civicheck.extract.clean import clean_text, lines_of
 from civicheck.extract.document import Document, Link, squash
 from civicheck.extract.limits import readable_part
 from civicheck.extract.links import links_in as links_in_tree
-from civicheck.extract.links import parse_html
+from civicheck.extract.tree import BLOCK_TAGS, HIDDEN_TEXT, INVISIBLE_TAGS, parse_tree
 from civicheck.fetch import FetchResult
 
-# Elements whose boundaries end a line of visible text. Inline elements (a, b, span...) join their neighbours.
-_BLOCK_TAGS = (
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
-    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
-    "option", "button", "label", "title",
-)
-# Never visible: their text is code, styling or alternative content for other agents.
-_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
+
+def parse_page(root: Any, html: str, base_url: str, doc: Document, selectors: Sequence[str] = ()) -> None:
+    """Title, links (and those of each query a links check makes: link_query) and visible text blocks, read
+    from the page's lxml tree (extract/tree.py; None when the markup held nothing to parse)."""
+    if root is None:
+        return
+    title_tag = next(root.iter("title"), None)
+    doc.title = clean_text(" ".join(_text(title_tag).split()), doc) if title_tag is not None else ""
+    doc.links = links_in_tree(root, base_url, doc=doc)
+    doc.page_blocks = lines_of(visible_text(root), doc)
+    if selectors:
+        # CSS selectors need soupsieve (BeautifulSoup): parsed again only for a page a links check selects in.
+        soup = None
+        if any(parse_link_query(key)[0] for key in selectors):
+            from bs4 import BeautifulSoup
+
+            soup = BeautifulSoup(html, "lxml")
+        for key in selectors:
+            doc.selected_links[key] = _selected_links(soup, root, base_url, key, doc)
 
 
-def parse_page(html: str, base_url: str, doc: Document, selectors: Sequence[str] = ()) -> Any:
-    """Title, links (and those of each query a links check makes: link_query) and visible text blocks;
-    returns the parsed page."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "lxml")
-    title_tag = soup.find("title")
-    doc.title = clean_text(" ".join(title_tag.get_text().split()), doc) if title_tag else ""
-    # The links are read over an lxml tree (extract/links.py); parsed here a second time until the page is
-    # parsed once for every reader.
-    tree = parse_html(html)
-    doc.links = links_in_tree(tree, base_url, doc=doc) if tree is not None else []
-    doc.page_blocks = lines_of(visible_text(soup), doc)
-    for key in selectors:
-        doc.selected_links[key] = _selected_links(soup, tree, base_url, key, doc)
-    return soup
-
-
-def visible_text(root) -> str:
+def visible_text(root: Any) -> str:
     """The text a browser shows, a line break at each block element's start and end ("tersebut.<br>Dia" and
     "</p><p>" split, "<b>Smart</b> City" stays joined); invisible and `hidden` elements and comments left out.
 
-    One iterative walk that never changes the tree: inserting line breaks with bs4 costs time proportional
-    to the element's subtree and siblings each, quadratic on a long table or a deeply nested hostile page
-    (20,000 nested divs took 30 s), and recursion would overflow on such a page."""
-    from bs4 import CData, NavigableString, Tag
-
+    One iterative walk that never changes the tree: recursion would overflow on a deeply nested hostile page
+    (20,000 nested divs). An lxml element holds its own text first, and the text after it as its `tail`."""
     parts: list[str] = []
-    stack = [(iter(root.contents), False)]  # children still to visit, and whether their parent is a block
+    add = parts.append
+
+    def text(piece: str | None, preserve: bool) -> None:
+        if piece:
+            add(piece if preserve or piece.strip(_ASCII_SPACES) else "\n" if "\n" in piece else " ")
+
+    text(root.text, False)
+    # children still to visit, whether their parent is a block, the parent, whether whitespace is kept there
+    stack = [(iter(root), False, None, False)]
     while stack:
-        children, block = stack[-1]
+        children, block, parent, preserve = stack[-1]
         node = next(children, None)
         if node is None:
             stack.pop()
             if block:
-                parts.append("\n")
-        elif isinstance(node, Tag):
-            if node.name in _INVISIBLE_TAGS or node.get("hidden") is not None:
-                continue
-            opens_block = node.name in _BLOCK_TAGS
+                add("\n")
+            if parent is not None:
+                text(parent.tail, stack[-1][3] if stack else False)
+        elif not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS or node.tag in HIDDEN_TEXT or (
+                node.get("hidden") is not None):
+            text(node.tail, preserve)  # a comment, a script, a hidden element: what follows it is shown
+        else:
+            opens_block = node.tag in BLOCK_TAGS
             if opens_block:
-                parts.append("\n")
-            stack.append((iter(node.contents), opens_block))
-        elif type(node) in (NavigableString, CData):  # not comments, doctypes, processing instructions
-            parts.append(str(node))
+                add("\n")
+            inner = preserve or node.tag in _PRESERVING
+            text(node.text, inner)
+            stack.append((iter(node), opens_block, node, inner))
     return "".join(parts)
+
+
+# Text made only of these is one space or one line break (as BeautifulSoup, which read pages before, kept it)...
+_ASCII_SPACES = " \n\t\x0c\r"
+# ... except inside these.
+_PRESERVING = ("pre", "textarea")
+
+
+def _text(element: Any) -> str:
+    """An element's text (without what scripts, styles and comments inside it hold), from lxml or bs4."""
+    if hasattr(element, "get_text"):
+        return element.get_text()
+    return "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::template"
+                                 " or ancestor::rt or ancestor::rp)]"))
 
 
 def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[Link]:
@@ -100,7 +115,7 @@ def links_in(result: FetchResult, selector: str | None = None, resources: bool =
     scratch = Document(result.url, result.final_url, "html")
     html = readable_part(decode_text(result))
     soup = BeautifulSoup(html, "lxml") if selector else None
-    return _selected_links(soup, parse_html(html), result.final_url, link_query(selector, resources), scratch)
+    return _selected_links(soup, parse_tree(html), result.final_url, link_query(selector, resources), scratch)
 
 
 # A links check's query, as the key of Document.selected_links: its CSS selector, "@resources" before it when
@@ -118,24 +133,23 @@ def parse_link_query(key: str) -> tuple[str, bool]:
     return key, False
 
 
-def marked_body(soup: Any, page_blocks: list[str], article_paragraphs: list[str]) -> tuple[int, int] | None:
+def marked_body(root: Any, page_blocks: list[str], article_paragraphs: list[str]) -> tuple[int, int] | None:
     """The page blocks (0-based, first and last) of the element the page marks as the article body: the one
     with itemprop="articleBody", else the <article> holding most of the extracted main text. None when there
     is no such element, or it wraps far more than the article (a theme that puts the whole page in <article>).
     """
     keys = [k for k in (squash(p)[:60] for p in article_paragraphs) if len(k) >= 20]
-    if not keys:
+    if not keys or root is None:
         return None
     best, best_score = None, 0
-    # One walk, not select (soupsieve takes tens of milliseconds on a large page) nor two find_all.
     marked, articles = [], []
-    for tag in soup.find_all(True):
+    for tag in root.xpath("//*[@itemprop='articleBody'] | //article"):  # one search for both, in C
         if tag.get("itemprop") == "articleBody":
             marked.append(tag)
-        elif tag.name == "article":
+        elif tag.tag == "article":
             articles.append(tag)
     for element in marked or articles:
-        text = squash(element.get_text())
+        text = squash(_text(element))
         score = sum(k in text for k in keys)
         if score > best_score:
             best, best_score = element, score

@@ -37,8 +37,9 @@ SPILL_BYTES = 1_000_000
 WORKER_MEMORY = 768 * 1024 * 1024
 # What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
 # worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
+# (BeautifulSoup is not: only a page a `links` check selects in with CSS needs it.)
 _PRELOAD = ("civicheck.reading", "civicheck.extract", "civicheck.soft404", "civicheck.match", "trafilatura",
-            "htmldate", "bs4", "lxml.html", "soupsieve", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
+            "htmldate", "lxml.html", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
 # Libraries whose failure on a page is named in the reason ("trafilatura failed on it").
 _LIBRARIES = ("trafilatura", "htmldate", "justext", "bs4", "soupsieve", "lxml", "pypdf", "charset_normalizer",
               "ftfy", "rapidfuzz")
@@ -71,11 +72,14 @@ def needs_reading(result: FetchResult) -> bool:
     return result.status is not None and (result.has_document or result.status >= 400)
 
 
-def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str | None = None) -> Reading:
+def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str | None = None,
+              full: bool = True) -> Reading:
     """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
     problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
-    `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe."""
-    from civicheck.extract import decode_text, extract, kind_of
+    `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe.
+    `full=False`: only what the liveness signals need (no main text, no dates: most of the cost)."""
+    from civicheck.extract import decode_text, kind_of
+    from civicheck.extract.pipeline import extract_parsed
     from civicheck.soft404 import read_markup
 
     try:
@@ -83,8 +87,8 @@ def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str
             with open(body_file, "rb") as fh:
                 result.body = fh.read()  # this process's copy of the result
         text = decode_text(result) if kind_of(result) in ("html", "text") else None
-        document = extract(result, selectors, text)
-        markup = read_markup(result, text or "", document)
+        document, root = extract_parsed(result, selectors, text, full=full)
+        markup = read_markup(result, text or "", document, root)
     except MemoryError:
         return Reading(problem=f"{UNREADABLE}: reading it needed more memory than civicheck allows a page "
                                f"({WORKER_MEMORY >> 20} MB)")
@@ -123,14 +127,14 @@ class PageReader:
             self.pool.warm()
 
     def read(self, result: FetchResult, limit: float = READ_LIMIT, selectors: Sequence[str] = (),
-             let_go: bool = False) -> Reading:
+             let_go: bool = False, full: bool = True) -> Reading:
         """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
         needs the body no more, so a large one is handed over through a file and dropped from `result` at
-        once, rather than held while the page waits for a free worker."""
+        once, rather than held while the page waits for a free worker. `full=False`: see read_page."""
         from civicheck.reading.workers import NoWorker, WorkFailed
 
         if self.pool is None:
-            return self._read_here(result, selectors)
+            return self._read_here(result, selectors, full=full)
         size, body_file = len(result.body), None
         sent = _without_raw_body(result)
         if let_go and size > SPILL_BYTES:
@@ -139,11 +143,12 @@ class PageReader:
                 sent = dataclasses.replace(result, body=b"", raw_body=b"")
                 result.drop_body()
         try:
-            answer = self.pool.call(read_page, sent, tuple(selectors), body_file, limit=limit, cancel=self._cancel)
+            answer = self.pool.call(read_page, sent, tuple(selectors), body_file, full, limit=limit,
+                                    cancel=self._cancel)
         except NoWorker as exc:
             logger.warning("pages are read in this process, without a time limit: %s", exc.reason)
             self.pool = None
-            return self._read_here(sent, selectors, body_file)
+            return self._read_here(sent, selectors, body_file, full)
         except WorkFailed as exc:
             seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
             why = f"civicheck gave up reading it after {seconds} s ({describe.size(size)})" if exc.timed_out else exc.reason
@@ -160,24 +165,26 @@ class PageReader:
         """Stop reading (Ctrl-C): the pages being read or waiting for a worker are given up on at once."""
         self._cancel.set()
 
-    def _read_here(self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None) -> Reading:
+    def _read_here(self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None,
+                   full: bool = True) -> Reading:
         import warnings
 
         _quiet_libraries()
         # catch_warnings changes process-wide state: one inline read at a time.
         with self._inline, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            reading = read_page(result, selectors, body_file)
+            reading = read_page(result, selectors, body_file, full)
         for warning in caught:
             logger.warning("reading %s: %s", result.url, warning.message)
         return reading
 
 
-def shared_reader() -> PageReader:
-    """A reader on the process's shared worker pool (workers stay for the next run of this process)."""
+def shared_reader(jobs: int | None = None) -> PageReader:
+    """A reader on the process's shared worker pool of `jobs` workers (default: one per core); its workers
+    stay for the next run of this process."""
     from civicheck.reading.workers import shared_pool
 
-    return PageReader(shared_pool(preload=_PRELOAD, memory_limit=WORKER_MEMORY))
+    return PageReader(shared_pool(preload=_PRELOAD, memory_limit=WORKER_MEMORY, jobs=jobs))
 
 
 def inline_reader() -> PageReader:

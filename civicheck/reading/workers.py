@@ -252,19 +252,20 @@ def _serve(conn: Any, memory_limit: int | None = None) -> None:
             conn.send(("error", f"the answer could not be sent back ({type(exc).__name__}: {exc})", collect.records))
 
 
-_shared: WorkerPool | None = None
+_shared: dict[int, WorkerPool] = {}  # jobs -> the pool of that many workers
 _shared_lock = threading.Lock()
 
 
-def shared_pool(preload: tuple[str, ...] = (), memory_limit: int | None = None) -> WorkerPool:
-    """The process's one pool (its workers outlive a run, so the next run of the same process starts none);
-    the first caller's settings hold."""
-    global _shared
+def shared_pool(preload: tuple[str, ...] = (), memory_limit: int | None = None,
+                jobs: int | None = None) -> WorkerPool:
+    """The process's pool of `jobs` workers (default: one per core); its workers outlive a run, so the next
+    run of the same process starts none. The first caller's other settings hold."""
+    jobs = jobs or default_jobs()
     with _shared_lock:
-        if _shared is None:
-            _shared = WorkerPool(preload=preload, memory_limit=memory_limit)
-            atexit.register(_shut_down, _shared)
-        return _shared
+        if jobs not in _shared:
+            _shared[jobs] = WorkerPool(jobs=jobs, preload=preload, memory_limit=memory_limit)
+            atexit.register(_shut_down, _shared[jobs])
+        return _shared[jobs]
 
 
 def _shut_down(pool: WorkerPool) -> None:

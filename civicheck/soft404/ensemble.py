@@ -5,6 +5,7 @@ fires, or weak signals of two different families; a page behind a bot wall is ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from civicheck.extract import Document
 from civicheck.fetch import FetchResult
@@ -30,13 +31,14 @@ class Assessment:
     families: list[str] = field(default_factory=list)
 
 
-def read_markup(result: FetchResult, text: str, document: Document | None) -> Markup:
+def read_markup(result: FetchResult, text: str, document: Document | None, root: Any = None) -> Markup:
     """Everything the signals need of the body itself (markup features, the bot-wall verdict, the raw start of
     a page without text), computed while it is at hand: the runner drops bodies once they are read. `text` is
-    the body decoded (extract.decode_text) when it is a web page."""
+    the body decoded (extract.decode_text) when it is a web page; `root` its lxml tree, when extraction
+    parsed it already."""
     markup = Markup()
     if document is None or document.kind == "html":
-        markup._parse(text)
+        markup._parse(text, root)
     if result.status is not None:
         title = document.title if document is not None else markup.title
         raw = raw_lower(result)

@@ -5,6 +5,7 @@ media, an app's mount point), parsed with lxml while the body is at hand: bodies
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin
 
 from civicheck.fetch import FetchResult
@@ -43,19 +44,18 @@ class Markup:
         markup.raw_head = raw_lower(result)[:RAW_COMPARED]
         return markup
 
-    def _parse(self, text: str) -> None:
-        import lxml.html
-        from lxml import etree
+    def _parse(self, text: str, root: Any = None) -> None:
+        """`root`: the page's tree, when extraction parsed it already (extract.extract_parsed)."""
+        if root is None:
+            from civicheck.extract import readable_part
+            from civicheck.extract.tree import parse_tree
 
-        from civicheck.extract import readable_part
-
-        text = readable_part(text)
-        if not text.strip():
-            return
-        try:
-            root = lxml.html.document_fromstring(text)
-        except (etree.ParserError, ValueError):
-            return
+            text = readable_part(text)
+            if not text.strip():
+                return
+            root = parse_tree(text)
+            if root is None:
+                return
         title = root.find(".//title")
         self.title = " ".join((title.text_content() if title is not None else "").split())
         for el in root.iter("h1", "h2", "h3"):

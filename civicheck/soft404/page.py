@@ -35,6 +35,10 @@ class Page:
         self.blocks = text_blocks(document)
         self.text_len = sum(len(b) for b in self.blocks)
         main = document.article_paragraphs if document is not None else []
+        if document is not None and not document.main_text_read:
+            # A page only liveness checks cite has no main text read (it is the costly part): its long blocks
+            # of visible text stand in for it.
+            main = [b for b in self.blocks if len(b) >= PROSE]
         self.main_len = sum(len(p) for p in main)
         # Prose: main-text paragraphs (trafilatura joins a paragraph's lines, page_blocks do not).
         self.prose = [p for p in main if len(p) >= PROSE]
