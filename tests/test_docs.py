@@ -75,7 +75,9 @@ def _readme_invocations() -> list[list[str]]:
 def test_ci_runs_exactly_the_readme_test_commands():
     ci_lines = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
     setup = _sh_blocks()[:2]
-    commands = setup[1].strip().splitlines()
+    commands = [line.strip() for line in setup[1].strip().splitlines()]
+    # One command (continued over lines with a backslash): the newcomer copies it whole.
+    assert all(line.endswith("\\") for line in commands[:-1]) and not commands[-1].endswith("\\")
     assert [line.strip() for line in ci_lines[-len(commands):]] == commands
     # Anything before them only installs the system programs some tests need (as root, from Debian's packages).
     assert all(line.strip().startswith(("if ", "apt-get ", "fi")) for line in ci_lines[:-len(commands)]), ci_lines
