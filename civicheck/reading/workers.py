@@ -262,16 +262,21 @@ def shared_pool(preload: tuple[str, ...] = (), memory_limit: int | None = None,
     run of the same process starts none. The first caller's other settings hold."""
     jobs = jobs or default_jobs()
     with _shared_lock:
+        if not _shared:
+            atexit.register(_shut_down)
         if jobs not in _shared:
             _shared[jobs] = WorkerPool(jobs=jobs, preload=preload, memory_limit=memory_limit)
-            atexit.register(_shut_down, _shared[jobs])
         return _shared[jobs]
 
 
-def _shut_down(pool: WorkerPool) -> None:
-    """At exit: kill the workers, then stop the fork server and wait for it, so that nothing of this process
-    outlives it (the fork server would notice our exit and stop by itself, a moment later)."""
-    pool.close()
+def _shut_down() -> None:
+    """At exit: kill the workers of every pool, then stop the fork server and wait for it, so that nothing of
+    this process outlives it (the fork server would notice our exit and stop by itself, a moment later). All
+    workers first: the fork server does not end while workers it forked (another pool's) are alive."""
+    with _shared_lock:
+        pools = list(_shared.values())
+    for pool in pools:
+        pool.close()
     from multiprocessing import forkserver
 
     stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # private, but in every 3.x since 3.8
