@@ -46,7 +46,9 @@ class Server(ThreadingHTTPServer):
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
 
-    def route(self, path: str, body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8") -> str:
+    def route(
+        self, path: str, body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8"
+    ) -> str:
         self.routes[path] = (status, content_type, body)
         return self.base + path
 
@@ -56,7 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: Server
 
     def do_GET(self) -> None:
-        status, ctype, body = self.server.routes.get(self.path.split("?")[0], (404, "text/html", b"Not Found"))
+        status, ctype, body = self.server.routes.get(
+            self.path.split("?")[0], (404, "text/html", b"Not Found")
+        )
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -94,8 +98,10 @@ def paragraphs_page(size: int) -> bytes:
     head = b"<html><head><title>Laporan layanan publik</title></head><body><article>"
     parts, total, i = [head], len(head), 0
     while total < size:
-        p = (f"<p>Paragraf {i}: Pemerintah Kota Cilegon meluncurkan 29 layanan publik digital untuk warga, "
-             f"kata Wali Kota dalam laporan nomor {i * 7919 % 100003}.</p>\n").encode()
+        p = (
+            f"<p>Paragraf {i}: Pemerintah Kota Cilegon meluncurkan 29 layanan publik digital untuk warga, "
+            f"kata Wali Kota dalam laporan nomor {i * 7919 % 100003}.</p>\n"
+        ).encode()
         parts.append(p)
         total += len(p)
         i += 1
@@ -110,16 +116,22 @@ def claim(cid: str, check: str) -> str:
 @case("page-24mb", "one 24 MB article page, checks with timeout 8 (was over 300 s)", budget=8 + 5)
 def _page_24mb(server: Server) -> str:
     url = server.route("/big", paragraphs_page(24 * MB))
-    return "claims:\n" + claim("found-early", f"contains: {{url: '{url}', all: ['29 layanan'], timeout: 8}}") + \
-        claim("quote-at-end", f"quote: {{url: '{url}', text: 'Kalimat terakhir halaman ini.', timeout: 8}}") + \
-        claim("live", f"live: {{url: '{url}', timeout: 8}}")
+    return (
+        "claims:\n"
+        + claim("found-early", f"contains: {{url: '{url}', all: ['29 layanan'], timeout: 8}}")
+        + claim("quote-at-end", f"quote: {{url: '{url}', text: 'Kalimat terakhir halaman ini.', timeout: 8}}")
+        + claim("live", f"live: {{url: '{url}', timeout: 8}}")
+    )
 
 
 @case("divs-24mb", "24 MB of '<div><a>', checks with timeout 8 (was 183 s, 3.8 GB)", budget=8 + 5)
 def _divs_24mb(server: Server) -> str:
     url = server.route("/divs", b"<html><body>" + b"<div><a>" * (3 * MB))
-    return "claims:\n" + claim("divs-text", f"contains: {{url: '{url}', any: ['layanan'], timeout: 8}}") + \
-        claim("divs-live", f"live: {{url: '{url}', timeout: 8}}")
+    return (
+        "claims:\n"
+        + claim("divs-text", f"contains: {{url: '{url}', any: ['layanan'], timeout: 8}}")
+        + claim("divs-live", f"live: {{url: '{url}', timeout: 8}}")
+    )
 
 
 def _big_pages(server: Server, count: int) -> str:
@@ -197,16 +209,36 @@ def measure(name: str, src: str | None, max_seconds: float, max_bytes: int) -> d
             env = dict(os.environ)
             if src:
                 env["PYTHONPATH"] = src
-            command = [sys.executable, "-m", "civicheck", "verify", "claims.yaml", "--format", "json", "-o",
-                       "out.json", "--quiet", "--no-history", "--no-canary", "--archive-dir", "warc"]
+            command = [
+                sys.executable,
+                "-m",
+                "civicheck",
+                "verify",
+                "claims.yaml",
+                "--format",
+                "json",
+                "-o",
+                "out.json",
+                "--quiet",
+                "--no-history",
+                "--no-canary",
+                "--archive-dir",
+                "warc",
+            ]
             started = time.perf_counter()
-            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
             peak, killed = 0, ""
             while process.poll() is None:
                 peak = max(peak, _tree_rss(process.pid))
                 elapsed = time.perf_counter() - started
                 if elapsed > max_seconds or peak > max_bytes:
-                    killed = f"killed at {elapsed:.0f} s" if elapsed > max_seconds else f"killed at {peak / 1e9:.1f} GB"
+                    killed = (
+                        f"killed at {elapsed:.0f} s"
+                        if elapsed > max_seconds
+                        else f"killed at {peak / 1e9:.1f} GB"
+                    )
                     for pid in _descendants(process.pid):
                         _kill(pid)
                     _kill(process.pid)
@@ -227,9 +259,18 @@ def measure(name: str, src: str | None, max_seconds: float, max_bytes: int) -> d
         server.shutdown()
         server.server_close()
     single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return {"case": name, "wall": wall, "exit": process.returncode, "killed": killed, "tree_peak": peak,
-            "max_single": single, "outcomes": dict(outcomes), "reasons": reasons, "stderr": stderr.strip(),
-            "budget": chosen.budget}
+    return {
+        "case": name,
+        "wall": wall,
+        "exit": process.returncode,
+        "killed": killed,
+        "tree_peak": peak,
+        "max_single": single,
+        "outcomes": dict(outcomes),
+        "reasons": reasons,
+        "stderr": stderr.strip(),
+        "budget": chosen.budget,
+    }
 
 
 def _descendants(root: int) -> list[int]:
@@ -250,7 +291,9 @@ def _kill(pid: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", action="append", choices=sorted(CASES), help="Run only this case (repeatable).")
+    parser.add_argument(
+        "--case", action="append", choices=sorted(CASES), help="Run only this case (repeatable)."
+    )
     parser.add_argument("--src", help="Run the civicheck package found in this folder (PYTHONPATH).")
     parser.add_argument("--max-seconds", type=float, default=400)
     parser.add_argument("--max-gb", type=float, default=4)
@@ -259,10 +302,21 @@ def main() -> None:
     for name in args.case or list(CASES):
         # One subprocess per case, so that RUSAGE_CHILDREN's maximum is this case's alone.
         if os.environ.get("_BENCH_ONE") != name:
-            done = subprocess.run([sys.executable, __file__, "--case", name, "--max-seconds", str(args.max_seconds),
-                                   "--max-gb", str(args.max_gb), *(["--src", args.src] if args.src else []),
-                                   *(["--reasons"] if args.reasons else [])],
-                                  env={**os.environ, "_BENCH_ONE": name})
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--case",
+                    name,
+                    "--max-seconds",
+                    str(args.max_seconds),
+                    "--max-gb",
+                    str(args.max_gb),
+                    *(["--src", args.src] if args.src else []),
+                    *(["--reasons"] if args.reasons else []),
+                ],
+                env={**os.environ, "_BENCH_ONE": name},
+            )
             if done.returncode:
                 raise SystemExit(done.returncode)
             continue
@@ -271,9 +325,11 @@ def main() -> None:
         if r["budget"] is not None:
             within = f" (budget {r['budget']:.0f} s: {'within' if r['wall'] <= r['budget'] else 'OVER'})"
         print(f"{name}: {CASES[name].about}")
-        print(f"  wall {r['wall']:.1f} s{within}, exit {r['exit']}{', ' + r['killed'] if r['killed'] else ''}; "
-              f"peak RSS of the process tree {r['tree_peak'] / MB:.0f} MB, largest process "
-              f"{r['max_single'] / MB:.0f} MB; outcomes {r['outcomes']}")
+        print(
+            f"  wall {r['wall']:.1f} s{within}, exit {r['exit']}{', ' + r['killed'] if r['killed'] else ''}; "
+            f"peak RSS of the process tree {r['tree_peak'] / MB:.0f} MB, largest process "
+            f"{r['max_single'] / MB:.0f} MB; outcomes {r['outcomes']}"
+        )
         if args.reasons:
             for line in r["reasons"]:
                 print("   ", line)

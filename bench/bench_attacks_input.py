@@ -32,7 +32,9 @@ from civicheck.fetch import FetchResult  # noqa: E402
 os.environ.setdefault("CIVICHECK_ALLOW_PRIVATE", "1")
 
 
-def measure(args: list[str], src: Path, cwd: Path, limit: int, timeout: float) -> tuple[int | str, float, float, str]:
+def measure(
+    args: list[str], src: Path, cwd: Path, limit: int, timeout: float
+) -> tuple[int | str, float, float, str]:
     """(exit code or 'timeout', wall seconds, peak RSS in MB, last line of stderr) of one civicheck run."""
 
     def bounded() -> None:
@@ -41,8 +43,14 @@ def measure(args: list[str], src: Path, cwd: Path, limit: int, timeout: float) -
     env = {**os.environ, "PYTHONPATH": str(src)}
     with tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "civicheck", *args], cwd=cwd, env=env, preexec_fn=bounded,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "civicheck", *args],
+            cwd=cwd,
+            env=env,
+            preexec_fn=bounded,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage: its peak RSS
@@ -59,12 +67,27 @@ def build(folder: Path, record_bytes: int, levels: int, depth: int) -> dict[str,
     (folder / "bomb.yaml").write_text(alias_bomb_yaml(levels), encoding="utf-8")
     (folder / "deep.yaml").write_text(deep_yaml(depth), encoding="utf-8")
     url = "https://portal.example.go.id/"
-    (folder / "replay.yaml").write_text(f"claims:\n  - id: portal\n    claim: live\n    checks:\n      - live: {url}\n"
-                                        f"      - live: https://bomb.example.go.id/\n", encoding="utf-8")
+    (folder / "replay.yaml").write_text(
+        f"claims:\n  - id: portal\n    claim: live\n    checks:\n      - live: {url}\n"
+        f"      - live: https://bomb.example.go.id/\n",
+        encoding="utf-8",
+    )
     body = b"<html><body><p>" + b"Layanan publik Kota Cilegon tersedia daring. " * 40 + b"</p></body></html>"
     with WarcWriter(folder, "20261128T020000Z-b0b0b0", "2026-11-28T02:00:00Z") as writer:
-        writer.write(FetchResult(url, url, 200, "OK", None, "200 OK", "2026-11-28T02:00:01Z",
-                                 headers=[("Content-Type", "text/html")], body=body, raw_body=body))
+        writer.write(
+            FetchResult(
+                url,
+                url,
+                200,
+                "OK",
+                None,
+                "200 OK",
+                "2026-11-28T02:00:01Z",
+                headers=[("Content-Type", "text/html")],
+                body=body,
+                raw_body=body,
+            )
+        )
     add_member(writer.path, warc_bomb_member("https://bomb.example.go.id/", record_bytes))
     size = writer.path.stat().st_size / 1e6
     return {
@@ -72,7 +95,12 @@ def build(folder: Path, record_bytes: int, levels: int, depth: int) -> dict[str,
         f"verify: alias bomb id ({levels} levels)": ["verify", "bomb.yaml", "--no-history", "--no-warc"],
         f"lint: nested {depth} deep": ["lint", "deep.yaml"],
         f"replay: {record_bytes / 1e9:.1f} GB record in {size:.1f} MB WARC": [
-            "verify", "replay.yaml", "--replay", writer.path.name, "--no-history"],
+            "verify",
+            "replay.yaml",
+            "--replay",
+            writer.path.name,
+            "--no-history",
+        ],
     }
 
 

@@ -53,8 +53,10 @@ def _blackhole() -> None:
 def _claims(folder: Path, count: int, timeout: float) -> Path:
     lines = [f"defaults:\n  timeout: {timeout:g}\nclaims:"]
     for i in range(count):
-        lines.append(f"  - id: never-{i}\n    claim: \"service {i} is live\"\n"
-                     f"    checks:\n      - live: http://service-{i}.never-answers.test/")
+        lines.append(
+            f'  - id: never-{i}\n    claim: "service {i} is live"\n'
+            f"    checks:\n      - live: http://service-{i}.never-answers.test/"
+        )
     path = folder / "claims.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -68,7 +70,10 @@ def _inside(args: argparse.Namespace) -> None:
     base = [args.civicheck, "verify", str(claims), "--no-history", "--no-warc", "-q", "--format", "json"]
     env = {**os.environ, "CIVICHECK_ALLOW_PRIVATE": ""}
     out: dict[str, float | int | None] = {}
-    for name, extra in (("no_canary", ["--no-canary"]), ("canary", ["--canary", "http://canary.never-answers.test/"])):
+    for name, extra in (
+        ("no_canary", ["--no-canary"]),
+        ("canary", ["--canary", "http://canary.never-answers.test/"]),
+    ):
         start = time.monotonic()
         try:
             proc = subprocess.run(base + extra, cwd=work, env=env, capture_output=True, timeout=args.limit)
@@ -77,8 +82,9 @@ def _inside(args: argparse.Namespace) -> None:
         except subprocess.TimeoutExpired:
             out[f"{name}_exit"] = None
             out[f"{name}_s"] = float(args.limit)  # gave up waiting: at least this long
-    proc = subprocess.Popen(base + ["--no-canary"], cwd=work, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        base + ["--no-canary"], cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     time.sleep(1.5)
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -95,9 +101,13 @@ def _inside(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=3.0, help="the claims' timeout: (seconds)")
-    parser.add_argument("--claims", type=int, default=5, help="claims, each citing its own never-answering name")
+    parser.add_argument(
+        "--claims", type=int, default=5, help="claims, each citing its own never-answering name"
+    )
     parser.add_argument("--civicheck", default=str(ROOT / ".venv" / "bin" / "civicheck"))
-    parser.add_argument("--limit", type=float, default=150.0, help="give up on one run after this many seconds")
+    parser.add_argument(
+        "--limit", type=float, default=150.0, help="give up on one run after this many seconds"
+    )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
@@ -108,10 +118,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         resolv = Path(tmp) / "resolv.conf"
         resolv.write_text("nameserver 127.0.0.1\noptions timeout:30 attempts:2\n", encoding="ascii")
-        inner = [sys.executable, str(Path(__file__).resolve()), "--inside", "--timeout", str(args.timeout),
-                 "--claims", str(args.claims), "--civicheck", args.civicheck, "--limit", str(args.limit)]
+        inner = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--inside",
+            "--timeout",
+            str(args.timeout),
+            "--claims",
+            str(args.claims),
+            "--civicheck",
+            args.civicheck,
+            "--limit",
+            str(args.limit),
+        ]
         script = f"ip link set lo up && mount --bind {resolv} /etc/resolv.conf && exec " + " ".join(inner)
-        proc = subprocess.run(["unshare", "--net", "--mount", "sh", "-c", script], capture_output=True, text=True)
+        proc = subprocess.run(
+            ["unshare", "--net", "--mount", "sh", "-c", script], capture_output=True, text=True
+        )
     if proc.returncode != 0:
         sys.exit(f"the namespace run failed:\n{proc.stderr}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -119,8 +142,10 @@ def main() -> None:
     print(f"never-answering resolver, {args.claims} claims with timeout: {t:g} (target: under {t + 5:g} s)")
     print(f"  verify --no-canary      {result['no_canary_s']:7.2f} s  (exit {result['no_canary_exit']})")
     print(f"  verify with a canary    {result['canary_s']:7.2f} s  (exit {result['canary_exit']})")
-    print(f"  Ctrl-C 1.5 s in         {result['ctrl_c_s']:7.2f} s from SIGINT to exit (exit {result['ctrl_c_exit']}; "
-          "target: under 1 s)")
+    print(
+        f"  Ctrl-C 1.5 s in         {result['ctrl_c_s']:7.2f} s from SIGINT to exit (exit {result['ctrl_c_exit']}; "
+        "target: under 1 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ def load(corpus: Path) -> tuple[list[Case], int]:
     cases, undated = [], 0
     labels = json.loads(LABELS.read_text(encoding="utf-8"))
     aeb = corpus / "aeb"
-    truth = json.loads((aeb / "ground-truth.json").read_text()) if (aeb / "ground-truth.json").exists() else {}
+    truth = (
+        json.loads((aeb / "ground-truth.json").read_text()) if (aeb / "ground-truth.json").exists() else {}
+    )
     for key, item in sorted(truth.items()):
         label = labels.get(f"aeb/{key[:12]}")
         if label is None:
@@ -64,8 +66,15 @@ def load(corpus: Path) -> tuple[list[Case], int]:
         for item in json.loads((idnews / "ground-truth.json").read_text()):
             if item.get("date"):
                 day = dt.datetime.fromtimestamp(item["date"] / 1000, JAKARTA).date().isoformat()
-                cases.append(Case(f"idnews/{item['file']}", item["url"], (idnews / item["file"]).read_bytes(),
-                                  day, "ground truth"))
+                cases.append(
+                    Case(
+                        f"idnews/{item['file']}",
+                        item["url"],
+                        (idnews / item["file"]).read_bytes(),
+                        day,
+                        "ground truth",
+                    )
+                )
     return cases, undated
 
 
@@ -104,9 +113,17 @@ def main() -> int:
     sources: Counter = Counter()  # what decided each civicheck date
     shown = []
     for case in cases:
-        result = FetchResult(url=case.url, final_url=case.url, status=200, reason="OK", error=None, detail="",
-                             fetched_at="2026-01-01T00:00:00Z", headers=[("Content-Type", "text/html")],
-                             body=case.html)
+        result = FetchResult(
+            url=case.url,
+            final_url=case.url,
+            status=200,
+            reason="OK",
+            error=None,
+            detail="",
+            fetched_at="2026-01-01T00:00:00Z",
+            headers=[("Content-Type", "text/html")],
+            body=case.html,
+        )
         t0 = time.perf_counter()
         old = htmldate_alone(case.html.decode("utf-8", "replace"), case.url)
         took["htmldate alone"] += time.perf_counter() - t0
@@ -120,13 +137,18 @@ def main() -> int:
             for group in ("all", case.how):
                 results[name].setdefault(group, Counter())[grade(given, case.date)] += 1
         if args.details and (grade(new, case.date) != "right" or grade(old, case.date) != "right"):
-            shown.append(f"{case.name} [{case.how}] truth {case.date}: htmldate {old}, civicheck {new} "
-                         f"({doc.publication.source or doc.publication.conflict}; declared: "
-                         + ", ".join(f"{d.source} {d.date}" for d in doc.publication.declared) + ")")
-    print(f"{len(cases)} labelled pages ({sum(c.how == 'ground truth' for c in cases)} idnews ground truth, "
-          f"{sum(c.how == 'page' for c in cases)} read off the page, {sum(c.how == 'url' for c in cases)} from the "
-          f"address, {sum(c.how == 'updated' for c in cases)} showing only an update date); {undated} pages show "
-          "no date and are left out")
+            shown.append(
+                f"{case.name} [{case.how}] truth {case.date}: htmldate {old}, civicheck {new} "
+                f"({doc.publication.source or doc.publication.conflict}; declared: "
+                + ", ".join(f"{d.source} {d.date}" for d in doc.publication.declared)
+                + ")"
+            )
+    print(
+        f"{len(cases)} labelled pages ({sum(c.how == 'ground truth' for c in cases)} idnews ground truth, "
+        f"{sum(c.how == 'page' for c in cases)} read off the page, {sum(c.how == 'url' for c in cases)} from the "
+        f"address, {sum(c.how == 'updated' for c in cases)} showing only an update date); {undated} pages show "
+        "no date and are left out"
+    )
     for name, groups in results.items():
         for group in ("all", "ground truth", "page", "url", "updated"):
             c = groups.get(group)
@@ -134,9 +156,11 @@ def main() -> int:
                 continue
             total = sum(c.values())
             decided = total - c["undecided"]
-            print(f"{name:20s} {group:13s} decided {decided}/{total} = {100 * decided / total:5.1f}%   "
-                  f"wrong (2+ days) {c['wrong']}/{decided} = {100 * c['wrong'] / max(1, decided):4.1f}%   "
-                  f"a day off {c['a day off']}/{decided} = {100 * c['a day off'] / max(1, decided):4.1f}%")
+            print(
+                f"{name:20s} {group:13s} decided {decided}/{total} = {100 * decided / total:5.1f}%   "
+                f"wrong (2+ days) {c['wrong']}/{decided} = {100 * c['wrong'] / max(1, decided):4.1f}%   "
+                f"a day off {c['a day off']}/{decided} = {100 * c['a day off'] / max(1, decided):4.1f}%"
+            )
     print("what gave civicheck's date: " + ", ".join(f"{n} {src}" for src, n in sources.most_common()))
     for name, seconds in took.items():
         print(f"time: {name} {1000 * seconds / max(1, len(cases)):.1f} ms a page")

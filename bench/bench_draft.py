@@ -45,8 +45,12 @@ def draft_all(urls: dict[str, str], folder: Path) -> tuple[dict[str, list[dict]]
     start = time.perf_counter()
     for i, (name, url) in enumerate(urls.items()):
         out = folder / f"draft-{i}.yaml"
-        done = subprocess.run([CIVICHECK, "draft", url, "-o", str(out), "--no-canary", "--no-warc", "-q"],
-                              capture_output=True, text=True, cwd=folder)
+        done = subprocess.run(
+            [CIVICHECK, "draft", url, "-o", str(out), "--no-canary", "--no-warc", "-q"],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+        )
         if done.returncode != 0:
             print(f"  draft failed for {name}: {done.stderr.strip()[:200]}")
             drafted[name] = []
@@ -61,11 +65,29 @@ def verify_support(drafted: dict[str, list[dict]], folder: Path) -> tuple[Counte
     kept = []
     for i, claims in enumerate(drafted.values()):
         # Each article's ids are unique in its own file; joined into one run they need the article's number.
-        kept += [{**c, "id": f"a{i}-{c['id']}"} for c in claims if set(c.get("tags", [])) & {"quote", "number", "article"}]
+        kept += [
+            {**c, "id": f"a{i}-{c['id']}"}
+            for c in claims
+            if set(c.get("tags", [])) & {"quote", "number", "article"}
+        ]
     path = folder / "verify.yaml"
     path.write_text(yaml.safe_dump({"claims": kept}, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    done = subprocess.run([CIVICHECK, "verify", str(path), "--format", "json", "--no-canary", "--no-history",
-                           "--no-warc", "-q"], capture_output=True, text=True, cwd=folder)
+    done = subprocess.run(
+        [
+            CIVICHECK,
+            "verify",
+            str(path),
+            "--format",
+            "json",
+            "--no-canary",
+            "--no-history",
+            "--no-warc",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"verify failed: {done.stderr[:500]}")
     counts: Counter = Counter()
@@ -74,22 +96,34 @@ def verify_support(drafted: dict[str, list[dict]], folder: Path) -> tuple[Counte
     for claim in json.loads(done.stdout)["claims"]:
         counts[(kinds[claim["id"]], claim["verdict"])] += 1
         if claim["verdict"] != "supported":
-            failed.append(f"{claim['id']}: {claim['verdict']}: {claim['checks'][claim['deciding']]['reason'][:120]}")
+            failed.append(
+                f"{claim['id']}: {claim['verdict']}: {claim['checks'][claim['deciding']]['reason'][:120]}"
+            )
     return counts, failed
 
 
-def quote_scores(drafted: dict[str, list[dict]], labels: dict[str, list[dict]], misses: bool,
-                 title: str = "") -> None:
+def quote_scores(
+    drafted: dict[str, list[dict]], labels: dict[str, list[dict]], misses: bool, title: str = ""
+) -> None:
     found = total = named = named_right = given = wrong = carried = carried_right = drafted_quotes = 0
     for name, wanted in labels.items():
-        quotes = [c for c in drafted.get(name, []) if "quote" in c.get("tags", []) and c["id"].startswith("quote")]
+        quotes = [
+            c for c in drafted.get(name, []) if "quote" in c.get("tags", []) and c["id"].startswith("quote")
+        ]
         drafted_quotes += len(quotes)
         used = set()
         for label in wanted:
             total += 1
             start, end = tokens(label["start"]), tokens(label["end"])
-            match = next((i for i, c in enumerate(quotes) for check in c["checks"]
-                          if (t := tokens(check["quote"]["text"]))[:len(start)] == start and t[-len(end):] == end), None)
+            match = next(
+                (
+                    i
+                    for i, c in enumerate(quotes)
+                    for check in c["checks"]
+                    if (t := tokens(check["quote"]["text"]))[: len(start)] == start and t[-len(end) :] == end
+                ),
+                None,
+            )
             if match is None:
                 if misses:
                     print(f"  missed {name}: {label['start']} … {label['end']}")
@@ -113,11 +147,17 @@ def quote_scores(drafted: dict[str, list[dict]], labels: dict[str, list[dict]], 
                 print(f"  no speaker {name}: labelled {label['speaker']} for {label['start']} …")
     if title:
         print(title)
-    print(f"quote recall:     {found}/{total} = {100 * found / max(1, total):.1f}% (right text, first and last words)")
+    print(
+        f"quote recall:     {found}/{total} = {100 * found / max(1, total):.1f}% (right text, first and last words)"
+    )
     print(f"quote precision:  {found}/{drafted_quotes} = {100 * found / max(1, drafted_quotes):.1f}%")
-    print(f"speaker, named in the sentence: {named_right}/{named} = {100 * named_right / max(1, named):.1f}% right")
-    print(f"speaker, by pronoun or carried on: {carried_right}/{carried} = {100 * carried_right / max(1, carried):.1f}% "
-          f"right (the rest left out, or wrong as counted below)")
+    print(
+        f"speaker, named in the sentence: {named_right}/{named} = {100 * named_right / max(1, named):.1f}% right"
+    )
+    print(
+        f"speaker, by pronoun or carried on: {carried_right}/{carried} = {100 * carried_right / max(1, carried):.1f}% "
+        f"right (the rest left out, or wrong as counted below)"
+    )
     print(f"said_by wrong when given: {wrong}/{given} = {100 * wrong / max(1, given):.1f}%")
 
 
@@ -139,17 +179,25 @@ def main() -> int:
     urls = {name: f"{base}/p/{i}.html" for i, name in enumerate(chosen)}
     with tempfile.TemporaryDirectory() as tmp:
         drafted, seconds = draft_all(urls, Path(tmp))
-        print(f"{len(urls)} articles drafted through `civicheck draft` in {seconds:.1f} s "
-              f"({1000 * seconds / len(urls):.0f} ms an article, a process start included)")
+        print(
+            f"{len(urls)} articles drafted through `civicheck draft` in {seconds:.1f} s "
+            f"({1000 * seconds / len(urls):.0f} ms an article, a process start included)"
+        )
         held_out = set(json.loads(LABELS.read_text(encoding="utf-8")).get("held_out", []))
         quote_scores(drafted, labels, args.misses, f"all {len(labels)} labelled articles:")
-        quote_scores(drafted, {n: q for n, q in labels.items() if n in held_out}, False,
-                     f"the {len(held_out)} held-out articles (labelled after the rules were written, never tuned on):")
+        quote_scores(
+            drafted,
+            {n: q for n, q in labels.items() if n in held_out},
+            False,
+            f"the {len(held_out)} held-out articles (labelled after the rules were written, never tuned on):",
+        )
         counts, failed = verify_support({n: drafted[n] for n in (chosen if args.all else labels)}, Path(tmp))
     for kind in ("quote", "number", "article"):
         total = sum(v for (k, _), v in counts.items() if k == kind)
-        print(f"verify supports {kind} claims: {counts[(kind, 'supported')]}/{total}"
-              f" = {100 * counts[(kind, 'supported')] / max(1, total):.1f}%")
+        print(
+            f"verify supports {kind} claims: {counts[(kind, 'supported')]}/{total}"
+            f" = {100 * counts[(kind, 'supported')] / max(1, total):.1f}%"
+        )
     for line in failed[:20]:
         print("  not supported:", line)
     kinds = Counter(next(t for t in c["tags"] if t != "draft") for claims in drafted.values() for c in claims)

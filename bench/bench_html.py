@@ -47,8 +47,10 @@ def main() -> None:
     md = median_seconds(lambda: render(report, "markdown"), args.reps)
     html = median_seconds(lambda: render(report, "html"), args.reps)
     size_md, size_html = len(render(report, "markdown").encode()), len(render(report, "html").encode())
-    print(f"200 claims: markdown {md * 1000:.1f} ms ({size_md // 1024} KiB), html {html * 1000:.1f} ms "
-          f"({size_html // 1024} KiB); html/markdown {html / md:.2f}x")
+    print(
+        f"200 claims: markdown {md * 1000:.1f} ms ({size_md // 1024} KiB), html {html * 1000:.1f} ms "
+        f"({size_html // 1024} KiB); html/markdown {html / md:.2f}x"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         with HistoryStore(Path(tmp) / "history.sqlite") as store:
             end = datetime.fromisoformat(report["started_at"].replace("Z", "+00:00"))
@@ -62,8 +64,10 @@ def main() -> None:
             seconds = median_seconds(lambda: collect(report, store), args.reps)
             charts, _ = collect(report, store)
             with_charts = median_seconds(lambda: render(report, "html", charts=charts), args.reps)
-    print(f"availability from {args.nights} nights of history: {seconds * 1000:.1f} ms for {len(charts)} charts;"
-          f" html with them {with_charts * 1000:.1f} ms ({with_charts / md:.2f}x markdown)")
+    print(
+        f"availability from {args.nights} nights of history: {seconds * 1000:.1f} ms for {len(charts)} charts;"
+        f" html with them {with_charts * 1000:.1f} ms ({with_charts / md:.2f}x markdown)"
+    )
 
 
 if __name__ == "__main__":

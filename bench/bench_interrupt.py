@@ -32,15 +32,24 @@ PATIENCE = 20.0
 STATES = ("fetching", "retry backoff", "waiting for the network", "archive capture")
 
 
-def interrupt(cwd: Path, url: str, timeout: int, ready: Callable[[], bool], options: list[str],
-              baseline: str | None) -> float:
+def interrupt(
+    cwd: Path, url: str, timeout: int, ready: Callable[[], bool], options: list[str], baseline: str | None
+) -> float:
     """Seconds from SIGINT to the process's end (more than PATIENCE if it had to be killed; nan: the run never
     reached the state)."""
-    (cwd / "claims.yaml").write_text(f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {{url: '{url}', "
-                                     f"timeout: {timeout}}}\n", encoding="utf-8")
+    (cwd / "claims.yaml").write_text(
+        f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {{url: '{url}', "
+        f"timeout: {timeout}}}\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "CIVICHECK_ALLOW_PRIVATE": "1", **({"PYTHONPATH": baseline} if baseline else {})}
-    proc = subprocess.Popen([sys.executable, "-m", "civicheck", "verify", "claims.yaml", "--no-history", *options],
-                            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "civicheck", "verify", "claims.yaml", "--no-history", *options],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready() and time.monotonic() < deadline and proc.poll() is None:
@@ -61,11 +70,17 @@ def interrupt(cwd: Path, url: str, timeout: int, ready: Callable[[], bool], opti
             proc.wait()
 
 
-def state(name: str, site: Site, archive: socket.socket, accepted: list) -> tuple[str, int, Callable[[], bool], list]:
+def state(
+    name: str, site: Site, archive: socket.socket, accepted: list
+) -> tuple[str, int, Callable[[], bool], list]:
     """(cited URL, its timeout, "the run is in the state now", options) for one state."""
     if name == "fetching":
-        return site.route("/hang", handler=lambda rh: site.sleep(60)), 60, lambda: site.hits("/hang") > 0, \
-            ["--no-canary"]
+        return (
+            site.route("/hang", handler=lambda rh: site.sleep(60)),
+            60,
+            lambda: site.hits("/hang") > 0,
+            ["--no-canary"],
+        )
     if name == "retry backoff":
         url = site.route("/busy", "busy", status=503, headers={"Retry-After": "30"})
         return url, 60, lambda: site.hits("/busy") > 0, ["--no-canary"]
@@ -95,8 +110,9 @@ def main() -> None:
                 site = Site().start()
                 archive = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
                 accepted: list[socket.socket] = []
-                threading.Thread(target=lambda a=archive, acc=accepted: acc.append(a.accept()[0]),
-                                 daemon=True).start()
+                threading.Thread(
+                    target=lambda a=archive, acc=accepted: acc.append(a.accept()[0]), daemon=True
+                ).start()
                 try:
                     url, timeout, ready, options = state(name, site, archive, accepted)
                     with tempfile.TemporaryDirectory() as tmp:
@@ -107,8 +123,13 @@ def main() -> None:
                     for conn in accepted:
                         conn.close()
             median = statistics.median(took)
-            shown = "never reached" if median != median else f"> {PATIENCE:g}" if median > PATIENCE \
+            shown = (
+                "never reached"
+                if median != median
+                else f"> {PATIENCE:g}"
+                if median > PATIENCE
                 else f"{median:.2f}"
+            )
             print(f"  {name}: {shown} s")
 
 

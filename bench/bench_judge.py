@@ -70,8 +70,12 @@ def with_paragraph(html: bytes, after: str, text: str) -> bytes | None:
 
 
 def check_of(case, url: str) -> dict:
-    if case.kind.startswith(("quote", "altered:number", "altered:name", "altered:negation", "altered:elided")) \
-            and "phrase" not in case.kind:
+    if (
+        case.kind.startswith(
+            ("quote", "altered:number", "altered:name", "altered:negation", "altered:elided")
+        )
+        and "phrase" not in case.kind
+    ):
         return {"quote": {"url": url, "text": case.claim, "scope": case.scope}}
     spec = {"url": url, "all": case.extra.get("all", [case.claim])}
     if "any" in case.extra:
@@ -97,11 +101,14 @@ def hit_disagrees(hit: dict, doc) -> str | None:
         return f"unknown location {location!r}"
     if m[1]:
         first, last = int(m[1]), int(m[2] or m[1])
-        held = squash(" ".join(doc.article_paragraphs[first - 1:last]) + (doc.page_blocks[int(m[3]) - 1] if m[3] else ""))
+        held = squash(
+            " ".join(doc.article_paragraphs[first - 1 : last])
+            + (doc.page_blocks[int(m[3]) - 1] if m[3] else "")
+        )
         return None if words in held else f"{location!r} does not hold the hit's words"
     if m[4]:
         first, last = int(m[4]), int(m[5] or m[4])
-        held = squash(" ".join(doc.page_blocks[first - 1:last]))
+        held = squash(" ".join(doc.page_blocks[first - 1 : last]))
         return None if words in held else f"{location!r} does not hold the hit's words"
     return None
 
@@ -140,7 +147,9 @@ def main() -> int:
                 continue
             cid = f"c{len(claims)}"
             path = f"/p/{i}.html"
-            if "insert" in case.extra:  # the elision pattern: its own copy of the page, with the paragraph added
+            if (
+                "insert" in case.extra
+            ):  # the elision pattern: its own copy of the page, with the paragraph added
                 changed = with_paragraph(page.html, case.extra["after"], case.extra["insert"])
                 if changed is None:
                     excluded["elision pattern: sentence not found in the markup"] += 1
@@ -153,15 +162,37 @@ def main() -> int:
         path = Path(tmp) / "claims.yaml"
         path.write_text(yaml.safe_dump({"claims": claims}, allow_unicode=True), encoding="utf-8")
         start = time.perf_counter()
-        done = subprocess.run([CIVICHECK, "verify", str(path), "--format", "json", "--no-history", "--no-warc",
-                               "--no-canary", "--allow-private", "--quiet"], capture_output=True, text=True, cwd=tmp)
+        done = subprocess.run(
+            [
+                CIVICHECK,
+                "verify",
+                str(path),
+                "--format",
+                "json",
+                "--no-history",
+                "--no-warc",
+                "--no-canary",
+                "--allow-private",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+        )
         elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         print(done.stderr)
         return 1
     report = json.loads(done.stdout)
     kinds: dict[str, Counter] = defaultdict(Counter)
-    real, altered, misses, labels, label_misses, kinds_of_miss = Counter(), Counter(), [], Counter(), [], Counter()
+    real, altered, misses, labels, label_misses, kinds_of_miss = (
+        Counter(),
+        Counter(),
+        [],
+        Counter(),
+        [],
+        Counter(),
+    )
     docs = {}
     for claim in report["claims"]:
         case = cases[claim["id"]]
@@ -181,19 +212,35 @@ def main() -> int:
             if why and len(label_misses) < 20:
                 label_misses.append(f"{case.page} [{case.kind}] {why} (the hit: {hit['text'][:200]!r})")
         if not ok:
-            misses.append((case.kind, case.scope, case.page, claim["verdict"], claim["checks"][0]["reason"][:160],
-                           case.claim[:100]))
+            misses.append(
+                (
+                    case.kind,
+                    case.scope,
+                    case.page,
+                    claim["verdict"],
+                    claim["checks"][0]["reason"][:160],
+                    case.claim[:100],
+                )
+            )
     total_real, total_alt = sum(real.values()), sum(altered.values())
-    print(f"{len(pages)} pages, {len(claims)} claims through civicheck verify in {elapsed:.1f} s "
-          f"({1000 * elapsed / max(1, len(claims)):.1f} ms a claim, fetching and extraction included)")
-    print(f"real quotes/phrases supported: {real[True]}/{total_real} = {100 * real[True] / max(1, total_real):.2f}%")
+    print(
+        f"{len(pages)} pages, {len(claims)} claims through civicheck verify in {elapsed:.1f} s "
+        f"({1000 * elapsed / max(1, len(claims)):.1f} ms a claim, fetching and extraction included)"
+    )
+    print(
+        f"real quotes/phrases supported: {real[True]}/{total_real} = {100 * real[True] / max(1, total_real):.2f}%"
+    )
     print(f"excluded: {dict(excluded)}")
-    print(f"altered copies refuted:        {altered[True]}/{total_alt} = {100 * altered[True] / max(1, total_alt):.2f}%")
+    print(
+        f"altered copies refuted:        {altered[True]}/{total_alt} = {100 * altered[True] / max(1, total_alt):.2f}%"
+    )
     for kind, c in sorted(kinds.items()):
         print(f"  {kind:28s} {c[True]:5d}/{c[True] + c[False]:5d}")
-    print(f"hit locations naming where the excerpt stands: {labels[True]}/{sum(labels.values())} = "
-          f"{100 * labels[True] / max(1, sum(labels.values())):.2f}%"
-          + (f" ({', '.join(f'{n} {why}' for why, n in kinds_of_miss.most_common())})" if kinds_of_miss else ""))
+    print(
+        f"hit locations naming where the excerpt stands: {labels[True]}/{sum(labels.values())} = "
+        f"{100 * labels[True] / max(1, sum(labels.values())):.2f}%"
+        + (f" ({', '.join(f'{n} {why}' for why, n in kinds_of_miss.most_common())})" if kinds_of_miss else "")
+    )
     for miss in label_misses:
         print("  LABEL", miss)
     for miss in misses[:30]:

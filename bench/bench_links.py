@@ -47,19 +47,27 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
     html = args.corpus / "aeb" / "html"
-    sets = {"portal of 20,000 links": ["<body>" + "".join(f'<li><a href="/dinas/{i}">Dinas {i}</a></li>'
-                                                          for i in range(20_000)) + "</body>"]}
+    sets = {
+        "portal of 20,000 links": [
+            "<body>"
+            + "".join(f'<li><a href="/dinas/{i}">Dinas {i}</a></li>' for i in range(20_000))
+            + "</body>"
+        ]
+    }
     if html.is_dir():
         sets[f"news corpus ({len(list(html.glob('*.html.gz')))} pages)"] = [
-            gzip.decompress(p.read_bytes()).decode("utf-8", "replace") for p in sorted(html.glob("*.html.gz"))]
+            gzip.decompress(p.read_bytes()).decode("utf-8", "replace") for p in sorted(html.glob("*.html.gz"))
+        ]
     for label, pages in sets.items():
         soups = [BeautifulSoup(page, "lxml") for page in pages]  # built by extraction anyway, not timed
         old = median_seconds(lambda soups=soups: [old_links(s) for s in soups], args.reps)
         new = median_seconds(lambda pages=pages: [links_from_html(p, BASE) for p in pages], args.reps)
         found_old = sum(len(old_links(s)) for s in soups)
         found_new = sum(len(links_from_html(p, BASE)) for p in pages)
-        print(f"{label}: old {old * 1000:.0f} ms ({found_old} links), new {new * 1000:.0f} ms ({found_new} links), "
-              f"new/old {new / old:.2f}")
+        print(
+            f"{label}: old {old * 1000:.0f} ms ({found_old} links), new {new * 1000:.0f} ms ({found_new} links), "
+            f"new/old {new / old:.2f}"
+        )
 
 
 if __name__ == "__main__":

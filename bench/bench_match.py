@@ -48,9 +48,17 @@ from civicheck.match import (  # noqa: E402
 
 ARTICLE_GAP = "outside trafilatura's article text"
 # ../shared/corpus beside a clone; a worktree under /work/wt/NAME finds it two levels up.
-DEFAULT_CORPUS = next((p for p in (Path(__file__).resolve().parents[1] / "../shared/corpus",
-                                   Path(__file__).resolve().parents[2] / "../shared/corpus") if p.is_dir()),
-                      Path(__file__).resolve().parents[1] / "../shared/corpus")
+DEFAULT_CORPUS = next(
+    (
+        p
+        for p in (
+            Path(__file__).resolve().parents[1] / "../shared/corpus",
+            Path(__file__).resolve().parents[2] / "../shared/corpus",
+        )
+        if p.is_dir()
+    ),
+    Path(__file__).resolve().parents[1] / "../shared/corpus",
+)
 
 
 @dataclass
@@ -80,29 +88,63 @@ def load_pages(corpus: Path) -> list[Page]:
         for key, item in sorted(truth.items()):
             path = aeb / "html" / f"{key}.html.gz"
             if path.exists() and item.get("articleBody"):
-                pages.append(Page(f"aeb/{key[:12]}", item["url"], gzip.decompress(path.read_bytes()),
-                                  item["articleBody"], "en"))
+                pages.append(
+                    Page(
+                        f"aeb/{key[:12]}",
+                        item["url"],
+                        gzip.decompress(path.read_bytes()),
+                        item["articleBody"],
+                        "en",
+                    )
+                )
     idnews = corpus / "idnews"
     if (idnews / "ground-truth.json").exists():
         for item in json.loads((idnews / "ground-truth.json").read_text()):
             path = idnews / item["file"]
             if path.exists() and item.get("content"):
                 lang = "en" if "english" in item["file"] else "id"
-                pages.append(Page(f"idnews/{item['file']}", item["url"], path.read_bytes(), item["content"], lang))
+                pages.append(
+                    Page(f"idnews/{item['file']}", item["url"], path.read_bytes(), item["content"], lang)
+                )
     return pages
 
 
 def fetch_result(page: Page) -> FetchResult:
-    return FetchResult(url=page.url, final_url=page.url, status=200, reason="OK", error=None, detail="",
-                       fetched_at="2026-01-01T00:00:00Z", headers=[("Content-Type", "text/html")], body=page.html)
+    return FetchResult(
+        url=page.url,
+        final_url=page.url,
+        status=200,
+        reason="OK",
+        error=None,
+        detail="",
+        fetched_at="2026-01-01T00:00:00Z",
+        headers=[("Content-Type", "text/html")],
+        body=page.html,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Claims made from the ground truth.
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]*\s+(?=[\"“‘(]?[A-Z0-9])")
-_NEGATABLE_EN = ["is", "are", "was", "were", "will", "can", "has", "have", "had", "would", "should", "could",
-                 "did", "does", "do", "must"]
+_NEGATABLE_EN = [
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "can",
+    "has",
+    "have",
+    "had",
+    "would",
+    "should",
+    "could",
+    "did",
+    "does",
+    "do",
+    "must",
+]
 _NAMES = ["Bali", "Surabaya", "London", "Smith", "Jokowi", "Chicago", "Garcia", "Medan"]
 
 
@@ -163,9 +205,9 @@ def phrase(s: str, rng: random.Random, n: int) -> str | None:
     if len(words) < n:
         return None
     i = rng.randrange(len(words) - n + 1)
-    if not all(tokens(w) for w in words[i:i + n]):
+    if not all(tokens(w) for w in words[i : i + n]):
         return None  # a lone dash or bullet: dropping it would make a phrase the page does not have
-    return " ".join(words[i:i + n])
+    return " ".join(words[i : i + n])
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -178,41 +220,48 @@ def alter_number(s: str, rng: random.Random) -> str | None:
     m = rng.choice(found)
     digits = m.group()
     pos = max(i for i, c in enumerate(digits) if c.isdigit())
-    new = digits[:pos] + str((int(digits[pos]) + rng.randint(1, 8)) % 10) + digits[pos + 1:]
-    return s[:m.start()] + new + s[m.end():]
+    new = digits[:pos] + str((int(digits[pos]) + rng.randint(1, 8)) % 10) + digits[pos + 1 :]
+    return s[: m.start()] + new + s[m.end() :]
 
 
 def alter_name(s: str, rng: random.Random) -> str | None:
     # A capitalised word that is not the sentence's first and does not follow sentence punctuation.
     words = list(re.finditer(r"(?<=[\s(“\"])[A-Z][a-z]{2,}\b", s))
-    words = [m for m in words if m.start() > 0 and not re.search(r"[.!?:]\s*[“\"]?$", s[:m.start()])]
+    words = [m for m in words if m.start() > 0 and not re.search(r"[.!?:]\s*[“\"]?$", s[: m.start()])]
     if not words:
         return None
     m = rng.choice(words)
     name = rng.choice([n for n in _NAMES if n.casefold() != m.group().casefold()])
-    return s[:m.start()] + name + s[m.end():]
+    return s[: m.start()] + name + s[m.end() :]
 
 
 def alter_negation(s: str, lang: str, rng: random.Random) -> str | None:
     if lang == "id":
-        for word, repl in (("akan", "tidak akan"), ("sudah", "belum"), ("telah", "tidak"), ("adalah", "bukan"),
-                           ("bisa", "tidak bisa"), ("harus", "tidak harus"), ("ada", "tidak ada")):
+        for word, repl in (
+            ("akan", "tidak akan"),
+            ("sudah", "belum"),
+            ("telah", "tidak"),
+            ("adalah", "bukan"),
+            ("bisa", "tidak bisa"),
+            ("harus", "tidak harus"),
+            ("ada", "tidak ada"),
+        ):
             m = re.search(rf"\b{word}\b", s)
             if m:
-                return s[:m.start()] + repl + s[m.end():]
+                return s[: m.start()] + repl + s[m.end() :]
         verbs = list(re.finditer(r"\b(?:me|di|ber|ter)[a-z]{3,}\b", s))
         if verbs:
             m = rng.choice(verbs)
-            return s[:m.start()] + "tidak " + s[m.start():]
+            return s[: m.start()] + "tidak " + s[m.start() :]
         return None
     for word in _NEGATABLE_EN:
         m = re.search(rf"\b{word}\b", s)
         if m:
             repl = rng.choice([f"{word} not", f"{word}n't" if word not in ("will", "can") else f"{word} not"])
-            return s[:m.start()] + repl + s[m.end():]
+            return s[: m.start()] + repl + s[m.end() :]
     m = re.search(r"\b[a-z]{4,}ed\b", s)
     if m:
-        return s[:m.start()] + "never " + s[m.start():]
+        return s[: m.start()] + "never " + s[m.start() :]
     return None
 
 
@@ -242,17 +291,29 @@ def make_cases(page: Page, rng: random.Random, per_page: int) -> list[Case]:
             cases.append(Case(page.name, "contains:any", p, True, extra={"any": ["zzqx nonexistent", p]}))
         a, b = phrase(s, rng, 1), phrase(s, rng, 2)
         if a and b:
-            cases.append(Case(page.name, "contains:near", f"{a} | {b}", True, extra={"all": [a, b], "near": 60}))
+            cases.append(
+                Case(page.name, "contains:near", f"{a} | {b}", True, extra={"all": [a, b], "near": 60})
+            )
         if page.lang == "id":
             w = [w for w in tokens(s) if re.fullmatch(r"(?:me|di|ber|pe|ter)[a-z]{4,}(?:kan|an|i)?", w)]
             if w:
                 cases.append(Case(page.name, "contains:stem", w[0], True, extra={"stem": True}))
-        for kind, altered in (("number", alter_number(s, rng)), ("name", alter_name(s, rng)),
-                              ("negation", alter_negation(s, page.lang, rng))):
+        for kind, altered in (
+            ("number", alter_number(s, rng)),
+            ("name", alter_name(s, rng)),
+            ("negation", alter_negation(s, page.lang, rng)),
+        ):
             if altered and tokens(altered) != tokens(s):
                 cases.append(Case(page.name, f"altered:{kind}", altered, False, extra={"from": s}))
-                cases.append(Case(page.name, f"altered:{kind}+ws", whitespace_variant(altered, rng), False,
-                                  extra={"from": s}))
+                cases.append(
+                    Case(
+                        page.name,
+                        f"altered:{kind}+ws",
+                        whitespace_variant(altered, rng),
+                        False,
+                        extra={"from": s},
+                    )
+                )
                 p = _changed_phrase(s, altered)
                 if p and tokens(p):
                     cases.append(Case(page.name, f"altered:phrase-{kind}", p, False, extra={"from": s}))
@@ -267,16 +328,29 @@ def make_cases(page: Page, rng: random.Random, per_page: int) -> list[Case]:
     for ss in rng.sample(long_paras, min(2, len(long_paras))):
         i = rng.randrange(len(ss) - 2)
         a, b = ss[i].split(), ss[i + 2].split()
-        head, tail = a[:max(3, len(a) // 2)], b[len(b) // 2:]
+        head, tail = a[: max(3, len(a) // 2)], b[len(b) // 2 :]
         if len(a) - len(head) + len(ss[i + 1].split()) + len(b) - len(tail) <= match.ELISION_WINDOW:
-            cases.append(Case(page.name, "quote:elided-sentences", " ".join(head) + rng.choice([" ... ", " … "])
-                              + " ".join(tail), True, extra={"source": " ".join(head), "source2": " ".join(tail)}))
+            cases.append(
+                Case(
+                    page.name,
+                    "quote:elided-sentences",
+                    " ".join(head) + rng.choice([" ... ", " … "]) + " ".join(tail),
+                    True,
+                    extra={"source": " ".join(head), "source2": " ".join(tail)},
+                )
+            )
     # And one that must fail: the start of the article ... its end, far apart.
     if len(sents) >= 20:
         first, last = sents[0][1].split(), sents[-1][1].split()
-        cases.append(Case(page.name, "altered:elided-far", " ".join(first[:6]) + " ... " + " ".join(last[-6:]),
-                          False, extra={"source": " ".join(first[:6]), "source2": " ".join(last[-6:]),
-                                        "far": True}))
+        cases.append(
+            Case(
+                page.name,
+                "altered:elided-far",
+                " ".join(first[:6]) + " ... " + " ".join(last[-6:]),
+                False,
+                extra={"source": " ".join(first[:6]), "source2": " ".join(last[-6:]), "far": True},
+            )
+        )
     cases += elision_pattern(page, rng)
     # Two sentences from consecutive paragraphs: a quote across a </p>.
     paras = sorted(by_para)
@@ -285,7 +359,9 @@ def make_cases(page: Page, rng: random.Random, per_page: int) -> list[Case]:
         cases.append(Case(page.name, "quote:two-paragraphs", f"{a} {b}", True, extra={"source": f"{a} {b}"}))
         if re.search(r"[a-z][.!?]$", a) and b[:1].isupper():
             # "tersebut.Dia": what a <br> leaves on a page, written the other way round in the claim
-            cases.append(Case(page.name, "quote:two-paragraphs-glued", f"{a}{b}", True, extra={"source": f"{a} {b}"}))
+            cases.append(
+                Case(page.name, "quote:two-paragraphs-glued", f"{a}{b}", True, extra={"source": f"{a} {b}"})
+            )
     return cases
 
 
@@ -311,10 +387,24 @@ def elision_pattern(page: Page, rng: random.Random) -> list[Case]:
             continue
         mark = rng.choice([" … ", " ... ", " [...] "])
         insert = f"{altered.rstrip('.')} on a different matter entirely."
-        out.append(Case(page.name, "altered:elided-near", head + mark + altered, False,
-                        extra={"source": s, "insert": insert, "after": s}))
-        out.append(Case(page.name, "quote:elided-near", head + mark + tail, True,
-                        extra={"source": s, "insert": insert, "after": s}))
+        out.append(
+            Case(
+                page.name,
+                "altered:elided-near",
+                head + mark + altered,
+                False,
+                extra={"source": s, "insert": insert, "after": s},
+            )
+        )
+        out.append(
+            Case(
+                page.name,
+                "quote:elided-near",
+                head + mark + tail,
+                True,
+                extra={"source": s, "insert": insert, "after": s},
+            )
+        )
     return out
 
 
@@ -326,12 +416,14 @@ def with_insert(passages, case: Case):
     if at is None:
         return None
     extra = dataclasses.replace(passages[at], text=case.extra["insert"])
-    return [*passages[:at + 1], extra, *passages[at + 1:]]
+    return [*passages[: at + 1], extra, *passages[at + 1 :]]
 
 
-_LABEL = re.compile(r"^paragraphs? (\d+)(?:–(\d+))? of the article(?:, running into block (\d+) of the page text)?$|^blocks? (\d+)(?:–(\d+))? of the page text"
-                    r"|^the article body on the page(?:, (?:between paragraphs (\d+) and (\d+)|before paragraph "
-                    r"(\d+)|after paragraph (\d+)))?$|^pp?\. (\d+)")
+_LABEL = re.compile(
+    r"^paragraphs? (\d+)(?:–(\d+))? of the article(?:, running into block (\d+) of the page text)?$|^blocks? (\d+)(?:–(\d+))? of the page text"
+    r"|^the article body on the page(?:, (?:between paragraphs (\d+) and (\d+)|before paragraph "
+    r"(\d+)|after paragraph (\d+)))?$|^pp?\. (\d+)"
+)
 
 
 def label_agrees(hit, passages, article) -> str | None:
@@ -348,8 +440,10 @@ def label_agrees(hit, passages, article) -> str | None:
         first, last = int(m[1]), int(m[2] or m[1])
         if first > len(article) or last > len(article):
             return f"{hit.label!r}: the article has {len(article)} paragraphs"
-        held = squash(" ".join(p.text for p in article[first - 1:last])
-                      + "".join(p.text for p in passages if m[3] and p.number == int(m[3])))
+        held = squash(
+            " ".join(p.text for p in article[first - 1 : last])
+            + "".join(p.text for p in passages if m[3] and p.number == int(m[3]))
+        )
         return None if words in held else f"{hit.label!r} does not hold {hit.text!r}"
     if m[4]:
         first, last = int(m[4]), int(m[5] or m[4])
@@ -376,7 +470,7 @@ def _changed_phrase(s: str, altered: str) -> str | None:
     a, b = s.split(), altered.split()
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
-            return " ".join(b[max(0, i - 1):i + 2]).strip(".,;:!?\"“”'()")
+            return " ".join(b[max(0, i - 1) : i + 2]).strip(".,;:!?\"“”'()")
     return None
 
 
@@ -390,7 +484,7 @@ def far_apart(passages, a: str, b: str) -> bool:
     where_b = [i for i, p in enumerate(passages) if squash(b) in squash(p.text)]
     if not where_a or not where_b or min(where_b) <= max(where_a):
         return False
-    between = sum(len(p.text.split()) for p in passages[max(where_a) + 1:min(where_b)])
+    between = sum(len(p.text.split()) for p in passages[max(where_a) + 1 : min(where_b)])
     return between > 3 * match.ELISION_WINDOW
 
 
@@ -410,8 +504,10 @@ def run_case(case: Case, passages, article) -> bool:
     else:
         r = find_quote(case.claim, passages, article=article)
     case.extra["reason"] = r.reason
-    case.extra["labels"] = [label_agrees(h, passages, article if passages[0].where == "page" else passages)
-                            for h in (r.hits if r.passed else [r.closest] if r.closest else [])]
+    case.extra["labels"] = [
+        label_agrees(h, passages, article if passages[0].where == "page" else passages)
+        for h in (r.hits if r.passed else [r.closest] if r.closest else [])
+    ]
     case.extra["label_count"] = len(case.extra["labels"])
     return r.passed
 
@@ -433,7 +529,7 @@ def main() -> int:
         return 0
     pages = load_pages(corpus)
     if args.limit:
-        pages = pages[:args.limit]
+        pages = pages[: args.limit]
     if not pages:
         print(f"no pages with ground truth under {corpus}: nothing to benchmark")
         return 0
@@ -472,9 +568,13 @@ def main() -> int:
                 # trivially refuted, so they are left out too.
                 if case.real:
                     scope_count[case.scope] += 1
-                    where = (ARTICLE_GAP if case.scope == "article"
-                             and source in squashed_visible
-                             else "only in invisible markup" if source in squashed_raw else "not in the HTML")
+                    where = (
+                        ARTICLE_GAP
+                        if case.scope == "article" and source in squashed_visible
+                        else "only in invisible markup"
+                        if source in squashed_raw
+                        else "not in the HTML"
+                    )
                     excluded[where] += 1
                     excluded_cases.append((where, page.name, case.kind, case.scope, case.extra["source"]))
                 continue
@@ -487,7 +587,9 @@ def main() -> int:
             t0 = time.perf_counter()
             passed = run_case(case, passages, article if case.scope == "page" else art_passages)
             elapsed = time.perf_counter() - t0
-            times["contains" if case.kind.startswith(("contains", "altered:phrase")) else "quote"].append(elapsed)
+            times["contains" if case.kind.startswith(("contains", "altered:phrase")) else "quote"].append(
+                elapsed
+            )
             slowest.append((elapsed, page.name, case.kind, case.claim[:60]))
             if case.extra.get("reason") == "not placed":
                 excluded["elision pattern: sentence not in one passage"] += 1
@@ -502,20 +604,34 @@ def main() -> int:
             by_kind[f"{case.kind}/{case.scope}"][ok] += 1
             scope_count[case.scope] += 1
             if not ok:
-                failures.append({"page": page.name, "kind": case.kind, "scope": case.scope, "claim": case.claim,
-                                 "reason": case.extra["reason"], "from": case.extra.get("from")})
+                failures.append(
+                    {
+                        "page": page.name,
+                        "kind": case.kind,
+                        "scope": case.scope,
+                        "claim": case.claim,
+                        "reason": case.extra["reason"],
+                        "from": case.extra.get("from"),
+                    }
+                )
     report(pages, stats, by_kind, times, failures, excluded, extract_time, page_chars, args)
     agree, disagree = stats["labels", True], stats["labels", False]
-    print(f"hit labels naming where the hit stands: {agree}/{agree + disagree} = "
-          f"{100 * agree / max(1, agree + disagree):.2f}%")
-    for line in label_failures[:40 if args.failures else 10]:
+    print(
+        f"hit labels naming where the hit stands: {agree}/{agree + disagree} = "
+        f"{100 * agree / max(1, agree + disagree):.2f}%"
+    )
+    for line in label_failures[: 40 if args.failures else 10]:
         print("  LABEL", line)
-    print(f"index build per page (tokens, once per page, cached for every later check): mean "
-          f"{1000 * statistics.mean(build_times):.1f} ms, max {1000 * max(build_times):.1f} ms")
+    print(
+        f"index build per page (tokens, once per page, cached for every later check): mean "
+        f"{1000 * statistics.mean(build_times):.1f} ms, max {1000 * max(build_times):.1f} ms"
+    )
     for elapsed, name, kind, claim in sorted(slowest, reverse=True)[:3]:
         print(f"slow: {1000 * elapsed:.1f} ms {name} [{kind}] {claim!r}")
-    print(f"article-scope cases whose text trafilatura left out of the article: "
-          f"{excluded[ARTICLE_GAP]}/{scope_count['article']} (page scope finds them)")
+    print(
+        f"article-scope cases whose text trafilatura left out of the article: "
+        f"{excluded[ARTICLE_GAP]}/{scope_count['article']} (page scope finds them)"
+    )
     if args.excluded:
         for where, name, kind, scope, source in excluded_cases:
             print(f"EXCLUDED ({where}) {name} [{kind}/{scope}] {source[:150]!r}")
@@ -534,22 +650,34 @@ def doc_html(page: Page) -> str:
 def report(pages, stats, by_kind, times, failures, excluded, extract_time, page_chars, args) -> None:
     real_ok, real_bad = stats["real", True], stats["real", False]
     alt_ok, alt_bad = stats["altered", True], stats["altered", False]
-    print(f"pages: {len(pages)} ({sum(p.lang == 'id' for p in pages)} Indonesian), "
-          f"{page_chars / len(pages):,.0f} characters of page text on average; extraction {extract_time:.1f} s")
-    print(f"real quotes/phrases: {real_ok}/{real_ok + real_bad} found = {100 * real_ok / max(1, real_ok + real_bad):.2f}%")
-    print(f"altered quotes/phrases: {alt_ok}/{alt_ok + alt_bad} refuted = {100 * alt_ok / max(1, alt_ok + alt_bad):.2f}%")
-    print("excluded (ground-truth text not in the searched text at all): "
-          + (", ".join(f"{n} {why}" for why, n in excluded.most_common()) or "none"))
+    print(
+        f"pages: {len(pages)} ({sum(p.lang == 'id' for p in pages)} Indonesian), "
+        f"{page_chars / len(pages):,.0f} characters of page text on average; extraction {extract_time:.1f} s"
+    )
+    print(
+        f"real quotes/phrases: {real_ok}/{real_ok + real_bad} found = {100 * real_ok / max(1, real_ok + real_bad):.2f}%"
+    )
+    print(
+        f"altered quotes/phrases: {alt_ok}/{alt_ok + alt_bad} refuted = {100 * alt_ok / max(1, alt_ok + alt_bad):.2f}%"
+    )
+    print(
+        "excluded (ground-truth text not in the searched text at all): "
+        + (", ".join(f"{n} {why}" for why, n in excluded.most_common()) or "none")
+    )
     for kind in sorted(by_kind):
         c = by_kind[kind]
         print(f"  {kind:28s} {c[True]:5d}/{c[True] + c[False]:5d}")
     for what, ts in sorted(times.items()):
         ts = sorted(ts)
-        print(f"time per {what} check: mean {1000 * statistics.mean(ts):.2f} ms, "
-              f"p99 {1000 * ts[int(0.99 * (len(ts) - 1))]:.2f} ms, max {1000 * ts[-1]:.2f} ms ({len(ts)} checks)")
+        print(
+            f"time per {what} check: mean {1000 * statistics.mean(ts):.2f} ms, "
+            f"p99 {1000 * ts[int(0.99 * (len(ts) - 1))]:.2f} ms, max {1000 * ts[-1]:.2f} ms ({len(ts)} checks)"
+        )
     shown = failures if args.failures else failures[:25]
     for f in shown:
-        print(f"FAIL {f['page']} [{f['kind']}/{f['scope']}] {f['claim'][:160]!r}\n     -> {f['reason'][:200]}")
+        print(
+            f"FAIL {f['page']} [{f['kind']}/{f['scope']}] {f['claim'][:160]!r}\n     -> {f['reason'][:200]}"
+        )
     if len(shown) < len(failures):
         print(f"... {len(failures) - len(shown)} more (--failures)")
 
@@ -571,8 +699,10 @@ def stem_cost(pages: list[Page]) -> None:
     t0 = time.perf_counter()
     find_phrases(passages, all=["penerbangan"], stem=True)
     warm = time.perf_counter() - t0
-    print(f"stemming a {len(text):,}-character Indonesian page ({len(tokens(text)):,} words, "
-          f"{len(set(tokens(text))):,} distinct): first check {1000 * cold:.0f} ms, next check {1000 * warm:.1f} ms")
+    print(
+        f"stemming a {len(text):,}-character Indonesian page ({len(tokens(text)):,} words, "
+        f"{len(set(tokens(text))):,} distinct): first check {1000 * cold:.0f} ms, next check {1000 * warm:.1f} ms"
+    )
 
 
 def big_page_cost() -> None:
@@ -580,11 +710,16 @@ def big_page_cost() -> None:
     rng = random.Random(7)
     words = "pemerintah kota akan membangun jalan baru di wilayah utara tahun ini kata dia kepada wartawan".split()
     text = " ".join(rng.choice(words) for _ in range(7000))[:50_000]
-    target = "Sebanyak 29 penerbangan dari Bandara Internasional Lombok harus dibatalkan menyusul abu vulkanik."
+    target = (
+        "Sebanyak 29 penerbangan dari Bandara Internasional Lombok harus dibatalkan menyusul abu vulkanik."
+    )
     text = text[:25_000] + " " + target + " " + text[25_000:]
     passages = [Passage(text, "page", 1)]
-    for label, quote in (("found", target), ("near miss", target.replace("29", "39")),
-                         ("nothing close", "The quick brown fox jumps over the lazy dog every morning.")):
+    for label, quote in (
+        ("found", target),
+        ("near miss", target.replace("29", "39")),
+        ("nothing close", "The quick brown fox jumps over the lazy dog every morning."),
+    ):
         index._CACHE.clear()
         t0 = time.perf_counter()
         r = find_quote(quote, passages)
@@ -592,8 +727,10 @@ def big_page_cost() -> None:
         t0 = time.perf_counter()
         find_quote(quote, passages)
         warm = time.perf_counter() - t0
-        print(f"50k-character page, {label}: {1000 * cold:.1f} ms (first, builds the index), "
-              f"{1000 * warm:.1f} ms (cached) -> {r.reason[:80]}")
+        print(
+            f"50k-character page, {label}: {1000 * cold:.1f} ms (first, builds the index), "
+            f"{1000 * warm:.1f} ms (cached) -> {r.reason[:80]}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,9 +30,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import Site  # noqa: E402
 
-PAGE = "<html><head><title>Layanan</title></head><body><h1>Layanan</h1>" + \
-       "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6 + \
-       "</body></html>"
+PAGE = (
+    "<html><head><title>Layanan</title></head><body><h1>Layanan</h1>"
+    + "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6
+    + "</body></html>"
+)
 
 
 def claims(path: Path, urls: list[str]) -> Path:
@@ -47,9 +49,29 @@ def verify(path: Path, options: list[str], cwd: Path, baseline: str | None) -> t
     # Loopback is refused by default (--allow-private); the variable works for any baseline too.
     env = {**os.environ, "CIVICHECK_ALLOW_PRIVATE": "1", **({"PYTHONPATH": baseline} if baseline else {})}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "civicheck", "verify", str(path), "--format", "json", "--quiet",
-                           "--no-history", "--no-warc", "--concurrency", "32", "--per-host", "32", *options],
-                          cwd=cwd, env=env, capture_output=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "civicheck",
+            "verify",
+            str(path),
+            "--format",
+            "json",
+            "--quiet",
+            "--no-history",
+            "--no-warc",
+            "--concurrency",
+            "32",
+            "--per-host",
+            "32",
+            *options,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
     took = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"civicheck failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
@@ -68,7 +90,7 @@ def scenario(name: str, path: Path, canary: Site, reps: int, cwd: Path, baseline
     questions: list[int] = []
     verdicts: dict[str, dict] = {}
     for rep in range(reps):
-        for key in (variants if rep % 2 == 0 else reversed(list(variants))):
+        for key in variants if rep % 2 == 0 else reversed(list(variants)):
             before = canary.hits("/")
             took, report = verify(path, variants[key], cwd, baseline)
             times[key].append(took)
@@ -76,9 +98,11 @@ def scenario(name: str, path: Path, canary: Site, reps: int, cwd: Path, baseline
             if key == "canary":
                 questions.append(canary.hits("/") - before)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"  {name}: canary {med['canary']:.2f} s, --no-canary {med['--no-canary']:.2f} s "
-          f"(ratio {med['canary'] / med['--no-canary']:.2f}); canary questions per run {statistics.median(questions):g}; "
-          f"verdicts {verdicts['canary']}")
+    print(
+        f"  {name}: canary {med['canary']:.2f} s, --no-canary {med['--no-canary']:.2f} s "
+        f"(ratio {med['canary'] / med['--no-canary']:.2f}); canary questions per run {statistics.median(questions):g}; "
+        f"verdicts {verdicts['canary']}"
+    )
 
 
 def drop(count: int, baseline: str | None) -> None:
@@ -86,16 +110,36 @@ def drop(count: int, baseline: str | None) -> None:
         print("  drop: skipped (`unshare -n` is not permitted here)")
         return
     with tempfile.TemporaryDirectory() as work:
-        env = {**os.environ, "NETNS_WORKDIR": work, "CIVICHECK_ALLOW_PRIVATE": "1",
-               **({"PYTHONPATH": baseline} if baseline else {})}
-        done = subprocess.run(["unshare", "-n", sys.executable, str(ROOT / "tests" / "netns_drop.py"), str(count), "5",
-                               "--per-host", "32", "--concurrency", "32"],
-                              capture_output=True, env=env, timeout=300)
+        env = {
+            **os.environ,
+            "NETNS_WORKDIR": work,
+            "CIVICHECK_ALLOW_PRIVATE": "1",
+            **({"PYTHONPATH": baseline} if baseline else {}),
+        }
+        done = subprocess.run(
+            [
+                "unshare",
+                "-n",
+                sys.executable,
+                str(ROOT / "tests" / "netns_drop.py"),
+                str(count),
+                "5",
+                "--per-host",
+                "32",
+                "--concurrency",
+                "32",
+            ],
+            capture_output=True,
+            env=env,
+            timeout=300,
+        )
         run = json.loads(done.stdout)
         report = json.loads(run["stdout"])
         outages = [f"{o['seconds']} s" for o in report.get("outages", [])]
-        print(f"  drop 5 s at {run['dropped_at'] or 0:.1f} s: {report['summary']}, outages {outages or 'none reported'}, "
-              f"wall {run['elapsed']:.1f} s; network: {report['network']}")
+        print(
+            f"  drop 5 s at {run['dropped_at'] or 0:.1f} s: {report['summary']}, outages {outages or 'none reported'}, "
+            f"wall {run['elapsed']:.1f} s; network: {report['network']}"
+        )
 
 
 def main() -> None:
@@ -113,7 +157,9 @@ def main() -> None:
             cwd = Path(tmp)
             answering = claims(cwd / "answering.yaml", [site.url(f"/p/{i}") for i in range(args.claims)])
             port = closed_port()
-            refused = claims(cwd / "refused.yaml", [f"http://127.0.0.1:{port}/p/{i}" for i in range(args.claims)])
+            refused = claims(
+                cwd / "refused.yaml", [f"http://127.0.0.1:{port}/p/{i}" for i in range(args.claims)]
+            )
             runs: list[tuple[str, str | None]] = [("this branch", None)]
             if args.baseline:
                 runs.append((f"baseline {args.baseline}", args.baseline))

@@ -32,8 +32,20 @@ from pathlib import Path
 from bench_warc import _Handler, _Server
 
 CORPUS = Path("/work/shared/corpus")
-CIVICHECK_ARGS = ["--format", "json", "-o", "out.json", "--quiet", "--no-history", "--no-canary", "--no-warc",
-                  "--concurrency", "16", "--per-host", "16"]
+CIVICHECK_ARGS = [
+    "--format",
+    "json",
+    "-o",
+    "out.json",
+    "--quiet",
+    "--no-history",
+    "--no-canary",
+    "--no-warc",
+    "--concurrency",
+    "16",
+    "--per-host",
+    "16",
+]
 
 
 def corpus() -> list[tuple[bytes, str]]:
@@ -62,7 +74,7 @@ def phrases(text: str, count: int) -> list[str]:
     if len(words) < 5:
         return []
     step = max(1, (len(words) - 5) // count)
-    return [" ".join(words[i:i + 5]) for i in range(0, len(words) - 5, step)][:count]
+    return [" ".join(words[i : i + 5]) for i in range(0, len(words) - 5, step)][:count]
 
 
 class _Table(list):
@@ -115,7 +127,9 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
 
 def civicheck(claims: str, cwd: Path, env: dict[str, str], extra: list[str]) -> tuple[float, int]:
     (cwd / "claims.yaml").write_text(claims)
-    return timed([sys.executable, "-m", "civicheck", "verify", "claims.yaml", *CIVICHECK_ARGS, *extra], cwd, env)
+    return timed(
+        [sys.executable, "-m", "civicheck", "verify", "claims.yaml", *CIVICHECK_ARGS, *extra], cwd, env
+    )
 
 
 def contains_claims(port: int, pages: list[list[str]]) -> str:
@@ -123,11 +137,19 @@ def contains_claims(port: int, pages: list[list[str]]) -> str:
     n = 0
     for i, page_phrases in enumerate(pages):
         for phrase in page_phrases:
-            lines += [f"  - id: c{n}", "    claim: x", "    checks:",
-                      f"      - contains: {{url: 'http://127.0.0.1:{port}/p/{i}', all: [{json.dumps(phrase)}]}}"]
+            lines += [
+                f"  - id: c{n}",
+                "    claim: x",
+                "    checks:",
+                f"      - contains: {{url: 'http://127.0.0.1:{port}/p/{i}', all: [{json.dumps(phrase)}]}}",
+            ]
             n += 1
-        lines += [f"  - id: c{n}", "    claim: x", "    checks:",
-                  f"      - contains: {{url: 'http://127.0.0.1:{port}/p/{i}', none: ['zzzqqq absent']}}"]
+        lines += [
+            f"  - id: c{n}",
+            "    claim: x",
+            "    checks:",
+            f"      - contains: {{url: 'http://127.0.0.1:{port}/p/{i}', none: ['zzzqqq absent']}}",
+        ]
         n += 1
     return "\n".join(lines) + "\n"
 
@@ -181,23 +203,34 @@ def main() -> None:
             bare2, _ = timed([sys.executable, "-c", _BARE_EXTRACT, str(folder)], cwd, env)
             whole2, _ = civicheck(claims, cwd, env, extra)
             bare, whole = min(bare, bare2), min(whole, whole2)
-            print(f"verify of {count} claims over {len(pages)} pages: {whole:.2f} s; bare trafilatura.extract: "
-                  f"{bare:.2f} s; ratio {whole / bare:.2f}x (target <= 1.0x; best of 2 each)", flush=True)
+            print(
+                f"verify of {count} claims over {len(pages)} pages: {whole:.2f} s; bare trafilatura.extract: "
+                f"{bare:.2f} s; ratio {whole / bare:.2f}x (target <= 1.0x; best of 2 each)",
+                flush=True,
+            )
             server.shutdown()
         if "live" in only:
-            table = [(404, b"<html><body><h1>Not Found</h1></body></html>") if i % 7 == 6 else (200, pages[i % len(pages)][0])
-                     for i in range(args.live)]
+            table = [
+                (404, b"<html><body><h1>Not Found</h1></body></html>")
+                if i % 7 == 6
+                else (200, pages[i % len(pages)][0])
+                for i in range(args.live)
+            ]
             server, port = serve(table, 0.1)
             urls = [f"http://127.0.0.1:{port}/p/{i}" for i in range(args.live)]
-            claims = "claims:\n" + "".join(f"  - id: l{i}\n    claim: x\n    checks:\n      - live: '{u}'\n"
-                                           for i, u in enumerate(urls))
+            claims = "claims:\n" + "".join(
+                f"  - id: l{i}\n    claim: x\n    checks:\n      - live: '{u}'\n" for i, u in enumerate(urls)
+            )
             runs: dict[str, list[float]] = {"civicheck": [], "bare": []}
             for _ in range(3):
                 runs["bare"].append(timed([sys.executable, "-c", _BARE_POOL, *urls], cwd, env)[0])
                 runs["civicheck"].append(civicheck(claims, cwd, env, extra)[0])
             ours, bare = sorted(runs["civicheck"])[1], sorted(runs["bare"])[1]
-            print(f"live, {args.live} URLs at 100 ms: {ours:.2f} s; bare 16-thread requests pool: {bare:.2f} s; "
-                  f"ratio {ours / bare:.2f}x (target <= 1.2x; medians of 3)", flush=True)
+            print(
+                f"live, {args.live} URLs at 100 ms: {ours:.2f} s; bare 16-thread requests pool: {bare:.2f} s; "
+                f"ratio {ours / bare:.2f}x (target <= 1.2x; medians of 3)",
+                flush=True,
+            )
             server.shutdown()
         if "memory" in only:
             server, port = serve([(200, pages[i % len(pages)][0]) for i in range(args.large)], 0.0)
@@ -205,10 +238,16 @@ def main() -> None:
             for n in (args.small, args.large):
                 claims = contains_claims(port, [[] for _ in range(n)])
                 seconds, peaks[n] = civicheck(claims, cwd, env, extra)
-                print(f"memory: verify of {n} pages: peak {peaks[n] / 2**20:.0f} MB (whole process tree), "
-                      f"{seconds:.1f} s", flush=True)
-            print(f"memory ratio {args.large} vs {args.small} pages: {peaks[args.large] / peaks[args.small]:.2f}x "
-                  "(target <= 1.3x)", flush=True)
+                print(
+                    f"memory: verify of {n} pages: peak {peaks[n] / 2**20:.0f} MB (whole process tree), "
+                    f"{seconds:.1f} s",
+                    flush=True,
+                )
+            print(
+                f"memory ratio {args.large} vs {args.small} pages: {peaks[args.large] / peaks[args.small]:.2f}x "
+                "(target <= 1.3x)",
+                flush=True,
+            )
             server.shutdown()
 
 

@@ -61,15 +61,23 @@ class Handler(BaseHTTPRequestHandler):
         if 0 <= index < len(self.server.table):
             status, body, encoded = self.server.table[index]
             etag = self.server.etags[index]
-            headers = [("Content-Type", "text/html; charset=utf-8"), ("ETag", etag), ("Last-Modified", LAST_MODIFIED)]
+            headers = [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("ETag", etag),
+                ("Last-Modified", LAST_MODIFIED),
+            ]
             if encoded:
                 headers.append(("Content-Encoding", "gzip"))
             if status == 200 and self.headers.get("If-None-Match") == etag:
                 status, body = 304, b""
             page = 1
         else:  # a soft-404 probe (a random sibling URL) or any other path
-            status, body, headers, page = 404, b"<html><body><h1>Not Found</h1></body></html>", [
-                ("Content-Type", "text/html; charset=utf-8")], 0
+            status, body, headers, page = (
+                404,
+                b"<html><body><h1>Not Found</h1></body></html>",
+                [("Content-Type", "text/html; charset=utf-8")],
+                0,
+            )
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
@@ -78,8 +86,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         head = sum(len(k) + len(v) + 4 for k, v in headers) + 40
-        self.server.count(requests=1, conditional=int(conditional), pages=page, probes=1 - page,
-                          bytes=head + len(body), **{f"status {status}": 1, f"page {status}": page})
+        self.server.count(
+            requests=1,
+            conditional=int(conditional),
+            pages=page,
+            probes=1 - page,
+            bytes=head + len(body),
+            **{f"status {status}": 1, f"page {status}": page},
+        )
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -87,8 +101,26 @@ class Handler(BaseHTTPRequestHandler):
 
 def verify(cwd: Path, extra: list[str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run([CIVICHECK, "verify", "claims.yaml", "--format", "json", "-o", "out.json", "--quiet",
-                           "--no-canary", "--allow-private", "--concurrency", "16", "--per-host", "16", *extra], cwd=cwd)
+    done = subprocess.run(
+        [
+            CIVICHECK,
+            "verify",
+            "claims.yaml",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+            "--quiet",
+            "--no-canary",
+            "--allow-private",
+            "--concurrency",
+            "16",
+            "--per-host",
+            "16",
+            *extra,
+        ],
+        cwd=cwd,
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"civicheck failed with exit code {done.returncode}")
     return time.perf_counter() - start
@@ -100,8 +132,10 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05, help="seconds before each answer (latency)")
     parser.add_argument("--fresh", action="store_true", help="a fourth run with verify --fresh")
     args = parser.parse_args()
-    table = [(200, body, encoded) if status != 200 else (status, body, encoded)
-             for status, body, encoded in pages(args.urls)]  # every page good: unchanged pages are the case measured
+    table = [
+        (200, body, encoded) if status != 200 else (status, body, encoded)
+        for status, body, encoded in pages(args.urls)
+    ]  # every page good: unchanged pages are the case measured
     server = Server(table, args.delay)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -112,8 +146,13 @@ def main() -> None:
         lines = ["claims:"]
         for i in range(args.urls):
             url = f"{base}/berita/{i}.html"
-            lines += [f"  - id: page-{i}", "    claim: x", "    checks:",
-                      f"      - contains: {{url: '{url}', none: ['zzzqqq']}}", f"      - live: '{url}'"]
+            lines += [
+                f"  - id: page-{i}",
+                "    claim: x",
+                "    checks:",
+                f"      - contains: {{url: '{url}', none: ['zzzqqq']}}",
+                f"      - live: '{url}'",
+            ]
         (cwd / "claims.yaml").write_text("\n".join(lines) + "\n")
         for name, extra in runs:
             with server.lock:
@@ -122,17 +161,25 @@ def main() -> None:
             with server.lock:
                 counts = Counter(server.counts)
             figures.append((name, seconds, counts))
-    print(f"civicheck verify x3 with a history: {args.urls} pages (a contains and a live check each), "
-          f"server delay {args.delay * 1000:.0f} ms")
+    print(
+        f"civicheck verify x3 with a history: {args.urls} pages (a contains and a live check each), "
+        f"server delay {args.delay * 1000:.0f} ms"
+    )
     for name, seconds, c in figures:
-        statuses = ", ".join(f"{k.removeprefix('status ')}: {v}" for k, v in sorted(c.items()) if k.startswith("status "))
-        print(f"  {name:8s} {seconds:6.2f} s  requests {c['requests']:5d} (conditional {c['conditional']:4d}; "
-              f"probes {c['probes']:3d})  answers {statuses}  bytes {c['bytes'] / 1e6:8.2f} MB")
+        statuses = ", ".join(
+            f"{k.removeprefix('status ')}: {v}" for k, v in sorted(c.items()) if k.startswith("status ")
+        )
+        print(
+            f"  {name:8s} {seconds:6.2f} s  requests {c['requests']:5d} (conditional {c['conditional']:4d}; "
+            f"probes {c['probes']:3d})  answers {statuses}  bytes {c['bytes'] / 1e6:8.2f} MB"
+        )
     first, second = figures[0], figures[1]
     pages_answered = second[2]["pages"]
     share = second[2]["page 304"] / pages_answered if pages_answered else 0.0
-    print(f"  run 2: {share:.1%} of page answers were 304; bytes {second[2]['bytes'] / max(first[2]['bytes'], 1):.3f}x"
-          f" run 1's; wall time {second[1] / first[1]:.2f}x run 1's (target: >= 95 %, <= 0.3x)")
+    print(
+        f"  run 2: {share:.1%} of page answers were 304; bytes {second[2]['bytes'] / max(first[2]['bytes'], 1):.3f}x"
+        f" run 1's; wall time {second[1] / first[1]:.2f}x run 1's (target: >= 95 %, <= 0.3x)"
+    )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,16 @@ def load_corpus(corpus: Path) -> list[RealPage]:
             path = aeb / "html" / f"{digest}.html.gz"
             if path.exists():
                 host = urlsplit(item["url"]).hostname or digest
-                pages.append(RealPage(digest[:10], item["url"], gzip.decompress(path.read_bytes()), "article",
-                                      f"aeb:{host}", "en"))
+                pages.append(
+                    RealPage(
+                        digest[:10],
+                        item["url"],
+                        gzip.decompress(path.read_bytes()),
+                        "article",
+                        f"aeb:{host}",
+                        "en",
+                    )
+                )
     idnews = corpus / "idnews"
     if (idnews / "ground-truth.json").exists():
         truth = json.loads((idnews / "ground-truth.json").read_text())
@@ -80,9 +88,13 @@ def load_corpus(corpus: Path) -> list[RealPage]:
             rel = f"{path.parent.name}/{path.name}"
             lang = "en" if path.parent.name == "tempo-english" else "id"
             if "mainpage" in path.name:
-                pages.append(RealPage(rel, "http://home/", path.read_bytes(), "home", f"id:{path.parent.name}", lang))
+                pages.append(
+                    RealPage(rel, "http://home/", path.read_bytes(), "home", f"id:{path.parent.name}", lang)
+                )
             elif rel in urls:
-                pages.append(RealPage(rel, urls[rel], path.read_bytes(), "article", f"id:{path.parent.name}", lang))
+                pages.append(
+                    RealPage(rel, urls[rel], path.read_bytes(), "article", f"id:{path.parent.name}", lang)
+                )
     return pages
 
 
@@ -97,8 +109,19 @@ def local_path(url: str) -> str:
 def decode(body: bytes) -> str:
     from civicheck.extract import decode_text
 
-    return decode_text(FetchResult(url="x", final_url="x", status=200, reason="OK", error=None, detail="",
-                                   fetched_at="", body=body, headers=[("Content-Type", "text/html")]))
+    return decode_text(
+        FetchResult(
+            url="x",
+            final_url="x",
+            status=200,
+            reason="OK",
+            error=None,
+            detail="",
+            fetched_at="",
+            body=body,
+            headers=[("Content-Type", "text/html")],
+        )
+    )
 
 
 def with_main_replaced(page: RealPage, fragment: str, title: str | None) -> bytes:
@@ -110,8 +133,13 @@ def with_main_replaced(page: RealPage, fragment: str, title: str | None) -> byte
     for bad in list(root.iter("script", "style", "noscript")):
         bad.getparent().remove(bad)
     # Paragraph carriers: elements with 50+ characters of their own text (a <p>, or a <div> of text and <br>).
-    paras = [el for el in root.iter() if isinstance(el.tag, str) and len(own_text(el)) >= 50
-             and el.tag not in ("html", "head", "body", "title", "a", "li")]
+    paras = [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str)
+        and len(own_text(el)) >= 50
+        and el.tag not in ("html", "head", "body", "title", "a", "li")
+    ]
     total = sum(len(own_text(p)) for p in paras)
     container = None
     if paras:
@@ -174,76 +202,119 @@ def site_name(page: RealPage) -> str:
 
 NOT_FOUND = {
     "id": {
-        "title-h1": ("Halaman Tidak Ditemukan | {site}",
-                     "<div class='error-404'><h1>Halaman Tidak Ditemukan</h1><p>Maaf, halaman yang Anda cari tidak "
-                     "ditemukan atau telah dipindahkan.</p><p><a href='/'>Kembali ke Beranda</a></p></div>"),
-        "h1-only": ("{site}", "<section><h1>Ups! Halaman yang Anda cari tidak ada</h1><p>Silakan gunakan menu "
-                              "pencarian atau kembali ke beranda.</p></section>"),
-        "p-only": ("{site}", "<div class='alert'><p>Maaf, halaman yang Anda cari tidak ditemukan.</p>"
-                             "<a href='/'>Beranda</a></div>"),
-        "404-h2": ("{site} - Berita Terkini", "<div class='notfound'><h2>404</h2><p>Halaman yang Anda minta tidak "
-                                              "tersedia.</p></div>"),
+        "title-h1": (
+            "Halaman Tidak Ditemukan | {site}",
+            "<div class='error-404'><h1>Halaman Tidak Ditemukan</h1><p>Maaf, halaman yang Anda cari tidak "
+            "ditemukan atau telah dipindahkan.</p><p><a href='/'>Kembali ke Beranda</a></p></div>",
+        ),
+        "h1-only": (
+            "{site}",
+            "<section><h1>Ups! Halaman yang Anda cari tidak ada</h1><p>Silakan gunakan menu "
+            "pencarian atau kembali ke beranda.</p></section>",
+        ),
+        "p-only": (
+            "{site}",
+            "<div class='alert'><p>Maaf, halaman yang Anda cari tidak ditemukan.</p>"
+            "<a href='/'>Beranda</a></div>",
+        ),
+        "404-h2": (
+            "{site} - Berita Terkini",
+            "<div class='notfound'><h2>404</h2><p>Halaman yang Anda minta tidak tersedia.</p></div>",
+        ),
         "echo-path": ("{site}", "<div><p>Maaf, halaman {path} tidak ditemukan di server ini.</p></div>"),
         "silent": ("{site}", "<div class='content'></div>"),
-        "suggest": ("{site}", "<div><p>Halaman yang Anda cari tidak tersedia.</p><h3>Mungkin Anda mencari:</h3>"
-                              "<ul>{suggestions}</ul></div>"),
+        "suggest": (
+            "{site}",
+            "<div><p>Halaman yang Anda cari tidak tersedia.</p><h3>Mungkin Anda mencari:</h3>"
+            "<ul>{suggestions}</ul></div>",
+        ),
     },
     "en": {
-        "title-h1": ("Page not found | {site}",
-                     "<div class='error-404'><h1>Page Not Found</h1><p>Sorry, the page you are looking for does not "
-                     "exist or has been moved.</p><p><a href='/'>Go to the home page</a></p></div>"),
-        "h1-only": ("{site}", "<section><h1>Oops! That page can\u2019t be found.</h1><p>It looks like nothing was "
-                              "found at this location. Maybe try a search?</p></section>"),
-        "p-only": ("{site}", "<div class='alert'><p>Sorry, we couldn't find that page.</p>"
-                             "<a href='/'>Home</a></div>"),
-        "404-h2": ("{site} | News", "<div class='notfound'><h2>404</h2><p>The page you requested could not be "
-                                    "found.</p></div>"),
+        "title-h1": (
+            "Page not found | {site}",
+            "<div class='error-404'><h1>Page Not Found</h1><p>Sorry, the page you are looking for does not "
+            "exist or has been moved.</p><p><a href='/'>Go to the home page</a></p></div>",
+        ),
+        "h1-only": (
+            "{site}",
+            "<section><h1>Oops! That page can\u2019t be found.</h1><p>It looks like nothing was "
+            "found at this location. Maybe try a search?</p></section>",
+        ),
+        "p-only": (
+            "{site}",
+            "<div class='alert'><p>Sorry, we couldn't find that page.</p><a href='/'>Home</a></div>",
+        ),
+        "404-h2": (
+            "{site} | News",
+            "<div class='notfound'><h2>404</h2><p>The page you requested could not be found.</p></div>",
+        ),
         "echo-path": ("{site}", "<div><p>The requested URL {path} was not found on this server.</p></div>"),
         "silent": ("{site}", "<div class='content'></div>"),
-        "suggest": ("{site}", "<div><p>Sorry, this page doesn't exist.</p><h3>Were you looking for:</h3>"
-                              "<ul>{suggestions}</ul></div>"),
+        "suggest": (
+            "{site}",
+            "<div><p>Sorry, this page doesn't exist.</p><h3>Were you looking for:</h3>"
+            "<ul>{suggestions}</ul></div>",
+        ),
     },
 }
 
 PARKED = {
-    "sedo": ("{domain} - This domain may be for sale!",
-             "<div class='container'><h1>{domain}</h1><p>This domain may be for sale!</p><h2>Related Searches</h2>"
-             "<ul><li><a href='/?q=news'>News Today</a></li><li><a href='/?q=loans'>Personal Loans</a></li>"
-             "<li><a href='/?q=travel'>Cheap Flights</a></li></ul>"
-             "<script src='https://img.sedoparking.com/jspartner/e.js'></script></div>"),
-    "dan": ("{domain} is for sale",
-            "<main><h1>The domain name {domain} is for sale</h1><p>Buy now for $2,488 or make an offer.</p>"
-            "<p>Secure payments. Fast transfer.</p></main>"),
-    "godaddy-js": ("{domain}",
-                   "<div id='parking'></div><script src='https://img1.wsimg.com/parking-lander/static/js/main.js'>"
-                   "</script>"),
-    "id-dijual": ("Domain dijual - {domain}",
-                  "<div><h2>{domain}</h2><p>Domain ini dijual! Hubungi kami untuk penawaran terbaik.</p>"
-                  "<p>Telp: 0812-0000-0000</p></div>"),
-    "expired": ("{domain}",
-                "<div><h1>{domain}</h1><p>This domain has expired. If you owned this domain, contact your domain "
-                "registration service provider to renew it.</p></div>"),
-    "suspended": ("Account Suspended",
-                  "<div><h1>Account Suspended</h1><p>This Account has been suspended.</p><p>Contact your hosting "
-                  "provider for more information.</p></div>"),
-    "nginx": ("Welcome to nginx!",
-              "<h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is successfully installed "
-              "and working. Further configuration is required.</p><p>For online documentation and support please "
-              "refer to <a href='http://nginx.org/'>nginx.org</a>.</p><p><em>Thank you for using nginx.</em></p>"),
+    "sedo": (
+        "{domain} - This domain may be for sale!",
+        "<div class='container'><h1>{domain}</h1><p>This domain may be for sale!</p><h2>Related Searches</h2>"
+        "<ul><li><a href='/?q=news'>News Today</a></li><li><a href='/?q=loans'>Personal Loans</a></li>"
+        "<li><a href='/?q=travel'>Cheap Flights</a></li></ul>"
+        "<script src='https://img.sedoparking.com/jspartner/e.js'></script></div>",
+    ),
+    "dan": (
+        "{domain} is for sale",
+        "<main><h1>The domain name {domain} is for sale</h1><p>Buy now for $2,488 or make an offer.</p>"
+        "<p>Secure payments. Fast transfer.</p></main>",
+    ),
+    "godaddy-js": (
+        "{domain}",
+        "<div id='parking'></div><script src='https://img1.wsimg.com/parking-lander/static/js/main.js'>"
+        "</script>",
+    ),
+    "id-dijual": (
+        "Domain dijual - {domain}",
+        "<div><h2>{domain}</h2><p>Domain ini dijual! Hubungi kami untuk penawaran terbaik.</p>"
+        "<p>Telp: 0812-0000-0000</p></div>",
+    ),
+    "expired": (
+        "{domain}",
+        "<div><h1>{domain}</h1><p>This domain has expired. If you owned this domain, contact your domain "
+        "registration service provider to renew it.</p></div>",
+    ),
+    "suspended": (
+        "Account Suspended",
+        "<div><h1>Account Suspended</h1><p>This Account has been suspended.</p><p>Contact your hosting "
+        "provider for more information.</p></div>",
+    ),
+    "nginx": (
+        "Welcome to nginx!",
+        "<h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is successfully installed "
+        "and working. Further configuration is required.</p><p>For online documentation and support please "
+        "refer to <a href='http://nginx.org/'>nginx.org</a>.</p><p><em>Thank you for using nginx.</em></p>",
+    ),
 }
 
 EMPTY = {
     "empty-body": b"",
     "blank-html": b"<!DOCTYPE html><html><head><title></title></head><body></body></html>",
     "br-only": b"<html><body><br/>\n</body></html>",
-    "php-error": (b"<br />\n<b>Warning</b>:  mysqli_connect(): (HY000/2002): Connection refused in "
-                  b"<b>/var/www/html/config.php</b> on line <b>12</b><br />"),
+    "php-error": (
+        b"<br />\n<b>Warning</b>:  mysqli_connect(): (HY000/2002): Connection refused in "
+        b"<b>/var/www/html/config.php</b> on line <b>12</b><br />"
+    ),
 }
 
 
 def page_doc(title: str, body: str) -> bytes:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body>{body}</body></html>").encode()
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body>{body}</body></html>"
+    ).encode()
 
 
 # --- local servers ------------------------------------------------------------------------------------------
@@ -307,10 +378,15 @@ _CLOCK = itertools.count()
 def dynamic(body: bytes) -> bytes:
     """A home page as a live site serves it: a clock and a rotating "trending" item differ per request."""
     now = dt.datetime.now().strftime("%H:%M:%S")
-    pick = random.Random(next(_CLOCK)).choice(["Harga cabai naik lagi", "Jadwal KRL berubah pekan ini", "Cuaca ekstrem di pesisir"])
+    pick = random.Random(next(_CLOCK)).choice(
+        ["Harga cabai naik lagi", "Jadwal KRL berubah pekan ini", "Cuaca ekstrem di pesisir"]
+    )
     extra = f"<div class='ticker'><span>Diperbarui {now} #{next(_CLOCK)}</span> <b>Trending: {pick}</b></div>"
-    return re.sub(rb"(<body[^>]*>)", lambda m: m.group(1) + extra.encode(), body, count=1, flags=re.I) \
-        if re.search(rb"<body", body, re.I) else body + extra.encode()
+    return (
+        re.sub(rb"(<body[^>]*>)", lambda m: m.group(1) + extra.encode(), body, count=1, flags=re.I)
+        if re.search(rb"<body", body, re.I)
+        else body + extra.encode()
+    )
 
 
 def rotating(body: bytes) -> bytes:
@@ -325,7 +401,7 @@ def rotating(body: bytes) -> bytes:
     rng.shuffle(texts)
     out, last = [], 0
     for m, text in sorted(zip(chosen, texts, strict=True), key=lambda x: x[0].start()):
-        out.append(body[last:m.start(1)])
+        out.append(body[last : m.start(1)])
         out.append(text if rng.random() < 0.7 else b"")
         last = m.end(1)
     out.append(body[last:])
@@ -365,8 +441,15 @@ class Case:
 NEG_BEHAVIOURS = ["hard404", "template200", "home200", "redirect_root", "slug_ignoring"]
 POS_VARIANTS = (
     [f"tmpl:{p}" for p in ("title-h1", "h1-only", "p-only", "404-h2", "echo-path", "silent", "suggest")]
-    + ["redirect:root", "redirect:lang", "redirect:404page", "redirect:login", "redirect:parent", "redirect:meta",
-       "redirect:js"]
+    + [
+        "redirect:root",
+        "redirect:lang",
+        "redirect:404page",
+        "redirect:login",
+        "redirect:parent",
+        "redirect:meta",
+        "redirect:js",
+    ]
     + [f"parked:{k}" for k in PARKED]
     + [f"empty:{k}" for k in EMPTY]
     + ["same:home200", "same:listing200", "same:home200-rotating"]
@@ -398,11 +481,15 @@ class Builder:
             else:
                 art = self.by_site[site][0]
                 others = [p for p in self.pages if p.kind == "article" and p.site != site][:25]
-                items = "".join(f"<li><a href='/story/{i}'>{html.escape(self._headline(p))}</a></li>"
-                                for i, p in enumerate(others))
+                items = "".join(
+                    f"<li><a href='/story/{i}'>{html.escape(self._headline(p))}</a></li>"
+                    for i, p in enumerate(others)
+                )
                 self._home_cache[site] = with_main_replaced(
-                    art, f"<section class='latest'><h2>Latest stories</h2><ul>{items}</ul></section>",
-                    self.name(art))
+                    art,
+                    f"<section class='latest'><h2>Latest stories</h2><ul>{items}</ul></section>",
+                    self.name(art),
+                )
         return self._home_cache[site]
 
     @staticmethod
@@ -416,17 +503,25 @@ class Builder:
             # "Did you mean": five stories picked from the requested path, so the probe gets other ones.
             arts = [p for p in self.pages if p.kind == "article"]
             rng = random.Random(path)
-            fragment = fragment.replace("{suggestions}", "".join(
-                f"<li><a href='/s/{i}'>{html.escape(self._headline(p))}</a></li>"
-                for i, p in enumerate(rng.sample(arts, 5))))
-        return with_main_replaced(page, fragment.replace("{path}", html.escape(path)),
-                                  title.replace("{site}", self.name(page)))
+            fragment = fragment.replace(
+                "{suggestions}",
+                "".join(
+                    f"<li><a href='/s/{i}'>{html.escape(self._headline(p))}</a></li>"
+                    for i, p in enumerate(rng.sample(arts, 5))
+                ),
+            )
+        return with_main_replaced(
+            page, fragment.replace("{path}", html.escape(path)), title.replace("{site}", self.name(page))
+        )
 
     def listing(self, page: RealPage) -> bytes:
         others = [p for p in self.pages if p.kind == "article"][:15]
-        items = "".join(f"<li><a href='/a/{i}'>{html.escape(self._headline(p))}</a></li>" for i, p in enumerate(others))
-        return with_main_replaced(page, f"<section><h2>Indeks Berita</h2><ul>{items}</ul></section>",
-                                  f"Indeks | {self.name(page)}")
+        items = "".join(
+            f"<li><a href='/a/{i}'>{html.escape(self._headline(p))}</a></li>" for i, p in enumerate(others)
+        )
+        return with_main_replaced(
+            page, f"<section><h2>Indeks Berita</h2><ul>{items}</ul></section>", f"Indeks | {self.name(page)}"
+        )
 
     # -- negatives: every real page, on a site with some behaviour for unknown paths --
 
@@ -472,15 +567,27 @@ class Builder:
     def thin_pages(self, vs: VirtualSite, art: RealPage, behaviour: str) -> None:
         """Real pages with almost no text of their own, the kind a portal is made of: a list of agencies'
         links, an organisation chart (one image), a page offering one PDF."""
-        agencies = "".join(f"<li><a href='https://{d}.example.go.id/'>Dinas {n}</a></li>" for d, n in (
-            ("disnaker", "Tenaga Kerja"), ("dukcapil", "Kependudukan dan Catatan Sipil"), ("dinkes", "Kesehatan"),
-            ("dindik", "Pendidikan"), ("dishub", "Perhubungan"), ("dpmptsp", "Penanaman Modal dan PTSP")))
+        agencies = "".join(
+            f"<li><a href='https://{d}.example.go.id/'>Dinas {n}</a></li>"
+            for d, n in (
+                ("disnaker", "Tenaga Kerja"),
+                ("dukcapil", "Kependudukan dan Catatan Sipil"),
+                ("dinkes", "Kesehatan"),
+                ("dindik", "Pendidikan"),
+                ("dishub", "Perhubungan"),
+                ("dpmptsp", "Penanaman Modal dan PTSP"),
+            )
+        )
         thin = {
             "/profil/dinas-daerah": ("Dinas Daerah", f"<h1>Dinas Daerah</h1><ul>{agencies}</ul>"),
-            "/profil/struktur-organisasi": ("Struktur Organisasi",
-                                            "<h1>Struktur Organisasi</h1><img src='/uploads/2023/struktur.png'>"),
-            "/dokumen/apbd-2023": ("APBD 2023", "<h1>APBD 2023</h1><p><a href='/uploads/apbd-2023.pdf'>Unduh "
-                                                "(PDF, 2 MB)</a></p>"),
+            "/profil/struktur-organisasi": (
+                "Struktur Organisasi",
+                "<h1>Struktur Organisasi</h1><img src='/uploads/2023/struktur.png'>",
+            ),
+            "/dokumen/apbd-2023": (
+                "APBD 2023",
+                "<h1>APBD 2023</h1><p><a href='/uploads/apbd-2023.pdf'>Unduh (PDF, 2 MB)</a></p>",
+            ),
         }
         for path, (title, fragment) in thin.items():
             vs.pages[path] = with_main_replaced(art, fragment, f"{title} | {self.name(art)}")
@@ -505,19 +612,28 @@ class Builder:
         if family == "tmpl":
             vs = VirtualSite(lambda t: Answer(200, self.template(p, kind, urlsplit(t).path)), home)
         elif family == "redirect" and kind in ("meta", "js"):
-            stub = ("<html><head><meta http-equiv='refresh' content='0; url=/'></head><body></body></html>"
-                    if kind == "meta" else
-                    "<html><head><script>window.location.href = '/';</script></head><body>Redirecting...</body></html>")
+            stub = (
+                "<html><head><meta http-equiv='refresh' content='0; url=/'></head><body></body></html>"
+                if kind == "meta"
+                else "<html><head><script>window.location.href = '/';</script></head><body>Redirecting...</body></html>"
+            )
             vs = VirtualSite(lambda t: Answer(200, stub.encode()), home)
         elif family == "redirect":
             parent = urlsplit(path).path.rsplit("/", 2)[0] + "/" if path.count("/") > 1 else "/"
-            target = {"root": "/", "lang": "/en/" if p.lang == "en" else "/id/", "404page": "/404.html",
-                      "login": "/user/login?destination=" + dead, "parent": parent}[kind]
+            target = {
+                "root": "/",
+                "lang": "/en/" if p.lang == "en" else "/id/",
+                "404page": "/404.html",
+                "login": "/user/login?destination=" + dead,
+                "parent": parent,
+            }[kind]
             vs = VirtualSite(lambda t: Answer(302, b"", [("Location", target)]), home)
             vs.extra["/en/"] = vs.extra["/id/"] = Answer(200, home)
             vs.extra["/404.html"] = Answer(200, self.template(p, "title-h1", "/404.html"))
-            vs.extra["/user/login"] = Answer(200, page_doc("Log in | " + self.name(p), "<form><input name='u'>"
-                                                           "<input type='password'></form>"))
+            vs.extra["/user/login"] = Answer(
+                200,
+                page_doc("Log in | " + self.name(p), "<form><input name='u'><input type='password'></form>"),
+            )
             vs.extra[parent] = Answer(200, self.listing(p))
         elif family == "parked":
             domain = (urlsplit(p.url).hostname or "example.com").removeprefix("www.")
@@ -543,7 +659,7 @@ def dead_sibling(path: str) -> str:
     for i in range(len(segs) - 1, 0, -1):
         m = re.search(r"\d{3,}", segs[i])
         if m:
-            segs[i] = segs[i][: m.start()] + str(int(m.group(0)) + 7) + segs[i][m.end():]
+            segs[i] = segs[i][: m.start()] + str(int(m.group(0)) + 7) + segs[i][m.end() :]
             return "/".join(segs)
     last = next((i for i in range(len(segs) - 1, 0, -1) if segs[i]), None)
     if last is None:
@@ -584,8 +700,9 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
         return cache[key]
 
     docs = {u: extract_once(r) for u, r in results.items()}
-    probe_docs = {u: extract_once(r) for u, r in probe_results.items()
-                  if r.status is not None and 200 <= r.status < 300}
+    probe_docs = {
+        u: extract_once(r) for u, r in probe_results.items() if r.status is not None and 200 <= r.status < 300
+    }
     timings["extract (cached by body)"] = time.perf_counter() - t
     with_probe, without_probe, margins = {}, {}, {}
     t = time.perf_counter()
@@ -607,8 +724,13 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
             margins[c.url] = similarity(Page(r, docs[c.url]), Page(probe_results[purl], probe_docs[purl]))
     for c in cases:
         without_probe[c.url] = assess(results[c.url], docs[c.url])
-    stats = {"margins": margins, "pages": len(cases), "2xx": sum(1 for r in results.values() if r.status and 200 <= r.status < 300),
-             "probes": len(probes_for), "results": results}
+    stats = {
+        "margins": margins,
+        "pages": len(cases),
+        "2xx": sum(1 for r in results.values() if r.status and 200 <= r.status < 300),
+        "probes": len(probes_for),
+        "results": results,
+    }
     return with_probe, without_probe, stats, timings
 
 
@@ -623,9 +745,16 @@ def score(cases: list[Case], verdicts: dict) -> dict:
 
 
 def family_of(signal: str) -> str:
-    for needle, fam in (("random sibling", "probe"), ("redirected", "redirect"), ("sent by", "redirect"),
-                        ("says", "wording"), ("visible text", "empty"), ("parked", "parked"),
-                        ("placeholder", "parked"), ("suspended", "parked")):
+    for needle, fam in (
+        ("random sibling", "probe"),
+        ("redirected", "redirect"),
+        ("sent by", "redirect"),
+        ("says", "wording"),
+        ("visible text", "empty"),
+        ("parked", "parked"),
+        ("placeholder", "parked"),
+        ("suspended", "parked"),
+    ):
         if needle in signal:
             return fam
     return "other"
@@ -639,8 +768,11 @@ def main() -> int:
     ap.add_argument("--seed", default="bench")
     ap.add_argument("--stress", action="store_true", help="every real page under every site behaviour")
     ap.add_argument("--verbose", action="store_true")
-    ap.add_argument("--liveness-only", action="store_true",
-                    help="read pages as for a `live` check: no main text (trafilatura), its long blocks instead")
+    ap.add_argument(
+        "--liveness-only",
+        action="store_true",
+        help="read pages as for a `live` check: no main text (trafilatura), its long blocks instead",
+    )
     args = ap.parse_args()
     global LIVENESS_ONLY
     LIVENESS_ONLY = args.liveness_only
@@ -658,15 +790,19 @@ def main() -> int:
     built = time.perf_counter() - t
     cases = b.cases
     neg = sum(1 for c in cases if not c.soft404)
-    print(f"corpus: {len(pages)} real pages ({sum(p.kind == 'home' for p in pages)} home pages), "
-          f"{len(b.by_site)} sites; {len(b.sites)} local servers; built in {built:.1f}s")
+    print(
+        f"corpus: {len(pages)} real pages ({sum(p.kind == 'home' for p in pages)} home pages), "
+        f"{len(b.by_site)} sites; {len(b.sites)} local servers; built in {built:.1f}s"
+    )
     print(f"cases: {neg} real (must stay live), {len(cases) - neg} soft-404 variants")
     with_probe, without_probe, stats, timings = run(cases, args.seed)
 
     for label, verdicts in (("ensemble with probe", with_probe), ("ensemble without probe", without_probe)):
         s = score(cases, verdicts)
-        print(f"\n{label}: precision {s['precision']:.1%}  recall {s['recall']:.1%}  "
-              f"(tp {s['tp']}, fp {s['fp']}, fn {s['fn']}, tn {s['tn']})")
+        print(
+            f"\n{label}: precision {s['precision']:.1%}  recall {s['recall']:.1%}  "
+            f"(tp {s['tp']}, fp {s['fp']}, fn {s['fn']}, tn {s['tn']})"
+        )
 
     print("\nrecall by variant (with probe / without):")
     by_variant: dict[str, list[Case]] = defaultdict(list)
@@ -697,15 +833,19 @@ def main() -> int:
         guarded = sum(1 for v in vals if v is None)
         sims = sorted(v for v in vals if isinstance(v, float))
         top = ", ".join(f"{v:.3f}" for v in (sims[-5:] if not truth else sims[:5]))
-        print(f"probe similarity on {label}: {guarded} stopped by the guards (own title, objects or text), "
-              f"{len(sims)} compared; "
-              f"{'highest' if not truth else 'lowest'}: {top}")
+        print(
+            f"probe similarity on {label}: {guarded} stopped by the guards (own title, objects or text), "
+            f"{len(sims)} compared; "
+            f"{'highest' if not truth else 'lowest'}: {top}"
+        )
     walls = [c for c in cases if with_probe[c.url].bot_wall]
     print(f"bot walls detected (should be 0): {len(walls)}")
 
-    print(f"\nprobe cost: {stats['2xx']} cited URLs answered 2xx; {stats['probes']} probes for "
-          f"{stats['probes']} distinct directories (probe keys) = {stats['probes'] / max(stats['2xx'], 1):.2f} extra "
-          f"requests per 2xx URL")
+    print(
+        f"\nprobe cost: {stats['2xx']} cited URLs answered 2xx; {stats['probes']} probes for "
+        f"{stats['probes']} distinct directories (probe keys) = {stats['probes'] / max(stats['2xx'], 1):.2f} extra "
+        f"requests per 2xx URL"
+    )
     n = len(cases)
     for k, v in timings.items():
         print(f"  {k:22s} {v:6.2f}s  ({v / n * 1000:.1f} ms per case)")

@@ -28,8 +28,25 @@ CIVICHECK = str(Path(sys.executable).with_name("civicheck"))
 
 def run(args: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    done = subprocess.run([CIVICHECK, "verify", *args, "--format", "json", "-o", "out.json", "--quiet",
-                           "--no-history", "--no-canary", "--concurrency", "16", "--per-host", "16"], cwd=cwd)
+    done = subprocess.run(
+        [
+            CIVICHECK,
+            "verify",
+            *args,
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+            "--quiet",
+            "--no-history",
+            "--no-canary",
+            "--concurrency",
+            "16",
+            "--per-host",
+            "16",
+        ],
+        cwd=cwd,
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"civicheck failed with exit code {done.returncode}")
     return time.perf_counter() - start
@@ -49,8 +66,12 @@ def main() -> None:
         cwd = Path(tmp)
         lines = ["claims:"]
         for i in range(args.urls):
-            lines += [f"  - id: page-{i}", "    claim: x", "    checks:",
-                      f"      - contains: {{url: 'http://127.0.0.1:{port}/p/{i}', none: ['zzzqqq']}}"]
+            lines += [
+                f"  - id: page-{i}",
+                "    claim: x",
+                "    checks:",
+                f"      - contains: {{url: 'http://127.0.0.1:{port}/p/{i}', none: ['zzzqqq']}}",
+            ]
         (cwd / "claims.yaml").write_text("\n".join(lines) + "\n")
         times: dict[str, list[float]] = {"--no-warc": [], "with WARC": [], "--replay": []}
         for rep in range(args.reps):
@@ -61,11 +82,15 @@ def main() -> None:
             [warc] = (cwd / f"warc{rep}").glob("*.warc.gz")
             times["--replay"].append(run(["claims.yaml", "--replay", str(warc)], cwd))
         med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"civicheck verify, {args.urls} contains checks, server delay {args.delay * 1000:.0f} ms, {args.reps} reps")
+        print(
+            f"civicheck verify, {args.urls} contains checks, server delay {args.delay * 1000:.0f} ms, {args.reps} reps"
+        )
         for name, value in med.items():
             print(f"  {name:10s} median {value:6.2f} s   runs {', '.join(f'{t:.2f}' for t in times[name])}")
-        print(f"  WARC overhead: {100 * (med['with WARC'] / med['--no-warc'] - 1):+.1f} %;"
-              f" replay = {100 * med['--replay'] / med['with WARC']:.0f} % of the live run")
+        print(
+            f"  WARC overhead: {100 * (med['with WARC'] / med['--no-warc'] - 1):+.1f} %;"
+            f" replay = {100 * med['--replay'] / med['with WARC']:.0f} % of the live run"
+        )
 
 
 if __name__ == "__main__":

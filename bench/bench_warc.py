@@ -41,8 +41,11 @@ def pages(n: int) -> list[tuple[int, bytes, bool]]:
             encoded = i % 2 == 0
             out.append((200, raw if encoded else gzip.decompress(raw), encoded))
         else:
-            body = ("<html><body>" + f"<p>Berita {i}: Pemerintah Kota Cilegon, layanan publik.</p>" * 600
-                    + "</body></html>").encode()
+            body = (
+                "<html><body>"
+                + f"<p>Berita {i}: Pemerintah Kota Cilegon, layanan publik.</p>" * 600
+                + "</body></html>"
+            ).encode()
             encoded = i % 2 == 0
             out.append((200, gzip.compress(body) if encoded else body, encoded))
     return out
@@ -103,15 +106,21 @@ def main() -> None:
     server.delay, server.table = args.delay, pages(args.urls)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     urls = [f"http://127.0.0.1:{server.server_address[1]}/{i}" for i in range(args.urls)]
-    source = f"{min(len(list(CORPUS.glob('*.html.gz'))), args.urls)} corpus pages" if CORPUS.is_dir() else "synthetic"
-    print(f"{args.urls} URLs ({source}; half gzip-encoded, 10% 404), server delay {args.delay * 1000:.0f} ms, "
-          f"{args.reps} reps")
+    source = (
+        f"{min(len(list(CORPUS.glob('*.html.gz'))), args.urls)} corpus pages"
+        if CORPUS.is_dir()
+        else "synthetic"
+    )
+    print(
+        f"{args.urls} URLs ({source}; half gzip-encoded, 10% 404), server delay {args.delay * 1000:.0f} ms, "
+        f"{args.reps} reps"
+    )
 
     plain, archived, sizes = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         live(urls[:10], None)  # warm up imports (warcio, requests) outside the timings
         for rep in range(args.reps):
-            for with_warc in ((False, True) if rep % 2 == 0 else (True, False)):
+            for with_warc in (False, True) if rep % 2 == 0 else (True, False):
                 elapsed, results, path = live(urls, Path(tmp) / str(rep) if with_warc else None)
                 (archived if with_warc else plain).append(elapsed)
                 if path is not None:
@@ -148,19 +157,31 @@ def main() -> None:
     server.shutdown()
 
     p, a, r = statistics.median(plain), statistics.median(archived), statistics.median(replays)
-    print(f"fetch_all alone:             {p * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in plain)})")
-    print(f"fetch_all + WARC of each:    {a * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in archived)})")
+    print(
+        f"fetch_all alone:             {p * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in plain)})"
+    )
+    print(
+        f"fetch_all + WARC of each:    {a * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in archived)})"
+    )
     print(f"  overhead:                  {(a - p) * 1000:+8.1f} ms   ({(a / p - 1) * 100:+.1f} %)")
-    print(f"writing alone (CPU, 1 thread): {statistics.median(cpu) * 1000:6.1f} ms for {args.urls} results "
-          f"({statistics.median(cpu) / args.urls * 1000:.2f} ms each)")
-    print(f"archive size:                {statistics.median(sizes) / 1e6:8.2f} MB   (payloads as received "
-          f"{raw / 1e6:.2f} MB, decoded {decoded / 1e6:.2f} MB)")
-    print(f"replay (open + fetch_all):   {r * 1000:8.1f} ms   = {r / p * 100:.1f} % of the live run; "
-          f"identical results: {same}")
+    print(
+        f"writing alone (CPU, 1 thread): {statistics.median(cpu) * 1000:6.1f} ms for {args.urls} results "
+        f"({statistics.median(cpu) / args.urls * 1000:.2f} ms each)"
+    )
+    print(
+        f"archive size:                {statistics.median(sizes) / 1e6:8.2f} MB   (payloads as received "
+        f"{raw / 1e6:.2f} MB, decoded {decoded / 1e6:.2f} MB)"
+    )
+    print(
+        f"replay (open + fetch_all):   {r * 1000:8.1f} ms   = {r / p * 100:.1f} % of the live run; "
+        f"identical results: {same}"
+    )
     if packs:
         w = statistics.median(packs)
-        print(f"WACZ of the archive (--wacz): {w * 1000:7.1f} ms   = {w / a * 100:.1f} % of the archived run; "
-              f"{wacz_size / 1e6:.2f} MB")
+        print(
+            f"WACZ of the archive (--wacz): {w * 1000:7.1f} ms   = {w / a * 100:.1f} % of the archived run; "
+            f"{wacz_size / 1e6:.2f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,10 @@ def state_of(evidence: Mapping[str, Any]) -> tuple[str, str] | None:
             return SOFT404, "soft 404: " + ", ".join(map(str, evidence["soft404"]))
         return UP, detail
     if network.startswith("network un") or error not in _SITE_FAILURES:
-        return UNKNOWN, detail  # offline, refused by us (not_public), over our size cap, a proxy: not the site's
+        return (
+            UNKNOWN,
+            detail,
+        )  # offline, refused by us (not_public), over our size cap, a proxy: not the site's
     return DOWN, detail
 
 
@@ -90,7 +93,9 @@ def from_captures(captures: Iterable[Any], source: str) -> list[Observation]:
         code = capture.statuscode
         if code is None or 300 <= code < 400:
             continue
-        out.append(Observation(capture.iso, UP if code < 300 else DOWN, f"{source} captured it: {code}", source))
+        out.append(
+            Observation(capture.iso, UP if code < 300 else DOWN, f"{source} captured it: {code}", source)
+        )
     return out
 
 
@@ -130,7 +135,9 @@ class Chart:
         for row in self.rows:
             counts = [f"{state} {n}" for state, n in row.counts().items() if n]
             looked = sum(cell is not None for cell in row.cells)
-            parts.append(f"{row.label}: {', '.join(counts)} (of {looked} night{'s' if looked != 1 else ''} seen)")
+            parts.append(
+                f"{row.label}: {', '.join(counts)} (of {looked} night{'s' if looked != 1 else ''} seen)"
+            )
         return f"last {len(self.nights)} nights, " + "; ".join(parts)
 
 
@@ -139,8 +146,12 @@ def _nights(end: str, days: int) -> list[str]:
     return [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
-def charts(observations: Mapping[str, Sequence[Observation]], end: str, days: int = DAYS,
-           current: Mapping[str, Sequence[Observation]] | None = None) -> dict[str, Chart]:
+def charts(
+    observations: Mapping[str, Sequence[Observation]],
+    end: str,
+    days: int = DAYS,
+    current: Mapping[str, Sequence[Observation]] | None = None,
+) -> dict[str, Chart]:
     """A chart per URL that has something to show besides `current` (this run's own look): a history or a
     capture within the `days` nights ending on `end` (the run's date). One row per source."""
     try:
@@ -158,7 +169,10 @@ def charts(observations: Mapping[str, Sequence[Observation]], end: str, days: in
         for o in sorted(seen, key=lambda o: o.when):  # oldest first: a night's last look is its state
             by_source.setdefault(o.source, {}).setdefault(o.night, []).append(o)
         order = sorted(by_source, key=lambda s: (s != RUNS, s))  # our own runs first
-        rows = [Row(source, [_cell(night, by_source[source].get(night, [])) for night in nights]) for source in order]
+        rows = [
+            Row(source, [_cell(night, by_source[source].get(night, [])) for night in nights])
+            for source in order
+        ]
         out[url] = Chart(url, nights, rows)
     return out
 
@@ -166,13 +180,16 @@ def charts(observations: Mapping[str, Sequence[Observation]], end: str, days: in
 def _cell(night: str, looks: list[Observation]) -> Cell | None:
     if not looks:
         return None
-    detail = "; ".join(f"{o.when[11:16]}Z {o.state}: {o.detail}" if len(o.when) > 16 else f"{o.state}: {o.detail}"
-                       for o in looks)
+    detail = "; ".join(
+        f"{o.when[11:16]}Z {o.state}: {o.detail}" if len(o.when) > 16 else f"{o.state}: {o.detail}"
+        for o in looks
+    )
     return Cell(night, looks[-1].state, detail, mixed=len({o.state for o in looks}) > 1)
 
 
-def collect(report: Mapping[str, Any], store: Any = None, archives: Sequence[Any] = (),
-            days: int = DAYS) -> tuple[dict[str, Chart], list[str]]:
+def collect(
+    report: Mapping[str, Any], store: Any = None, archives: Sequence[Any] = (), days: int = DAYS
+) -> tuple[dict[str, Chart], list[str]]:
     """(chart per URL, problems) for a report about to be written: its own run, the runs in `store` (a
     HistoryStore, or None) and the captures of each `archives` CDX client (archive.cdx.CdxClient) over the
     `days` nights ending on the run's date. An archive that cannot answer is a problem, never a failure."""

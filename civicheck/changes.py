@@ -25,7 +25,9 @@ MAX_SEGMENT_WORDS = 20  # a long removed or added passage is cut after this many
 # --- flap damping -------------------------------------------------------------------------------------------
 
 
-def damp(history: Sequence[str], previously_reported: str | None, confirm: int = DEFAULT_CONFIRM) -> tuple[str, str | None]:
+def damp(
+    history: Sequence[str], previously_reported: str | None, confirm: int = DEFAULT_CONFIRM
+) -> tuple[str, str | None]:
     """(reported verdict, pending note) for a claim whose raw verdicts were `history` (oldest first, this run last).
 
     A flaky government site must not flip a published verdict every other night: the reported verdict changes
@@ -159,8 +161,15 @@ class Changes:
         return len(self.verdicts)
 
     def __bool__(self) -> bool:
-        return bool(self.verdicts or self.pending or self.undone or self.outcomes or self.drift or self.added
-                    or self.removed)
+        return bool(
+            self.verdicts
+            or self.pending
+            or self.undone
+            or self.outcomes
+            or self.drift
+            or self.added
+            or self.removed
+        )
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -169,8 +178,13 @@ class Changes:
         return out
 
 
-def diff(old_report: dict[str, Any], new_report: dict[str, Any], *, context: int = CONTEXT_WORDS,
-         max_hunks: int = MAX_HUNKS) -> Changes:
+def diff(
+    old_report: dict[str, Any],
+    new_report: dict[str, Any],
+    *,
+    context: int = CONTEXT_WORDS,
+    max_hunks: int = MAX_HUNKS,
+) -> Changes:
     """What changed from `old_report` to `new_report` (two JSON reports, any two runs)."""
     old_claims = {c["id"]: c for c in old_report["claims"]}
     new_claims = {c["id"]: c for c in new_report["claims"]}
@@ -180,9 +194,16 @@ def diff(old_report: dict[str, Any], new_report: dict[str, Any], *, context: int
     for cid, new in new_claims.items():
         old = old_claims.get(cid)
         change = VerdictChange(
-            cid, new.get("claim") or "", reported_verdict(old) if old else None, reported_verdict(new),
-            old["verdict"] if old else None, new["verdict"], new.get("pending"), new.get("reason"),
-            _deciding_snapshots(old) if old else (), _deciding_snapshots(new),
+            cid,
+            new.get("claim") or "",
+            reported_verdict(old) if old else None,
+            reported_verdict(new),
+            old["verdict"] if old else None,
+            new["verdict"],
+            new.get("pending"),
+            new.get("reason"),
+            _deciding_snapshots(old) if old else (),
+            _deciding_snapshots(new),
         )
         if old is not None and change.old != change.new:
             changes.verdicts.append(change)
@@ -218,10 +239,19 @@ def _outcome_changes(cid: str, old: dict[str, Any], new: dict[str, Any]) -> list
         o = old_checks.get(key)
         if o is None or o["outcome"] == n["outcome"]:
             continue
-        changes.append(OutcomeChange(
-            cid, n["kind"], n["url"], o["outcome"], n["outcome"], o.get("reason"), n.get("reason"),
-            _snapshots(o), _snapshots(n),
-        ))
+        changes.append(
+            OutcomeChange(
+                cid,
+                n["kind"],
+                n["url"],
+                o["outcome"],
+                n["outcome"],
+                o.get("reason"),
+                n.get("reason"),
+                _snapshots(o),
+                _snapshots(n),
+            )
+        )
     return changes
 
 
@@ -246,7 +276,9 @@ def _documents(report: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[s
     return docs
 
 
-def _drift(old_report: dict[str, Any], new_report: dict[str, Any], context: int, max_hunks: int) -> list[Drift]:
+def _drift(
+    old_report: dict[str, Any], new_report: dict[str, Any], context: int, max_hunks: int
+) -> list[Drift]:
     old_docs, new_docs = _documents(old_report), _documents(new_report)
     citing: dict[str, list[str]] = {}
     for claim in new_report["claims"]:
@@ -264,20 +296,34 @@ def _drift(old_report: dict[str, Any], new_report: dict[str, Any], context: int,
         if status is not None and status >= 400:
             continue  # not drift: the page is gone, which the check outcomes already say
         base = dict(
-            url=url, claim_ids=tuple(citing.get(url, ())), old_text_sha256=old_ev["text_sha256"],
-            new_text_sha256=new_ev["text_sha256"], old_fetched_at=old_ev.get("fetched_at"),
-            new_fetched_at=new_ev.get("fetched_at"), old_snapshots=_snapshots(old_check),
+            url=url,
+            claim_ids=tuple(citing.get(url, ())),
+            old_text_sha256=old_ev["text_sha256"],
+            new_text_sha256=new_ev["text_sha256"],
+            old_fetched_at=old_ev.get("fetched_at"),
+            new_fetched_at=new_ev.get("fetched_at"),
+            old_snapshots=_snapshots(old_check),
             new_snapshots=_snapshots(new_check),
         )
         old_text, new_text = old_ev.get("text"), new_ev.get("text")
         if not isinstance(old_text, str) or not isinstance(new_text, str):
             missing = "the earlier" if not isinstance(old_text, str) else "this"
-            drifts.append(Drift(**base, note=f"the text changed, but {missing} run kept no copy of it to compare"))
+            drifts.append(
+                Drift(**base, note=f"the text changed, but {missing} run kept no copy of it to compare")
+            )
             continue
         hunks, more, removed, added = word_diff(old_text, new_text, context=context, max_hunks=max_hunks)
         note = None if hunks else "only the spacing or line breaks changed"
-        drifts.append(Drift(**base, hunks=tuple(hunks), more_hunks=more, words_removed=removed,
-                            words_added=added, note=note))
+        drifts.append(
+            Drift(
+                **base,
+                hunks=tuple(hunks),
+                more_hunks=more,
+                words_removed=removed,
+                words_added=added,
+                note=note,
+            )
+        )
     return drifts
 
 
@@ -331,8 +377,9 @@ def _segments(tokens: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def word_diff(old: str, new: str, *, context: int = CONTEXT_WORDS,
-              max_hunks: int = MAX_HUNKS) -> tuple[list[Hunk], int, int, int]:
+def word_diff(
+    old: str, new: str, *, context: int = CONTEXT_WORDS, max_hunks: int = MAX_HUNKS
+) -> tuple[list[Hunk], int, int, int]:
     """(hunks shown, hunks not shown, words removed, words added) between two texts, word by word."""
     tokens = _tokens(old, new)
     changed = [i for i, (op, _) in enumerate(tokens) if op != "="]

@@ -33,7 +33,14 @@ OFFLINE_THEN = "network unavailable at the time"
 # TLS-intercepting proxy, or with this machine's clock wrong, every https site fails its handshake. Through a
 # proxy, a 5xx may be the proxy's own (its upstream is down): that is the HTTP_5XX case in _needs_canary().
 # A connection reset (or closed before any answer) on every attempt, too: a browser shows "connection reset".
-_NEEDS_CANARY = {ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.TLS, ErrorKind.PROXY, ErrorKind.RESET}
+_NEEDS_CANARY = {
+    ErrorKind.DNS,
+    ErrorKind.REFUSED,
+    ErrorKind.TIMEOUT,
+    ErrorKind.TLS,
+    ErrorKind.PROXY,
+    ErrorKind.RESET,
+}
 # A page with nothing to read: a text check can neither find nor miss a phrase on it.
 NO_TEXT = "the page shows no text (a page built by JavaScript shows none to civicheck)"
 
@@ -57,7 +64,12 @@ class Hit:
     mark: tuple[int, int]  # the match inside `excerpt`
 
     def as_dict(self) -> HitDict:
-        return {"text": self.text, "location": self.location, "excerpt": self.excerpt, "mark": list(self.mark)}
+        return {
+            "text": self.text,
+            "location": self.location,
+            "excerpt": self.excerpt,
+            "mark": list(self.mark),
+        }
 
 
 @dataclass
@@ -77,11 +89,15 @@ class Evidence:
     links: list[Link] = field(default_factory=list)  # links check: every link checked
     links_excluded: int = 0  # links check: links its `exclude` patterns left out (counted, not fetched)
     published: str | None = None  # dates found on the page (ISO)
-    published_source: str | None = None  # which of the page's sources gave `published` ("JSON-LD datePublished")
+    published_source: str | None = (
+        None  # which of the page's sources gave `published` ("JSON-LD datePublished")
+    )
     updated: str | None = None
     snapshots: list[Snapshot] = field(default_factory=list)  # where a copy is kept (WARC record, archives)
     note: str | None = None  # e.g. "from the archived copy of 2023-05-01"
-    network: str | None = None  # what the canary said when the fetch failed; a fetch made again after an outage
+    network: str | None = (
+        None  # what the canary said when the fetch failed; a fetch made again after an outage
+    )
 
     @property
     def excerpt(self) -> str | None:
@@ -102,10 +118,18 @@ class Evidence:
             network="; ".join(filter(None, (result.network, result.earlier))) or None,
             # A 304: the page judged is the copy of the last good fetch, which the server says is still current;
             # a host that asked us to pause: how long this fetch waited.
-            note="; ".join(filter(None, (
-                f"unchanged since {result.unchanged_since[:10]}, 304" if result.unchanged_since else "",
-                result.rate_limit,  # "waited 2 s for HOST, which asked every request to pause (…)"
-            ))) or None,
+            note="; ".join(
+                filter(
+                    None,
+                    (
+                        f"unchanged since {result.unchanged_since[:10]}, 304"
+                        if result.unchanged_since
+                        else "",
+                        result.rate_limit,  # "waited 2 s for HOST, which asked every request to pause (…)"
+                    ),
+                )
+            )
+            or None,
         )
 
 
@@ -139,7 +163,9 @@ class Context:
         # a page not read yet is read on demand, by `reader` (default: in this process).
         self.readings = readings if readings is not None else {}
         self._reader = reader
-        self.cache: dict[Any, Any] = {}  # what a check kind works out once per run (the links a `links` check audits)
+        self.cache: dict[
+            Any, Any
+        ] = {}  # what a check kind works out once per run (the links a `links` check audits)
         self.assessments = assessments if assessments is not None else {}
         self._snapshots = snapshots if snapshots is not None else {}
 
@@ -207,14 +233,19 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         if result.blank:
             return FAIL, f"answered {status_text(result)}{shown} with an empty page"
         if soft404 and assessment is not None and assessment.soft404:
-            return FAIL, f"answered {status_text(result)}{via(result)}, but it is a 'not found' page: " + "; ".join(
-                assessment.signals
+            return (
+                FAIL,
+                f"answered {status_text(result)}{via(result)}, but it is a 'not found' page: "
+                + "; ".join(assessment.signals),
             )
         return PASS, f"answered {status_text(result)}{via(result)}{shown}"
     if result.error is ErrorKind.TOO_LARGE and status is not None and 200 <= status < 300:
         if result.truncated_page:  # a truncated page is still a page: its first part is what was judged
             return PASS, f"answered {status_text(result)}{via(result)} ({result.detail})"
-        return UNKNOWN, f"answered {status_text(result)}, but nothing of its body could be read ({result.detail})"
+        return (
+            UNKNOWN,
+            f"answered {status_text(result)}, but nothing of its body could be read ({result.detail})",
+        )
     if status == 429 or result.error is ErrorKind.RATE_LIMITED:
         return UNKNOWN, rate_limited(result)
     if result.error is ErrorKind.NOT_PUBLIC:
@@ -227,7 +258,12 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
         return UNKNOWN, f"{label}{separator}{offline_words(result)}, which proves nothing while offline{said}"
     if _needs_canary(result):
         return FAIL, result.detail
-    if result.error in (ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.BAD_REDIRECT, ErrorKind.HTTP_4XX, ErrorKind.HTTP_5XX):
+    if result.error in (
+        ErrorKind.TOO_MANY_REDIRECTS,
+        ErrorKind.BAD_REDIRECT,
+        ErrorKind.HTTP_4XX,
+        ErrorKind.HTTP_5XX,
+    ):
         return FAIL, result.detail
     if result.error is None and status is not None:  # a final 1xx/3xx without a place to go
         return UNKNOWN, f"answered {status_text(result)}, which is neither content nor an error"
@@ -236,8 +272,11 @@ def reachability(result: FetchResult, ctx: Context, soft404: bool = True) -> tup
 
 def _needs_canary(result: FetchResult) -> bool:
     """May this failure be our own network's? Then it counts against the site only while we are online."""
-    return (result.error in _NEEDS_CANARY or result.maybe_local
-            or (bool(result.proxy) and result.error is ErrorKind.HTTP_5XX))
+    return (
+        result.error in _NEEDS_CANARY
+        or result.maybe_local
+        or (bool(result.proxy) and result.error is ErrorKind.HTTP_5XX)
+    )
 
 
 def offline_reason(result: FetchResult, ctx: Context) -> tuple[str, str] | None:

@@ -25,8 +25,20 @@ _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _FIELD_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
 _AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,31}")
 # Headers civicheck must set itself: the connection, its framing and the host it is pinned to depend on them.
-_MANAGED = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "trailer",
-                      "upgrade", "proxy-authorization", "proxy-connection"})
+_MANAGED = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-connection",
+    }
+)
 # Headers whose value is a secret by nature: a claims file must take it from the environment.
 _NEEDS_ENVIRONMENT = frozenset({"authorization", "cookie"})
 
@@ -35,7 +47,9 @@ def redact_headers(headers: Iterable[tuple[str, str]], also: Iterable[str] = ())
     """`headers` with the value of every sensitive header (and of the names in `also`) redacted. What is not
     secret stays, so a reader still sees what happened: "Basic [redacted]", "session=[redacted]; Path=/"."""
     names = SENSITIVE | {name.lower() for name in also}
-    return [(k, _redacted(k.strip().lower(), v)) if k.strip().lower() in names else (k, v) for k, v in headers]
+    return [
+        (k, _redacted(k.strip().lower(), v)) if k.strip().lower() in names else (k, v) for k, v in headers
+    ]
 
 
 def _redacted(name: str, value: str) -> str:
@@ -95,10 +109,12 @@ def userinfo_problem(url: str) -> str:
         host = urlsplit(url.strip()).hostname or "HOST"
     except ValueError:
         host = "HOST"
-    return (f"'{masked(url)}' holds a user name or password, which civicheck never sends (they would be "
-            f"printed in every report and archive): remove them, and send a header from an environment "
-            f"variable instead: defaults: {{headers: {{{host}: {{Authorization: \"Basic ${{{ENV_PREFIX}AUTH}}\"}}}}}} "
-            f"with {ENV_PREFIX}AUTH holding the base64 of user:password (see the README)")
+    return (
+        f"'{masked(url)}' holds a user name or password, which civicheck never sends (they would be "
+        f"printed in every report and archive): remove them, and send a header from an environment "
+        f'variable instead: defaults: {{headers: {{{host}: {{Authorization: "Basic ${{{ENV_PREFIX}AUTH}}"}}}}}} '
+        f"with {ENV_PREFIX}AUTH holding the base64 of user:password (see the README)"
+    )
 
 
 # --- Request headers per host, from claims files ------------------------------------------------------
@@ -122,11 +138,12 @@ class HeaderRule:
         return _ENV_REFERENCE.sub(lambda m: environ.get(m[1], ""), self.template)
 
 
-def header_rules(value: Any, file: str, line: int | None,
-                 problem: Callable[[int | None, str], None]) -> list[HeaderRule]:
+def header_rules(
+    value: Any, file: str, line: int | None, problem: Callable[[int | None, str], None]
+) -> list[HeaderRule]:
     """The rules of a claims file's `defaults.headers` ({host: {Header: value}}), every mistake reported through
     `problem(line, message)`. Values are checked here; the variables they name are read by `resolve_headers`."""
-    example = f"headers: {{intranet.example.go.id: {{Authorization: \"Bearer ${{{ENV_PREFIX}TOKEN}}\"}}}}"
+    example = f'headers: {{intranet.example.go.id: {{Authorization: "Bearer ${{{ENV_PREFIX}TOKEN}}"}}}}'
     if not isinstance(value, dict):
         problem(line, f"'headers' must map host names to headers, e.g. {example}")
         return []
@@ -134,11 +151,16 @@ def header_rules(value: Any, file: str, line: int | None,
     for host, headers in value.items():
         host_line = _line_of(value, host, line)
         if not isinstance(host, str) or not _bare_host(host):
-            problem(host_line, f"'{host}' in 'headers' must be a bare host name (no scheme, port or path), "
-                               f"e.g. {example}")
+            problem(
+                host_line,
+                f"'{host}' in 'headers' must be a bare host name (no scheme, port or path), e.g. {example}",
+            )
             continue
         if not isinstance(headers, dict) or not headers:
-            problem(host_line, f"the headers for {host} must be a mapping of header names to values, e.g. {example}")
+            problem(
+                host_line,
+                f"the headers for {host} must be a mapping of header names to values, e.g. {example}",
+            )
             continue
         for name, template in headers.items():
             name_line = _line_of(headers, name, host_line)
@@ -153,12 +175,17 @@ def header_rules(value: Any, file: str, line: int | None,
 _COOKIE_VALUE = re.compile(r"(?:[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]|\$\{[^}]*\})*")
 
 
-def cookie_rules(value: Any, file: str, line: int | None, problem: Callable[[int | None, str], None],
-                 headers: Iterable[HeaderRule] = ()) -> list[HeaderRule]:
+def cookie_rules(
+    value: Any,
+    file: str,
+    line: int | None,
+    problem: Callable[[int | None, str], None],
+    headers: Iterable[HeaderRule] = (),
+) -> list[HeaderRule]:
     """The Cookie header per host of a claims file's `defaults.cookies` ({host: {name: value}}): one rule per host,
     "name=value; name=value", sent to that host only and redacted wherever it is recorded. A value may be
     written out (a consent cookie says nothing secret) or read from a ${CIVICHECK_…} variable (a session)."""
-    example = f"cookies: {{intranet.example.go.id: {{session: \"${{{ENV_PREFIX}SESSION}}\", consent: \"yes\"}}}}"
+    example = f'cookies: {{intranet.example.go.id: {{session: "${{{ENV_PREFIX}SESSION}}", consent: "yes"}}}}'
     if not isinstance(value, dict):
         problem(line, f"'cookies' must map host names to cookies, e.g. {example}")
         return []
@@ -167,29 +194,45 @@ def cookie_rules(value: Any, file: str, line: int | None, problem: Callable[[int
     for host, cookies in value.items():
         host_line = _line_of(value, host, line)
         if not isinstance(host, str) or not _bare_host(host):
-            problem(host_line, f"'{host}' in 'cookies' must be a bare host name (no scheme, port or path), e.g. {example}")
+            problem(
+                host_line,
+                f"'{host}' in 'cookies' must be a bare host name (no scheme, port or path), e.g. {example}",
+            )
             continue
         if not isinstance(cookies, dict) or not cookies:
-            problem(host_line, f"the cookies for {host} must be a mapping of cookie names to values, e.g. {example}")
+            problem(
+                host_line,
+                f"the cookies for {host} must be a mapping of cookie names to values, e.g. {example}",
+            )
             continue
         if host.lower().rstrip(".") in with_cookie_header:
-            problem(host_line, f"{host} has a Cookie in 'headers' too: give its cookies in one place, 'cookies'")
+            problem(
+                host_line, f"{host} has a Cookie in 'headers' too: give its cookies in one place, 'cookies'"
+            )
             continue
         pairs = []
         for name, template in cookies.items():
             name_line = _line_of(cookies, name, host_line)
             if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
                 problem(name_line, f"cookie {name!r} for {host}: not a valid cookie name")
-            elif isinstance(template, bool) or not isinstance(template, (str, int, float)) or \
-                    not _COOKIE_VALUE.fullmatch(str(template)):
-                problem(name_line, f"cookie {name} for {host}: the value must be one word without spaces, quotes, "
-                                   f"commas, semicolons or backslashes, or a variable: {name}: \"${{{ENV_PREFIX}…}}\"")
+            elif (
+                isinstance(template, bool)
+                or not isinstance(template, (str, int, float))
+                or not _COOKIE_VALUE.fullmatch(str(template))
+            ):
+                problem(
+                    name_line,
+                    f"cookie {name} for {host}: the value must be one word without spaces, quotes, "
+                    f'commas, semicolons or backslashes, or a variable: {name}: "${{{ENV_PREFIX}…}}"',
+                )
             elif (why := _header_problem("Set-Cookie", str(template))) is not None:  # the variables' names
                 problem(name_line, f"cookie {name} for {host}: {why}")
             else:
                 pairs.append(f"{name}={template}")
         if pairs and len(pairs) == len(cookies):
-            rules.append(HeaderRule(host.lower().rstrip("."), "Cookie", "; ".join(pairs), file, host_line or 0))
+            rules.append(
+                HeaderRule(host.lower().rstrip("."), "Cookie", "; ".join(pairs), file, host_line or 0)
+            )
     return rules
 
 
@@ -209,8 +252,12 @@ def _line_of(mapping: Any, key: Any, default: int | None) -> int | None:
 def _bare_host(host: str) -> bool:
     try:
         parts = urlsplit(f"//{host}")
-        return bool(parts.hostname) and parts.hostname == host.lower() and parts.port is None and not (
-            parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+        return (
+            bool(parts.hostname)
+            and parts.hostname == host.lower()
+            and parts.port is None
+            and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+        )
     except ValueError:
         return False
 
@@ -226,11 +273,13 @@ def _header_problem(name: Any, template: Any) -> str | None:
         return "the value must be one line"
     for variable in _ENV_REFERENCE.findall(template):
         if not _ENV_NAME.fullmatch(variable) or not variable.startswith(ENV_PREFIX):
-            return (f"${{{variable}}}: only environment variables named {ENV_PREFIX}… (capitals, digits, _) can be "
-                    "used, so a claims file cannot send other secrets of this machine to a site")
+            return (
+                f"${{{variable}}}: only environment variables named {ENV_PREFIX}… (capitals, digits, _) can be "
+                "used, so a claims file cannot send other secrets of this machine to a site"
+            )
     if name.lower() in _NEEDS_ENVIRONMENT and not _ENV_REFERENCE.search(template):
         example = "session=${CIVICHECK_SESSION}" if name.lower() == "cookie" else "Bearer ${CIVICHECK_TOKEN}"
-        return f"keep the secret in an environment variable, not in the claims file: {name}: \"{example}\""
+        return f'keep the secret in an environment variable, not in the claims file: {name}: "{example}"'
     return None
 
 
@@ -241,9 +290,15 @@ def conflicting(rules: Iterable[HeaderRule]) -> list[Problem]:
     for rule in rules:
         seen = first.setdefault((rule.host, rule.name.lower()), rule)
         if seen is not rule and seen.template != rule.template:
-            problems.append(Problem(rule.file, rule.line, None,
-                                    f"header {rule.name} for {rule.host} is already set differently at "
-                                    f"{seen.file}:{seen.line}; give each host one value per header"))
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    None,
+                    f"header {rule.name} for {rule.host} is already set differently at "
+                    f"{seen.file}:{seen.line}; give each host one value per header",
+                )
+            )
     return problems
 
 
@@ -262,7 +317,9 @@ class RequestHeaders:
         return redact_headers(headers, self.secret_names)
 
 
-def resolve_headers(rules: Iterable[HeaderRule], environ: Mapping[str, str]) -> tuple[RequestHeaders, list[Problem]]:
+def resolve_headers(
+    rules: Iterable[HeaderRule], environ: Mapping[str, str]
+) -> tuple[RequestHeaders, list[Problem]]:
     """The headers to send, their variables read from `environ`; a variable that is not set is a problem."""
     by_host: dict[str, dict[str, str]] = {}
     secret_names: set[str] = set()
@@ -270,15 +327,27 @@ def resolve_headers(rules: Iterable[HeaderRule], environ: Mapping[str, str]) -> 
     for rule in dict.fromkeys(rules):
         missing = [v for v in rule.variables if not environ.get(v)]
         if missing:
-            problems.append(Problem(rule.file, rule.line, None,
-                                    f"header {rule.name} for {rule.host} reads ${{{missing[0]}}}, which is not set "
-                                    "(or empty): export it before running civicheck verify"))
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    None,
+                    f"header {rule.name} for {rule.host} reads ${{{missing[0]}}}, which is not set "
+                    "(or empty): export it before running civicheck verify",
+                )
+            )
             continue
         value = rule.value(environ)
         if any(ch in value for ch in "\r\n\0"):
-            problems.append(Problem(rule.file, rule.line, None,
-                                    f"header {rule.name} for {rule.host}: the environment variable holds a line "
-                                    "break, which a header value cannot"))
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    None,
+                    f"header {rule.name} for {rule.host}: the environment variable holds a line "
+                    "break, which a header value cannot",
+                )
+            )
             continue
         by_host.setdefault(host_key(rule.host), {})[rule.name] = value
         if rule.variables:

@@ -39,10 +39,16 @@ class ExitCode(IntEnum):
     """The process's exit codes, documented in the README's "Exit codes" table; CI jobs depend on them."""
 
     OK = 0  # nothing to report per --fail-on (by default: every claim came out as expected)
-    UNEXPECTED = 1  # something to report: a claim not as expected; an article or an archive that did not answer
-    BAD_INPUT = 2  # a claims file is invalid, the command line is wrong, a file given is not what it should be
+    UNEXPECTED = (
+        1  # something to report: a claim not as expected; an article or an archive that did not answer
+    )
+    BAD_INPUT = (
+        2  # a claims file is invalid, the command line is wrong, a file given is not what it should be
+    )
     INTERNAL = 3  # civicheck itself failed (a bug, a full disk, a damaged history): nothing can be concluded
-    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it (click would say 1: "a claim is not as expected")
+    INTERRUPTED = (
+        130  # Ctrl-C: 128 + SIGINT, as shells report it (click would say 1: "a claim is not as expected")
+    )
 
 
 class CivicheckError(Exception):
@@ -80,7 +86,9 @@ class ClaimsError(CivicheckError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         n = len(problems)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} in the claims:\n" + "\n".join(map(str, problems)))
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} in the claims:\n" + "\n".join(map(str, problems))
+        )
 
 
 class MergeError(UsageProblem):
@@ -123,7 +131,13 @@ class HistoryLocked(HistoryError):
 
     def __init__(self, path: object, waited: float | None = None):
         self.path = str(path)
-        after = "" if waited is None else f" (waited {waited:.1f} s)" if waited < 10 else f" (waited {waited:.0f} s)"
+        after = (
+            ""
+            if waited is None
+            else f" (waited {waited:.1f} s)"
+            if waited < 10
+            else f" (waited {waited:.0f} s)"
+        )
         super().__init__(
             f"the history database {self.path} is locked by another civicheck run{after}; try again or use --db"
         )

@@ -46,12 +46,16 @@ def visible(text: Any) -> str:
     """Text for one line of an error message: every control, escape, line break and invisible character
     written out (\\x1b, \\n, \\u202e) rather than acted on or dropped, so a reporter can find the odd character
     in their file (clean() would show a key "ti\\x1b[2Jtle" as the valid-looking "title")."""
-    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace").decode("ascii"), str(text))
+    return _UNPRINTABLE.sub(
+        lambda m: m[0].encode("unicode_escape", "backslashreplace").decode("ascii"), str(text)
+    )
 
 
 def clean_lines(text: str) -> str:
     """Each line cleaned, keeping its leading indentation (which groups a detail under its item)."""
-    return "".join(" " * (len(line) - len(line.lstrip(" "))) + clean(line) + "\n" for line in text.splitlines())
+    return "".join(
+        " " * (len(line) - len(line.lstrip(" "))) + clean(line) + "\n" for line in text.splitlines()
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~>])")

@@ -69,8 +69,12 @@ def mixed_script_problem(host: str) -> str | None:
         main = max(letters, key=lambda s: letters[s])
         odd = [ch for ch in dict.fromkeys(label) if alias(ch) in letters and alias(ch) != main]
         named = ", ".join(f"'{ch}' {unicodedata.name(ch, f'U+{ord(ch):04X}').lower()}" for ch in odd[:3])
-        spelled = "" if not forms else f" (punycode {forms[1]})" if host == unicode else f" (Unicode {unicode})"
-        return (f"the host {host}{spelled} mixes {' and '.join(sorted(s.title() for s in letters))} letters in "
-                f"'{label}' ({named}): a look-alike of another name (a homograph), not a real site's name; "
-                "type the address again by hand")
+        spelled = (
+            "" if not forms else f" (punycode {forms[1]})" if host == unicode else f" (Unicode {unicode})"
+        )
+        return (
+            f"the host {host}{spelled} mixes {' and '.join(sorted(s.title() for s in letters))} letters in "
+            f"'{label}' ({named}): a look-alike of another name (a homograph), not a real site's name; "
+            "type the address again by hand"
+        )
     return None

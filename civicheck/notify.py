@@ -17,7 +17,9 @@ from civicheck.errors import UsageProblem
 
 TIMEOUT = 30.0  # seconds for every notification of a run together: a hung chat service must not hold CI
 _PIECES = re.compile(r"[/:@?&=#,;+]+")
-_SECRET_MIN = 4  # shorter pieces ("to", "no", a port) are names or flags, and masking them would garble messages
+_SECRET_MIN = (
+    4  # shorter pieces ("to", "no", a port) are names or flags, and masking them would garble messages
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,11 @@ def news(report: dict[str, Any], changes: Any) -> Message | None:
     else:
         # A flip is a change of what this run itself said (the raw verdict). A reported change whose raw
         # verdict did not change is the confirmation of a flip announced when it was first seen.
-        seen = [v for v in [*changes.verdicts, *changes.pending] if v.old_raw is not None and v.old_raw != v.new_raw]
+        seen = [
+            v
+            for v in [*changes.verdicts, *changes.pending]
+            if v.old_raw is not None and v.old_raw != v.new_raw
+        ]
         flipped = [v for v in seen if v.old != v.new]
         pending = [v for v in seen if v.old == v.new]
         undone = list(changes.undone)
@@ -73,8 +79,10 @@ def news(report: dict[str, Any], changes: Any) -> Message | None:
     body = [f"**civicheck:** {md(summary_line(report, changes))}", ""]
     if unpublished:
         body += ["Claims no longer as published:", ""]
-        body += [f"- {md(c['id'])}: **{md(reported_verdict(c))}**, published as {md(expected_verdict(c))}: {md(c['claim'])}"
-                 for c in unpublished]
+        body += [
+            f"- {md(c['id'])}: **{md(reported_verdict(c))}**, published as {md(expected_verdict(c))}: {md(c['claim'])}"
+            for c in unpublished
+        ]
         body.append("")
     if changes:
         from civicheck.render.changes import render_markdown
@@ -113,7 +121,9 @@ def secrets(url: str) -> list[str]:
     their written and %-decoded forms, longest first: what redact() masks in any message."""
     visible = set(_PIECES.split(shown(url).split("://", 1)[-1]))
     pieces = _PIECES.split(url.split("://", 1)[-1])
-    found = {p for piece in pieces for p in (piece, unquote(piece)) if len(p) >= _SECRET_MIN and p not in visible}
+    found = {
+        p for piece in pieces for p in (piece, unquote(piece)) if len(p) >= _SECRET_MIN and p not in visible
+    }
     return sorted(found, key=len, reverse=True)
 
 
@@ -154,8 +164,10 @@ def check_urls(urls: Sequence[str]) -> None:
     """Refuse (UsageProblem, URL masked) a notify URL that Apprise cannot use, before anything is fetched."""
     for url in urls:
         if _instantiate(url) is None:
-            raise UsageProblem(f"{shown(url)} is not a notification URL Apprise understands (see "
-                               "https://github.com/caronc/apprise/wiki for each service's form)")
+            raise UsageProblem(
+                f"{shown(url)} is not a notification URL Apprise understands (see "
+                "https://github.com/caronc/apprise/wiki for each service's form)"
+            )
 
 
 def send(message: Message, urls: Sequence[str], timeout: float = TIMEOUT) -> list[str]:
@@ -174,8 +186,14 @@ def send(message: Message, urls: Sequence[str], timeout: float = TIMEOUT) -> lis
                 if not sender.add(url):
                     failures.append(f"{shown(url)}: not a notification URL Apprise understands")
                     continue
-                delivered = bool(sender.notify(body=message.body, title=message.title,
-                                          body_format=apprise.NotifyFormat.MARKDOWN, timeout=timeout))
+                delivered = bool(
+                    sender.notify(
+                        body=message.body,
+                        title=message.title,
+                        body_format=apprise.NotifyFormat.MARKDOWN,
+                        timeout=timeout,
+                    )
+                )
                 said = log.getvalue()
         except Exception as exc:  # noqa: BLE001
             delivered, said = False, f"{type(exc).__name__}: {exc}"

@@ -75,8 +75,9 @@ class Probes:
         self.results.update({url: r for url, r in fetched.items() if url not in pages})
         return {url: r for url, r in fetched.items() if url in pages}
 
-    def beside(self, pages: dict[str, float], decides: dict[str, bool],
-               patience: dict[str, float]) -> dict[str, float]:
+    def beside(
+        self, pages: dict[str, float], decides: dict[str, bool], patience: dict[str, float]
+    ) -> dict[str, float]:
         """The fetch jobs: `pages`, each followed by the probe of its pattern when one is due (a pattern
         remembered from an earlier night is probed only if a page of it changed: see missing())."""
         from civicheck.soft404 import probe_key, probe_url
@@ -109,7 +110,9 @@ class Probes:
             self.remembered[key] = found if found is not None and found.probe_url == target else None
         return self.remembered[key]
 
-    def answer(self, url: str, result: FetchResult, results: dict[str, FetchResult]) -> FetchResult | str | None:
+    def answer(
+        self, url: str, result: FetchResult, results: dict[str, FetchResult]
+    ) -> FetchResult | str | None:
         """The probe answer for a page: tonight's, or the remembered one when no page of its pattern changed;
         else the probe URL still to fetch (a str); None when the page has no probe (a site root)."""
         from civicheck.soft404 import probe_key, probe_url

@@ -57,7 +57,9 @@ class Redirect(TypedDict):
 class _Link(TypedDict):
     url: str
     text: str | None
-    outcome: str  # an OutcomeWord (what the audit gave that link); a merged report's is only checked to be text
+    outcome: (
+        str  # an OutcomeWord (what the audit gave that link); a merged report's is only checked to be text
+    )
     reason: str
     status: int | None
     error: str | None
@@ -68,7 +70,9 @@ class _Link(TypedDict):
 class Link(_Link, total=False):
     """One link a `links` check audited."""
 
-    element: str  # where the page has it when not a plain <a href>: "iframe src", "meta refresh", "pdf link"...
+    element: (
+        str  # where the page has it when not a plain <a href>: "iframe src", "meta refresh", "pdf link"...
+    )
     page: int  # the PDF page it is on
 
 
@@ -247,8 +251,15 @@ def _outcome_dict(o: CheckOutcome, texts: bool) -> Check:
         evidence["network"] = ev.network
     if texts and ev.text is not None:
         evidence["text"] = ev.text
-    return {"kind": o.check.kind, "url": o.check.url, "line": o.check.line, "spec": o.check.spec(),
-            "outcome": o.outcome, "reason": o.reason, "evidence": evidence}
+    return {
+        "kind": o.check.kind,
+        "url": o.check.url,
+        "line": o.check.line,
+        "spec": o.check.spec(),
+        "outcome": o.outcome,
+        "reason": o.reason,
+        "evidence": evidence,
+    }
 
 
 def without_texts(report: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +268,9 @@ def without_texts(report: dict[str, Any]) -> dict[str, Any]:
     out["claims"] = []
     for claim in report["claims"]:
         claim = dict(claim)
-        claim["checks"] = [dict(ch, evidence={k: v for k, v in ch["evidence"].items() if k != "text"})
-                           for ch in claim["checks"]]
+        claim["checks"] = [
+            dict(ch, evidence={k: v for k, v in ch["evidence"].items() if k != "text"})
+            for ch in claim["checks"]
+        ]
         out["claims"].append(claim)
     return out

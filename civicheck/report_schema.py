@@ -33,7 +33,9 @@ _HIT = {
     "type": "object",
     "required": ["text", "location", "excerpt", "mark"],
     "properties": {
-        "text": _TEXT, "location": _TEXT, "excerpt": _TEXT,
+        "text": _TEXT,
+        "location": _TEXT,
+        "excerpt": _TEXT,
         "mark": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
     },
 }
@@ -41,8 +43,15 @@ _LINK = {
     "type": "object",
     "required": ["url", "text", "outcome", "reason"],
     "properties": {
-        "url": _TEXT, "text": _MAYBE_TEXT, "outcome": _TEXT, "reason": _TEXT, "status": _MAYBE_INT,
-        "error": _MAYBE_TEXT, "soft404": _TEXTS, "snapshots": _SNAPSHOTS, "element": _TEXT,
+        "url": _TEXT,
+        "text": _MAYBE_TEXT,
+        "outcome": _TEXT,
+        "reason": _TEXT,
+        "status": _MAYBE_INT,
+        "error": _MAYBE_TEXT,
+        "soft404": _TEXTS,
+        "snapshots": _SNAPSHOTS,
+        "element": _TEXT,
         "page": {"type": "integer", "minimum": 1},
     },
 }
@@ -50,40 +59,74 @@ _EVIDENCE = {
     "type": "object",
     "properties": {
         "final_url": _MAYBE_TEXT,
-        "redirects": {"type": "array", "items": {"type": "object", "properties": {"status": _MAYBE_INT,
-                                                                                   "url": _MAYBE_TEXT}}},
-        "status": _MAYBE_INT, "error": _MAYBE_TEXT, "detail": _MAYBE_TEXT, "fetched_at": _MAYBE_TEXT,
-        "sha256": _MAYBE_TEXT, "text_sha256": _MAYBE_TEXT, "excerpt": _MAYBE_TEXT,
+        "redirects": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"status": _MAYBE_INT, "url": _MAYBE_TEXT}},
+        },
+        "status": _MAYBE_INT,
+        "error": _MAYBE_TEXT,
+        "detail": _MAYBE_TEXT,
+        "fetched_at": _MAYBE_TEXT,
+        "sha256": _MAYBE_TEXT,
+        "text_sha256": _MAYBE_TEXT,
+        "excerpt": _MAYBE_TEXT,
         "hits": {"type": "array", "items": _HIT},
-        "published": _MAYBE_TEXT, "published_source": _MAYBE_TEXT, "updated": _MAYBE_TEXT, "soft404": _TEXTS,
-        "snapshots": _SNAPSHOTS, "links": {"type": "array", "items": _LINK}, "note": _MAYBE_TEXT, "text": _TEXT,
-        "network": _MAYBE_TEXT, "links_excluded": {"type": "integer", "minimum": 0},
+        "published": _MAYBE_TEXT,
+        "published_source": _MAYBE_TEXT,
+        "updated": _MAYBE_TEXT,
+        "soft404": _TEXTS,
+        "snapshots": _SNAPSHOTS,
+        "links": {"type": "array", "items": _LINK},
+        "note": _MAYBE_TEXT,
+        "text": _TEXT,
+        "network": _MAYBE_TEXT,
+        "links_excluded": {"type": "integer", "minimum": 0},
     },
 }
 _OUTAGE = {
     "type": "object",
     "required": ["from", "to", "seconds"],
-    "properties": {"from": _TEXT, "to": _MAYBE_TEXT, "seconds": {"type": "number", "minimum": 0},
-                   "detail": _MAYBE_TEXT},
+    "properties": {
+        "from": _TEXT,
+        "to": _MAYBE_TEXT,
+        "seconds": {"type": "number", "minimum": 0},
+        "detail": _MAYBE_TEXT,
+    },
 }
 _CHECK = {
     "type": "object",
     "required": ["kind", "url", "outcome", "reason", "evidence"],
     "properties": {
-        "kind": _TEXT, "url": _TEXT, "line": _MAYBE_INT, "spec": {"type": ["object", "null"]},
-        "outcome": {"enum": list(OUTCOMES)}, "reason": _TEXT, "evidence": _EVIDENCE,
+        "kind": _TEXT,
+        "url": _TEXT,
+        "line": _MAYBE_INT,
+        "spec": {"type": ["object", "null"]},
+        "outcome": {"enum": list(OUTCOMES)},
+        "reason": _TEXT,
+        "evidence": _EVIDENCE,
     },
 }
 _CLAIM = {
     "type": "object",
     "required": ["id", "claim", "verdict", "reason", "checks"],
     "properties": {
-        "id": {"type": "string", "minLength": 1}, "claim": _TEXT, "verdict": _VERDICT,
-        "reported_verdict": _MAYBE_VERDICT, "pending": _MAYBE_TEXT, "expect": _MAYBE_VERDICT,
-        "as_expected": {"type": ["boolean", "null"]}, "reason": _TEXT,
-        "deciding": {"type": "integer", "minimum": 0}, "file": _MAYBE_TEXT, "line": _MAYBE_INT,
-        "said_by": _MAYBE_TEXT, "said_by_type": {"enum": [*get_args(SaidByType), None]},
-        "said_on": _MAYBE_TEXT, "sources": _TEXTS, "tags": _TEXTS, "review_url": _MAYBE_TEXT,
+        "id": {"type": "string", "minLength": 1},
+        "claim": _TEXT,
+        "verdict": _VERDICT,
+        "reported_verdict": _MAYBE_VERDICT,
+        "pending": _MAYBE_TEXT,
+        "expect": _MAYBE_VERDICT,
+        "as_expected": {"type": ["boolean", "null"]},
+        "reason": _TEXT,
+        "deciding": {"type": "integer", "minimum": 0},
+        "file": _MAYBE_TEXT,
+        "line": _MAYBE_INT,
+        "said_by": _MAYBE_TEXT,
+        "said_by_type": {"enum": [*get_args(SaidByType), None]},
+        "said_on": _MAYBE_TEXT,
+        "sources": _TEXTS,
+        "tags": _TEXTS,
+        "review_url": _MAYBE_TEXT,
         "checks": {"type": "array", "items": _CHECK, "minItems": 1},
     },
 }
@@ -93,12 +136,20 @@ REPORT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["schema", "started_at", "claims"],
     "properties": {
-        "schema": {"const": SCHEMA_VERSION}, "civicheck": _MAYBE_TEXT, "started_at": _TEXT,
-        "finished_at": _MAYBE_TEXT, "network": _MAYBE_TEXT, "outages": {"type": "array", "items": _OUTAGE},
-        "warc": _MAYBE_TEXT, "warcs": _TEXTS,
+        "schema": {"const": SCHEMA_VERSION},
+        "civicheck": _MAYBE_TEXT,
+        "started_at": _TEXT,
+        "finished_at": _MAYBE_TEXT,
+        "network": _MAYBE_TEXT,
+        "outages": {"type": "array", "items": _OUTAGE},
+        "warc": _MAYBE_TEXT,
+        "warcs": _TEXTS,
         "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "shard": {"type": "object", "required": ["k", "n"],
-                  "properties": {"k": {"type": "integer", "minimum": 1}, "n": {"type": "integer", "minimum": 1}}},
+        "shard": {
+            "type": "object",
+            "required": ["k", "n"],
+            "properties": {"k": {"type": "integer", "minimum": 1}, "n": {"type": "integer", "minimum": 1}},
+        },
         "claims": {"type": "array", "items": _CLAIM},
     },
 }
@@ -135,5 +186,7 @@ def report_problem(data: Any) -> str | None:
         # json.load turns a "\ud800" escape into half a UTF-16 pair, which no output or database can hold.
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        return "it holds a lone UTF-16 surrogate (an escape from \\ud800 to \\udfff), which is not a character"
+        return (
+            "it holds a lone UTF-16 surrogate (an escape from \\ud800 to \\udfff), which is not a character"
+        )
     return None

@@ -38,15 +38,18 @@ if TYPE_CHECKING:
     from civicheck.history.revisits import FetchMemory
 
 
-
 class Fetches(Protocol):
     """A live Fetcher or a WarcReplay: anything that turns URLs into FetchResults."""
 
     def fetch(self, url: str, *, timeout: float | None = None) -> FetchResult: ...
 
-    def fetch_all(self, jobs: Sequence[tuple[str, float | None]],
-                  on_result: Callable[[FetchResult], None] | None = None, *,
-                  network: NetworkWatch | None = None) -> dict[str, FetchResult]: ...
+    def fetch_all(
+        self,
+        jobs: Sequence[tuple[str, float | None]],
+        on_result: Callable[[FetchResult], None] | None = None,
+        *,
+        network: NetworkWatch | None = None,
+    ) -> dict[str, FetchResult]: ...
 
 
 class Progress(Protocol):
@@ -80,9 +83,13 @@ class RunResult:
     version: str = __version__
     network: str | None = None  # the canary's last answer (and the outages), when it was asked
     outages: list[Outage] = field(default_factory=list)  # when no canary answered: from, to, seconds
-    revisits: dict[str, int] = field(default_factory=dict)  # what the history spared: "304", "same body", probes
+    revisits: dict[str, int] = field(
+        default_factory=dict
+    )  # what the history spared: "304", "same body", probes
     warc: str | None = None  # the run's WARC file, when one was written
-    archives: list[dict[str, Any]] = field(default_factory=list)  # captures asked of public/self-hosted archives
+    archives: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # captures asked of public/self-hosted archives
 
     def summary(self) -> dict[str, int]:
         return summary_counts([c.verdict for c in self.claims])
@@ -108,7 +115,9 @@ class Connectivity:
         network is trusted or the answer is fixed (a replay)."""
         if self.answer is not None or self.urls is None:
             return None
-        return NetworkWatch(lambda: self.probe(fetcher), on_answer=on_answer, pulse=lambda: fetcher.pulse.last)
+        return NetworkWatch(
+            lambda: self.probe(fetcher), on_answer=on_answer, pulse=lambda: fetcher.pulse.last
+        )
 
 
 class _Recorder:
@@ -119,13 +128,24 @@ class _Recorder:
     With a FetchMemory (a history), a 304 is judged from the copy of the last good fetch, and a body already
     read on an earlier night (same digest) is not read again; every good fetch is remembered."""
 
-    def __init__(self, warc: Any, progress: Progress | None, snapshot_of: Callable[[str], str | None] | None,
-                 reader: PageReader, selectors: dict[str, set[str]], network: NetworkWatch | None = None,
-                 memory: FetchMemory | None = None, fetcher: Any = None, texts: set[str] | None = None):
+    def __init__(
+        self,
+        warc: Any,
+        progress: Progress | None,
+        snapshot_of: Callable[[str], str | None] | None,
+        reader: PageReader,
+        selectors: dict[str, set[str]],
+        network: NetworkWatch | None = None,
+        memory: FetchMemory | None = None,
+        fetcher: Any = None,
+        texts: set[str] | None = None,
+    ):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
         self.memory, self.fetcher = memory, fetcher
-        self.replay: Any = None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
+        self.replay: Any = (
+            None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
+        )
         # The pages whose text a check judges: only they get the main text and dates (the costly part of
         # reading); the others (liveness, audited links, probes) get what the soft-404 signals read.
         self.texts = texts if texts is not None else set()
@@ -203,7 +223,9 @@ class _Recorder:
                 # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
                 # few seconds (READ_GRACE), so only a page that overruns those is given up on.
                 limit = max(budget - result.elapsed, READ_GRACE)
-                reading = self.reader.read(result, limit, selectors, let_go=True, full=result.url in self.texts)
+                reading = self.reader.read(
+                    result, limit, selectors, let_go=True, full=result.url in self.texts
+                )
                 with self.lock:
                     self.readings[result.url] = reading
                 if memory is not None and result.unchanged_since:
@@ -223,7 +245,9 @@ class _Recorder:
         results.update(judged)
         return results
 
-    def _unchanged(self, result: FetchResult, budget: float, selectors: list[str]) -> tuple[FetchResult, Reading | None]:
+    def _unchanged(
+        self, result: FetchResult, budget: float, selectors: list[str]
+    ) -> tuple[FetchResult, Reading | None]:
         """A 304 for a URL fetched good before: that fetch's body (its stored reading, else its archived copy)
         is judged, and the 304 is archived as received, pointing at the earlier capture. When neither can be
         had any more, the URL is fetched whole once (and forgotten, so the next night does not ask again)."""
@@ -254,9 +278,15 @@ class _Recorder:
     def _earlier_first(self, result: FetchResult) -> None:
         with self.lock:
             # The body judged is the earlier capture's: named first, so it is the snapshot a report shows.
-            earlier: Snapshot = {"kind": "warc", "ref": result.revisit_of, "captured_at": result.unchanged_since}
-            self.snapshots[result.url] = [earlier, *(s for s in self.snapshots[result.url]
-                                                     if s.get("ref") != result.revisit_of)]
+            earlier: Snapshot = {
+                "kind": "warc",
+                "ref": result.revisit_of,
+                "captured_at": result.unchanged_since,
+            }
+            self.snapshots[result.url] = [
+                earlier,
+                *(s for s in self.snapshots[result.url] if s.get("ref") != result.revisit_of),
+            ]
             self.counts["304"] += 1
 
     def replayed_revisit(self, result: FetchResult, replay: Any) -> FetchResult:
@@ -284,18 +314,30 @@ def _has_main_text(reading: Reading) -> bool:
     return document is None or getattr(document, "main_text_read", True)
 
 
-def _unchanged_answer(result: FetchResult, status: int, reason: str, headers: Sequence[tuple[str, str]],
-                      body: bytes) -> FetchResult:
+def _unchanged_answer(
+    result: FetchResult, status: int, reason: str, headers: Sequence[tuple[str, str]], body: bytes
+) -> FetchResult:
     """What a 304 to our conditional request is judged as: the earlier good answer (its status, headers and
     body), confirmed unchanged tonight (the fetch's time, redirects and request are tonight's)."""
     return FetchResult(
-        url=result.url, final_url=result.final_url, status=status, reason=reason, error=None,
+        url=result.url,
+        final_url=result.final_url,
+        status=status,
+        reason=reason,
+        error=None,
         detail=f"{status} {reason}".strip() + f" (unchanged since {result.unchanged_since[:10]}: the server"
-               " answered 304 Not Modified)",
-        fetched_at=result.fetched_at, elapsed=result.elapsed, attempts=result.attempts,
-        redirects=list(result.redirects), headers=list(headers), body=body, http_version=result.http_version,
-        request_headers=list(result.request_headers), revisit_of=result.revisit_of,
-        unchanged_since=result.unchanged_since)
+        " answered 304 Not Modified)",
+        fetched_at=result.fetched_at,
+        elapsed=result.elapsed,
+        attempts=result.attempts,
+        redirects=list(result.redirects),
+        headers=list(headers),
+        body=body,
+        http_version=result.http_version,
+        request_headers=list(result.request_headers),
+        revisit_of=result.revisit_of,
+        unchanged_since=result.unchanged_since,
+    )
 
 
 def run(
@@ -343,12 +385,22 @@ def run(
             if kind_of(check).keeps_text:
                 texts.add(check.url)
     watch = connectivity.watch(fetcher, heard)
-    recorder = _Recorder(warc, progress, replay.snapshot if replay is not None else None, reader, selectors, watch,
-                         memory, fetcher, texts)
+    recorder = _Recorder(
+        warc,
+        progress,
+        replay.snapshot if replay is not None else None,
+        reader,
+        selectors,
+        watch,
+        memory,
+        fetcher,
+        texts,
+    )
     recorder.replay = replay
     try:
-        run_result = _run(claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch,
-                          heard)
+        run_result = _run(
+            claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch, heard
+        )
         run_result.revisits = dict(recorder.counts)
     except BaseException:
         # Ctrl-C (or a bug) wherever the run was: stop reading pages, cut the fetches still in flight, end
@@ -367,9 +419,19 @@ def run(
     return run_result
 
 
-def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connectivity: Connectivity,
-         recorder: _Recorder, started: str, warc: Any, archives: Sequence[Any], replay: Any,
-         watch: NetworkWatch | None, heard: Callable[[CanaryAnswer], None]) -> RunResult:
+def _run(
+    claims: list[Claim],
+    cited: dict[str, float],
+    fetcher: Fetches,
+    connectivity: Connectivity,
+    recorder: _Recorder,
+    started: str,
+    warc: Any,
+    archives: Sequence[Any],
+    replay: Any,
+    watch: NetworkWatch | None,
+    heard: Callable[[CanaryAnswer], None],
+) -> RunResult:
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, Lookup, live_lookup, replay_lookup
 
     captures = _Captures(archives, list(cited))
@@ -403,8 +465,15 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
         lookup = replay_lookup(replay)
     else:
         lookup = live_lookup(archives, fetch_copy, warc) if archives else None
-    ctx = Context(results, online, assessments={}, snapshots=recorder.snapshots, fallback=Fallback(lookup),
-                  readings=recorder.readings, reader=recorder.reader)
+    ctx = Context(
+        results,
+        online,
+        assessments={},
+        snapshots=recorder.snapshots,
+        fallback=Fallback(lookup),
+        readings=recorder.readings,
+        reader=recorder.reader,
+    )
     followed = _followed_jobs(claims, ctx)
     # The links a `links` check audits are known now: their probes go beside them.
     jobs = probes.beside(followed, *liveness(claims, ctx))
@@ -416,7 +485,9 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     # Checks are judged page by page: the matcher keeps the token streams of the last few pages only
     # (match/index.py), and claims in a file rarely come grouped by the page they cite (judged claim by claim,
     # 2,000 claims took 3.6 times as long). The outcomes are the same in any order.
-    order = sorted(((check.url, i, j) for i, claim in enumerate(claims) for j, check in enumerate(claim.checks)))
+    order = sorted(
+        ((check.url, i, j) for i, claim in enumerate(claims) for j, check in enumerate(claim.checks))
+    )
     judged = {(i, j): evaluate(claims[i].checks[j], ctx) for _, i, j in order}
     for i, claim in enumerate(claims):
         outcomes = [judged[i, j] for j in range(len(claim.checks))]
@@ -427,7 +498,12 @@ def _run(claims: list[Claim], cited: dict[str, float], fetcher: Fetches, connect
     for record in run_result.archives:
         if record.get("capture_url"):
             captured[record["url"]].append(
-                {"kind": record["archive"], "url": record["capture_url"], "captured_at": record.get("timestamp")})
+                {
+                    "kind": record["archive"],
+                    "url": record["capture_url"],
+                    "captured_at": record.get("timestamp"),
+                }
+            )
     for claim_result in run_result.claims:
         for outcome in claim_result.outcomes:
             outcome.evidence.snapshots.extend(captured.get(outcome.check.url, ()))
@@ -510,8 +586,9 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: _Reco
         except PageUnreadable:
             probe = probe_page = probe_markup = None  # a probe answer that cannot be read proves nothing
         try:
-            ctx.assessments[url] = assess(result, page, probe, probe_page, enabled=enabled, markup=markup,
-                                          probe_markup=probe_markup)
+            ctx.assessments[url] = assess(
+                result, page, probe, probe_page, enabled=enabled, markup=markup, probe_markup=probe_markup
+            )
         except Exception as exc:  # noqa: BLE001 - a page the signals trip on costs only its own checks
             why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
             ctx.readings[url] = Reading(problem=f"{UNREADABLE}: assessing it failed ({why})")
@@ -544,8 +621,13 @@ class _Captures:
                 for url, record in zip(urls, archive.capture_many(urls), strict=True):
                     self.records.append({"archive": archive.name, "url": url, **record.as_dict()})
             except Exception as exc:  # noqa: BLE001 - archiving is reported, it never fails a run
-                self.records.append({"archive": getattr(archive, "name", "archive"), "url": None,
-                                     "reason": f"archiving failed: {exc}"})
+                self.records.append(
+                    {
+                        "archive": getattr(archive, "name", "archive"),
+                        "url": None,
+                        "reason": f"archiving failed: {exc}",
+                    }
+                )
 
     def wait(self) -> list[dict[str, Any]]:
         if self.thread is not None:

@@ -18,10 +18,14 @@ EXAMPLE_CLAIMS = Path("claims") / "example.yaml"
 WORKFLOW = Path(".github") / "workflows" / "civicheck.yml"
 _TEMPLATES = {EXAMPLE_CLAIMS: "example.yaml", WORKFLOW: "civicheck.yml.j2"}
 # owner/repo[/path]@ref, as a workflow's `uses:` names an action in another repository.
-_ACTION_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}(?:/[A-Za-z0-9._/-]+)?@[A-Za-z0-9._/-]+")
+_ACTION_REF = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}(?:/[A-Za-z0-9._/-]+)?@[A-Za-z0-9._/-]+"
+)
 
 
-def init(directory: Path, force: bool = False, install: str | None = None, action: str | None = None) -> list[Path]:
+def init(
+    directory: Path, force: bool = False, install: str | None = None, action: str | None = None
+) -> list[Path]:
     """Write claims/example.yaml and .github/workflows/civicheck.yml under `directory`; the paths written.
 
     install: the pip requirement the workflow installs civicheck from (default: install_source(directory));
@@ -32,8 +36,9 @@ def init(directory: Path, force: bool = False, install: str | None = None, actio
     """
     directory = Path(directory)
     if action is not None and not _ACTION_REF.fullmatch(action):
-        raise ScaffoldError(f"the action {action!r} must name a repository and a ref, as in "
-                            "'your-org/civicheck@v0.1.0'")
+        raise ScaffoldError(
+            f"the action {action!r} must name a repository and a ref, as in 'your-org/civicheck@v0.1.0'"
+        )
     if install is None and action is None:
         install = install_source(directory)
     if install is not None and ("\n" in install or "\r" in install):
@@ -43,8 +48,10 @@ def init(directory: Path, force: bool = False, install: str | None = None, actio
         existing = [str(path) for path in targets if path.exists()]
         if existing:
             one = len(existing) == 1
-            raise ScaffoldError(f"{', '.join(existing)} already exist{'s' if one else ''};"
-                                f" move {'it' if one else 'them'} away or use --force to overwrite")
+            raise ScaffoldError(
+                f"{', '.join(existing)} already exist{'s' if one else ''};"
+                f" move {'it' if one else 'them'} away or use --force to overwrite"
+            )
     written = []
     for path, name in targets.items():
         # A JSON string is a valid YAML double-quoted scalar: any requirement stays one literal value.
@@ -66,9 +73,17 @@ def _workflow(name: str, install: str, action: str | None) -> str:
     """The workflow template filled in. Its own `@@ name @@` marks, since GitHub's `${{ }}` is Jinja's syntax."""
     from jinja2 import Environment, StrictUndefined
 
-    env = Environment(variable_start_string="@@", variable_end_string="@@", comment_start_string="<#",
-                      comment_end_string="#>", trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      undefined=StrictUndefined, autoescape=False)
+    env = Environment(
+        variable_start_string="@@",
+        variable_end_string="@@",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        autoescape=False,
+    )
     return env.from_string(_template(name)).render(install=install, action=action)
 
 

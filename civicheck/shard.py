@@ -19,7 +19,7 @@ _SHARD_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """"K/N" → (K, N), K counted from 1: "2/4" is the second of four shards."""
+    """ "K/N" → (K, N), K counted from 1: "2/4" is the second of four shards."""
     m = _SHARD_RE.match(text or "")
     if not m:
         raise UsageProblem(f"--shard {text!r}: write it as K/N, e.g. 1/4 for the first of four shards")
@@ -73,19 +73,25 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         raise MergeError("nothing to merge: give the JSON reports of the shards")
     schemas = {r.get("schema") for r in reports}
     if len(schemas) != 1:
-        raise MergeError(f"the reports have different schemas ({', '.join(map(str, sorted(schemas, key=str)))})")
+        raise MergeError(
+            f"the reports have different schemas ({', '.join(map(str, sorted(schemas, key=str)))})"
+        )
     versions = {r.get("civicheck") for r in reports}
     if len(versions) != 1:
-        raise MergeError(f"the shards were made by different civicheck versions ({', '.join(sorted(map(str, versions)))});"
-                         " run every shard with the same version")
+        raise MergeError(
+            f"the shards were made by different civicheck versions ({', '.join(sorted(map(str, versions)))});"
+            " run every shard with the same version"
+        )
     _check_shard_set(reports)
     seen: dict[str, int] = {}
     claims = []
     for i, report in enumerate(reports, 1):
         for claim in report["claims"]:
             if claim["id"] in seen:
-                raise MergeError(f"claim '{claim['id']}' is in report {seen[claim['id']]} and in report {i}:"
-                                 " shards must not overlap (were two reports of the same shard given?)")
+                raise MergeError(
+                    f"claim '{claim['id']}' is in report {seen[claim['id']]} and in report {i}:"
+                    " shards must not overlap (were two reports of the same shard given?)"
+                )
             seen[claim["id"]] = i
             claims.append(claim)
     claims.sort(key=_order_key)
@@ -101,8 +107,10 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         finished_at=max(r.get("finished_at") or r["started_at"] for r in reports),
         network="; ".join(dict.fromkeys(networks)) or None,  # usually one answer; keep each distinct one
         # Each shard ran on its own machine: every outage any of them saw, in time order.
-        outages=sorted((o for r in reports for o in r.get("outages") or [] if isinstance(o, dict)),
-                       key=lambda o: str(o.get("from"))),
+        outages=sorted(
+            (o for r in reports for o in r.get("outages") or [] if isinstance(o, dict)),
+            key=lambda o: str(o.get("from")),
+        ),
         summary=summary_counts([c["verdict"] for c in claims]),
         claims=claims,
     )
@@ -144,5 +152,7 @@ def _check_shard_set(reports: Sequence[dict[str, Any]]) -> None:
         raise MergeError(f"shard {duplicate}/{n} is given twice")
     missing = sorted(set(range(1, n + 1)) - set(ks))
     if missing:
-        raise MergeError(f"shard{'s' if len(missing) > 1 else ''} {', '.join(f'{k}/{n}' for k in missing)}"
-                         " missing: merge all the shards of a run")
+        raise MergeError(
+            f"shard{'s' if len(missing) > 1 else ''} {', '.join(f'{k}/{n}' for k in missing)}"
+            " missing: merge all the shards of a run"
+        )

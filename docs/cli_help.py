@@ -1,7 +1,7 @@
 """The README's `--help` blocks, written by cog from the command line itself so they cannot drift.
 
-    .venv/bin/cog -r -I docs README.md        # rewrite the blocks after changing a command's options or help
-    .venv/bin/cog --check -I docs README.md   # what CI runs (tests/test_docs.py runs it too)
+.venv/bin/cog -r -I docs README.md        # rewrite the blocks after changing a command's options or help
+.venv/bin/cog --check -I docs README.md   # what CI runs (tests/test_docs.py runs it too)
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ def help_block(*command: str) -> str:
 
     from civicheck.cli import cli
 
-    result = CliRunner().invoke(cli, [*command, "--help"], prog_name="civicheck", terminal_width=WIDTH,
-                                max_content_width=WIDTH)
+    result = CliRunner().invoke(
+        cli, [*command, "--help"], prog_name="civicheck", terminal_width=WIDTH, max_content_width=WIDTH
+    )
     if result.exit_code != 0:
         raise RuntimeError(f"civicheck {' '.join(command)} --help failed: {result.output}")
     return "```text\n" + result.stdout.rstrip() + "\n```\n"

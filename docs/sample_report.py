@@ -37,33 +37,52 @@ OFFLINE_NIGHT = 12  # nights ago our own network was down
 
 def page(title: str, *paragraphs: str, links: str = "") -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<!doctype html><html lang='id'><head><title>{title}</title></head><body><nav><a href='/'>Beranda</a>"
-            f"</nav><article><h1>{title}</h1>{body}{links}</article><footer>Pemerintah Kota Cilegon</footer>"
-            "</body></html>")
+    return (
+        f"<!doctype html><html lang='id'><head><title>{title}</title></head><body><nav><a href='/'>Beranda</a>"
+        f"</nav><article><h1>{title}</h1>{body}{links}</article><footer>Pemerintah Kota Cilegon</footer>"
+        "</body></html>"
+    )
 
 
-RPJMD = ("Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali"
-         " Kota dalam rapat paripurna di gedung DPRD pada Senin pagi.")
+RPJMD = (
+    "Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali"
+    " Kota dalam rapat paripurna di gedung DPRD pada Senin pagi."
+)
 PAGES = {
-    PORTAL: page("Portal Resmi Pemerintah Kota Cilegon",
-                 "Selamat datang di portal resmi Pemerintah Kota Cilegon. Layanan publik daring untuk warga kota.",
-                 "Aplikasi layanan ketenagakerjaan dari Disnaker kini tersedia untuk pencari kerja di Kota Cilegon.",
-                 links=f"<ul><li><a href='{DISNAKER}'>Dinas Tenaga Kerja</a></li><li><a href='{DUKCAPIL}'>"
-                       f"Disdukcapil</a></li><li><a href='{APP}'>Aplikasi SIAP Kerja</a></li></ul>"),
-    NEWS: page("Smart City Jadi Program Prioritas Kota Cilegon", RPJMD,
-               "Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023, ujar Kepala Dinas"
-               " Tenaga Kerja kepada wartawan.",
-               "Menurut dia, sebanyak 29 layanan lain akan terhubung dengan portal kota tahun depan."),
-    APP: page("SIAP Kerja Kota Cilegon", "Daftar lowongan kerja, pelatihan kerja, dan kartu pencari kerja (AK-1)"
-              " untuk warga Kota Cilegon yang mencari pekerjaan.", "Masuk atau daftar akun baru untuk melamar."),
-    DISNAKER: page("Dinas Tenaga Kerja Kota Cilegon", "Dinas Tenaga Kerja Kota Cilegon melayani pencari kerja,"
-                   " pelatihan kerja, dan perizinan tenaga kerja asing setiap hari kerja di kantor dinas."),
+    PORTAL: page(
+        "Portal Resmi Pemerintah Kota Cilegon",
+        "Selamat datang di portal resmi Pemerintah Kota Cilegon. Layanan publik daring untuk warga kota.",
+        "Aplikasi layanan ketenagakerjaan dari Disnaker kini tersedia untuk pencari kerja di Kota Cilegon.",
+        links=f"<ul><li><a href='{DISNAKER}'>Dinas Tenaga Kerja</a></li><li><a href='{DUKCAPIL}'>"
+        f"Disdukcapil</a></li><li><a href='{APP}'>Aplikasi SIAP Kerja</a></li></ul>",
+    ),
+    NEWS: page(
+        "Smart City Jadi Program Prioritas Kota Cilegon",
+        RPJMD,
+        "Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023, ujar Kepala Dinas"
+        " Tenaga Kerja kepada wartawan.",
+        "Menurut dia, sebanyak 29 layanan lain akan terhubung dengan portal kota tahun depan.",
+    ),
+    APP: page(
+        "SIAP Kerja Kota Cilegon",
+        "Daftar lowongan kerja, pelatihan kerja, dan kartu pencari kerja (AK-1)"
+        " untuk warga Kota Cilegon yang mencari pekerjaan.",
+        "Masuk atau daftar akun baru untuk melamar.",
+    ),
+    DISNAKER: page(
+        "Dinas Tenaga Kerja Kota Cilegon",
+        "Dinas Tenaga Kerja Kota Cilegon melayani pencari kerja,"
+        " pelatihan kerja, dan perizinan tenaga kerja asing setiap hari kerja di kantor dinas.",
+    ),
     # A soft 404: the civil registry's site answers 200 with a "page not found" notice.
     DUKCAPIL: "<!doctype html><html><head><title>404 Halaman Tidak Ditemukan</title></head><body><h1>Halaman"
-              " tidak ditemukan</h1><p>Maaf, halaman yang Anda cari tidak ditemukan.</p></body></html>",
-    COLUMN: page("Portal Smart City Cilegon, Tautannya Banyak yang Mati", "Kolom: tautan ke Disnaker dan"
-                 " Disdukcapil di portal Kota Cilegon menjawab 'This site can't be reached' dan 'Not Found'.",
-                 "Aplikasi ketenagakerjaan yang dibeli 2022 baru bisa diakses publik pada 2023."),
+    " tidak ditemukan</h1><p>Maaf, halaman yang Anda cari tidak ditemukan.</p></body></html>",
+    COLUMN: page(
+        "Portal Smart City Cilegon, Tautannya Banyak yang Mati",
+        "Kolom: tautan ke Disnaker dan"
+        " Disdukcapil di portal Kota Cilegon menjawab 'This site can't be reached' dan 'Not Found'.",
+        "Aplikasi ketenagakerjaan yang dibeli 2022 baru bisa diakses publik pada 2023.",
+    ),
 }
 
 CLAIMS = f"""\
@@ -133,7 +152,9 @@ def night_states(days: int) -> dict[str, tuple[int | None, str | None, list[str]
     return {
         APP: (200, None, []) if days < 18 else (None, "dns", []),
         DISNAKER: (200, None, []) if days < 9 else (404, "http_4xx", []),
-        DUKCAPIL: (200, None, ["the page says 'halaman tidak ditemukan'"]) if days % 7 else (None, "refused", []),
+        DUKCAPIL: (200, None, ["the page says 'halaman tidak ditemukan'"])
+        if days % 7
+        else (None, "refused", []),
     }
 
 
@@ -158,8 +179,9 @@ def main() -> None:
     # Tonight the news page was edited: "prioritas" became "unggulan", and the quote no longer holds.
     PAGES[NEWS] = PAGES[NEWS].replace("program prioritas", "program unggulan")
     out = DOCS / "sample-report.html"
-    result = runner.invoke(cli, ["verify", "claims/", "--no-canary", "--confirm", "1", "--format", "html", "-o",
-                                 str(out)])
+    result = runner.invoke(
+        cli, ["verify", "claims/", "--no-canary", "--confirm", "1", "--format", "html", "-o", str(out)]
+    )
     print(result.stderr, file=sys.stderr)
     server.shutdown()
     for name in ("HTTP_PROXY", "NO_PROXY"):  # the browser and its DevTools connection go direct
@@ -175,8 +197,11 @@ def main() -> None:
             with chromium.Chromium(work / "full", width=width, height=height) as browser:
                 browser.open(out)
                 browser.screenshot(work / "full.png", full_page=True)
-    print(f"wrote {out}, {DOCS / 'html-report.png'}, {DOCS / 'html-report-phone.png'} (whole page: "
-          f"{work / 'full.png'})", file=sys.stderr)
+    print(
+        f"wrote {out}, {DOCS / 'html-report.png'}, {DOCS / 'html-report-phone.png'} (whole page: "
+        f"{work / 'full.png'})",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -22,10 +22,21 @@ from typing import Any
 
 # As root Chromium needs --no-sandbox; without the background-networking flags it tries to reach Google's
 # services (refused on a machine without internet, and noise in any request count).
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--disable-extensions", "--no-default-browser-check", "--mute-audio",
-         "--hide-scrollbars"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--mute-audio",
+    "--hide-scrollbars",
+]
 START_TIMEOUT = 30.0
 CALL_TIMEOUT = 30.0
 
@@ -63,9 +74,17 @@ class Chromium:
         profile.mkdir(parents=True, exist_ok=True)
         self.log = (self.workdir / "chromium.log").open("wb")
         self.process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-             f"--window-size={self.width},{self.height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True,
+            [
+                binary,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-port=0",
+                f"--window-size={self.width},{self.height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            start_new_session=True,
         )
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + START_TIMEOUT
@@ -79,12 +98,18 @@ class Chromium:
             targets = json.load(answer)
         page = next(t for t in targets if t.get("type") == "page")
         # suppress_origin: Chromium refuses DevTools connections that send an Origin it was not told to allow.
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=CALL_TIMEOUT,
-                                              suppress_origin=True)
+        self.ws = websocket.create_connection(
+            page["webSocketDebuggerUrl"], timeout=CALL_TIMEOUT, suppress_origin=True
+        )
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
-                  deviceScaleFactor=1, mobile=self.width < 600)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=self.width,
+            height=self.height,
+            deviceScaleFactor=1,
+            mobile=self.width < 600,
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,8 +12,10 @@ from helpers import write
 def page(title: str, *paragraphs: str) -> str:
     """A page with enough real text that no soft-404 signal fires on it."""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<!doctype html><html><head><title>{title}</title></head><body><nav><a href='/'>Beranda</a></nav>"
-            f"<article><h1>{title}</h1>{body}</article><footer>Pemerintah Kota Cilegon</footer></body></html>")
+    return (
+        f"<!doctype html><html><head><title>{title}</title></head><body><nav><a href='/'>Beranda</a></nav>"
+        f"<article><h1>{title}</h1>{body}</article><footer>Pemerintah Kota Cilegon</footer></body></html>"
+    )
 
 
 NEWS = (
@@ -23,10 +25,14 @@ NEWS = (
     " Kerja kepada wartawan.",
     "Menurut dia, sebanyak 29 layanan lain akan terhubung dengan portal kota tahun depan.",
 )
-AGENCY = ("Dinas Tenaga Kerja Kota Cilegon melayani pencari kerja, pelatihan kerja, dan perizinan tenaga kerja"
-          " asing setiap hari kerja di kantor dinas.",) * 3
-APP = ("Aplikasi ketenagakerjaan Kota Cilegon: daftar lowongan kerja, pelatihan, dan kartu pencari kerja untuk"
-       " warga yang mencari pekerjaan.",) * 3
+AGENCY = (
+    "Dinas Tenaga Kerja Kota Cilegon melayani pencari kerja, pelatihan kerja, dan perizinan tenaga kerja"
+    " asing setiap hari kerja di kantor dinas.",
+) * 3
+APP = (
+    "Aplikasi ketenagakerjaan Kota Cilegon: daftar lowongan kerja, pelatihan, dan kartu pencari kerja untuk"
+    " warga yang mencari pekerjaan.",
+) * 3
 
 
 class Cilegon:
@@ -43,7 +49,9 @@ class Cilegon:
         if disnaker:
             self.site.route("/disnaker", page("Dinas Tenaga Kerja", *AGENCY))
         else:
-            self.site.route("/disnaker", "<html><title>Not Found</title><body>Not Found</body></html>", status=404)
+            self.site.route(
+                "/disnaker", "<html><title>Not Found</title><body>Not Found</body></html>", status=404
+            )
         if app:
             self.site.route("/app", page("Layanan Ketenagakerjaan", *APP))
         else:
@@ -51,29 +59,32 @@ class Cilegon:
 
     def claims(self, path: str | Path = "claims.yaml") -> Path:
         u = self.site.url
-        return write(path, f"""
+        return write(
+            path,
+            f"""
             claims:
               - id: smart-city-priority
                 claim: "Smart City is a priority program of the 2021-2026 RPJMD"
                 said_by: {{name: "Wali Kota Cilegon", type: person}}
                 said_on: 2023-06-15
-                sources: [{u('/berita/smart-city')}]
+                sources: [{u("/berita/smart-city")}]
                 checks:
-                  - contains: {{url: {u('/berita/smart-city')}, all: ["program prioritas"]}}
+                  - contains: {{url: {u("/berita/smart-city")}, all: ["program prioritas"]}}
               - id: disnaker-link
                 claim: "The portal's link to the labour agency works"
                 said_by: {{name: "Pemerintah Kota Cilegon", type: organization}}
                 expect: refuted
                 checks:
-                  - live: {u('/disnaker')}
+                  - live: {u("/disnaker")}
               - id: labour-app-live
                 claim: "The labour-services app is live"
                 said_by: "Kepala Dinas Tenaga Kerja"
                 checks:
-                  - live: {u('/app')}
+                  - live: {u("/app")}
               - id: dukcapil-schedule
                 claim: "The civil registry publishes its schedule"
                 expect: unverified
                 checks:
-                  - contains: {{url: {u('/dukcapil/jadwal')}, all: ["jadwal"]}}
-            """)
+                  - contains: {{url: {u("/dukcapil/jadwal")}, all: ["jadwal"]}}
+            """,
+        )

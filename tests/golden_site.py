@@ -10,14 +10,39 @@ from __future__ import annotations
 
 import random
 
-SUBJECTS = ["Pemerintah Kota Cilegon", "Dinas Tenaga Kerja", "Disdukcapil", "Wali Kota", "DPRD Kota Cilegon",
-            "The city council", "The labour agency", "The civil registry", "Bappeda", "Diskominfo"]
+SUBJECTS = [
+    "Pemerintah Kota Cilegon",
+    "Dinas Tenaga Kerja",
+    "Disdukcapil",
+    "Wali Kota",
+    "DPRD Kota Cilegon",
+    "The city council",
+    "The labour agency",
+    "The civil registry",
+    "Bappeda",
+    "Diskominfo",
+]
 VERBS = ["menetapkan", "meluncurkan", "mengumumkan", "menganggarkan", "announced", "launched", "budgeted"]
-OBJECTS = ["program Smart City", "aplikasi layanan ketenagakerjaan", "portal layanan publik", "RPJMD 2021-2026",
-           "the job-seeker app", "a new service portal", "layanan administrasi kependudukan", "the open data site"]
-TAILS = ["pada Senin pagi di gedung DPRD", "untuk tahun anggaran 2023", "after the press asked in 2023",
-         "sebagai program prioritas", "with a budget of Rp 1,2 miliar", "yang dibeli pada 2022",
-         "for 29 public services", "dan menempati peringkat 36 terbawah"]
+OBJECTS = [
+    "program Smart City",
+    "aplikasi layanan ketenagakerjaan",
+    "portal layanan publik",
+    "RPJMD 2021-2026",
+    "the job-seeker app",
+    "a new service portal",
+    "layanan administrasi kependudukan",
+    "the open data site",
+]
+TAILS = [
+    "pada Senin pagi di gedung DPRD",
+    "untuk tahun anggaran 2023",
+    "after the press asked in 2023",
+    "sebagai program prioritas",
+    "with a budget of Rp 1,2 miliar",
+    "yang dibeli pada 2022",
+    "for 29 public services",
+    "dan menempati peringkat 36 terbawah",
+]
 SPEAKERS = ["Helldy Agustian", "Sanuji Pentamarta", "Kepala Disnaker", "the mayor", "Yuddy Chrisnandi"]
 
 
@@ -31,8 +56,9 @@ def _article(rng: random.Random, i: int) -> tuple[str, list[str], str]:
     published = f"2023-05-{day:02d}"
     paragraphs = [" ".join(_sentence(rng, i * 10 + k * 3 + j) for j in range(3)) for k in range(6)]
     speaker = SPEAKERS[i % len(SPEAKERS)]
-    quote = (f"Layanan ini sudah bisa diakses masyarakat sejak Juli 2023 dan melayani {100 + i} warga setiap "
-             f"hari")
+    quote = (
+        f"Layanan ini sudah bisa diakses masyarakat sejak Juli 2023 dan melayani {100 + i} warga setiap hari"
+    )
     paragraphs.insert(2, f"“{quote},” kata {speaker} kepada wartawan.")
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     html = f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
@@ -68,10 +94,14 @@ def _pdf() -> bytes:
     return bytes(out)
 
 
-NOT_FOUND = ("<html><head><title>Halaman tidak ditemukan</title></head><body><h1>404</h1>"
-             "<p>Maaf, halaman yang Anda cari tidak ditemukan.</p></body></html>")
-CHALLENGE = ("<html><head><title>Just a moment...</title></head><body>"
-             "<p>Checking your browser before accessing the site.</p></body></html>")
+NOT_FOUND = (
+    "<html><head><title>Halaman tidak ditemukan</title></head><body><h1>404</h1>"
+    "<p>Maaf, halaman yang Anda cari tidak ditemukan.</p></body></html>"
+)
+CHALLENGE = (
+    "<html><head><title>Just a moment...</title></head><body>"
+    "<p>Checking your browser before accessing the site.</p></body></html>"
+)
 
 
 def build(site, closed_url: str, *, articles: int = 30, seed: int = 7) -> tuple[str, list[str]]:
@@ -97,16 +127,25 @@ def build(site, closed_url: str, *, articles: int = 30, seed: int = 7) -> tuple[
         phrase = " ".join(words[1:4]).rstrip(".,")
         url = u(path)
         claim(f"a{i}-live", f"Article {i} is online", f"live: {url}")
-        claim(f"a{i}-quote", f"Quote {i} as published",
-              f"quote: {{url: {url}, text: {quote!r}}}")
+        claim(f"a{i}-quote", f"Quote {i} as published", f"quote: {{url: {url}, text: {quote!r}}}")
         altered = quote.replace(str(100 + i), str(900 + i))
-        claim(f"a{i}-misquote", f"Quote {i} with another number",
-              f"quote: {{url: {url}, text: {altered!r}, scope: article}}", expect="refuted")
-        claim(f"a{i}-phrase", f"Article {i} names its subject",
-              f"contains: {{url: {url}, all: [{phrase!r}], any: [Cilegon, prioritas], none: [dibatalkan]}}")
+        claim(
+            f"a{i}-misquote",
+            f"Quote {i} with another number",
+            f"quote: {{url: {url}, text: {altered!r}, scope: article}}",
+            expect="refuted",
+        )
+        claim(
+            f"a{i}-phrase",
+            f"Article {i} names its subject",
+            f"contains: {{url: {url}, all: [{phrase!r}], any: [Cilegon, prioritas], none: [dibatalkan]}}",
+        )
         after = "2023-05-10" if i % 2 else "2023-04-01"
-        claim(f"a{i}-date", f"Article {i} was published after {after}",
-              f"published: {{url: {url}, after: {after}, before: 2023-12-31}}")
+        claim(
+            f"a{i}-date",
+            f"Article {i} was published after {after}",
+            f"published: {{url: {url}, after: {after}, before: 2023-12-31}}",
+        )
         if i % 3 == 0:
             elided = " … ".join([" ".join(quote.split()[:4]), " ".join(quote.split()[-4:])])
             claim(f"a{i}-elided", f"Quote {i} shortened", f"quote: {{url: {url}, text: {elided!r}}}")
@@ -122,8 +161,11 @@ def build(site, closed_url: str, *, articles: int = 30, seed: int = 7) -> tuple[
     site.route("/ke-beranda", "", status=302, headers={"Location": "/"})
     site.route("/loop-a", "", status=302, headers={"Location": "/loop-b"})
     site.route("/loop-b", "", status=302, headers={"Location": "/loop-a"})
-    site.route("/", "<html><head><title>Contoh Media</title></head><body><h1>Contoh Media</h1>"
-                    "<p>Berita terbaru seputar layanan publik Kota Cilegon dan Provinsi Banten.</p></body></html>")
+    site.route(
+        "/",
+        "<html><head><title>Contoh Media</title></head><body><h1>Contoh Media</h1>"
+        "<p>Berita terbaru seputar layanan publik Kota Cilegon dan Provinsi Banten.</p></body></html>",
+    )
     site.route("/dokumen/rpjmd.pdf", _pdf(), content_type="application/pdf")
     site.route("/teks.txt", "Program Smart City Kota Cilegon\nRPJMD 2021-2026\n", content_type="text/plain")
     site.route("/canary", "ok", content_type="text/plain")
@@ -135,48 +177,98 @@ def build(site, closed_url: str, *, articles: int = 30, seed: int = 7) -> tuple[
         elif n == 5:
             target = "/hilang"
         else:
-            site.route(target, f"<html><head><title>Dinas {n}</title></head><body><h1>Dinas {n}</h1>"
-                               f"<p>Layanan dinas nomor {n} Kota Cilegon melayani warga setiap hari kerja "
-                               f"pukul 08.00 sampai 16.00 WIB.</p></body></html>")
+            site.route(
+                target,
+                f"<html><head><title>Dinas {n}</title></head><body><h1>Dinas {n}</h1>"
+                f"<p>Layanan dinas nomor {n} Kota Cilegon melayani warga setiap hari kerja "
+                f"pukul 08.00 sampai 16.00 WIB.</p></body></html>",
+            )
         links.append(f'<li><a href="{target}">Dinas {n}</a></li>')
     links.append(f'<li><a href="{closed_url}">Aplikasi</a></li>')
-    portal = ("<html><head><title>Portal Kota</title></head><body><h1>Portal resmi Kota Cilegon</h1>"
-              f"<ul id='dinas'>{''.join(links)}</ul><p>Layanan publik terpadu.</p></body></html>")
+    portal = (
+        "<html><head><title>Portal Kota</title></head><body><h1>Portal resmi Kota Cilegon</h1>"
+        f"<ul id='dinas'>{''.join(links)}</ul><p>Layanan publik terpadu.</p></body></html>"
+    )
     site.route("/portal", portal)
 
     cases = [
-        ("live", "/hilang"), ("live", "/kosong"), ("live", "/tantangan"), ("live", "/gone"), ("live", "/removed"),
-        ("live", "/error"), ("live", "/lama"), ("live", "/ke-beranda"), ("live", "/loop-a"), ("live", "/"),
-        ("live", "/dokumen/rpjmd.pdf"), ("live", "/teks.txt"), ("dead", "/gone"), ("dead", "/hilang"),
-        ("dead", "/"), ("dead", "/removed"),
+        ("live", "/hilang"),
+        ("live", "/kosong"),
+        ("live", "/tantangan"),
+        ("live", "/gone"),
+        ("live", "/removed"),
+        ("live", "/error"),
+        ("live", "/lama"),
+        ("live", "/ke-beranda"),
+        ("live", "/loop-a"),
+        ("live", "/"),
+        ("live", "/dokumen/rpjmd.pdf"),
+        ("live", "/teks.txt"),
+        ("dead", "/gone"),
+        ("dead", "/hilang"),
+        ("dead", "/"),
+        ("dead", "/removed"),
     ]
     for n, (kind, path) in enumerate(cases):
         claim(f"k{n}-{kind}", f"{path} is {kind}", f"{kind}: {u(path)}")
     claim("k-refused", "The app answers", f"live: {closed_url}")
     claim("k-dns", "The app resolves", "live: http://app.cilegon.invalid/")
-    for n, (path, code) in enumerate([("/gone", 404), ("/lama", 200), ("/lama", 301), ("/error", [500, 503]),
-                                      ("/removed", 404), ("/tantangan", 403)]):
+    for n, (path, code) in enumerate(
+        [
+            ("/gone", 404),
+            ("/lama", 200),
+            ("/lama", 301),
+            ("/error", [500, 503]),
+            ("/removed", 404),
+            ("/tantangan", 403),
+        ]
+    ):
         claim(f"s{n}-status", f"{path} answers {code}", f"status: {{url: {u(path)}, code: {code}}}")
-    claim("pdf-quote", "The plan names Smart City a priority",
-          f"quote: {{url: {u('/dokumen/rpjmd.pdf')}, text: 'menetapkan Smart City sebagai program prioritas'}}")
-    claim("pdf-contains", "The plan covers 2021-2026",
-          f"contains: {{url: {u('/dokumen/rpjmd.pdf')}, all: ['2021-2026', 'Smart City'], near: 10}}")
-    claim("txt-contains", "The text file names the program", f"contains: {{url: {u('/teks.txt')}, all: [RPJMD]}}")
+    claim(
+        "pdf-quote",
+        "The plan names Smart City a priority",
+        f"quote: {{url: {u('/dokumen/rpjmd.pdf')}, text: 'menetapkan Smart City sebagai program prioritas'}}",
+    )
+    claim(
+        "pdf-contains",
+        "The plan covers 2021-2026",
+        f"contains: {{url: {u('/dokumen/rpjmd.pdf')}, all: ['2021-2026', 'Smart City'], near: 10}}",
+    )
+    claim(
+        "txt-contains",
+        "The text file names the program",
+        f"contains: {{url: {u('/teks.txt')}, all: [RPJMD]}}",
+    )
     claim("gone-text", "A removed page still says it", f"contains: {{url: {u('/gone')}, all: [Smart City]}}")
     claim("soft404-text", "A not-found page says it", f"quote: {{url: {u('/hilang')}, text: 'Smart City'}}")
-    claim("stem", "Priorities are named", f"contains: {{url: {u('/dokumen/rpjmd.pdf')}, all: [prioritas], "
-                                          f"match: stem}}")
+    claim(
+        "stem",
+        "Priorities are named",
+        f"contains: {{url: {u('/dokumen/rpjmd.pdf')}, all: [prioritas], match: stem}}",
+    )
     claim("portal-all", "Every agency page works", f"links: {u('/portal')}")
-    claim("portal-some", "Most agency pages work",
-          f"links: {{url: {u('/portal')}, select: '#dinas a', same_site: true, max_broken: 3}}")
+    claim(
+        "portal-some",
+        "Most agency pages work",
+        f"links: {{url: {u('/portal')}, select: '#dinas a', same_site: true, max_broken: 3}}",
+    )
     claim("portal-few", "The first links work", f"links: {{url: {u('/portal')}, max_links: 3}}")
     claim("portal-nosoft", "Links answer", f"links: {{url: {u('/portal')}, soft404: false, max_broken: 5}}")
-    claim("multi", "Several checks at once", f"live: {u('/')}", f"contains: {{url: {u('/')}, any: [Banten]}}",
-          f"status: {{url: {u('/gone')}, code: 404}}", f"dead: {u('/removed')}")
+    claim(
+        "multi",
+        "Several checks at once",
+        f"live: {u('/')}",
+        f"contains: {{url: {u('/')}, any: [Banten]}}",
+        f"status: {{url: {u('/gone')}, code: 404}}",
+        f"dead: {u('/removed')}",
+    )
     while len(claims) < 200:
         n = len(claims)
         i = n % articles
         url = u(f"/berita/2023/05/{i:02d}/layanan-{i}")
-        claim(f"extra{n}", f"Article {i} mentions Cilegon near layanan",
-              f"contains: {{url: {url}, all: [Cilegon, layanan], near: {5 + n % 20}, scope: article}}")
+        claim(
+            f"extra{n}",
+            f"Article {i} mentions Cilegon near layanan",
+            f"contains: {{url: {url}, all: [Cilegon, layanan], near: {5 + n % 20}, scope: article}}",
+        )
     return "claims:\n" + "\n".join(claims[:200]) + "\n", [portal]

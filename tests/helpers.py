@@ -38,12 +38,22 @@ def verify(*args: object) -> Result:
     return invoke("verify", *args)
 
 
-def fetched(body: str | bytes, content_type: str = "text/html; charset=utf-8",
-            url: str = "http://x.example/a") -> FetchResult:
+def fetched(
+    body: str | bytes, content_type: str = "text/html; charset=utf-8", url: str = "http://x.example/a"
+) -> FetchResult:
     """A 200 answer carrying `body`, as the Fetcher would return it: for tests of reading and extraction."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    return FetchResult(url, url, 200, "OK", None, "200 OK", "2026-01-01T00:00:00Z",
-                       headers=[("Content-Type", content_type)], body=data)
+    return FetchResult(
+        url,
+        url,
+        200,
+        "OK",
+        None,
+        "200 OK",
+        "2026-01-01T00:00:00Z",
+        headers=[("Content-Type", content_type)],
+        body=data,
+    )
 
 
 class LocalServer:
@@ -56,7 +66,9 @@ class LocalServer:
         self.server.daemon_threads = True
         self.port: int = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -22,16 +22,20 @@ def alias_bomb_yaml(levels: int = 9) -> str:
 
 def deep_yaml(depth: int = 5_000) -> str:
     """A claims file whose `tags` are lists nested `depth` deep (flow style: one line)."""
-    return "claims:\n  - id: deep\n    claim: a claim\n    checks: [live: 'https://example.go.id/']\n" \
-           f"    tags: {'[' * depth}{']' * depth}\n"
+    return (
+        "claims:\n  - id: deep\n    claim: a claim\n    checks: [live: 'https://example.go.id/']\n"
+        f"    tags: {'[' * depth}{']' * depth}\n"
+    )
 
 
 def warc_bomb_member(uri: str, size: int, record_type: str = "metadata", chunk: int = 1 << 20) -> bytes:
     """One gzip member holding a WARC record whose block is `size` bytes of JSON whitespace: a gzip bomb
     (about 1,000:1), written without ever holding `size` bytes in memory."""
-    head = (f"WARC/1.0\r\nWARC-Type: {record_type}\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-00000000b0b0>\r\n"
-            f"WARC-Target-URI: {uri}\r\nWARC-Date: 2026-11-28T02:00:00Z\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {size}\r\n\r\n").encode()
+    head = (
+        f"WARC/1.0\r\nWARC-Type: {record_type}\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-00000000b0b0>\r\n"
+        f"WARC-Target-URI: {uri}\r\nWARC-Date: 2026-11-28T02:00:00Z\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {size}\r\n\r\n"
+    ).encode()
     gz = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     out = [gz.compress(head)]
     blank = b" " * chunk

@@ -8,7 +8,9 @@ from http.server import BaseHTTPRequestHandler
 from conftest import Site
 
 
-def canary_that_goes_quiet(site: Site, hang: float = 60.0) -> tuple[Callable[[BaseHTTPRequestHandler], None], list]:
+def canary_that_goes_quiet(
+    site: Site, hang: float = 60.0
+) -> tuple[Callable[[BaseHTTPRequestHandler], None], list]:
     """A canary route handler that answers its first request, then hangs on every later one (for `hang` seconds,
     or until the site stops): the network was up, then went down. Returns it and the list of calls it saw."""
     calls: list[str] = []

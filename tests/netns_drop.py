@@ -21,10 +21,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 from conftest import Site  # noqa: E402  (the same server the test suite uses)
 
 RUN_TIMEOUT = 150.0  # civicheck must be done by then, drop included
-PARAGRAPH = ("<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon. Pendaftaran dibuka secara daring "
-             "dan di kantor kelurahan, dengan persyaratan yang diumumkan di halaman ini.</p>")
-PAGE = "<html><head><title>Layanan {i}</title></head><body><h1>Layanan publik {i}</h1>" + PARAGRAPH * 8 + \
-       "</body></html>"
+PARAGRAPH = (
+    "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon. Pendaftaran dibuka secara daring "
+    "dan di kantor kelurahan, dengan persyaratan yang diumumkan di halaman ini.</p>"
+)
+PAGE = (
+    "<html><head><title>Layanan {i}</title></head><body><h1>Layanan publik {i}</h1>"
+    + PARAGRAPH * 8
+    + "</body></html>"
+)
 
 
 def main() -> None:
@@ -40,11 +45,28 @@ def main() -> None:
         claims = work / "claims.yaml"
         lines = ["defaults:", f"  timeout: {os.environ.get('NETNS_TIMEOUT', '3')}", "claims:"]
         for i in range(count):
-            lines += [f"  - id: layanan-{i}", f"    claim: Layanan {i} berjalan", "    checks:",
-                      f"      - live: {site.url(f'/layanan/{i}')}"]
+            lines += [
+                f"  - id: layanan-{i}",
+                f"    claim: Layanan {i} berjalan",
+                "    checks:",
+                f"      - live: {site.url(f'/layanan/{i}')}",
+            ]
         claims.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        command = [sys.executable, "-m", "civicheck", "verify", str(claims), "--format", "json", "--no-history",
-                   "--canary", canary.url("/"), "--archive-dir", str(work / "archive"), *options]
+        command = [
+            sys.executable,
+            "-m",
+            "civicheck",
+            "verify",
+            str(claims),
+            "--format",
+            "json",
+            "--no-history",
+            "--canary",
+            canary.url("/"),
+            "--archive-dir",
+            str(work / "archive"),
+            *options,
+        ]
         # Files, not pipes: a pipe nobody reads while we watch the server would stall civicheck once full.
         stdout, stderr = open(work / "stdout", "w+b"), open(work / "stderr", "w+b")  # noqa: SIM115
         proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=work)
@@ -67,13 +89,40 @@ def main() -> None:
         out, err = (f.seek(0) or f.read().decode("utf-8", "replace") for f in (stdout, stderr))
         # The run replayed from its WARC, network still up but unused: it must come out the same.
         warcs = sorted((work / "archive").glob("*.warc.gz"))
-        replay = subprocess.run([sys.executable, "-m", "civicheck", "verify", str(claims), "--format", "json",
-                                 "--no-history", *(f"--replay={w}" for w in warcs)],
-                                capture_output=True, cwd=work, timeout=120) if warcs else None
-        print(json.dumps({"returncode": proc.returncode, "stdout": out, "stderr": err, "dropped_at": dropped_at,
-                          "replay_stdout": replay.stdout.decode("utf-8", "replace") if replay else "",
-                          "elapsed": time.monotonic() - started, "served": _served(site),
-                          "canary_asked": canary.hits("/")}))
+        replay = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "civicheck",
+                    "verify",
+                    str(claims),
+                    "--format",
+                    "json",
+                    "--no-history",
+                    *(f"--replay={w}" for w in warcs),
+                ],
+                capture_output=True,
+                cwd=work,
+                timeout=120,
+            )
+            if warcs
+            else None
+        )
+        print(
+            json.dumps(
+                {
+                    "returncode": proc.returncode,
+                    "stdout": out,
+                    "stderr": err,
+                    "dropped_at": dropped_at,
+                    "replay_stdout": replay.stdout.decode("utf-8", "replace") if replay else "",
+                    "elapsed": time.monotonic() - started,
+                    "served": _served(site),
+                    "canary_asked": canary.hits("/"),
+                }
+            )
+        )
     finally:
         site.stop()
         canary.stop()

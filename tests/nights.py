@@ -34,7 +34,10 @@ def a_night_ago(report: dict, days: int, states: dict[str, State], *, offline: b
             if offline:
                 evidence["network"] = OFFLINE
             if check["kind"] == "live":
-                check["outcome"] = "unknown" if offline else "pass" if status == 200 and not soft404 else "fail"
+                check["outcome"] = (
+                    "unknown" if offline else "pass" if status == 200 and not soft404 else "fail"
+                )
                 claim["verdict"] = claim["reported_verdict"] = {"pass": "supported", "fail": "refuted"}.get(
-                    check["outcome"], "unverified")
+                    check["outcome"], "unverified"
+                )
     return past

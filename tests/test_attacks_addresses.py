@@ -36,10 +36,13 @@ from civicheck.fetch.resolve import NoAnswer, Resolver
 
 HERE = Path(__file__).resolve().parent
 SECRET = "S3cretPassw0rd"
-PAGE = ("<html><head><title>Layanan Kota Cilegon</title></head><body><article><h1>Layanan publik</h1>"
-        + "<p>Layanan publik Kota Cilegon tersedia untuk warga setiap hari kerja, dari pendaftaran penduduk "
-          "sampai izin usaha, langsung dari portal kota tanpa harus datang ke kantor dinas.</p>" * 4
-        + "</article></body></html>")
+PAGE = (
+    "<html><head><title>Layanan Kota Cilegon</title></head><body><article><h1>Layanan publik</h1>"
+    + "<p>Layanan publik Kota Cilegon tersedia untuk warga setiap hari kerja, dari pendaftaran penduduk "
+    "sampai izin usaha, langsung dari portal kota tanpa harus datang ke kantor dinas.</p>"
+    * 4
+    + "</article></body></html>"
+)
 INTERNAL = "INTERNAL-ONLY metadata token 7f3a"
 
 
@@ -54,16 +57,22 @@ def never_answers(host: str) -> list[str]:
     return []
 
 
-def live_claim(tmp_path: Path, url: str, defaults: str = "", name: str = "claims.yaml", claim_id: str = "portal-live"
-               ) -> Path:
+def live_claim(
+    tmp_path: Path, url: str, defaults: str = "", name: str = "claims.yaml", claim_id: str = "portal-live"
+) -> Path:
     """A claims file with one `live` claim citing `url`, under the `defaults:` given as YAML lines."""
     head = "defaults:\n" + textwrap.indent(textwrap.dedent(defaults).strip(), "  ") + "\n" if defaults else ""
-    return claims_file(tmp_path, head + f"""claims:
+    return claims_file(
+        tmp_path,
+        head
+        + f"""claims:
   - id: {claim_id}
     claim: "The portal is live"
     checks:
       - live: {url}
-""", name)
+""",
+        name,
+    )
 
 
 def run_cli(*args: object, env: dict[str, str] | None = None):
@@ -83,37 +92,42 @@ def in_thread(fn, limit: float = 30.0):
 # --- Which addresses are public ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("address", "words"), [
-    ("127.0.0.1", "a loopback address"),
-    ("::1", "a loopback address"),
-    ("169.254.169.254", "a link-local address"),
-    ("fe80::1", "a link-local address"),
-    ("10.0.0.1", "a private address"),
-    ("172.31.255.255", "a private address"),
-    ("192.168.1.1", "a private address"),
-    ("fd00::1", "a private (unique local) address"),
-    ("100.64.0.1", "a carrier-grade NAT address"),
-    ("224.0.0.251", "a multicast address"),
-    ("ff02::1", "a multicast address"),
-    ("0.0.0.0", "the unspecified address"),
-    ("::", "the unspecified address"),
-    ("240.0.0.1", "a reserved address"),
-    ("255.255.255.255", "the broadcast address"),
-    ("192.0.2.10", "a documentation address"),
-    ("2001:db8::1", "a documentation address"),
-    ("198.18.0.1", "a benchmarking address"),
-    ("::ffff:169.254.169.254", "an IPv4-mapped form of 169.254.169.254, a link-local address"),
-    ("::ffff:0:a9fe:a9fe", "an IPv4-translated form of 169.254.169.254, a link-local address"),
-    ("64:ff9b::a00:1", "a NAT64 form of 10.0.0.1, a private address"),
-    ("2002:7f00:1::1", "a 6to4 form of 127.0.0.1, a loopback address"),
-    ("::a9fe:a9fe", "an IPv4-compatible form of 169.254.169.254, a link-local address"),
-])
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("::1", "a loopback address"),
+        ("169.254.169.254", "a link-local address"),
+        ("fe80::1", "a link-local address"),
+        ("10.0.0.1", "a private address"),
+        ("172.31.255.255", "a private address"),
+        ("192.168.1.1", "a private address"),
+        ("fd00::1", "a private (unique local) address"),
+        ("100.64.0.1", "a carrier-grade NAT address"),
+        ("224.0.0.251", "a multicast address"),
+        ("ff02::1", "a multicast address"),
+        ("0.0.0.0", "the unspecified address"),
+        ("::", "the unspecified address"),
+        ("240.0.0.1", "a reserved address"),
+        ("255.255.255.255", "the broadcast address"),
+        ("192.0.2.10", "a documentation address"),
+        ("2001:db8::1", "a documentation address"),
+        ("198.18.0.1", "a benchmarking address"),
+        ("::ffff:169.254.169.254", "an IPv4-mapped form of 169.254.169.254, a link-local address"),
+        ("::ffff:0:a9fe:a9fe", "an IPv4-translated form of 169.254.169.254, a link-local address"),
+        ("64:ff9b::a00:1", "a NAT64 form of 10.0.0.1, a private address"),
+        ("2002:7f00:1::1", "a 6to4 form of 127.0.0.1, a loopback address"),
+        ("::a9fe:a9fe", "an IPv4-compatible form of 169.254.169.254, a link-local address"),
+    ],
+)
 def test_non_public_addresses_are_named(address, words):
     assert non_public(address) == words
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8",
-                                     "64:ff9b::808:808", "2002:808:808::1"])
+@pytest.mark.parametrize(
+    "address",
+    ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"],
+)
 def test_public_addresses_pass(address):
     assert non_public(address) is None
 
@@ -121,17 +135,23 @@ def test_public_addresses_pass(address):
 # --- Refused before connecting -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("host", "why"), [
-    ("169.254.169.254", "169.254.169.254 is a link-local address"),
-    ("[::ffff:169.254.169.254]", "::ffff:169.254.169.254 is an IPv4-mapped form of 169.254.169.254, a link-local"),
-    ("0251.0376.0251.0376", "0251.0376.0251.0376 is 169.254.169.254, a link-local address"),
-    ("2852039166", "2852039166 is 169.254.169.254, a link-local address"),
-    ("0xa9.0xfe.0xa9.0xfe", "0xa9.0xfe.0xa9.0xfe is 169.254.169.254, a link-local address"),
-    ("169.254.43518", "169.254.43518 is 169.254.169.254, a link-local address"),
-    ("10.0.0.1", "10.0.0.1 is a private address"),
-    ("100.64.0.1", "100.64.0.1 is a carrier-grade NAT address"),
-    ("0.0.0.0", "0.0.0.0 is the unspecified address"),
-])
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("169.254.169.254", "169.254.169.254 is a link-local address"),
+        (
+            "[::ffff:169.254.169.254]",
+            "::ffff:169.254.169.254 is an IPv4-mapped form of 169.254.169.254, a link-local",
+        ),
+        ("0251.0376.0251.0376", "0251.0376.0251.0376 is 169.254.169.254, a link-local address"),
+        ("2852039166", "2852039166 is 169.254.169.254, a link-local address"),
+        ("0xa9.0xfe.0xa9.0xfe", "0xa9.0xfe.0xa9.0xfe is 169.254.169.254, a link-local address"),
+        ("169.254.43518", "169.254.43518 is 169.254.169.254, a link-local address"),
+        ("10.0.0.1", "10.0.0.1 is a private address"),
+        ("100.64.0.1", "100.64.0.1 is a carrier-grade NAT address"),
+        ("0.0.0.0", "0.0.0.0 is the unspecified address"),
+    ],
+)
 def test_ip_literals_in_every_spelling_are_refused(host, why):
     with Fetcher(timeout=5) as f:
         result = f.fetch(f"http://{host}/latest/meta-data/")
@@ -170,9 +190,16 @@ def test_a_redirect_to_a_private_address_is_refused_on_that_hop(site):
     assert site.hits("/internal") == 0 and INTERNAL.encode() not in result.body
 
 
-@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/iam/",
-                                    "http://[::ffff:169.254.169.254]/", "http://0251.0376.0251.0376/",
-                                    "http://2852039166/", "http://10.0.0.1/"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://0251.0376.0251.0376/",
+        "http://2852039166/",
+        "http://10.0.0.1/",
+    ],
+)
 def test_redirects_to_metadata_and_private_literals_are_refused(site, target):
     site.route("/start", "", status=301, headers={"Location": target})
     with Fetcher(timeout=5, private_hosts=["127.0.0.1"]) as f:
@@ -199,7 +226,9 @@ def test_policy_refusal_by_name_covers_literals_and_localhost():
     assert policy.refusal_by_name("0x7f.1") == "0x7f.1 is 127.0.0.1, a loopback address"
     assert policy.refusal_by_name("app.localhost") == "app.localhost names this machine (a loopback address)"
     assert policy.refusal_by_name("www.example.go.id") is None
-    assert AddressPolicy.of(private_hosts=["0x7f.1"]).refusal_by_name("127.0.0.1") is None  # one address, one key
+    assert (
+        AddressPolicy.of(private_hosts=["0x7f.1"]).refusal_by_name("127.0.0.1") is None
+    )  # one address, one key
 
 
 # --- The connection goes to the address that was checked ------------------------------------------------
@@ -221,7 +250,10 @@ def test_a_rebinding_answer_is_checked_again_and_refused():
     first = resolver.lookup("rebind.test", deadline=_soon())
     second = resolver.lookup("rebind.test", deadline=_soon())
     assert policy.refusal("rebind.test", first) is None
-    assert policy.refusal("rebind.test", second) == "rebind.test resolves to 169.254.169.254, a link-local address"
+    assert (
+        policy.refusal("rebind.test", second)
+        == "rebind.test resolves to 169.254.169.254, a link-local address"
+    )
 
 
 def _soon(seconds: float = 5.0) -> float:
@@ -233,9 +265,29 @@ def _soon(seconds: float = 5.0) -> float:
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 def test_tls_verifies_the_name_while_connecting_to_the_pinned_address(tmp_path, monkeypatch):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "2", "-subj", "/CN=secure.test", "-addext", "subjectAltName=DNS:secure.test"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=secure.test",
+            "-addext",
+            "subjectAltName=DNS:secure.test",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     names: list[str | None] = []
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -302,7 +354,10 @@ def test_lookups_of_one_name_share_one_thread_and_one_answer():
 
     resolver = Resolver(slow)
     answers: list[list[str]] = []
-    threads = [threading.Thread(target=lambda: answers.append(resolver.lookup("one.test", _soon()))) for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: answers.append(resolver.lookup("one.test", _soon())))
+        for _ in range(5)
+    ]
     for t in threads:
         t.start()
     gate.set()
@@ -322,7 +377,8 @@ def test_a_busy_resolver_refuses_more_lookups_than_its_thread_cap():
 
 def test_ctrl_c_during_a_lookup_ends_the_process(tmp_path):
     script = tmp_path / "hang.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import sys, threading
         from civicheck.fetch.client import Fetcher
         def never(host):
@@ -330,8 +386,12 @@ def test_ctrl_c_during_a_lookup_ends_the_process(tmp_path):
         with Fetcher(timeout=300, resolve=never) as f:
             print("fetching", flush=True)
             f.fetch_all([(f"http://h{i}.never.test/", None) for i in range(20)])
-    """), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """),
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "fetching"
         threading.Event().wait(0.5)
@@ -364,19 +424,31 @@ def test_urls_the_operator_names_may_be_private(site, tmp_path, refuse_private, 
     # self-hosted pywb on the intranet is theirs to name. The cited loopback page is still refused.
     site.route("/", PAGE)
     site.route("/canary", "", status=204)
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: portal-live
             claim: "The portal is live"
             checks:
-              - live: {site.url('/')}
+              - live: {site.url("/")}
           - id: app-live
             claim: "The app is live"
             checks:
               - live: http://app.nothing.invalid/
-        """)
-    result = run_cli("verify", f, "--format", "json", "--no-history", "--canary", site.url("/canary"),
-                     "--archive", f"pywb={closed_port_url}coll")
+        """,
+    )
+    result = run_cli(
+        "verify",
+        f,
+        "--format",
+        "json",
+        "--no-history",
+        "--canary",
+        site.url("/canary"),
+        "--archive",
+        f"pywb={closed_port_url}coll",
+    )
     report = json.loads(result.stdout)
     reasons = {c["id"]: c["checks"][0]["reason"] for c in report["claims"]}
     assert reasons["portal-live"].startswith("refused: 127.0.0.1 is a loopback address")
@@ -390,7 +462,11 @@ def test_allow_private_on_verify_restores_todays_behaviour(site, tmp_path, refus
     site.route("/", PAGE)
     f = live_claim(tmp_path, site.url("/"))
     args = ["verify", f, "--no-history", "--no-canary"]
-    result = run_cli(*args, "--allow-private") if how == "flag" else run_cli(*args, env={"CIVICHECK_ALLOW_PRIVATE": "1"})
+    result = (
+        run_cli(*args, "--allow-private")
+        if how == "flag"
+        else run_cli(*args, env={"CIVICHECK_ALLOW_PRIVATE": "1"})
+    )
     assert result.exit_code == ExitCode.OK, result.output
 
 
@@ -398,26 +474,32 @@ def test_a_files_allow_private_covers_its_own_hosts_not_a_redirect_elsewhere(sit
     site.route("/", PAGE)
     site.route("/moved", "", status=302, headers={"Location": f"http://localhost:{site.port}/internal"})
     site.route("/internal", f"<html><body><p>{INTERNAL}</p></body></html>")
-    site.route("/portal", f"""<html><body><nav><a href="/">Beranda</a>
+    site.route(
+        "/portal",
+        f"""<html><body><nav><a href="/">Beranda</a>
         <a href="http://localhost:{site.port}/internal">Intranet</a>
-        <a href="http://169.254.169.254/latest/meta-data/">Meta</a></nav></body></html>""")
-    f = claims_file(tmp_path, f"""
+        <a href="http://169.254.169.254/latest/meta-data/">Meta</a></nav></body></html>""",
+    )
+    f = claims_file(
+        tmp_path,
+        f"""
         defaults:
           allow_private: true
         claims:
           - id: intranet-live
             claim: "The intranet portal is live"
             checks:
-              - live: {site.url('/')}
+              - live: {site.url("/")}
           - id: moved-page
             claim: "The moved page says it"
             checks:
-              - contains: {{url: {site.url('/moved')}, all: ["INTERNAL-ONLY"]}}
+              - contains: {{url: {site.url("/moved")}, all: ["INTERNAL-ONLY"]}}
           - id: portal-links
             claim: "Every portal link works"
             checks:
-              - links: {{url: {site.url('/portal')}, soft404: false}}
-        """)
+              - links: {{url: {site.url("/portal")}, soft404: false}}
+        """,
+    )
     lint = run_cli("lint", f)
     assert lint.exit_code == 0 and f"note: {f}: allow_private: true" in lint.stderr
     result = run_cli("verify", f, "--format", "markdown", "--no-history", "--no-canary")
@@ -442,21 +524,36 @@ def test_lint_refuses_a_url_with_credentials_without_printing_the_password(tmp_p
     f = live_claim(tmp_path, f"http://reporter:{SECRET}@intranet.example.go.id/")
     result = run_cli("lint", f)
     assert result.exit_code == ExitCode.BAD_INPUT
-    assert f"{f}:5: claim 'portal-live': live: 'http://reporter:***@intranet.example.go.id/' holds a user name" in result.stderr
-    assert "Authorization: \"Basic ${CIVICHECK_AUTH}\"" in result.stderr and "intranet.example.go.id" in result.stderr
+    assert (
+        f"{f}:5: claim 'portal-live': live: 'http://reporter:***@intranet.example.go.id/' holds a user name"
+        in result.stderr
+    )
+    assert (
+        'Authorization: "Basic ${CIVICHECK_AUTH}"' in result.stderr
+        and "intranet.example.go.id" in result.stderr
+    )
     assert SECRET not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize(("header", "message"), [
-    ('Authorization: "${HOME}"', "only environment variables named CIVICHECK_"),
-    ('Authorization: "Bearer abc123"', "keep the secret in an environment variable"),
-    ('Host: "evil.test"', "civicheck sets this header itself"),
-    ('"Bad Name": "x"', "not a valid header name"),
-])
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ('Authorization: "${HOME}"', "only environment variables named CIVICHECK_"),
+        ('Authorization: "Bearer abc123"', "keep the secret in an environment variable"),
+        ('Host: "evil.test"', "civicheck sets this header itself"),
+        ('"Bad Name": "x"', "not a valid header name"),
+    ],
+)
 def test_lint_checks_the_headers_of_defaults(tmp_path, header, message):
-    f = live_claim(tmp_path, "https://intranet.example.go.id/", f"headers:\n  intranet.example.go.id: {{{header}}}")
+    f = live_claim(
+        tmp_path, "https://intranet.example.go.id/", f"headers:\n  intranet.example.go.id: {{{header}}}"
+    )
     result = run_cli("lint", f)
-    assert result.exit_code == ExitCode.BAD_INPUT and f"{f}:3: header" in result.stderr and message in result.stderr
+    assert (
+        result.exit_code == ExitCode.BAD_INPUT
+        and f"{f}:3: header" in result.stderr
+        and message in result.stderr
+    )
 
 
 def test_allow_private_in_defaults_must_be_a_boolean(tmp_path):
@@ -468,18 +565,32 @@ def test_allow_private_in_defaults_must_be_a_boolean(tmp_path):
 
 def test_two_files_giving_one_header_two_values_is_an_error(tmp_path):
     for name, variable in (("a.yaml", "CIVICHECK_A"), ("b.yaml", "CIVICHECK_B")):
-        live_claim(tmp_path, "https://intranet.example.go.id/", name=name, claim_id=f"live-{name[0]}",
-                   defaults=f'headers:\n  intranet.example.go.id: {{Authorization: "Bearer ${{{variable}}}"}}')
+        live_claim(
+            tmp_path,
+            "https://intranet.example.go.id/",
+            name=name,
+            claim_id=f"live-{name[0]}",
+            defaults=f'headers:\n  intranet.example.go.id: {{Authorization: "Bearer ${{{variable}}}"}}',
+        )
     result = run_cli("lint", tmp_path)
     assert result.exit_code == ExitCode.BAD_INPUT
-    assert "b.yaml:3: header Authorization for intranet.example.go.id is already set differently at" in result.stderr
+    assert (
+        "b.yaml:3: header Authorization for intranet.example.go.id is already set differently at"
+        in result.stderr
+    )
 
 
 def test_a_missing_variable_stops_verify_and_is_noted_by_lint(site, tmp_path, monkeypatch):
     monkeypatch.delenv("CIVICHECK_TOKEN", raising=False)
-    f = live_claim(tmp_path, site.url("/"), 'headers:\n  127.0.0.1: {Authorization: "Bearer ${CIVICHECK_TOKEN}"}')
+    f = live_claim(
+        tmp_path, site.url("/"), 'headers:\n  127.0.0.1: {Authorization: "Bearer ${CIVICHECK_TOKEN}"}'
+    )
     lint = run_cli("lint", f)
-    assert lint.exit_code == 0 and "note:" in lint.stderr and "${CIVICHECK_TOKEN}, which is not set" in lint.stderr
+    assert (
+        lint.exit_code == 0
+        and "note:" in lint.stderr
+        and "${CIVICHECK_TOKEN}, which is not set" in lint.stderr
+    )
     result = run_cli("verify", f, "--no-history", "--no-canary")
     assert result.exit_code == ExitCode.BAD_INPUT
     assert f"error: {f}:3: header Authorization for 127.0.0.1 reads ${{CIVICHECK_TOKEN}}" in result.stderr
@@ -493,13 +604,17 @@ def test_netrc_and_url_credentials_are_never_sent(site, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("NETRC", str(netrc))
     site.route("/", PAGE)
-    site.route("/hop", "", status=302, headers={"Location": f"http://reporter:{SECRET}@127.0.0.1:{site.port}/"})
+    site.route(
+        "/hop", "", status=302, headers={"Location": f"http://reporter:{SECRET}@127.0.0.1:{site.port}/"}
+    )
     with Fetcher(timeout=5, allow_private=True) as f:
         plain = f.fetch(site.url("/"))
         with_userinfo = f.fetch(f"http://reporter:{SECRET}@127.0.0.1:{site.port}/")
         redirected = f.fetch(site.url("/hop"))
     assert plain.status == with_userinfo.status == redirected.status == 200
-    assert redirected.final_url == f"http://reporter:***@127.0.0.1:{site.port}/"  # recorded without the password
+    assert (
+        redirected.final_url == f"http://reporter:***@127.0.0.1:{site.port}/"
+    )  # recorded without the password
     assert len(site.requests) == 4
     assert all(r.header("Authorization") is None for r in site.requests)
 
@@ -507,8 +622,10 @@ def test_netrc_and_url_credentials_are_never_sent(site, tmp_path, monkeypatch):
 def test_headers_go_to_their_host_only_and_are_redacted_in_the_result(site):
     site.route("/start", "", status=302, headers={"Location": f"http://localhost:{site.port}/elsewhere"})
     site.route("/elsewhere", PAGE)
-    headers = RequestHeaders({"127.0.0.1": {"Authorization": f"Bearer {SECRET}", "X-Api-Key": SECRET}},
-                             frozenset({"authorization", "x-api-key"}))
+    headers = RequestHeaders(
+        {"127.0.0.1": {"Authorization": f"Bearer {SECRET}", "X-Api-Key": SECRET}},
+        frozenset({"authorization", "x-api-key"}),
+    )
     with Fetcher(timeout=5, allow_private=True, headers=headers) as f:
         result = f.fetch(site.url("/start"))
         direct = f.fetch(site.url("/elsewhere"))
@@ -522,15 +639,18 @@ def test_headers_go_to_their_host_only_and_are_redacted_in_the_result(site):
 
 
 def test_redaction_keeps_what_is_not_secret():
-    assert redact_headers([
-        ("Authorization", f"Basic {base64.b64encode(b'reporter:S3cret').decode()}"),
-        ("Proxy-Authorization", "Bearer tok"),
-        ("Cookie", "sid=abc; lang=id"),
-        ("Set-Cookie", "sid=abc; Path=/; HttpOnly"),
-        ("Authorization", "tokenwithoutscheme"),
-        ("X-Api-Key", "k"),
-        ("Content-Type", "text/html"),
-    ], also=["x-api-key"]) == [
+    assert redact_headers(
+        [
+            ("Authorization", f"Basic {base64.b64encode(b'reporter:S3cret').decode()}"),
+            ("Proxy-Authorization", "Bearer tok"),
+            ("Cookie", "sid=abc; lang=id"),
+            ("Set-Cookie", "sid=abc; Path=/; HttpOnly"),
+            ("Authorization", "tokenwithoutscheme"),
+            ("X-Api-Key", "k"),
+            ("Content-Type", "text/html"),
+        ],
+        also=["x-api-key"],
+    ) == [
         ("Authorization", f"Basic {REDACTED}"),
         ("Proxy-Authorization", f"Bearer {REDACTED}"),
         ("Cookie", f"sid={REDACTED}; lang={REDACTED}"),
@@ -547,7 +667,9 @@ def test_no_secret_in_any_output_the_warc_or_the_history(site, tmp_path, monkeyp
     netrc_secret = "N3trcSecretValue"
     monkeypatch.setenv("CIVICHECK_AUTH", basic)
     monkeypatch.setenv("HOME", str(tmp_path))
-    (tmp_path / ".netrc").write_text(f"machine 127.0.0.1 login reporter password {netrc_secret}\n", encoding="ascii")
+    (tmp_path / ".netrc").write_text(
+        f"machine 127.0.0.1 login reporter password {netrc_secret}\n", encoding="ascii"
+    )
 
     def login(rh: BaseHTTPRequestHandler) -> None:
         rh.send_response(302)
@@ -558,7 +680,9 @@ def test_no_secret_in_any_output_the_warc_or_the_history(site, tmp_path, monkeyp
 
     site.route("/login", handler=login)
     site.route("/home", PAGE, headers=[("Set-Cookie", f"seen={cookie}; Path=/")])
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         defaults:
           headers:
             127.0.0.1: {{Authorization: "Basic ${{CIVICHECK_AUTH}}"}}
@@ -566,13 +690,23 @@ def test_no_secret_in_any_output_the_warc_or_the_history(site, tmp_path, monkeyp
           - id: portal-live
             claim: "The portal is live after logging in"
             checks:
-              - live: {{url: {site.url('/login')}, soft404: false}}
-              - contains: {{url: {site.url('/login')}, all: ["Layanan publik"]}}
-        """)
+              - live: {{url: {site.url("/login")}, soft404: false}}
+              - contains: {{url: {site.url("/login")}, all: ["Layanan publik"]}}
+        """,
+    )
     outputs = []
     for fmt in ("table", "markdown", "json", "csv", "claimreview"):
-        result = run_cli("verify", f, "--format", fmt, "--no-canary", "--db", tmp_path / "history.sqlite",
-                         "-o", tmp_path / f"report.{fmt}")
+        result = run_cli(
+            "verify",
+            f,
+            "--format",
+            fmt,
+            "--no-canary",
+            "--db",
+            tmp_path / "history.sqlite",
+            "-o",
+            tmp_path / f"report.{fmt}",
+        )
         assert result.exit_code == ExitCode.OK, result.output
         outputs += [result.stdout, result.stderr, (tmp_path / f"report.{fmt}").read_text(encoding="utf-8")]
     assert site.requests[0].header("Authorization") == f"Basic {basic}"  # the header was sent
@@ -583,7 +717,13 @@ def test_no_secret_in_any_output_the_warc_or_the_history(site, tmp_path, monkeyp
     stored += [p.read_bytes() for p in tmp_path.glob("history.sqlite*")]
     assert b"Authorization: Basic [redacted]\r\nCookie: sid=[redacted]\r\n" in stored[0]
     assert b"Set-Cookie: seen=[redacted]; Path=/\r\n" in stored[0]
-    for secret in (SECRET, basic, cookie, netrc_secret, base64.b64encode(f"reporter:{netrc_secret}".encode()).decode()):
+    for secret in (
+        SECRET,
+        basic,
+        cookie,
+        netrc_secret,
+        base64.b64encode(f"reporter:{netrc_secret}".encode()).decode(),
+    ):
         assert not any(secret in text for text in outputs), secret
         assert not any(secret.encode() in data for data in stored), secret
 
@@ -600,8 +740,10 @@ def test_through_a_proxy_names_go_to_the_proxy_and_literals_are_still_refused(si
         local = f.fetch("http://app.localhost/")
     assert far.status == 200
     assert site.requests[0].target == "http://far.example.test/page"
-    assert site.requests[0].header("Proxy-Authorization") == "Basic " + base64.b64encode(
-        f"operator:{SECRET}".encode()).decode()
+    assert (
+        site.requests[0].header("Proxy-Authorization")
+        == "Basic " + base64.b64encode(f"operator:{SECRET}".encode()).decode()
+    )
     assert SECRET not in repr(far.request_headers) + repr(far.headers)
     assert metadata.error is local.error is ErrorKind.NOT_PUBLIC
     assert len(site.requests) == 1
@@ -633,9 +775,14 @@ def _namespace_scenario(allow: bool) -> dict:
 
     for address in WATCHED:
         threading.Thread(target=listen, args=(address,), daemon=True).start()
-    routes = {"/metadata": "http://169.254.169.254/latest/meta-data/", "/mapped": "http://[::ffff:169.254.169.254]/",
-              "/octal": "http://0251.0376.0251.0376/", "/decimal": "http://2852039166/",
-              "/private": "http://10.0.0.1/", "/cgnat": "http://100.64.0.1/"}
+    routes = {
+        "/metadata": "http://169.254.169.254/latest/meta-data/",
+        "/mapped": "http://[::ffff:169.254.169.254]/",
+        "/octal": "http://0251.0376.0251.0376/",
+        "/decimal": "http://2852039166/",
+        "/private": "http://10.0.0.1/",
+        "/cgnat": "http://100.64.0.1/",
+    }
 
     class Public(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -655,30 +802,48 @@ def _namespace_scenario(allow: bool) -> dict:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     claims = "claims:\n" + "".join(
         f"  - id: via{path.replace('/', '-')}\n    claim: x\n    checks:\n      - live: http://{PUBLIC}{path}\n"
-        for path in routes)
+        for path in routes
+    )
     folder = Path(os.environ["SCENARIO_DIR"])
     (folder / "claims.yaml").write_text(claims, encoding="utf-8")
-    args = ["verify", str(folder / "claims.yaml"), "--format", "json", "--no-history", "--no-warc", "--no-canary"]
+    args = [
+        "verify",
+        str(folder / "claims.yaml"),
+        "--format",
+        "json",
+        "--no-history",
+        "--no-warc",
+        "--no-canary",
+    ]
     result = CliRunner().invoke(cli, args + (["--allow-private"] if allow else []))
     report = json.loads(result.stdout)
     with Fetcher(timeout=5, allow_private=allow, resolve=lambda host: [PUBLIC]) as f:
         rebound = [f.fetch("http://rebind.test/").status for _ in range(2)]
-    return {"reasons": {c["id"]: c["checks"][0]["reason"] for c in report["claims"]},
-            "accepts": dict(accepts), "rebound": rebound}
+    return {
+        "reasons": {c["id"]: c["checks"][0]["reason"] for c in report["claims"]},
+        "accepts": dict(accepts),
+        "rebound": rebound,
+    }
 
 
 def _in_namespace(tmp_path: Path, allow: bool) -> dict:
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.skip("needs root, unshare(1) and ip(8) for a private network namespace")
-    code = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import test_attacks_addresses as t; "
-            f"print(json.dumps(t._namespace_scenario({allow})))")
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import test_attacks_addresses as t; "
+        f"print(json.dumps(t._namespace_scenario({allow})))"
+    )
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n169.254.169.254 rebind.test\n", encoding="ascii")
     env = {k: v for k, v in os.environ.items() if k != "CIVICHECK_ALLOW_PRIVATE"}
-    script = f"ip link set lo up && mount --bind {hosts} /etc/hosts && exec {sys.executable} -c \"$CODE\""
-    proc = subprocess.run(["unshare", "-n", "-m", "sh", "-c", script],
-                          env={**env, "CODE": code, "SCENARIO_DIR": str(tmp_path)},
-                          capture_output=True, text=True, timeout=120)
+    script = f'ip link set lo up && mount --bind {hosts} /etc/hosts && exec {sys.executable} -c "$CODE"'
+    proc = subprocess.run(
+        ["unshare", "-n", "-m", "sh", "-c", script],
+        env={**env, "CODE": code, "SCENARIO_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode != 0 and "unshare failed" in proc.stderr:
         pytest.skip(f"network namespaces are not permitted here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
@@ -711,7 +876,9 @@ def test_a_never_answering_system_resolver_holds_verify_to_its_deadline(tmp_path
         pytest.skip("needs root and unshare(1) for a private network and mount namespace")
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("nameserver 127.0.0.1\noptions timeout:30 attempts:2\n", encoding="ascii")
-    claims_file(tmp_path, """
+    claims_file(
+        tmp_path,
+        """
         defaults:
           timeout: 2
         claims:
@@ -719,9 +886,11 @@ def test_a_never_answering_system_resolver_holds_verify_to_its_deadline(tmp_path
             claim: "The service is live"
             checks:
               - live: http://service.never-answers.test/
-        """)
+        """,
+    )
     driver = tmp_path / "driver.py"
-    driver.write_text(textwrap.dedent("""
+    driver.write_text(
+        textwrap.dedent("""
         import json, signal, socket, subprocess, sys, threading, time
         hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # reads every query, answers none
         hole.bind(("127.0.0.1", 53))
@@ -744,15 +913,26 @@ def test_a_never_answering_system_resolver_holds_verify_to_its_deadline(tmp_path
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         print(json.dumps({"code": run.returncode, "report": run.stdout, "interrupted": proc.wait(timeout=20)}))
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if k != "CIVICHECK_ALLOW_PRIVATE"}
     script = f"ip link set lo up && mount --bind {resolv} /etc/resolv.conf && exec {sys.executable} {driver}"
-    proc = subprocess.run(["unshare", "-n", "-m", "sh", "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=90)
+    proc = subprocess.run(
+        ["unshare", "-n", "-m", "sh", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     if "unshare failed" in proc.stderr:
         pytest.skip(f"namespaces are not permitted here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr  # a TimeoutExpired in the driver: verify outlived its deadline
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["code"] == ExitCode.UNEXPECTED and seen["interrupted"] == 130
     check = json.loads(seen["report"])["claims"][0]["checks"][0]
-    assert check["reason"] == "DNS lookup failed: no answer about service.never-answers.test within the 2 s deadline"
+    assert (
+        check["reason"]
+        == "DNS lookup failed: no answer about service.never-answers.test within the 2 s deadline"
+    )

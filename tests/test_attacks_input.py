@@ -36,9 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DB = Path(".civicheck/history.sqlite")
 MEMORY_LIMIT = 1_500_000_000  # bytes of address space: the alias bomb used to pass 4 GB
 STARTED = "2026-11-28T02:00:00Z"
-PAGE = ("<html><head><title>Layanan Kota</title></head><body><article><p>Pemerintah Kota Cilegon membuka 29 "
-        "layanan publik daring untuk warga, kata Wali Kota dalam siaran pers.</p><p>Layanan perizinan, "
-        "kependudukan dan ketenagakerjaan kini tersedia di portal kota.</p></article></body></html>")
+PAGE = (
+    "<html><head><title>Layanan Kota</title></head><body><article><p>Pemerintah Kota Cilegon membuka 29 "
+    "layanan publik daring untuk warga, kata Wali Kota dalam siaran pers.</p><p>Layanan perizinan, "
+    "kependudukan dan ketenagakerjaan kini tersedia di portal kota.</p></article></body></html>"
+)
 
 
 def write(path: str | Path, text: str) -> Path:
@@ -60,8 +62,14 @@ def run_bounded(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "civicheck", *args], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "civicheck", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        env=env,
+    )
 
 
 # --- claims files -------------------------------------------------------------------------------------------
@@ -72,7 +80,9 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path, command):
     path = write(tmp_path / "bomb.yaml", alias_bomb_yaml())
     result = run_bounded(command, str(path), *(["--no-history"] if command == "verify" else []))
     assert result.returncode == ExitCode.BAD_INPUT, result.stderr[-2000:]
-    assert result.stderr.startswith(f"error: {path}:5: YAML anchors and aliases (&name, *name) are not allowed")
+    assert result.stderr.startswith(
+        f"error: {path}:5: YAML anchors and aliases (&name, *name) are not allowed"
+    )
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
@@ -81,24 +91,34 @@ def test_nesting_5000_deep_is_refused_at_its_line_without_a_traceback(tmp_path, 
     path = write(tmp_path / "deep.yaml", deep_yaml(5_000))
     result = run_bounded(command, str(path))
     assert result.returncode == ExitCode.BAD_INPUT, result.stderr[-2000:]
-    assert result.stderr.startswith(f"error: {path}:5: nested more than {claims_module.MAX_DEPTH} levels deep")
+    assert result.stderr.startswith(
+        f"error: {path}:5: nested more than {claims_module.MAX_DEPTH} levels deep"
+    )
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 2
 
 
 def test_nesting_a_claims_file_needs_is_allowed(tmp_path):
     # The deepest a valid file goes: top mapping, claims, a claim, checks, a check, its options, a phrase list.
-    path = write(tmp_path / "ok.yaml", "claims:\n  - id: a\n    claim: x\n    checks:\n"
-                                       "      - contains: {url: 'https://a.go.id/', all: [Smart City, RPJMD]}\n")
+    path = write(
+        tmp_path / "ok.yaml",
+        "claims:\n  - id: a\n    claim: x\n    checks:\n"
+        "      - contains: {url: 'https://a.go.id/', all: [Smart City, RPJMD]}\n",
+    )
     assert [c.checks[0].options.all for c in load_claims([path])] == [("Smart City", "RPJMD")]
 
 
-@pytest.mark.parametrize("value, words", [
-    ("2023-13-45", "'2023-13-45' cannot be read as a date (month must be in 1..12)"),
-    ("1" * 5_000, "cannot be read as a number (Exceeds the limit (4300 digits)"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("2023-13-45", "'2023-13-45' cannot be read as a date (month must be in 1..12)"),
+        ("1" * 5_000, "cannot be read as a number (Exceeds the limit (4300 digits)"),
+    ],
+)
 def test_a_value_python_cannot_hold_is_a_problem_at_its_line(tmp_path, value, words):
-    path = write(tmp_path / "c.yaml", f"claims:\n  - id: a\n    claim: x\n    said_on: {value}\n"
-                                      "    checks: [live: 'https://a.go.id/']\n")
+    path = write(
+        tmp_path / "c.yaml",
+        f"claims:\n  - id: a\n    claim: x\n    said_on: {value}\n    checks: [live: 'https://a.go.id/']\n",
+    )
     result = invoke("lint", path)
     assert result.exit_code == ExitCode.BAD_INPUT
     assert result.stderr.startswith(f"error: {path}:4: ") and words in result.stderr
@@ -115,23 +135,34 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
     assert result.stderr.startswith(f"error: {path}: the file is larger than 10 MB; split its claims")
 
 
-@pytest.mark.parametrize("field, words", [
-    ("id: '" + "a" * 300 + "'", "the id is 300 characters long; at most 200"),
-    ("claim: '" + "x" * 100_001 + "'", "a text of 100,001 characters; a claims file holds short texts"),
-    ("checks: [live: 'https://a.go.id/" + "p" * 9_000 + "']", "a URL of 9,016 characters"),
-    ("checks: [{quote: {url: 'https://a.go.id/', text: '" + "kata " * 1_200 + "'}}]",
-     "the quote is 5,999 characters long; at most 5,000"),
-    ("checks: [{contains: {url: 'https://a.go.id/', any: [ok, '" + "z" * 1_500 + "']}}]",
-     "a phrase in 'any' is 1,500 characters long; at most 1,000"),
-    ("checks: [{links: {url: 'https://a.go.id/', max_links: 1000000}}]",
-     "'max_links' must be a whole number from 1 to 10,000, not 1000000"),
-])
+@pytest.mark.parametrize(
+    "field, words",
+    [
+        ("id: '" + "a" * 300 + "'", "the id is 300 characters long; at most 200"),
+        ("claim: '" + "x" * 100_001 + "'", "a text of 100,001 characters; a claims file holds short texts"),
+        ("checks: [live: 'https://a.go.id/" + "p" * 9_000 + "']", "a URL of 9,016 characters"),
+        (
+            "checks: [{quote: {url: 'https://a.go.id/', text: '" + "kata " * 1_200 + "'}}]",
+            "the quote is 5,999 characters long; at most 5,000",
+        ),
+        (
+            "checks: [{contains: {url: 'https://a.go.id/', any: [ok, '" + "z" * 1_500 + "']}}]",
+            "a phrase in 'any' is 1,500 characters long; at most 1,000",
+        ),
+        (
+            "checks: [{links: {url: 'https://a.go.id/', max_links: 1000000}}]",
+            "'max_links' must be a whole number from 1 to 10,000, not 1000000",
+        ),
+    ],
+)
 def test_oversized_fields_are_problems_with_short_messages(tmp_path, field, words):
     key = field.split(":")[0]
     base = {"id": "id: a", "claim": "claim: x", "checks": "checks: [live: 'https://a.go.id/']"}
     base[key] = field
-    path = write(tmp_path / "c.yaml", "claims:\n" + "".join(f"  {'-' if i == 0 else ' '} {line}\n"
-                                                             for i, line in enumerate(base.values())))
+    path = write(
+        tmp_path / "c.yaml",
+        "claims:\n" + "".join(f"  {'-' if i == 0 else ' '} {line}\n" for i, line in enumerate(base.values())),
+    )
     result = invoke("lint", path)
     assert result.exit_code == ExitCode.BAD_INPUT
     assert words in result.stderr, result.stderr[:500]
@@ -140,8 +171,11 @@ def test_oversized_fields_are_problems_with_short_messages(tmp_path, field, word
 
 def test_a_huge_unknown_key_is_named_in_a_few_words(tmp_path):
     # An explicit key ("? "): YAML's plain keys stop at 1,024 characters.
-    path = write(tmp_path / "c.yaml", "claims:\n  - id: a\n    claim: x\n    ? " + "k" * 50_000 + "\n    : 1\n"
-                                      "    checks: [live: 'https://a.go.id/']\n")
+    path = write(
+        tmp_path / "c.yaml",
+        "claims:\n  - id: a\n    claim: x\n    ? " + "k" * 50_000 + "\n    : 1\n"
+        "    checks: [live: 'https://a.go.id/']\n",
+    )
     result = invoke("lint", path)
     assert result.exit_code == ExitCode.BAD_INPUT and "unknown key 'kkkk" in result.stderr
     assert len(result.stderr) < 1_000
@@ -149,34 +183,57 @@ def test_a_huge_unknown_key_is_named_in_a_few_words(tmp_path):
 
 def test_too_many_claims_or_problems_stop_the_reading(tmp_path, monkeypatch):
     for i in range(3):
-        write(tmp_path / f"c{i}.yaml", "claims:\n" + "".join(f"  - id: c{i}-{n}\n    claim: x\n    checks: "
-                                                             f"[live: 'https://a.go.id/']\n" for n in range(3)))
+        write(
+            tmp_path / f"c{i}.yaml",
+            "claims:\n"
+            + "".join(
+                f"  - id: c{i}-{n}\n    claim: x\n    checks: [live: 'https://a.go.id/']\n" for n in range(3)
+            ),
+        )
     monkeypatch.setattr(claims_module.loading, "MAX_CLAIMS", 4)
     with pytest.raises(ClaimsError) as info:
         load_claims([tmp_path])
     assert [str(p) for p in info.value.problems] == [
         f"{tmp_path / 'c1.yaml'}: more than 4 claims in one run (counted up to this file); check the claims in "
-        "parts, e.g. one folder per run"]
+        "parts, e.g. one folder per run"
+    ]
 
 
 def test_only_the_first_200_problems_are_printed(tmp_path):
-    path = write(tmp_path / "c.yaml", "claims:\n" + "".join(f"  - id: c{n}\n    checks: [live: 'https://a.go.id/']\n"
-                                                             for n in range(250)))
+    path = write(
+        tmp_path / "c.yaml",
+        "claims:\n" + "".join(f"  - id: c{n}\n    checks: [live: 'https://a.go.id/']\n" for n in range(250)),
+    )
     result = invoke("lint", path)
     assert result.exit_code == ExitCode.BAD_INPUT
     lines = result.stderr.splitlines()
-    assert len(lines) == 202 and lines[-2:] == ["… and 50 more problems not shown",
-                                               "250 problems found; nothing was fetched. Fix the file(s) and run again."]
+    assert len(lines) == 202 and lines[-2:] == [
+        "… and 50 more problems not shown",
+        "250 problems found; nothing was fetched. Fix the file(s) and run again.",
+    ]
 
 
 # --- WARC files for --replay --------------------------------------------------------------------------------
 
 
-def fetched(url: str, body: bytes = PAGE.encode(), raw: bytes | None = None,
-            headers: list[tuple[str, str]] | None = None) -> FetchResult:
-    return FetchResult(url, url, 200, "OK", None, "200 OK", "2026-11-28T02:00:01Z",
-                       headers=headers or [("Content-Type", "text/html; charset=utf-8")], body=body,
-                       raw_body=body if raw is None else raw)
+def fetched(
+    url: str,
+    body: bytes = PAGE.encode(),
+    raw: bytes | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> FetchResult:
+    return FetchResult(
+        url,
+        url,
+        200,
+        "OK",
+        None,
+        "200 OK",
+        "2026-11-28T02:00:01Z",
+        headers=headers or [("Content-Type", "text/html; charset=utf-8")],
+        body=body,
+        raw_body=body if raw is None else raw,
+    )
 
 
 def archive(tmp_path: Path, *results: FetchResult) -> Path:
@@ -190,7 +247,9 @@ def archive(tmp_path: Path, *results: FetchResult) -> Path:
 def test_a_compression_bomb_record_is_skipped_and_named(tmp_path, prefix):
     ok, cited = "https://ok.example.go.id/", "https://bomb.example.go.id/"
     path = archive(tmp_path, fetched(ok))
-    add_member(path, warc_bomb_member(prefix + cited, 200_000_000))  # 200 MB of JSON in ~200 KB: over the 64 MB limit
+    add_member(
+        path, warc_bomb_member(prefix + cited, 200_000_000)
+    )  # 200 MB of JSON in ~200 KB: over the 64 MB limit
     assert path.stat().st_size < 1_000_000
     claims = claims_for(None, f"live: '{ok}'", f"live: '{cited}'")
     result = run_bounded("verify", str(claims), "--replay", str(path), "--format", "json")
@@ -208,13 +267,20 @@ def test_a_record_with_a_header_line_that_never_ends_is_skipped(tmp_path):
 
     path = archive(tmp_path, fetched("https://ok.example.go.id/"))
     gz = zlib.compressobj(9, zlib.DEFLATED, 31)
-    junk = gz.compress(b"WARC/1.0\r\nWARC-Type: metadata\r\nX-Junk: ") + gz.compress(b"a" * 100_000_000) + gz.flush()
+    junk = (
+        gz.compress(b"WARC/1.0\r\nWARC-Type: metadata\r\nX-Junk: ")
+        + gz.compress(b"a" * 100_000_000)
+        + gz.flush()
+    )
     add_member(path, junk)
     replay = WarcReplay([path])
     assert replay.result("https://ok.example.go.id/").status == 200
     [skipped] = replay.skipped
-    assert skipped.endswith("a metadata record at byte " + skipped.split("at byte ")[1].split()[0]
-                            + " is larger than 64 MB (100 MB decompressed): not replayed")
+    assert skipped.endswith(
+        "a metadata record at byte "
+        + skipped.split("at byte ")[1].split()[0]
+        + " is larger than 64 MB (100 MB decompressed): not replayed"
+    )
 
 
 def test_a_body_that_decodes_past_the_limit_is_not_replayed(tmp_path, monkeypatch):
@@ -223,10 +289,14 @@ def test_a_body_that_decodes_past_the_limit_is_not_replayed(tmp_path, monkeypatc
     body = b"<p>" + b"a" * 3_000_000 + b"</p>"
     raw = gzip.compress(body)
     url = "https://gzip.example.go.id/"
-    path = archive(tmp_path, fetched(url, body, raw=raw, headers=[("Content-Type", "text/html"),
-                                                                  ("Content-Encoding", "gzip")]))
+    path = archive(
+        tmp_path,
+        fetched(url, body, raw=raw, headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")]),
+    )
     assert WarcReplay([path]).result(url).body == body  # within the limit: replayed bit for bit
-    monkeypatch.setattr(members_module, "MAX_RECORD_BYTES", 1_000_000)  # the gzip payload is 3 KB, the body 3 MB
+    monkeypatch.setattr(
+        members_module, "MAX_RECORD_BYTES", 1_000_000
+    )  # the gzip payload is 3 KB, the body 3 MB
     replay = WarcReplay([path])
     result = replay.result(url)
     assert result.status is None and result.body == b""
@@ -244,7 +314,9 @@ def test_an_archive_whose_skipped_records_would_inflate_without_end_is_refused(t
     result = invoke("verify", claims, "--replay", path)
     assert result.exit_code == ExitCode.BAD_INPUT and result.stdout == ""
     assert result.stderr.startswith(f"error: {path}: the record at byte ")
-    assert "(a compression bomb?): this is not an archive civicheck wrote; nothing was replayed" in result.stderr
+    assert (
+        "(a compression bomb?): this is not an archive civicheck wrote; nothing was replayed" in result.stderr
+    )
 
 
 def test_an_uncompressed_warc_over_the_limit_is_refused_with_the_fix(tmp_path, monkeypatch):
@@ -256,8 +328,11 @@ def test_an_uncompressed_warc_over_the_limit_is_refused_with_the_fix(tmp_path, m
         plain.write_bytes(src.read())
     assert WarcReplay([plain]).result("https://ok.example.go.id/").status == 200  # read whole when small
     monkeypatch.setattr(members_module, "MAX_RECORD_BYTES", 10_000)
-    with pytest.raises(ArchiveError, match=r"uncompressed WARC file larger than 10,000 bytes.*"
-                                                       r"`warcio recompress .*plain.warc OUT.warc.gz`"):
+    with pytest.raises(
+        ArchiveError,
+        match=r"uncompressed WARC file larger than 10,000 bytes.*"
+        r"`warcio recompress .*plain.warc OUT.warc.gz`",
+    ):
         WarcReplay([plain])
 
 
@@ -267,14 +342,17 @@ def test_an_uncompressed_warc_over_the_limit_is_refused_with_the_fix(tmp_path, m
 @pytest.fixture
 def shard_report(tmp_path, site) -> dict:
     url = site.route("/portal", PAGE)
-    claims = write(tmp_path / "c.yaml", f"""
+    claims = write(
+        tmp_path / "c.yaml",
+        f"""
         claims:
           - id: portal
             claim: The portal lists 29 services
             checks:
               - contains: {{url: '{url}', all: [29 layanan]}}
               - links: {{url: '{url}'}}
-        """)
+        """,
+    )
     site.route("/more", "<p>x</p>")
     result = invoke("verify", claims, "--shard", "1/1", "--format", "json", "--no-canary", "--no-warc")
     report = json.loads(result.stdout)
@@ -294,45 +372,78 @@ def set_at(data: dict, path: str, value) -> dict:
     return data
 
 
-@pytest.mark.parametrize("path, value, where", [
-    ("claims.0.checks.0.evidence.status", "200", "claims[0].checks[0].evidence.status must be integer or null"),
-    ("claims.0.checks.0.evidence.hits", {"text": "x"}, "claims[0].checks[0].evidence.hits must be array"),
-    ("claims.0.checks.0.evidence.hits.0.mark", [0, 1, 2], "claims[0].checks[0].evidence.hits[0].mark must contain"),
-    ("claims.0.checks.0.evidence.snapshots", {"kind": "warc"}, "claims[0].checks[0].evidence.snapshots must be array"),
-    ("claims.0.checks.0.evidence.redirects", [[301, "x"]], "claims[0].checks[0].evidence.redirects[0] must be object"),
-    ("claims.0.checks.1.evidence.links", [{"text": "no url"}], "claims[0].checks[1].evidence.links[0] must contain"),
-    ("claims.0.checks.0.spec", "contains", "claims[0].checks[0].spec must be object or null"),
-    ("claims.0.line", "12", "claims[0].line must be integer or null"),
-    ("claims.0.tags", "portal", "claims[0].tags must be array"),
-    ("claims.0.sources", [1], "claims[0].sources[0] must be string"),
-    ("claims.0.as_expected", "yes", "claims[0].as_expected must be boolean or null"),
-    ("claims.0.reported_verdict", "true", "claims[0].reported_verdict must be one of"),
-    ("claims.0.deciding", 7, "claims[0].deciding names no check (it has 2)"),
-    ("claims.0.checks.0.outcome", "maybe", "claims[0].checks[0].outcome must be one of"),
-    ("summary", [1, 2], "summary must be object"),
-    ("warc", ["a.warc.gz"], "warc must be string or null"),
-    ("shard", {"k": "1", "n": 1}, "shard.k must be integer"),
-    ("network", {"up": True}, "network must be string or null"),
-])
-def test_merge_of_a_malformed_shard_is_bad_input_naming_the_file_and_the_field(tmp_path, shard_report, path, value,
-                                                                               where):
+@pytest.mark.parametrize(
+    "path, value, where",
+    [
+        (
+            "claims.0.checks.0.evidence.status",
+            "200",
+            "claims[0].checks[0].evidence.status must be integer or null",
+        ),
+        ("claims.0.checks.0.evidence.hits", {"text": "x"}, "claims[0].checks[0].evidence.hits must be array"),
+        (
+            "claims.0.checks.0.evidence.hits.0.mark",
+            [0, 1, 2],
+            "claims[0].checks[0].evidence.hits[0].mark must contain",
+        ),
+        (
+            "claims.0.checks.0.evidence.snapshots",
+            {"kind": "warc"},
+            "claims[0].checks[0].evidence.snapshots must be array",
+        ),
+        (
+            "claims.0.checks.0.evidence.redirects",
+            [[301, "x"]],
+            "claims[0].checks[0].evidence.redirects[0] must be object",
+        ),
+        (
+            "claims.0.checks.1.evidence.links",
+            [{"text": "no url"}],
+            "claims[0].checks[1].evidence.links[0] must contain",
+        ),
+        ("claims.0.checks.0.spec", "contains", "claims[0].checks[0].spec must be object or null"),
+        ("claims.0.line", "12", "claims[0].line must be integer or null"),
+        ("claims.0.tags", "portal", "claims[0].tags must be array"),
+        ("claims.0.sources", [1], "claims[0].sources[0] must be string"),
+        ("claims.0.as_expected", "yes", "claims[0].as_expected must be boolean or null"),
+        ("claims.0.reported_verdict", "true", "claims[0].reported_verdict must be one of"),
+        ("claims.0.deciding", 7, "claims[0].deciding names no check (it has 2)"),
+        ("claims.0.checks.0.outcome", "maybe", "claims[0].checks[0].outcome must be one of"),
+        ("summary", [1, 2], "summary must be object"),
+        ("warc", ["a.warc.gz"], "warc must be string or null"),
+        ("shard", {"k": "1", "n": 1}, "shard.k must be integer"),
+        ("network", {"up": True}, "network must be string or null"),
+    ],
+)
+def test_merge_of_a_malformed_shard_is_bad_input_naming_the_file_and_the_field(
+    tmp_path, shard_report, path, value, where
+):
     good = write(tmp_path / "good.json", json.dumps(shard_report))
     assert invoke("merge", good, "--no-history").exit_code in (ExitCode.OK, ExitCode.UNEXPECTED)
-    bad = write(tmp_path / "shard-1.json", json.dumps(set_at(json.loads(json.dumps(shard_report)), path, value)))
+    bad = write(
+        tmp_path / "shard-1.json", json.dumps(set_at(json.loads(json.dumps(shard_report)), path, value))
+    )
     for history in (["--no-history"], ["--db", tmp_path / "h.sqlite"]):
         result = invoke("merge", bad, *history)
         assert result.exit_code == ExitCode.BAD_INPUT, result.stderr  # was 3, a traceback or a broken history
-        assert result.stderr.startswith("Usage: ") and f"{bad}: not a civicheck JSON report: {where}" in result.stderr
+        assert (
+            result.stderr.startswith("Usage: ")
+            and f"{bad}: not a civicheck JSON report: {where}" in result.stderr
+        )
         assert result.stdout == "" and "Traceback" not in result.stderr
     assert not (tmp_path / "h.sqlite").exists() or sqlite3.connect(tmp_path / "h.sqlite").execute(
-        "SELECT count(*) FROM runs").fetchone() == (0,)
+        "SELECT count(*) FROM runs"
+    ).fetchone() == (0,)
 
 
 def test_merge_of_a_shard_nested_100000_deep_is_bad_input(tmp_path):
     path = write(tmp_path / "deep.json", '{"schema": 1, "claims": ' + "[" * 100_000 + "]" * 100_000 + "}")
     result = invoke("merge", path, "--no-history")
     assert result.exit_code == ExitCode.BAD_INPUT  # was 3 with a RecursionError traceback
-    assert f"{path}: not a JSON report: nested too deep to read" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        f"{path}: not a JSON report: nested too deep to read" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 # --- the history: damaged, locked, full; the report: never through a symlink -------------------------------
@@ -366,7 +477,9 @@ def test_a_damaged_history_is_found_before_fetching_and_the_report_is_still_writ
         root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'claim_results'").fetchone()[0]
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     data = bytearray(DB.read_bytes())
-    data[(root - 1) * page_size + 8: root * page_size] = b"\x5a" * (page_size - 8)  # a b-tree page of garbage
+    data[(root - 1) * page_size + 8 : root * page_size] = b"\x5a" * (
+        page_size - 8
+    )  # a b-tree page of garbage
     DB.write_bytes(bytes(data))
     hits = site.hits("/portal")
     result = invoke("verify", portal, "--no-canary", "--no-warc", "--format", "json")
@@ -381,14 +494,22 @@ def test_a_damaged_history_is_found_before_fetching_and_the_report_is_still_writ
 
 
 def test_a_second_run_waits_for_the_lock_says_so_and_records_after_it(portal):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sqlite3, sys, time
         db = sqlite3.connect({str(DB)!r}, isolation_level=None)
         db.execute("BEGIN IMMEDIATE")
         print("locked", flush=True)
         time.sleep(2)
         db.execute("COMMIT")
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         result = invoke("verify", portal, "--no-canary", "--no-warc", "--format", "json")
@@ -396,8 +517,10 @@ def test_a_second_run_waits_for_the_lock_says_so_and_records_after_it(portal):
         holder.wait(timeout=30)
         holder.stdout.close()
     assert result.exit_code == ExitCode.OK, result.stderr  # used to give up after 5 s and lose the report
-    assert result.stderr.startswith("waiting for the history database: another civicheck run is recording its "
-                                    "results (up to 10 minutes; --db points this run at another database)\n")
+    assert result.stderr.startswith(
+        "waiting for the history database: another civicheck run is recording its "
+        "results (up to 10 minutes; --db points this run at another database)\n"
+    )
     assert json.loads(result.stdout)["claims"][0]["reported_verdict"] == "supported"
     assert runs_recorded() == 2
 
@@ -415,7 +538,9 @@ def test_a_report_that_cannot_be_written_is_not_recorded(portal, site, tmp_path)
     assert result.exit_code == ExitCode.INTERNAL
     assert result.stderr.startswith(f"error: cannot write the report to {out}: ")
     assert runs_recorded() == 1  # as before this run: history never claims a run whose report was not written
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".report")) == []  # no temporary left
+    assert (
+        sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".report")) == []
+    )  # no temporary left
 
 
 def test_the_report_is_never_written_through_a_planted_symlink(portal, tmp_path):
@@ -470,8 +595,14 @@ def test_a_full_disk_under_the_history_still_writes_the_report(tmp_path, site):
     claims_for(site, f"contains: {{url: '{site.url('/slow')}', all: [29 layanan]}}", name="second.yaml")
     (tmp_path / "mnt").mkdir()
     env = {**os.environ, "PY": sys.executable, "MNT": str(tmp_path / "mnt"), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(["unshare", "-m", "sh", "-c", FULL_DISK_SCRIPT], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", FULL_DISK_SCRIPT],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     stderr = (tmp_path / "stderr.txt").read_text()
     assert "exit=3" in done.stdout, (done.stdout, done.stderr, stderr)
     assert json.loads((tmp_path / "report.json").read_text())["claims"][0]["verdict"] == "supported"
@@ -484,7 +615,9 @@ def test_a_full_disk_under_the_history_still_writes_the_report(tmp_path, site):
 
 
 def test_a_homograph_host_is_refused_by_lint_in_either_form(tmp_path):
-    path = write(tmp_path / "c.yaml", """
+    path = write(
+        tmp_path / "c.yaml",
+        """
         claims:
           - id: portal
             claim: The city portal is live
@@ -494,7 +627,8 @@ def test_a_homograph_host_is_refused_by_lint_in_either_form(tmp_path):
               - live: HTTP://www.cilegon.go.id/
               - live: https://bücher.example/
               - live: https://東京タワー.example/
-        """)
+        """,
+    )
     result = invoke("lint", path)
     assert result.exit_code == ExitCode.BAD_INPUT
     assert result.stderr.splitlines() == [
@@ -509,11 +643,16 @@ def test_a_homograph_host_is_refused_by_lint_in_either_form(tmp_path):
 
 
 def test_idn_hosts_are_shown_with_their_punycode_in_reports(tmp_path):
-    claims = write(tmp_path / "c.yaml", "claims:\n  - id: books\n    claim: The shop is live\n    checks:\n"
-                                        "      - live: https://bücher.invalid/\n")
+    claims = write(
+        tmp_path / "c.yaml",
+        "claims:\n  - id: books\n    claim: The shop is live\n    checks:\n"
+        "      - live: https://bücher.invalid/\n",
+    )
     markdown = invoke("verify", claims, "--no-canary", "--no-warc", "--no-history", "--format", "markdown")
     assert markdown.exit_code == ExitCode.UNEXPECTED, markdown.stderr
-    assert markdown.stdout.count("https://bücher.invalid/ (punycode: xn--bcher-kva.invalid)") == 2  # row, details
+    assert (
+        markdown.stdout.count("https://bücher.invalid/ (punycode: xn--bcher-kva.invalid)") == 2
+    )  # row, details
     table = invoke("verify", claims, "--no-canary", "--no-warc", "--no-history")
     lines = table.stdout.splitlines()
     # Wrapped in its cell at spaces only: neither form of the host is cut.
@@ -523,8 +662,11 @@ def test_idn_hosts_are_shown_with_their_punycode_in_reports(tmp_path):
 
 def test_mentions_are_neutralised_in_every_markdown(tmp_path, site):
     site.route("/portal", PAGE.replace("Wali Kota", "@walikota"))
-    claims = claims_for(site, f"quote: {{url: '{site.url('/portal')}', text: 'kata @walikota dalam'}}",
-                        claim="Ask @kominfo and @pemkot/humas (mail: humas@cilegon.go.id)")
+    claims = claims_for(
+        site,
+        f"quote: {{url: '{site.url('/portal')}', text: 'kata @walikota dalam'}}",
+        claim="Ask @kominfo and @pemkot/humas (mail: humas@cilegon.go.id)",
+    )
     first = invoke("verify", claims, "--no-canary", "--no-warc", "--format", "markdown", "--confirm", "1")
     site.route("/portal", "gone", status=410)
     second = invoke("verify", claims, "--no-canary", "--no-warc", "--format", "markdown", "--confirm", "1")
@@ -538,13 +680,18 @@ def test_mentions_are_neutralised_in_every_markdown(tmp_path, site):
 
 def test_a_links_audit_over_its_limit_says_how_much_it_checked(tmp_path, site):
     links = "".join(f'<li><a href="/dinas/{i}">Dinas {i}</a></li>' for i in range(5))
-    site.route("/portal", f"<html><body><ul>{links}</ul><a href='HTTP://127.0.0.1:{site.port}/upper'>x</a>"
-                          "</body></html>")
+    site.route(
+        "/portal",
+        f"<html><body><ul>{links}</ul><a href='HTTP://127.0.0.1:{site.port}/upper'>x</a></body></html>",
+    )
     for i in range(5):
         site.route(f"/dinas/{i}", PAGE)
     site.route("/upper", PAGE)
-    claims = claims_for(site, f"links: {{url: '{site.url('/portal')}', max_links: 3}}",
-                        f"links: {{url: '{site.url('/portal')}'}}")
+    claims = claims_for(
+        site,
+        f"links: {{url: '{site.url('/portal')}', max_links: 3}}",
+        f"links: {{url: '{site.url('/portal')}'}}",
+    )
     result = invoke("verify", claims, "--no-canary", "--no-warc", "--no-history", "--format", "json")
     capped, whole = json.loads(result.stdout)["claims"][0]["checks"]
     assert capped["reason"] == "all 3 links (the first 3 of the 6 on the page: max_links is 3) work"
@@ -555,7 +702,9 @@ def test_a_links_audit_over_its_limit_says_how_much_it_checked(tmp_path, site):
 def test_combining_marks_and_wide_characters_keep_the_table_aligned(tmp_path, site):
     url = site.route("/portal", PAGE)
     zalgo = "Z" + "\u0336\u0317\u0350" * 40 + "algo " + "layanan " * 3
-    write(tmp_path / "c.yaml", f"""
+    write(
+        tmp_path / "c.yaml",
+        f"""
         claims:
           - id: zalgo
             claim: '{zalgo}'
@@ -566,7 +715,8 @@ def test_combining_marks_and_wide_characters_keep_the_table_aligned(tmp_path, si
           - id: plain
             claim: The portal is live
             checks: [live: '{url}']
-        """)
+        """,
+    )
     result = invoke("verify", tmp_path / "c.yaml", "--no-canary", "--no-warc", "--no-history")
     assert result.exit_code == ExitCode.OK, result.stderr
     lines = result.stdout.splitlines()
@@ -587,9 +737,15 @@ def test_a_deep_json_metadata_record_is_skipped_not_a_crash(tmp_path):
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
     payload = b"[" * 100_000 + b"]" * 100_000
-    writer.write_record(writer.create_warc_record("https://deep.example.go.id/", "metadata",
-                                                  payload=io.BytesIO(payload), length=len(payload),
-                                                  warc_content_type="application/json"))
+    writer.write_record(
+        writer.create_warc_record(
+            "https://deep.example.go.id/",
+            "metadata",
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            warc_content_type="application/json",
+        )
+    )
     add_member(path, buffer.getvalue())
     replay = WarcReplay([path])  # json.loads would raise RecursionError: another tool's metadata, ignored
     assert replay.result("https://ok.example.go.id/").status == 200
@@ -604,4 +760,3 @@ def test_bounded_reads_do_not_change_what_replay_gives(tmp_path):
     for result in results:
         got = replay.result(result.url)
         assert (got.body, got.sha256, got.status) == (result.body, result.sha256, 200)
-

@@ -42,9 +42,11 @@ from civicheck.shard import merge
 Fetcher = functools.partial(Fetcher, allow_private=True)
 
 HERE = Path(__file__).parent
-PAGE = ("<html><head><title>Layanan</title></head><body><h1>Layanan publik</h1>"
-        + "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6
-        + "</body></html>")
+PAGE = (
+    "<html><head><title>Layanan</title></head><body><h1>Layanan publik</h1>"
+    + "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6
+    + "</body></html>"
+)
 
 
 def verify_json(*args: object) -> tuple[dict, str]:
@@ -65,7 +67,9 @@ def _namespace_problem() -> str | None:
         if shutil.which(program) is None:
             return f"`{program}` is not installed (util-linux / iproute2)"
     try:
-        probe = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=10)
+        probe = subprocess.run(
+            ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"`unshare -n` cannot run here: {exc}"
     if probe.returncode != 0:
@@ -83,19 +87,36 @@ def test_a_loopback_drop_mid_run_refutes_nothing_and_the_report_names_it(tmp_pat
     # 400 `live` claims with 3 s deadlines, 32 in flight; loopback down for 5 s once a quarter are served.
     # Before: "32 refuted: no complete answer within the 3 s deadline" and "network available".
     proc = subprocess.run(
-        ["unshare", "-n", sys.executable, str(HERE / "netns_drop.py"), "400", "5",
-         "--per-host", "32", "--concurrency", "32"],
-        capture_output=True, timeout=240, env={**os.environ, "NETNS_WORKDIR": str(tmp_path)},
+        [
+            "unshare",
+            "-n",
+            sys.executable,
+            str(HERE / "netns_drop.py"),
+            "400",
+            "5",
+            "--per-host",
+            "32",
+            "--concurrency",
+            "32",
+        ],
+        capture_output=True,
+        timeout=240,
+        env={**os.environ, "NETNS_WORKDIR": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-3000:]
     run = json.loads(proc.stdout)
     assert run["dropped_at"] is not None, "the run ended before loopback was dropped"
     assert run["returncode"] in (ExitCode.OK, ExitCode.UNEXPECTED), run["stderr"][-3000:]
     report = json.loads(run["stdout"])
-    assert report["summary"]["refuted"] == 0, [c["reason"] for c in report["claims"] if c["verdict"] == "refuted"]
+    assert report["summary"]["refuted"] == 0, [
+        c["reason"] for c in report["claims"] if c["verdict"] == "refuted"
+    ]
     # The drop did hit fetches in flight: they were fetched again once the canary answered again.
-    again = [c for c in report["claims"] if "failed while our network was down" in
-             (c["checks"][0]["evidence"].get("network") or "")]
+    again = [
+        c
+        for c in report["claims"]
+        if "failed while our network was down" in (c["checks"][0]["evidence"].get("network") or "")
+    ]
     assert again and all(c["verdict"] == "supported" for c in again)
     [outage] = report["outages"]
     assert outage["to"] is not None and outage["seconds"] >= 4.5  # loopback was down 5 s: nothing answered
@@ -104,18 +125,23 @@ def test_a_loopback_drop_mid_run_refutes_nothing_and_the_report_names_it(tmp_pat
     assert "network down once" in run["stderr"]
     # The replay of the run's WARC gives the same verdicts and names the same outage.
     replay = json.loads(run["replay_stdout"])
-    assert [(c["id"], c["verdict"]) for c in replay["claims"]] == [(c["id"], c["verdict"]) for c in report["claims"]]
+    assert [(c["id"], c["verdict"]) for c in replay["claims"]] == [
+        (c["id"], c["verdict"]) for c in report["claims"]
+    ]
     assert replay["outages"] == report["outages"] and replay["network"] == report["network"]
 
 
 def test_failures_while_the_canary_is_down_are_unknown_and_replay_alike(tmp_path, closed_port_url):
-    claims = claims_file(tmp_path, f"""
+    claims = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: refused
             claim: x
             checks:
               - live: {closed_port_url}
-        """)
+        """,
+    )
     live, stderr = verify_json(claims, "--archive-dir", tmp_path / "a", "--canary", closed_port_url)
     assert "; network down from " in stderr and " to the end of the run" in stderr
     [check] = live["claims"][0]["checks"]
@@ -149,8 +175,11 @@ class Proxy:
             def do_GET(self) -> None:
                 proxy.seen.append(self.path)
                 host = urlsplit(self.path).hostname or ""
-                status, body = (502, "upstream unreachable") if proxy.upstream_down else \
-                    proxy.upstreams.get(host, (502, "upstream unreachable"))
+                status, body = (
+                    (502, "upstream unreachable")
+                    if proxy.upstream_down
+                    else proxy.upstreams.get(host, (502, "upstream unreachable"))
+                )
                 data = body.encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -195,7 +224,9 @@ PROXIED_CLAIMS = """
 
 
 def test_a_502_from_a_proxy_asks_the_canary_through_it(tmp_path, proxy):
-    report, _ = verify_json(claims_file(tmp_path, PROXIED_CLAIMS), "--canary", "http://canary.test/", "--no-warc")
+    report, _ = verify_json(
+        claims_file(tmp_path, PROXIED_CLAIMS), "--canary", "http://canary.test/", "--no-warc"
+    )
     assert "http://canary.test/" in proxy.seen  # before: a 5xx never asked the canary
     claims = by_id(report)
     assert claims["portal"]["verdict"] == "supported"
@@ -209,12 +240,15 @@ def test_a_502_from_a_proxy_asks_the_canary_through_it(tmp_path, proxy):
 
 def test_a_proxy_whose_upstream_is_down_is_not_a_dead_site(tmp_path, proxy):
     proxy.upstream_down = True  # every answer, the canary's too, is the proxy's own 502
-    report, stderr = verify_json(claims_file(tmp_path, PROXIED_CLAIMS), "--canary", "http://canary.test/",
-                                 "--no-warc")
+    report, stderr = verify_json(
+        claims_file(tmp_path, PROXIED_CLAIMS), "--canary", "http://canary.test/", "--no-warc"
+    )
     assert report["summary"] == {"supported": 0, "refuted": 0, "unverified": 2}
     for claim in report["claims"]:
         reason = claim["checks"][0]["reason"]
-        assert reason.startswith("network unavailable at the time: 502 Bad Gateway (through the proxy"), reason
+        assert reason.startswith("network unavailable at the time: 502 Bad Gateway (through the proxy"), (
+            reason
+        )
     assert report["outages"] and "; network down from " in stderr
 
 
@@ -223,7 +257,9 @@ def test_a_canary_answering_5xx_through_a_proxy_is_not_an_answer(proxy):
     with Fetcher() as fetcher:
         online, sentence = check_connectivity(fetcher, ["http://canary.test/"], timeout=2)
     assert not online
-    assert sentence.startswith("network unavailable: no canary answered (http://canary.test/ : 502 Bad Gateway")
+    assert sentence.startswith(
+        "network unavailable: no canary answered (http://canary.test/ : 502 Bad Gateway"
+    )
 
 
 def test_an_unreachable_proxy_is_a_proxy_error_and_could_be_ours(monkeypatch, closed_port_url):
@@ -293,11 +329,13 @@ def _answer(online: bool, asked: str, answered: str, since: str | None = None, r
 
 def test_outages_are_measured_from_the_last_sign_of_life_to_the_first_answer():
     t = "2026-11-28T02:00:{:06.3f}Z".format
-    answers = [_answer(True, t(0), t(0.1)),
-               _answer(False, t(3), t(5.5), since=t(1.25)),
-               _answer(False, t(6.5), t(9)),
-               _answer(True, t(10), t(10.3)),
-               _answer(False, t(20), t(22.5), since=t(19))]
+    answers = [
+        _answer(True, t(0), t(0.1)),
+        _answer(False, t(3), t(5.5), since=t(1.25)),
+        _answer(False, t(6.5), t(9)),
+        _answer(True, t(10), t(10.3)),
+        _answer(False, t(20), t(22.5), since=t(19)),
+    ]
     assert outages(answers) == [
         {"from": t(1.25), "to": t(10.3), "seconds": 9.1, "detail": "no canary answered"},
         {"from": t(19), "to": None, "seconds": 3.5, "detail": "no canary answered"},  # until the run ended
@@ -311,22 +349,54 @@ def test_outages_are_measured_from_the_last_sign_of_life_to_the_first_answer():
 
 
 def _report_with_outage() -> dict:
-    check = {"kind": "live", "url": "https://a.example/", "line": 3, "spec": {}, "outcome": "pass",
-             "reason": "answered 200 OK", "evidence": {"status": 200, "snapshots": []}}
-    return {"schema": 1, "civicheck": "0.1.0", "started_at": "2026-11-28T02:00:00Z",
-            "finished_at": "2026-11-28T02:00:30Z", "network": "network available: x (network down once "
-            "(5.5 s))", "warc": None, "summary": {"supported": 1, "refuted": 0, "unverified": 0},
-            "outages": [{"from": "2026-11-28T02:00:01.250Z", "to": "2026-11-28T02:00:06.750Z", "seconds": 5.5,
-                         "detail": "network unavailable: no canary answered (http://c.example/ : timed out)"}],
-            "claims": [{"id": "a", "claim": "x", "verdict": "supported", "expect": None, "as_expected": True,
-                        "reason": "live check passed", "deciding": 0, "file": "c.yaml", "line": 1,
-                        "checks": [check]}]}
+    check = {
+        "kind": "live",
+        "url": "https://a.example/",
+        "line": 3,
+        "spec": {},
+        "outcome": "pass",
+        "reason": "answered 200 OK",
+        "evidence": {"status": 200, "snapshots": []},
+    }
+    return {
+        "schema": 1,
+        "civicheck": "0.1.0",
+        "started_at": "2026-11-28T02:00:00Z",
+        "finished_at": "2026-11-28T02:00:30Z",
+        "network": "network available: x (network down once (5.5 s))",
+        "warc": None,
+        "summary": {"supported": 1, "refuted": 0, "unverified": 0},
+        "outages": [
+            {
+                "from": "2026-11-28T02:00:01.250Z",
+                "to": "2026-11-28T02:00:06.750Z",
+                "seconds": 5.5,
+                "detail": "network unavailable: no canary answered (http://c.example/ : timed out)",
+            }
+        ],
+        "claims": [
+            {
+                "id": "a",
+                "claim": "x",
+                "verdict": "supported",
+                "expect": None,
+                "as_expected": True,
+                "reason": "live check passed",
+                "deciding": 0,
+                "file": "c.yaml",
+                "line": 1,
+                "checks": [check],
+            }
+        ],
+    }
 
 
 def test_table_markdown_and_summary_name_the_outage():
     report = _report_with_outage()
-    footer = ("network down 2026-11-28 02:00:01Z → 2026-11-28 02:00:06Z (5.5 s): network unavailable: no canary "
-              "answered (http://c.example/ : timed out)")
+    footer = (
+        "network down 2026-11-28 02:00:01Z → 2026-11-28 02:00:06Z (5.5 s): network unavailable: no canary "
+        "answered (http://c.example/ : timed out)"
+    )
     table = render(report, "table")
     assert "1 claim: 1 supported, 0 refuted, 0 unverified; network down once (5.5 s)" in table
     assert footer in table
@@ -354,7 +424,9 @@ def test_merged_shards_keep_every_outage():
 # --- answers and redirects a server can throw at us ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("informational", [b"103 Early Hints\r\nLink: </s.css>; rel=preload", b"102 Processing"])
+@pytest.mark.parametrize(
+    "informational", [b"103 Early Hints\r\nLink: </s.css>; rel=preload", b"102 Processing"]
+)
 def test_informational_answers_are_skipped_for_the_real_one(site, informational):
     def handler(rh: BaseHTTPRequestHandler) -> None:
         rh.wfile.write(b"HTTP/1.1 " + informational + b"\r\n\r\n")
@@ -416,7 +488,9 @@ class _Redirector:
 def test_the_per_host_limit_holds_for_the_host_redirected_to(site):
     site.route("/target", "ok", delay=0.2)
     # 20 hosts (127.0.0.2 … 127.0.0.21, all loopback), every one redirecting to the one site.
-    redirectors = [_Redirector(f"127.0.0.{i}", lambda path: site.url("/target" + path.lstrip("/"))) for i in range(2, 22)]
+    redirectors = [
+        _Redirector(f"127.0.0.{i}", lambda path: site.url("/target" + path.lstrip("/"))) for i in range(2, 22)
+    ]
     try:
         urls = [f"{r.url}/?n={n}" for r in redirectors for n in range(2)]
         with Fetcher(concurrency=16, per_host=2, timeout=30) as fetcher:
@@ -432,10 +506,13 @@ def test_the_per_host_limit_holds_for_the_host_redirected_to(site):
 def test_two_hosts_redirecting_to_each_other_cannot_lock(site):
     # With one slot per host, each fetch must give up its host's slot before waiting for the other's.
     site.route("/end", "ok", delay=0.2)
-    site.route("/to-localhost", "", status=302, headers={"Location": f"http://localhost:{site.port}/end"}, delay=0.2)
+    site.route(
+        "/to-localhost", "", status=302, headers={"Location": f"http://localhost:{site.port}/end"}, delay=0.2
+    )
     site.route("/to-ip", "", status=302, headers={"Location": f"http://127.0.0.1:{site.port}/end"}, delay=0.2)
-    urls = [site.url(f"/to-localhost?n={n}") for n in range(3)] + \
-        [f"http://localhost:{site.port}/to-ip?n={n}" for n in range(3)]
+    urls = [site.url(f"/to-localhost?n={n}") for n in range(3)] + [
+        f"http://localhost:{site.port}/to-ip?n={n}" for n in range(3)
+    ]
     box: dict = {}
 
     def fetch() -> None:
@@ -456,12 +533,18 @@ def test_two_hosts_redirecting_to_each_other_cannot_lock(site):
 BOUND = 5.0
 
 
-def _interrupt(tmp_path: Path, claims: Path, ready: Callable[[], bool], *options: str) -> tuple[int, str, float]:
+def _interrupt(
+    tmp_path: Path, claims: Path, ready: Callable[[], bool], *options: str
+) -> tuple[int, str, float]:
     """Start `civicheck verify`, wait (at most 30 s) until `ready()`, send SIGINT; return its exit code, stderr
     and how many seconds it took to end after the signal (failing after 15)."""
-    proc = subprocess.Popen([sys.executable, "-m", "civicheck", "verify", str(claims), "--no-history", *options],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "civicheck", "verify", str(claims), "--no-history", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready() and time.monotonic() < deadline and proc.poll() is None:
@@ -480,20 +563,24 @@ def _interrupt(tmp_path: Path, claims: Path, ready: Callable[[], bool], *options
 
 
 def _one_claim(tmp_path: Path, url: str, timeout: int = 60) -> Path:
-    return claims_file(tmp_path, f"""
+    return claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: a
             claim: x
             checks:
               - live: {{url: "{url}", timeout: {timeout}}}
-        """)
+        """,
+    )
 
 
 def test_ctrl_c_during_a_retry_backoff(tmp_path, site):
     # 503 with Retry-After: 30 makes civicheck sleep its 10 s cap before each of two retries.
     url = site.route("/busy", "busy", status=503, headers={"Retry-After": "30"})
-    code, err, took = _interrupt(tmp_path, _one_claim(tmp_path, url), lambda: site.hits("/busy") >= 1,
-                                 "--no-canary")
+    code, err, took = _interrupt(
+        tmp_path, _one_claim(tmp_path, url), lambda: site.hits("/busy") >= 1, "--no-canary"
+    )
     assert code == INTERRUPTED and "interrupted" in err
     assert took < BOUND and site.hits("/busy") == 1  # ended inside the 10 s sleep, and never tried again
 
@@ -516,8 +603,14 @@ def test_ctrl_c_while_archive_captures_run_in_the_background(tmp_path, site):
         port = archive.getsockname()[1]
         accepted: list[socket.socket] = []
         threading.Thread(target=lambda: accepted.append(archive.accept()[0]), daemon=True).start()
-        code, err, took = _interrupt(tmp_path, _one_claim(tmp_path, url), lambda: bool(accepted),
-                                     "--no-canary", "--archive", f"pywb=http://127.0.0.1:{port}/coll")
+        code, err, took = _interrupt(
+            tmp_path,
+            _one_claim(tmp_path, url),
+            lambda: bool(accepted),
+            "--no-canary",
+            "--archive",
+            f"pywb=http://127.0.0.1:{port}/coll",
+        )
     finally:
         archive.close()
     assert code == INTERRUPTED and "interrupted" in err and took < BOUND

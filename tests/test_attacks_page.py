@@ -28,8 +28,10 @@ from civicheck.escape import clean, md
 from civicheck.extract import ESCAPE_SEQUENCE, MOJIBAKE_NOTE, extract
 from civicheck.reading.workers import INTERRUPTED, WorkerPool, WorkFailed
 
-ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
-           "Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota.</p></article></body></html>")
+ARTICLE = (
+    "<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
+    "Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota.</p></article></body></html>"
+)
 CHECK_TIMEOUT = 120  # seconds a whole `civicheck verify` subprocess may take before the test fails
 
 
@@ -39,9 +41,25 @@ def verify(tmp_path, claims: str, *args: str) -> tuple[int, dict | None, str]:
     path = tmp_path / "claims.yaml"
     path.write_text("claims:\n" + claims, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "civicheck", "verify", str(path), "--format", "json", "--no-history", "--no-canary",
-         "--archive-dir", str(tmp_path / "warc"), *args],
-        capture_output=True, text=True, timeout=CHECK_TIMEOUT, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "civicheck",
+            "verify",
+            str(path),
+            "--format",
+            "json",
+            "--no-history",
+            "--no-canary",
+            "--archive-dir",
+            str(tmp_path / "warc"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=CHECK_TIMEOUT,
+        cwd=tmp_path,
+    )
     report = json.loads(done.stdout) if done.stdout.strip() else None
     return done.returncode, report, done.stderr
 
@@ -96,13 +114,19 @@ SECOND = "Pemerintah meluncurkan 29 layanan publik digital di kafe “Cilegon Ca
 @pytest.mark.parametrize("codec, times", [("cp1252", 1), ("latin-1", 1), ("cp1252", 2), ("cp1252-ignore", 1)])
 def test_a_quote_after_garbled_quote_marks_is_found_whole(tmp_path, site, codec, times):
     garbled = garble(f"“{QUOTE}” kata Wali Kota Cilegon pada Senin.", codec, times)
-    site.route("/berita", f"<html><head><title>Berita</title></head><body><article><p>{garbled}</p>"
-                          f"<p>{garble(SECOND, codec, times)}</p><p>Paragraf penutup berita ini.</p>"
-                          "</article></body></html>")
+    site.route(
+        "/berita",
+        f"<html><head><title>Berita</title></head><body><article><p>{garbled}</p>"
+        f"<p>{garble(SECOND, codec, times)}</p><p>Paragraf penutup berita ini.</p>"
+        "</article></body></html>",
+    )
     url = site.url("/berita")
-    code, report, _ = verify(tmp_path, claim("quote", f"quote: {{url: '{url}', text: '{SECOND}'}}")
-                             + claim("contains", f"contains: {{url: '{url}', all: ['29 layanan']}}")
-                             + claim("first", f"quote: {{url: '{url}', text: '{QUOTE}'}}"))
+    code, report, _ = verify(
+        tmp_path,
+        claim("quote", f"quote: {{url: '{url}', text: '{SECOND}'}}")
+        + claim("contains", f"contains: {{url: '{url}', all: ['29 layanan']}}")
+        + claim("first", f"quote: {{url: '{url}', text: '{QUOTE}'}}"),
+    )
     assert code == 0, report
     for cid, [check] in checks(report).items():
         assert check["outcome"] == "pass", (cid, check["reason"])
@@ -112,12 +136,16 @@ def test_a_quote_after_garbled_quote_marks_is_found_whole(tmp_path, site, codec,
     assert hit["excerpt"] == SECOND and hit["text"] == SECOND
     [first] = checks(report)["first"]
     assert first["evidence"]["hits"][0]["excerpt"].startswith(f"“{QUOTE}” kata Wali Kota")
-    assert first["reason"] == f"quote found in paragraph 1 of the article ({MOJIBAKE_NOTE})"  # the main text too
+    assert (
+        first["reason"] == f"quote found in paragraph 1 of the article ({MOJIBAKE_NOTE})"
+    )  # the main text too
 
 
 def test_correct_text_is_left_as_it_is():
-    text = ("“Kami siap,” kata Wali Kota — naïve café, Rp 5.000–10.000, ½ harga, ‘rapat’ 10 × 2 m², "
-            "Bahasa Indonesia dan 中文 dan العربية, ﬁle, ＡＢＣ")
+    text = (
+        "“Kami siap,” kata Wali Kota — naïve café, Rp 5.000–10.000, ½ harga, ‘rapat’ 10 × 2 m², "
+        "Bahasa Indonesia dan 中文 dan العربية, ﬁle, ＡＢＣ"
+    )
     doc = extract(fetched(f"<html><body><p>{text}</p></body></html>"))
     assert doc.page_blocks == [text] and not doc.repaired
 
@@ -158,8 +186,12 @@ def _break(tmp_path, monkeypatch, library: str, module: str, function: str) -> N
     (site_dir / "sitecustomize.py").write_text(
         "import importlib.util\n"
         f"spec = importlib.util.spec_from_file_location('civicheck_test_fault', {str(fault)!r})\n"
-        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n", encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(site_dir), os.environ.get("PYTHONPATH")])))
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(site_dir), os.environ.get("PYTHONPATH")]))
+    )
 
 
 @pytest.fixture
@@ -176,23 +208,33 @@ def breaking_lxml(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("hostile", BREAKS_TRAFILATURA)
-def test_a_page_that_breaks_the_extractors_costs_only_its_own_checks(tmp_path, site, hostile, breaking_trafilatura):
+def test_a_page_that_breaks_the_extractors_costs_only_its_own_checks(
+    tmp_path, site, hostile, breaking_trafilatura
+):
     bad, good = site.route("/bad", hostile), site.route("/good", ARTICLE)
-    code, report, stderr = verify(tmp_path, claim("bad-text", f"contains: {{url: '{bad}', all: ['x']}}")
-                                  + claim("bad-live", f"live: {bad}")
-                                  + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"), "--quiet")
+    code, report, stderr = verify(
+        tmp_path,
+        claim("bad-text", f"contains: {{url: '{bad}', all: ['x']}}")
+        + claim("bad-live", f"live: {bad}")
+        + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"),
+        "--quiet",
+    )
     assert code == 1 and report is not None  # the report is written; exit 1: two claims are not as expected
     found = checks(report)
     for cid in ("bad-text", "bad-live"):
         assert found[cid][0]["outcome"] == "unknown"
-        assert found[cid][0]["reason"] == "the page could not be read: trafilatura failed on it (AssertionError)"
+        assert (
+            found[cid][0]["reason"] == "the page could not be read: trafilatura failed on it (AssertionError)"
+        )
     assert found["good"][0]["outcome"] == "pass"
     assert stderr == ""  # no traceback, no library logging on the terminal
 
 
 def test_library_warnings_go_to_the_log_not_the_terminal(tmp_path, site):
-    rss = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Berita Kota</title>'
-           "<item><title>Smart City diluncurkan</title></item></channel></rss>")
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Berita Kota</title>'
+        "<item><title>Smart City diluncurkan</title></item></channel></rss>"
+    )
     url = site.route("/feed", rss, content_type="application/xhtml+xml")
     code, report, stderr = verify(tmp_path, claim("feed", f"contains: {{url: '{url}', all: ['Smart City']}}"))
     assert code == 0 and checks(report)["feed"][0]["outcome"] == "pass"
@@ -208,20 +250,29 @@ def test_what_a_reader_logs_reaches_the_civicheck_log(site, caplog):
         reading = shared_reader().read(answer, limit=30)
     assert reading.problem is None
     # trafilatura warns, in the worker process, that it found no main text in it ("discarding data")
-    assert any(r.getMessage().startswith(f"reading {answer.url}: trafilatura") for r in caplog.records
-               if r.name == "civicheck.reading.reader")
+    assert any(
+        r.getMessage().startswith(f"reading {answer.url}: trafilatura")
+        for r in caplog.records
+        if r.name == "civicheck.reading.reader"
+    )
 
 
 def test_a_page_an_extractor_takes_forever_on_is_given_up_on_within_its_budget(tmp_path, site):
     # lxml checks attributes for duplicates pairwise: one element with 200,000 of them takes minutes to parse.
     slow = "<html><body><p " + " ".join(f"a{i}=1" for i in range(200_000)) + ">x</p></body></html>"
     bad, good = site.route("/slow", slow), site.route("/good", ARTICLE)
-    code, report, stderr = verify(tmp_path, claim("slow", f"contains: {{url: '{bad}', all: ['x'], timeout: 1}}")
-                                  + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"), "--quiet")
+    code, report, stderr = verify(
+        tmp_path,
+        claim("slow", f"contains: {{url: '{bad}', all: ['x'], timeout: 1}}")
+        + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"),
+        "--quiet",
+    )
     assert code == 1 and stderr == ""
     [slow_check], [good_check] = checks(report)["slow"], checks(report)["good"]
     assert slow_check["outcome"] == "unknown"
-    assert slow_check["reason"].startswith("the page could not be read: civicheck gave up reading it after 3 s")
+    assert slow_check["reason"].startswith(
+        "the page could not be read: civicheck gave up reading it after 3 s"
+    )
     assert good_check["outcome"] == "pass"
 
 
@@ -233,22 +284,35 @@ def test_a_huge_page_is_read_in_part_and_what_was_not_read_refutes_nothing(tmp_p
     good = site.route("/good", ARTICLE)
     # What is read is cut by size, not time: a generous `timeout` keeps a busy machine (the suite in parallel)
     # from turning "read in part" into "gave up reading" (the 20 s default is all it has to read the page).
-    code, report, stderr = verify(tmp_path, claim("far", f"contains: {{url: '{url}', all: ['Portal', 'Smart City'], timeout: 90}}")
-                                  + claim("none", f"contains: {{url: '{url}', none: ['Smart City'], timeout: 90}}")
-                                  + claim("near", f"contains: {{url: '{url}', all: ['Portal Kota'], timeout: 90}}")
-                                  + claim("bare", f"contains: {{url: '{bare}', all: ['Smart City'], timeout: 90}}")
-                                  + claim("live", f"live: {{url: '{bare}', timeout: 90}}")
-                                  + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"), "--quiet")
+    code, report, stderr = verify(
+        tmp_path,
+        claim("far", f"contains: {{url: '{url}', all: ['Portal', 'Smart City'], timeout: 90}}")
+        + claim("none", f"contains: {{url: '{url}', none: ['Smart City'], timeout: 90}}")
+        + claim("near", f"contains: {{url: '{url}', all: ['Portal Kota'], timeout: 90}}")
+        + claim("bare", f"contains: {{url: '{bare}', all: ['Smart City'], timeout: 90}}")
+        + claim("live", f"live: {{url: '{bare}', timeout: 90}}")
+        + claim("good", f"contains: {{url: '{good}', all: ['Smart City']}}"),
+        "--quiet",
+    )
     found = {cid: found[0] for cid, found in checks(report).items()}
     read = "(only the first 400 kB of its 480 kB of markup were read)"
     # Not "refuted": the words may be in the part that was not read, and so may the forbidden ones.
     assert (found["far"]["outcome"], found["far"]["reason"]) == (
-        "unknown", f"missing: 'Smart City', in the part of the page that was read {read}")
+        "unknown",
+        f"missing: 'Smart City', in the part of the page that was read {read}",
+    )
     assert (found["none"]["outcome"], found["none"]["reason"]) == (
-        "unknown", f"forbidden phrase 'Smart City' not found in the page text, in the part of the page that was read {read}")
-    assert (found["near"]["outcome"], found["near"]["reason"]) == ("pass", f"'Portal Kota' found in the page text {read}")
+        "unknown",
+        f"forbidden phrase 'Smart City' not found in the page text, in the part of the page that was read {read}",
+    )
+    assert (found["near"]["outcome"], found["near"]["reason"]) == (
+        "pass",
+        f"'Portal Kota' found in the page text {read}",
+    )
     assert (found["bare"]["outcome"], found["bare"]["reason"]) == (
-        "unknown", f"no text to check in the part of the page that was read {read}")
+        "unknown",
+        f"no text to check in the part of the page that was read {read}",
+    )
     assert found["live"]["outcome"] == "pass"  # a page too big to read whole is no "empty" soft 404
     assert found["good"]["outcome"] == "pass" and stderr == ""
 
@@ -258,11 +322,14 @@ def _pdf(content: bytes, padding: int = 0) -> bytes:
     deflate = zlib.compressobj(9)
     stream = deflate.compress(content) + b"".join(deflate.compress(b" " * 1_000_000) for _ in range(padding))
     stream += deflate.flush()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out, offsets = io.BytesIO(b"%PDF-1.4\n"), []
     out.seek(0, 2)
     for number, body in enumerate(objects, 1):
@@ -283,14 +350,21 @@ def test_pdfs_built_to_break_pypdf_cost_only_their_own_checks(tmp_path, site):
     # 200 MB of spaces in 200 kB: a decompression bomb.
     bomb = site.route("/bomb.pdf", _pdf(b"BT /F1 12 Tf (Smart City) Tj ET ", padding=200), content_type=pdf)
     cut = site.route("/cut.pdf", _pdf(b"BT /F1 12 Tf (Smart City) Tj ET")[:300], content_type=pdf)
-    code, report, stderr = verify(tmp_path, "".join(
-        claim(name, f"contains: {{url: '{url}', all: ['Smart City'], timeout: 1}}")
-        for name, url in (("ok", ok), ("busy", busy), ("bomb", bomb), ("cut", cut))), "--quiet")
+    code, report, stderr = verify(
+        tmp_path,
+        "".join(
+            claim(name, f"contains: {{url: '{url}', all: ['Smart City'], timeout: 1}}")
+            for name, url in (("ok", ok), ("busy", busy), ("bomb", bomb), ("cut", cut))
+        ),
+        "--quiet",
+    )
     found = {cid: found[0] for cid, found in checks(report).items()}
     assert found["ok"]["outcome"] == "pass" and stderr == ""
     for cid in ("busy", "bomb", "cut"):
         assert found[cid]["outcome"] == "unknown", found[cid]
-        assert found[cid]["reason"].startswith(("no text to check: the PDF", "the page could not be read")), found[cid]
+        assert found[cid]["reason"].startswith(("no text to check: the PDF", "the page could not be read")), (
+            found[cid]
+        )
 
 
 @pytest.mark.parametrize("charset", ["zlib", "rot13", "base64", "utf-7", "x-user-defined", "utf-32", "hz"])
@@ -325,21 +399,34 @@ def test_a_run_holds_no_body_once_it_is_archived_and_read(tmp_path, site):
     # Over a megabyte: it goes to its reader through a file (SPILL_BYTES), the others through the pipe.
     # Long paragraphs rather than many: the size is what matters here, and 40,000 of them took a busy machine
     # past the reading time limit.
-    big = ("<html><body><article><p>Smart City</p>" + ("<p>" + "Paragraf berita kota. " * 40 + "</p>") * 1_300
-           + "</article></body></html>")
-    urls = [site.route("/big", big), site.route("/small", ARTICLE), site.route("/portal", '<a href="/small">x</a>')]
+    big = (
+        "<html><body><article><p>Smart City</p>"
+        + ("<p>" + "Paragraf berita kota. " * 40 + "</p>") * 1_300
+        + "</article></body></html>"
+    )
+    urls = [
+        site.route("/big", big),
+        site.route("/small", ARTICLE),
+        site.route("/portal", '<a href="/small">x</a>'),
+    ]
     path = tmp_path / "claims.yaml"
     # `timeout: 90`: reading the big page takes seconds, more than 20 (the default) on a busy machine.
-    path.write_text("claims:\n" + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City'], timeout: 90}}")
-                    + claim("small", f"quote: {{url: '{urls[1]}', text: 'kata Wali Kota'}}")
-                    + claim("portal", f"links: {urls[2]}"), encoding="utf-8")
+    path.write_text(
+        "claims:\n"
+        + claim("big", f"contains: {{url: '{urls[0]}', all: ['Smart City'], timeout: 90}}")
+        + claim("small", f"quote: {{url: '{urls[1]}', text: 'kata Wali Kota'}}")
+        + claim("portal", f"links: {urls[2]}"),
+        encoding="utf-8",
+    )
     with Fetcher(allow_private=True) as fetcher, WarcWriter(tmp_path, "r1", "2026-01-01T00:00:00Z") as warc:
         watching = Watching(fetcher)
         result = run(load_claims([path]), watching, Connectivity(None), warc=warc)
     assert [c.verdict for c in result.claims] == ["supported"] * 3
     assert len(watching.seen) >= 4 and all(r.body == r.raw_body == b"" for r in watching.seen)  # probes too
     [big_check] = result.claims[0].outcomes
-    assert big_check.evidence.sha256 == hashlib.sha256(big.encode()).hexdigest()  # the digest outlives the body
+    assert (
+        big_check.evidence.sha256 == hashlib.sha256(big.encode()).hexdigest()
+    )  # the digest outlives the body
     replayed = WarcReplay([warc.path]).result(urls[0])
     assert replayed.body == big.encode()  # the WARC has it whole
 
@@ -351,7 +438,9 @@ def test_documents_no_check_reads_again_are_let_go_after_the_assessment():
     from civicheck.runner import _forget_unread_documents
 
     text, liveness = "http://x/text", "http://x/live"
-    claims = [Claim("a", "x", "c.yaml", 1, [Check("contains", text, 2, all=("x",)), Check("live", liveness, 3)])]
+    claims = [
+        Claim("a", "x", "c.yaml", 1, [Check("contains", text, 2, all=("x",)), Check("live", liveness, 3)])
+    ]
     readings = {url: Reading(extract(fetched("<p>x</p>")), markup=object()) for url in (text, liveness)}
     ctx = Context({}, lambda: (True, ""), readings=readings)
     _forget_unread_documents(claims, ctx)
@@ -423,7 +512,9 @@ def test_where_no_worker_can_be_started_pages_are_read_in_this_process(caplog):
 
     reader = PageReader(NoProcesses())
     with caplog.at_level(logging.WARNING, logger="civicheck"):
-        reading = reader.read(fetched("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True)
+        reading = reader.read(
+            fetched("<html><body><p>Smart City</p></body></html>" + " " * 2_000_000), let_go=True
+        )
     assert reading.problem is None and reading.document.page_blocks == ["Smart City"]
     assert reader.pool is None  # and the next pages are read here at once
     assert any("read in this process" in r.getMessage() for r in caplog.records)

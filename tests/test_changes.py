@@ -14,8 +14,10 @@ from civicheck.render.changes import render_markdown, render_text
 from civicheck.render.common import summary_line
 
 PORTAL = "https://www.cilegon.go.id/"
-OLD_TEXT = ("Pemerintah Kota Cilegon\nSmart City adalah program prioritas dalam RPJMD 2021-2026 yang dijalankan"
-            " oleh Diskominfo.\nLayanan: Disnaker, Disdukcapil, Dinkes.\nBerita terbaru hari ini.")
+OLD_TEXT = (
+    "Pemerintah Kota Cilegon\nSmart City adalah program prioritas dalam RPJMD 2021-2026 yang dijalankan"
+    " oleh Diskominfo.\nLayanan: Disnaker, Disdukcapil, Dinkes.\nBerita terbaru hari ini."
+)
 NEW_TEXT = OLD_TEXT.replace("program prioritas", "program unggulan")
 
 
@@ -23,45 +25,108 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def claim(cid: str, verdict: str, *, reported: str | None = None, pending: str | None = None, expect=None,
-          text: str | None = OLD_TEXT, outcome: str | None = None, status: int = 200, snap: str = "1") -> dict:
-    ev = {"final_url": PORTAL, "redirects": [], "status": status, "error": None, "detail": f"{status}",
-          "fetched_at": f"2026-11-2{snap}T02:00:00Z", "sha256": "ab" * 32,
-          "text_sha256": sha(text) if text is not None else None, "excerpt": None, "hits": [],
-          "snapshots": [{"kind": "wayback", "url": f"https://web.archive.org/web/2026112{snap}/{PORTAL}",
-                         "captured_at": f"2026-11-2{snap}T02:00:01Z"}]}
+def claim(
+    cid: str,
+    verdict: str,
+    *,
+    reported: str | None = None,
+    pending: str | None = None,
+    expect=None,
+    text: str | None = OLD_TEXT,
+    outcome: str | None = None,
+    status: int = 200,
+    snap: str = "1",
+) -> dict:
+    ev = {
+        "final_url": PORTAL,
+        "redirects": [],
+        "status": status,
+        "error": None,
+        "detail": f"{status}",
+        "fetched_at": f"2026-11-2{snap}T02:00:00Z",
+        "sha256": "ab" * 32,
+        "text_sha256": sha(text) if text is not None else None,
+        "excerpt": None,
+        "hits": [],
+        "snapshots": [
+            {
+                "kind": "wayback",
+                "url": f"https://web.archive.org/web/2026112{snap}/{PORTAL}",
+                "captured_at": f"2026-11-2{snap}T02:00:01Z",
+            }
+        ],
+    }
     if text is not None:
         ev["text"] = text
-    out = {"id": cid, "claim": f"Claim {cid}", "verdict": verdict, "expect": expect, "as_expected": None,
-           "reason": f"{cid} is {verdict}", "file": "claims/x.yaml", "line": 1, "said_by": None, "said_on": None,
-           "sources": [], "tags": [],
-           "checks": [{"kind": "contains", "url": PORTAL, "line": 2,
-                       "spec": {"kind": "contains", "url": PORTAL, "all": ["Smart City"], "scope": "page"},
-                       "outcome": outcome or {"supported": "pass", "refuted": "fail", "unverified": "unknown"}[verdict],
-                       "reason": f"check said {verdict}", "evidence": ev}]}
+    out = {
+        "id": cid,
+        "claim": f"Claim {cid}",
+        "verdict": verdict,
+        "expect": expect,
+        "as_expected": None,
+        "reason": f"{cid} is {verdict}",
+        "file": "claims/x.yaml",
+        "line": 1,
+        "said_by": None,
+        "said_on": None,
+        "sources": [],
+        "tags": [],
+        "checks": [
+            {
+                "kind": "contains",
+                "url": PORTAL,
+                "line": 2,
+                "spec": {"kind": "contains", "url": PORTAL, "all": ["Smart City"], "scope": "page"},
+                "outcome": outcome
+                or {"supported": "pass", "refuted": "fail", "unverified": "unknown"}[verdict],
+                "reason": f"check said {verdict}",
+                "evidence": ev,
+            }
+        ],
+    }
     if reported is not None:
         out.update(reported_verdict=reported, pending=pending)
     return out
 
 
 def report(*claims: dict, started: str = "2026-11-28T02:00:00Z") -> dict:
-    return {"schema": 1, "civicheck": "0.1.0", "started_at": started, "finished_at": started, "network": None,
-            "summary": {}, "claims": list(claims)}
+    return {
+        "schema": 1,
+        "civicheck": "0.1.0",
+        "started_at": started,
+        "finished_at": started,
+        "network": None,
+        "summary": {},
+        "claims": list(claims),
+    }
 
 
 # --- flap damping -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("history", "previous", "confirm", "expected"), [
-    (["refuted"], None, 2, ("refuted", None)),  # first run ever: raw
-    (["supported", "refuted"], "supported", 1, ("refuted", None)),  # confirm=1 reports raw
-    (["supported", "refuted"], "supported", 2, ("supported", "pending: refuted 1/2")),
-    (["supported", "refuted", "refuted"], "supported", 2, ("refuted", None)),  # confirmed: flips
-    (["supported", "refuted", "supported"], "supported", 2, ("supported", None)),  # a blip: nothing to report
-    (["supported", "refuted", "refuted"], "supported", 3, ("supported", "pending: refuted 2/3")),
-    (["refuted", "supported", "refuted"], "supported", 2, ("supported", "pending: refuted 1/2")),  # not consecutive
-    (["supported", "refuted", "unverified"], "supported", 2, ("supported", "pending: unverified 1/2")),
-])
+@pytest.mark.parametrize(
+    ("history", "previous", "confirm", "expected"),
+    [
+        (["refuted"], None, 2, ("refuted", None)),  # first run ever: raw
+        (["supported", "refuted"], "supported", 1, ("refuted", None)),  # confirm=1 reports raw
+        (["supported", "refuted"], "supported", 2, ("supported", "pending: refuted 1/2")),
+        (["supported", "refuted", "refuted"], "supported", 2, ("refuted", None)),  # confirmed: flips
+        (
+            ["supported", "refuted", "supported"],
+            "supported",
+            2,
+            ("supported", None),
+        ),  # a blip: nothing to report
+        (["supported", "refuted", "refuted"], "supported", 3, ("supported", "pending: refuted 2/3")),
+        (
+            ["refuted", "supported", "refuted"],
+            "supported",
+            2,
+            ("supported", "pending: refuted 1/2"),
+        ),  # not consecutive
+        (["supported", "refuted", "unverified"], "supported", 2, ("supported", "pending: unverified 1/2")),
+    ],
+)
 def test_damp(history, previous, confirm, expected):
     assert damp(history, previous, confirm) == expected
 
@@ -74,9 +139,16 @@ def test_damp_refuses_a_confirm_below_one():
 def test_damping_over_nightly_runs_recorded_in_the_history(tmp_path):
     # The portal flaps: one bad night must not flip the published verdict; two in a row must.
     nights = ["supported", "supported", "refuted", "supported", "refuted", "refuted", "refuted", "supported"]
-    expected = [("supported", None), ("supported", None), ("supported", "pending: refuted 1/2"),
-                ("supported", None), ("supported", "pending: refuted 1/2"), ("refuted", None), ("refuted", None),
-                ("refuted", "pending: supported 1/2")]
+    expected = [
+        ("supported", None),
+        ("supported", None),
+        ("supported", "pending: refuted 1/2"),
+        ("supported", None),
+        ("supported", "pending: refuted 1/2"),
+        ("refuted", None),
+        ("refuted", None),
+        ("refuted", "pending: supported 1/2"),
+    ]
     seen = []
     with HistoryStore(tmp_path / "h.sqlite") as store:
         for night, raw in enumerate(nights, 1):
@@ -94,26 +166,41 @@ def test_apply_damping_leaves_the_input_report_alone():
     new = report(claim("a", "refuted"))
     damped = apply_damping(new, {"a": [("supported", "supported")]})
     assert "reported_verdict" not in new["claims"][0]
-    assert (damped["claims"][0]["reported_verdict"], damped["claims"][0]["pending"]) == \
-        ("supported", "pending: refuted 1/2")
+    assert (damped["claims"][0]["reported_verdict"], damped["claims"][0]["pending"]) == (
+        "supported",
+        "pending: refuted 1/2",
+    )
 
 
 # --- diff ---------------------------------------------------------------------------------------------------
 
 
 def test_diff_finds_verdict_outcome_and_membership_changes():
-    old = report(claim("flipped", "supported", reported="supported"), claim("held", "supported", reported="supported"),
-                 claim("same", "refuted", reported="refuted"), claim("dropped", "supported"), started="2026-11-27T02:00:00Z")
-    new = report(claim("flipped", "refuted", reported="refuted", snap="2"),
-                 claim("held", "refuted", reported="supported", pending="pending: refuted 1/2", snap="2"),
-                 claim("same", "refuted", reported="refuted", snap="2"), claim("fresh", "supported", snap="2"))
+    old = report(
+        claim("flipped", "supported", reported="supported"),
+        claim("held", "supported", reported="supported"),
+        claim("same", "refuted", reported="refuted"),
+        claim("dropped", "supported"),
+        started="2026-11-27T02:00:00Z",
+    )
+    new = report(
+        claim("flipped", "refuted", reported="refuted", snap="2"),
+        claim("held", "refuted", reported="supported", pending="pending: refuted 1/2", snap="2"),
+        claim("same", "refuted", reported="refuted", snap="2"),
+        claim("fresh", "supported", snap="2"),
+    )
     changes = diff(old, new)
-    assert [(v.claim_id, v.old, v.new, v.old_raw, v.new_raw) for v in changes.verdicts] == \
-        [("flipped", "supported", "refuted", "supported", "refuted")]
-    assert [(v.claim_id, v.new, v.new_raw, v.pending) for v in changes.pending] == \
-        [("held", "supported", "refuted", "pending: refuted 1/2")]
+    assert [(v.claim_id, v.old, v.new, v.old_raw, v.new_raw) for v in changes.verdicts] == [
+        ("flipped", "supported", "refuted", "supported", "refuted")
+    ]
+    assert [(v.claim_id, v.new, v.new_raw, v.pending) for v in changes.pending] == [
+        ("held", "supported", "refuted", "pending: refuted 1/2")
+    ]
     assert changes.added == ["fresh"] and changes.removed == ["dropped"]
-    assert [(o.claim_id, o.old, o.new) for o in changes.outcomes] == [("flipped", "pass", "fail"), ("held", "pass", "fail")]
+    assert [(o.claim_id, o.old, o.new) for o in changes.outcomes] == [
+        ("flipped", "pass", "fail"),
+        ("held", "pass", "fail"),
+    ]
     outcome = changes.outcomes[0]
     assert outcome.old_snapshots[0]["url"].startswith("https://web.archive.org/web/20261121/")
     assert outcome.new_snapshots[0]["url"].startswith("https://web.archive.org/web/20261122/")
@@ -130,14 +217,18 @@ def test_a_check_rewritten_by_the_reporter_is_not_an_outcome_change():
 
 def test_content_drift_shows_the_changed_words_with_context_and_both_copies():
     old = report(claim("smart-city", "supported"), claim("other", "supported"))
-    new = report(claim("smart-city", "supported", text=NEW_TEXT, snap="2"), claim("other", "supported", text=NEW_TEXT,
-                                                                                 snap="2"))
+    new = report(
+        claim("smart-city", "supported", text=NEW_TEXT, snap="2"),
+        claim("other", "supported", text=NEW_TEXT, snap="2"),
+    )
     changes = diff(old, new)
     assert changes.verdicts == [] and changes.outcomes == []
     [drift] = changes.drift  # one document, however many claims cite it
     assert drift.url == PORTAL and drift.claim_ids == ("smart-city", "other")
     assert (drift.old_text_sha256, drift.new_text_sha256) == (sha(OLD_TEXT), sha(NEW_TEXT))
-    assert [h.text() for h in drift.hunks] == ["… City adalah program [-prioritas-] {+unggulan+} dalam RPJMD 2021-2026 …"]
+    assert [h.text() for h in drift.hunks] == [
+        "… City adalah program [-prioritas-] {+unggulan+} dalam RPJMD 2021-2026 …"
+    ]
     assert (drift.words_removed, drift.words_added, drift.more_hunks) == (1, 1, 0)
     assert drift.old_snapshots[0]["captured_at"] == "2026-11-21T02:00:01Z"
     assert drift.new_snapshots[0]["captured_at"] == "2026-11-22T02:00:01Z"
@@ -215,13 +306,23 @@ def test_exit_decision_modes():
 
 
 def test_summary_line():
-    claims = ([claim(f"s{i}", "supported") for i in range(9)] + [claim("r1", "refuted", expect="refuted"),
-              claim("r2", "refuted", expect="refuted"), claim("u", "unverified", expect="unverified")])
-    assert summary_line(report(*claims), _changes_with(1)) == \
-        "12 claims: 9 supported, 2 refuted, 1 unverified; 1 changed since last run"
-    assert summary_line(report(claim("a", "refuted", reported="supported", pending="pending: refuted 1/2"))) == \
-        "1 claim: 1 supported, 0 refuted, 0 unverified"
-    assert summary_line(report(claim("a", "refuted"))) == "1 claim: 0 supported, 1 refuted, 0 unverified; 1 not as expected"
+    claims = [claim(f"s{i}", "supported") for i in range(9)] + [
+        claim("r1", "refuted", expect="refuted"),
+        claim("r2", "refuted", expect="refuted"),
+        claim("u", "unverified", expect="unverified"),
+    ]
+    assert (
+        summary_line(report(*claims), _changes_with(1))
+        == "12 claims: 9 supported, 2 refuted, 1 unverified; 1 changed since last run"
+    )
+    assert (
+        summary_line(report(claim("a", "refuted", reported="supported", pending="pending: refuted 1/2")))
+        == "1 claim: 1 supported, 0 refuted, 0 unverified"
+    )
+    assert (
+        summary_line(report(claim("a", "refuted")))
+        == "1 claim: 0 supported, 1 refuted, 0 unverified; 1 not as expected"
+    )
 
 
 # --- renderings ---------------------------------------------------------------------------------------------
@@ -232,8 +333,10 @@ HOSTILE = "x | y </details><script>alert(1)</script> [a](javascript:alert(1)) ~~
 def test_markdown_section_escapes_everything_from_pages_and_claims():
     old = report(claim("a", "supported"), claim("b", "supported", reported="supported"))
     hostile_text = OLD_TEXT.replace("program prioritas", f"program {HOSTILE}")
-    new = report(claim("a", "refuted", text=hostile_text), claim("b", "refuted", reported="supported",
-                                                                 pending="pending: refuted 1/2"))
+    new = report(
+        claim("a", "refuted", text=hostile_text),
+        claim("b", "refuted", reported="supported", pending="pending: refuted 1/2"),
+    )
     new["claims"][0]["claim"] = new["claims"][0]["reason"] = HOSTILE
     changes = diff(old, new)
     out = render_markdown(changes)

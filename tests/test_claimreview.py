@@ -15,9 +15,18 @@ from civicheck.render.claimreview import to_claimreview
 # Google's fact-check guidelines (developers.google.com/search/docs/appearance/structured-data/factcheck),
 # written out here apart from civicheck's own list so the test holds the code to the guideline, not to itself.
 GOOGLE_REQUIRED = ["claimReviewed", "reviewRating", "reviewRating.alternateName", "url"]
-GOOGLE_RECOMMENDED = ["author", "datePublished", "itemReviewed", "itemReviewed.appearance", "itemReviewed.author",
-                      "itemReviewed.datePublished", "reviewRating.bestRating", "reviewRating.name",
-                      "reviewRating.ratingValue", "reviewRating.worstRating"]
+GOOGLE_RECOMMENDED = [
+    "author",
+    "datePublished",
+    "itemReviewed",
+    "itemReviewed.appearance",
+    "itemReviewed.author",
+    "itemReviewed.datePublished",
+    "reviewRating.bestRating",
+    "reviewRating.name",
+    "reviewRating.ratingValue",
+    "reviewRating.worstRating",
+]
 
 
 def _get(obj: dict, path: str):
@@ -62,14 +71,34 @@ def validate(review: dict) -> list[str]:
 
 
 def claim(cid: str, verdict: str, **extra) -> dict:
-    return {"id": cid, "claim": f"Claim {cid}", "verdict": verdict, "expect": None, "as_expected": True,
-            "reason": f"because {verdict}", "file": "claims/x.yaml", "line": 1, "said_by": None, "said_on": None,
-            "sources": [], "tags": [], "checks": [], **extra}
+    return {
+        "id": cid,
+        "claim": f"Claim {cid}",
+        "verdict": verdict,
+        "expect": None,
+        "as_expected": True,
+        "reason": f"because {verdict}",
+        "file": "claims/x.yaml",
+        "line": 1,
+        "said_by": None,
+        "said_on": None,
+        "sources": [],
+        "tags": [],
+        "checks": [],
+        **extra,
+    }
 
 
 def report(*claims: dict) -> dict:
-    return {"schema": 1, "civicheck": "0.1.0", "started_at": "2026-11-28T02:00:00Z",
-            "finished_at": "2026-11-28T02:00:05Z", "network": None, "summary": {}, "claims": list(claims)}
+    return {
+        "schema": 1,
+        "civicheck": "0.1.0",
+        "started_at": "2026-11-28T02:00:00Z",
+        "finished_at": "2026-11-28T02:00:05Z",
+        "network": None,
+        "summary": {},
+        "claims": list(claims),
+    }
 
 
 def test_verdicts_map_to_a_documented_rating_scale():
@@ -77,52 +106,95 @@ def test_verdicts_map_to_a_documented_rating_scale():
     for review in reviews:
         validate(review)
     ratings = [r["reviewRating"] for r in reviews]
-    assert [(r.get("ratingValue"), r["alternateName"]) for r in ratings] == \
-        [(5, "Supported"), (1, "Refuted"), (None, "Unverified")]
+    assert [(r.get("ratingValue"), r["alternateName"]) for r in ratings] == [
+        (5, "Supported"),
+        (1, "Refuted"),
+        (None, "Unverified"),
+    ]
     assert (ratings[0]["bestRating"], ratings[0]["worstRating"]) == (5, 1)
     assert ratings[1]["ratingExplanation"] == "because refuted"
     assert all(r["datePublished"] == "2026-11-28" for r in reviews)
 
 
 def test_the_published_verdict_is_the_damped_one():
-    [review] = to_claimreview(report(claim("a", "refuted", reported_verdict="supported",
-                                           pending="pending: refuted 1/2")))
+    [review] = to_claimreview(
+        report(claim("a", "refuted", reported_verdict="supported", pending="pending: refuted 1/2"))
+    )
     assert review["reviewRating"]["alternateName"] == "Supported"
 
 
 def test_the_claim_its_author_date_appearances_and_evidence_copies():
     checked = claim(
-        "labour-app", "refuted", said_by="Head of the city labour agency", said_by_type="person",
+        "labour-app",
+        "refuted",
+        said_by="Head of the city labour agency",
+        said_by_type="person",
         said_on="2023-06-15",
         sources=["https://news.example/a", "https://news.example/b"],
         checks=[
-            {"kind": "live", "url": "https://app.example.go.id/", "outcome": "fail",
-             "evidence": {"snapshots": [
-                 {"kind": "warc", "ref": ".civicheck/archive/2026-11-28.warc.gz#urn:uuid:1", "captured_at": "x"},
-                 {"kind": "wayback", "url": "https://web.archive.org/web/20261128020000/https://app.example.go.id/",
-                  "captured_at": "2026-11-28T02:00:00Z"}]}},
-            {"kind": "contains", "url": "https://app.example.go.id/", "outcome": "fail",
-             "evidence": {"snapshots": [{"kind": "wayback", "url":
-                          "https://web.archive.org/web/20261128020000/https://app.example.go.id/"}]}},
+            {
+                "kind": "live",
+                "url": "https://app.example.go.id/",
+                "outcome": "fail",
+                "evidence": {
+                    "snapshots": [
+                        {
+                            "kind": "warc",
+                            "ref": ".civicheck/archive/2026-11-28.warc.gz#urn:uuid:1",
+                            "captured_at": "x",
+                        },
+                        {
+                            "kind": "wayback",
+                            "url": "https://web.archive.org/web/20261128020000/https://app.example.go.id/",
+                            "captured_at": "2026-11-28T02:00:00Z",
+                        },
+                    ]
+                },
+            },
+            {
+                "kind": "contains",
+                "url": "https://app.example.go.id/",
+                "outcome": "fail",
+                "evidence": {
+                    "snapshots": [
+                        {
+                            "kind": "wayback",
+                            "url": "https://web.archive.org/web/20261128020000/https://app.example.go.id/",
+                        }
+                    ]
+                },
+            },
             {"kind": "live", "url": "https://portal.example.go.id/", "outcome": "pass", "evidence": {}},
         ],
     )
-    [review] = to_claimreview(report(checked), publisher={"name": "Banten News", "url": "https://bantennews.example/"},
-                              url="https://bantennews.example/cek-fakta#{id}")
+    [review] = to_claimreview(
+        report(checked),
+        publisher={"name": "Banten News", "url": "https://bantennews.example/"},
+        url="https://bantennews.example/cek-fakta#{id}",
+    )
     validate(review)
-    assert review["author"] == {"@type": "Organization", "name": "Banten News", "url": "https://bantennews.example/"}
+    assert review["author"] == {
+        "@type": "Organization",
+        "name": "Banten News",
+        "url": "https://bantennews.example/",
+    }
     assert review["url"] == "https://bantennews.example/cek-fakta#labour-app"
     assert review["itemReviewed"] == {
         "@type": "Claim",
         "author": {"@type": "Person", "name": "Head of the city labour agency"},
         "datePublished": "2023-06-15",
-        "appearance": [{"@type": "CreativeWork", "url": "https://news.example/a"},
-                       {"@type": "CreativeWork", "url": "https://news.example/b"}],
+        "appearance": [
+            {"@type": "CreativeWork", "url": "https://news.example/a"},
+            {"@type": "CreativeWork", "url": "https://news.example/b"},
+        ],
     }
     # Each cited page once; only the public copy, once; a local WARC path is not a link a reader can follow.
     assert review["citation"] == [
-        {"@type": "WebPage", "url": "https://app.example.go.id/",
-         "archivedAt": ["https://web.archive.org/web/20261128020000/https://app.example.go.id/"]},
+        {
+            "@type": "WebPage",
+            "url": "https://app.example.go.id/",
+            "archivedAt": ["https://web.archive.org/web/20261128020000/https://app.example.go.id/"],
+        },
         {"@type": "WebPage", "url": "https://portal.example.go.id/"},
     ]
 
@@ -138,15 +210,18 @@ def test_the_type_of_who_said_it_is_never_guessed():
     for said_by in ("Yuddy Chrisnandi", "Head of the city labour agency", "Pemerintah Kota Cilegon"):
         [review] = to_claimreview(report(claim("a", "supported", said_by=said_by)))
         assert review["itemReviewed"]["author"] == {"name": said_by}
-    [person, org] = to_claimreview(report(
-        claim("p", "supported", said_by="Yuddy Chrisnandi", said_by_type="person"),
-        claim("o", "refuted", said_by="Pemerintah Kota Cilegon", said_by_type="organization")))
+    [person, org] = to_claimreview(
+        report(
+            claim("p", "supported", said_by="Yuddy Chrisnandi", said_by_type="person"),
+            claim("o", "refuted", said_by="Pemerintah Kota Cilegon", said_by_type="organization"),
+        )
+    )
     assert person["itemReviewed"]["author"] == {"@type": "Person", "name": "Yuddy Chrisnandi"}
     assert org["itemReviewed"]["author"] == {"@type": "Organization", "name": "Pemerintah Kota Cilegon"}
 
 
 def test_rendered_json_ld_cannot_break_out_of_its_script_element():
-    hostile = 'Bad </script><script>alert(1)</script> <!-- & \u2028 \u202e claim'
+    hostile = "Bad </script><script>alert(1)</script> <!-- & \u2028 \u202e claim"
     text = render_claimreview(report(claim("a", "supported", claim=hostile, reason=hostile)))
     assert "<" not in text and ">" not in text and "&" not in text
     assert "\u2028" not in text and "\u202e" not in text
@@ -177,27 +252,30 @@ def _claims_file(tmp_path, site) -> str:
     site.route("/portal", "<html><body><p>Smart City adalah program prioritas.</p></body></html>")
     site.route("/gone", "Not Found", status=404)
     path = tmp_path / "c.yaml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         claims:
           - id: smart-city
             claim: "Smart City is a priority program"
             said_by: {{name: Yuddy Chrisnandi, type: person}}
             said_on: 2023-06-15
-            sources: ["{site.url('/portal')}"]
+            sources: ["{site.url("/portal")}"]
             checks:
-              - contains: {{url: "{site.url('/portal')}", all: ["Smart City"]}}
+              - contains: {{url: "{site.url("/portal")}", all: ["Smart City"]}}
           - id: agency
             claim: "The agency page works"
             said_by: {{name: Pemerintah Kota Cilegon, type: organization}}
             said_on: 2023-06-16
-            sources: ["{site.url('/portal')}"]
+            sources: ["{site.url("/portal")}"]
             review_url: https://bantennews.example/2023/agency-page
-            checks: [{{live: "{site.url('/gone')}"}}]
+            checks: [{{live: "{site.url("/gone")}"}}]
           - id: short-form
             claim: "Said by someone, type not declared"
             said_by: "Yuddy Chrisnandi"
-            checks: [{{live: "{site.url('/portal')}"}}]
-        """), encoding="utf-8")
+            checks: [{{live: "{site.url("/portal")}"}}]
+        """),
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -209,28 +287,45 @@ def _verify(path: str, *options: str):
     return CliRunner().invoke(cli, ["verify", path, "--no-history", "--no-warc", "--no-canary", *options])
 
 
-PUBLISHER = ["--publisher", "Banten News", "--publisher-url", "https://bantennews.example/",
-             "--review-url", "https://bantennews.example/cek-fakta/{id}"]
+PUBLISHER = [
+    "--publisher",
+    "Banten News",
+    "--publisher-url",
+    "https://bantennews.example/",
+    "--review-url",
+    "https://bantennews.example/cek-fakta/{id}",
+]
 
 
 def test_with_the_publisher_flags_every_review_has_what_google_requires(tmp_path, site):
     result = _verify(_claims_file(tmp_path, site), "--format", "claimreview", *PUBLISHER)
     assert result.exit_code == 1, result.stderr  # agency and short-form are not supported
     reviews = json.loads(result.stdout)
-    missing = {r["itemReviewed"]["author"]["name"] + "/" + r["claimReviewed"][:5]: validate(r) for r in reviews}
+    missing = {
+        r["itemReviewed"]["author"]["name"] + "/" + r["claimReviewed"][:5]: validate(r) for r in reviews
+    }
     # Every required property is there; a claim whose file declares who said it, when and where has every
     # recommended one too.
-    assert missing == {"Yuddy Chrisnandi/Smart": [], "Pemerintah Kota Cilegon/The a": [],
-                       "Yuddy Chrisnandi/Said ": ["itemReviewed.appearance", "itemReviewed.datePublished"]}
-    assert [r["url"] for r in reviews] == ["https://bantennews.example/cek-fakta/smart-city",
-                                           "https://bantennews.example/2023/agency-page",  # the claim's own
-                                           "https://bantennews.example/cek-fakta/short-form"]
-    assert all(r["author"] == {"@type": "Organization", "name": "Banten News", "url": "https://bantennews.example/"}
-               for r in reviews)
+    assert missing == {
+        "Yuddy Chrisnandi/Smart": [],
+        "Pemerintah Kota Cilegon/The a": [],
+        "Yuddy Chrisnandi/Said ": ["itemReviewed.appearance", "itemReviewed.datePublished"],
+    }
+    assert [r["url"] for r in reviews] == [
+        "https://bantennews.example/cek-fakta/smart-city",
+        "https://bantennews.example/2023/agency-page",  # the claim's own
+        "https://bantennews.example/cek-fakta/short-form",
+    ]
+    assert all(
+        r["author"] == {"@type": "Organization", "name": "Banten News", "url": "https://bantennews.example/"}
+        for r in reviews
+    )
     assert all(dt.date.fromisoformat(r["datePublished"]) for r in reviews)
     assert [r["itemReviewed"]["author"] for r in reviews] == [
-        {"@type": "Person", "name": "Yuddy Chrisnandi"}, {"@type": "Organization", "name": "Pemerintah Kota Cilegon"},
-        {"name": "Yuddy Chrisnandi"}]  # the short form declares no type, and none is guessed
+        {"@type": "Person", "name": "Yuddy Chrisnandi"},
+        {"@type": "Organization", "name": "Pemerintah Kota Cilegon"},
+        {"name": "Yuddy Chrisnandi"},
+    ]  # the short form declares no type, and none is guessed
     # Only what the claims file could still fill is named, with the key that fills it.
     assert "warning" not in result.stderr
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ClaimReview")]
@@ -252,10 +347,14 @@ def test_without_the_flags_the_output_still_comes_and_stderr_names_what_fills_th
     assert required_missing == [["url"], [], ["url"]]  # the agency claim has its own review_url
     assert "author" not in reviews[0] and reviews[1]["url"] == "https://bantennews.example/2023/agency-page"
     stderr = result.stderr.splitlines()
-    assert ("warning: ClaimReview url (required by Google) is missing from 2 of 3 reviews (smart-city, short-form): "
-            "give --review-url with {id} (https://news.example/cek-fakta/{id}), or review_url: in the claim") in stderr
-    assert ("note: ClaimReview author (recommended by Google) is missing from every review: give --publisher NAME "
-            "(and --publisher-url URL)") in stderr
+    assert (
+        "warning: ClaimReview url (required by Google) is missing from 2 of 3 reviews (smart-city, short-form): "
+        "give --review-url with {id} (https://news.example/cek-fakta/{id}), or review_url: in the claim"
+    ) in stderr
+    assert (
+        "note: ClaimReview author (recommended by Google) is missing from every review: give --publisher NAME "
+        "(and --publisher-url URL)"
+    ) in stderr
     quiet = _verify(_claims_file(tmp_path, site), "--format", "claimreview", "-q")
     assert quiet.stdout == result.stdout and quiet.stderr == ""
 
@@ -266,7 +365,8 @@ def test_the_said_by_short_form_keeps_working_in_every_report(tmp_path, site):
     assert [(c["said_by"], c["said_by_type"], c["review_url"]) for c in report["claims"]] == [
         ("Yuddy Chrisnandi", "person", None),
         ("Pemerintah Kota Cilegon", "organization", "https://bantennews.example/2023/agency-page"),
-        ("Yuddy Chrisnandi", None, None)]
+        ("Yuddy Chrisnandi", None, None),
+    ]
     assert "Yuddy Chrisnandi" not in _verify(path, "--format", "markdown").stdout  # not a report column
     # The history keeps both forms and gives them back.
     from click.testing import CliRunner
@@ -279,15 +379,21 @@ def test_the_said_by_short_form_keeps_working_in_every_report(tmp_path, site):
     with HistoryStore(db) as store:
         stored = store.run_report(store.last_runs(1)[0].id)
     assert [(c["said_by"], c.get("said_by_type")) for c in stored["claims"]] == [
-        ("Yuddy Chrisnandi", "person"), ("Pemerintah Kota Cilegon", "organization"), ("Yuddy Chrisnandi", None)]
+        ("Yuddy Chrisnandi", "person"),
+        ("Pemerintah Kota Cilegon", "organization"),
+        ("Yuddy Chrisnandi", None),
+    ]
 
 
-@pytest.mark.parametrize("options, words", [
-    (["--review-url", "https://bantennews.example/cek-fakta"], "the template needs {id}"),
-    (["--review-url", "ftp://bantennews.example/{id}"], "is not an http(s) URL"),
-    (["--publisher-url", "https://bantennews.example/"], "give --publisher NAME too"),
-    (["--publisher", "X", "--publisher-url", "bantennews.example"], "is not an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        (["--review-url", "https://bantennews.example/cek-fakta"], "the template needs {id}"),
+        (["--review-url", "ftp://bantennews.example/{id}"], "is not an http(s) URL"),
+        (["--publisher-url", "https://bantennews.example/"], "give --publisher NAME too"),
+        (["--publisher", "X", "--publisher-url", "bantennews.example"], "is not an http(s) URL"),
+    ],
+)
 def test_publisher_flags_that_cannot_be_right_are_bad_usage(tmp_path, site, options, words):
     result = _verify(_claims_file(tmp_path, site), "--format", "claimreview", *options)
     assert result.exit_code == 2 and result.stdout == "" and words in result.stderr
@@ -297,7 +403,8 @@ def test_publisher_flags_that_cannot_be_right_are_bad_usage(tmp_path, site, opti
 def test_said_by_long_form_mistakes_are_problems_at_their_line(tmp_path):
     from civicheck.errors import ClaimsError
 
-    (tmp_path / "c.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "c.yaml").write_text(
+        textwrap.dedent("""\
         claims:
           - id: a
             claim: x
@@ -309,7 +416,9 @@ def test_said_by_long_form_mistakes_are_problems_at_their_line(tmp_path):
             said_by:
               type: person
             checks: [live: 'https://a.go.id/']
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     with pytest.raises(ClaimsError) as info:
         load_claims([tmp_path / "c.yaml"])
     assert [str(p).split(": ", 1)[1] for p in info.value.problems] == [

@@ -62,20 +62,36 @@ def test_the_documented_example_loads_with_every_field(tmp_path):
     assert live.url == "https://app.example.go.id/" and live.timeout == 7 and live.line == 12
     assert status.options.codes == (404,) and status2.options.codes == (301, 302) and status2.timeout == 3
     assert contains.options.all == ("Smart City",) and contains.options.any == ("prioritas", "priority")
-    assert contains.options.none == ("dibatalkan",) and contains.options.scope == "page" and not contains.options.stem
-    assert contains2.options.all == ("RPJMD",) and contains2.options.near == 5 and contains2.options.stem and contains2.options.scope == "article"
+    assert (
+        contains.options.none == ("dibatalkan",)
+        and contains.options.scope == "page"
+        and not contains.options.stem
+    )
+    assert (
+        contains2.options.all == ("RPJMD",)
+        and contains2.options.near == 5
+        and contains2.options.stem
+        and contains2.options.scope == "article"
+    )
     assert quote.options.text == "the exact words attributed"
     assert live2.url == "https://app.example.go.id/login"
 
 
 def test_timeout_defaults_when_not_given(tmp_path):
-    write(tmp_path, "c.yaml", "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: https://a.example/\n")
+    write(
+        tmp_path,
+        "c.yaml",
+        "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: https://a.example/\n",
+    )
     [claim] = load_claims([tmp_path])
     assert claim.checks[0].timeout == DEFAULT_TIMEOUT
 
 
 def test_every_problem_in_every_file_is_reported_with_file_and_line(tmp_path):
-    write(tmp_path, "a.yaml", """
+    write(
+        tmp_path,
+        "a.yaml",
+        """
         claims:
           - id: one
             claim: fine
@@ -86,23 +102,41 @@ def test_every_problem_in_every_file_is_reported_with_file_and_line(tmp_path):
             claim: "x"
             colour: red
             checks: []
-        """)
-    write(tmp_path, "sub/b.yml", """
+        """,
+    )
+    write(
+        tmp_path,
+        "sub/b.yml",
+        """
         claims:
           - id: three
             checks:
               - quote: {url: https://a.example/}
               - contains: {url: https://a.example/}
               - status: {url: https://a.example/, code: 999}
-        """)
+        """,
+    )
     with pytest.raises(ClaimsError) as info:
         load_claims([tmp_path])
     got = [(p.file.split("/")[-1], p.line, p.claim_id, p.message) for p in info.value.problems]
-    assert ("a.yaml", 5, "one", "live: 'ftp://example.go.id/' is not an http(s) URL; write it with http:// or https://") in got
+    assert (
+        "a.yaml",
+        5,
+        "one",
+        "live: 'ftp://example.go.id/' is not an http(s) URL; write it with http:// or https://",
+    ) in got
     assert any(f == "a.yaml" and line == 6 and "unknown check kind 'fly'" in m for f, line, _, m in got)
-    assert any(f == "a.yaml" and line == 9 and "unknown key 'colour'" in m and cid == "two" for f, line, cid, m in got)
-    assert any(f == "a.yaml" and line == 10 and "'checks' must be a non-empty list" in m for f, line, _, m in got)
-    assert any(f == "b.yml" and line == 2 and "'claim' is required" in m and cid == "three" for f, line, cid, m in got)
+    assert any(
+        f == "a.yaml" and line == 9 and "unknown key 'colour'" in m and cid == "two"
+        for f, line, cid, m in got
+    )
+    assert any(
+        f == "a.yaml" and line == 10 and "'checks' must be a non-empty list" in m for f, line, _, m in got
+    )
+    assert any(
+        f == "b.yml" and line == 2 and "'claim' is required" in m and cid == "three"
+        for f, line, cid, m in got
+    )
     assert any(f == "b.yml" and line == 4 and "'quote' needs 'text'" in m for f, line, _, m in got)
     assert any(f == "b.yml" and line == 5 and "at least one phrase" in m for f, line, _, m in got)
     assert any(f == "b.yml" and line == 6 and "'status' needs 'code'" in m for f, line, _, m in got)
@@ -115,8 +149,16 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 
 def test_duplicate_ids_across_files_name_both_places(tmp_path):
-    write(tmp_path, "a.yaml", "claims:\n  - id: same\n    claim: x\n    checks:\n      - live: https://a.example/\n")
-    write(tmp_path, "b.yaml", "claims:\n  - id: same\n    claim: y\n    checks:\n      - live: https://b.example/\n")
+    write(
+        tmp_path,
+        "a.yaml",
+        "claims:\n  - id: same\n    claim: x\n    checks:\n      - live: https://a.example/\n",
+    )
+    write(
+        tmp_path,
+        "b.yaml",
+        "claims:\n  - id: same\n    claim: y\n    checks:\n      - live: https://b.example/\n",
+    )
     with pytest.raises(ClaimsError) as info:
         load_claims([tmp_path])
     [problem] = info.value.problems
@@ -125,14 +167,17 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path):
 
 
 def test_duplicate_id_is_reported_even_when_the_claim_has_other_problems(tmp_path):
-    msgs = problems(tmp_path, """
+    msgs = problems(
+        tmp_path,
+        """
         claims:
           - id: same
             claim: x
             checks: [{live: https://a.example/}]
           - id: same
             checks: [{live: https://a.example/}]
-        """)
+        """,
+    )
     assert any("duplicate id" in m for m in msgs) and any("'claim' is required" in m for m in msgs)
 
 
@@ -145,20 +190,50 @@ def test_duplicate_id_is_reported_even_when_the_claim_has_other_problems(tmp_pat
         ("defaults: {timeout: -1}\nclaims: []\n", "'timeout' must be a number of seconds"),
         ("defaults: {retries: 3}\nclaims: []\n", "unknown key 'retries' in defaults"),
         ("claims: {id: a}\n", "'claims' must be a list"),
-        ("claims:\n  - id: 'has space'\n    claim: x\n    checks: [{live: https://a.example/}]\n", "must be letters, digits"),
+        (
+            "claims:\n  - id: 'has space'\n    claim: x\n    checks: [{live: https://a.example/}]\n",
+            "must be letters, digits",
+        ),
         ("claims:\n  - claim: x\n    checks: [{live: https://a.example/}]\n", "missing 'id'"),
         ("claims:\n  - id: a\n    claim: x\n", "missing 'checks'"),
-        ("claims:\n  - id: a\n    claim: x\n    expect: true\n    checks: [{live: https://a.example/}]\n", "'expect' must be one of"),
-        ("claims:\n  - id: a\n    claim: x\n    said_on: last week\n    checks: [{live: https://a.example/}]\n", "'said_on' must be a date"),
-        ("claims:\n  - id: a\n    claim: x\n    sources: [notaurl]\n    checks: [{live: https://a.example/}]\n", "not an http(s) URL"),
+        (
+            "claims:\n  - id: a\n    claim: x\n    expect: true\n    checks: [{live: https://a.example/}]\n",
+            "'expect' must be one of",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    said_on: last week\n    checks: [{live: https://a.example/}]\n",
+            "'said_on' must be a date",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    sources: [notaurl]\n    checks: [{live: https://a.example/}]\n",
+            "not an http(s) URL",
+        ),
         ("claims:\n  - id: a\n    claim: x\n    checks: [{live: }]\n", "'live' is empty"),
-        ("claims:\n  - id: a\n    claim: x\n    checks: [{quote: https://a.example/}]\n", "'quote' needs more than a URL"),
-        ("claims:\n  - id: a\n    claim: x\n    checks: [{live: https://a.example/, dead: https://a.example/}]\n", "each check is one kind"),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{quote: https://a.example/}]\n",
+            "'quote' needs more than a URL",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{live: https://a.example/, dead: https://a.example/}]\n",
+            "each check is one kind",
+        ),
         ("claims:\n  - id: a\n    claim: x\n    checks: [{live: 'https://'}]\n", "has no host name"),
-        ("claims:\n  - id: a\n    claim: x\n    checks: [{contains: {url: https://a.example/, all: [x], scope: body}}]\n", "'scope' must be 'page' or 'article'"),
-        ("claims:\n  - id: a\n    claim: x\n    checks: [{contains: {url: https://a.example/, all: [x], near: 0}}]\n", "'near' must be a number of words"),
-        ("claims:\n  - id: a\n    claim: x\n    checks: [{contains: {url: https://a.example/, all: [x], match: fuzzy}}]\n", "'match' must be 'exact' or 'stem'"),
-        ("claims:\n  - id: a\n    claim: x\n    claim: y\n    checks: [{live: https://a.example/}]\n", "key 'claim' appears twice"),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{contains: {url: https://a.example/, all: [x], scope: body}}]\n",
+            "'scope' must be 'page' or 'article'",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{contains: {url: https://a.example/, all: [x], near: 0}}]\n",
+            "'near' must be a number of words",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{contains: {url: https://a.example/, all: [x], match: fuzzy}}]\n",
+            "'match' must be 'exact' or 'stem'",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    claim: y\n    checks: [{live: https://a.example/}]\n",
+            "key 'claim' appears twice",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_message(tmp_path, text, expected):
@@ -227,7 +302,9 @@ def test_every_impossible_date_is_a_problem_at_its_line(tmp_path, command):
     from civicheck.cli import ExitCode, cli
 
     path = write(tmp_path, "c.yaml", IMPOSSIBLE_DATES)
-    args = [command, str(path)] + (["--no-history", "--no-warc", "--no-canary"] if command == "verify" else [])
+    args = [command, str(path)] + (
+        ["--no-history", "--no-warc", "--no-canary"] if command == "verify" else []
+    )
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert result.stdout == "" and "Traceback" not in result.stderr
@@ -253,14 +330,18 @@ def test_every_impossible_date_is_a_problem_at_its_line(tmp_path, command):
 
 
 def test_real_dates_in_every_date_field_are_read(tmp_path):
-    write(tmp_path, "c.yaml", """
+    write(
+        tmp_path,
+        "c.yaml",
+        """
         claims:
           - id: a
             claim: x
             said_on: '2023-6-5'
             checks:
               - published: {url: 'https://a.go.id/', after: 2024-02-29, before: '2024-03-01T23:59:00+07:00'}
-        """)
+        """,
+    )
     [claim] = load_claims([tmp_path])
     assert claim.said_on == "2023-06-05"
     assert (claim.checks[0].options.after, claim.checks[0].options.before) == ("2024-02-29", "2024-03-01")

@@ -33,19 +33,22 @@ def pages(site):
 
 def test_every_check_kind_passes_on_a_real_server(tmp_path, pages):
     u = pages.url
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: all-kinds
             claim: "Smart City is a priority and the app is live"
             checks:
-              - live: {u('/')}
-              - dead: {u('/gone')}
-              - status: {{url: {u('/gone')}, code: 404}}
-              - status: {{url: {u('/moved')}, code: 200}}
-              - contains: {{url: {u('/')}, all: ["Smart City", "RPJMD 2021–2026"], any: [prioritas, priority], none: [dibatalkan]}}
-              - quote: {{url: {u('/')}, text: "\\"Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023\\""}}
-              - quote: {{url: {u('/')}, text: "Smart City sebagai program prioritas", scope: article}}
-        """)
+              - live: {u("/")}
+              - dead: {u("/gone")}
+              - status: {{url: {u("/gone")}, code: 404}}
+              - status: {{url: {u("/moved")}, code: 200}}
+              - contains: {{url: {u("/")}, all: ["Smart City", "RPJMD 2021–2026"], any: [prioritas, priority], none: [dibatalkan]}}
+              - quote: {{url: {u("/")}, text: "\\"Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023\\""}}
+              - quote: {{url: {u("/")}, text: "Smart City sebagai program prioritas", scope: article}}
+        """,
+    )
     result = verify(f, "--format", "json", "--no-canary")
     assert result.exit_code == ExitCode.OK, result.stderr
     data = json.loads(result.stdout)
@@ -63,41 +66,52 @@ def test_every_check_kind_passes_on_a_real_server(tmp_path, pages):
 
 def test_altered_quote_and_missing_phrase_refute(tmp_path, pages):
     u = pages.url
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: misquote
             claim: "39 flights"
             checks:
-              - quote: {{url: {u('/')}, text: "sebanyak 39 penerbangan dan layanan lain akan terhubung"}}
+              - quote: {{url: {u("/")}, text: "sebanyak 39 penerbangan dan layanan lain akan terhubung"}}
           - id: negated
             claim: "negation"
             checks:
-              - quote: {{url: {u('/')}, text: "sebanyak 29 penerbangan dan layanan lain tidak akan terhubung"}}
+              - quote: {{url: {u("/")}, text: "sebanyak 29 penerbangan dan layanan lain tidak akan terhubung"}}
           - id: missing
             claim: "phrase"
             checks:
-              - contains: {{url: {u('/')}, all: ["Smart Village"]}}
+              - contains: {{url: {u("/")}, all: ["Smart Village"]}}
           - id: forbidden
             claim: "none"
             checks:
-              - contains: {{url: {u('/')}, none: ["prioritas"]}}
-        """)
+              - contains: {{url: {u("/")}, none: ["prioritas"]}}
+        """,
+    )
     result = verify(f, "--format", "json", "--no-canary")
     assert result.exit_code == ExitCode.UNEXPECTED
     verdicts = {c["id"]: c["verdict"] for c in json.loads(result.stdout)["claims"]}
-    assert verdicts == {"misquote": "refuted", "negated": "refuted", "missing": "refuted", "forbidden": "refuted"}
+    assert verdicts == {
+        "misquote": "refuted",
+        "negated": "refuted",
+        "missing": "refuted",
+        "forbidden": "refuted",
+    }
     reasons = {c["id"]: c["checks"][0]["reason"] for c in json.loads(result.stdout)["claims"]}
     assert "29" in reasons["misquote"] and "39" in reasons["misquote"]
 
 
 def test_text_checks_are_unknown_when_the_source_is_unavailable(tmp_path, pages):
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: gone
             claim: "x"
             checks:
-              - contains: {{url: {pages.url('/gone')}, all: ["Smart City"]}}
-        """)
+              - contains: {{url: {pages.url("/gone")}, all: ["Smart City"]}}
+        """,
+    )
     result = verify(f, "--format", "json", "--no-canary")
     [claim] = json.loads(result.stdout)["claims"]
     assert claim["verdict"] == "unverified"
@@ -105,13 +119,16 @@ def test_text_checks_are_unknown_when_the_source_is_unavailable(tmp_path, pages)
 
 
 def test_refused_fails_only_when_the_canary_says_we_are_online(tmp_path, pages, closed_port_url):
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: app
             claim: "the app is live"
             checks:
               - live: {closed_port_url}
-        """)
+        """,
+    )
     online = verify(f, "--format", "json", "--canary", pages.url("/"))
     [claim] = json.loads(online.stdout)["claims"]
     assert claim["verdict"] == "refuted" and "refused" in claim["checks"][0]["reason"]
@@ -127,14 +144,17 @@ def test_refused_fails_only_when_the_canary_says_we_are_online(tmp_path, pages, 
 
 
 def test_dns_failure_with_no_canary_is_a_failure(tmp_path):
-    f = claims_file(tmp_path, """
+    f = claims_file(
+        tmp_path,
+        """
         claims:
           - id: app
             claim: "the app is live"
             checks:
               - live: http://app.cilegon.invalid/
               - dead: http://old.cilegon.invalid/
-        """)
+        """,
+    )
     result = verify(f, "--format", "json", "--no-canary")
     [claim] = json.loads(result.stdout)["claims"]
     live, dead = claim["checks"]
@@ -143,14 +163,17 @@ def test_dns_failure_with_no_canary_is_a_failure(tmp_path):
 
 
 def test_expect_decides_the_exit_code(tmp_path, pages):
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: portal-link-broken
             claim: "the agency link works"
             expect: refuted
             checks:
-              - live: {pages.url('/gone')}
-        """)
+              - live: {pages.url("/gone")}
+        """,
+    )
     result = verify(f, "--no-canary")
     assert result.exit_code == ExitCode.OK
     f.write_text(f.read_text().replace("expect: refuted", "expect: supported"))
@@ -162,15 +185,21 @@ HOSTILE_TITLE = "Evil\x1b[2J\x1b]0;owned\x07 | col <script>alert(1)</script> [cl
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
 def test_hostile_page_cannot_break_any_format(tmp_path, site, fmt):
-    site.route("/evil", f"<html><head><title>{HOSTILE_TITLE}</title></head><body><p>{HOSTILE_TITLE}</p>"
-                        "<p>Smart City</p></body></html>")
-    f = claims_file(tmp_path, f"""
+    site.route(
+        "/evil",
+        f"<html><head><title>{HOSTILE_TITLE}</title></head><body><p>{HOSTILE_TITLE}</p>"
+        "<p>Smart City</p></body></html>",
+    )
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: evil
             claim: "Smart City | <b>bold</b> [x](javascript:alert(2))"
             checks:
-              - contains: {{url: {site.url('/evil')}, all: ["Evil"]}}
-        """)
+              - contains: {{url: {site.url("/evil")}, all: ["Evil"]}}
+        """,
+    )
     result = verify(f, "--format", fmt, "--no-canary")
     out = result.stdout
     assert result.exit_code == ExitCode.OK, result.stderr
@@ -185,13 +214,16 @@ def test_hostile_page_cannot_break_any_format(tmp_path, site, fmt):
 
 
 def test_stdout_is_the_report_alone_and_output_file(tmp_path, pages):
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: a
             claim: "x"
             checks:
-              - live: {pages.url('/')}
-        """)
+              - live: {pages.url("/")}
+        """,
+    )
     out = tmp_path / "report.md"
     result = verify(f, "--format", "markdown", "-o", out, "--no-canary")
     assert result.exit_code == 0 and result.stdout == ""
@@ -202,18 +234,21 @@ def test_stdout_is_the_report_alone_and_output_file(tmp_path, pages):
 
 
 def test_bad_claims_file_exits_2_before_fetching(tmp_path, pages):
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: a
             claim: "x"
             checks:
-              - live: {pages.url('/')}
-              - quote: {{url: {pages.url('/')}}}
+              - live: {pages.url("/")}
+              - quote: {{url: {pages.url("/")}}}
           - id: a
             claim: "y"
             checks:
               - live: gopher://x/
-        """)
+        """,
+    )
     result = verify(f)
     assert result.exit_code == ExitCode.BAD_INPUT
     assert result.stdout == ""
@@ -246,13 +281,23 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_fetching(tmp_pa
 
 
 def test_python_dash_m_and_help_and_version():
-    help_ = subprocess.run([sys.executable, "-m", "civicheck", "--help"], capture_output=True, text=True, check=True)
+    help_ = subprocess.run(
+        [sys.executable, "-m", "civicheck", "--help"], capture_output=True, text=True, check=True
+    )
     assert "verify" in help_.stdout and "lint" in help_.stdout
-    version = subprocess.run([sys.executable, "-m", "civicheck", "--version"], capture_output=True, text=True, check=True)
+    version = subprocess.run(
+        [sys.executable, "-m", "civicheck", "--version"], capture_output=True, text=True, check=True
+    )
     assert version.stdout.startswith("civicheck, version ")
-    assert "trafilatura" not in subprocess.run(
-        [sys.executable, "-c", "import sys, civicheck.cli; print(sorted(sys.modules))"],
-        capture_output=True, text=True, check=True).stdout
+    assert (
+        "trafilatura"
+        not in subprocess.run(
+            [sys.executable, "-c", "import sys, civicheck.cli; print(sorted(sys.modules))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -266,14 +311,18 @@ def test_yaml_mistakes_are_explained_in_a_reporters_words(tmp_path, text, expect
     f = tmp_path / "c.yaml"
     f.write_text(text)
     result = CliRunner().invoke(cli, ["lint", str(f)])
-    assert result.exit_code == ExitCode.BAD_INPUT and expected in result.stderr and "YAML says:" in result.stderr
+    assert (
+        result.exit_code == ExitCode.BAD_INPUT and expected in result.stderr and "YAML says:" in result.stderr
+    )
 
 
 def test_forgiving_spelling_of_expect_and_code_and_upper_case_extensions(tmp_path, pages):
     (tmp_path / "claims").mkdir()
     f = tmp_path / "claims" / "C.YAML"
-    f.write_text(f"claims:\n  - id: a\n    claim: x\n    expect: 'Supported '\n"
-                 f"    checks: [{{status: {{url: {pages.url('/gone')}, code: '404'}}}}]\n")
+    f.write_text(
+        f"claims:\n  - id: a\n    claim: x\n    expect: 'Supported '\n"
+        f"    checks: [{{status: {{url: {pages.url('/gone')}, code: '404'}}}}]\n"
+    )
     result = verify(tmp_path / "claims", "--no-canary", "--format", "json", "--no-history")
     assert result.exit_code == ExitCode.OK, result.stderr
     [claim] = json.loads(result.stdout)["claims"]
@@ -281,7 +330,9 @@ def test_forgiving_spelling_of_expect_and_code_and_upper_case_extensions(tmp_pat
 
 
 def test_problems_are_listed_in_line_order(tmp_path):
-    f = claims_file(tmp_path, """
+    f = claims_file(
+        tmp_path,
+        """
         claims:
           - id: a
             claim: x
@@ -291,21 +342,25 @@ def test_problems_are_listed_in_line_order(tmp_path):
             colour: red
             claim: y
             checks: [{live: https://a.example/}]
-        """)
+        """,
+    )
     result = CliRunner().invoke(cli, ["lint", str(f)])
     lines = [int(line.split(":")[2]) for line in result.stderr.splitlines() if line.startswith("error:")]
     assert lines == sorted(lines) and len(lines) == 2
 
 
 def test_offline_reasons_never_say_a_host_does_not_exist(tmp_path, closed_port_url):
-    f = claims_file(tmp_path, """
+    f = claims_file(
+        tmp_path,
+        """
         claims:
           - id: a
             claim: x
             checks:
               - live: http://app.cilegon.invalid/
               - contains: {url: "http://berita.cilegon.invalid/", all: [x]}
-        """)
+        """,
+    )
     result = verify(f, "--format", "json", "--canary", closed_port_url, "--no-history", "--no-warc")
     live, text = json.loads(result.stdout)["claims"][0]["checks"]
     for check in (live, text):
@@ -314,13 +369,16 @@ def test_offline_reasons_never_say_a_host_does_not_exist(tmp_path, closed_port_u
 
 
 def test_article_scope_says_when_the_words_are_elsewhere_on_the_page(tmp_path, pages):
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: a
             claim: x
             checks:
-              - contains: {{url: {pages.url('/')}, all: [Beranda], scope: article}}
-        """)
+              - contains: {{url: {pages.url("/")}, all: [Beranda], scope: article}}
+        """,
+    )
     result = verify(f, "--format", "json", "--no-canary", "--no-history", "--no-warc")
     [check] = json.loads(result.stdout)["claims"][0]["checks"]
     assert check["outcome"] == "fail"
@@ -328,19 +386,31 @@ def test_article_scope_says_when_the_words_are_elsewhere_on_the_page(tmp_path, p
 
 
 def test_a_portal_audit_names_links_it_could_not_check(tmp_path, site, closed_port_url):
-    site.route("/portal", '<html><body><h1>Portal</h1><p>Daftar dinas kota.</p><a href="/ok">Dinas</a>'
-                          '<a href="http://disdukcapil.cilegon.invalid/">Disdukcapil</a></body></html>')
-    site.route("/ok", "<html><title>Dinas</title><body><h1>Dinas Kota</h1><p>" + "Layanan warga. " * 20
-               + "</p></body></html>")
-    f = claims_file(tmp_path, f"""
+    site.route(
+        "/portal",
+        '<html><body><h1>Portal</h1><p>Daftar dinas kota.</p><a href="/ok">Dinas</a>'
+        '<a href="http://disdukcapil.cilegon.invalid/">Disdukcapil</a></body></html>',
+    )
+    site.route(
+        "/ok",
+        "<html><title>Dinas</title><body><h1>Dinas Kota</h1><p>"
+        + "Layanan warga. " * 20
+        + "</p></body></html>",
+    )
+    f = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: a
             claim: x
             checks:
-              - links: {{url: {site.url('/portal')}, max_broken: 1}}
-        """)
+              - links: {{url: {site.url("/portal")}, max_broken: 1}}
+        """,
+    )
     result = verify(f, "--format", "json", "--canary", closed_port_url, "--no-history", "--no-warc")
     [check] = json.loads(result.stdout)["claims"][0]["checks"]
     assert check["outcome"] == "pass"
-    assert check["reason"].startswith("1 of 2 links work, within the 1 broken allowed; 1 could not be checked: "
-                                      "Disdukcapil → network unavailable"), check["reason"]
+    assert check["reason"].startswith(
+        "1 of 2 links work, within the 1 broken allowed; 1 could not be checked: "
+        "Disdukcapil → network unavailable"
+    ), check["reason"]

@@ -73,14 +73,20 @@ def _readme_invocations() -> list[list[str]]:
 
 
 def test_ci_runs_exactly_the_readme_test_commands():
-    ci_lines = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    ci_lines = [
+        line
+        for line in (ROOT / ".ci/run").read_text().splitlines()
+        if line and not line.startswith(("#", "set ", "cd "))
+    ]
     setup = _sh_blocks()[:2]
     commands = [line.strip() for line in setup[1].strip().splitlines()]
     # One command (continued over lines with a backslash): the newcomer copies it whole.
     assert all(line.endswith("\\") for line in commands[:-1]) and not commands[-1].endswith("\\")
-    assert [line.strip() for line in ci_lines[-len(commands):]] == commands
+    assert [line.strip() for line in ci_lines[-len(commands) :]] == commands
     # Anything before them only installs the system programs some tests need (as root, from Debian's packages).
-    assert all(line.strip().startswith(("if ", "apt-get ", "fi")) for line in ci_lines[:-len(commands)]), ci_lines
+    assert all(line.strip().startswith(("if ", "apt-get ", "fi")) for line in ci_lines[: -len(commands)]), (
+        ci_lines
+    )
     assert "pytest" in commands[-1] and "civicheck verify claims/" in setup[0]
     # The habits CONTRIBUTING.md asks for are CI's too: lint, formatting, types, the generated help blocks.
     for step in ("ruff check", "ruff format --check", "mypy", "cog --check"):
@@ -95,7 +101,9 @@ def test_readme_help_blocks_are_what_the_commands_print():
     cog, said = Cog(), io.StringIO()
     cog.set_output(stdout=said, stderr=said)
     status = cog.main(["cog", "--check", "--diff", "-I", str(ROOT / "docs"), str(ROOT / "README.md")])
-    assert status == 0, f"the README's --help blocks are out of date: run .venv/bin/cog -r -I docs README.md\n{said.getvalue()}"
+    assert status == 0, (
+        f"the README's --help blocks are out of date: run .venv/bin/cog -r -I docs README.md\n{said.getvalue()}"
+    )
     blocks = re.findall(r"```text\n(Usage: civicheck.*?)```", README, re.S)
     assert {re.match(r"Usage: civicheck (\w*)", block)[1] for block in blocks} == set(cli.commands) | {""}
 
@@ -166,13 +174,17 @@ def test_readme_bad_file_sample_is_what_lint_prints(tmp_path, monkeypatch):
     [sample] = re.findall(r"```text\n(.*?)```", section, re.S)
     text = EXAMPLE_CLAIMS.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
-    live_line = next(i for i, line in enumerate(lines) if line.strip() == "- live: https://www.cilegon.go.id/")
+    live_line = next(
+        i for i, line in enumerate(lines) if line.strip() == "- live: https://www.cilegon.go.id/"
+    )
     lines[live_line] = lines[live_line].replace("https://www.cilegon.go.id/", "ftp://app.cilegon.go.id/")
     # portal-agency-links' first check becomes a quote with `txt:` for `text:`.
     start = next(i for i, line in enumerate(lines) if "id: portal-agency-links" in line)
     check = next(i for i in range(start, len(lines)) if lines[i].strip() == "- contains:")
     indent = lines[check][: len(lines[check]) - len(lines[check].lstrip())]
-    lines[check:check + 3] = [f'{indent}- quote: {{url: https://www.cilegon.go.id/, txt: "Dinas Tenaga Kerja"}}\n']
+    lines[check : check + 3] = [
+        f'{indent}- quote: {{url: https://www.cilegon.go.id/, txt: "Dinas Tenaga Kerja"}}\n'
+    ]
     assert f"on line {live_line + 1} of the example file" in " ".join(section.split())
     assert f"on line {check + 1}," in " ".join(section.split())
     (tmp_path / "claims").mkdir()
@@ -184,17 +196,23 @@ def test_readme_bad_file_sample_is_what_lint_prints(tmp_path, monkeypatch):
 
 
 def _verify_json(site, tmp_path) -> dict:
-    url = site.route("/", "<html><head><title>Portal</title></head><body><article><h1>Berita</h1>"
-                          "<p>Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD "
-                          "2021-2026, kata Wali Kota dalam rapat paripurna di gedung DPRD pada Senin pagi.</p>"
-                          "</article></body></html>")
+    url = site.route(
+        "/",
+        "<html><head><title>Portal</title></head><body><article><h1>Berita</h1>"
+        "<p>Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD "
+        "2021-2026, kata Wali Kota dalam rapat paripurna di gedung DPRD pada Senin pagi.</p>"
+        "</article></body></html>",
+    )
     claims = tmp_path / "claims.yaml"
-    claims.write_text(f"""claims:
+    claims.write_text(
+        f"""claims:
   - id: smart-city-priority
     claim: "Smart City is a priority program of the RPJMD 2021-2026"
     checks:
       - quote: {{url: "{url}", text: "Smart City sebagai program prioritas dalam RPJMD 2021-2026"}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["verify", str(claims), "--format", "json", "--no-canary", "-q"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -230,8 +248,11 @@ def _example_outputs(site, tmp_path) -> dict[str, str]:
     from civicheck.render import render
 
     report = example_report(site, tmp_path)
-    return {"table at 80 columns": render(report, "table", width=80), "table in a pipe": render(report, "table"),
-            "markdown": render(report, "markdown")}
+    return {
+        "table at 80 columns": render(report, "table", width=80),
+        "table in a pipe": render(report, "table"),
+        "markdown": render(report, "markdown"),
+    }
 
 
 def test_readme_output_samples_are_what_the_tool_prints(site, tmp_path):
@@ -250,7 +271,8 @@ def test_readme_output_samples_are_what_the_tool_prints(site, tmp_path):
     for m in block.finditer(README):
         assert m[3] == outputs[m[2]].rstrip("\n") + "\n", (
             f"the README's sample '{m[2]}' is not what civicheck prints (CIVICHECK_UPDATE_README=1 "
-            f"pytest tests/test_docs.py -k samples rewrites it):\n{outputs[m[2]]}")
+            f"pytest tests/test_docs.py -k samples rewrites it):\n{outputs[m[2]]}"
+        )
     narrow = outputs["table at 80 columns"]
     assert max(len(line) for line in narrow.splitlines()) <= 80
 

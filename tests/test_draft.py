@@ -67,24 +67,34 @@ def test_indonesian_article_drafts_quotes_speakers_numbers_sites_and_publication
     assert result.stdout == ""  # the file went to -o; stdout carries data only
     assert "drafted 11 claims (3 quote, 3 number, 3 site, 1 audit, 1 article) to draft.yaml" in result.stderr
     quotes = {checks_of(c, "quote")[0]["text"]: c.get("said_by") for c in claims_of(data, "quote")}
-    assert quotes == {
-        "Servernya sempat bermasalah, tapi sekarang sudah normal dan bisa diakses di disnaker.cilegon.go.id":
-            "Budi Santoso",
-        "Kami menargetkan seluruh layanan perizinan sudah daring sebelum akhir 2024": "Budi Santoso",  # ujarnya
-        "Kota kita masih berada di peringkat 36 terbawah dalam indeks kota cerdas, dan itu harus berubah":
-            "Helldy Agustian",
-    }
+    assert (
+        quotes
+        == {
+            "Servernya sempat bermasalah, tapi sekarang sudah normal dan bisa diakses di disnaker.cilegon.go.id": "Budi Santoso",
+            "Kami menargetkan seluruh layanan perizinan sudah daring sebelum akhir 2024": "Budi Santoso",  # ujarnya
+            "Kota kita masih berada di peringkat 36 terbawah dalam indeks kota cerdas, dan itu harus berubah": "Helldy Agustian",
+        }
+    )
     spans = [check["text"] for c in claims_of(data, "number") for check in checks_of(c, "quote")]
-    assert spans == ["dibeli pada 2022", "anggaran Rp 1,2 miliar", "warga pada Juni 2023", "29 layanan",
-                     "RPJMD 2021-2026"]
+    assert spans == [
+        "dibeli pada 2022",
+        "anggaran Rp 1,2 miliar",
+        "warga pada Juni 2023",
+        "29 layanan",
+        "RPJMD 2021-2026",
+    ]
     # Every body link and written address is a live check, grouped per site; the menu, the "more news" box
     # and the footer are not the article's.
     live = {c["id"]: checks_of(c, "live") for c in claims_of(data, "site")}
-    assert live == {"site-disnaker-cilegon-go-id": ["https://disnaker.cilegon.go.id/"],
-                    "site-cilegon-go-id": ["https://www.cilegon.go.id/"],
-                    "site-dukcapil-cilegon-go-id": ["http://dukcapil.cilegon.go.id/"]}
+    assert live == {
+        "site-disnaker-cilegon-go-id": ["https://disnaker.cilegon.go.id/"],
+        "site-cilegon-go-id": ["https://www.cilegon.go.id/"],
+        "site-dukcapil-cilegon-go-id": ["http://dukcapil.cilegon.go.id/"],
+    }
     [audit] = claims_of(data, "audit")
-    assert audit["checks"] == [{"links": {"url": "https://www.cilegon.go.id/", "same_site": True, "max_broken": 0}}]
+    assert audit["checks"] == [
+        {"links": {"url": "https://www.cilegon.go.id/", "same_site": True, "max_broken": 0}}
+    ]
     [article] = claims_of(data, "article")
     assert article["checks"] == [
         {"quote": {"url": url, "text": "Aplikasi Disnaker Cilegon Dibeli 2022, Baru Bisa Diakses 2023"}},
@@ -119,37 +129,66 @@ def test_each_claim_says_where_it_came_from_and_why_its_speaker(site):
 def test_english_article_attributions_before_and_after_the_quote(site):
     _, data, _ = draft_file(site, ENGLISH)
     quotes = {checks_of(c, "quote")[0]["text"]: c.get("said_by") for c in claims_of(data, "quote")}
-    assert quotes == {
-        "This library will serve 12,000 families who today have to drive 30 minutes to borrow a book": "Jane Alvarez",
-        "We cannot afford another project that runs 40 percent over budget": "Tom Reed",  # "Reed told reporters"
-        "We expect to open the doors in 2026": "Maria Chen",  # "she said", after "According to …, Maria Chen,"
-        "It's about time": "one resident",
-    }
-    assert [checks_of(c, "live") for c in claims_of(data, "site")] == [["https://www.springfield.gov/audit-2023"]]
+    assert (
+        quotes
+        == {
+            "This library will serve 12,000 families who today have to drive 30 minutes to borrow a book": "Jane Alvarez",
+            "We cannot afford another project that runs 40 percent over budget": "Tom Reed",  # "Reed told reporters"
+            "We expect to open the doors in 2026": "Maria Chen",  # "she said", after "According to …, Maria Chen,"
+            "It's about time": "one resident",
+        }
+    )
+    assert [checks_of(c, "live") for c in claims_of(data, "site")] == [
+        ["https://www.springfield.gov/audit-2023"]
+    ]
     assert verify(offline_copy(data))["summary"] == {"supported": 7, "refuted": 0, "unverified": 0}
 
 
 # --- attribution, unit by unit ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("paragraphs", "expected"), [
-    (['"Anggaran sudah cair," ujar Sekretaris Daerah Kota Cilegon, Maman Mauludin, di Cilegon, Senin.'],
-     [("Anggaran sudah cair", "Maman Mauludin")]),
-    (["Menurut Kepala Bappeda Tb Dedi, “program itu tetap berjalan tahun ini.”"],
-     [("program itu tetap berjalan tahun ini.", "Dedi")]),
-    (["Kepala Dinas Kominfo, Ahmad Fauzi, mengatakan server baru dipasang.", '"Sudah kami perbaiki," katanya.'],
-     [("Sudah kami perbaiki", "Ahmad Fauzi")]),
-    (['"Warga bisa mengakses layanan itu secara daring," jelas Wali Kota Helldy Agustian.'],
-     [("Warga bisa mengakses layanan itu secara daring", "Helldy Agustian")]),
-    (["The minister said: “We will publish every contract online by June.”"],
-     [("We will publish every contract online by June.", "The minister")]),
-    (["“The portal has been down since Friday,” according to a statement from the agency."],
-     [("The portal has been down since Friday", "a statement")]),
-    (['"We fixed the server," Smith told reporters. "It will not happen again."'],
-     [("We fixed the server", "Smith"), ("It will not happen again.", "Smith")]),
-    (['"The budget was approved in March," said Sen. Maria Lopez, D-Texas.'],
-     [("The budget was approved in March", "Maria Lopez")]),
-])
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (
+            [
+                '"Anggaran sudah cair," ujar Sekretaris Daerah Kota Cilegon, Maman Mauludin, di Cilegon, Senin.'
+            ],
+            [("Anggaran sudah cair", "Maman Mauludin")],
+        ),
+        (
+            ["Menurut Kepala Bappeda Tb Dedi, “program itu tetap berjalan tahun ini.”"],
+            [("program itu tetap berjalan tahun ini.", "Dedi")],
+        ),
+        (
+            [
+                "Kepala Dinas Kominfo, Ahmad Fauzi, mengatakan server baru dipasang.",
+                '"Sudah kami perbaiki," katanya.',
+            ],
+            [("Sudah kami perbaiki", "Ahmad Fauzi")],
+        ),
+        (
+            ['"Warga bisa mengakses layanan itu secara daring," jelas Wali Kota Helldy Agustian.'],
+            [("Warga bisa mengakses layanan itu secara daring", "Helldy Agustian")],
+        ),
+        (
+            ["The minister said: “We will publish every contract online by June.”"],
+            [("We will publish every contract online by June.", "The minister")],
+        ),
+        (
+            ["“The portal has been down since Friday,” according to a statement from the agency."],
+            [("The portal has been down since Friday", "a statement")],
+        ),
+        (
+            ['"We fixed the server," Smith told reporters. "It will not happen again."'],
+            [("We fixed the server", "Smith"), ("It will not happen again.", "Smith")],
+        ),
+        (
+            ['"The budget was approved in March," said Sen. Maria Lopez, D-Texas.'],
+            [("The budget was approved in March", "Maria Lopez")],
+        ),
+    ],
+)
 def test_attribution_patterns(paragraphs, expected):
     assert [(q.text, q.speaker) for q in find_quotations(paragraphs)] == expected
 
@@ -157,49 +196,78 @@ def test_attribution_patterns(paragraphs, expected):
 def test_a_pronoun_is_carried_only_from_a_speaker_named_recently():
     recent = ["Juru bicara KPU, Rina Wati, menjelaskan jadwal pemilu.", '"Tidak ada perubahan," ujarnya.']
     assert [q.speaker for q in find_quotations(recent)] == ["Rina Wati"]
-    stale = recent[:1] + ["Pemilu digelar serentak.", "Kotak suara dikirim ke desa.", "Logistik sudah siap.",
-                          '"Tidak ada perubahan," ujarnya.']
+    stale = recent[:1] + [
+        "Pemilu digelar serentak.",
+        "Kotak suara dikirim ke desa.",
+        "Logistik sudah siap.",
+        '"Tidak ada perubahan," ujarnya.',
+    ]
     [quote] = find_quotations(stale)
     assert quote.speaker is None  # left out rather than guessed
 
 
 def test_an_unattributed_quotation_gets_no_speaker_and_terms_in_quotes_are_not_quotations():
-    found = find_quotations(['Warga menyebut aplikasi itu "siluman". "Tidak pernah ada yang membalas pesan kami '
-                             'di aplikasi itu."', 'The so-called "smart city" program and the film "Love Story".'])
+    found = find_quotations(
+        [
+            'Warga menyebut aplikasi itu "siluman". "Tidak pernah ada yang membalas pesan kami '
+            'di aplikasi itu."',
+            'The so-called "smart city" program and the film "Love Story".',
+        ]
+    )
     assert [(q.text, q.speaker) for q in found] == [
-        ("Tidak pernah ada yang membalas pesan kami di aplikasi itu.", None)]
+        ("Tidak pernah ada yang membalas pesan kami di aplikasi itu.", None)
+    ]
 
 
 def test_straight_curly_and_mixed_quote_marks_are_all_read():
-    found = find_quotations(["“Satu dua tiga empat,” kata Ani.", '"Lima enam tujuh delapan," kata Ani.',
-                             '"Sembilan sepuluh sebelas dua belas!” teriak Ani.'])
-    assert [q.text for q in found] == ["Satu dua tiga empat", "Lima enam tujuh delapan",
-                                       "Sembilan sepuluh sebelas dua belas!"]
+    found = find_quotations(
+        [
+            "“Satu dua tiga empat,” kata Ani.",
+            '"Lima enam tujuh delapan," kata Ani.',
+            '"Sembilan sepuluh sebelas dua belas!” teriak Ani.',
+        ]
+    )
+    assert [q.text for q in found] == [
+        "Satu dua tiga empat",
+        "Lima enam tujuh delapan",
+        "Sembilan sepuluh sebelas dua belas!",
+    ]
 
 
 # --- numbers, sites, ids ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("sentence", "spans"), [
-    ("Aplikasi itu dibeli pada 2022 dengan anggaran Rp 1,2 miliar.", ["dibeli pada 2022", "anggaran Rp 1,2 miliar"]),
-    ("Artinya, ranking 36 terbawah akan dirasionalisasi.", ["36 terbawah"]),
-    ("Total ada 3.016 orang penumpang domestik.", ["3.016 orang penumpang"]),
-    ("New vehicle sales plunged 10 percent last month.", ["plunged 10 percent"]),
-    ("The council approved a $4.5 million budget.", ["approved a $4.5 million"]),
-    ("Smart City menjadi program prioritas dalam RPJMD 2021-2026.", ["RPJMD 2021-2026"]),
-    ("Hal itu disampaikan Yuddy, Selasa (16/2/2016).", []),  # when the reporter spoke to him
-])
+@pytest.mark.parametrize(
+    ("sentence", "spans"),
+    [
+        (
+            "Aplikasi itu dibeli pada 2022 dengan anggaran Rp 1,2 miliar.",
+            ["dibeli pada 2022", "anggaran Rp 1,2 miliar"],
+        ),
+        ("Artinya, ranking 36 terbawah akan dirasionalisasi.", ["36 terbawah"]),
+        ("Total ada 3.016 orang penumpang domestik.", ["3.016 orang penumpang"]),
+        ("New vehicle sales plunged 10 percent last month.", ["plunged 10 percent"]),
+        ("The council approved a $4.5 million budget.", ["approved a $4.5 million"]),
+        ("Smart City menjadi program prioritas dalam RPJMD 2021-2026.", ["RPJMD 2021-2026"]),
+        ("Hal itu disampaikan Yuddy, Selasa (16/2/2016).", []),  # when the reporter spoke to him
+    ],
+)
 def test_number_spans_hold_the_number_and_its_subject(sentence, spans):
     assert [s.text for s in number_spans(sentence, 0, len(sentence))] == spans
 
 
 def test_addresses_in_text_and_government_sites():
-    text = ("Buka disnaker.cilegon.go.id atau https://dukcapil.cilegon.go.id/layanan. Tersebut.Dia pergi; "
-            "Node.js bukan situs; surel humas@cilegon.go.id.")
-    assert _addresses(text) == [("http://disnaker.cilegon.go.id/", "disnaker.cilegon.go.id"),
-                                ("https://dukcapil.cilegon.go.id/layanan", "https://dukcapil.cilegon.go.id/layanan")]
-    assert [is_government(h) for h in ("www.cilegon.go.id", "www.whitehouse.gov", "www.gov.uk", "kompas.com")] == \
-        [True, True, True, False]
+    text = (
+        "Buka disnaker.cilegon.go.id atau https://dukcapil.cilegon.go.id/layanan. Tersebut.Dia pergi; "
+        "Node.js bukan situs; surel humas@cilegon.go.id."
+    )
+    assert _addresses(text) == [
+        ("http://disnaker.cilegon.go.id/", "disnaker.cilegon.go.id"),
+        ("https://dukcapil.cilegon.go.id/layanan", "https://dukcapil.cilegon.go.id/layanan"),
+    ]
+    assert [
+        is_government(h) for h in ("www.cilegon.go.id", "www.whitehouse.gov", "www.gov.uk", "kompas.com")
+    ] == [True, True, True, False]
 
 
 def test_ids_are_readable_and_never_collide():
@@ -219,7 +287,8 @@ def test_into_keeps_ids_unique_across_the_claims_folder(site):
     Path("claims").mkdir()
     Path("claims/kasus.yaml").write_text(
         "claims:\n  - id: number-29-layanan\n    claim: x\n    checks:\n      - live: https://example.invalid/\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = run("draft", url, "--into", "claims", "--no-canary", "--no-warc")
     assert result.exit_code == 0, result.output
     written = Path("claims/draft-aplikasi-disnaker-cilegon-dibeli-2022-baru.yaml")
@@ -231,8 +300,10 @@ def test_into_keeps_ids_unique_across_the_claims_folder(site):
 
 def test_max_keeps_the_most_checkable_claims_first(site):
     _, data, result = draft_file(site, INDONESIAN, "--max", "2")
-    assert [c["id"] for c in data["claims"]] == ["quote-helldy-agustian-kota-kita-masih-berada",
-                                                "quote-budi-santoso-servernya-sempat-bermasalah-tapi"]
+    assert [c["id"] for c in data["claims"]] == [
+        "quote-helldy-agustian-kota-kita-masih-berada",
+        "quote-budi-santoso-servernya-sempat-bermasalah-tapi",
+    ]
     assert "--max 2: left out the 9 least checkable claims" in result.stderr
 
 
@@ -259,8 +330,10 @@ Rapat itu membahas laporan keterangan pertanggungjawaban wali kota dan dihadiri 
 def test_a_page_without_quotes_or_links_drafts_its_publication_facts_only_and_says_so(site):
     url, data, result = draft_file(site, PLAIN)
     assert [c["id"] for c in data["claims"]] == ["article-rapat-paripurna-dprd-cilegon"]
-    assert f"note: {url}: no quotations or links found in the article: drafted its publication facts only" \
+    assert (
+        f"note: {url}: no quotations or links found in the article: drafted its publication facts only"
         in result.stderr
+    )
     assert verify("draft.yaml")["summary"] == {"supported": 1, "refuted": 0, "unverified": 0}
 
 
@@ -276,10 +349,19 @@ def test_a_page_that_cannot_be_fetched_gives_the_reason_exits_1_and_writes_nothi
 
 def test_dns_failure_is_not_blamed_on_the_site_while_offline(closed_port_url):
     # The canary cannot be reached either: the machine is offline, and the reason says so.
-    result = run("draft", "http://portal.cilegon.invalid/berita", "-o", "draft.yaml", "--canary", closed_port_url,
-                 "--no-warc")
+    result = run(
+        "draft",
+        "http://portal.cilegon.invalid/berita",
+        "-o",
+        "draft.yaml",
+        "--canary",
+        closed_port_url,
+        "--no-warc",
+    )
     assert result.exit_code == 1
-    assert "error: cannot draft from http://portal.cilegon.invalid/berita: network unavailable" in result.stderr
+    assert (
+        "error: cannot draft from http://portal.cilegon.invalid/berita: network unavailable" in result.stderr
+    )
     assert not Path("draft.yaml").exists()
     trusted = run("draft", "http://portal.cilegon.invalid/berita", "--no-canary", "--no-warc")
     assert trusted.exit_code == 1 and "DNS lookup failed" in trusted.stderr
@@ -292,9 +374,13 @@ def test_one_failure_among_several_articles_writes_nothing(site):
 
 
 def test_a_bot_wall_is_not_drafted_from(site):
-    wall = ('<html><head><title>Just a moment...</title></head><body><div id="cf-wrapper">'
-            '<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></div></body></html>')
-    url = site.route("/berita/1", wall, status=403, headers={"Server": "cloudflare", "cf-ray": "8a1b2c3d4e5f-SIN"})
+    wall = (
+        '<html><head><title>Just a moment...</title></head><body><div id="cf-wrapper">'
+        '<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></div></body></html>'
+    )
+    url = site.route(
+        "/berita/1", wall, status=403, headers={"Server": "cloudflare", "cf-ray": "8a1b2c3d4e5f-SIN"}
+    )
     result = run("draft", url, "-o", "draft.yaml", "--no-canary", "--no-warc")
     assert result.exit_code == 1 and "bot wall" in result.stderr and not Path("draft.yaml").exists()
 
@@ -346,8 +432,12 @@ def test_a_saved_html_file_cites_its_canonical_address_or_url():
 def test_a_saved_pdf_is_drafted_page_by_page(site):
     from test_evidence_quality import make_pdf
 
-    pdf = make_pdf(['Siaran pers Pemerintah Kota Cilegon.\n"Aplikasi layanan kerja sudah bisa diakses warga,"\n'
-                    "kata Kepala Dinas Tenaga Kerja, Budi Santoso.\nAplikasi itu dibeli pada 2022."])
+    pdf = make_pdf(
+        [
+            'Siaran pers Pemerintah Kota Cilegon.\n"Aplikasi layanan kerja sudah bisa diakses warga,"\n'
+            "kata Kepala Dinas Tenaga Kerja, Budi Santoso.\nAplikasi itu dibeli pada 2022."
+        ]
+    )
     url = site.route("/siaran-pers.pdf", pdf, content_type="application/pdf")
     Path("siaran.pdf").write_bytes(pdf)
     result = run("draft", "siaran.pdf", "--url", url, "-o", "draft.yaml")
@@ -363,10 +453,12 @@ def test_a_saved_pdf_is_drafted_page_by_page(site):
 
 
 def test_hostile_page_text_cannot_break_the_claims_file(site):
-    hostile = ("<html><head><title>Judul\x1b[2J #komentar: [x]</title></head><body><article>"
-               "<p>\u202e\"Ini kutipan: - id: palsu\nclaims: [] # bukan komentar,\" kata Budi\x07 Santoso di kota.</p>"
-               "<p>\"'Tanda kutip' \\\" dan &quot;lagi&quot; serta {kurung} & *bintang*,\" ujarnya pada 2023.</p>"
-               "</article></body></html>")
+    hostile = (
+        "<html><head><title>Judul\x1b[2J #komentar: [x]</title></head><body><article>"
+        '<p>\u202e"Ini kutipan: - id: palsu\nclaims: [] # bukan komentar," kata Budi\x07 Santoso di kota.</p>'
+        '<p>"\'Tanda kutip\' \\" dan &quot;lagi&quot; serta {kurung} & *bintang*," ujarnya pada 2023.</p>'
+        "</article></body></html>"
+    )
     url, data, _ = draft_file(site, hostile)
     text = Path("draft.yaml").read_text(encoding="utf-8")
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text)
@@ -382,7 +474,9 @@ def _readme_samples() -> list[tuple[list[str], str]]:
     """Each `civicheck draft tests/pages/…` command in the README's draft section, with the YAML under it."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Drafting claims from an article", 1)[1].split("\n## ", 1)[0]
-    found = re.findall(r"```sh\n(civicheck draft tests/pages/[^\n]+)\n```\n\n```yaml\n(.*?)```", section, re.S)
+    found = re.findall(
+        r"```sh\n(civicheck draft tests/pages/[^\n]+)\n```\n\n```yaml\n(.*?)```", section, re.S
+    )
     return [(command.split()[2:], sample) for command, sample in found]
 
 
@@ -395,10 +489,13 @@ def test_readme_draft_examples_are_what_draft_prints():
         assert result.exit_code == 0, result.output
         printed = result.stdout.split("\n\n")
         shown = [block for block in sample.split("\n\n") if block.strip() != "# …"]
-        positions = [printed.index(block.rstrip("\n") if block is not shown[-1] else block) for block in shown]
+        positions = [
+            printed.index(block.rstrip("\n") if block is not shown[-1] else block) for block in shown
+        ]
         assert positions == sorted(positions)
-    assert "drafted 11 claims (3 quote, 3 number, 3 site, 1 audit, 1 article)" in \
-        " ".join(readme_section().split())
+    assert "drafted 11 claims (3 quote, 3 number, 3 site, 1 audit, 1 article)" in " ".join(
+        readme_section().split()
+    )
 
 
 def readme_section() -> str:

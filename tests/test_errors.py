@@ -23,8 +23,11 @@ NOT_IN_ERRORS = {"civicheck.claims.yaml_lines.RefusedYAML"}
 
 
 def _modules() -> list[str]:
-    return [m.name for m in pkgutil.walk_packages([str(PACKAGE)], "civicheck.")
-            if not m.name.endswith("__main__") and m.name != "civicheck.errors"]
+    return [
+        m.name
+        for m in pkgutil.walk_packages([str(PACKAGE)], "civicheck.")
+        if not m.name.endswith("__main__") and m.name != "civicheck.errors"
+    ]
 
 
 def test_every_error_class_is_defined_in_errors_py():
@@ -32,8 +35,13 @@ def test_every_error_class_is_defined_in_errors_py():
     for name in _modules():
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
-            if (inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == name
-                    and not attr.startswith("_") and f"{name}.{attr}" not in NOT_IN_ERRORS):
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == name
+                and not attr.startswith("_")
+                and f"{name}.{attr}" not in NOT_IN_ERRORS
+            ):
                 elsewhere.append(f"{name}.{attr}")
     assert elsewhere == []
 
@@ -49,8 +57,11 @@ def _drawn_tree() -> dict[str, str]:
 
 
 def test_the_docstring_draws_every_error_with_its_exit_code():
-    classes = {name: cls for name, cls in vars(errors).items()
-               if inspect.isclass(cls) and issubclass(cls, CivicheckError)}
+    classes = {
+        name: cls
+        for name, cls in vars(errors).items()
+        if inspect.isclass(cls) and issubclass(cls, CivicheckError)
+    }
     drawn = _drawn_tree()
     assert set(drawn) == set(classes)
     for name, cls in classes.items():
@@ -79,12 +90,20 @@ def test_only_the_command_class_exits():
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            exits = isinstance(node, ast.Call) and ast.unparse(node.func) in ("sys.exit", "exit", "SystemExit")
-            raised = isinstance(node, ast.Raise) and node.exc is not None and "SystemExit" in ast.unparse(node.exc)
+            exits = isinstance(node, ast.Call) and ast.unparse(node.func) in (
+                "sys.exit",
+                "exit",
+                "SystemExit",
+            )
+            raised = (
+                isinstance(node, ast.Raise) and node.exc is not None and "SystemExit" in ast.unparse(node.exc)
+            )
             if exits or raised:
                 owner = _enclosing_class(tree, node)
                 assert path.parent.name == "cli" or path.stem == "cli", f"{path}: exits"
-                assert owner in ("Command", "Group", "_Command", "_Group"), f"{path}:{node.lineno} exits outside them"
+                assert owner in ("Command", "Group", "_Command", "_Group"), (
+                    f"{path}:{node.lineno} exits outside them"
+                )
 
 
 def _enclosing_class(tree: ast.AST, target: ast.AST) -> str | None:
@@ -95,15 +114,19 @@ def _enclosing_class(tree: ast.AST, target: ast.AST) -> str | None:
 
 
 def test_an_archive_that_does_not_answer_is_not_civicheck_failing(closed_port_url):
-    result = CliRunner().invoke(cli, ["timeline", "https://www.cilegon.go.id/",
-                                      "--archive", f"pywb={closed_port_url.rstrip('/')}/coll"])
+    result = CliRunner().invoke(
+        cli,
+        ["timeline", "https://www.cilegon.go.id/", "--archive", f"pywb={closed_port_url.rstrip('/')}/coll"],
+    )
     assert result.exit_code == ExitCode.UNEXPECTED == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: pywb CDX lookup of https://www.cilegon.go.id/ failed")
 
 
 def test_a_replay_file_that_is_not_a_warc_is_bad_input(tmp_path):
-    (tmp_path / "c.yaml").write_text("claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://x.example/\n")
+    (tmp_path / "c.yaml").write_text(
+        "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://x.example/\n"
+    )
     (tmp_path / "bad.warc.gz").write_bytes(b"not a warc")
     result = CliRunner().invoke(cli, ["verify", "c.yaml", "--replay", "bad.warc.gz", "--no-history"])
     assert result.exit_code == ExitCode.BAD_INPUT
@@ -111,8 +134,12 @@ def test_a_replay_file_that_is_not_a_warc_is_bad_input(tmp_path):
 
 
 def test_a_warc_that_cannot_be_written_is_civicheck_failing(tmp_path):
-    (tmp_path / "c.yaml").write_text("claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://x.example/\n")
+    (tmp_path / "c.yaml").write_text(
+        "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://x.example/\n"
+    )
     (tmp_path / "archive").write_text("a file where the folder should be")
-    result = CliRunner().invoke(cli, ["verify", "c.yaml", "--no-history", "--no-canary", "--archive-dir", "archive/run"])
+    result = CliRunner().invoke(
+        cli, ["verify", "c.yaml", "--no-history", "--no-canary", "--archive-dir", "archive/run"]
+    )
     assert result.exit_code == ExitCode.INTERNAL
     assert result.stderr.startswith("error: cannot create a WARC archive in archive/run")

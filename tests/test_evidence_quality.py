@@ -72,8 +72,14 @@ def requests_under(site, prefix: str) -> list[str]:
 NAV = "".join(
     f'<li><a href="/{slug}">{name}</a></li>'
     for slug, name in [
-        ("profil", "Profil"), ("berita", "Berita"), ("pengumuman", "Pengumuman"), ("agenda", "Agenda"),
-        ("galeri", "Galeri"), ("layanan", "Layanan Publik"), ("ppid", "PPID"), ("kontak", "Kontak"),
+        ("profil", "Profil"),
+        ("berita", "Berita"),
+        ("pengumuman", "Pengumuman"),
+        ("agenda", "Agenda"),
+        ("galeri", "Galeri"),
+        ("layanan", "Layanan Publik"),
+        ("ppid", "PPID"),
+        ("kontak", "Kontak"),
     ]
 )
 
@@ -81,10 +87,23 @@ HOME = f"""<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Pem
 <link rel="stylesheet" href="/style.css"><script src="/app.js"></script></head><body>
 <header><img src="/logo.png" alt="Logo"><ul class="menu">{NAV}</ul></header>
 <section id="dinas"><h2>Perangkat Daerah</h2><ul>
-{"".join(f'<li><a href="/dinas/{s}">{n}</a></li>' for s, n in [
-    ("dinkes", "Dinas Kesehatan"), ("dindik", "Dinas Pendidikan"), ("dinsos", "Dinas Sosial"),
-    ("dishub", "Dinas Perhubungan"), ("dispar", "Dinas Pariwisata"), ("dpmptsp", "DPMPTSP"),
-    ("disnaker", "Disnaker"), ("disdukcapil", "Disdukcapil"), ("bappeda", "Bappeda"), ("bpbd", "BPBD")])}
+{
+    "".join(
+        f'<li><a href="/dinas/{s}">{n}</a></li>'
+        for s, n in [
+            ("dinkes", "Dinas Kesehatan"),
+            ("dindik", "Dinas Pendidikan"),
+            ("dinsos", "Dinas Sosial"),
+            ("dishub", "Dinas Perhubungan"),
+            ("dispar", "Dinas Pariwisata"),
+            ("dpmptsp", "DPMPTSP"),
+            ("disnaker", "Disnaker"),
+            ("disdukcapil", "Disdukcapil"),
+            ("bappeda", "Bappeda"),
+            ("bpbd", "BPBD"),
+        ]
+    )
+}
 </ul></section>
 <section><h2>Berita Terkini</h2><ul>
 <li><a href="/berita/2023/05/01/aplikasi-ketenagakerjaan">Aplikasi ketenagakerjaan resmi diluncurkan</a></li>
@@ -149,9 +168,11 @@ def test_every_soft404_signal_fails_live_and_passes_dead(tmp_path, site):
         f"      - dead: {{url: {url}, timeout: 5}}\n"
         for name, url in signal_of.items()
     )
-    claims += (f"  - id: soft404-off\n    claim: x\n    checks:\n"
-               f"      - live: {{url: {signal_of['wording']}, soft404: false, timeout: 5}}\n"
-               f"      - live: {{url: {signal_of['probe']}, soft404: false, timeout: 5}}\n")
+    claims += (
+        f"  - id: soft404-off\n    claim: x\n    checks:\n"
+        f"      - live: {{url: {signal_of['wording']}, soft404: false, timeout: 5}}\n"
+        f"      - live: {{url: {signal_of['probe']}, soft404: false, timeout: 5}}\n"
+    )
     got, _ = verify(tmp_path, claims)
 
     expected_words = {
@@ -169,7 +190,9 @@ def test_every_soft404_signal_fails_live_and_passes_dead(tmp_path, site):
         assert dead["outcome"] == "pass", (name, dead["reason"])
         assert got[name]["verdict"] == "refuted"
     # soft404: false trusts the status code again.
-    assert [c["outcome"] for c in got["soft404-off"]["checks"]] == ["pass", "pass"], got["soft404-off"]["checks"]
+    assert [c["outcome"] for c in got["soft404-off"]["checks"]] == ["pass", "pass"], got["soft404-off"][
+        "checks"
+    ]
     assert got["soft404-off"]["checks"][0]["evidence"]["soft404"] == []
     assert got["soft404-off"]["checks"][0]["spec"]["soft404"] is False
 
@@ -180,7 +203,8 @@ def test_the_probe_runs_once_per_directory_pattern_and_never_for_the_root(tmp_pa
     pages = ["/katalog/layanan-kerja", "/katalog/perizinan", "/katalog/kependudukan"]
     u = site.url
     claims = "claims:\n  - id: catalog\n    claim: x\n    checks:\n" + "".join(
-        f"      - live: {{url: {u(p)}, timeout: 5}}\n" for p in pages)
+        f"      - live: {{url: {u(p)}, timeout: 5}}\n" for p in pages
+    )
     claims += f"  - id: home\n    claim: x\n    checks:\n      - live: {{url: {u('/')}, timeout: 5}}\n"
     got, _ = verify(tmp_path, claims)
     assert [c["outcome"] for c in got["catalog"]["checks"]] == ["fail"] * 3
@@ -204,13 +228,16 @@ def test_a_slow_probe_waits_no_longer_than_the_claim(tmp_path, site):
     site.route("/lambat/halaman", CATALOG)
     catch_all(site, "/lambat/", HOME, delay=30)  # unknown paths hang: the probe never gets an answer
     started = time.monotonic()
-    got, _ = verify(tmp_path, f"""
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: slow-probe
             claim: x
             checks:
-              - live: {{url: {site.url('/lambat/halaman')}, timeout: 2}}
-        """)
+              - live: {{url: {site.url("/lambat/halaman")}, timeout: 2}}
+        """,
+    )
     # The probe gives up with the claim (2 s), not at its own 10 s cap; the bound leaves room for a slow CI.
     assert time.monotonic() - started < 8
     assert check(got, "slow-probe")["outcome"] == "pass"  # no answer from the probe is no signal
@@ -226,17 +253,20 @@ def test_real_pages_stay_live(tmp_path, site):
     site.route("/berita/2023/05/01/aplikasi-ketenagakerjaan", ARTICLE)
     site.route("/kontak/kantor", CONTACT)  # short, but a real page: an address and a map
     u = site.url
-    got, _ = verify(tmp_path, f"""
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: real
             claim: x
             checks:
-              - live: {{url: {u('/')}, timeout: 5}}
-              - live: {{url: {u('/pemkot/portal')}, timeout: 5}}
-              - live: {{url: {u('/berita/2023/05/01/aplikasi-ketenagakerjaan')}, timeout: 5}}
-              - dead: {{url: {u('/berita/2023/05/01/aplikasi-ketenagakerjaan')}, timeout: 5}}
-              - live: {{url: {u('/kontak/kantor')}, timeout: 5}}
-        """)
+              - live: {{url: {u("/")}, timeout: 5}}
+              - live: {{url: {u("/pemkot/portal")}, timeout: 5}}
+              - live: {{url: {u("/berita/2023/05/01/aplikasi-ketenagakerjaan")}, timeout: 5}}
+              - dead: {{url: {u("/berita/2023/05/01/aplikasi-ketenagakerjaan")}, timeout: 5}}
+              - live: {{url: {u("/kontak/kantor")}, timeout: 5}}
+        """,
+    )
     outcomes = [(c["outcome"], c["reason"], c["evidence"]["soft404"]) for c in got["real"]["checks"]]
     assert [o[0] for o in outcomes] == ["pass", "pass", "pass", "fail", "pass"], outcomes
     assert all(o[2] == [] for o in outcomes), outcomes
@@ -280,15 +310,25 @@ PLAIN_403 = """<!doctype html><html><head><title>403 Forbidden</title></head><bo
 
 
 def test_bot_walls_are_unknown_never_fail_and_a_plain_403_fails(tmp_path, site):
-    site.route("/disnaker/lowongan", CLOUDFLARE_CHALLENGE, status=503,
-               headers={"Server": "cloudflare", "CF-RAY": "7d1c2f3a4b5c6d7e-SIN"})
+    site.route(
+        "/disnaker/lowongan",
+        CLOUDFLARE_CHALLENGE,
+        status=503,
+        headers={"Server": "cloudflare", "CF-RAY": "7d1c2f3a4b5c6d7e-SIN"},
+    )
     site.route("/layanan/ktp", CAPTCHA_403, status=403)
-    site.route("/pajak/cek", INCAPSULA_429, status=429, headers={"X-Iinfo": "8-123-0 0NNN RT(1 2) q(0 -1 -1 0)"})
+    site.route(
+        "/pajak/cek", INCAPSULA_429, status=429, headers={"X-Iinfo": "8-123-0 0NNN RT(1 2) q(0 -1 -1 0)"}
+    )
     site.route("/berita/lowongan-2023", SUCURI_200, headers={"Server": "Sucuri/Cloudproxy"})
     site.route("/arsip/rahasia", PLAIN_403, status=403)
     u = site.url
-    walls = {"cloudflare": "/disnaker/lowongan", "captcha": "/layanan/ktp", "incapsula": "/pajak/cek",
-             "sucuri": "/berita/lowongan-2023"}
+    walls = {
+        "cloudflare": "/disnaker/lowongan",
+        "captcha": "/layanan/ktp",
+        "incapsula": "/pajak/cek",
+        "sucuri": "/berita/lowongan-2023",
+    }
     claims = "claims:\n" + "".join(
         f"  - id: {name}\n    claim: x\n    checks:\n      - live: {{url: {u(path)}, timeout: 5}}\n"
         f"      - dead: {{url: {u(path)}, timeout: 5}}\n"
@@ -300,18 +340,27 @@ def test_bot_walls_are_unknown_never_fail_and_a_plain_403_fails(tmp_path, site):
     )
     claims += f"  - id: plain\n    claim: x\n    checks:\n      - live: {{url: {u('/arsip/rahasia')}, timeout: 5}}\n"
     got, stderr = verify(tmp_path, claims)
-    vendor = {"cloudflare": "Cloudflare", "captcha": "reCAPTCHA", "incapsula": "Incapsula", "sucuri": "Sucuri"}
+    vendor = {
+        "cloudflare": "Cloudflare",
+        "captcha": "reCAPTCHA",
+        "incapsula": "Incapsula",
+        "sucuri": "Sucuri",
+    }
     for name in walls:
         for c in got[name]["checks"][:2]:
             assert c["outcome"] == "unknown", (name, c["kind"], c["reason"])
-            assert c["reason"].startswith("blocked by a bot wall (") and vendor[name] in c["reason"], c["reason"]
+            assert c["reason"].startswith("blocked by a bot wall (") and vendor[name] in c["reason"], c[
+                "reason"
+            ]
             assert c["evidence"]["soft404"] == []
         # A links audit or a text check of a walled page cannot see the page either, and says why.
         for c in got[name]["checks"][2:]:
             assert c["outcome"] == "unknown" and "blocked by a bot wall" in c["reason"], c["reason"]
         assert got[name]["verdict"] == "unverified"
     plain = check(got, "plain")
-    assert plain["outcome"] == "fail" and "403" in plain["reason"] and "bot wall" not in plain["reason"], plain
+    assert plain["outcome"] == "fail" and "403" in plain["reason"] and "bot wall" not in plain["reason"], (
+        plain
+    )
     assert got["plain"]["verdict"] == "refuted"
     assert stderr == ""
 
@@ -346,17 +395,24 @@ def portal(refused: str) -> str:
 
 
 def agency(name: str) -> str:
-    return (f"<!doctype html><html><head><title>{name} Kota Cilegon</title></head><body><h1>{name}</h1>"
-            f"<p>Selamat datang di situs {name} Kota Cilegon. Kami melayani masyarakat setiap hari kerja "
-            f"pukul 08.00 sampai 16.00 di kantor kami maupun secara daring melalui aplikasi.</p></body></html>")
+    return (
+        f"<!doctype html><html><head><title>{name} Kota Cilegon</title></head><body><h1>{name}</h1>"
+        f"<p>Selamat datang di situs {name} Kota Cilegon. Kami melayani masyarakat setiap hari kerja "
+        f"pukul 08.00 sampai 16.00 di kantor kami maupun secara daring melalui aplikasi.</p></body></html>"
+    )
 
 
 @pytest.fixture
 def cilegon(site, closed_port_url):
     site.route("/", portal(closed_port_url))
     site.route("/berita", agency("Berita"))
-    for slug, name in [("dinkes", "Dinas Kesehatan"), ("dindik", "Dinas Pendidikan"), ("dinsos", "Dinas Sosial"),
-                       ("dishub", "Dinas Perhubungan"), ("dispar", "Dinas Pariwisata")]:
+    for slug, name in [
+        ("dinkes", "Dinas Kesehatan"),
+        ("dindik", "Dinas Pendidikan"),
+        ("dinsos", "Dinas Sosial"),
+        ("dishub", "Dinas Perhubungan"),
+        ("dispar", "Dinas Pariwisata"),
+    ]:
         site.route(f"/dinas/{slug}", agency(name))
     # /dinas/disnaker has no route: a plain 404.
     site.route("/layanan/pajak", NOT_FOUND_200)  # a soft 404
@@ -368,26 +424,29 @@ def cilegon(site, closed_port_url):
 
 def test_links_audit_names_every_broken_link(tmp_path, cilegon):
     u = cilegon.url
-    got, _ = verify(tmp_path, f"""
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: dinas
             claim: "3 of 8 agency links on the portal are broken"
             expect: refuted
             checks:
-              - links: {{url: {u('/')}, select: "#dinas", timeout: 5}}
+              - links: {{url: {u("/")}, select: "#dinas", timeout: 5}}
           - id: layanan
             claim: "the service links work"
             expect: refuted
             checks:
-              - links: {{url: {u('/')}, select: "#layanan a", timeout: 5}}
+              - links: {{url: {u("/")}, select: "#layanan a", timeout: 5}}
           - id: whole
             claim: "at most 6 links broken"
             checks:
-              - links: {{url: {u('/')}, max_broken: 6, timeout: 5}}
-              - links: {{url: {u('/')}, max_broken: 5, timeout: 5}}
-              - links: {{url: {u('/')}, same_site: true, timeout: 5}}
-              - links: {{url: {u('/')}, select: "#layanan", soft404: false, timeout: 5}}
-        """)
+              - links: {{url: {u("/")}, max_broken: 6, timeout: 5}}
+              - links: {{url: {u("/")}, max_broken: 5, timeout: 5}}
+              - links: {{url: {u("/")}, same_site: true, timeout: 5}}
+              - links: {{url: {u("/")}, select: "#layanan", soft404: false, timeout: 5}}
+        """,
+    )
     dinas = check(got, "dinas")
     assert dinas["outcome"] == "fail"
     reason = dinas["reason"]
@@ -396,12 +455,19 @@ def test_links_audit_names_every_broken_link(tmp_path, cilegon):
     assert "refused" in reason.split("Aplikasi Ketenagakerjaan → ")[1], reason
     links = dinas["evidence"]["links"]
     assert [(link["text"], link["outcome"]) for link in links] == [
-        ("Disdukcapil", "fail"), ("Dinas Kesehatan", "pass"), ("Dinas Pendidikan", "pass"), ("Disnaker", "fail"),
-        ("Dinas Sosial", "pass"), ("Dinas Perhubungan", "pass"), ("Dinas Pariwisata", "pass"),
+        ("Disdukcapil", "fail"),
+        ("Dinas Kesehatan", "pass"),
+        ("Dinas Pendidikan", "pass"),
+        ("Disnaker", "fail"),
+        ("Dinas Sosial", "pass"),
+        ("Dinas Perhubungan", "pass"),
+        ("Dinas Pariwisata", "pass"),
         ("Aplikasi Ketenagakerjaan", "fail"),
     ]
     assert links[0]["url"] == DISDUKCAPIL and links[0]["error"] == "dns" and links[0]["status"] is None
-    assert links[3]["status"] == 404 and links[4]["url"] == u("/dinas/dinsos")  # fragment dropped, duplicate gone
+    assert links[3]["status"] == 404 and links[4]["url"] == u(
+        "/dinas/dinsos"
+    )  # fragment dropped, duplicate gone
     assert got["dinas"]["verdict"] == "refuted" and got["dinas"]["as_expected"]
 
     layanan = check(got, "layanan")
@@ -419,48 +485,87 @@ def test_links_audit_names_every_broken_link(tmp_path, cilegon):
     max6, max5, same_site, no_soft = got["whole"]["checks"]
     # Beranda, Berita, Mitra (DNS), the 8 agencies and the 3 services; mailto/tel/javascript/#konten ignored.
     assert len(max6["evidence"]["links"]) == 14, [link["url"] for link in max6["evidence"]["links"]]
-    assert not any(link["url"].startswith(("mailto:", "tel:", "javascript:")) or "#" in link["url"]
-                   for link in max6["evidence"]["links"])
-    assert max6["outcome"] == "pass" and max6["reason"].startswith("6 of 14 links broken, within the 6 allowed"), \
-        max6["reason"]
+    assert not any(
+        link["url"].startswith(("mailto:", "tel:", "javascript:")) or "#" in link["url"]
+        for link in max6["evidence"]["links"]
+    )
+    assert max6["outcome"] == "pass" and max6["reason"].startswith(
+        "6 of 14 links broken, within the 6 allowed"
+    ), max6["reason"]
     assert max5["outcome"] == "fail" and max5["reason"].startswith("6 of 14 links broken: "), max5["reason"]
     assert {link["url"] for link in same_site["evidence"]["links"]} == {
-        u("/"), u("/berita"), *(u(f"/dinas/{s}") for s in ("dinkes", "dindik", "disnaker", "dinsos", "dishub",
-                                                             "dispar")),
-        cilegon.closed_port_url, u("/layanan/pajak"), u("/layanan/perizinan"), u("/layanan/ktp")}
+        u("/"),
+        u("/berita"),
+        *(u(f"/dinas/{s}") for s in ("dinkes", "dindik", "disnaker", "dinsos", "dishub", "dispar")),
+        cilegon.closed_port_url,
+        u("/layanan/pajak"),
+        u("/layanan/perizinan"),
+        u("/layanan/ktp"),
+    }
     assert same_site["reason"].startswith("4 of 12 links broken"), same_site["reason"]
     # Without soft-404 signals only the status codes count: all three service links answer 200.
     assert no_soft["outcome"] == "pass" and no_soft["reason"] == "all 3 links work", no_soft["reason"]
     # Each link was fetched once although four checks audit it; one probe per directory pattern.
     assert cilegon.hits("/dinas/dinkes") == 1 and cilegon.hits("/layanan/pajak") == 1
-    assert len([t for t in requests_under(cilegon, "/dinas/") if not t.startswith(
-        tuple(f"/dinas/{s}" for s in ("dinkes", "dindik", "disnaker", "dinsos", "dishub", "dispar")))]) == 1
-    assert len([t for t in requests_under(cilegon, "/layanan/") if not t.startswith(
-        ("/layanan/pajak", "/layanan/perizinan", "/layanan/ktp"))]) == 1
+    assert (
+        len(
+            [
+                t
+                for t in requests_under(cilegon, "/dinas/")
+                if not t.startswith(
+                    tuple(
+                        f"/dinas/{s}" for s in ("dinkes", "dindik", "disnaker", "dinsos", "dishub", "dispar")
+                    )
+                )
+            ]
+        )
+        == 1
+    )
+    assert (
+        len(
+            [
+                t
+                for t in requests_under(cilegon, "/layanan/")
+                if not t.startswith(("/layanan/pajak", "/layanan/perizinan", "/layanan/ktp"))
+            ]
+        )
+        == 1
+    )
 
 
 def test_links_that_fail_only_because_we_are_offline_are_not_broken(tmp_path, cilegon, closed_port_url):
     u = cilegon.url
     # The canary is a closed port: this machine looks offline, so DNS failures and refusals prove nothing.
-    got, _ = verify(tmp_path, f"""
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: dinas
             claim: x
             checks:
-              - links: {{url: {u('/')}, select: "#dinas", timeout: 5}}
-              - links: {{url: {u('/')}, select: "#dinas", max_broken: 1, timeout: 5}}
-        """, "--canary", closed_port_url)
+              - links: {{url: {u("/")}, select: "#dinas", timeout: 5}}
+              - links: {{url: {u("/")}, select: "#dinas", max_broken: 1, timeout: 5}}
+        """,
+        "--canary",
+        closed_port_url,
+    )
     strict, lenient = got["dinas"]["checks"]
     by_text = {link["text"]: link for link in strict["evidence"]["links"]}
-    assert by_text["Disdukcapil"]["outcome"] == "unknown" and "network unavailable" in by_text["Disdukcapil"]["reason"]
+    assert (
+        by_text["Disdukcapil"]["outcome"] == "unknown"
+        and "network unavailable" in by_text["Disdukcapil"]["reason"]
+    )
     assert by_text["Aplikasi Ketenagakerjaan"]["outcome"] == "unknown"
     assert by_text["Disnaker"]["outcome"] == "fail"  # a 404 is an answer: the site said so
-    assert strict["outcome"] == "fail" and strict["reason"].startswith("1 of 8 links broken: Disnaker → 404"), \
-        strict["reason"]
+    assert strict["outcome"] == "fail" and strict["reason"].startswith(
+        "1 of 8 links broken: Disnaker → 404"
+    ), strict["reason"]
     assert "Disdukcapil" not in strict["reason"]
     # One broken link is allowed, but the two unchecked ones could be broken too: unknown, not pass.
     assert lenient["outcome"] == "unknown", lenient["reason"]
-    assert lenient["reason"].startswith("2 of 8 links could not be checked: Disdukcapil → network unavailable")
+    assert lenient["reason"].startswith(
+        "2 of 8 links could not be checked: Disdukcapil → network unavailable"
+    )
 
 
 # --- PDF evidence ---------------------------------------------------------------------------------------------
@@ -478,30 +583,50 @@ def make_pdf(pages: list[str | None], *, password: str | None = None, owner_only
         return NameObject(value)
 
     writer = PdfWriter()
-    font = writer._add_object(DictionaryObject({
-        name("/Type"): name("/Font"), name("/Subtype"): name("/Type1"), name("/BaseFont"): name("/Helvetica"),
-        name("/Encoding"): name("/WinAnsiEncoding")}))
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                name("/Type"): name("/Font"),
+                name("/Subtype"): name("/Type1"),
+                name("/BaseFont"): name("/Helvetica"),
+                name("/Encoding"): name("/WinAnsiEncoding"),
+            }
+        )
+    )
     for text in pages:
         page = writer.add_blank_page(595, 842)
         resources = DictionaryObject()
         if text is None:
             image = StreamObject()
             image.set_data(bytes(range(0, 256, 4)) * 64)  # 64 x 64 grey gradient
-            image.update({name("/Type"): name("/XObject"), name("/Subtype"): name("/Image"),
-                          name("/Width"): NumberObject(64), name("/Height"): NumberObject(64),
-                          name("/ColorSpace"): name("/DeviceGray"), name("/BitsPerComponent"): NumberObject(8)})
+            image.update(
+                {
+                    name("/Type"): name("/XObject"),
+                    name("/Subtype"): name("/Image"),
+                    name("/Width"): NumberObject(64),
+                    name("/Height"): NumberObject(64),
+                    name("/ColorSpace"): name("/DeviceGray"),
+                    name("/BitsPerComponent"): NumberObject(8),
+                }
+            )
             resources[name("/XObject")] = DictionaryObject({name("/Im1"): writer._add_object(image)})
             content = b"q 480 0 0 700 56 70 cm /Im1 Do Q"
         else:
             resources[name("/Font")] = DictionaryObject({name("/F1"): font})
-            lines = [line.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-                     for line in text.splitlines()]
-            content = b"BT /F1 11 Tf 14 TL 56 780 Td " + b" ".join(b"(" + ln + b") Tj T*" for ln in lines) + b" ET"
+            lines = [
+                line.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+                for line in text.splitlines()
+            ]
+            content = (
+                b"BT /F1 11 Tf 14 TL 56 780 Td " + b" ".join(b"(" + ln + b") Tj T*" for ln in lines) + b" ET"
+            )
         stream = StreamObject()
         stream.set_data(content)
         page[name("/Contents")] = writer._add_object(stream)
         page[name("/Resources")] = resources
-    writer.add_metadata({"/Title": "RPJMD Kota Cilegon 2021-2026", "/CreationDate": "D:20210915093000+07'00'"})
+    writer.add_metadata(
+        {"/Title": "RPJMD Kota Cilegon 2021-2026", "/CreationDate": "D:20210915093000+07'00'"}
+    )
     if password is not None:
         writer.encrypt("" if owner_only else password, owner_password=password)
     out = io.BytesIO()
@@ -521,30 +646,49 @@ def test_pdf_evidence_names_the_page(tmp_path, site):
     text_pdf = make_pdf(RPJMD)
     site.route("/dokumen/rpjmd-2021-2026.pdf", text_pdf, content_type="application/pdf")
     # A download script that labels every file application/octet-stream: the magic bytes say PDF.
-    site.route("/unduh.php", text_pdf, content_type="application/octet-stream",
-               headers={"Content-Disposition": 'attachment; filename="rpjmd.pdf"'})
+    site.route(
+        "/unduh.php",
+        text_pdf,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": 'attachment; filename="rpjmd.pdf"'},
+    )
     site.route("/dokumen/scan.pdf", make_pdf([None, None]), content_type="application/pdf")
     site.route("/dokumen/rahasia.pdf", make_pdf(RPJMD, password="secret"), content_type="application/pdf")
-    site.route("/dokumen/terkunci-cetak.pdf", make_pdf(RPJMD, password="owner", owner_only=True),
-               content_type="application/pdf")
+    site.route(
+        "/dokumen/terkunci-cetak.pdf",
+        make_pdf(RPJMD, password="owner", owner_only=True),
+        content_type="application/pdf",
+    )
     site.route("/dokumen/rusak.pdf", text_pdf[: len(text_pdf) // 2], content_type="application/pdf")
     u = site.url
     quote = '"Smart City ditetapkan sebagai “program prioritas” daerah"'
     text_checks = "".join(
         f"      - contains: {{url: '{url}', all: [Smart City, ketenagakerjaan], timeout: 5}}\n"
         f"      - quote: {{url: '{url}', text: '{quote}', timeout: 5}}\n"
-        for url in (u("/dokumen/rpjmd-2021-2026.pdf"), u("/unduh.php?id=143"), u("/dokumen/terkunci-cetak.pdf"))
+        for url in (
+            u("/dokumen/rpjmd-2021-2026.pdf"),
+            u("/unduh.php?id=143"),
+            u("/dokumen/terkunci-cetak.pdf"),
+        )
     )
     unreadable = "".join(
         f"  - id: {name}\n    claim: x\n    checks:\n"
         f"      - contains: {{url: {u(path)}, all: [Smart City], timeout: 5}}\n"
         f"      - live: {{url: {u(path)}, timeout: 5}}\n"
-        + (f"      - published: {{url: {u(path)}, after: 2021-01-01, before: 2021-12-31, timeout: 5}}\n"
-           if name == "scan" else "")
-        for name, path in (("scan", "/dokumen/scan.pdf"), ("encrypted", "/dokumen/rahasia.pdf"),
-                           ("malformed", "/dokumen/rusak.pdf"))
+        + (
+            f"      - published: {{url: {u(path)}, after: 2021-01-01, before: 2021-12-31, timeout: 5}}\n"
+            if name == "scan"
+            else ""
+        )
+        for name, path in (
+            ("scan", "/dokumen/scan.pdf"),
+            ("encrypted", "/dokumen/rahasia.pdf"),
+            ("malformed", "/dokumen/rusak.pdf"),
+        )
     )
-    got, stderr = verify(tmp_path, "claims:\n  - id: rpjmd\n    claim: x\n    checks:\n" + text_checks + unreadable)
+    got, stderr = verify(
+        tmp_path, "claims:\n  - id: rpjmd\n    claim: x\n    checks:\n" + text_checks + unreadable
+    )
     assert stderr == ""  # pypdf's own complaints about the damaged file stay out of our output
 
     for c in got["rpjmd"]["checks"]:
@@ -556,22 +700,34 @@ def test_pdf_evidence_names_the_page(tmp_path, site):
     contains = check(got, "rpjmd", 0)["evidence"]["hits"]
     assert [h["location"] for h in contains] == ["p. 2", "p. 2"] and contains[0]["text"] == "Smart City"
     quoted = check(got, "rpjmd", 1)["evidence"]["hits"][0]
-    assert quoted["text"] == "Smart City ditetapkan sebagai “program prioritas” daerah.", quoted  # its final stop
+    assert quoted["text"] == "Smart City ditetapkan sebagai “program prioritas” daerah.", (
+        quoted
+    )  # its final stop
     assert "Aplikasi layanan ketenagakerjaan" in quoted["excerpt"]  # the page's text, in order, no mojibake
 
     scan, scan_live, scan_date = got["scan"]["checks"]
     # No text, but the scan's metadata still dates it.
-    assert scan_date["outcome"] == "pass" and scan_date["reason"] == "published 2021-09-15 (according to the PDF's " \
-        "creation date), between 2021-01-01 and 2021-12-31", scan_date["reason"]
-    assert scan["outcome"] == "unknown" and scan["reason"] == "no text to check: no text layer (scanned document)"
+    assert (
+        scan_date["outcome"] == "pass"
+        and scan_date["reason"]
+        == "published 2021-09-15 (according to the PDF's creation date), between 2021-01-01 and 2021-12-31"
+    ), scan_date["reason"]
+    assert (
+        scan["outcome"] == "unknown"
+        and scan["reason"] == "no text to check: no text layer (scanned document)"
+    )
     assert scan_live["outcome"] == "pass", scan_live["reason"]  # a scan is a document, not an empty page
     encrypted = check(got, "encrypted")
     assert encrypted["outcome"] == "unknown", encrypted["reason"]
-    assert encrypted["reason"] == "no text to check: the PDF is encrypted and cannot be read without its password"
+    assert (
+        encrypted["reason"]
+        == "no text to check: the PDF is encrypted and cannot be read without its password"
+    )
     malformed = check(got, "malformed")
     assert malformed["outcome"] == "unknown"
-    assert malformed["reason"].startswith("no text to check: the PDF is damaged or incomplete and cannot be read"), \
-        malformed["reason"]
+    assert malformed["reason"].startswith(
+        "no text to check: the PDF is damaged or incomplete and cannot be read"
+    ), malformed["reason"]
     assert all(got[name]["verdict"] == "unverified" for name in ("scan", "encrypted", "malformed"))
 
 
@@ -597,22 +753,27 @@ def test_pdf_sniffing_and_damaged_pages(tmp_path, site):
     # A dead download answering an HTML "not found" page labelled application/pdf, with 200.
     site.route("/dokumen/rpjmd-lama.pdf", NOT_FOUND_200, content_type="application/pdf")
     u = site.url
-    got, stderr = verify(tmp_path, f"""
+    got, stderr = verify(
+        tmp_path,
+        f"""
         claims:
           - id: pdfs
             claim: x
             checks:
-              - contains: {{url: {u('/unduh/rpjmd')}, all: [Smart City], timeout: 5}}
-              - contains: {{url: {u('/dokumen/halaman-1-rusak.pdf')}, all: [Smart City, berlaku], timeout: 5}}
-              - live: {{url: {u('/dokumen/rpjmd-lama.pdf')}, timeout: 5}}
-        """)
+              - contains: {{url: {u("/unduh/rpjmd")}, all: [Smart City], timeout: 5}}
+              - contains: {{url: {u("/dokumen/halaman-1-rusak.pdf")}, all: [Smart City, berlaku], timeout: 5}}
+              - live: {{url: {u("/dokumen/rpjmd-lama.pdf")}, timeout: 5}}
+        """,
+    )
     assert stderr == ""
     sniffed, damaged, html = got["pdfs"]["checks"]
     assert sniffed["outcome"] == "pass" and sniffed["evidence"]["hits"][0]["location"] == "p. 2", sniffed
     # Page 1 is lost, the others keep their numbers.
     assert damaged["outcome"] == "pass", damaged["reason"]
     assert [h["location"] for h in damaged["evidence"]["hits"]] == ["p. 2", "p. 3"]
-    assert html["outcome"] == "fail" and "title says 'Halaman tidak ditemukan'" in html["reason"], html["reason"]
+    assert html["outcome"] == "fail" and "title says 'Halaman tidak ditemukan'" in html["reason"], html[
+        "reason"
+    ]
 
 
 # --- publication dates ----------------------------------------------------------------------------------------
@@ -628,7 +789,9 @@ Layanan meliputi kartu pencari kerja, pelatihan, mediasi hubungan industrial dan
 def test_published_window_and_dates_in_text_evidence(tmp_path, site):
     article = site.route("/berita/2023/05/01/aplikasi-ketenagakerjaan", ARTICLE)
     undated = site.route("/profil/disnaker", UNDATED)
-    got, _ = verify(tmp_path, f"""
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: dated
             claim: "the app went public in the first half of 2023"
@@ -648,13 +811,18 @@ def test_published_window_and_dates_in_text_evidence(tmp_path, site):
             checks:
               - published: {{url: {undated}, after: 2023-01-01, timeout: 5}}
               - contains: {{url: {undated}, all: [pencari kerja], timeout: 5}}
-        """)
+        """,
+    )
     inside, text = got["dated"]["checks"]
     assert inside["outcome"] == "pass", inside["reason"]
-    assert inside["reason"] == ("published 2023-05-01 (according to OpenGraph article:published_time), between "
-                                "2023-01-01 and 2023-07-01"), inside["reason"]
+    assert inside["reason"] == (
+        "published 2023-05-01 (according to OpenGraph article:published_time), between "
+        "2023-01-01 and 2023-07-01"
+    ), inside["reason"]
     for c in (inside, text):
-        assert c["evidence"]["published"] == "2023-05-01" and c["evidence"]["updated"] == "2023-05-03", c["evidence"]
+        assert c["evidence"]["published"] == "2023-05-01" and c["evidence"]["updated"] == "2023-05-03", c[
+            "evidence"
+        ]
         assert c["evidence"]["published_source"] == "OpenGraph article:published_time"
     assert text["outcome"] == "pass"
     late, early = check(got, "too-late"), check(got, "too-early")
@@ -662,46 +830,67 @@ def test_published_window_and_dates_in_text_evidence(tmp_path, site):
     assert late["outcome"] == "fail" and late["reason"] == f"{said}, before 2023-07-01", late["reason"]
     assert early["outcome"] == "fail" and early["reason"] == f"{said}, after 2022-12-31", early["reason"]
     no_date, undated_text = got["undated"]["checks"]
-    assert no_date["outcome"] == "unknown" and no_date["reason"] == "no publication date found on the page", no_date
+    assert no_date["outcome"] == "unknown" and no_date["reason"] == "no publication date found on the page", (
+        no_date
+    )
     assert no_date["evidence"]["published"] is None
     assert undated_text["outcome"] == "pass" and undated_text["evidence"]["published"] is None
     assert got["undated"]["verdict"] == "unverified"
 
 
 def _dated(title: str, head: str, byline: str = "") -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title} - Ledger</title>{head}</head><body>"
-            f"<nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{byline}<p>The city council approved the "
-            "budget for the new library on Tuesday after a long debate about its cost, and the mayor said the "
-            "doors would open in 2026. Opponents had asked for a smaller building closer to the old one.</p>"
-            "<p>The vote was seven to two, and construction will start in the spring once the contracts are "
-            "signed by the city manager and reviewed by the council's finance committee next month.</p>"
-            "</article></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title} - Ledger</title>{head}</head><body>"
+        f"<nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{byline}<p>The city council approved the "
+        "budget for the new library on Tuesday after a long debate about its cost, and the mayor said the "
+        "doors would open in 2026. Opponents had asked for a smaller building closer to the old one.</p>"
+        "<p>The vote was seven to two, and construction will start in the spring once the contracts are "
+        "signed by the city manager and reviewed by the council's finance committee next month.</p>"
+        "</article></body></html>"
+    )
 
 
 def test_published_sources_that_disagree_make_it_unknown_naming_both(tmp_path, site):
-    disagree = site.route("/news/2023/03/10/library", _dated(
-        "Council approves library", '<script type="application/ld+json">{"@type": "NewsArticle", '
-        '"datePublished": "2023-05-01T10:00:00-05:00"}</script>'))
-    got, _ = verify(tmp_path, f"""
+    disagree = site.route(
+        "/news/2023/03/10/library",
+        _dated(
+            "Council approves library",
+            '<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2023-05-01T10:00:00-05:00"}</script>',
+        ),
+    )
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: library
             claim: x
             checks:
               - published: {{url: {disagree}, after: 2023-01-01, timeout: 5}}
-        """)
+        """,
+    )
     c = check(got, "library")
     assert c["outcome"] == "unknown" and got["library"]["verdict"] == "unverified"
-    assert c["reason"] == ("the page's sources disagree about when it was published: JSON-LD datePublished says "
-                           "2023-05-01, the address (/2023/03/10/) says 2023-03-10"), c["reason"]
+    assert c["reason"] == (
+        "the page's sources disagree about when it was published: JSON-LD datePublished says "
+        "2023-05-01, the address (/2023/03/10/) says 2023-03-10"
+    ), c["reason"]
     assert c["evidence"]["published"] is None
 
 
 def test_the_day_the_byline_shows_wins_over_a_utc_timestamp_a_day_away(tmp_path, site):
     # Published at 10:31 pm in Chicago: 04:31 the next day in UTC, which is what the metadata says.
-    page = site.route("/the-vw-wagon", _dated(
-        "VW shows an electric wagon", '<meta property="article:published_time" content="2019-11-20T04:31:13+00:00">',
-        "<p>Chris Davies - Nov 19, 2019, 10:31 pm CST</p>"))
-    got, _ = verify(tmp_path, f"""
+    page = site.route(
+        "/the-vw-wagon",
+        _dated(
+            "VW shows an electric wagon",
+            '<meta property="article:published_time" content="2019-11-20T04:31:13+00:00">',
+            "<p>Chris Davies - Nov 19, 2019, 10:31 pm CST</p>",
+        ),
+    )
+    got, _ = verify(
+        tmp_path,
+        f"""
         claims:
           - id: on-the-19th
             claim: x
@@ -715,11 +904,14 @@ def test_the_day_the_byline_shows_wins_over_a_utc_timestamp_a_day_away(tmp_path,
             claim: z
             checks:
               - published: {{url: {page}, after: 2019-11-01, before: 2019-11-30, timeout: 5}}
-        """)
+        """,
+    )
     clear = check(got, "clear")
     assert clear["outcome"] == "pass"
-    assert clear["reason"] == ("published 2019-11-19 (according to the page's byline ('Chris Davies - Nov 19, 2019, "
-                               "10:31 pm CST')), between 2019-11-01 and 2019-11-30"), clear["reason"]
+    assert clear["reason"] == (
+        "published 2019-11-19 (according to the page's byline ('Chris Davies - Nov 19, 2019, "
+        "10:31 pm CST')), between 2019-11-01 and 2019-11-30"
+    ), clear["reason"]
     # A window whose edge falls between the byline's day and the UTC day cannot be decided either way.
     for cid in ("on-the-19th", "edge"):
         c = check(got, cid)
@@ -741,8 +933,12 @@ def test_legacy_encodings_decode_without_mojibake(tmp_path, site):
     pages = {
         # Old Indonesian CMSs declare latin-1 and send UTF-8.
         "latin1-header-utf8-body": (LEGACY.format(meta="").encode("utf-8"), "text/html; charset=iso-8859-1"),
-        "latin1-meta-utf8-body": (LEGACY.format(meta='<meta http-equiv="Content-Type" content="text/html; '
-                                                      'charset=iso-8859-1">').encode("utf-8"), "text/html"),
+        "latin1-meta-utf8-body": (
+            LEGACY.format(
+                meta='<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+            ).encode("utf-8"),
+            "text/html",
+        ),
         # Real windows-1252, declared as such (curly quotes, dash and ellipsis are 0x93 0x94 0x96 0x85).
         "cp1252-declared": (LEGACY.format(meta="").encode("cp1252"), "text/html; charset=windows-1252"),
         # The reverse: declared UTF-8, sent in windows-1252.
@@ -751,10 +947,12 @@ def test_legacy_encodings_decode_without_mojibake(tmp_path, site):
     claims = "claims:\n"
     for name, (body, ctype) in pages.items():
         url = site.route(f"/berita/{name}", body, content_type=ctype)
-        claims += (f"  - id: {name}\n    claim: x\n    checks:\n"
-                   f"      - quote: {{url: {url}, timeout: 5, text: '“Aplikasi layanan ketenagakerjaan sudah bisa "
-                   f"diakses masyarakat sejak Juli 2023,” ujar Kepala Dinas'}}\n"
-                   f"      - contains: {{url: {url}, all: ['Smart City 2021–2026', 'prioritas…', kafé], timeout: 5}}\n")
+        claims += (
+            f"  - id: {name}\n    claim: x\n    checks:\n"
+            f"      - quote: {{url: {url}, timeout: 5, text: '“Aplikasi layanan ketenagakerjaan sudah bisa "
+            f"diakses masyarakat sejak Juli 2023,” ujar Kepala Dinas'}}\n"
+            f"      - contains: {{url: {url}, all: ['Smart City 2021–2026', 'prioritas…', kafé], timeout: 5}}\n"
+        )
     got, stderr = verify(tmp_path, claims)
     assert stderr == ""
     for name in pages:
@@ -780,9 +978,9 @@ def test_replay_sees_the_probe_and_the_soft404_signals_of_the_live_run(tmp_path,
           - id: audit
             claim: x
             checks:
-              - links: {{url: {u('/')}, select: "#dinas, #layanan", timeout: 5}}
-              - live: {{url: {u('/katalog/layanan-kerja')}, timeout: 5}}
-              - contains: {{url: {u('/layanan/pajak')}, all: [pajak daerah], timeout: 5}}
+              - links: {{url: {u("/")}, select: "#dinas, #layanan", timeout: 5}}
+              - live: {{url: {u("/katalog/layanan-kerja")}, timeout: 5}}
+              - contains: {{url: {u("/layanan/pajak")}, all: [pajak daerah], timeout: 5}}
         """
     live, _ = verify(tmp_path, claims, "--archive-dir", str(tmp_path / "warc"))
     [warc] = (tmp_path / "warc").glob("*.warc.gz")
@@ -790,12 +988,16 @@ def test_replay_sees_the_probe_and_the_soft404_signals_of_the_live_run(tmp_path,
     replayed, _ = verify(tmp_path, claims, "--replay", str(warc))
 
     def summary(claims: dict) -> list:
-        return [(c["outcome"], c["reason"], c["evidence"]["soft404"], c["evidence"].get("links"))
-                for c in claims["audit"]["checks"]]
+        return [
+            (c["outcome"], c["reason"], c["evidence"]["soft404"], c["evidence"].get("links"))
+            for c in claims["audit"]["checks"]
+        ]
 
     assert summary(replayed) == summary(live)
     links, probed, text = live["audit"]["checks"]
-    assert links["reason"].startswith("5 of 11 links broken: Disdukcapil → DNS lookup failed"), links["reason"]
+    assert links["reason"].startswith("5 of 11 links broken: Disdukcapil → DNS lookup failed"), links[
+        "reason"
+    ]
     assert probed["outcome"] == "fail" and "a random sibling URL" in probed["reason"]
     # A text check never reads a "not found" page as its source: unknown, the signals named and kept.
     assert text["outcome"] == "unknown" and "the page is a 'not found' page" in text["reason"]

@@ -17,9 +17,14 @@ FOOTER = "Hak cipta 2026 Pemerintah Kota Cilegon. Seluruh isi situs ini dilindun
 
 
 def doc() -> Document:
-    return Document("http://x/a", "http://x/a", "html", title="t",
-                    page_blocks=[MENU, "Smart City jadi prioritas", LEDE, P1, BOX, P2, FOOTER],
-                    article_paragraphs=[P1, P2])
+    return Document(
+        "http://x/a",
+        "http://x/a",
+        "html",
+        title="t",
+        page_blocks=[MENU, "Smart City jadi prioritas", LEDE, P1, BOX, P2, FOOTER],
+        article_paragraphs=[P1, P2],
+    )
 
 
 def test_article_span_is_the_body_as_laid_out_with_its_lede():
@@ -33,7 +38,9 @@ def test_article_span_is_empty_without_main_text():
 
 def search(text: str, scope: str = "article"):
     check = Check(kind="quote", url="http://x/a", line=1, text=text, scope=scope)
-    return search_in_scope(check, doc(), lambda passages, article: find_quote(text, passages, article=article))
+    return search_in_scope(
+        check, doc(), lambda passages, article: find_quote(text, passages, article=article)
+    )
 
 
 def test_article_scope_finds_a_passage_the_extractor_left_out_and_says_so():
@@ -54,12 +61,23 @@ def test_article_scope_still_refuses_text_outside_the_article_and_altered_quotes
 
 
 def test_visible_text_blocks_links_and_invisible_parts():
-    html = ("<html><head><title>Judul</title><style>p{}</style><script>var x='Smart City';</script></head><body>"
-            "<p>tersebut.<br>Dia berkata <b>Smart</b> City</p><div hidden>rahasia</div><!-- komentar -->"
-            "<a href='/dinas#atas'>Dinas</a><a href='mailto:a@b'>Surel</a><a href='/dinas'>Dinas lagi</a>"
-            "</body></html>")
-    result = FetchResult("http://x/a", "http://x/a", 200, "OK", None, "200 OK", "2026-01-01T00:00:00Z",
-                         headers=[("Content-Type", "text/html; charset=utf-8")], body=html.encode())
+    html = (
+        "<html><head><title>Judul</title><style>p{}</style><script>var x='Smart City';</script></head><body>"
+        "<p>tersebut.<br>Dia berkata <b>Smart</b> City</p><div hidden>rahasia</div><!-- komentar -->"
+        "<a href='/dinas#atas'>Dinas</a><a href='mailto:a@b'>Surel</a><a href='/dinas'>Dinas lagi</a>"
+        "</body></html>"
+    )
+    result = FetchResult(
+        "http://x/a",
+        "http://x/a",
+        200,
+        "OK",
+        None,
+        "200 OK",
+        "2026-01-01T00:00:00Z",
+        headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=html.encode(),
+    )
     d = extract(result)
     assert d.title == "Judul"
     # <br> ends a line; inline markup joins, as a browser shows it ("Smart City", "DinasSurel..." unspaced).
@@ -72,8 +90,17 @@ def test_visible_text_blocks_links_and_invisible_parts():
 
 
 def _page(html: str) -> FetchResult:
-    return FetchResult("http://x/a", "http://x/a", 200, "OK", None, "", "",
-                       headers=[("Content-Type", "text/html; charset=utf-8")], body=html.encode())
+    return FetchResult(
+        "http://x/a",
+        "http://x/a",
+        200,
+        "OK",
+        None,
+        "",
+        "",
+        headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=html.encode(),
+    )
 
 
 def test_a_huge_page_is_read_up_to_the_limits_and_says_so():
@@ -89,8 +116,9 @@ def test_a_huge_page_is_read_up_to_the_limits_and_says_so():
 
 
 def test_article_scope_on_a_page_too_large_for_its_main_text_searches_the_page():
-    big = Document("http://x/a", "http://x/a", "html", page_blocks=[LEDE, P1], article_paragraphs=[P1],
-                   article_cut=True)
+    big = Document(
+        "http://x/a", "http://x/a", "html", page_blocks=[LEDE, P1], article_paragraphs=[P1], article_cut=True
+    )
     passages, article, note = big.passages("article")
     assert [p.text for p in passages] == [LEDE, P1] and article == []
     assert note == "the page is too large to find its main text in; searched the whole page instead"
@@ -99,20 +127,30 @@ def test_article_scope_on_a_page_too_large_for_its_main_text_searches_the_page()
 def test_the_links_a_selector_picks_are_collected_while_the_page_is_read():
     from civicheck.extract import links_in
 
-    result = _page('<html><body><nav><a href="/menu">Menu</a></nav><ul id="dinas"><li><a href="/disnaker">'
-                   'Disnaker</a></li><li><a href="/dukcapil">Dukcapil â€\x9d</a></li></ul></body></html>')
+    result = _page(
+        '<html><body><nav><a href="/menu">Menu</a></nav><ul id="dinas"><li><a href="/disnaker">'
+        'Disnaker</a></li><li><a href="/dukcapil">Dukcapil â€\x9d</a></li></ul></body></html>'
+    )
     document = extract(result, selectors=("#dinas",))
     assert document.selected_links["#dinas"] == links_in(result, "#dinas")
     assert [(link.url, link.text) for link in document.selected_links["#dinas"]] == [
-        ("http://x/disnaker", "Disnaker"), ("http://x/dukcapil", "Dukcapil ”")]  # link text is repaired too
+        ("http://x/disnaker", "Disnaker"),
+        ("http://x/dukcapil", "Dukcapil ”"),
+    ]  # link text is repaired too
 
 
 def test_mojibake_is_repaired_in_every_text_a_check_reads():
     garbled = "Caf\u00c3\u00a9 \u00e2\u20ac\u0153Sehat\u00e2\u20ac\x9d"  # 'Café “Sehat”' read as windows-1252
-    doc = extract(_page(f"<html><head><title>{garbled}</title></head><body><article><p>{garbled} buka "
-                        f"setiap hari untuk warga Kota Cilegon.</p></article></body></html>"))
+    doc = extract(
+        _page(
+            f"<html><head><title>{garbled}</title></head><body><article><p>{garbled} buka "
+            f"setiap hari untuk warga Kota Cilegon.</p></article></body></html>"
+        )
+    )
     assert doc.title == "Café “Sehat”" and doc.repaired
-    assert doc.page_blocks[-1].startswith("Café “Sehat” buka") and doc.article_paragraphs[0].startswith("Café “Sehat”")
+    assert doc.page_blocks[-1].startswith("Café “Sehat” buka") and doc.article_paragraphs[0].startswith(
+        "Café “Sehat”"
+    )
 
 
 def test_a_garbled_closing_quote_that_lost_its_last_byte_is_repaired_too():

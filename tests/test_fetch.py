@@ -498,7 +498,9 @@ def test_per_url_deadline_in_fetch_all(site):
 
 def _announcing_2gb(site, body: bytes, then_close: bool):
     def huge(rh):
-        rh.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2147483648\r\n\r\n" + body)
+        rh.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2147483648\r\n\r\n" + body
+        )
         rh.wfile.flush()
         if not then_close:
             site.sleep(30)  # never sends the rest of the 2 GiB (the test's deadline ends the wait)
@@ -529,7 +531,9 @@ def test_announced_2gb_and_the_connection_closed_is_too_little_to_judge(site, fe
 
 
 def test_announced_2gb_is_read_up_to_the_cap_and_judged_on_that(site):
-    url = site.route("/big", handler=_announcing_2gb(site, b"<p>halo</p>" + b"a" * 2_000_000, then_close=False))
+    url = site.route(
+        "/big", handler=_announcing_2gb(site, b"<p>halo</p>" + b"a" * 2_000_000, then_close=False)
+    )
     with Fetcher(max_bytes=1_000_000, timeout=10) as f:
         result = f.fetch(url)
     assert result.error is ErrorKind.TOO_LARGE and result.has_document and result.truncated_page
@@ -568,7 +572,10 @@ def test_gzip_bomb_stops_at_the_cap(site, gzip_bomb):
         result = f.fetch(url)
     peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert result.error is ErrorKind.TOO_LARGE
-    assert result.detail == "judged on its first 10 MB: the page is larger than the 10 MB limit once decompressed (gzip)"
+    assert (
+        result.detail
+        == "judged on its first 10 MB: the page is larger than the 10 MB limit once decompressed (gzip)"
+    )
     assert len(result.body) <= 10_000_000
     assert len(result.raw_body) < 10_000_000
     assert (peak_after - peak_before) < 300 * 1024  # nowhere near the 1 GiB the bomb expands to
@@ -658,8 +665,10 @@ def test_redirect_to_another_scheme(site, fetcher):
     url = site.route("/mail", status=302, headers={"Location": "mailto:humas@example.go.id"})
     result = fetcher.fetch(url)
     assert result.error is ErrorKind.BAD_REDIRECT and result.status == 302
-    assert result.detail == (f"{url} redirected to 'mailto:humas@example.go.id', which no browser opens as a web "
-                             "page (not an http(s) address: 'mailto:humas@example.go.id')")
+    assert result.detail == (
+        f"{url} redirected to 'mailto:humas@example.go.id', which no browser opens as a web "
+        "page (not an http(s) address: 'mailto:humas@example.go.id')"
+    )
 
 
 # --- charsets --------------------------------------------------------------------------------------------
@@ -879,7 +888,9 @@ def test_default_canaries_are_https():
 
 
 def test_a_bot_wall_challenge_is_not_retried(site):
-    url = site.route("/wall", "<title>Just a moment...</title>", status=503, headers={"cf-mitigated": "challenge"})
+    url = site.route(
+        "/wall", "<title>Just a moment...</title>", status=503, headers={"cf-mitigated": "challenge"}
+    )
     with Fetcher(backoff=0.01, timeout=5, retries=3) as f:
         result = f.fetch(url)
     # Asking again cannot get past a challenge; the soft-404/bot-wall check reports it as a wall.
@@ -900,10 +911,25 @@ def test_a_dropped_body_keeps_its_digest_and_blankness(site, fetcher):
 def test_the_models_and_the_library_packages_import_no_heavy_library():
     # cli.py, the report and the extractors import civicheck.fetch for FetchResult; the packages' own imports
     # must stay that cheap too: requests, the parsers and the archive reader load only where they are used.
-    heavy = ("requests", "urllib3", "trafilatura", "htmldate", "bs4", "lxml", "warcio", "pypdf", "ftfy",
-             "charset_normalizer", "rapidfuzz")
-    code = ("import sys, civicheck.fetch, civicheck.fetch.canary, civicheck.fetch.outages, civicheck.extract, "
-            "civicheck.match, civicheck.soft404, civicheck.reading, civicheck.archive; "
-            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    heavy = (
+        "requests",
+        "urllib3",
+        "trafilatura",
+        "htmldate",
+        "bs4",
+        "lxml",
+        "warcio",
+        "pypdf",
+        "ftfy",
+        "charset_normalizer",
+        "rapidfuzz",
+    )
+    code = (
+        "import sys, civicheck.fetch, civicheck.fetch.canary, civicheck.fetch.outages, civicheck.extract, "
+        "civicheck.match, civicheck.soft404, civicheck.reading, civicheck.archive; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert loaded.stdout.strip() == "[]", loaded.stdout

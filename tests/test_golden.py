@@ -23,7 +23,9 @@ GOLDEN = Path(__file__).parent / "golden" / "report-200.json"
 
 def normalise(text: str, site_base: str, closed_url: str, volatile: list[str]) -> str:
     for n, body in enumerate(volatile):
-        text = text.replace(hashlib.sha256(body.encode("utf-8")).hexdigest(), f"<sha256 of volatile page {n}>")
+        text = text.replace(
+            hashlib.sha256(body.encode("utf-8")).hexdigest(), f"<sha256 of volatile page {n}>"
+        )
     closed = closed_url.rstrip("/").removeprefix("http://")
     site = site_base.removeprefix("http://")
     text = text.replace(closed, "CLOSED").replace(site, "SITE")
@@ -37,13 +39,32 @@ def test_report_of_a_200_claim_run_is_unchanged(tmp_path, site, closed_port_url)
     claims = tmp_path / "claims.yaml"
     text, volatile = build(site, closed_port_url)
     claims.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["verify", "claims.yaml", "--format", "json", "--no-history",
-                                      "--canary", site.url("/canary"), "-o", "report.json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            "claims.yaml",
+            "--format",
+            "json",
+            "--no-history",
+            "--canary",
+            site.url("/canary"),
+            "-o",
+            "report.json",
+        ],
+    )
     assert result.exit_code in (0, 1), result.stderr
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert len(report["claims"]) == 200
-    got = normalise(json.dumps(report, indent=1, ensure_ascii=False, sort_keys=True), site.base_url,
-                    closed_port_url, volatile) + "\n"
+    got = (
+        normalise(
+            json.dumps(report, indent=1, ensure_ascii=False, sort_keys=True),
+            site.base_url,
+            closed_port_url,
+            volatile,
+        )
+        + "\n"
+    )
     if os.environ.get("CIVICHECK_UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(got, encoding="utf-8")
@@ -52,5 +73,7 @@ def test_report_of_a_200_claim_run_is_unchanged(tmp_path, site, closed_port_url)
     if got != expected:
         import difflib
 
-        diff = "".join(list(difflib.unified_diff(expected.splitlines(True), got.splitlines(True), "golden", "now"))[:200])
+        diff = "".join(
+            list(difflib.unified_diff(expected.splitlines(True), got.splitlines(True), "golden", "now"))[:200]
+        )
         raise AssertionError(f"the report changed (CIVICHECK_UPDATE_GOLDEN=1 to accept):\n{diff}")

@@ -24,46 +24,96 @@ from civicheck.history import (
     migrate,
 )
 
-PAGE_TEXT = "Kota Cilegon\nSmart City adalah program prioritas dalam RPJMD 2021-2026.\n" + "Berita lain. " * 400
+PAGE_TEXT = (
+    "Kota Cilegon\nSmart City adalah program prioritas dalam RPJMD 2021-2026.\n" + "Berita lain. " * 400
+)
 
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def make_report(verdicts: dict[str, str], started: str = "2026-11-28T02:00:00Z", text: str | None = PAGE_TEXT,
-                reported: dict[str, str] | None = None) -> dict:
+def make_report(
+    verdicts: dict[str, str],
+    started: str = "2026-11-28T02:00:00Z",
+    text: str | None = PAGE_TEXT,
+    reported: dict[str, str] | None = None,
+) -> dict:
     """A JSON report shaped like report.run_to_dict's, with the fields the lead is adding (text, snapshots)."""
     claims = []
     for line, (cid, verdict) in enumerate(verdicts.items(), 1):
         evidence = {
-            "final_url": "https://www.cilegon.go.id/", "redirects": [{"status": 301, "url": "http://cilegon.go.id/"}],
-            "status": 200, "error": None, "detail": "200 OK", "fetched_at": started,
-            "sha256": sha(f"body {text}"), "text_sha256": sha(text) if text is not None else None,
+            "final_url": "https://www.cilegon.go.id/",
+            "redirects": [{"status": 301, "url": "http://cilegon.go.id/"}],
+            "status": 200,
+            "error": None,
+            "detail": "200 OK",
+            "fetched_at": started,
+            "sha256": sha(f"body {text}"),
+            "text_sha256": sha(text) if text is not None else None,
             "excerpt": "… program **prioritas** …",
-            "hits": [{"text": "prioritas", "location": "block 2", "excerpt": "program prioritas", "mark": [8, 17]}],
-            "snapshots": [{"kind": "warc", "ref": ".civicheck/archive/run.warc.gz#rec-1", "captured_at": started},
-                          {"kind": "wayback", "url": "https://web.archive.org/web/20261128020000/https://www.cilegon.go.id/",
-                           "captured_at": started}],
+            "hits": [
+                {"text": "prioritas", "location": "block 2", "excerpt": "program prioritas", "mark": [8, 17]}
+            ],
+            "snapshots": [
+                {"kind": "warc", "ref": ".civicheck/archive/run.warc.gz#rec-1", "captured_at": started},
+                {
+                    "kind": "wayback",
+                    "url": "https://web.archive.org/web/20261128020000/https://www.cilegon.go.id/",
+                    "captured_at": started,
+                },
+            ],
         }
         if text is not None:
             evidence["text"] = text
         claim = {
-            "id": cid, "claim": f"Claim {cid}", "verdict": verdict, "expect": None, "as_expected": verdict == "supported",
-            "reason": f"contains check: {verdict}", "file": "claims/cilegon.yaml", "line": line * 10,
-            "said_by": "Pemerintah Kota Cilegon", "said_on": "2023-06-15", "sources": ["https://news.example/a"],
+            "id": cid,
+            "claim": f"Claim {cid}",
+            "verdict": verdict,
+            "expect": None,
+            "as_expected": verdict == "supported",
+            "reason": f"contains check: {verdict}",
+            "file": "claims/cilegon.yaml",
+            "line": line * 10,
+            "said_by": "Pemerintah Kota Cilegon",
+            "said_on": "2023-06-15",
+            "sources": ["https://news.example/a"],
             "tags": ["cilegon"],
             "checks": [
-                {"kind": "contains", "url": "https://www.cilegon.go.id/", "line": line * 10 + 3,
-                 "spec": {"kind": "contains", "url": "https://www.cilegon.go.id/", "all": ["prioritas"], "scope": "page"},
-                 "outcome": {"supported": "pass", "refuted": "fail", "unverified": "unknown"}[verdict],
-                 "reason": "all 1 phrases found", "evidence": evidence},
-                {"kind": "live", "url": "https://disnaker.cilegon.go.id/", "line": line * 10 + 4,
-                 "spec": {"kind": "live", "url": "https://disnaker.cilegon.go.id/"}, "outcome": "pass",
-                 "reason": "answered 200 OK",
-                 "evidence": {"final_url": "https://disnaker.cilegon.go.id/", "redirects": [], "status": 200,
-                              "error": None, "detail": "200 OK", "fetched_at": started, "sha256": "ab" * 32,
-                              "text_sha256": None, "excerpt": None, "hits": []}},
+                {
+                    "kind": "contains",
+                    "url": "https://www.cilegon.go.id/",
+                    "line": line * 10 + 3,
+                    "spec": {
+                        "kind": "contains",
+                        "url": "https://www.cilegon.go.id/",
+                        "all": ["prioritas"],
+                        "scope": "page",
+                    },
+                    "outcome": {"supported": "pass", "refuted": "fail", "unverified": "unknown"}[verdict],
+                    "reason": "all 1 phrases found",
+                    "evidence": evidence,
+                },
+                {
+                    "kind": "live",
+                    "url": "https://disnaker.cilegon.go.id/",
+                    "line": line * 10 + 4,
+                    "spec": {"kind": "live", "url": "https://disnaker.cilegon.go.id/"},
+                    "outcome": "pass",
+                    "reason": "answered 200 OK",
+                    "evidence": {
+                        "final_url": "https://disnaker.cilegon.go.id/",
+                        "redirects": [],
+                        "status": 200,
+                        "error": None,
+                        "detail": "200 OK",
+                        "fetched_at": started,
+                        "sha256": "ab" * 32,
+                        "text_sha256": None,
+                        "excerpt": None,
+                        "hits": [],
+                    },
+                },
             ],
         }
         if reported:
@@ -71,13 +121,22 @@ def make_report(verdicts: dict[str, str], started: str = "2026-11-28T02:00:00Z",
             claim["pending"] = None if reported[cid] == verdict else f"pending: {verdict} 1/2"
         claims.append(claim)
     summary = {v: sum(x == v for x in verdicts.values()) for v in ("supported", "refuted", "unverified")}
-    return {"schema": 1, "civicheck": "0.1.0", "started_at": started, "finished_at": started, "network": None,
-            "summary": summary, "claims": claims}
+    return {
+        "schema": 1,
+        "civicheck": "0.1.0",
+        "started_at": started,
+        "finished_at": started,
+        "network": None,
+        "summary": summary,
+        "claims": claims,
+    }
 
 
 def test_a_recorded_run_reads_back_as_the_same_report(tmp_path):
-    report = make_report({"smart-city": "supported", "labour-app": "refuted"}, reported={"smart-city": "supported",
-                                                                                        "labour-app": "supported"})
+    report = make_report(
+        {"smart-city": "supported", "labour-app": "refuted"},
+        reported={"smart-city": "supported", "labour-app": "supported"},
+    )
     report["claims"][0]["future_field"] = {"added": "by a later civicheck"}  # kept, not dropped
     report["claims"][0]["checks"][0]["evidence"]["future_evidence"] = [1, 2]
     with HistoryStore(tmp_path / "h.sqlite") as store:
@@ -86,8 +145,12 @@ def test_a_recorded_run_reads_back_as_the_same_report(tmp_path):
         without_texts = store.run_report(run_id, texts=False)
         assert "text" not in without_texts["claims"][0]["checks"][0]["evidence"]
         [run] = store.runs()
-        assert (run.id, run.started_at, run.civicheck, run.claim_files) == \
-            (run_id, "2026-11-28T02:00:00Z", "0.1.0", [("claims/cilegon.yaml", "cd" * 32)])
+        assert (run.id, run.started_at, run.civicheck, run.claim_files) == (
+            run_id,
+            "2026-11-28T02:00:00Z",
+            "0.1.0",
+            [("claims/cilegon.yaml", "cd" * 32)],
+        )
         assert run.summary == {"supported": 1, "refuted": 1, "unverified": 0}
 
 
@@ -96,7 +159,9 @@ def test_texts_are_stored_once_compressed_and_found_by_digest(tmp_path):
         for day in range(1, 4):
             store.record_run(make_report({"a": "supported", "b": "supported"}, f"2026-11-0{day}T02:00:00Z"))
         store.record_run(make_report({"a": "supported"}, "2026-11-05T02:00:00Z", text=PAGE_TEXT + "\nBaru."))
-        rows = store.db.execute("SELECT sha256, length(zlib), chars FROM texts ORDER BY first_run_id").fetchall()
+        rows = store.db.execute(
+            "SELECT sha256, length(zlib), chars FROM texts ORDER BY first_run_id"
+        ).fetchall()
         assert [r[0] for r in rows] == [sha(PAGE_TEXT), sha(PAGE_TEXT + "\nBaru.")]
         assert rows[0][1] < len(PAGE_TEXT) / 5 and rows[0][2] == len(PAGE_TEXT)
         assert store.text(sha(PAGE_TEXT)) == PAGE_TEXT
@@ -115,9 +180,16 @@ def test_runs_last_runs_and_claim_history(tmp_path):
     with HistoryStore(tmp_path / "h.sqlite") as store:
         ids = [
             store.record_run(make_report({"a": "supported", "b": "supported"}, "2026-11-01T02:00:00Z")),
-            store.record_run(make_report({"a": "refuted"}, "2026-11-02T02:00:00Z", reported={"a": "supported"})),
-            store.record_run(make_report({"a": "refuted", "b": "unverified"}, "2026-11-03T02:00:00Z",
-                                         reported={"a": "refuted", "b": "supported"})),
+            store.record_run(
+                make_report({"a": "refuted"}, "2026-11-02T02:00:00Z", reported={"a": "supported"})
+            ),
+            store.record_run(
+                make_report(
+                    {"a": "refuted", "b": "unverified"},
+                    "2026-11-03T02:00:00Z",
+                    reported={"a": "refuted", "b": "supported"},
+                )
+            ),
         ]
         assert [r.id for r in store.runs()] == ids
         assert [r.id for r in store.last_runs(2)] == ids[1:]
@@ -150,19 +222,35 @@ def test_a_malformed_report_leaves_no_half_recorded_run(tmp_path):
 def test_remember_damps_records_and_diffs_in_one_step(tmp_path):
     nights = ["supported", "refuted", "refuted"]
     with HistoryStore(tmp_path / "h.sqlite") as store:
-        results = [store.remember(make_report({"portal": raw, "steady": "supported"}, f"2026-11-0{n}T02:00:00Z",
-                                              text=PAGE_TEXT + "\n" + "hari " * n), confirm=2)
-                   for n, raw in enumerate(nights, 1)]
+        results = [
+            store.remember(
+                make_report(
+                    {"portal": raw, "steady": "supported"},
+                    f"2026-11-0{n}T02:00:00Z",
+                    text=PAGE_TEXT + "\n" + "hari " * n,
+                ),
+                confirm=2,
+            )
+            for n, raw in enumerate(nights, 1)
+        ]
         first, second, third = results
         assert first.changes is None and first.previous_run_id is None
         assert first.report["claims"][0]["reported_verdict"] == "supported"
         assert second.previous_run_id == first.run_id
         assert second.report["claims"][0]["reported_verdict"] == "supported"
-        assert [(v.claim_id, v.pending) for v in second.changes.pending] == [("portal", "pending: refuted 1/2")]
+        assert [(v.claim_id, v.pending) for v in second.changes.pending] == [
+            ("portal", "pending: refuted 1/2")
+        ]
         assert second.changes.verdicts == [] and len(second.changes.drift) == 1
-        assert [(v.claim_id, v.old, v.new) for v in third.changes.verdicts] == [("portal", "supported", "refuted")]
+        assert [(v.claim_id, v.old, v.new) for v in third.changes.verdicts] == [
+            ("portal", "supported", "refuted")
+        ]
         assert store.run_report(third.run_id) == third.report  # what was recorded is what was returned
-        assert [s.reported_verdict for s in store.claim_history("portal")] == ["supported", "supported", "refuted"]
+        assert [s.reported_verdict for s in store.claim_history("portal")] == [
+            "supported",
+            "supported",
+            "refuted",
+        ]
 
 
 def test_file_digests(tmp_path):
@@ -179,35 +267,52 @@ def test_an_older_schema_is_migrated_without_losing_data(tmp_path):
     db = sqlite3.connect(path, isolation_level=None)
     assert migrate(db, upto=1) == ["m001_initial"]
     # What a civicheck that only knew migration 1 wrote (raw SQL: today's code would also write texts).
-    db.execute("INSERT INTO runs (id, started_at, finished_at, civicheck, report_schema, network, summary,"
-               " recorded_at) VALUES (1, '2026-10-01T02:00:00Z', '2026-10-01T02:00:09Z', '0.0.9', 1, NULL,"
-               " '{\"supported\": 1}', '2026-10-01T02:00:10Z')")
+    db.execute(
+        "INSERT INTO runs (id, started_at, finished_at, civicheck, report_schema, network, summary,"
+        " recorded_at) VALUES (1, '2026-10-01T02:00:00Z', '2026-10-01T02:00:09Z', '0.0.9', 1, NULL,"
+        " '{\"supported\": 1}', '2026-10-01T02:00:10Z')"
+    )
     db.execute("INSERT INTO run_files VALUES (1, 'claims/cilegon.yaml', 'ee')")
-    db.execute("INSERT INTO claim_results (run_id, claim_id, position, statement, verdict, reported_verdict,"
-               " pending, sources, tags) VALUES (1, 'smart-city', 0, 'Smart City is a priority', 'supported',"
-               " 'supported', NULL, '[]', '[]')")
-    db.execute("INSERT INTO check_results (run_id, claim_id, position, kind, url, spec, outcome, reason, status,"
-               " text_sha256) VALUES (1, 'smart-city', 0, 'contains', 'https://www.cilegon.go.id/',"
-               " '{\"kind\": \"contains\"}', 'pass', 'found', 200, 'aa')")
-    db.execute("INSERT INTO snapshots (run_id, claim_id, check_position, position, kind, url, captured_at)"
-               " VALUES (1, 'smart-city', 0, 0, 'wayback', 'https://web.archive.org/web/1/x', '2026-10-01')")
+    db.execute(
+        "INSERT INTO claim_results (run_id, claim_id, position, statement, verdict, reported_verdict,"
+        " pending, sources, tags) VALUES (1, 'smart-city', 0, 'Smart City is a priority', 'supported',"
+        " 'supported', NULL, '[]', '[]')"
+    )
+    db.execute(
+        "INSERT INTO check_results (run_id, claim_id, position, kind, url, spec, outcome, reason, status,"
+        " text_sha256) VALUES (1, 'smart-city', 0, 'contains', 'https://www.cilegon.go.id/',"
+        " '{\"kind\": \"contains\"}', 'pass', 'found', 200, 'aa')"
+    )
+    db.execute(
+        "INSERT INTO snapshots (run_id, claim_id, check_position, position, kind, url, captured_at)"
+        " VALUES (1, 'smart-city', 0, 0, 'wayback', 'https://web.archive.org/web/1/x', '2026-10-01')"
+    )
     assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'texts'").fetchone()
     db.close()
 
     with HistoryStore(path) as store:
         applied = [r[0] for r in store.db.execute("SELECT name FROM _migrations ORDER BY rowid")]
         assert applied == [fn.__name__ for fn in MIGRATIONS] and len(applied) >= 2
-        assert store.claim_history("smart-city") == [ClaimState(1, "2026-10-01T02:00:00Z", "supported", "supported")]
+        assert store.claim_history("smart-city") == [
+            ClaimState(1, "2026-10-01T02:00:00Z", "supported", "supported")
+        ]
         old = store.run_report(1)
         assert old["civicheck"] == "0.0.9" and old["claims"][0]["claim"] == "Smart City is a priority"
         check = old["claims"][0]["checks"][0]
-        assert (check["outcome"], check["evidence"]["status"], check["evidence"]["snapshots"][0]["kind"]) == \
-            ("pass", 200, "wayback")
+        assert (check["outcome"], check["evidence"]["status"], check["evidence"]["snapshots"][0]["kind"]) == (
+            "pass",
+            200,
+            "wayback",
+        )
         assert store.runs()[0].claim_files == [("claims/cilegon.yaml", "ee")]
-        new_id = store.record_run(make_report({"smart-city": "supported"}, "2026-11-01T02:00:00Z"))  # texts work
+        new_id = store.record_run(
+            make_report({"smart-city": "supported"}, "2026-11-01T02:00:00Z")
+        )  # texts work
         assert store.text(sha(PAGE_TEXT)) == PAGE_TEXT
         assert [s.run_id for s in store.claim_history("smart-city")] == [1, new_id]
-        index = store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'claim_results_by_claim'").fetchone()
+        index = store.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'claim_results_by_claim'"
+        ).fetchone()
         assert index is not None
     with HistoryStore(path) as again:  # nothing left to apply: opening twice changes nothing
         assert migrate(again.db) == []
@@ -252,8 +357,11 @@ def test_a_locked_database_raises_history_locked(tmp_path):
         other.execute("ROLLBACK")
         other.close()
     assert isinstance(caught.value, CivicheckError)
-    assert re.fullmatch(rf"the history database {re.escape(str(path))} is locked by another civicheck run"
-                        r" \(waited \d+\.\d s\); try again or use --db", str(caught.value))
+    assert re.fullmatch(
+        rf"the history database {re.escape(str(path))} is locked by another civicheck run"
+        r" \(waited \d+\.\d s\); try again or use --db",
+        str(caught.value),
+    )
     with HistoryStore(path) as store:  # the lock is gone: recording works again
         store.record_run(make_report({"a": "refuted"}))
         assert len(store.runs()) == 2
@@ -279,9 +387,16 @@ WORKER = textwrap.dedent("""\
 def test_two_concurrent_runs_are_both_recorded_and_the_database_stays_intact(tmp_path):
     path, go = tmp_path / "h.sqlite", tmp_path / "go"
     report = make_report({f"claim-{i}": ("supported", "refuted", "unverified")[i % 3] for i in range(25)})
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(path), name, "15", str(go)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for name in ("aa", "bb")]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(path), name, "15", str(go)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("aa", "bb")
+    ]
     for w in workers:
         w.stdin.write(json.dumps(report))
         w.stdin.close()

@@ -11,10 +11,12 @@ from click.testing import CliRunner
 
 from civicheck.cli import cli
 
-PAGE = ("<html><head><title>Aplikasi layanan ketenagakerjaan</title></head><body><article><h1>Aplikasi Disnaker"
-        "</h1><p>Aplikasi layanan ketenagakerjaan Kota Cilegon melayani pencari kerja, pelatihan dan penempatan "
-        "tenaga kerja setiap hari kerja.</p><p>Warga dapat mendaftar kartu pencari kerja secara daring.</p>"
-        "</article></body></html>")
+PAGE = (
+    "<html><head><title>Aplikasi layanan ketenagakerjaan</title></head><body><article><h1>Aplikasi Disnaker"
+    "</h1><p>Aplikasi layanan ketenagakerjaan Kota Cilegon melayani pencari kerja, pelatihan dan penempatan "
+    "tenaga kerja setiap hari kerja.</p><p>Warga dapat mendaftar kartu pencari kerja secara daring.</p>"
+    "</article></body></html>"
+)
 
 
 def _night(site, up: bool) -> dict:
@@ -22,8 +24,11 @@ def _night(site, up: bool) -> dict:
         site.route("/app", PAGE)
     else:
         site.route("/app", "Gone", status=410)
-    Path("claims.yaml").write_text(f"claims:\n  - id: labour-app-live\n    claim: The labour app is live\n"
-                                   f"    checks:\n      - live: {site.url('/app')}\n", encoding="utf-8")
+    Path("claims.yaml").write_text(
+        f"claims:\n  - id: labour-app-live\n    claim: The labour app is live\n"
+        f"    checks:\n      - live: {site.url('/app')}\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["verify", "claims.yaml", "--no-canary", "--format", "json", "-q"])
     assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
@@ -50,10 +55,13 @@ def test_history_shows_reported_and_said_counts_labelled(site):
     runs = json.loads(CliRunner().invoke(cli, ["history", "--format", "json"]).stdout)
     assert [(r["reported"], r["pending"], r["this run said"]) for r in runs] == [
         ({"supported": 1, "refuted": 0, "unverified": 0}, 0, {"supported": 1, "refuted": 0, "unverified": 0}),
-        ({"supported": 1, "refuted": 0, "unverified": 0}, 1, {"supported": 0, "refuted": 1, "unverified": 0})]
+        ({"supported": 1, "refuted": 0, "unverified": 0}, 1, {"supported": 0, "refuted": 1, "unverified": 0}),
+    ]
     csv = CliRunner().invoke(cli, ["history", "--format", "csv"]).stdout.splitlines()
-    assert csv[0] == ("run,started at,reported supported,reported refuted,reported unverified,pending,"
-                      "this run said supported,this run said refuted,this run said unverified,civicheck")
+    assert csv[0] == (
+        "run,started at,reported supported,reported refuted,reported unverified,pending,"
+        "this run said supported,this run said refuted,this run said unverified,civicheck"
+    )
     assert csv[2].split(",")[2:9] == ["1", "0", "0", "1", "0", "1", "0"]
 
 
@@ -73,8 +81,9 @@ def test_a_confirmed_change_names_the_copy_that_showed_the_old_verdict(site):
     assert diff.exit_code == 0, diff.stderr
     lines = diff.stdout.splitlines()
     at = lines.index("labour-app-live: supported -> refuted: live check failed: 410 Gone")
-    assert lines[at + 1].startswith(f"  copy that said supported (run 1, {first['started_at']}): "
-                                    f"{_warc_name(first)}#")
+    assert lines[at + 1].startswith(
+        f"  copy that said supported (run 1, {first['started_at']}): {_warc_name(first)}#"
+    )
     assert lines[at + 2].startswith(f"  copy that says refuted: {_warc_name(third)}#")
     markdown = CliRunner().invoke(cli, ["diff", "--format", "markdown"]).stdout
     assert f"(run 1, {first['started_at']})" in markdown and _warc_name(second) not in markdown

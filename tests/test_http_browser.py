@@ -30,9 +30,11 @@ from civicheck.fetch.failures import host_pause
 # Loopback servers: a library-level Fetcher must be allowed to reach them (CLI runs are, by conftest.py).
 Fetcher = functools.partial(Fetcher, allow_private=True)
 
-PAGE = ("<html><head><title>Layanan</title></head><body><h1>Layanan publik</h1>"
-        + "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6
-        + "</body></html>")
+PAGE = (
+    "<html><head><title>Layanan</title></head><body><h1>Layanan publik</h1>"
+    + "<p>Layanan ini berjalan setiap hari kerja untuk warga Kota Cilegon, dengan pendaftaran daring.</p>" * 6
+    + "</body></html>"
+)
 
 
 def claims_file(tmp_path: Path, text: str) -> Path:
@@ -42,11 +44,14 @@ def claims_file(tmp_path: Path, text: str) -> Path:
 
 
 def live_claims(tmp_path: Path, *urls: str, extra: str = "") -> Path:
-    checks = "\n".join(f"""
+    checks = "\n".join(
+        f"""
           - id: c{i}
             claim: "page {i} is live"
             checks:
-              - live: {{url: "{url}", soft404: false}}""" for i, url in enumerate(urls))
+              - live: {{url: "{url}", soft404: false}}"""
+        for i, url in enumerate(urls)
+    )
     return claims_file(tmp_path, f"{extra}\nclaims:{textwrap.dedent(checks)}\n")
 
 
@@ -60,8 +65,13 @@ def checks_of(report: dict) -> dict[str, dict]:
     return {claim["id"]: claim["checks"][0] for claim in report["claims"]}
 
 
-def respond(rh: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-            close: bool = False) -> None:
+def respond(
+    rh: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    close: bool = False,
+) -> None:
     rh.send_response(status)
     for name, value in (headers or {}).items():
         rh.send_header(name, value)
@@ -87,13 +97,15 @@ def test_a_server_that_negotiates_content_serves_the_page_a_browser_gets(site, t
     check = checks_of(report)["c0"]
     assert (check["outcome"], check["reason"]) == ("pass", "answered 200 OK")
     sent = site.requests[0]
-    assert sent.header("Accept") == ACCEPT == "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert (
+        sent.header("Accept") == ACCEPT == "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    )
     assert sent.header("Accept-Language") == ACCEPT_LANGUAGE == "id,en;q=0.8"
 
 
 def test_accept_language_can_be_set_per_host(site, tmp_path):
     url = site.route("/p", PAGE)
-    extra = "defaults:\n  headers:\n    127.0.0.1: {Accept-Language: \"en-GB,en;q=0.9\"}\n"
+    extra = 'defaults:\n  headers:\n    127.0.0.1: {Accept-Language: "en-GB,en;q=0.9"}\n'
     verify(live_claims(tmp_path, url, extra=extra), "--no-canary", "--no-warc")
     assert site.requests[0].header("Accept-Language") == "en-GB,en;q=0.9"
 
@@ -120,30 +132,46 @@ def test_a_3xx_without_location_is_the_page_it_shows(site, tmp_path):
     report, _ = verify(live_claims(tmp_path, shown, empty), "--no-canary", "--no-warc")
     checks = checks_of(report)
     assert checks["c0"]["outcome"] == "pass"
-    assert checks["c0"]["reason"] == "answered 300 Multiple Choices without a Location (a browser shows its page)"
+    assert (
+        checks["c0"]["reason"]
+        == "answered 300 Multiple Choices without a Location (a browser shows its page)"
+    )
     assert checks["c1"]["outcome"] == "fail"
-    assert checks["c1"]["reason"] == "answered 302 Found without a Location (a browser shows its page) with an empty page"
+    assert (
+        checks["c1"]["reason"]
+        == "answered 302 Found without a Location (a browser shows its page) with an empty page"
+    )
 
 
 def test_a_3xx_without_location_is_read_by_text_checks(site, tmp_path):
     url = site.route("/pilih", PAGE, status=300)
-    report, _ = verify(claims_file(tmp_path, f"""
+    report, _ = verify(
+        claims_file(
+            tmp_path,
+            f"""
         claims:
           - id: text
             claim: x
             checks:
               - contains: {{url: "{url}", all: ["Layanan publik"]}}
-        """), "--no-canary", "--no-warc")
+        """,
+        ),
+        "--no-canary",
+        "--no-warc",
+    )
     assert report["claims"][0]["checks"][0]["outcome"] == "pass", report["claims"][0]["checks"][0]["reason"]
 
 
-@pytest.mark.parametrize("location", [
-    "ftp://files.example.go.id/laporan.pdf",
-    "file:///etc/passwd",
-    "data:text/plain,halo",
-    "javascript:alert(1)",
-    "http://",
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        "ftp://files.example.go.id/laporan.pdf",
+        "file:///etc/passwd",
+        "data:text/plain,halo",
+        "javascript:alert(1)",
+        "http://",
+    ],
+)
 def test_a_redirect_no_browser_follows_fails_live(site, tmp_path, location):
     # Before: "unknown". The site sends citizens somewhere no browser shows a page: its link does not work.
     url = site.route("/pindah", status=302, headers={"Location": location})
@@ -151,7 +179,9 @@ def test_a_redirect_no_browser_follows_fails_live(site, tmp_path, location):
     check = checks_of(report)["c0"]
     assert check["outcome"] == "fail" and report["claims"][0]["verdict"] == "refuted"
     assert check["evidence"]["error"] == "bad_redirect"
-    assert check["reason"].startswith(f"{url} redirected to '{location}', which no browser opens as a web page (")
+    assert check["reason"].startswith(
+        f"{url} redirected to '{location}', which no browser opens as a web page ("
+    )
 
 
 # --- bot blocks ------------------------------------------------------------------------------------------
@@ -162,7 +192,9 @@ def test_status_999_is_a_bot_block_unknown_and_asked_once(site, tmp_path):
     report, _ = verify(live_claims(tmp_path, url), "--no-canary", "--no-warc")
     check = checks_of(report)["c0"]
     assert check["outcome"] == "unknown" and report["claims"][0]["verdict"] == "unverified"
-    assert check["reason"] == "blocked by a bot wall (LinkedIn's status 999 for requests it takes for a bot's)"
+    assert (
+        check["reason"] == "blocked by a bot wall (LinkedIn's status 999 for requests it takes for a bot's)"
+    )
     assert site.hits("/in/pejabat") == 1  # a block answers the same however often it is asked
 
 
@@ -171,7 +203,9 @@ def test_shopify_430_is_a_bot_block(site, tmp_path):
     report, _ = verify(live_claims(tmp_path, url), "--no-canary", "--no-warc")
     check = checks_of(report)["c0"]
     assert (check["outcome"], check["reason"]) == (
-        "unknown", "blocked by a bot wall (Shopify's status 430 Security Rejection)")
+        "unknown",
+        "blocked by a bot wall (Shopify's status 430 Security Rejection)",
+    )
 
 
 # --- persistent resets -----------------------------------------------------------------------------------
@@ -230,8 +264,9 @@ def test_a_reset_while_the_canary_does_not_answer_is_unknown(tmp_path, resetter,
     report, _ = verify(live_claims(tmp_path, resetter.url), "--canary", closed_port_url, "--no-warc")
     check = checks_of(report)["c0"]
     assert check["outcome"] == "unknown" and report["claims"][0]["verdict"] == "unverified"
-    assert check["reason"].startswith("network unavailable at the time: connection reset by 127.0.0.1"), \
+    assert check["reason"].startswith("network unavailable at the time: connection reset by 127.0.0.1"), (
         check["reason"]
+    )
 
 
 def test_a_connection_closed_without_answer_every_time_fails_when_online(site, tmp_path):
@@ -269,8 +304,9 @@ class TimedSite:
     first request for /first with 429 and the given headers after `first_after` seconds; every other request with
     a page after `others_after` seconds. `limited_at` is when the 429 was written."""
 
-    def __init__(self, headers: dict[str, str], status: int = 429, first_after: float = 0.0,
-                 others_after: float = 0.05) -> None:
+    def __init__(
+        self, headers: dict[str, str], status: int = 429, first_after: float = 0.0, others_after: float = 0.05
+    ) -> None:
         self.log: list[tuple[float, str]] = []
         self.limited_at: float | None = None
         self.limited = False
@@ -299,7 +335,9 @@ class TimedSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def after_limit(self) -> list[float]:
         """Seconds between the 429 and each request that arrived after it, as the server saw them."""
@@ -315,8 +353,9 @@ class TimedSite:
 def timed_site() -> Iterator[Callable]:
     made: list[TimedSite] = []
 
-    def make(headers: dict[str, str], status: int = 429, first_after: float = 0.0,
-             others_after: float = 0.05) -> TimedSite:
+    def make(
+        headers: dict[str, str], status: int = 429, first_after: float = 0.0, others_after: float = 0.05
+    ) -> TimedSite:
         made.append(TimedSite(headers, status, first_after, others_after))
         return made[-1]
 
@@ -343,15 +382,17 @@ def test_a_429_with_retry_after_pauses_the_whole_host_for_every_worker(timed_sit
     assert first.attempts == 2 and first.waited >= 1.9
     assert first.rate_limit.startswith("waited ")
     assert first.rate_limit.endswith(
-        f" s for 127.0.0.1, which asked every request to pause (429 with Retry-After: 2 on {server.base}/first)")
+        f" s for 127.0.0.1, which asked every request to pause (429 with Retry-After: 2 on {server.base}/first)"
+    )
     # The URLs sent after the pause say they waited; those answered before the 429 did not.
     held = [r for r in results.values() if r.waited > 0]
     assert len(held) >= 5 and all("which asked every request to pause" in r.rate_limit for r in held)
 
 
 def test_ratelimit_remaining_zero_pauses_the_host(timed_site):
-    server = timed_site({"RateLimit": "limit=10, remaining=0, reset=1"}, status=200, first_after=0.3,
-                        others_after=0.8)
+    server = timed_site(
+        {"RateLimit": "limit=10, remaining=0, reset=1"}, status=200, first_after=0.3, others_after=0.8
+    )
     urls = [f"{server.base}/first"] + [f"{server.base}/p{i}" for i in range(4)]
     with Fetcher(concurrency=2, per_host=2, timeout=15) as f:
         f.fetch_all([(u, None) for u in urls])
@@ -362,7 +403,10 @@ def test_ratelimit_remaining_zero_pauses_the_host(timed_site):
 def test_a_pause_past_the_deadline_is_not_waited_for_and_the_host_is_not_asked(timed_site, tmp_path):
     server = timed_site({"Retry-After": "120"})
     first, other = f"{server.base}/first", f"{server.base}/lain"
-    report, _ = verify(claims_file(tmp_path, f"""
+    report, _ = verify(
+        claims_file(
+            tmp_path,
+            f"""
         defaults: {{timeout: 3}}
         claims:
           - id: first
@@ -371,15 +415,23 @@ def test_a_pause_past_the_deadline_is_not_waited_for_and_the_host_is_not_asked(t
           - id: other
             claim: x
             checks: [{{live: "{other}"}}]
-        """), "--no-canary", "--no-warc", "--concurrency", "1")
+        """,
+        ),
+        "--no-canary",
+        "--no-warc",
+        "--concurrency",
+        "1",
+    )
     checks = checks_of(report)
     assert checks["first"]["outcome"] == "unknown"
     assert checks["first"]["reason"] == "rate limited by the server (429 Too Many Requests); try again later"
     assert checks["other"]["outcome"] == "unknown" and checks["other"]["evidence"]["error"] == "rate_limited"
-    assert checks["other"]["reason"].startswith("rate limited by the server (not asked: 127.0.0.1 asked every "
-                                                "request to pause ")
-    assert checks["other"]["reason"].endswith(f" s more (429 with Retry-After: 120 on {first}), past this "
-                                              "URL's 3 s deadline); try again later")
+    assert checks["other"]["reason"].startswith(
+        "rate limited by the server (not asked: 127.0.0.1 asked every request to pause "
+    )
+    assert checks["other"]["reason"].endswith(
+        f" s more (429 with Retry-After: 120 on {first}), past this URL's 3 s deadline); try again later"
+    )
     assert [path for _, path in server.log] == ["/first"]  # asked once, then left alone
 
 
@@ -394,32 +446,54 @@ def test_an_absurd_retry_after_neither_crashes_nor_holds_the_run(timed_site):
 
 def test_the_report_says_how_long_a_check_waited(timed_site, tmp_path):
     server = timed_site({"Retry-After": "1"})
-    report, _ = verify(live_claims(tmp_path, f"{server.base}/first", f"{server.base}/kedua"),
-                       "--no-canary", "--no-warc", "--concurrency", "1")
+    report, _ = verify(
+        live_claims(tmp_path, f"{server.base}/first", f"{server.base}/kedua"),
+        "--no-canary",
+        "--no-warc",
+        "--concurrency",
+        "1",
+    )
     notes = [check["evidence"].get("note") or "" for check in checks_of(report).values()]
-    assert all(note.startswith("waited ") and "which asked every request to pause (429 with Retry-After: 1" in note
-               for note in notes), notes
+    assert all(
+        note.startswith("waited ") and "which asked every request to pause (429 with Retry-After: 1" in note
+        for note in notes
+    ), notes
 
 
-@pytest.mark.parametrize("status, headers, expected", [
-    (429, [("Retry-After", "2")], (2.0, "429 with Retry-After: 2")),
-    (503, [("Retry-After", "2")], None),  # a 503's Retry-After is about that URL's retry, not the host
-    (429, [], None),
-    (200, [("RateLimit", "limit=100, remaining=0, reset=7")], (7.0, "200 with RateLimit: limit=100, remaining=0, reset=7")),
-    (200, [("RateLimit", "limit=100, remaining=3, reset=7")], None),
-    (200, [("RateLimit", '"default";r=0;t=4')], (4.0, '200 with RateLimit: "default";r=0;t=4')),
-    (429, [("RateLimit-Remaining", "0"), ("RateLimit-Reset", "3")],
-     (3.0, "429 with RateLimit-Remaining: 0, RateLimit-Reset: 3")),
-    (429, [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "5")],
-     (5.0, "429 with X-RateLimit-Remaining: 0, X-RateLimit-Reset: 5")),
-    (200, [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "soon")], None),
-])
+@pytest.mark.parametrize(
+    "status, headers, expected",
+    [
+        (429, [("Retry-After", "2")], (2.0, "429 with Retry-After: 2")),
+        (503, [("Retry-After", "2")], None),  # a 503's Retry-After is about that URL's retry, not the host
+        (429, [], None),
+        (
+            200,
+            [("RateLimit", "limit=100, remaining=0, reset=7")],
+            (7.0, "200 with RateLimit: limit=100, remaining=0, reset=7"),
+        ),
+        (200, [("RateLimit", "limit=100, remaining=3, reset=7")], None),
+        (200, [("RateLimit", '"default";r=0;t=4')], (4.0, '200 with RateLimit: "default";r=0;t=4')),
+        (
+            429,
+            [("RateLimit-Remaining", "0"), ("RateLimit-Reset", "3")],
+            (3.0, "429 with RateLimit-Remaining: 0, RateLimit-Reset: 3"),
+        ),
+        (
+            429,
+            [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "5")],
+            (5.0, "429 with X-RateLimit-Remaining: 0, X-RateLimit-Reset: 5"),
+        ),
+        (200, [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "soon")], None),
+    ],
+)
 def test_host_pause_reads_the_rate_limit_headers(status, headers, expected):
     assert host_pause(status, headers) == expected
 
 
 def test_x_ratelimit_reset_as_epoch_seconds():
-    seconds, _ = host_pause(200, [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", str(int(time.time()) + 30))])
+    seconds, _ = host_pause(
+        200, [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", str(int(time.time()) + 30))]
+    )
     assert 25 <= seconds <= 31
 
 
@@ -434,25 +508,37 @@ def test_a_2gb_page_of_which_nothing_arrives_is_unknown_never_passed(site, tmp_p
 
     url = site.route("/besar", handler=huge)
     canary = site.route("/canary", "ok")
-    report, _ = verify(claims_file(tmp_path, f"""
+    report, _ = verify(
+        claims_file(
+            tmp_path,
+            f"""
         defaults: {{timeout: 2}}
         claims:
           - id: big
             claim: x
             checks: [{{live: "{url}"}}]
-        """), "--canary", canary, "--no-warc")
+        """,
+        ),
+        "--canary",
+        canary,
+        "--no-warc",
+    )
     check = report["claims"][0]["checks"][0]
     # Before: "pass", "answered 200 OK (the server announced 2.1 GB …)", with no text read at all.
     assert check["outcome"] == "unknown"
-    assert check["reason"] == ("the server announced 2.1 GB, but only 0 bytes of it arrived before the deadline: "
-                               "too little to judge")
+    assert check["reason"] == (
+        "the server announced 2.1 GB, but only 0 bytes of it arrived before the deadline: too little to judge"
+    )
 
 
 def test_a_page_over_the_cap_is_judged_on_what_was_read(site, tmp_path):
     # 26 MB of page, announced: read up to the 25 MB cap, the prefix judged (a truncated page is a page).
     body = PAGE.encode() + b"<p>" + b"a" * 26_000_000 + b"</p>"
     url = site.route("/panjang", body)
-    report, _ = verify(claims_file(tmp_path, f"""
+    report, _ = verify(
+        claims_file(
+            tmp_path,
+            f"""
         defaults: {{timeout: 60}}
         claims:
           - id: big
@@ -460,7 +546,10 @@ def test_a_page_over_the_cap_is_judged_on_what_was_read(site, tmp_path):
             checks:
               - live: "{url}"
               - contains: {{url: "{url}", all: ["Layanan publik"]}}
-        """), "--no-canary")
+        """,
+        ),
+        "--no-canary",
+    )
     live, contains = report["claims"][0]["checks"]
     assert live["outcome"] == "pass"
     assert live["reason"] == "answered 200 OK (judged on its first 25 MB: the server announced 26 MB)"
@@ -476,7 +565,9 @@ def test_cookies_and_user_agent_from_defaults_are_sent_and_never_archived(site, 
     session = "S3ss10nValue77"
     monkeypatch.setenv("CIVICHECK_PORTAL_SESSION", session)
     url = site.route("/masuk", PAGE)
-    f = claims_file(tmp_path, f"""
+    f = claims_file(
+        tmp_path,
+        f"""
         defaults:
           user_agent: "Mozilla/5.0 (compatible; newsroom-checker/1.0)"
           cookies:
@@ -485,7 +576,8 @@ def test_cookies_and_user_agent_from_defaults_are_sent_and_never_archived(site, 
           - id: portal
             claim: x
             checks: [{{live: "{url}"}}]
-        """)
+        """,
+    )
     result = CliRunner().invoke(cli, ["verify", str(f), "--format", "json", "--no-history", "--no-canary"])
     assert result.exit_code == ExitCode.OK, result.stderr
     sent = site.requests[0]
@@ -497,19 +589,31 @@ def test_cookies_and_user_agent_from_defaults_are_sent_and_never_archived(site, 
     assert session.encode() not in stored and session not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("defaults, message", [
-    ("cookies: {127.0.0.1: {session: 'a b'}}", "claims.yaml:2: cookie session for 127.0.0.1: the value must be one "
-                                               "word without spaces"),
-    ("cookies: {127.0.0.1: {session: '${HOME}'}}", "claims.yaml:2: cookie session for 127.0.0.1: ${HOME}: only "
-                                                   "environment variables named CIVICHECK_…"),
-    ("cookies: {'https://x.example/': {a: b}}", "claims.yaml:2: 'https://x.example/' in 'cookies' must be a bare "
-                                                "host name"),
-    ("user_agent: 12", "claims.yaml:2: 'user_agent' must be text"),
-])
+@pytest.mark.parametrize(
+    "defaults, message",
+    [
+        (
+            "cookies: {127.0.0.1: {session: 'a b'}}",
+            "claims.yaml:2: cookie session for 127.0.0.1: the value must be one word without spaces",
+        ),
+        (
+            "cookies: {127.0.0.1: {session: '${HOME}'}}",
+            "claims.yaml:2: cookie session for 127.0.0.1: ${HOME}: only "
+            "environment variables named CIVICHECK_…",
+        ),
+        (
+            "cookies: {'https://x.example/': {a: b}}",
+            "claims.yaml:2: 'https://x.example/' in 'cookies' must be a bare host name",
+        ),
+        ("user_agent: 12", "claims.yaml:2: 'user_agent' must be text"),
+    ],
+)
 def test_bad_cookies_and_user_agent_are_bad_input_with_the_line(tmp_path, defaults, message):
     f = tmp_path / "claims.yaml"
-    f.write_text(f"defaults:\n  {defaults}\nclaims:\n  - id: a\n    claim: x\n    checks: [live: https://x.example/]\n",
-                 encoding="utf-8")
+    f.write_text(
+        f"defaults:\n  {defaults}\nclaims:\n  - id: a\n    claim: x\n    checks: [live: https://x.example/]\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["lint", str(f)])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert message in result.stderr, result.stderr
@@ -517,11 +621,16 @@ def test_bad_cookies_and_user_agent_are_bad_input_with_the_line(tmp_path, defaul
 
 def test_two_files_naming_different_user_agents_is_bad_input(tmp_path):
     for name, agent in (("a.yaml", "one"), ("b.yaml", "two")):
-        (tmp_path / name).write_text(f"defaults:\n  user_agent: {agent}\nclaims:\n  - id: {name[0]}\n    claim: x\n"
-                                     "    checks: [live: https://x.example/]\n", encoding="utf-8")
+        (tmp_path / name).write_text(
+            f"defaults:\n  user_agent: {agent}\nclaims:\n  - id: {name[0]}\n    claim: x\n"
+            "    checks: [live: https://x.example/]\n",
+            encoding="utf-8",
+        )
     result = CliRunner().invoke(cli, ["lint", str(tmp_path)])
     assert result.exit_code == ExitCode.BAD_INPUT
-    assert "b.yaml:2: user_agent is already set differently at" in result.stderr and "a.yaml:2" in result.stderr
+    assert (
+        "b.yaml:2: user_agent is already set differently at" in result.stderr and "a.yaml:2" in result.stderr
+    )
 
 
 class ForwardProxy:
@@ -540,8 +649,12 @@ class ForwardProxy:
                 proxy.seen.append(f"GET {self.path}")
                 proxy.authorization += [v for k, v in self.headers.items() if k.lower() == "authorization"]
                 host = urlsplit(self.path).hostname or ""
-                respond(self, 200, PAGE.replace("Layanan publik", f"via proxy: {host}").encode(),
-                        {"Content-Type": "text/html; charset=utf-8"})
+                respond(
+                    self,
+                    200,
+                    PAGE.replace("Layanan publik", f"via proxy: {host}").encode(),
+                    {"Content-Type": "text/html; charset=utf-8"},
+                )
 
             def do_CONNECT(self) -> None:
                 proxy.seen.append(f"CONNECT {self.path}")
@@ -553,7 +666,9 @@ class ForwardProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -570,9 +685,14 @@ def test_proxies_come_from_the_standard_environment_variables(site, tmp_path, mo
         monkeypatch.delenv("ALL_PROXY", raising=False)
         monkeypatch.delenv("all_proxy", raising=False)
         monkeypatch.setenv("HOME", str(tmp_path))  # a ~/.netrc stays unread, through a proxy too
-        (tmp_path / ".netrc").write_text("machine portal.test login reporter password N3trc\n", encoding="ascii")
+        (tmp_path / ".netrc").write_text(
+            "machine portal.test login reporter password N3trc\n", encoding="ascii"
+        )
         direct = site.route("/langsung", PAGE)
-        report, _ = verify(claims_file(tmp_path, f"""
+        report, _ = verify(
+            claims_file(
+                tmp_path,
+                f"""
             claims:
               - id: proxied
                 claim: x
@@ -583,7 +703,11 @@ def test_proxies_come_from_the_standard_environment_variables(site, tmp_path, mo
               - id: direct
                 claim: x
                 checks: [{{live: "{direct}"}}]
-            """), "--no-canary", "--no-warc")
+            """,
+            ),
+            "--no-canary",
+            "--no-warc",
+        )
         checks = checks_of(report)
         assert checks["proxied"]["outcome"] == "pass"
         assert "GET http://portal.test/layanan" in proxy.seen
@@ -610,19 +734,41 @@ def test_a_link_audit_judges_each_link_as_a_browser_would(site, tmp_path, resett
     site.route("/hop20", PAGE)
     site.route("/linkedin", "", status=999)
     site.route("/ftp", status=301, headers={"Location": "ftp://files.example.go.id/"})
-    links = {"Negotiated": "/nego", "Twenty hops": "/hop0", "LinkedIn": "/linkedin", "FTP": "/ftp",
-             "Reset": resetter.url}
-    portal = site.route("/portal", "<html><body><h1>Portal</h1><ul>" + "".join(
-        f'<li><a href="{href}">{label}</a></li>' for label, href in links.items()) + "</ul></body></html>")
+    links = {
+        "Negotiated": "/nego",
+        "Twenty hops": "/hop0",
+        "LinkedIn": "/linkedin",
+        "FTP": "/ftp",
+        "Reset": resetter.url,
+    }
+    portal = site.route(
+        "/portal",
+        "<html><body><h1>Portal</h1><ul>"
+        + "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in links.items())
+        + "</ul></body></html>",
+    )
     canary = site.route("/canary", "ok")
-    report, _ = verify(claims_file(tmp_path, f"""
+    report, _ = verify(
+        claims_file(
+            tmp_path,
+            f"""
         claims:
           - id: portal
             claim: x
             checks: [{{links: {{url: "{portal}", max_broken: 0, soft404: false}}}}]
-        """), "--canary", canary, "--no-warc")
+        """,
+        ),
+        "--canary",
+        canary,
+        "--no-warc",
+    )
     check = report["claims"][0]["checks"][0]
     outcomes = {link["text"]: link["outcome"] for link in check["evidence"]["links"]}
-    assert outcomes == {"Negotiated": "pass", "Twenty hops": "pass", "LinkedIn": "unknown", "FTP": "fail",
-                        "Reset": "fail"}
+    assert outcomes == {
+        "Negotiated": "pass",
+        "Twenty hops": "pass",
+        "LinkedIn": "unknown",
+        "FTP": "fail",
+        "Reset": "fail",
+    }
     assert check["outcome"] == "fail" and check["reason"].startswith("2 of 5 links broken: FTP → ")

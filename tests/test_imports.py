@@ -44,7 +44,10 @@ def import_graph() -> dict[str, set[str]]:
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                    base = ".".join(
+                        package.split(".")[: len(package.split(".")) - node.level + 1]
+                        + ([base] if base else [])
+                    )
                 for alias in node.names:
                     # `from civicheck.render import common` imports a module; `from civicheck.report import PASS` a name.
                     targets.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base)
@@ -101,7 +104,11 @@ def test_escaping_imports_nothing_of_civicheck():
 
 
 def test_the_command_line_reads_its_registries_without_heavy_imports():
-    code = ("import sys, civicheck.cli, civicheck.render; "
-            "print(sorted(m for m in ('requests', 'trafilatura', 'jinja2', 'tabulate', 'bs4', 'warcio') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    code = (
+        "import sys, civicheck.cli, civicheck.render; "
+        "print(sorted(m for m in ('requests', 'trafilatura', 'jinja2', 'tabulate', 'bs4', 'warcio') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -26,7 +26,7 @@ EVERY_OPTION = {
     "contains": "{url: 'https://a.example/', all: [a], any: [b, c], none: [d], near: 9, match: stem, scope: article}",
     "quote": "{url: 'https://a.example/', text: 'the exact words', scope: article}",
     "links": "{url: 'https://a.example/', soft404: false, select: '#dinas a', same_site: true, max_broken: 2, "
-             "max_links: 50}",
+    "max_links: 50}",
     "published": "{url: 'https://a.example/', after: 2023-01-01, before: 2023-07-01}",
 }
 
@@ -59,7 +59,9 @@ def test_an_option_the_kind_does_not_declare_is_refused_at_its_line(tmp_path, na
     with pytest.raises(ClaimsError) as refused:
         load_one(tmp_path, f"{name}: {EVERY_OPTION[name][:-1]}, colour: red}}")
     [problem] = refused.value.problems
-    assert problem.line == 5 and problem.message.startswith(f"unknown option 'colour' for '{name}'; allowed: ")
+    assert problem.line == 5 and problem.message.startswith(
+        f"unknown option 'colour' for '{name}'; allowed: "
+    )
     allowed = problem.message.rpartition("allowed: ")[2].split(", ")
     assert allowed == sorted({*kinds.get(name).option_keys, "url", "timeout"})
 
@@ -76,7 +78,10 @@ def test_a_check_is_made_from_keywords_of_its_kinds_options():
 
 def test_the_runner_asks_the_kind_what_to_fetch_and_read():
     links = Check("links", "https://portal.example/", 1, select="#dinas a", soft404=False)
-    live, quote = Check("live", "https://app.example/", 2), Check("quote", "https://news.example/", 3, text="x")
+    live, quote = (
+        Check("live", "https://app.example/", 2),
+        Check("quote", "https://news.example/", 3, text="x"),
+    )
     assert list(kinds.kind_of(links).selectors(links)) == ["#dinas a"]
     assert [kinds.kind_of(c).keeps_text for c in (links, live, quote)] == [False, False, True]
     assert [kinds.kind_of(c).reads_page for c in (links, live, quote)] == [True, False, True]
@@ -88,9 +93,26 @@ def test_the_runner_asks_the_kind_what_to_fetch_and_read():
 def verify(tmp_path, claims: str, *env_path: str) -> tuple[int, dict | None, str]:
     (tmp_path / "c.yaml").write_text(textwrap.dedent(claims).lstrip(), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*env_path, os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-m", "civicheck", "verify", "c.yaml", "--format", "json", "--no-history",
-                           "--no-warc", "--no-canary", "-q"], capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "civicheck",
+            "verify",
+            "c.yaml",
+            "--format",
+            "json",
+            "--no-history",
+            "--no-warc",
+            "--no-canary",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     return proc.returncode, json.loads(proc.stdout) if proc.stdout else None, proc.stderr
 
 
@@ -98,8 +120,13 @@ def verify(tmp_path, claims: str, *env_path: str) -> tuple[int, dict | None, str
 @pytest.mark.usefixtures(breaking_lxml.__name__)
 def test_a_links_check_on_a_page_that_cannot_be_read_is_unknown_and_the_run_goes_on(tmp_path, site, hostile):
     """Before issue 10 a `links` check on such a page stopped the whole run (exit 3, no report)."""
-    bad, good = site.route("/bad", hostile), site.route("/good", "<html><body><p>Smart City</p></body></html>")
-    code, report, stderr = verify(tmp_path, f"""
+    bad, good = (
+        site.route("/bad", hostile),
+        site.route("/good", "<html><body><p>Smart City</p></body></html>"),
+    )
+    code, report, stderr = verify(
+        tmp_path,
+        f"""
         claims:
           - id: audit
             claim: The portal's links work
@@ -109,7 +136,8 @@ def test_a_links_check_on_a_page_that_cannot_be_read_is_unknown_and_the_run_goes
             claim: The page says Smart City
             checks:
               - contains: {{url: '{good}', all: [Smart City]}}
-        """)
+        """,
+    )
     assert code == 1 and stderr == "", stderr
     audit, good_claim = report["claims"]
     assert audit["checks"][0]["outcome"] == "unknown"
@@ -161,27 +189,37 @@ def test_an_installed_package_adds_a_kind_through_the_entry_point_hook(tmp_path,
     plugins = tmp_path / "plugins"
     (plugins / "civicheck_lands-0.1.dist-info").mkdir(parents=True)
     (plugins / "civicheck_lands-0.1.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: civicheck-lands\nVersion: 0.1\n")
+        "Metadata-Version: 2.1\nName: civicheck-lands\nVersion: 0.1\n"
+    )
     (plugins / "civicheck_lands-0.1.dist-info" / "entry_points.txt").write_text(
-        f"[{kinds.ENTRY_POINTS}]\nlands = civicheck_lands\n")
+        f"[{kinds.ENTRY_POINTS}]\nlands = civicheck_lands\n"
+    )
     (plugins / "civicheck_lands.py").write_text(PLUGIN)
     new = site.route("/new", "<html><body><p>here</p></body></html>")
     old = site.route("/old", status=301, headers={"Location": new})
-    code, report, stderr = verify(tmp_path, f"""
+    code, report, stderr = verify(
+        tmp_path,
+        f"""
         claims:
           - id: moved
             claim: The old address leads to the new one
             checks:
               - lands: {{url: '{old}', at: '{new}'}}
-        """, str(plugins))
+        """,
+        str(plugins),
+    )
     assert code == 0, stderr
     [check] = report["claims"][0]["checks"]
     assert check["spec"] == {"kind": "lands", "url": old, "at": new} and check["outcome"] == "pass"
-    code, report, stderr = verify(tmp_path, f"""
+    code, report, stderr = verify(
+        tmp_path,
+        f"""
         claims:
           - id: moved
             claim: x
             checks:
               - lands: {{url: '{old}'}}
-        """, str(plugins))
+        """,
+        str(plugins),
+    )
     assert code == 2 and "c.yaml:5: claim 'moved': 'lands' needs 'at'" in stderr

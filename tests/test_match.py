@@ -82,8 +82,15 @@ def test_normalise_leaves_numbers_and_domains_alone():
 
 
 def test_tokens_keep_numbers_whole():
-    assert tokens("2021–2026, 29,5 dan 3.5 pukul 08.00 (6/11)") == ["2021-2026", "29,5", "dan", "3.5", "pukul",
-                                                                    "08.00", "6/11"]
+    assert tokens("2021–2026, 29,5 dan 3.5 pukul 08.00 (6/11)") == [
+        "2021-2026",
+        "29,5",
+        "dan",
+        "3.5",
+        "pukul",
+        "08.00",
+        "6/11",
+    ]
     assert tokens("2021-2026") == tokens("2021—2026") == ["2021-2026"]
     assert tokens("2021 – 2026") == tokens("2021 -2026") == ["2021", "-", "2026"]  # see test_contains_ranges
 
@@ -123,9 +130,14 @@ def test_quote_whitespace_and_line_breaks_never_material():
 
 
 def test_quote_case_and_punctuation_never_material_hit_shows_page_wording():
-    r = find_quote("pemerintah KOTA akan membangun 12 taman baru pada 2021-2026 kata wali kota kamis 6/11", DOC)
+    r = find_quote(
+        "pemerintah KOTA akan membangun 12 taman baru pada 2021-2026 kata wali kota kamis 6/11", DOC
+    )
     assert r.passed
-    assert r.hits[0].text == "Pemerintah kota akan membangun 12 taman baru pada 2021–2026, kata Wali Kota, Kamis (6/11)."
+    assert (
+        r.hits[0].text
+        == "Pemerintah kota akan membangun 12 taman baru pada 2021–2026, kata Wali Kota, Kamis (6/11)."
+    )
 
 
 def test_quote_invisible_characters_in_page():
@@ -179,12 +191,15 @@ def test_quote_changed_number_fails_with_diff():
     assert r.closest.text.startswith("Sebanyak 29 penerbangan")
 
 
-@pytest.mark.parametrize("claim", [
-    "membangun 12 taman baru pada 2021-2025",  # range
-    "membangun 12 taman baru pada 2021",  # range cut short
-    "akan membangun 1 2 taman",  # digits regrouped
-    "akan membangun -12 taman",  # sign
-])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "membangun 12 taman baru pada 2021-2025",  # range
+        "membangun 12 taman baru pada 2021",  # range cut short
+        "akan membangun 1 2 taman",  # digits regrouped
+        "akan membangun -12 taman",  # sign
+    ],
+)
 def test_quote_any_number_change_fails(claim):
     assert not find_quote(claim, DOC).passed
 
@@ -207,11 +222,17 @@ def test_quote_inserted_negation_indonesian_fails():
     assert r.differences == ["page says 'kota akan', claim says 'kota tidak akan'"]
 
 
-@pytest.mark.parametrize("claim, difference", [
-    ("The council will not open the new library", "page says 'will open', claim says 'will not open'"),
-    ("the mayor said it isn't a place for everyone", "page says 'is “a', claim says 'isn't a'"),
-    ("The council never will open the new library", "page says 'council will', claim says 'council never will'"),
-])
+@pytest.mark.parametrize(
+    "claim, difference",
+    [
+        ("The council will not open the new library", "page says 'will open', claim says 'will not open'"),
+        ("the mayor said it isn't a place for everyone", "page says 'is “a', claim says 'isn't a'"),
+        (
+            "The council never will open the new library",
+            "page says 'council will', claim says 'council never will'",
+        ),
+    ],
+)
 def test_quote_inserted_negation_english_fails(claim, difference):
     r = find_quote(claim, DOC)
     assert not r.passed
@@ -225,7 +246,9 @@ def test_quote_word_left_out_fails():
 
 
 def test_quote_several_differences_all_listed():
-    r = find_quote("Sebanyak 30 penerbangan baik domestik dan internasional dari dan menuju Bandara Jakarta", DOC)
+    r = find_quote(
+        "Sebanyak 30 penerbangan baik domestik dan internasional dari dan menuju Bandara Jakarta", DOC
+    )
     assert not r.passed and len(r.differences) == 2
     assert r.reason.endswith("(and 1 more difference)")
 
@@ -346,8 +369,9 @@ def test_contains_near():
     assert find_phrases(DOC, all=["Sebanyak", "domestik"], near=3).passed
     r = find_phrases(DOC, all=["Sebanyak", "domestik"], near=2)
     assert not r.passed
-    assert r.reason == ("the phrases are in the article text but never within 2 words of each other "
-                        "(nearest: 3 words apart)")
+    assert r.reason == (
+        "the phrases are in the article text but never within 2 words of each other (nearest: 3 words apart)"
+    )
     assert find_phrases(DOC, all=["Lombok"], any=["taman", "vulkanik"], near=10).passed
     assert not find_phrases(DOC, all=["Lombok"], any=["taman"], near=10).passed
 
@@ -380,7 +404,10 @@ def test_labels_by_where():
     assert find_quote("Sebanyak 29 penerbangan", DOC).hits[0].label == "paragraph 1 of the article"
     pdf = [Passage("Laporan tahunan", "pdf", 142), Passage("Sebanyak 29 penerbangan dibatalkan", "pdf", 143)]
     assert find_quote("Sebanyak 29 penerbangan", pdf).hits[0].label == "p. 143"
-    assert find_quote("Sebanyak 29 penerbangan", page("Menu", LOMBOK)).hits[0].label == "block 2 of the page text"
+    assert (
+        find_quote("Sebanyak 29 penerbangan", page("Menu", LOMBOK)).hits[0].label
+        == "block 2 of the page text"
+    )
 
 
 def test_labels_page_hits_against_the_article():
@@ -388,13 +415,17 @@ def test_labels_page_hits_against_the_article():
     arts = article("Paragraf pembuka.", LOMBOK)
     r = find_quote("harus dibatalkan menyusul", pages, article=arts)
     assert r.hits[0].label == "paragraph 2 of the article"
-    assert find_quote("harga tiket naik", pages, article=arts).hits[0].label == \
-        "block 3 of the page text, outside the article body"
+    assert (
+        find_quote("harga tiket naik", pages, article=arts).hits[0].label
+        == "block 3 of the page text, outside the article body"
+    )
     # "Lombok" is first in the menu, but the hit is the article's own occurrence.
     hit = find_phrases(pages, all=["Lombok"], article=arts).hits[0]
     assert (hit.passage, hit.label) == (1, "paragraph 2 of the article")
     r = find_phrases(pages, none=["tiket"], article=arts)
-    assert r.reason == "forbidden phrase found: 'tiket' (in block 3 of the page text, outside the article body)"
+    assert (
+        r.reason == "forbidden phrase found: 'tiket' (in block 3 of the page text, outside the article body)"
+    )
 
 
 # --- hits and excerpts -----------------------------------------------------------------------------------------
@@ -403,8 +434,8 @@ def test_labels_page_hits_against_the_article():
 def test_hit_offsets_and_excerpt_mark():
     r = find_quote("Bandara Internasional Lombok harus", page(LOMBOK), context=30)
     hit = r.hits[0]
-    assert LOMBOK[hit.start:hit.end] == "Bandara Internasional Lombok harus" == hit.text
-    assert hit.excerpt[hit.mark[0]:hit.mark[1]] == hit.text
+    assert LOMBOK[hit.start : hit.end] == "Bandara Internasional Lombok harus" == hit.text
+    assert hit.excerpt[hit.mark[0] : hit.mark[1]] == hit.text
     assert hit.excerpt.startswith("…") and hit.excerpt.endswith("…")
     assert len(hit.excerpt) <= len(hit.text) + 2 * 30 + 2
 
@@ -412,8 +443,8 @@ def test_hit_offsets_and_excerpt_mark():
 def test_excerpt_collapses_whitespace_and_keeps_mark():
     text = "Awal   kalimat\n\ndi sini.  Bandara\n  Internasional   Lombok   ditutup  hari  ini."
     hit = find_quote("bandara internasional lombok", page(text), context=20).hits[0]
-    assert text[hit.start:hit.end] == "Bandara\n  Internasional   Lombok"
-    assert hit.text == "Bandara Internasional Lombok" == hit.excerpt[hit.mark[0]:hit.mark[1]]
+    assert text[hit.start : hit.end] == "Bandara\n  Internasional   Lombok"
+    assert hit.text == "Bandara Internasional Lombok" == hit.excerpt[hit.mark[0] : hit.mark[1]]
     assert "  " not in hit.excerpt and "\n" not in hit.excerpt
 
 
@@ -443,9 +474,12 @@ def _big_page() -> list[Passage]:
 def test_big_page_decided_quickly():
     passages = _big_page()
     index._CACHE.clear()
-    for quote, passed in ((LOMBOK, True), (LOMBOK.replace("29", "39"), False),
-                          ("Sebanyak 29 penerbangan ... abu vulkanik", True),
-                          ("the quick brown fox jumps over the lazy dog", False)):
+    for quote, passed in (
+        (LOMBOK, True),
+        (LOMBOK.replace("29", "39"), False),
+        ("Sebanyak 29 penerbangan ... abu vulkanik", True),
+        ("the quick brown fox jumps over the lazy dog", False),
+    ):
         t0 = time.perf_counter()
         r = find_quote(quote, passages)
         assert time.perf_counter() - t0 < 2.0
@@ -459,25 +493,50 @@ def test_excerpt_of_a_hit_across_passages():
     doc = page("Menu", "Dia mengatakan hal tersebut.", "Dia juga menambahkan bahwa bandara ditutup.")
     hit = find_quote("tersebut. Dia juga", doc, context=10).hits[0]
     assert hit.excerpt == "…hal tersebut. Dia juga…"  # cut at word boundaries within the context
-    assert hit.excerpt[hit.mark[0]:hit.mark[1]] == hit.text == "tersebut. Dia juga"
+    assert hit.excerpt[hit.mark[0] : hit.mark[1]] == hit.text == "tersebut. Dia juga"
 
 
 def test_closest_hit_points_at_the_page_wording():
     r = find_quote("Bandara Internasional Bali harus dibatalkan", page("Menu", LOMBOK), context=20)
     hit = r.closest
-    assert hit.passage == 1 and LOMBOK[hit.start:hit.end] == "Bandara Internasional Lombok harus dibatalkan"
-    assert hit.excerpt[hit.mark[0]:hit.mark[1]] == hit.text
+    assert hit.passage == 1 and LOMBOK[hit.start : hit.end] == "Bandara Internasional Lombok harus dibatalkan"
+    assert hit.excerpt[hit.mark[0] : hit.mark[1]] == hit.text
 
 
 # --- altered copies are never supported -------------------------------------------------------------------------
 
 SENTENCES = [
-    (LOMBOK, [("29", "39"), ("Lombok", "Bali"), ("harus dibatalkan", "tidak harus dibatalkan"),
-              ("harus", "belum harus"), ("Mataram", "Surabaya")]),
-    (PEMERINTAH, [("12", "13"), ("2021–2026", "2021–2027"), ("akan", "tidak akan"), ("(6/11)", "(7/11)"),
-                  ("Wali Kota", "Gubernur")]),
-    (ENGLISH, [("March", "May"), ("will open", "will not open"), ("it is", "it isn't"), ("it is", "it’s not"),
-               ("council", "mayor"), ("everyone", "no one")]),
+    (
+        LOMBOK,
+        [
+            ("29", "39"),
+            ("Lombok", "Bali"),
+            ("harus dibatalkan", "tidak harus dibatalkan"),
+            ("harus", "belum harus"),
+            ("Mataram", "Surabaya"),
+        ],
+    ),
+    (
+        PEMERINTAH,
+        [
+            ("12", "13"),
+            ("2021–2026", "2021–2027"),
+            ("akan", "tidak akan"),
+            ("(6/11)", "(7/11)"),
+            ("Wali Kota", "Gubernur"),
+        ],
+    ),
+    (
+        ENGLISH,
+        [
+            ("March", "May"),
+            ("will open", "will not open"),
+            ("it is", "it isn't"),
+            ("it is", "it’s not"),
+            ("council", "mayor"),
+            ("everyone", "no one"),
+        ],
+    ),
 ]
 
 
@@ -496,14 +555,21 @@ def test_altered_copies_refuted_real_ones_found(sentence, alterations):
 # --- every hit names the place where it stands -------------------------------------------------------------------
 
 
-def _article_page(paragraphs: list[str], *, before=("Beranda Berita Daerah",), after=("Baca juga: berita lain",),
-                  body: tuple[int, int] | None = None):
+def _article_page(
+    paragraphs: list[str],
+    *,
+    before=("Beranda Berita Daerah",),
+    after=("Baca juga: berita lain",),
+    body: tuple[int, int] | None = None,
+):
     """The page blocks of an article (menu, paragraphs, a box after), and the article passages extracted
     from it; `body`: the blocks (0-based) the page marks as the article body."""
     blocks = [*before, *paragraphs, *after]
     first, last = body or (-1, -1)
-    return ([Passage(t, "page", i, first < i <= last + 1) for i, t in enumerate(blocks, 1)],
-            article(*paragraphs))
+    return (
+        [Passage(t, "page", i, first < i <= last + 1) for i, t in enumerate(blocks, 1)],
+        article(*paragraphs),
+    )
 
 
 def test_each_part_of_an_elided_quote_is_labelled_where_it_stands():
@@ -514,10 +580,14 @@ def test_each_part_of_an_elided_quote_is_labelled_where_it_stands():
     paras[8] = "Wali kota mengatakan bahwa pembangunan jalan tetap berjalan."
     paras[9] = "Menurut dia, anggaran daerah disahkan pekan lalu oleh dewan."
     pages, arts = _article_page(paras)
-    r = find_quote("pembangunan jalan tetap berjalan … anggaran daerah disahkan pekan lalu", pages, article=arts)
+    r = find_quote(
+        "pembangunan jalan tetap berjalan … anggaran daerah disahkan pekan lalu", pages, article=arts
+    )
     assert r.passed
     assert [h.label for h in r.hits] == ["paragraph 9 of the article", "paragraph 10 of the article"]
-    assert r.reason == "all 2 parts of the elided quote found, in order, in paragraphs 9 and 10 of the article"
+    assert (
+        r.reason == "all 2 parts of the elided quote found, in order, in paragraphs 9 and 10 of the article"
+    )
     for hit in r.hits:  # the label and the excerpt agree
         number = int(hit.label.split()[1])
         assert hit.text.rstrip(".") in paras[number - 1]
@@ -532,8 +602,10 @@ def test_a_single_quote_is_labelled_by_its_own_place_not_by_its_first_word():
 
 
 def test_a_hit_in_the_article_body_but_in_no_extracted_paragraph_says_so():
-    paras = ["Paragraf pertama berita ini cukup panjang untuk dikenali.",
-             "Paragraf kedua berita ini juga cukup panjang untuk dikenali."]
+    paras = [
+        "Paragraf pertama berita ini cukup panjang untuk dikenali.",
+        "Paragraf kedua berita ini juga cukup panjang untuk dikenali.",
+    ]
     blocks = ["Beranda", paras[0], "Kutipan kotak: kota akan menambah 12 taman baru", paras[1], "Baca juga"]
     pages = [Passage(t, "page", i, 2 <= i <= 4) for i, t in enumerate(blocks, 1)]
     r = find_quote("kota akan menambah 12 taman baru", pages, article=article(*paras))
@@ -551,10 +623,15 @@ def test_a_hit_in_the_article_body_but_in_no_extracted_paragraph_says_so():
 
 
 def test_hits_across_paragraphs_and_pdf_pages_name_both():
-    r = find_quote("untuk dikenali. Paragraf kedua",
-                   article("Paragraf pertama untuk dikenali.", "Paragraf kedua di sini."))
+    r = find_quote(
+        "untuk dikenali. Paragraf kedua",
+        article("Paragraf pertama untuk dikenali.", "Paragraf kedua di sini."),
+    )
     assert r.hits[0].label == "paragraphs 1–2 of the article"
-    pdf = [Passage("Laporan tahunan ini memuat", "pdf", 3), Passage("angka 29 penerbangan dibatalkan", "pdf", 4)]
+    pdf = [
+        Passage("Laporan tahunan ini memuat", "pdf", 3),
+        Passage("angka 29 penerbangan dibatalkan", "pdf", 4),
+    ]
     r = find_quote("tahunan ini memuat angka 29", pdf)
     assert r.reason == "quote found on pp. 3–4"
 
@@ -567,7 +644,9 @@ def test_excerpts_keep_brackets_and_closing_punctuation():
     assert hit.text == "(yang baru dilantik)"
     hit = find_quote("berkata", doc, context=12).hits[0]  # the context opens a bracket: it is closed too
     assert hit.excerpt.count("(") == hit.excerpt.count(")")
-    assert find_quote("dilantik berkata", doc).hits[0].text == "dilantik) berkata"  # the page's words as they are
+    assert (
+        find_quote("dilantik berkata", doc).hits[0].text == "dilantik) berkata"
+    )  # the page's words as they are
     hit = find_quote("kota yang baru dilantik berkata", doc).hits[0]  # a colon after is not part of it
     assert hit.text == "kota (yang baru dilantik) berkata"
     assert find_quote("Lalu pergi", doc).hits[0].text == "Lalu pergi."
@@ -578,28 +657,43 @@ def test_excerpts_keep_brackets_and_closing_punctuation():
 
 def test_an_elided_part_the_page_words_differently_right_after_the_first_is_a_misquote():
     # An exact copy of the last part stands further on, about something else: it does not save the quote.
-    doc = article("The budget rose sharply, under regulation 4, the minister said.",
-                  "Separately, parking fines fall under regulation 9 on parking.")
+    doc = article(
+        "The budget rose sharply, under regulation 4, the minister said.",
+        "Separately, parking fines fall under regulation 9 on parking.",
+    )
     r = find_quote("the budget rose sharply … under regulation 9", doc)
     assert not r.passed
-    assert r.reason == ("misquote (part 2 of 2 of the elided quote, where the page carries it right after part 1): "
-                        "page says 'regulation 4', claim says 'regulation 9'; 'under regulation 9' stands further "
-                        "on, in paragraph 2 of the article")
+    assert r.reason == (
+        "misquote (part 2 of 2 of the elided quote, where the page carries it right after part 1): "
+        "page says 'regulation 4', claim says 'regulation 9'; 'under regulation 9' stands further "
+        "on, in paragraph 2 of the article"
+    )
     assert r.differences == ["page says 'regulation 4', claim says 'regulation 9'"]
-    assert r.closest.text == "The budget rose sharply, under regulation 4" and r.closest.label == \
-        "paragraph 1 of the article"
+    assert (
+        r.closest.text == "The budget rose sharply, under regulation 4"
+        and r.closest.label == "paragraph 1 of the article"
+    )
 
 
-@pytest.mark.parametrize("page_text, quote", [
-    ("Pemerintah kota akan membangun 12 taman baru pada 2026, kata dia.", "Pemerintah kota … 13 taman baru"),
-    ("The mayor said the plan is fair, and the council agreed.", "The mayor said … the plan is not fair"),
-    ("Menteri Budi meresmikan jalan itu.", "Menteri … Andi meresmikan jalan itu"),
-])
+@pytest.mark.parametrize(
+    "page_text, quote",
+    [
+        (
+            "Pemerintah kota akan membangun 12 taman baru pada 2026, kata dia.",
+            "Pemerintah kota … 13 taman baru",
+        ),
+        ("The mayor said the plan is fair, and the council agreed.", "The mayor said … the plan is not fair"),
+        ("Menteri Budi meresmikan jalan itu.", "Menteri … Andi meresmikan jalan itu"),
+    ],
+)
 def test_material_differences_right_after_the_first_part_refute(page_text, quote):
-    doc = page(page_text, "Lain halnya, 13 taman baru dan the plan is not fair dan Andi meresmikan jalan itu.")
+    doc = page(
+        page_text, "Lain halnya, 13 taman baru dan the plan is not fair dan Andi meresmikan jalan itu."
+    )
     r = find_quote(quote, doc)
-    assert not r.passed and r.reason.startswith("misquote (part 2 of 2 of the elided quote, where the page "
-                                                "carries it right after part 1): page says"), r.reason
+    assert not r.passed and r.reason.startswith(
+        "misquote (part 2 of 2 of the elided quote, where the page carries it right after part 1): page says"
+    ), r.reason
     assert r.reason.endswith("stands further on, in block 2 of the page text"), r.reason
 
 
@@ -613,13 +707,18 @@ def test_a_real_elision_skipping_words_still_passes():
 
 def test_an_exact_copy_in_the_same_paragraph_is_a_plausible_elision():
     # "4 minutes … 2 minutes" and lists of names: the part stands, word for word, in the same paragraph.
-    doc = page("The previous generation took 4 minutes and 2 seconds, while the new one took 2 minutes and 38 "
-               "seconds.", "Palm Bay: Noah Jackson 1 goal, Eli Hilare 1 goal.")
+    doc = page(
+        "The previous generation took 4 minutes and 2 seconds, while the new one took 2 minutes and 38 "
+        "seconds.",
+        "Palm Bay: Noah Jackson 1 goal, Eli Hilare 1 goal.",
+    )
     assert find_quote("The previous generation took 4 … 2 minutes and 38 seconds", doc).passed
     assert find_quote("Palm Bay: Noah … Hilare 1 goal", doc).passed
     # Only joined differently ("Boeing 's") is no difference at all.
-    doc = page("Emirates finalized a deal to purchase 30 of Boeing's 787-9 Dreamliner jets.",
-               "Elsewhere, a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets fell through.")
+    doc = page(
+        "Emirates finalized a deal to purchase 30 of Boeing's 787-9 Dreamliner jets.",
+        "Elsewhere, a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets fell through.",
+    )
     r = find_quote("Emirates … finalized a deal to purchase 38 of Boeing 's 787-9 Dreamliner jets", doc)
     assert not r.passed and r.differences == ["page says '30 of', claim says '38 of'"]
 

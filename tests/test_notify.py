@@ -77,8 +77,10 @@ def test_one_message_when_a_verdict_flips_and_none_when_nothing_changed(city, we
     (message,) = webhook.messages()
     assert message["title"] == "civicheck: 1 verdict changed, 1 claim no longer as published"
     body = message["message"]
-    assert body.startswith("**civicheck:** 4 claims: 1 supported, 2 refuted, 1 unverified; 1 not as expected; "
-                           "1 changed since last run")
+    assert body.startswith(
+        "**civicheck:** 4 claims: 1 supported, 2 refuted, 1 unverified; 1 not as expected; "
+        "1 changed since last run"
+    )
     assert "- labour-app-live: **refuted**, published as supported: The labour-services app is live" in body
     assert "| labour-app-live | The labour-services app is live | supported" in body  # the changes table
     assert f"notified json://127.0.0.1:{webhook.port}/…: 1 verdict changed" in flipped.stderr
@@ -111,9 +113,14 @@ def test_a_change_that_does_not_hold_is_said_once(city, webhook):
     back = verify(claims, *FAST, "--notify", webhook.url())
     assert back.exit_code == 0
     titles = [m["title"] for m in webhook.messages()]
-    assert titles == ["civicheck: 1 verdict change pending confirmation",
-                      "civicheck: 1 change seen last run did not hold"]
-    assert "labour-app-live: this run said **supported** again (last run: refuted)" in webhook.messages()[1]["message"]
+    assert titles == [
+        "civicheck: 1 verdict change pending confirmation",
+        "civicheck: 1 change seen last run did not hold",
+    ]
+    assert (
+        "labour-app-live: this run said **supported** again (last run: refuted)"
+        in webhook.messages()[1]["message"]
+    )
     quiet = verify(claims, *FAST, "--notify", webhook.url())
     assert quiet.exit_code == 0 and len(webhook.received) == 2
 
@@ -121,8 +128,10 @@ def test_a_change_that_does_not_hold_is_said_once(city, webhook):
 def test_content_drift_alone_is_news(city, webhook, site):
     claims = city.claims()
     verify(claims, "--no-canary", "--confirm", "1")
-    site.route("/berita/smart-city", page("Smart City Cilegon", *NEWS[:2],
-                                          NEWS[2].replace("29 layanan", "31 layanan")))
+    site.route(
+        "/berita/smart-city",
+        page("Smart City Cilegon", *NEWS[:2], NEWS[2].replace("29 layanan", "31 layanan")),
+    )
     result = verify(claims, "--no-canary", "--confirm", "1", "--notify", webhook.url())
     assert result.exit_code == 0
     (message,) = webhook.messages()
@@ -134,8 +143,16 @@ def test_form_and_json_webhooks_each_get_the_message(city, webhook):
     claims = city.claims()
     verify(claims, *FAST, "--confirm", "1")
     city.set(disnaker=True)  # the agency link works now: a claim published as refuted is supported
-    result = verify(claims, *FAST, "--confirm", "1", "--notify", webhook.url("json", "/a"),
-                    "--notify", webhook.url("form", "/b"))
+    result = verify(
+        claims,
+        *FAST,
+        "--confirm",
+        "1",
+        "--notify",
+        webhook.url("json", "/a"),
+        "--notify",
+        webhook.url("form", "/b"),
+    )
     assert result.exit_code == 1
     by_path = {path: (kind, body) for path, kind, body in webhook.received}
     assert set(by_path) == {"/a", "/b"}
@@ -173,8 +190,22 @@ def test_a_failed_notification_is_said_and_changes_no_exit_code(city, closed_por
     claims = city.claims()
     verify(claims, *FAST, "--confirm", "1")
     city.set(app=False)
-    result = verify(claims, *FAST, "--confirm", "1", "--format", "json", "-o", "report.json",
-                    "--report", "report.html", "--notify", secret_url(port), "--notify", webhook.url())
+    result = verify(
+        claims,
+        *FAST,
+        "--confirm",
+        "1",
+        "--format",
+        "json",
+        "-o",
+        "report.json",
+        "--report",
+        "report.html",
+        "--notify",
+        secret_url(port),
+        "--notify",
+        webhook.url(),
+    )
     assert result.exit_code == 1  # refuted, as without --notify; not 3
     assert f"error: could not notify json://desk:****@127.0.0.1:{port}/…: " in result.stderr
     assert "(the exit code does not depend on notifications)" in result.stderr
@@ -197,19 +228,33 @@ def test_secrets_are_masked_on_stderr_when_delivered_or_refused(city, webhook, s
     assert f"notified json://desk:****@127.0.0.1:{webhook.port}/…" in result.stderr
     assert not [s for s in SECRET_URL_PARTS if s in result.stderr + result.stdout]
     fetched = len(site.requests)
-    bad = verify(city.claims(), *FAST, "--notify", f"nosuch://desk:{SECRET_URL_PARTS[0]}@x/{SECRET_URL_PARTS[1]}")
+    bad = verify(
+        city.claims(), *FAST, "--notify", f"nosuch://desk:{SECRET_URL_PARTS[0]}@x/{SECRET_URL_PARTS[1]}"
+    )
     assert bad.exit_code == 2
-    assert "--notify" in bad.stderr and "nosuch://…/… is not a notification URL Apprise understands" in bad.stderr
+    assert (
+        "--notify" in bad.stderr
+        and "nosuch://…/… is not a notification URL Apprise understands" in bad.stderr
+    )
     assert not [s for s in SECRET_URL_PARTS if s in bad.stderr]
     assert len(site.requests) == fetched  # a bad notify URL stops a run before it fetches anything
 
 
-@pytest.mark.parametrize(("url", "hidden"), [
-    ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100987654", ["AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"]),
-    ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#newsroom", ["TIiajkdnlazkcOXrIdevi7FQ", "A1BRTD4JD"]),
-    ("mailtos://desk:app-password-123@gmail.com?to=editor@newsroom.example", ["app-password-123"]),
-    ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", ["JHMHI8qBe7bk2ZwO5U711o3dV_js", "4174216298"]),
-])
+@pytest.mark.parametrize(
+    ("url", "hidden"),
+    [
+        (
+            "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100987654",
+            ["AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"],
+        ),
+        (
+            "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#newsroom",
+            ["TIiajkdnlazkcOXrIdevi7FQ", "A1BRTD4JD"],
+        ),
+        ("mailtos://desk:app-password-123@gmail.com?to=editor@newsroom.example", ["app-password-123"]),
+        ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", ["JHMHI8qBe7bk2ZwO5U711o3dV_js", "4174216298"]),
+    ],
+)
 def test_the_secret_parts_of_service_urls_are_masked(url, hidden):
     printable = shown(url)
     assert url.split("://")[0] + "://" in printable
@@ -220,9 +265,20 @@ def test_the_secret_parts_of_service_urls_are_masked(url, hidden):
 
 
 def report_of(*claims: tuple[str, str, str | None]) -> dict:
-    return {"started_at": "2026-11-28T02:00:00Z", "claims": [
-        {"id": cid, "claim": cid, "verdict": verdict, "reported_verdict": verdict, "expect": expect, "checks": []}
-        for cid, verdict, expect in claims]}
+    return {
+        "started_at": "2026-11-28T02:00:00Z",
+        "claims": [
+            {
+                "id": cid,
+                "claim": cid,
+                "verdict": verdict,
+                "reported_verdict": verdict,
+                "expect": expect,
+                "checks": [],
+            }
+            for cid, verdict, expect in claims
+        ],
+    }
 
 
 def test_news_is_none_when_everything_is_as_published_and_nothing_changed():
@@ -233,7 +289,10 @@ def test_news_is_none_when_everything_is_as_published_and_nothing_changed():
     assert news(report, diff(report, report)) is None
     flipped = report_of(("a", "refuted", None), ("b", "refuted", "refuted"))
     message = news(flipped, diff(report, flipped))
-    assert message is not None and message.title == "civicheck: 1 verdict changed, 1 claim no longer as published"
+    assert (
+        message is not None
+        and message.title == "civicheck: 1 verdict changed, 1 claim no longer as published"
+    )
 
 
 def test_merge_notifies_like_verify(city, webhook):
@@ -245,13 +304,16 @@ def test_merge_notifies_like_verify(city, webhook):
             out = f"shard-{k}.json"
             verify(claims, *FAST, "--shard", f"{k}/2", "--format", "json", "-o", out)
             shards.append(out)
-        return CliRunner().invoke(cli, ["merge", *shards, "--confirm", "1", "--format", "markdown",
-                                        "--notify", webhook.url()])
+        return CliRunner().invoke(
+            cli, ["merge", *shards, "--confirm", "1", "--format", "markdown", "--notify", webhook.url()]
+        )
 
     assert night().exit_code == 0 and webhook.received == []
     city.set(app=False)
     assert night().exit_code == 1
-    assert [m["title"] for m in webhook.messages()] == ["civicheck: 1 verdict changed, 1 claim no longer as published"]
+    assert [m["title"] for m in webhook.messages()] == [
+        "civicheck: 1 verdict changed, 1 claim no longer as published"
+    ]
 
 
 def test_the_readmes_notify_examples_are_urls_apprise_understands_and_masks_as_shown():
@@ -262,8 +324,12 @@ def test_the_readmes_notify_examples_are_urls_apprise_understands_and_masks_as_s
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Notifications", 1)[1].split("\n### ", 1)[0]
-    urls = [arg for line in re.findall(r"^civicheck verify .*--notify.*$", section, re.M)
-            for flag, arg in zip(shlex.split(line), shlex.split(line)[1:], strict=False) if flag == "--notify"]
+    urls = [
+        arg
+        for line in re.findall(r"^civicheck verify .*--notify.*$", section, re.M)
+        for flag, arg in zip(shlex.split(line), shlex.split(line)[1:], strict=False)
+        if flag == "--notify"
+    ]
     assert len(urls) >= 5
     check_urls(urls)
     masked = re.search(r"left out \(`([^`]+)`, `([^`]+)`\)", " ".join(section.split())).groups()

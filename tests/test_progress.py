@@ -131,8 +131,11 @@ def test_a_url_held_by_the_server_is_named_while_it_is_in_flight(site, monkeypat
     with Fetcher(timeout=30, allow_private=True) as fetcher, progress:
         watched = progress.watch(fetcher)
         progress.planned(2)
-        worker = threading.Thread(target=lambda: results.update(
-            watched.fetch_all([(fast, 30), (slow, 30)], on_result=progress.fetched)))
+        worker = threading.Thread(
+            target=lambda: results.update(
+                watched.fetch_all([(fast, 30), (slow, 30)], on_result=progress.fetched)
+            )
+        )
         worker.start()
         try:
             deadline = time.monotonic() + 15

@@ -22,7 +22,9 @@ from civicheck.fetch.client import Fetcher
 # (tests/test_attacks_addresses.py tests the refusal): here loopback is allowed.
 Fetcher = functools.partial(Fetcher, allow_private=True)
 
-PAGE = "<html><body><h1>Dinas Tenaga Kerja</h1><p>Layanan “Siap Kerja” — kini daring.</p></body></html>".encode()
+PAGE = (
+    "<html><body><h1>Dinas Tenaga Kerja</h1><p>Layanan “Siap Kerja” — kini daring.</p></body></html>".encode()
+)
 
 
 def archive_of(server: PywbServer) -> PywbArchive:
@@ -52,7 +54,9 @@ def test_the_timeline_shows_a_404_that_became_a_200(pywb, site):  # noqa: F811
     url = site.route("/aplikasi", "Not Found", status=404)
     archive = archive_of(pywb)
     first = archive.capture(url)
-    assert first.ok and first.note == "the page answered 404", first.reason  # capture_all: a 404 is evidence too
+    assert first.ok and first.note == "the page answered 404", (
+        first.reason
+    )  # capture_all: a 404 is evidence too
     wait_past(first.timestamp)
     site.route("/aplikasi", PAGE)
     second = archive.capture(url)
@@ -93,7 +97,10 @@ def test_a_dead_source_is_read_from_its_last_good_capture(pywb, site):  # noqa: 
     assert result is not None and result.url == url and result.status == 200 and result.body == PAGE
     assert result.final_url == copy.replay_url == f"{pywb.collection_url}/{good.timestamp}id_/{url}"
     assert result.fetched_at == copy.capture.iso
-    assert copy.note == f"from the archived copy of {copy.capture.date} (pywb); the live page answers 404 Not Found"
+    assert (
+        copy.note
+        == f"from the archived copy of {copy.capture.date} (pywb); the live page answers 404 Not Found"
+    )
 
 
 def test_a_redirect_chain_is_recorded_to_its_end(pywb, site):  # noqa: F811
@@ -110,7 +117,10 @@ def test_the_test_pywb_records_loopback_only(pywb):  # noqa: F811
     record = archive_of(pywb).capture("http://example.invalid/")
     assert not record.ok
     assert record.reason.startswith("pywb's access rules do not allow recording this URL (451")
-    assert requests.get(f"http://127.0.0.1:{pywb.port}/live/http://example.invalid/", timeout=10).status_code == 451
+    assert (
+        requests.get(f"http://127.0.0.1:{pywb.port}/live/http://example.invalid/", timeout=10).status_code
+        == 451
+    )
 
 
 def test_the_fixture_fails_clearly_when_pywb_cannot_start(tmp_path):

@@ -10,16 +10,31 @@ from click.testing import CliRunner
 from civicheck.cli import cli
 from civicheck.errors import ExitCode
 
-ARTICLE = ("<html><head><title>Berita {n}</title><meta property='article:published_time' content='2023-06-1{n}'>"
-           "</head><body><nav><a href='/a/{m}'>Berita lain</a></nav><article><h1>Berita {n}</h1><p>Pemerintah "
-           "Kota Cilegon meluncurkan layanan publik digital nomor {n} dalam program Smart City tahun ini, kata "
-           "Wali Kota di hadapan warga.</p><p>Paragraf kedua berita {n} menjelaskan jadwal layanan.</p></article>"
-           "</body></html>")
-NOT_FOUND = ("<html><head><title>Halaman tidak ditemukan</title></head><body><h1>Halaman tidak ditemukan</h1>"
-             "<p>Maaf.</p></body></html>")
+ARTICLE = (
+    "<html><head><title>Berita {n}</title><meta property='article:published_time' content='2023-06-1{n}'>"
+    "</head><body><nav><a href='/a/{m}'>Berita lain</a></nav><article><h1>Berita {n}</h1><p>Pemerintah "
+    "Kota Cilegon meluncurkan layanan publik digital nomor {n} dalam program Smart City tahun ini, kata "
+    "Wali Kota di hadapan warga.</p><p>Paragraf kedua berita {n} menjelaskan jadwal layanan.</p></article>"
+    "</body></html>"
+)
+NOT_FOUND = (
+    "<html><head><title>Halaman tidak ditemukan</title></head><body><h1>Halaman tidak ditemukan</h1>"
+    "<p>Maaf.</p></body></html>"
+)
 # Values that differ between any two runs: when, how long, which run, which file.
-_VARYING = {"started_at", "finished_at", "fetched_at", "elapsed", "elapsed_seconds", "warc", "run_id", "ref",
-            "captured_at", "generated_at", "date"}
+_VARYING = {
+    "started_at",
+    "finished_at",
+    "fetched_at",
+    "elapsed",
+    "elapsed_seconds",
+    "warc",
+    "run_id",
+    "ref",
+    "captured_at",
+    "generated_at",
+    "date",
+}
 
 
 def _stable(value):
@@ -34,22 +49,52 @@ def _claims(site) -> str:
     lines = ["claims:"]
     for n in range(8):
         url = site.route(f"/a/{n}", ARTICLE.format(n=n, m=(n + 1) % 8))
-        lines += [f"  - id: text-{n}", "    claim: x", "    checks:",
-                  f"      - contains: {{url: '{url}', all: ['layanan publik digital nomor {n}']}}",
-                  f"      - quote: {{url: '{url}', text: 'Paragraf kedua berita {n}'}}",
-                  f"      - published: {{url: '{url}', after: '2023-06-1{n}', before: '2023-06-1{n}'}}",
-                  f"  - id: live-{n}", "    claim: x", "    checks:", f"      - live: '{url}'"]
+        lines += [
+            f"  - id: text-{n}",
+            "    claim: x",
+            "    checks:",
+            f"      - contains: {{url: '{url}', all: ['layanan publik digital nomor {n}']}}",
+            f"      - quote: {{url: '{url}', text: 'Paragraf kedua berita {n}'}}",
+            f"      - published: {{url: '{url}', after: '2023-06-1{n}', before: '2023-06-1{n}'}}",
+            f"  - id: live-{n}",
+            "    claim: x",
+            "    checks:",
+            f"      - live: '{url}'",
+        ]
     gone = site.route("/hilang", NOT_FOUND, status=404)
     soft = site.route("/lunak/berita-1", NOT_FOUND)
-    lines += ["  - id: gone", "    claim: x", "    checks:", f"      - dead: '{gone}'",
-              "  - id: soft", "    claim: x", "    checks:", f"      - live: '{soft}'",
-              "  - id: audit", "    claim: x", "    checks:", f"      - links: '{site.url('/a/0')}'"]
+    lines += [
+        "  - id: gone",
+        "    claim: x",
+        "    checks:",
+        f"      - dead: '{gone}'",
+        "  - id: soft",
+        "    claim: x",
+        "    checks:",
+        f"      - live: '{soft}'",
+        "  - id: audit",
+        "    claim: x",
+        "    checks:",
+        f"      - links: '{site.url('/a/0')}'",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def _verify(path, jobs: int) -> dict:
-    result = CliRunner().invoke(cli, ["verify", str(path), "--format", "json", "--no-history", "--no-canary",
-                                      "--no-warc", "--jobs", str(jobs)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            str(path),
+            "--format",
+            "json",
+            "--no-history",
+            "--no-canary",
+            "--no-warc",
+            "--jobs",
+            str(jobs),
+        ],
+    )
     assert result.exit_code in (ExitCode.OK, ExitCode.UNEXPECTED), result.stderr
     return json.loads(result.stdout)
 
@@ -60,8 +105,12 @@ def test_the_report_is_the_same_whatever_jobs(tmp_path, site):
     one, two = _verify(path, 1), _verify(path, 2)
     verdicts = {c["id"]: c["verdict"] for c in one["claims"]}
     # the run judged what it was given (not a report of failures that would agree by accident)
-    assert all(verdicts[f"text-{n}"] == "supported" and verdicts[f"live-{n}"] == "supported" for n in range(8))
-    assert verdicts["gone"] == "supported" and verdicts["soft"] == "refuted" and verdicts["audit"] == "supported"
+    assert all(
+        verdicts[f"text-{n}"] == "supported" and verdicts[f"live-{n}"] == "supported" for n in range(8)
+    )
+    assert (
+        verdicts["gone"] == "supported" and verdicts["soft"] == "refuted" and verdicts["audit"] == "supported"
+    )
     assert _stable(one) == _stable(two)
 
 
@@ -80,8 +129,10 @@ def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
 
     live_url = site.route("/hidup", ARTICLE.format(n=1, m=2))
     text_url = site.route("/teks", ARTICLE.format(n=2, m=3))
-    claims = [Claim("a", "x", "c.yaml", 1, [Check("live", live_url, 2)]),
-              Claim("b", "x", "c.yaml", 3, [Check("contains", text_url, 4, all=["nomor 2"])])]
+    claims = [
+        Claim("a", "x", "c.yaml", 1, [Check("live", live_url, 2)]),
+        Claim("b", "x", "c.yaml", 3, [Check("contains", text_url, 4, all=["nomor 2"])]),
+    ]
     readings: dict = {}
 
     class Keeping:  # keeps each Reading as the runner gets it, before it lets documents go
@@ -103,5 +154,9 @@ def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
     assert [c.verdict for c in result.claims] == ["supported", "supported"]
     live_doc, text_doc = readings[live_url].document, readings[text_url].document
     assert not live_doc.main_text_read and live_doc.article_paragraphs == [] and live_doc.publication is None
-    assert live_doc.title == "Berita 1" and live_doc.links and any("nomor 1" in b for b in live_doc.page_blocks)
-    assert text_doc.main_text_read and text_doc.article_paragraphs and text_doc.publication.date == "2023-06-12"
+    assert (
+        live_doc.title == "Berita 1" and live_doc.links and any("nomor 1" in b for b in live_doc.page_blocks)
+    )
+    assert (
+        text_doc.main_text_read and text_doc.article_paragraphs and text_doc.publication.date == "2023-06-12"
+    )

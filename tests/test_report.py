@@ -20,15 +20,38 @@ HOSTILE = "Evil \x1b[2J\x1b]0;pwned\x07title | col <script>alert(1)</script> [li
 
 def make_run(text=HOSTILE) -> RunResult:
     check = Check(kind="quote", url="https://news.example/a", line=5, text="words")
-    hit = Hit(text=text, location="paragraph 2 of the article", excerpt=f"before {text} after", mark=(7, 7 + len(text)))
-    ev = Evidence(url=check.url, final_url=check.url, status=200, fetched_at="2026-11-28T02:00:00Z", sha256="ab" * 32,
-                  hits=[hit])
+    hit = Hit(
+        text=text,
+        location="paragraph 2 of the article",
+        excerpt=f"before {text} after",
+        mark=(7, 7 + len(text)),
+    )
+    ev = Evidence(
+        url=check.url,
+        final_url=check.url,
+        status=200,
+        fetched_at="2026-11-28T02:00:00Z",
+        sha256="ab" * 32,
+        hits=[hit],
+    )
     claim = Claim(id="c1", claim=f"Claim with {text}", file="claims/x.yaml", line=3, checks=[check])
-    ok = ClaimResult(claim, "refuted", f"quote check failed: {text}", [Outcome(check, FAIL, f"misquote {text}", ev)], 0)
+    ok = ClaimResult(
+        claim, "refuted", f"quote check failed: {text}", [Outcome(check, FAIL, f"misquote {text}", ev)], 0
+    )
     live = Check(kind="live", url="https://app.example.go.id/", line=9)
-    claim2 = Claim(id="c2", claim="The app is live", file="claims/x.yaml", line=8, checks=[live], expect="supported")
-    ev2 = Evidence(url=live.url, final_url=live.url, status=200, fetched_at="2026-11-28T02:00:01Z", sha256="cd" * 32)
-    good = ClaimResult(claim2, "supported", "live check passed: answered 200 OK", [Outcome(live, PASS, "answered 200 OK", ev2)], 0)
+    claim2 = Claim(
+        id="c2", claim="The app is live", file="claims/x.yaml", line=8, checks=[live], expect="supported"
+    )
+    ev2 = Evidence(
+        url=live.url, final_url=live.url, status=200, fetched_at="2026-11-28T02:00:01Z", sha256="cd" * 32
+    )
+    good = ClaimResult(
+        claim2,
+        "supported",
+        "live check passed: answered 200 OK",
+        [Outcome(live, PASS, "answered 200 OK", ev2)],
+        0,
+    )
     return RunResult(started_at="2026-11-28T02:00:00Z", finished_at="2026-11-28T02:00:02Z", claims=[ok, good])
 
 
@@ -107,7 +130,7 @@ def test_json_escapes_c1_and_bidi_characters():
 
 
 def test_csv_one_row_per_check_and_formulas_neutralised():
-    out = render(run_to_dict(make_run(text="=HYPERLINK(\"http://evil\")")), "csv")
+    out = render(run_to_dict(make_run(text='=HYPERLINK("http://evil")')), "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["claim_id"] for r in rows] == ["c1", "c2"]
     assert rows[0]["excerpt"].startswith("before =HYPERLINK")

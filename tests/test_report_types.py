@@ -76,11 +76,18 @@ def test_a_reports_words_are_defined_once():
     assert get_args(get_type_hints(report_module.Claim)["verdict"]) == report_module.VERDICTS
 
 
-@pytest.mark.parametrize(("claim", "reported", "expected"), [
-    ({"verdict": "refuted"}, "refuted", "supported"),
-    ({"verdict": "refuted", "reported_verdict": "supported", "expect": "refuted"}, "supported", "refuted"),
-    ({"verdict": "unverified", "reported_verdict": None, "expect": None}, "unverified", "supported"),
-])
+@pytest.mark.parametrize(
+    ("claim", "reported", "expected"),
+    [
+        ({"verdict": "refuted"}, "refuted", "supported"),
+        (
+            {"verdict": "refuted", "reported_verdict": "supported", "expect": "refuted"},
+            "supported",
+            "refuted",
+        ),
+        ({"verdict": "unverified", "reported_verdict": None, "expect": None}, "unverified", "supported"),
+    ],
+)
 def test_the_verdict_a_run_reports(claim, reported, expected):
     assert reported_verdict(claim) == reported
     assert expected_verdict(claim) == expected
@@ -104,7 +111,9 @@ def _shape(value: Any, annotation: Any, where: str) -> None:
             return
         if is_typeddict(member) and isinstance(value, dict):
             hints = get_type_hints(member)
-            assert member.__required_keys__ <= set(value) <= set(hints), f"{where}: {sorted(set(value) ^ set(hints))}"
+            assert member.__required_keys__ <= set(value) <= set(hints), (
+                f"{where}: {sorted(set(value) ^ set(hints))}"
+            )
             for key, item in value.items():
                 _shape(item, hints[key], f"{where}.{key}")
             return
@@ -122,8 +131,20 @@ def test_a_run_makes_a_report_of_exactly_that_shape(tmp_path, site, closed_port_
 
     text, _ = build(site, closed_port_url)
     (tmp_path / "claims.yaml").write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["verify", "claims.yaml", "--format", "json", "--no-history",
-                                      "--canary", site.url("/canary"), "-o", "report.json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            "claims.yaml",
+            "--format",
+            "json",
+            "--no-history",
+            "--canary",
+            site.url("/canary"),
+            "-o",
+            "report.json",
+        ],
+    )
     assert result.exit_code in (0, 1), result.stderr
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     _shape(data, Report, "report")

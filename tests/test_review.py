@@ -23,10 +23,14 @@ from civicheck.fetch import ErrorKind, FetchResult
 from civicheck.render import render
 from civicheck.render.common import md_snapshot
 
-ARTICLE = ("<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
-           "Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota.</p></article></body></html>")
-NOT_FOUND = ("<html><head><title>Halaman tidak ditemukan</title></head><body><h1>Halaman tidak ditemukan</h1>"
-             "<p>Maaf.</p></body></html>")
+ARTICLE = (
+    "<html><head><title>Smart City</title></head><body><article><p>Pemerintah Kota Cilegon menetapkan "
+    "Smart City sebagai program prioritas dalam RPJMD 2021-2026, kata Wali Kota.</p></article></body></html>"
+)
+NOT_FOUND = (
+    "<html><head><title>Halaman tidak ditemukan</title></head><body><h1>Halaman tidak ditemukan</h1>"
+    "<p>Maaf.</p></body></html>"
+)
 
 
 def verify_json(claims, *args) -> dict:
@@ -45,14 +49,21 @@ def outcomes(report: dict) -> dict[str, list[tuple[str, str]]]:
 def test_a_malformed_link_on_a_page_is_reported_invalid_not_a_crash(tmp_path, site):
     # urljoin raises ValueError on "http://[oops/": the whole run used to end in exit 3, "this is a bug". No
     # browser can open it either: it is a broken link of the audit, never fetched (issue 12).
-    site.route("/", '<html><body><p>Portal kota</p><a href="http://[oops/">Rusak</a>'
-                    '<a href="/disnaker">Disnaker</a></body></html>')
+    site.route(
+        "/",
+        '<html><body><p>Portal kota</p><a href="http://[oops/">Rusak</a>'
+        '<a href="/disnaker">Disnaker</a></body></html>',
+    )
     site.route("/disnaker", ARTICLE)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - links: {site.url('/')}\n")
+    claims = claims_file(
+        tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - links: {site.url('/')}\n"
+    )
     [check] = verify_json(claims, "--no-canary")["claims"][0]["checks"]
     links = check["evidence"]["links"]
-    assert [(link["url"], link["outcome"]) for link in links] == [("http://[oops/", "fail"),
-                                                                  (site.url("/disnaker"), "pass")]
+    assert [(link["url"], link["outcome"]) for link in links] == [
+        ("http://[oops/", "fail"),
+        (site.url("/disnaker"), "pass"),
+    ]
     assert links[0]["reason"].startswith("invalid link: 'http://[oops/'") and links[0]["status"] is None
 
 
@@ -64,13 +75,21 @@ def test_deeply_nested_and_long_pages_extract_in_linear_time():
     started = time.monotonic()
     doc = extract(fetched(f"<html><body>{nested}<table>{rows}</table></body></html>"))
     assert time.monotonic() - started < 15  # about one second now
-    assert doc.page_blocks[0] == "Smart City" and doc.page_blocks[-1] == "Dinas 19999" and len(doc.page_blocks) == 20001
+    assert (
+        doc.page_blocks[0] == "Smart City"
+        and doc.page_blocks[-1] == "Dinas 19999"
+        and len(doc.page_blocks) == 20001
+    )
 
 
 def test_visible_text_keeps_block_breaks_and_leaves_out_what_is_not_shown():
-    doc = extract(fetched("<html><head><title>T</title></head><body><p>tersebut.<br>Dia <b>Smart</b> City</p>"
-                       "<div hidden><p>rahasia</p></div><!-- komentar --><template><p>templat</p></template>"
-                       "<ul><li>satu</li><li>dua <i>tiga</i></li></ul><![CDATA[x]]><p>akhir</p></body></html>"))
+    doc = extract(
+        fetched(
+            "<html><head><title>T</title></head><body><p>tersebut.<br>Dia <b>Smart</b> City</p>"
+            "<div hidden><p>rahasia</p></div><!-- komentar --><template><p>templat</p></template>"
+            "<ul><li>satu</li><li>dua <i>tiga</i></li></ul><![CDATA[x]]><p>akhir</p></body></html>"
+        )
+    )
     assert doc.page_blocks == ["tersebut.", "Dia Smart City", "satu", "dua tiga", "akhir"]
 
 
@@ -80,30 +99,37 @@ def test_visible_text_keeps_block_breaks_and_leaves_out_what_is_not_shown():
 def test_text_checks_on_a_page_without_text_are_unknown(tmp_path, site):
     # An empty page supported every `none:` ("forbidden phrase not found") and refuted every quote.
     site.route("/empty", b"")
-    site.route("/app", "<html><head><script src='app.js'></script></head><body><div id='app'></div></body></html>")
-    claims = claims_file(tmp_path, f"""
+    site.route(
+        "/app", "<html><head><script src='app.js'></script></head><body><div id='app'></div></body></html>"
+    )
+    claims = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: none-on-empty
             claim: x
             checks:
-              - contains: {{url: {site.url('/empty')}, none: [dibatalkan]}}
+              - contains: {{url: {site.url("/empty")}, none: [dibatalkan]}}
           - id: none-on-app-shell
             claim: x
             checks:
-              - contains: {{url: {site.url('/app')}, none: [dibatalkan]}}
+              - contains: {{url: {site.url("/app")}, none: [dibatalkan]}}
           - id: quote-on-empty
             claim: x
             checks:
-              - quote: {{url: {site.url('/empty')}, text: "program prioritas"}}
+              - quote: {{url: {site.url("/empty")}, text: "program prioritas"}}
           - id: live-on-empty
             claim: x
             checks:
-              - live: {site.url('/empty')}
-        """)
+              - live: {site.url("/empty")}
+        """,
+    )
     got = outcomes(verify_json(claims, "--no-canary"))
     for claim_id in ("none-on-empty", "none-on-app-shell", "quote-on-empty"):
         [(outcome, reason)] = got[claim_id]
-        assert outcome == "unknown" and reason.startswith("no text to check: the page shows no text"), got[claim_id]
+        assert outcome == "unknown" and reason.startswith("no text to check: the page shows no text"), got[
+            claim_id
+        ]
     assert got["live-on-empty"] == [("fail", "answered 200 OK with an empty page")]  # unchanged
 
 
@@ -113,13 +139,13 @@ def test_soft404_false_on_one_claim_does_not_blind_another_claims_text_check(tmp
           - id: quote
             claim: x
             checks:
-              - quote: {{url: {site.url('/berita/123')}, text: "Smart City sebagai program prioritas"}}
+              - quote: {{url: {site.url("/berita/123")}, text: "Smart City sebagai program prioritas"}}
         """
     live = f"""
           - id: live
             claim: x
             checks:
-              - live: {{url: {site.url('/berita/123')}, soft404: false}}
+              - live: {{url: {site.url("/berita/123")}, soft404: false}}
         """
     alone = outcomes(verify_json(claims_file(tmp_path, "claims:" + quote, "a.yaml"), "--no-canary"))["quote"]
     beside = outcomes(verify_json(claims_file(tmp_path, "claims:" + quote + live, "b.yaml"), "--no-canary"))
@@ -130,8 +156,10 @@ def test_soft404_false_on_one_claim_does_not_blind_another_claims_text_check(tmp
 
 def test_a_tls_failure_counts_against_a_site_only_when_we_are_online(tmp_path, site, closed_port_url):
     # Behind a captive portal or a TLS-intercepting proxy every https site fails its handshake.
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n"
-                                   f"      - live: https://127.0.0.1:{site.port}/\n")
+    claims = claims_file(
+        tmp_path,
+        f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: https://127.0.0.1:{site.port}/\n",
+    )
     offline = verify_json(claims, "--canary", closed_port_url)
     [(outcome, reason)] = outcomes(offline)["a"]
     assert outcome == "unknown" and "network unavailable" in reason and "TLS handshake" in reason
@@ -143,17 +171,20 @@ def test_a_tls_failure_counts_against_a_site_only_when_we_are_online(tmp_path, s
 
 def test_a_status_check_that_is_rate_limited_is_unknown(tmp_path, site):
     site.route("/busy", "Too many requests", status=429)
-    claims = claims_file(tmp_path, f"""
+    claims = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: gone
             claim: x
             checks:
-              - status: {{url: {site.url('/busy')}, code: 404}}
+              - status: {{url: {site.url("/busy")}, code: 404}}
           - id: limited
             claim: x
             checks:
-              - status: {{url: {site.url('/busy')}, code: 429}}
-        """)
+              - status: {{url: {site.url("/busy")}, code: 429}}
+        """,
+    )
     got = outcomes(verify_json(claims, "--no-canary"))
     assert got["gone"] == [("unknown", "rate limited by the server (429 Too Many Requests); try again later")]
     assert got["limited"][0][0] == "pass"
@@ -165,19 +196,26 @@ def test_a_replay_without_a_connectivity_answer_does_not_trust_the_network(tmp_p
 
     url = "http://app.cilegon.invalid/"
     with WarcWriter(tmp_path / "archive", "20261128T020000Z-abcdef", "2026-11-28T02:00:00Z") as warc:
-        warc.write(FetchResult(url, url, None, "", ErrorKind.DNS, "DNS lookup failed: no answer",
-                               "2026-11-28T02:00:00Z"))
+        warc.write(
+            FetchResult(
+                url, url, None, "", ErrorKind.DNS, "DNS lookup failed: no answer", "2026-11-28T02:00:00Z"
+            )
+        )
     claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {url}\n")
     report = verify_json(claims, "--replay", warc.path)
     [(outcome, reason)] = outcomes(report)["a"]
-    assert outcome == "unknown" and "network unavailable" in reason  # was: refuted, "network trusted (replay)"
+    assert (
+        outcome == "unknown" and "network unavailable" in reason
+    )  # was: refuted, "network trusted (replay)"
     assert report["network"] == NO_CANARY_ANSWER
 
 
 def test_links_evidence_names_where_each_link_is_kept(tmp_path, site):
     site.route("/", '<html><body><p>Portal</p><a href="/disnaker">Disnaker</a></body></html>')
     site.route("/disnaker", ARTICLE)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - links: {site.url('/')}\n")
+    claims = claims_file(
+        tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - links: {site.url('/')}\n"
+    )
     [link] = verify_json(claims, "--no-canary")["claims"][0]["checks"][0]["evidence"]["links"]
     [snapshot] = link["snapshots"]
     assert snapshot["kind"] == "warc" and snapshot["ref"].startswith("civicheck-")
@@ -203,13 +241,18 @@ def test_a_selector_parses_the_portal_page_once(tmp_path, site, monkeypatch):
     monkeypatch.setattr(bs4, "BeautifulSoup", Watched)
     site.route("/", '<html><body><ul id="dinas"><li><a href="/disnaker">Disnaker</a></li></ul></body></html>')
     site.route("/disnaker", ARTICLE)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n"
-                                   f"      - links: {{url: {site.url('/')}, select: '#dinas'}}\n")
+    claims = claims_file(
+        tmp_path,
+        f"claims:\n  - id: a\n    claim: x\n    checks:\n"
+        f"      - links: {{url: {site.url('/')}, select: '#dinas'}}\n",
+    )
     with Fetcher(allow_private=True) as fetcher:
         result = run(load_claims([claims]), fetcher, Connectivity(None), reader=inline_reader())
     [outcome] = result.claims[0].outcomes
     assert (outcome.outcome, outcome.reason) == ("pass", "all 1 link work")
-    assert sum('id="dinas"' in markup for markup in parsed) == 1  # was 3: fetching the links, assessing, judging
+    assert (
+        sum('id="dinas"' in markup for markup in parsed) == 1
+    )  # was 3: fetching the links, assessing, judging
 
 
 # --- bad input is exit 2, never a crash ---------------------------------------------------------------------
@@ -219,7 +262,9 @@ def test_replay_records_no_history_and_an_empty_history_is_no_history(tmp_path, 
     from civicheck.history import HistoryStore
 
     site.route("/", ARTICLE)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n")
+    claims = claims_file(
+        tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n"
+    )
     assert invoke("verify", claims, "--no-canary", "--no-history").exit_code == 0
     [warc] = (tmp_path / ".civicheck" / "archive").glob("*.warc.gz")
     assert invoke("verify", claims, "--replay", warc).exit_code == 0
@@ -229,15 +274,31 @@ def test_replay_records_no_history_and_an_empty_history_is_no_history(tmp_path, 
     assert empty.exit_code == ExitCode.BAD_INPUT and "holds no runs yet" in empty.stderr
 
 
-@pytest.mark.parametrize("text, message", [
-    ('claims:\n  - id: a\n    claim: "x \\ud800 y"\n    checks: [{live: https://a.example/}]\n',
-     ":3: YAML syntax error: '\\ud800' is half of a UTF-16 pair"),
-    ('claims:\n  - id: "a\\n"\n    claim: x\n    checks: [{live: https://a.example/}]\n', "must be letters, digits"),
-    ("claims:\n  - id: 2023\n    claim: x\n    checks: [{live: https://a.example/}]\n",
-     "id 2023 must be text: put it in quotes, id: '2023'"),
-    ("claims:\n  - id: a\n    claim: x\n    checks: [{live: 'https://a.example:99999/'}]\n", "has an invalid port"),
-    ("claims:\n  - id: a\n    claim: x\n    checks: [{live: 'https://a.example:0/'}]\n", "has an invalid port"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            'claims:\n  - id: a\n    claim: "x \\ud800 y"\n    checks: [{live: https://a.example/}]\n',
+            ":3: YAML syntax error: '\\ud800' is half of a UTF-16 pair",
+        ),
+        (
+            'claims:\n  - id: "a\\n"\n    claim: x\n    checks: [{live: https://a.example/}]\n',
+            "must be letters, digits",
+        ),
+        (
+            "claims:\n  - id: 2023\n    claim: x\n    checks: [{live: https://a.example/}]\n",
+            "id 2023 must be text: put it in quotes, id: '2023'",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{live: 'https://a.example:99999/'}]\n",
+            "has an invalid port",
+        ),
+        (
+            "claims:\n  - id: a\n    claim: x\n    checks: [{live: 'https://a.example:0/'}]\n",
+            "has an invalid port",
+        ),
+    ],
+)
 def test_claims_that_could_not_be_checked_or_reported_are_bad_input(tmp_path, text, message):
     claims = tmp_path / "c.yaml"
     claims.write_text(text, encoding="utf-8")
@@ -245,16 +306,22 @@ def test_claims_that_could_not_be_checked_or_reported_are_bad_input(tmp_path, te
     assert result.exit_code == ExitCode.BAD_INPUT and message in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("body", [
-    "[]", "{}", '{"schema": 1, "claims": []}', '[{"@type": "ClaimReview"}]',
-    '{"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{"id": "a"}]}',
-    '{"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{"id": "a", "claim": "c", "reason": "r",'
-    ' "verdict": "[x](javascript:alert(1))", "checks": [{"kind": "live", "url": "u", "outcome": "pass",'
-    ' "reason": "r", "evidence": {}}]}]}',
-    '{"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{"id": "a", "claim": "c\\ud800", "reason": "r",'
-    ' "verdict": "supported", "checks": [{"kind": "live", "url": "u", "outcome": "pass",'
-    ' "reason": "r", "evidence": {}}]}]}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        "{}",
+        '{"schema": 1, "claims": []}',
+        '[{"@type": "ClaimReview"}]',
+        '{"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{"id": "a"}]}',
+        '{"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{"id": "a", "claim": "c", "reason": "r",'
+        ' "verdict": "[x](javascript:alert(1))", "checks": [{"kind": "live", "url": "u", "outcome": "pass",'
+        ' "reason": "r", "evidence": {}}]}]}',
+        '{"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{"id": "a", "claim": "c\\ud800", "reason": "r",'
+        ' "verdict": "supported", "checks": [{"kind": "live", "url": "u", "outcome": "pass",'
+        ' "reason": "r", "evidence": {}}]}]}',
+    ],
+)
 def test_merge_refuses_a_file_that_is_not_a_report(tmp_path, body):
     path = tmp_path / "shard.json"
     path.write_text(body, encoding="utf-8")
@@ -264,9 +331,15 @@ def test_merge_refuses_a_file_that_is_not_a_report(tmp_path, body):
 
 
 def test_a_canary_that_is_not_a_web_address_is_a_usage_error(tmp_path):
-    claims = claims_file(tmp_path, "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://a.invalid/\n")
+    claims = claims_file(
+        tmp_path, "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://a.invalid/\n"
+    )
     result = invoke("verify", claims, "--canary", "www.google.com")  # was: every run "offline"
-    assert result.exit_code == ExitCode.BAD_INPUT and "--canary" in result.stderr and "http(s) URL" in result.stderr
+    assert (
+        result.exit_code == ExitCode.BAD_INPUT
+        and "--canary" in result.stderr
+        and "http(s) URL" in result.stderr
+    )
 
 
 # --- nothing reaches the terminal raw -----------------------------------------------------------------------
@@ -276,8 +349,11 @@ ESCAPES = ("\x1b", "\x07", "\x9b", "\u202e")
 
 def test_claims_file_problems_show_control_characters_instead_of_sending_them(tmp_path):
     claims = tmp_path / "c.yaml"
-    claims.write_text('claims:\n  - id: a\n    claim: x\n    "ti\\e]0;pwned\\atle": 1\n'
-                      '    checks: [{"fl\\e[2Jy\\u202e": https://a.example/}]\n', encoding="utf-8")
+    claims.write_text(
+        'claims:\n  - id: a\n    claim: x\n    "ti\\e]0;pwned\\atle": 1\n'
+        '    checks: [{"fl\\e[2Jy\\u202e": https://a.example/}]\n',
+        encoding="utf-8",
+    )
     result = invoke("lint", claims)
     assert result.exit_code == ExitCode.BAD_INPUT
     assert not any(ch in result.stderr for ch in ESCAPES), repr(result.stderr)
@@ -303,7 +379,9 @@ def test_usage_errors_and_bug_reports_show_control_characters_instead_of_sending
 
 def test_an_archive_answer_in_an_error_cannot_drive_the_terminal(site):
     def hostile(handler):
-        handler.wfile.write(b"HTTP/1.1 503 Busy\x1b]0;pwned\x07\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        handler.wfile.write(
+            b"HTTP/1.1 503 Busy\x1b]0;pwned\x07\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
 
     site.route("/cdx/search/cdx", handler=hostile)
     result = invoke("timeline", "https://www.cilegon.go.id/", "--archive", f"wayback={site.base_url}")
@@ -312,10 +390,23 @@ def test_an_archive_answer_in_an_error_cannot_drive_the_terminal(site):
 
 
 def hostile_report(**claim) -> dict:
-    check = {"kind": "live", "url": "https://x.example/", "line": 4, "outcome": "pass", "reason": "answered 200 OK",
-             "evidence": {"status": 200, "fetched_at": "2026-11-28T02:00:00Z", "snapshots": []}}
-    base = {"id": "a", "claim": "The app is not supported on Android", "verdict": "supported", "expect": None,
-            "reason": "r", "deciding": 0, "checks": [check]}
+    check = {
+        "kind": "live",
+        "url": "https://x.example/",
+        "line": 4,
+        "outcome": "pass",
+        "reason": "answered 200 OK",
+        "evidence": {"status": 200, "fetched_at": "2026-11-28T02:00:00Z", "snapshots": []},
+    }
+    base = {
+        "id": "a",
+        "claim": "The app is not supported on Android",
+        "verdict": "supported",
+        "expect": None,
+        "reason": "r",
+        "deciding": 0,
+        "checks": [check],
+    }
     return {"schema": 1, "started_at": "2026-11-28T02:00:00Z", "claims": [{**base, **claim}]}
 
 
@@ -363,10 +454,16 @@ def test_ctrl_c_is_not_reported_as_a_claim_not_as_expected(tmp_path, site):
         site.sleep(30)
 
     site.route("/slow", handler=slow)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/slow')}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "civicheck", "verify", str(claims), "--no-canary", "--no-history"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    claims = claims_file(
+        tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/slow')}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "civicheck", "verify", str(claims), "--no-canary", "--no-history"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.monotonic() + 20
     while site.hits("/slow") == 0 and time.monotonic() < deadline:
         time.sleep(0.05)

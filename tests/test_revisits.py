@@ -18,9 +18,11 @@ from civicheck.cli import cli
 
 ETAG = '"v1"'
 LAST_MODIFIED = "Sat, 28 Nov 2026 02:00:00 GMT"
-PAGE = ("<html><head><title>Dinas Tenaga Kerja</title></head><body><article><h1>Dinas Tenaga Kerja</h1>"
-        "<p>Pendaftaran kartu kuning dibuka setiap hari kerja di kantor dinas, lantai dua.</p>"
-        "<p>Layanan ini gratis dan tidak dipungut biaya apa pun oleh petugas kami.</p></article></body></html>")
+PAGE = (
+    "<html><head><title>Dinas Tenaga Kerja</title></head><body><article><h1>Dinas Tenaga Kerja</h1>"
+    "<p>Pendaftaran kartu kuning dibuka setiap hari kerja di kantor dinas, lantai dua.</p>"
+    "<p>Layanan ini gratis dan tidak dipungut biaya apa pun oleh petugas kami.</p></article></body></html>"
+)
 
 
 class ConditionalPage:
@@ -125,12 +127,19 @@ def test_the_304_night_archives_the_304_and_a_revisit_record_never_a_200(page, t
         for record in ArchiveIterator(fh):
             uri = record.rec_headers.get_header("WARC-Target-URI")
             if record.rec_type in ("response", "revisit") and uri == checks(first)[0]["url"]:
-                records.append((record.rec_type, record.http_headers.get_statuscode(),
-                                record.rec_headers.get_header("WARC-Profile"),
-                                record.rec_headers.get_header("WARC-Refers-To")))
+                records.append(
+                    (
+                        record.rec_type,
+                        record.http_headers.get_statuscode(),
+                        record.rec_headers.get_header("WARC-Profile"),
+                        record.rec_headers.get_header("WARC-Refers-To"),
+                    )
+                )
     earlier_id = checks(first)[0]["evidence"]["snapshots"][0]["ref"].partition("#")[2]
-    assert records == [("response", "304", None, None),
-                       ("revisit", "304", "http://netpreserve.org/warc/1.0/revisit/server-not-modified", earlier_id)]
+    assert records == [
+        ("response", "304", None, None),
+        ("revisit", "304", "http://netpreserve.org/warc/1.0/revisit/server-not-modified", earlier_id),
+    ]
 
 
 def test_a_page_that_changed_answers_200_and_is_judged_again(page):
@@ -184,7 +193,9 @@ def test_without_history_nothing_is_conditional(page):
 
 
 def probe_requests(site) -> list[str]:
-    return [r.target for r in site.requests if r.target.startswith("/dinas/") and r.target != "/dinas/disnaker"]
+    return [
+        r.target for r in site.requests if r.target.startswith("/dinas/") and r.target != "/dinas/disnaker"
+    ]
 
 
 def test_a_second_run_sends_no_probe_for_a_remembered_pattern(page, site):
@@ -225,12 +236,15 @@ def test_a_soft_404_site_is_still_told_apart_with_a_remembered_probe(site, tmp_p
     url = site.route("/berita/lama", handler=every_path)
     site.route(urlsplit(probe_url(url, seed=PROBE_SEED)).path, handler=every_path)
 
-    (tmp_path / "claims.yaml").write_text(f"""claims:
+    (tmp_path / "claims.yaml").write_text(
+        f"""claims:
   - id: berita-online
     claim: "The old story is online"
     checks:
       - live: {url}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     first, _ = verify()
     second, _ = verify()
     assert [c["verdict"] for c in first["claims"]] == ["refuted"]
@@ -253,12 +267,15 @@ def test_a_hanging_probe_is_cut_at_its_own_deadline(site, tmp_path, monkeypatch)
     url = site.route("/dinas/disnaker", PAGE)
     probe = probe_url(url, seed=civicheck.probing.PROBE_SEED)
     site.route(urlsplit(probe).path, handler=hang)
-    (tmp_path / "claims.yaml").write_text(f"""claims:
+    (tmp_path / "claims.yaml").write_text(
+        f"""claims:
   - id: dinas-online
     claim: "The office's page is online"
     checks:
       - live: {{url: "{url}", timeout: 20}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     report, _ = verify("--no-history")
     assert [c["verdict"] for c in report["claims"]] == ["supported"]
     answer = WarcReplay([Path(report["warc"])]).result(probe)
@@ -306,9 +323,17 @@ def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
     from civicheck.history.stored_reading import dump, load
     from civicheck.reading import read_page
 
-    result = FetchResult("https://x.example/a", "https://x.example/a", 200, "OK", None, "200 OK",
-                         "2026-11-28T02:00:00Z", headers=[("Content-Type", "text/html; charset=utf-8")],
-                         body=PAGE.encode("utf-8"))
+    result = FetchResult(
+        "https://x.example/a",
+        "https://x.example/a",
+        200,
+        "OK",
+        None,
+        "200 OK",
+        "2026-11-28T02:00:00Z",
+        headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=PAGE.encode("utf-8"),
+    )
     reading = read_page(result, ["article"])
     assert reading.problem is None and reading.document is not None
     again = load(dump(reading))
@@ -368,7 +393,10 @@ def test_without_last_nights_warc_the_history_alone_spares_the_page_and_the_prob
 
     assert page.answers == [304] and probe_requests(site) == []
     assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
-    assert checks(second)[0]["evidence"]["snapshots"][0]["ref"] == checks(first)[0]["evidence"]["snapshots"][0]["ref"]
+    assert (
+        checks(second)[0]["evidence"]["snapshots"][0]["ref"]
+        == checks(first)[0]["evidence"]["snapshots"][0]["ref"]
+    )
     assert "1 unchanged since the last good fetch (304), 1 soft-404 probe remembered" in stderr
 
 
@@ -381,8 +409,17 @@ def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
     url = "https://x.example/dinas"
     warc = tmp_path / "civicheck-night.warc.gz"
     warc.write_bytes(b"")
-    result = FetchResult(url, url, 200, "OK", None, "200 OK", "2026-11-28T02:00:00Z",
-                         headers=[("ETag", ETAG), ("Last-Modified", LAST_MODIFIED)], body=PAGE.encode("utf-8"))
+    result = FetchResult(
+        url,
+        url,
+        200,
+        "OK",
+        None,
+        "200 OK",
+        "2026-11-28T02:00:00Z",
+        headers=[("ETag", ETAG), ("Last-Modified", LAST_MODIFIED)],
+        body=PAGE.encode("utf-8"),
+    )
     memory = FetchMemory(tmp_path / "history.sqlite")
     memory.keep(result, f"{warc.name}#<urn:uuid:1>", warc)
     memory.save()  # mid-run: the WARC is not closed yet
@@ -392,8 +429,9 @@ def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
     memory = FetchMemory(tmp_path / "history.sqlite")
     memory.save(closed=warc)
     memory.close()
-    assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == \
-        {url: [("If-None-Match", ETAG), ("If-Modified-Since", LAST_MODIFIED)]}
+    assert FetchMemory(tmp_path / "history.sqlite").conditions([url]) == {
+        url: [("If-None-Match", ETAG), ("If-Modified-Since", LAST_MODIFIED)]
+    }
     assert FetchMemory(tmp_path / "history.sqlite", fresh=True).conditions([url]) == {}
 
 

@@ -15,23 +15,33 @@ from civicheck.claims import Check, Claim, load_claims
 from civicheck.errors import UsageProblem
 from civicheck.shard import MergeError, merge, parse_shard, select_shard, shard_of
 
-IDS = [f"claim-{i}" for i in range(300)] + ["labour-app-live", "smart-city-priority", "pelayanan.dukcapil_2023", "ü-ñ"]
+IDS = [f"claim-{i}" for i in range(300)] + [
+    "labour-app-live",
+    "smart-city-priority",
+    "pelayanan.dukcapil_2023",
+    "ü-ñ",
+]
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1/4", (1, 4)), (" 2 / 3 ", (2, 3)), ("1/1", (1, 1)), ("7/7", (7, 7))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1/4", (1, 4)), (" 2 / 3 ", (2, 3)), ("1/1", (1, 1)), ("7/7", (7, 7))]
+)
 def test_parse_shard_reads_k_of_n(text, expected):
     assert parse_shard(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("0/3", "between 1 and 3"),
-    ("4/3", "between 1 and 3"),
-    ("1/0", "1 or more"),
-    ("3", "K/N"),
-    ("a/b", "K/N"),
-    ("", "K/N"),
-    ("-1/3", "K/N"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0/3", "between 1 and 3"),
+        ("4/3", "between 1 and 3"),
+        ("1/0", "1 or more"),
+        ("3", "K/N"),
+        ("a/b", "K/N"),
+        ("", "K/N"),
+        ("-1/3", "K/N"),
+    ],
+)
 def test_parse_shard_explains_bad_input(text, message):
     with pytest.raises(UsageProblem, match=message):
         parse_shard(text)
@@ -55,18 +65,28 @@ def test_assignment_is_stable_across_processes_and_versions():
     # Pinned values: a claim must never move shard because of a new Python, a new process or a new release.
     pinned = {"labour-app-live": 4, "smart-city-priority": 1, "claim-0": 3, "claim-1": 3, "claim-2": 4}
     assert {i: shard_of(i, 4) for i in pinned} == pinned
-    code = ("import json, sys; from civicheck.shard import shard_of;"
-            " print(json.dumps([shard_of(i, 7) for i in json.load(sys.stdin)]))")
+    code = (
+        "import json, sys; from civicheck.shard import shard_of;"
+        " print(json.dumps([shard_of(i, 7) for i in json.load(sys.stdin)]))"
+    )
     here = [shard_of(i, 7) for i in IDS]
     for seed in ("1", "2"):  # str hashes differ between these processes; shards must not
-        out = subprocess.run([sys.executable, "-c", code], input=json.dumps(IDS), capture_output=True, text=True,
-                             check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            input=json.dumps(IDS),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         assert json.loads(out) == here
 
 
 def test_select_accepts_claims_and_report_dicts():
-    claims = [Claim(id=i, claim="x", file="f.yaml", line=1, checks=[Check("live", "http://x.example/", 2)])
-              for i in IDS[:40]]
+    claims = [
+        Claim(id=i, claim="x", file="f.yaml", line=1, checks=[Check("live", "http://x.example/", 2)])
+        for i in IDS[:40]
+    ]
     dicts = [{"id": i} for i in IDS[:40]]
     for k in (1, 2, 3):
         ids = select_shard(IDS[:40], k, 3)
@@ -80,53 +100,68 @@ def test_select_accepts_claims_and_report_dicts():
 
 
 def _write_claims(root: Path, site, closed_port_url: str) -> Path:
-    site.route("/portal", "<html><body><h1>Portal Kota</h1><p>Smart City adalah program prioritas.</p>"
-                          "<a href='/disnaker'>Disnaker</a></body></html>")
+    site.route(
+        "/portal",
+        "<html><body><h1>Portal Kota</h1><p>Smart City adalah program prioritas.</p>"
+        "<a href='/disnaker'>Disnaker</a></body></html>",
+    )
     site.route("/gone", "Not Found", status=404)
-    site.route("/news", "<html><body><article><p>The mayor said the labour app is live since 2023.</p>"
-                        "</article></body></html>")
+    site.route(
+        "/news",
+        "<html><body><article><p>The mayor said the labour app is live since 2023.</p>"
+        "</article></body></html>",
+    )
     claims = root / "claims"
     (claims / "b").mkdir(parents=True)
     # Three files whose order differs between path-part sorting (what verify does) and plain string sorting.
-    (claims / "a.yaml").write_text(textwrap.dedent(f"""\
+    (claims / "a.yaml").write_text(
+        textwrap.dedent(f"""\
         claims:
           - id: portal-live
             claim: "The portal is live"
-            checks: [{{live: "{site.url('/portal')}"}}]
+            checks: [{{live: "{site.url("/portal")}"}}]
           - id: smart-city
             claim: "Smart City is a priority program"
             said_by: "Pemerintah Kota"
             checks:
-              - contains: {{url: "{site.url('/portal')}", all: ["Smart City", "prioritas"]}}
+              - contains: {{url: "{site.url("/portal")}", all: ["Smart City", "prioritas"]}}
           - id: agency-gone
             claim: "The agency page works"
-            checks: [{{live: "{site.url('/gone')}"}}]
-        """), encoding="utf-8")
-    (claims / "b" / "c.yaml").write_text(textwrap.dedent(f"""\
+            checks: [{{live: "{site.url("/gone")}"}}]
+        """),
+        encoding="utf-8",
+    )
+    (claims / "b" / "c.yaml").write_text(
+        textwrap.dedent(f"""\
         claims:
           - id: old-site-dead
             claim: "The old site is shut down"
             checks: [{{dead: "{closed_port_url}"}}]
           - id: gone-is-404
             claim: "The agency page answers 404"
-            checks: [{{status: {{url: "{site.url('/gone')}", code: 404}}}}]
-        """), encoding="utf-8")
-    (claims / "b-d.yaml").write_text(textwrap.dedent(f"""\
+            checks: [{{status: {{url: "{site.url("/gone")}", code: 404}}}}]
+        """),
+        encoding="utf-8",
+    )
+    (claims / "b-d.yaml").write_text(
+        textwrap.dedent(f"""\
         claims:
           - id: mayor-quote
             claim: "The mayor said the app is live"
-            sources: ["{site.url('/news')}"]
+            sources: ["{site.url("/news")}"]
             checks:
-              - quote: {{url: "{site.url('/news')}", text: "the labour app is live"}}
+              - quote: {{url: "{site.url("/news")}", text: "the labour app is live"}}
           - id: misquote
             claim: "The mayor said the app is dead"
             checks:
-              - quote: {{url: "{site.url('/news')}", text: "the labour app is dead"}}
+              - quote: {{url: "{site.url("/news")}", text: "the labour app is dead"}}
           - id: portal-not-dukcapil
             claim: "The portal links to Dukcapil"
             checks:
-              - contains: {{url: "{site.url('/portal')}", any: ["Dukcapil"]}}
-        """), encoding="utf-8")
+              - contains: {{url: "{site.url("/portal")}", any: ["Dukcapil"]}}
+        """),
+        encoding="utf-8",
+    )
     return claims
 
 
@@ -167,10 +202,20 @@ def test_merged_shards_equal_the_unsharded_run(tmp_path, site, closed_port_url):
 
 
 def _report(ids, started="2026-11-28T02:00:00Z", finished="2026-11-28T02:00:05Z", version="0.1.0", **extra):
-    claims = [{"id": i, "claim": i, "verdict": v, "file": "claims/x.yaml", "line": n, "checks": []}
-              for n, (i, v) in enumerate(ids, 1)]
-    return {"schema": 1, "civicheck": version, "started_at": started, "finished_at": finished, "network": None,
-            "summary": {}, "claims": claims, **extra}
+    claims = [
+        {"id": i, "claim": i, "verdict": v, "file": "claims/x.yaml", "line": n, "checks": []}
+        for n, (i, v) in enumerate(ids, 1)
+    ]
+    return {
+        "schema": 1,
+        "civicheck": version,
+        "started_at": started,
+        "finished_at": finished,
+        "network": None,
+        "summary": {},
+        "claims": claims,
+        **extra,
+    }
 
 
 def test_merge_recomputes_summary_and_keeps_the_time_span():

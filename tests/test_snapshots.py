@@ -19,11 +19,13 @@ from civicheck.cli import ExitCode, cli
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))  # warcio's own command-line checker
 
-ARTICLE = ("<html><head><title>RPJMD Cilegon</title></head><body><article><h1>Smart City</h1>"
-           "<p>Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD 2021-2026, "
-           "kata Wali Kota dalam rapat paripurna DPRD pada Senin pagi.</p>"
-           "<p>Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023.</p>"
-           "</article></body></html>")
+ARTICLE = (
+    "<html><head><title>RPJMD Cilegon</title></head><body><article><h1>Smart City</h1>"
+    "<p>Pemerintah Kota Cilegon menetapkan Smart City sebagai program prioritas dalam RPJMD 2021-2026, "
+    "kata Wali Kota dalam rapat paripurna DPRD pada Senin pagi.</p>"
+    "<p>Aplikasi layanan ketenagakerjaan sudah bisa diakses masyarakat sejak Juli 2023.</p>"
+    "</article></body></html>"
+)
 
 
 def claims_file(tmp_path: Path, text: str) -> Path:
@@ -45,29 +47,46 @@ def portal_claims(tmp_path, site, closed_port_url):
     site.route("/gone", "Not Found", status=404)
     site.route("/moved", "", status=302, headers={"Location": "/berita/smart-city"})
     u = site.url
-    return claims_file(tmp_path, f"""
+    return claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: smart-city
             claim: Smart City is a priority
             checks:
-              - quote: {{url: {u('/')}, text: "Smart City sebagai program prioritas dalam RPJMD 2021-2026"}}
-              - contains: {{url: {u('/moved')}, all: [ketenagakerjaan]}}
+              - quote: {{url: {u("/")}, text: "Smart City sebagai program prioritas dalam RPJMD 2021-2026"}}
+              - contains: {{url: {u("/moved")}, all: [ketenagakerjaan]}}
           - id: agency-links
             claim: agency pages
             checks:
-              - dead: {u('/gone')}
+              - dead: {u("/gone")}
               - live: {closed_port_url}
               - live: http://disdukcapil.cilegon.invalid/
-        """)
+        """,
+    )
 
 
 def comparable(report: dict) -> list:
     """What a replay must reproduce: verdicts, reasons and evidence hashes (not timing or snapshot names)."""
     return [
-        (c["id"], c["verdict"], c["reason"],
-         [(ch["outcome"], ch["reason"], ch["evidence"]["status"], ch["evidence"]["error"], ch["evidence"]["sha256"],
-           ch["evidence"]["text_sha256"], ch["evidence"]["fetched_at"], ch["evidence"]["excerpt"])
-          for ch in c["checks"]])
+        (
+            c["id"],
+            c["verdict"],
+            c["reason"],
+            [
+                (
+                    ch["outcome"],
+                    ch["reason"],
+                    ch["evidence"]["status"],
+                    ch["evidence"]["error"],
+                    ch["evidence"]["sha256"],
+                    ch["evidence"]["text_sha256"],
+                    ch["evidence"]["fetched_at"],
+                    ch["evidence"]["excerpt"],
+                )
+                for ch in c["checks"]
+            ],
+        )
         for c in report["claims"]
     ]
 
@@ -98,7 +117,9 @@ def test_every_run_keeps_a_warc_and_replay_reproduces_it_offline(tmp_path, site,
 
 def test_replay_of_a_url_the_archive_lacks_is_unknown_never_fetched(tmp_path, site):
     site.route("/", ARTICLE)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n")
+    claims = claims_file(
+        tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n"
+    )
     verify(claims, "--archive-dir", tmp_path / "a", "--no-canary")
     [warc] = (tmp_path / "a").glob("*.warc.gz")
     hits = site.hits("/")
@@ -112,7 +133,9 @@ def test_replay_of_a_url_the_archive_lacks_is_unknown_never_fetched(tmp_path, si
 
 
 def test_replay_keeps_the_offline_decision_of_the_live_run(tmp_path, closed_port_url):
-    claims = claims_file(tmp_path, "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://app.x.invalid/\n")
+    claims = claims_file(
+        tmp_path, "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://app.x.invalid/\n"
+    )
     _, live = verify(claims, "--archive-dir", tmp_path / "a", "--canary", closed_port_url)
     [warc] = (tmp_path / "a").glob("*.warc.gz")
     _, replay = verify(claims, "--replay", warc)
@@ -121,7 +144,9 @@ def test_replay_keeps_the_offline_decision_of_the_live_run(tmp_path, closed_port
 
 
 def test_bad_replay_file_is_a_clear_error(tmp_path):
-    claims = claims_file(tmp_path, "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: https://a.example/\n")
+    claims = claims_file(
+        tmp_path, "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: https://a.example/\n"
+    )
     junk = tmp_path / "junk.warc.gz"
     junk.write_bytes(b"this is not a warc")
     result = CliRunner().invoke(cli, ["verify", str(claims), "--replay", str(junk)])
@@ -134,13 +159,30 @@ def test_interrupted_run_leaves_no_corrupt_warc(tmp_path, site):
         site.sleep(30)
 
     site.route("/slow", handler=slow)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/slow')}\n"
-                                   f"      - live: {site.url('/')}\n")
+    claims = claims_file(
+        tmp_path,
+        f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/slow')}\n"
+        f"      - live: {site.url('/')}\n",
+    )
     site.route("/", ARTICLE)
     archive_dir = tmp_path / "archive"
-    proc = subprocess.Popen([sys.executable, "-m", "civicheck", "verify", str(claims), "--archive-dir", str(archive_dir),
-                             "--no-canary", "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "civicheck",
+            "verify",
+            str(claims),
+            "--archive-dir",
+            str(archive_dir),
+            "--no-canary",
+            "--no-history",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.monotonic() + 20
     while site.hits("/slow") == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -157,27 +199,50 @@ def test_interrupted_run_leaves_no_corrupt_warc(tmp_path, site):
 
 def test_pywb_captures_every_cited_url_and_the_table_shows_the_copy(tmp_path, site, pywb):  # noqa: F811
     site.route("/", ARTICLE)
-    claims = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n")
+    claims = claims_file(
+        tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n"
+    )
     result, report = verify(claims, "--archive", f"pywb={pywb.collection_url}", "--no-canary")
     [check] = report["claims"][0]["checks"]
     kinds = {s["kind"]: s for s in check["evidence"]["snapshots"]}
     assert set(kinds) == {"warc", "pywb"}
-    assert kinds["pywb"]["url"].startswith(f"{pywb.collection_url}/") and kinds["pywb"]["url"].endswith(site.url("/"))
-    assert report["archives"][0]["archive"] == "pywb" and report["archives"][0]["capture_url"] == kinds["pywb"]["url"]
-    markdown = CliRunner().invoke(cli, ["verify", str(claims), "--archive", f"pywb={pywb.collection_url}",
-                                        "--no-canary", "--no-history", "--format", "markdown"])
-    assert f"[copy](<{pywb.collection_url}/" in markdown.stdout  # the table's snapshot column links the capture
+    assert kinds["pywb"]["url"].startswith(f"{pywb.collection_url}/") and kinds["pywb"]["url"].endswith(
+        site.url("/")
+    )
+    assert (
+        report["archives"][0]["archive"] == "pywb"
+        and report["archives"][0]["capture_url"] == kinds["pywb"]["url"]
+    )
+    markdown = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            str(claims),
+            "--archive",
+            f"pywb={pywb.collection_url}",
+            "--no-canary",
+            "--no-history",
+            "--format",
+            "markdown",
+        ],
+    )
+    assert (
+        f"[copy](<{pywb.collection_url}/" in markdown.stdout
+    )  # the table's snapshot column links the capture
 
 
 def test_dead_source_is_checked_on_its_last_good_capture_and_replays_the_same(tmp_path, site, pywb):  # noqa: F811
     url = site.route("/rpjmd", ARTICLE)
-    claims = claims_file(tmp_path, f"""
+    claims = claims_file(
+        tmp_path,
+        f"""
         claims:
           - id: smart-city
             claim: Smart City is a priority
             checks:
               - quote: {{url: {url}, text: "Smart City sebagai program prioritas"}}
-        """)
+        """,
+    )
     spec = f"pywb={pywb.collection_url}"
     _, first = verify(claims, "--archive", spec, "--no-canary", "--no-warc")
     captured = first["archives"][0]["timestamp"]
@@ -188,7 +253,10 @@ def test_dead_source_is_checked_on_its_last_good_capture_and_replays_the_same(tm
     _, second = verify(claims, "--archive", spec, "--no-canary", "--archive-dir", tmp_path / "a")
     [check] = second["claims"][0]["checks"]
     assert check["outcome"] == "pass", check["reason"]
-    assert "from the archived copy of" in check["reason"] and "the live page answers 404 Not Found" in check["reason"]
+    assert (
+        "from the archived copy of" in check["reason"]
+        and "the live page answers 404 Not Found" in check["reason"]
+    )
     assert check["evidence"]["note"].startswith("from the archived copy of")
     assert any(s["kind"] == "pywb" and "id_/" in s["url"] for s in check["evidence"]["snapshots"])
 
@@ -212,7 +280,9 @@ def test_timeline_from_pywb(tmp_path, site, pywb):  # noqa: F811
     out = CliRunner().invoke(cli, ["timeline", url, "--archive", spec])
     assert out.exit_code == 0, out.stderr
     assert "first captured" in out.stdout and "first answered 200" in out.stdout
-    data = json.loads(CliRunner().invoke(cli, ["timeline", url, "--archive", spec, "--format", "json"]).stdout)
+    data = json.loads(
+        CliRunner().invoke(cli, ["timeline", url, "--archive", spec, "--format", "json"]).stdout
+    )
     assert data["url"] == url and data["captures"] == 2
 
 

@@ -44,15 +44,21 @@ besar lulusan SMA dan SMK dari delapan kecamatan di Kota Cilegon.</p></article>"
 
 
 def page(title: str, main: str, head: str = "") -> str:
-    return (f"<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'><title>{title}</title>{head}</head>"
-            f"<body>{NAV}<main>{main}</main>{SIDEBAR}{FOOTER}</body></html>")
+    return (
+        f"<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'><title>{title}</title>{head}</head>"
+        f"<body>{NAV}<main>{main}</main>{SIDEBAR}{FOOTER}</body></html>"
+    )
 
 
-HOME = page("Pemerintah Kota Cilegon", """<section class="hero"><h1>Selamat datang di Cilegon</h1></section>
+HOME = page(
+    "Pemerintah Kota Cilegon",
+    """<section class="hero"><h1>Selamat datang di Cilegon</h1></section>
 <section><h2>Layanan</h2><ul><li><a href="/layanan/kk">Kartu Keluarga</a></li><li><a href="/layanan/ktp">KTP-el</a></li>
-<li><a href="/layanan/izin">Perizinan</a></li><li><a href="/layanan/pajak">Pajak Daerah</a></li></ul></section>""")
-NOT_FOUND_TEMPLATE = page("Pemerintah Kota Cilegon",
-                          "<div class='error'><p>Maaf, halaman yang Anda cari tidak ditemukan.</p></div>")
+<li><a href="/layanan/izin">Perizinan</a></li><li><a href="/layanan/pajak">Pajak Daerah</a></li></ul></section>""",
+)
+NOT_FOUND_TEMPLATE = page(
+    "Pemerintah Kota Cilegon", "<div class='error'><p>Maaf, halaman yang Anda cari tidak ditemukan.</p></div>"
+)
 SILENT_TEMPLATE = page("Pemerintah Kota Cilegon", "<div class='content'></div>")
 
 
@@ -89,14 +95,16 @@ def as_the_runner_does(result: FetchResult, probe: FetchResult | None, enabled: 
         kept.drop_body()
         readings.append((kept, reading.document, reading.markup))
     (page, document, markup), (probed, probe_document, probe_markup) = readings
-    return assess(page, document, probed, probe_document, enabled=enabled, markup=markup, probe_markup=probe_markup)
+    return assess(
+        page, document, probed, probe_document, enabled=enabled, markup=markup, probe_markup=probe_markup
+    )
 
 
 def sibling_path(site, path: str) -> str:
     """The path of the probe the runner will fetch for `path` (the seed makes it known in advance)."""
     purl = probe_url(site.url(path), seed=SEED)
     assert purl is not None
-    return purl[len(site.base_url):]
+    return purl[len(site.base_url) :]
 
 
 def fired(a: Assessment, words: str) -> bool:
@@ -125,13 +133,18 @@ def test_a_deep_link_redirected_to_an_error_page_is_a_soft_404(site, fetcher):
     site.route("/dinas/disnaker", status=302, headers={"Location": "/404.html"})
     site.route("/404.html", page("Pemerintah Kota Cilegon", "<p>Silakan kembali ke beranda.</p>"))
     a = judge(fetcher, site.url("/dinas/disnaker"), probe=False)
-    assert a.soft404 and a.signals == [f"redirected from /dinas/disnaker to an error page ({site.url('/404.html')})"]
+    assert a.soft404 and a.signals == [
+        f"redirected from /dinas/disnaker to an error page ({site.url('/404.html')})"
+    ]
     assert a.families == ["redirect"]
 
 
 def test_a_meta_refresh_to_the_root_is_a_redirect_too(site, fetcher):
     site.route("/", HOME)
-    site.route("/dinas/dukcapil", "<html><head><meta http-equiv='refresh' content='0; url=/'></head><body></body></html>")
+    site.route(
+        "/dinas/dukcapil",
+        "<html><head><meta http-equiv='refresh' content='0; url=/'></head><body></body></html>",
+    )
     a = judge(fetcher, site.url("/dinas/dukcapil"), probe=False)
     assert a.soft404 and fired(a, "sent by a meta refresh from /dinas/dukcapil to the site root")
 
@@ -146,7 +159,9 @@ def test_a_site_root_redirected_to_its_language_or_home_path_is_live(site, fetch
 
 
 def test_a_redirect_to_another_deep_page_is_not_a_signal(site, fetcher):
-    site.route("/berita/disnaker-aplikasi", status=301, headers={"Location": "/berita/2023/06/disnaker-aplikasi"})
+    site.route(
+        "/berita/disnaker-aplikasi", status=301, headers={"Location": "/berita/2023/06/disnaker-aplikasi"}
+    )
     site.route("/berita/2023/06/disnaker-aplikasi", page("Disnaker luncurkan aplikasi", ARTICLE))
     assert judge(fetcher, site.url("/berita/disnaker-aplikasi")) == Assessment(False, [])
 
@@ -166,7 +181,9 @@ def test_a_random_sibling_answering_the_same_page_reveals_a_soft_404(site, fetch
 
 
 def test_a_random_sibling_redirected_to_the_same_place_reveals_a_soft_404(site, fetcher):
-    listing = page("Perangkat Daerah", "<h1>Perangkat Daerah</h1><ul><li><a href='/dinas/dinkes'>Dinkes</a></li></ul>")
+    listing = page(
+        "Perangkat Daerah", "<h1>Perangkat Daerah</h1><ul><li><a href='/dinas/dinkes'>Dinkes</a></li></ul>"
+    )
     site.route("/dinas/", listing)
     site.route("/dinas/disnaker", status=302, headers={"Location": "/dinas/"})
     site.route(sibling_path(site, "/dinas/disnaker"), status=302, headers={"Location": "/dinas/"})
@@ -185,8 +202,15 @@ def test_a_real_article_on_a_site_whose_nonsense_urls_answer_200_stays_live(site
 
 def test_a_portal_page_of_links_stays_live_beside_a_silent_not_found_template(site, fetcher):
     # Little text of its own and all of it links, the kind of page the Cilegon claims cite.
-    agencies = "".join(f"<li><a href='https://{d}.cilegon.go.id/'>Dinas {n}</a></li>" for d, n in (
-        ("disnaker", "Tenaga Kerja"), ("dukcapil", "Dukcapil"), ("dinkes", "Kesehatan"), ("dishub", "Perhubungan")))
+    agencies = "".join(
+        f"<li><a href='https://{d}.cilegon.go.id/'>Dinas {n}</a></li>"
+        for d, n in (
+            ("disnaker", "Tenaga Kerja"),
+            ("dukcapil", "Dukcapil"),
+            ("dinkes", "Kesehatan"),
+            ("dishub", "Perhubungan"),
+        )
+    )
     # Old portals give every page the site's name as its title: only the content tells them apart.
     site.route("/profil/perangkat-daerah", page("Pemerintah Kota Cilegon", f"<ul>{agencies}</ul>"))
     site.route("/profil/struktur", page("Pemerintah Kota Cilegon", "<img src='/img/struktur.png'>"))
@@ -203,31 +227,55 @@ def test_a_random_sibling_answering_the_same_not_found_message_reveals_a_soft_40
     # pages are not alike; the message is the same, and the page has no prose of its own.
     def soft(headlines: list[str]) -> str:
         items = "".join(f"<li><a href='/berita/{i}'>{h}</a></li>" for i, h in enumerate(headlines))
-        about = ("<p>Portal resmi Pemerintah Kota Cilegon memuat berita, layanan publik, informasi perangkat "
-                 "daerah dan data statistik kota yang diperbarui setiap hari kerja oleh Diskominfo.</p>"
-                 "<p>Semua konten dapat dikutip dengan menyebutkan sumber. Keluhan dan saran atas layanan "
-                 "publik dapat disampaikan melalui kanal pengaduan resmi LAPOR! atau pusat panggilan kota.</p>")
-        return page("Pemerintah Kota Cilegon", f"<p>Maaf, halaman yang Anda cari tidak tersedia.</p>{about}"
-                                               f"<h3>Mungkin Anda mencari</h3><ul>{items}</ul>")
-    site.route("/dinas/disnaker", soft([
-        "Pelatihan kerja gratis bagi lulusan SMK dibuka lagi bulan depan",
-        "Upah minimum kota naik tujuh persen, serikat buruh minta pengawasan",
-        "Bursa kerja Cilegon diikuti empat puluh perusahaan industri kimia",
-        "Disnaker verifikasi ulang data pencari kerja yang mendaftar daring"]))
-    site.route(sibling_path(site, "/dinas/disnaker"), soft([
-        "Jalan lingkar selatan diperbaiki sebelum arus mudik Lebaran",
-        "Pasar Kranggot direnovasi, pedagang dipindah sementara ke terminal",
-        "Banjir rendam tiga kelurahan setelah hujan deras semalaman",
-        "Taman kota baru dibuka untuk umum setiap akhir pekan"]))
+        about = (
+            "<p>Portal resmi Pemerintah Kota Cilegon memuat berita, layanan publik, informasi perangkat "
+            "daerah dan data statistik kota yang diperbarui setiap hari kerja oleh Diskominfo.</p>"
+            "<p>Semua konten dapat dikutip dengan menyebutkan sumber. Keluhan dan saran atas layanan "
+            "publik dapat disampaikan melalui kanal pengaduan resmi LAPOR! atau pusat panggilan kota.</p>"
+        )
+        return page(
+            "Pemerintah Kota Cilegon",
+            f"<p>Maaf, halaman yang Anda cari tidak tersedia.</p>{about}"
+            f"<h3>Mungkin Anda mencari</h3><ul>{items}</ul>",
+        )
+
+    site.route(
+        "/dinas/disnaker",
+        soft(
+            [
+                "Pelatihan kerja gratis bagi lulusan SMK dibuka lagi bulan depan",
+                "Upah minimum kota naik tujuh persen, serikat buruh minta pengawasan",
+                "Bursa kerja Cilegon diikuti empat puluh perusahaan industri kimia",
+                "Disnaker verifikasi ulang data pencari kerja yang mendaftar daring",
+            ]
+        ),
+    )
+    site.route(
+        sibling_path(site, "/dinas/disnaker"),
+        soft(
+            [
+                "Jalan lingkar selatan diperbaiki sebelum arus mudik Lebaran",
+                "Pasar Kranggot direnovasi, pedagang dipindah sementara ke terminal",
+                "Banjir rendam tiga kelurahan setelah hujan deras semalaman",
+                "Taman kota baru dibuka untuk umum setiap akhir pekan",
+            ]
+        ),
+    )
     a = judge(fetcher, site.url("/dinas/disnaker"))
-    assert a.soft404 and fired(a, "answers with the same message: 'Maaf, halaman yang Anda cari tidak tersedia.'")
-    assert not judge(fetcher, site.url("/dinas/disnaker"), probe=False).soft404  # the wording alone is weak here
+    assert a.soft404 and fired(
+        a, "answers with the same message: 'Maaf, halaman yang Anda cari tidak tersedia.'"
+    )
+    assert not judge(
+        fetcher, site.url("/dinas/disnaker"), probe=False
+    ).soft404  # the wording alone is weak here
 
 
 def test_a_javascript_app_answering_every_path_alike_is_not_called_a_soft_404(site, fetcher):
-    shell = ("<!DOCTYPE html><html><head><title>SiapKerja</title><script src='/app.js'></script></head>"
-             "<body><noscript>Aktifkan JavaScript untuk menggunakan aplikasi ini.</noscript><div id='app'></div>"
-             "</body></html>")
+    shell = (
+        "<!DOCTYPE html><html><head><title>SiapKerja</title><script src='/app.js'></script></head>"
+        "<body><noscript>Aktifkan JavaScript untuk menggunakan aplikasi ini.</noscript><div id='app'></div>"
+        "</body></html>"
+    )
     site.route("/siapkerja/lowongan", shell)
     site.route(sibling_path(site, "/siapkerja/lowongan"), shell)
     a = judge(fetcher, site.url("/siapkerja/lowongan"))
@@ -239,22 +287,28 @@ def test_a_javascript_app_answering_every_path_alike_is_not_called_a_soft_404(si
 
 
 def test_a_title_saying_not_found_in_indonesian(site, fetcher):
-    site.route("/dinas/disnaker", page("Halaman Tidak Ditemukan - Pemerintah Kota Cilegon",
-                                       "<p>Silakan kembali ke beranda.</p>"))
+    site.route(
+        "/dinas/disnaker",
+        page("Halaman Tidak Ditemukan - Pemerintah Kota Cilegon", "<p>Silakan kembali ke beranda.</p>"),
+    )
     a = judge(fetcher, site.url("/dinas/disnaker"), probe=False)
     assert a.soft404 and a.signals[0] == "title says 'Halaman Tidak Ditemukan - Pemerintah Kota Cilegon'"
 
 
 def test_a_heading_saying_page_not_found_in_english(site, fetcher):
-    site.route("/services/labour", page("City of Cilegon", "<h1>Oops! That page can’t be found.</h1>"
-                                                           "<p>Maybe try a search?</p>"))
+    site.route(
+        "/services/labour",
+        page("City of Cilegon", "<h1>Oops! That page can’t be found.</h1><p>Maybe try a search?</p>"),
+    )
     a = judge(fetcher, site.url("/services/labour"), probe=False)
     assert a.soft404 and fired(a, "heading (h1) says 'Oops! That page can’t be found.'")
 
 
 def test_a_404_heading_with_a_not_found_sentence(site, fetcher):
-    site.route("/dinas/dukcapil", page("Pemerintah Kota Cilegon", "<h2>404</h2><p>Maaf, halaman yang Anda cari "
-                                                                  "tidak ditemukan.</p>"))
+    site.route(
+        "/dinas/dukcapil",
+        page("Pemerintah Kota Cilegon", "<h2>404</h2><p>Maaf, halaman yang Anda cari tidak ditemukan.</p>"),
+    )
     a = judge(fetcher, site.url("/dinas/dukcapil"), probe=False)
     assert a.soft404 and fired(a, "heading (h2) says '404'")
     assert fired(a, "says 'Maaf, halaman yang Anda cari tidak ditemukan.'")
@@ -268,13 +322,18 @@ def test_headlines_that_mention_404_in_another_sense_stay_live(site, fetcher):
     from job seekers and a column in a local newspaper that listed the broken links one by one.</p>
     <p>"We did not know the link was dead," a spokesman for the communications agency said on Thursday.</p>
     </article>"""
-    site.route("/news/labour-app-404", page("How a '404 Not Found' error hid a city's labour app | Banten Post",
-                                            english))
-    number = ARTICLE.replace("Disnaker Cilegon luncurkan aplikasi layanan ketenagakerjaan",
-                             "404 warga terdampak banjir di Cilegon")
+    site.route(
+        "/news/labour-app-404",
+        page("How a '404 Not Found' error hid a city's labour app | Banten Post", english),
+    )
+    number = ARTICLE.replace(
+        "Disnaker Cilegon luncurkan aplikasi layanan ketenagakerjaan", "404 warga terdampak banjir di Cilegon"
+    )
     site.route("/berita/banjir", page("404 warga terdampak banjir di Cilegon | Pemkot Cilegon", number))
-    essay = english.replace("How a '404 Not Found' error hid a city's labour app for a year",
-                            "Error 404: the history of the web's most famous page")
+    essay = english.replace(
+        "How a '404 Not Found' error hid a city's labour app for a year",
+        "Error 404: the history of the web's most famous page",
+    )
     site.route("/essays/404", page("Error 404: the history of the web's most famous page", essay))
     for path in ("/news/labour-app-404", "/berita/banjir", "/essays/404"):
         a = judge(fetcher, site.url(path), probe=False)
@@ -320,16 +379,38 @@ def test_a_home_page_with_little_text_but_many_links_stays_live(site, fetcher):
 # --- signal 5: parked domains, placeholders, suspended hosting ------------------------------------------------
 
 
-@pytest.mark.parametrize("title, body, words", [
-    ("disnaker-cilegon.com", "<h1>disnaker-cilegon.com</h1><p>This domain may be for sale!</p>"
-                             "<h2>Related Searches</h2><a href='/?q=jobs'>Jobs</a>", "parked domain: 'this domain may"),
-    ("disnaker-cilegon.id", "<p>Domain ini dijual! Hubungi 0812-0000-0000.</p>", "parked domain: 'domain ini dijual'"),
-    ("disnaker-cilegon.com", "<div id='p'></div><script src='https://img.sedoparking.com/js/e.js'></script>",
-     "the page loads a parking service (sedoparking.com)"),
-    ("Account Suspended", "<h1>Account Suspended</h1><p>This Account has been suspended.</p>", "hosting suspended"),
-    ("Welcome to nginx!", "<h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is "
-                          "successfully installed and working.</p>", "a placeholder page: 'Welcome to nginx!'"),
-])
+@pytest.mark.parametrize(
+    "title, body, words",
+    [
+        (
+            "disnaker-cilegon.com",
+            "<h1>disnaker-cilegon.com</h1><p>This domain may be for sale!</p>"
+            "<h2>Related Searches</h2><a href='/?q=jobs'>Jobs</a>",
+            "parked domain: 'this domain may",
+        ),
+        (
+            "disnaker-cilegon.id",
+            "<p>Domain ini dijual! Hubungi 0812-0000-0000.</p>",
+            "parked domain: 'domain ini dijual'",
+        ),
+        (
+            "disnaker-cilegon.com",
+            "<div id='p'></div><script src='https://img.sedoparking.com/js/e.js'></script>",
+            "the page loads a parking service (sedoparking.com)",
+        ),
+        (
+            "Account Suspended",
+            "<h1>Account Suspended</h1><p>This Account has been suspended.</p>",
+            "hosting suspended",
+        ),
+        (
+            "Welcome to nginx!",
+            "<h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is "
+            "successfully installed and working.</p>",
+            "a placeholder page: 'Welcome to nginx!'",
+        ),
+    ],
+)
 def test_parked_placeholder_and_suspended_pages(site, fetcher, title, body, words):
     site.route("/aplikasi/siapkerja", f"<html><head><title>{title}</title></head><body>{body}</body></html>")
     a = judge(fetcher, site.url("/aplikasi/siapkerja"), probe=False)
@@ -337,8 +418,11 @@ def test_parked_placeholder_and_suspended_pages(site, fetcher, title, body, word
 
 
 def test_an_article_about_domain_sales_is_not_parked(site, fetcher):
-    text = ARTICLE.replace("</article>", "<p>Pemkot menyebut domain lama kini bertuliskan 'this domain is for "
-                                         "sale' sehingga warga diminta memakai alamat baru.</p></article>")
+    text = ARTICLE.replace(
+        "</article>",
+        "<p>Pemkot menyebut domain lama kini bertuliskan 'this domain is for "
+        "sale' sehingga warga diminta memakai alamat baru.</p></article>",
+    )
     site.route("/berita/domain", page("Domain lama Disnaker dijual pihak lain", text))
     assert judge(fetcher, site.url("/berita/domain"), probe=False) == Assessment(False, [])
 
@@ -364,11 +448,20 @@ def test_enabled_false_turns_the_soft_404_signals_off_but_not_bot_walls(site, fe
 # --- probe URLs and keys ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [
-    "https://cilegon.go.id/", "https://cilegon.go.id", "https://cilegon.go.id/id/", "https://cilegon.go.id/en",
-    "https://cilegon.go.id/index.php", "https://cilegon.go.id/home", "https://cilegon.go.id/?lang=en",
-    "https://cilegon.go.id/id/beranda", "ftp://cilegon.go.id/pub/file",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cilegon.go.id/",
+        "https://cilegon.go.id",
+        "https://cilegon.go.id/id/",
+        "https://cilegon.go.id/en",
+        "https://cilegon.go.id/index.php",
+        "https://cilegon.go.id/home",
+        "https://cilegon.go.id/?lang=en",
+        "https://cilegon.go.id/id/beranda",
+        "ftp://cilegon.go.id/pub/file",
+    ],
+)
 def test_site_roots_have_no_probe(url):
     assert probe_url(url) is None
 
@@ -379,12 +472,16 @@ def test_two_letter_paths_that_are_not_languages_are_not_roots():
 
 
 def test_probe_urls_are_nonsense_siblings_of_the_same_shape():
-    assert probe_url("https://cilegon.go.id/dinas/disnaker", seed="a").startswith("https://cilegon.go.id/dinas/")
+    assert probe_url("https://cilegon.go.id/dinas/disnaker", seed="a").startswith(
+        "https://cilegon.go.id/dinas/"
+    )
     page_html = probe_url("https://cilegon.go.id/a/b/page.html", seed="a")
     assert page_html.startswith("https://cilegon.go.id/a/b/") and page_html.endswith(".html")
     assert len(page_html.rsplit("/", 1)[1]) == 12 + len(".html")
-    assert probe_url("https://x.go.id/dinas/", seed="a").endswith("/") and probe_url(
-        "https://x.go.id/dinas/", seed="a").count("/") == 4
+    assert (
+        probe_url("https://x.go.id/dinas/", seed="a").endswith("/")
+        and probe_url("https://x.go.id/dinas/", seed="a").count("/") == 4
+    )
     # News and CMS sites route by the id and ignore the slug after it: the probe replaces the id too.
     article = probe_url("http://www.antaranews.com/berita/527615/29-penerbangan-dibatalkan", seed="a")
     head, number, slug = article.rsplit("/", 2)
@@ -402,8 +499,12 @@ def test_probe_keys_group_urls_by_directory_and_shape():
     assert probe_key("https://cilegon.go.id/dinas/disnaker/") == "https://cilegon.go.id/dinas/*/"
     assert probe_key("https://CILEGON.go.id/a/b/x.html") == probe_key("https://cilegon.go.id/a/b/y.HTML")
     assert probe_key("https://cilegon.go.id/a/b/x.html") != probe_key("https://cilegon.go.id/a/b/x")
-    assert probe_key("https://cilegon.go.id/dinas/disnaker") != probe_key("https://disnaker.cilegon.go.id/dinas/a")
-    assert probe_key("http://antaranews.com/berita/527615/slug-a") == probe_key("http://antaranews.com/berita/9/b")
+    assert probe_key("https://cilegon.go.id/dinas/disnaker") != probe_key(
+        "https://disnaker.cilegon.go.id/dinas/a"
+    )
+    assert probe_key("http://antaranews.com/berita/527615/slug-a") == probe_key(
+        "http://antaranews.com/berita/9/b"
+    )
     assert probe_key("https://x.go.id/read/2015/11/05/12345/a") == "https://x.go.id/read/#/#/#/#/*"
     assert probe_key("https://cilegon.go.id/") == "https://cilegon.go.id/"
 
@@ -437,13 +538,16 @@ def fetch(fetcher: Fetcher, url: str) -> FetchResult:
     return fetcher.fetch(url)
 
 
-@pytest.mark.parametrize("body, status, headers, vendor", [
-    (CLOUDFLARE_CHALLENGE, 503, {"Server": "cloudflare", "cf-mitigated": "challenge"}, "Cloudflare"),
-    (CLOUDFLARE_CHALLENGE, 403, {"Server": "cloudflare"}, "Cloudflare 'Just a moment...'"),
-    (HCAPTCHA_403, 403, {}, "hCaptcha form"),
-    (INCAPSULA_429, 429, {"X-Iinfo": "9-1234-0 0NNN RT(1 2) q(0 -1 -1 -1) r(0 -1)"}, "Imperva/Incapsula"),
-    (AKAMAI_403, 403, {"Server": "AkamaiGHost"}, "Akamai 'Access Denied'"),
-])
+@pytest.mark.parametrize(
+    "body, status, headers, vendor",
+    [
+        (CLOUDFLARE_CHALLENGE, 503, {"Server": "cloudflare", "cf-mitigated": "challenge"}, "Cloudflare"),
+        (CLOUDFLARE_CHALLENGE, 403, {"Server": "cloudflare"}, "Cloudflare 'Just a moment...'"),
+        (HCAPTCHA_403, 403, {}, "hCaptcha form"),
+        (INCAPSULA_429, 429, {"X-Iinfo": "9-1234-0 0NNN RT(1 2) q(0 -1 -1 -1) r(0 -1)"}, "Imperva/Incapsula"),
+        (AKAMAI_403, 403, {"Server": "AkamaiGHost"}, "Akamai 'Access Denied'"),
+    ],
+)
 def test_challenge_and_block_pages_are_bot_walls(site, fetcher, body, status, headers, vendor):
     site.route("/dinas/disnaker", body, status=status, headers=headers)
     result = fetch(fetcher, site.url("/dinas/disnaker"))
@@ -460,19 +564,42 @@ def test_a_cloudflare_challenge_answered_with_200_is_still_a_bot_wall(site, fetc
     assert a.bot_wall == "blocked by a bot wall (Cloudflare 'Just a moment...')" and not a.soft404
 
 
-@pytest.mark.parametrize("body, status, headers", [
-    (page("403 Forbidden", "<h1>Forbidden</h1><p>You don't have permission to access this resource.</p>"), 403, {}),
-    ("<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr>"
-     "<center>cloudflare</center></body></html>", 403, {"Server": "cloudflare"}),
-    # Cloudflare's own "origin is down" page is evidence about the site, not a wall in front of it.
-    ("<html><head><title>cilegon.go.id | 521: Web server is down</title></head><body><div id='cf-error-details'>"
-     "<h1>Web server is down</h1><span>Error code 521</span><p>Cloudflare Ray ID: 8a1b</p></div></body></html>",
-     521, {"Server": "cloudflare"}),
-    # A contact form with reCAPTCHA on a real page.
-    (page("Kontak", "<h1>Kontak</h1><form><textarea name='pesan'></textarea><div class='g-recaptcha' "
-                    "data-sitekey='x'></div></form>" + ARTICLE, "<script src='https://www.google.com/recaptcha/"
-                                                                "api.js'></script>"), 200, {}),
-])
+@pytest.mark.parametrize(
+    "body, status, headers",
+    [
+        (
+            page(
+                "403 Forbidden", "<h1>Forbidden</h1><p>You don't have permission to access this resource.</p>"
+            ),
+            403,
+            {},
+        ),
+        (
+            "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr>"
+            "<center>cloudflare</center></body></html>",
+            403,
+            {"Server": "cloudflare"},
+        ),
+        # Cloudflare's own "origin is down" page is evidence about the site, not a wall in front of it.
+        (
+            "<html><head><title>cilegon.go.id | 521: Web server is down</title></head><body><div id='cf-error-details'>"
+            "<h1>Web server is down</h1><span>Error code 521</span><p>Cloudflare Ray ID: 8a1b</p></div></body></html>",
+            521,
+            {"Server": "cloudflare"},
+        ),
+        # A contact form with reCAPTCHA on a real page.
+        (
+            page(
+                "Kontak",
+                "<h1>Kontak</h1><form><textarea name='pesan'></textarea><div class='g-recaptcha' "
+                "data-sitekey='x'></div></form>" + ARTICLE,
+                "<script src='https://www.google.com/recaptcha/api.js'></script>",
+            ),
+            200,
+            {},
+        ),
+    ],
+)
 def test_plain_errors_and_ordinary_captchas_are_not_bot_walls(site, fetcher, body, status, headers):
     site.route("/kontak", body, status=status, headers=headers)
     result = fetch(fetcher, site.url("/kontak"))

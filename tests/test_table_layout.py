@@ -32,8 +32,21 @@ def _claims_15(site, closed_url: str) -> str:
 
 def _report_15(site, tmp_path: Path, closed_url: str) -> dict:
     (tmp_path / "claims.yaml").write_text(_claims_15(site, closed_url), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["verify", "claims.yaml", "--format", "json", "--no-history",
-                                      "--canary", site.url("/canary"), "-o", "report.json", "-q"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            "claims.yaml",
+            "--format",
+            "json",
+            "--no-history",
+            "--canary",
+            site.url("/canary"),
+            "-o",
+            "report.json",
+            "-q",
+        ],
+    )
     assert result.exit_code in (0, 1), result.output
     return json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
 
@@ -78,12 +91,33 @@ def test_a_15_claim_run_is_a_table_from_112_columns_and_stacked_below(site, tmp_
 
 
 def _report(evidence_url: str, claim_id: str = "c1") -> dict:
-    return {"started_at": "2026-11-28T02:00:00Z", "warc": ".civicheck/archive/run.warc.gz", "claims": [{
-        "id": claim_id, "claim": "The portal lists every agency", "verdict": "refuted", "reported_verdict": "refuted",
-        "pending": None, "expect": "refuted", "checks": [{
-            "kind": "live", "url": evidence_url, "reason": "404 Not Found", "outcome": "fail",
-            "evidence": {"fetched_at": "2026-11-28T02:00:01Z", "hits": [],
-                         "snapshots": [{"kind": "warc", "ref": "run.warc.gz#<urn:uuid:5cca07f3-aaaa>"}]}}]}]}
+    return {
+        "started_at": "2026-11-28T02:00:00Z",
+        "warc": ".civicheck/archive/run.warc.gz",
+        "claims": [
+            {
+                "id": claim_id,
+                "claim": "The portal lists every agency",
+                "verdict": "refuted",
+                "reported_verdict": "refuted",
+                "pending": None,
+                "expect": "refuted",
+                "checks": [
+                    {
+                        "kind": "live",
+                        "url": evidence_url,
+                        "reason": "404 Not Found",
+                        "outcome": "fail",
+                        "evidence": {
+                            "fetched_at": "2026-11-28T02:00:01Z",
+                            "hits": [],
+                            "snapshots": [{"kind": "warc", "ref": "run.warc.gz#<urn:uuid:5cca07f3-aaaa>"}],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def test_a_url_longer_than_the_line_stands_whole_on_its_own_line():
@@ -98,8 +132,12 @@ def test_a_url_longer_than_the_line_stands_whole_on_its_own_line():
 def test_colour_codes_are_not_counted_and_reopen_on_every_wrapped_line():
     report = _report("https://www.cilegon.go.id/")
     check = report["claims"][0]["checks"][0]
-    check["evidence"]["hits"] = [{"text": "Sebanyak 29 layanan akan terhubung dengan portal kota tahun depan",
-                                  "location": "paragraph 3"}]
+    check["evidence"]["hits"] = [
+        {
+            "text": "Sebanyak 29 layanan akan terhubung dengan portal kota tahun depan",
+            "location": "paragraph 3",
+        }
+    ]
     out = render(report, "table", width=50, color=True)
     assert "\x1b[31mrefuted\x1b[0m" in out
     bold = [line for line in out.splitlines() if "\x1b[1m" in line]
@@ -108,12 +146,20 @@ def test_colour_codes_are_not_counted_and_reopen_on_every_wrapped_line():
 
 
 def test_width_option_lays_out_a_pipe_too(site, tmp_path):
-    url = site.route("/", "<html><body><p>Dinas Tenaga Kerja Kota Cilegon melayani pencari kerja setiap hari kerja "
-                          "di kantor dinas dan lewat aplikasi.</p></body></html>")
-    (tmp_path / "c.yaml").write_text(f"claims:\n  - id: disnaker-page\n    claim: The labour agency's page is up\n"
-                                     f"    checks:\n      - live: {url}\n", encoding="utf-8")
+    url = site.route(
+        "/",
+        "<html><body><p>Dinas Tenaga Kerja Kota Cilegon melayani pencari kerja setiap hari kerja "
+        "di kantor dinas dan lewat aplikasi.</p></body></html>",
+    )
+    (tmp_path / "c.yaml").write_text(
+        f"claims:\n  - id: disnaker-page\n    claim: The labour agency's page is up\n"
+        f"    checks:\n      - live: {url}\n",
+        encoding="utf-8",
+    )
     wide = CliRunner().invoke(cli, ["verify", "c.yaml", "--no-history", "--no-canary", "-q"])
-    narrow = CliRunner().invoke(cli, ["verify", "c.yaml", "--no-history", "--no-canary", "-q", "--width", "40"])
+    narrow = CliRunner().invoke(
+        cli, ["verify", "c.yaml", "--no-history", "--no-canary", "-q", "--width", "40"]
+    )
     assert wide.exit_code == narrow.exit_code == 0, wide.output + narrow.output
     assert wide.stdout.startswith("claim ")  # not a terminal: the table, whatever $COLUMNS says
     assert narrow.stdout.startswith("supported  disnaker-page\n") and _overlong(narrow.stdout, 40) == []
@@ -130,23 +176,33 @@ TMUX = shutil.which("tmux")
 def test_the_report_in_a_real_terminal(site, tmp_path, closed_port_url, columns):
     (tmp_path / "claims.yaml").write_text(_claims_15(site, closed_port_url), encoding="utf-8")
     socket = f"civicheck-test-{uuid.uuid4().hex[:8]}"  # our own tmux server: no other session is touched
-    command = (f"cd {tmp_path} && env -u COLUMNS -u LINES CIVICHECK_ALLOW_PRIVATE=1 {sys.executable} -m civicheck "
-               f"verify claims.yaml --no-history --canary {site.url('/canary')} > /dev/tty; echo __EXIT_$?__; "
-               "sleep 60")
-    subprocess.run([TMUX, "-L", socket, "new-session", "-d", "-x", str(columns), "-y", "50", "-s", "t", command],
-                   check=True, timeout=20, env={**os.environ, "TERM": "xterm-256color"})
+    command = (
+        f"cd {tmp_path} && env -u COLUMNS -u LINES CIVICHECK_ALLOW_PRIVATE=1 {sys.executable} -m civicheck "
+        f"verify claims.yaml --no-history --canary {site.url('/canary')} > /dev/tty; echo __EXIT_$?__; "
+        "sleep 60"
+    )
+    subprocess.run(
+        [TMUX, "-L", socket, "new-session", "-d", "-x", str(columns), "-y", "50", "-s", "t", command],
+        check=True,
+        timeout=20,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
     try:
         deadline = time.monotonic() + 180
         while True:
-            screen = subprocess.run([TMUX, "-L", socket, "capture-pane", "-p", "-J", "-S", "-", "-t", "t"],
-                                    capture_output=True, text=True, timeout=20).stdout
+            screen = subprocess.run(
+                [TMUX, "-L", socket, "capture-pane", "-p", "-J", "-S", "-", "-t", "t"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            ).stdout
             if "__EXIT_" in screen or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
     finally:
         subprocess.run([TMUX, "-L", socket, "kill-server"], timeout=20, check=False)
     assert re.search(r"__EXIT_[01]__", screen), screen[-3000:]
-    screen = screen[:screen.index("__EXIT_")]
+    screen = screen[: screen.index("__EXIT_")]
     # -J joins the lines the terminal wrapped: a line wider than the terminal shows here as one long line.
     assert _widest(screen) <= columns, screen
     report = _report_15(site, tmp_path, closed_port_url)

@@ -53,7 +53,9 @@ HAS_FLOCK = os.name == "posix"
 
 
 def chunked(rh: BaseHTTPRequestHandler) -> None:
-    rh.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
+    rh.wfile.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     for piece in (b"<p>first chunk</p>", b"<p>second chunk</p>", b"<p>kedua</p>"):
         rh.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
     rh.wfile.write(b"0\r\n\r\n")
@@ -64,34 +66,53 @@ def records(path: Path) -> list[dict]:
     out = []
     with open(path, "rb") as fh:
         for rec in ArchiveIterator(fh):
-            out.append({
-                "type": rec.rec_type,
-                "id": rec.rec_headers.get_header("WARC-Record-ID"),
-                "uri": rec.rec_headers.get_header("WARC-Target-URI"),
-                "date": rec.rec_headers.get_header("WARC-Date"),
-                "headers": rec.rec_headers,
-                "http": rec.http_headers,
-                "payload": rec.raw_stream.read(),
-            })
+            out.append(
+                {
+                    "type": rec.rec_type,
+                    "id": rec.rec_headers.get_header("WARC-Record-ID"),
+                    "uri": rec.rec_headers.get_header("WARC-Target-URI"),
+                    "date": rec.rec_headers.get_header("WARC-Date"),
+                    "headers": rec.rec_headers,
+                    "http": rec.http_headers,
+                    "payload": rec.raw_stream.read(),
+                }
+            )
     return out
 
 
 def metadata_of(path: Path, url: str) -> dict:
-    docs = [json.loads(r["payload"]) for r in records(path)
-            if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"]
+    docs = [
+        json.loads(r["payload"])
+        for r in records(path)
+        if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"
+    ]
     assert len(docs) == 1
     return docs[0]
 
 
-def result(url: str, *, status: int | None = 200, body: bytes = b"<p>ok</p>", fetched_at: str = STARTED,
-           headers: list[tuple[str, str]] | None = None, error: ErrorKind | None = None, detail: str = "200 OK",
-           ) -> FetchResult:
+def result(
+    url: str,
+    *,
+    status: int | None = 200,
+    body: bytes = b"<p>ok</p>",
+    fetched_at: str = STARTED,
+    headers: list[tuple[str, str]] | None = None,
+    error: ErrorKind | None = None,
+    detail: str = "200 OK",
+) -> FetchResult:
     """A FetchResult made by hand, for tests about the writer rather than about the network."""
     answered = status is not None
     return FetchResult(
-        url=url, final_url=url, status=status, reason="OK" if answered else "", error=error, detail=detail,
-        fetched_at=fetched_at, headers=headers if headers is not None else [("Content-Type", "text/html")],
-        body=body if answered else b"", raw_body=body if answered else b"",
+        url=url,
+        final_url=url,
+        status=status,
+        reason="OK" if answered else "",
+        error=error,
+        detail=detail,
+        fetched_at=fetched_at,
+        headers=headers if headers is not None else [("Content-Type", "text/html")],
+        body=body if answered else b"",
+        raw_body=body if answered else b"",
         request_headers=[("Host", "example.go.id"), ("User-Agent", "civicheck-test")] if answered else [],
     )
 
@@ -104,8 +125,12 @@ def write_archive(directory: Path, results: list[FetchResult], started: str = ST
 
 
 def warcio_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", "from warcio.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 # --- a real run -----------------------------------------------------------------------------------------
@@ -115,7 +140,9 @@ def warcio_cli(*args: str) -> subprocess.CompletedProcess:
 def run(site, closed_port_url, tmp_path):
     """Real fetches of every kind of answer (and non-answer), archived by a WarcWriter."""
     urls = {
-        "page": site.route("/page", PAGE, headers=[("X-Note", "café")]),  # non-ASCII header, latin-1 on the wire
+        "page": site.route(
+            "/page", PAGE, headers=[("X-Note", "café")]
+        ),  # non-ASCII header, latin-1 on the wire
         "gzip": site.route("/gz", gzip.compress(BIG), headers={"Content-Encoding": "gzip"}),
         "deflate": site.route("/deflate", zlib.compress(BIG), headers={"Content-Encoding": "deflate"}),
         "missing": site.url("/nothing-here"),
@@ -165,39 +192,54 @@ def test_warcio_reads_every_record_back(run):
     assert info["headers"].get_header("WARC-Filename") == path.name and info["date"] == STARTED
 
     for url, res in results.items():
-        assert not [r for r in recs if r["type"] == "metadata" and r["uri"] == url]  # never under the page's URL
+        assert not [
+            r for r in recs if r["type"] == "metadata" and r["uri"] == url
+        ]  # never under the page's URL
         meta = [r for r in recs if r["type"] == "metadata" and r["uri"] == f"urn:civicheck:fetch:{url}"]
         assert len(meta) == 1 and meta[0]["headers"].get_header("Content-Type") == "application/json"
         doc = json.loads(meta[0]["payload"])
         assert doc["url"] == url and doc["status"] == res.status and doc["detail"] == res.detail
-        assert doc["error"] == (res.error.value if res.error else None) and doc["fetched_at"] == res.fetched_at
+        assert (
+            doc["error"] == (res.error.value if res.error else None) and doc["fetched_at"] == res.fetched_at
+        )
         assert meta[0]["date"] == res.fetched_at
         if res.status is None:  # no answer: the metadata record is the whole evidence
             assert doc["response_record"] is None
             assert not [r for r in recs if r["type"] in ("response", "request") and r["uri"] == url]
             continue
         [response] = [r for r in recs if r["id"] == doc["response_record"]]
-        [request] = [r for r in recs if r["type"] == "request"
-                     and r["headers"].get_header("WARC-Concurrent-To") == response["id"]]
+        [request] = [
+            r
+            for r in recs
+            if r["type"] == "request" and r["headers"].get_header("WARC-Concurrent-To") == response["id"]
+        ]
         assert response["type"] == "response" and response["uri"] == request["uri"] == res.final_url
         assert response["date"] == request["date"] == res.fetched_at
         assert response["headers"].get_header("WARC-Payload-Digest").startswith("sha1:")
         assert meta[0]["headers"].get_header("WARC-Concurrent-To") == response["id"]
-        assert response["http"].get_statuscode() == str(res.status) and response["http"].protocol == "HTTP/1.1"
+        assert (
+            response["http"].get_statuscode() == str(res.status) and response["http"].protocol == "HTTP/1.1"
+        )
         assert response["payload"] == res.raw_body  # as it came off the wire, still gzip'd
         assert request["http"].protocol == "GET"
         assert request["http"].headers == res.request_headers
 
     # The redirect is a response of its own, under the URL that redirected, with its status and Location.
     moved = results[urls["redirect"]]
-    doc = json.loads(next(r["payload"] for r in recs if r["uri"] == f"urn:civicheck:fetch:{urls['redirect']}"))
+    doc = json.loads(
+        next(r["payload"] for r in recs if r["uri"] == f"urn:civicheck:fetch:{urls['redirect']}")
+    )
     [hop] = [r for r in recs if r["type"] == "response" and r["uri"] == urls["redirect"]]
     assert doc["redirect_records"] == [hop["id"]] and "hops" not in doc
     assert hop["http"].get_statuscode() == "301" and hop["http"].get_header("Location") == "/new"
     [hop_request] = [r for r in recs if r["type"] == "request" and r["uri"] == urls["redirect"]]
-    assert hop_request["headers"].get_header("WARC-Concurrent-To") == hop["id"] and hop["date"] == moved.fetched_at
+    assert (
+        hop_request["headers"].get_header("WARC-Concurrent-To") == hop["id"]
+        and hop["date"] == moved.fetched_at
+    )
     assert [r["uri"] for r in recs if r["type"] == "response" and r["id"] == doc["response_record"]] == [
-        moved.final_url]
+        moved.final_url
+    ]
 
     chunk = results[urls["chunked"]]
     [response] = [r for r in recs if r["type"] == "response" and r["uri"] == urls["chunked"]]
@@ -236,9 +278,25 @@ def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
         assert sorted(replay.urls) == sorted(run["results"])
         for url, original in run["results"].items():
             replayed = replay.result(url)
-            for name in ("status", "reason", "headers", "body", "sha256", "redirects", "error", "detail",
-                         "fetched_at", "final_url", "raw_body", "attempts", "elapsed", "http_version",
-                         "request_headers", "maybe_local", "content_type"):
+            for name in (
+                "status",
+                "reason",
+                "headers",
+                "body",
+                "sha256",
+                "redirects",
+                "error",
+                "detail",
+                "fetched_at",
+                "final_url",
+                "raw_body",
+                "attempts",
+                "elapsed",
+                "http_version",
+                "request_headers",
+                "maybe_local",
+                "content_type",
+            ):
                 assert getattr(replayed, name) == getattr(original, name), (url, name)
             assert replayed == original
         assert replay.canary() == (True, CANARY_DETAIL)
@@ -246,8 +304,13 @@ def test_replay_reproduces_every_result_with_the_server_stopped(run, site):
 
 def test_a_redirect_is_archived_as_received_its_session_redacted_its_long_body_cut(tmp_path, site):
     site.route("/new", "<p>moved here</p>")
-    url = site.route("/login", b"x" * 100_000, status=302, content_type="text/plain",
-                     headers={"Location": "/new", "Set-Cookie": "session=s3cret; Path=/; HttpOnly"})
+    url = site.route(
+        "/login",
+        b"x" * 100_000,
+        status=302,
+        content_type="text/plain",
+        headers={"Location": "/new", "Set-Cookie": "session=s3cret; Path=/; HttpOnly"},
+    )
     with Fetcher(retries=0, timeout=10) as fetcher:
         fetched = fetcher.fetch(url)
     assert fetched.status == 200 and fetched.redirects == [(302, url)]
@@ -290,11 +353,16 @@ def test_replay_gives_the_same_evidence_and_verdicts(run, site):
     from civicheck.kinds import evaluate
 
     urls = run["urls"]
-    checks = [Check("live", urls["page"], 1), Check("dead", urls["missing"], 2), Check("live", urls["dns"], 3),
-              Check("live", urls["redirect"], 4), Check("status", urls["refused"], 5, codes=(200,)),
-              Check("contains", urls["gzip"], 6, all=("Smart City",)),
-              Check("quote", urls["chunked"], 7, text="second chunk"),
-              Check("contains", urls["deflate"], 8, all=("prioritas",))]
+    checks = [
+        Check("live", urls["page"], 1),
+        Check("dead", urls["missing"], 2),
+        Check("live", urls["dns"], 3),
+        Check("live", urls["redirect"], 4),
+        Check("status", urls["refused"], 5, codes=(200,)),
+        Check("contains", urls["gzip"], 6, all=("Smart City",)),
+        Check("quote", urls["chunked"], 7, text="second chunk"),
+        Check("contains", urls["deflate"], 8, all=("prioritas",)),
+    ]
     live = Context(run["results"], lambda: (True, CANARY_DETAIL))
     site.stop()
     replay = WarcReplay([run["path"]])
@@ -350,7 +418,9 @@ def test_cut_and_corrupt_bodies_replay_with_the_same_hash(site, tmp_path):
     corrupt = corrupt[: len(corrupt) // 2] + b"\x00garbage that is not deflate" + corrupt[len(corrupt) // 2 :]
     urls = [
         site.route("/too-big", BIG),  # cut at the cap: payload and body both cut
-        site.route("/bomb", gzip.compress(BIG * 20), headers={"Content-Encoding": "gzip"}),  # cut once decoded
+        site.route(
+            "/bomb", gzip.compress(BIG * 20), headers={"Content-Encoding": "gzip"}
+        ),  # cut once decoded
         site.route("/corrupt", corrupt, headers={"Content-Encoding": "gzip"}),
         site.route("/br", b"\x1b\x03\x00", headers={"Content-Encoding": "br"}),  # one we cannot decode
     ]
@@ -399,15 +469,30 @@ def test_no_canary_answer_means_cannot_tell(tmp_path):
 
 def test_the_latest_fetch_wins_across_archives(tmp_path):
     url = "https://disnaker.example.go.id/"
-    older = write_archive(tmp_path / "a", [result(url, body=b"<p>old</p>", fetched_at="2026-11-27T02:00:00Z")],
-                          started="2026-11-27T02:00:00Z")
-    newer = write_archive(tmp_path / "b", [result(url, status=None, error=ErrorKind.DNS, detail="DNS lookup failed",
-                                                  fetched_at="2026-11-28T02:00:00Z")])
+    older = write_archive(
+        tmp_path / "a",
+        [result(url, body=b"<p>old</p>", fetched_at="2026-11-27T02:00:00Z")],
+        started="2026-11-27T02:00:00Z",
+    )
+    newer = write_archive(
+        tmp_path / "b",
+        [
+            result(
+                url,
+                status=None,
+                error=ErrorKind.DNS,
+                detail="DNS lookup failed",
+                fetched_at="2026-11-28T02:00:00Z",
+            )
+        ],
+    )
     for order in ([older, newer], [newer, older]):
         replay = WarcReplay(order)
         assert replay.result(url).error is ErrorKind.DNS
         assert replay.snapshot(url).startswith(newer.name + "#")
-    same_time = write_archive(tmp_path / "c", [result(url, body=b"<p>again</p>", fetched_at="2026-11-28T02:00:00Z")])
+    same_time = write_archive(
+        tmp_path / "c", [result(url, body=b"<p>again</p>", fetched_at="2026-11-28T02:00:00Z")]
+    )
     assert WarcReplay([newer, same_time]).result(url).body == b"<p>again</p>"  # a tie: the file named last
     assert WarcReplay([same_time, newer]).result(url).error is ErrorKind.DNS
 
@@ -430,7 +515,9 @@ time.sleep(60)
 
 
 def test_a_killed_run_leaves_no_archive(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "written"
     finally:
@@ -519,7 +606,9 @@ def test_sixteen_threads_writing_at_once_give_a_valid_file(tmp_path):
         for i in range(25):
             url = f"https://host{t}.example.go.id/page/{i}"
             if i % 5 == 4:
-                res = result(url, status=None, error=ErrorKind.REFUSED, detail=f"connection refused by host{t}")
+                res = result(
+                    url, status=None, error=ErrorKind.REFUSED, detail=f"connection refused by host{t}"
+                )
             else:
                 res = result(url, body=(f"<p>{t}-{i}</p>" * (i * 40 + 1)).encode())
             ref = writer.write(res)
@@ -553,8 +642,10 @@ def test_sixteen_threads_writing_at_once_give_a_valid_file(tmp_path):
 
 
 def test_line_breaks_in_headers_cannot_forge_records(tmp_path):
-    evil = result("https://a.example.go.id/", headers=[("Content-Type", "text/html"),
-                                                       ("X-Evil", "a\r\n\r\nWARC/1.0\r\nWARC-Type: response")])
+    evil = result(
+        "https://a.example.go.id/",
+        headers=[("Content-Type", "text/html"), ("X-Evil", "a\r\n\r\nWARC/1.0\r\nWARC-Type: response")],
+    )
     path = write_archive(tmp_path, [evil])
     assert warcio_cli("check", str(path)).returncode == 0
     assert [r["type"] for r in records(path)] == ["warcinfo", "response", "request", "metadata", "metadata"]
@@ -564,12 +655,18 @@ def test_line_breaks_in_headers_cannot_forge_records(tmp_path):
 def test_run_ids_sort_by_time_and_do_not_collide():
     ids = {new_run_id(STARTED) for _ in range(200)}
     assert len(ids) == 200 and all(re.fullmatch(r"20261128T020000Z-[0-9a-f]{6}", i) for i in ids)
-    assert new_run_id("2026-11-28T01:59:59Z") < new_run_id("2026-11-28T02:00:00Z") < new_run_id("2026-12-01T00:00:00Z")
+    assert (
+        new_run_id("2026-11-28T01:59:59Z")
+        < new_run_id("2026-11-28T02:00:00Z")
+        < new_run_id("2026-12-01T00:00:00Z")
+    )
     with pytest.raises(ValueError):
         WarcWriter(Path("."), "../escape", STARTED)
 
 
-@pytest.mark.parametrize("content", [b"", b"hello world\n", b"<html>not a warc</html>", gzip.compress(b"just text\n", mtime=0)])  # mtime=0: the same bytes (and test id) in every xdist worker
+@pytest.mark.parametrize(
+    "content", [b"", b"hello world\n", b"<html>not a warc</html>", gzip.compress(b"just text\n", mtime=0)]
+)  # mtime=0: the same bytes (and test id) in every xdist worker
 def test_a_file_that_is_not_a_warc_is_a_clear_error(tmp_path, content):
     path = tmp_path / "notes.warc.gz"
     path.write_bytes(content)
@@ -588,7 +685,11 @@ def test_a_cut_archive_is_refused(tmp_path):
         iterator = ArchiveIterator(fh)
         boundaries = [iterator.get_record_offset() for _ in iterator][1:]  # leaves a valid, shorter WARC
     assert len(boundaries) == 3 * 3 + 1
-    for cut in [*boundaries, *range(2, len(data), 13), len(data) - 1]:  # and inside headers, payloads, trailers
+    for cut in [
+        *boundaries,
+        *range(2, len(data), 13),
+        len(data) - 1,
+    ]:  # and inside headers, payloads, trailers
         copy.write_bytes(data[:cut])
         with pytest.raises(ArchiveError, match="cut short"):
             WarcReplay([copy])
@@ -609,8 +710,13 @@ def test_a_body_that_no_longer_matches_its_hash_is_refused(tmp_path):
                 doc = json.loads(rec.raw_stream.read())
                 doc["sha256"] = "0" * 64
                 payload = json.dumps(doc).encode()
-                rec = out.create_warc_record(url, "metadata", payload=io.BytesIO(payload), length=len(payload),
-                                             warc_content_type="application/json")
+                rec = out.create_warc_record(
+                    url,
+                    "metadata",
+                    payload=io.BytesIO(payload),
+                    length=len(payload),
+                    warc_content_type="application/json",
+                )
             out.write_record(rec)
     replay = WarcReplay([forged])
     with pytest.raises(ArchiveError, match="does not match the SHA-256"):
@@ -627,9 +733,14 @@ def test_a_payload_that_fails_its_warc_digest_is_refused(tmp_path):
         for rec in ArchiveIterator(src):
             if rec.rec_type == "response":
                 payload = rec.raw_stream.read().replace(b"aktif", b"mati!")
-                rec = out.create_warc_record(rec.rec_headers.get_header("WARC-Target-URI"), "response",
-                                             payload=io.BytesIO(payload), length=len(payload),
-                                             warc_headers=rec.rec_headers, http_headers=rec.http_headers)
+                rec = out.create_warc_record(
+                    rec.rec_headers.get_header("WARC-Target-URI"),
+                    "response",
+                    payload=io.BytesIO(payload),
+                    length=len(payload),
+                    warc_headers=rec.rec_headers,
+                    http_headers=rec.http_headers,
+                )
             out.write_record(rec)
     assert warcio_cli("check", str(tampered)).returncode == 1  # warcio agrees it is damaged
     replay = WarcReplay([tampered])

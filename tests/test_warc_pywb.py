@@ -24,16 +24,32 @@ from warcio.archiveiterator import ArchiveIterator
 from civicheck.archive.warc import FETCH_SCHEMA
 from civicheck.cli import cli
 
-PAGE = ('<html><head><title>Portal Kota</title></head><body><h1>Portal Kota Cilegon</h1><p>Daftar dinas kota '
-        'dan layanan warga.</p><a href="/dinas/tenaga-kerja">Disnaker</a> <a href="/dinas/dukcapil">Disdukcapil</a>'
-        ' <a href="/dinas/pindah">Dinas Pindah</a></body></html>')
-AGENCY = "<html><title>Disnaker</title><body><h1>Dinas Tenaga Kerja</h1><p>" + "Layanan warga. " * 30 + "</p></body></html>"
-NEWS = "<html><body><article><h1>Smart City</h1><p>" + "Smart City adalah program prioritas. " * 80 + "</p></article></body></html>"
-FINAL = "<html><title>Aplikasi</title><body><h1>Aplikasi Siap Kerja</h1><p>" + "Daftar kerja daring. " * 30 + "</p></body></html>"
+PAGE = (
+    "<html><head><title>Portal Kota</title></head><body><h1>Portal Kota Cilegon</h1><p>Daftar dinas kota "
+    'dan layanan warga.</p><a href="/dinas/tenaga-kerja">Disnaker</a> <a href="/dinas/dukcapil">Disdukcapil</a>'
+    ' <a href="/dinas/pindah">Dinas Pindah</a></body></html>'
+)
+AGENCY = (
+    "<html><title>Disnaker</title><body><h1>Dinas Tenaga Kerja</h1><p>"
+    + "Layanan warga. " * 30
+    + "</p></body></html>"
+)
+NEWS = (
+    "<html><body><article><h1>Smart City</h1><p>"
+    + "Smart City adalah program prioritas. " * 80
+    + "</p></article></body></html>"
+)
+FINAL = (
+    "<html><title>Aplikasi</title><body><h1>Aplikasi Siap Kerja</h1><p>"
+    + "Daftar kerja daring. " * 30
+    + "</p></body></html>"
+)
 
 
 def chunked(rh) -> None:
-    rh.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
+    rh.wfile.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     for piece in (b"<html><body><p>kata Wali Kota, ", b"layanan kini daring</p>", b"</body></html>"):
         rh.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
     rh.wfile.write(b"0\r\n\r\n")
@@ -46,19 +62,23 @@ def timestamp(iso: str) -> str:
 def fetch_docs(warc: Path) -> list[dict]:
     """civicheck's own record of every fetch of the run (what the run concluded: status, sha256, redirects)."""
     with open(warc, "rb") as fh:
-        docs = [json.loads(r.content_stream().read()) for r in ArchiveIterator(fh) if r.rec_type == "metadata"]
+        docs = [
+            json.loads(r.content_stream().read()) for r in ArchiveIterator(fh) if r.rec_type == "metadata"
+        ]
     return [d for d in docs if d.get("schema") == FETCH_SCHEMA]
 
 
 def wb_manager(server: PywbServer, *args: str) -> None:
-    done = subprocess.run([_executable("wb-manager"), *args], cwd=server.root, capture_output=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [_executable("wb-manager"), *args], cwd=server.root, capture_output=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
 
 
 def replay(server: PywbServer, fetched_at: str, url: str) -> requests.Response:
-    return requests.get(f"{server.collection_url}/{timestamp(fetched_at)}id_/{url}", allow_redirects=False,
-                        timeout=30)
+    return requests.get(
+        f"{server.collection_url}/{timestamp(fetched_at)}id_/{url}", allow_redirects=False, timeout=30
+    )
 
 
 def assert_not_ours(answer: requests.Response, url: str) -> None:
@@ -78,36 +98,57 @@ def live_run(tmp_path_factory: pytest.TempPathFactory):
         site.route("/portal", PAGE)
         site.route("/dinas/tenaga-kerja", AGENCY)
         site.route("/dinas/dukcapil", "Not Found", status=404, content_type="text/plain")
-        site.route("/hilang", "<html><body><h1>404</h1><p>Halaman tidak ditemukan</p></body></html>", status=404)
+        site.route(
+            "/hilang", "<html><body><h1>404</h1><p>Halaman tidak ditemukan</p></body></html>", status=404
+        )
         site.route("/lama", "", status=301, headers={"Location": "/sementara"}, content_type=None)
-        site.route("/sementara", "", status=302, headers={"Location": "/aplikasi/siap-kerja"}, content_type=None)
+        site.route(
+            "/sementara", "", status=302, headers={"Location": "/aplikasi/siap-kerja"}, content_type=None
+        )
         site.route("/aplikasi/siap-kerja", FINAL)
-        site.route("/dinas/pindah", "", status=301, headers={"Location": "/dinas/tenaga-kerja"}, content_type=None)
+        site.route(
+            "/dinas/pindah", "", status=301, headers={"Location": "/dinas/tenaga-kerja"}, content_type=None
+        )
         site.route("/berita?id=7", gzip.compress(NEWS.encode()), headers={"Content-Encoding": "gzip"})
         site.route("/siaran", handler=chunked)
         claims = tmp / "claims.yaml"
-        claims.write_text(textwrap.dedent(f"""
+        claims.write_text(
+            textwrap.dedent(f"""
             claims:
               - id: portal
                 claim: The portal links to every agency
                 checks:
-                  - links: {{url: {site.url('/portal')}, max_broken: 1}}
+                  - links: {{url: {site.url("/portal")}, max_broken: 1}}
               - id: gone
                 claim: The old page is gone
                 checks:
-                  - dead: {site.url('/hilang')}
+                  - dead: {site.url("/hilang")}
               - id: moved
                 claim: The labour app is live
                 checks:
-                  - live: {site.url('/lama')}
+                  - live: {site.url("/lama")}
               - id: news
                 claim: Smart City is a priority
                 checks:
-                  - contains: {{url: '{site.url('/berita?id=7')}', all: [Smart City]}}
-                  - quote: {{url: {site.url('/siaran')}, text: layanan kini daring}}
-            """).lstrip())
-        result = CliRunner().invoke(cli, ["verify", str(claims), "--format", "json", "--no-canary", "--no-history", "--allow-private",
-                                          "--archive-dir", str(tmp / "archive"), "--wacz"])
+                  - contains: {{url: '{site.url("/berita?id=7")}', all: [Smart City]}}
+                  - quote: {{url: {site.url("/siaran")}, text: layanan kini daring}}
+            """).lstrip()
+        )
+        result = CliRunner().invoke(
+            cli,
+            [
+                "verify",
+                str(claims),
+                "--format",
+                "json",
+                "--no-canary",
+                "--no-history",
+                "--allow-private",
+                "--archive-dir",
+                str(tmp / "archive"),
+                "--wacz",
+            ],
+        )
         assert result.exit_code in (0, 1), result.output
         report = json.loads(result.stdout)  # the wacz package's chatter never reaches standard output
     finally:
@@ -116,8 +157,14 @@ def live_run(tmp_path_factory: pytest.TempPathFactory):
     server = PywbServer(tmp_path_factory.mktemp("pywb"), collection="replay").start()
     try:
         wb_manager(server, "add", "replay", str(warc))
-        yield {"site": site, "report": report, "warc": warc, "docs": fetch_docs(warc), "pywb": server,
-               "stderr": result.stderr}
+        yield {
+            "site": site,
+            "report": report,
+            "warc": warc,
+            "docs": fetch_docs(warc),
+            "pywb": server,
+            "stderr": result.stderr,
+        }
     finally:
         server.stop()
 
@@ -125,12 +172,21 @@ def live_run(tmp_path_factory: pytest.TempPathFactory):
 def test_the_run_fetched_every_kind_of_url(live_run):
     docs, site = live_run["docs"], live_run["site"]
     urls = {d["url"] for d in docs}
-    assert {site.url("/portal"), site.url("/dinas/tenaga-kerja"), site.url("/dinas/dukcapil"),
-            site.url("/hilang"), site.url("/lama")} <= urls
+    assert {
+        site.url("/portal"),
+        site.url("/dinas/tenaga-kerja"),
+        site.url("/dinas/dukcapil"),
+        site.url("/hilang"),
+        site.url("/lama"),
+    } <= urls
     assert {site.url("/dinas/pindah"), site.url("/berita?id=7"), site.url("/siaran")} <= urls
     assert len(urls) > 8  # and soft-404 probes beside them
     assert {c["id"]: c["verdict"] for c in live_run["report"]["claims"]} == {
-        "portal": "supported", "gone": "supported", "moved": "supported", "news": "supported"}
+        "portal": "supported",
+        "gone": "supported",
+        "moved": "supported",
+        "news": "supported",
+    }
     moved = next(d for d in docs if d["url"] == site.url("/lama"))
     assert [status for status, _ in moved["redirects"]] == [301, 302] and moved["status"] == 200
 
@@ -175,17 +231,24 @@ def test_a_redirected_url_replays_as_its_chain(live_run):
         if answer.status_code not in (301, 302):
             break
         url = re.sub(r"^.*?/replay/\d{14}[a-z_]*/", "", answer.headers["Location"])
-    assert hops == [(301, site.url("/lama")), (302, site.url("/sementara")), (200, site.url("/aplikasi/siap-kerja"))]
+    assert hops == [
+        (301, site.url("/lama")),
+        (302, site.url("/sementara")),
+        (200, site.url("/aplikasi/siap-kerja")),
+    ]
 
 
 def test_a_redirected_link_replays_as_its_chain(live_run):
     site, server = live_run["site"], live_run["pywb"]
     [doc] = [d for d in live_run["docs"] if d["url"] == site.url("/dinas/pindah")]
-    assert doc["redirects"] == [[301, site.url("/dinas/pindah")]] and doc["final_url"] == site.url("/dinas/tenaga-kerja")
+    assert doc["redirects"] == [[301, site.url("/dinas/pindah")]] and doc["final_url"] == site.url(
+        "/dinas/tenaga-kerja"
+    )
     hop = replay(server, doc["fetched_at"], site.url("/dinas/pindah"))
     assert (hop.status_code, hop.headers["Location"]) == (301, "/dinas/tenaga-kerja")
-    followed = requests.get(f"{server.collection_url}/{timestamp(doc['fetched_at'])}mp_/{site.url('/dinas/pindah')}",
-                            timeout=30)
+    followed = requests.get(
+        f"{server.collection_url}/{timestamp(doc['fetched_at'])}mp_/{site.url('/dinas/pindah')}", timeout=30
+    )
     assert followed.status_code == 200 and followed.url.endswith("mp_/" + site.url("/dinas/tenaga-kerja"))
 
 
@@ -202,7 +265,9 @@ def test_the_report_names_what_pywb_replays(live_run):
         for hop in evidence["redirects"]:
             assert replay(server, evidence["fetched_at"], hop["url"]).status_code == hop["status"]
             checked += 1
-    assert checked == 2 and by_id["moved"]["checks"][0]["evidence"]["final_url"] == site.url("/aplikasi/siap-kerja")
+    assert checked == 2 and by_id["moved"]["checks"][0]["evidence"]["final_url"] == site.url(
+        "/aplikasi/siap-kerja"
+    )
 
 
 def test_civicheck_metadata_is_kept_apart_from_the_pages(live_run):
@@ -210,23 +275,30 @@ def test_civicheck_metadata_is_kept_apart_from_the_pages(live_run):
     serves them; asked for them by name, it does."""
     server, site = live_run["pywb"], live_run["site"]
     [doc] = [d for d in live_run["docs"] if d["url"] == site.url("/portal")]
-    cdx = requests.get(f"{server.collection_url}/cdx", params={"url": site.url("/portal"), "output": "json"},
-                       timeout=30)
+    cdx = requests.get(
+        f"{server.collection_url}/cdx", params={"url": site.url("/portal"), "output": "json"}, timeout=30
+    )
     rows = [json.loads(line) for line in cdx.text.splitlines()]
     # (pywb's autoindex may list the added file a second time: the same capture, twice)
-    assert {(r["status"], r["mime"], r["timestamp"]) for r in rows} == {("200", "text/html", timestamp(doc["fetched_at"]))}
+    assert {(r["status"], r["mime"], r["timestamp"]) for r in rows} == {
+        ("200", "text/html", timestamp(doc["fetched_at"]))
+    }
     ours = replay(server, doc["fetched_at"], f"urn:civicheck:fetch:{site.url('/portal')}")
     assert ours.status_code == 200 and json.loads(ours.content)["schema"] == FETCH_SCHEMA
 
 
 def test_the_timeline_of_the_collection_counts_captures_only(live_run):
     server, site = live_run["pywb"], live_run["site"]
-    expected = {"/portal": (200, "first captured: 200; the only capture"),
-                "/hilang": (404, "first captured: 404"),
-                "/lama": (301, "first captured: 301")}
+    expected = {
+        "/portal": (200, "first captured: 200; the only capture"),
+        "/hilang": (404, "first captured: 404"),
+        "/lama": (301, "first captured: 301"),
+    }
     for path, (status, description) in expected.items():
-        result = CliRunner().invoke(cli, ["timeline", site.url(path), "--archive", f"pywb={server.collection_url}",
-                                          "--format", "json"])
+        result = CliRunner().invoke(
+            cli,
+            ["timeline", site.url(path), "--archive", f"pywb={server.collection_url}", "--format", "json"],
+        )
         assert result.exit_code == 0, result.output
         timeline = json.loads(result.stdout)
         assert timeline["captures"] == 1, (path, timeline)
@@ -244,7 +316,9 @@ def old_layout_copy(warc: Path, out: Path) -> Path:
         for record in ArchiveIterator(fh):
             target = record.rec_headers.get_header("WARC-Target-URI") or ""
             if record.rec_type == "metadata" and target.startswith("urn:civicheck:fetch:"):
-                record.rec_headers.replace_header("WARC-Target-URI", target.removeprefix("urn:civicheck:fetch:"))
+                record.rec_headers.replace_header(
+                    "WARC-Target-URI", target.removeprefix("urn:civicheck:fetch:")
+                )
             writer.write_record(record)
     return out
 
@@ -255,16 +329,21 @@ def test_the_timeline_skips_the_metadata_of_old_warcs(live_run, tmp_path):
     wb_manager(server, "init", "old")
     wb_manager(server, "add", "old", str(old))
     old_collection = server.collection_url.rsplit("/", 1)[0] + "/old"
-    listed = requests.get(f"{old_collection}/cdx", params={"url": site.url("/portal"), "output": "json"}, timeout=30)
+    listed = requests.get(
+        f"{old_collection}/cdx", params={"url": site.url("/portal"), "output": "json"}, timeout=30
+    )
     rows = {(r.get("status", "-"), r["mime"]) for r in map(json.loads, listed.text.splitlines())}
     assert rows == {("200", "text/html"), ("-", "application/json")}  # pywb lists the old metadata record
 
-    result = CliRunner().invoke(cli, ["timeline", site.url("/portal"), "--archive", f"pywb={old_collection}",
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["timeline", site.url("/portal"), "--archive", f"pywb={old_collection}", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     timeline = json.loads(result.stdout)
     assert timeline["captures"] == 1 and timeline["first_capture"]["statuscode"] == 200
-    assert timeline["summary"].endswith("first answered 2xx on {0}, last on {0}".format(timeline["first_ok"]["date"]))
+    assert timeline["summary"].endswith(
+        "first answered 2xx on {0}, last on {0}".format(timeline["first_ok"]["date"])
+    )
 
 
 # --- the WACZ ---------------------------------------------------------------------------------------------
@@ -273,8 +352,9 @@ def test_the_timeline_skips_the_metadata_of_old_warcs(live_run, tmp_path):
 def test_the_wacz_passes_wacz_validate(live_run):
     wacz = live_run["warc"].with_name(live_run["warc"].name.replace(".warc.gz", ".wacz"))
     assert f"WACZ written: {wacz}" in live_run["stderr"]
-    done = subprocess.run([_executable("wacz"), "validate", "-f", str(wacz)], capture_output=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [_executable("wacz"), "validate", "-f", str(wacz)], capture_output=True, timeout=120, check=False
+    )
     assert done.returncode == 0 and b"Validation succeeded" in done.stdout, done.stdout + done.stderr
 
 
@@ -288,7 +368,12 @@ def test_the_wacz_holds_the_warc_its_index_and_the_cited_pages(live_run):
         digest = json.loads(wacz.read("datapackage-digest.json"))
         assert digest["hash"] == "sha256:" + hashlib.sha256(wacz.read("datapackage.json")).hexdigest()
         names = {r["path"] for r in package["resources"]}
-        assert {f"archive/{warc.name}", "indexes/index.cdx.gz", "indexes/index.idx", "pages/pages.jsonl"} <= names
+        assert {
+            f"archive/{warc.name}",
+            "indexes/index.cdx.gz",
+            "indexes/index.idx",
+            "pages/pages.jsonl",
+        } <= names
         for resource in package["resources"]:  # every file's digest and size, as a reader's tools check them
             data = wacz.read(resource["path"])
             assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), resource["path"]
@@ -303,7 +388,8 @@ def test_the_wacz_holds_the_warc_its_index_and_the_cited_pages(live_run):
             site.url("/hilang"): "gone: The old page is gone",
             site.url("/lama"): "moved: The labour app is live",
             site.url("/berita?id=7"): "news: Smart City is a priority",
-            site.url("/siaran"): "news: Smart City is a priority"}
+            site.url("/siaran"): "news: Smart City is a priority",
+        }
         fetched_at = {d["url"]: d["fetched_at"] for d in live_run["docs"]}
         assert all(p["ts"] == fetched_at[p["url"]] and p["id"] for p in pages)  # each page at its capture
         index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
@@ -316,7 +402,9 @@ def test_the_wacz_holds_the_warc_its_index_and_the_cited_pages(live_run):
 def test_pywb_replays_the_wacz(live_run):
     server, site, warc = live_run["pywb"], live_run["site"], live_run["warc"]
     wb_manager(server, "init", "shared")
-    wb_manager(server, "add", "--unpack-wacz", "shared", str(warc.with_name(warc.name.replace(".warc.gz", ".wacz"))))
+    wb_manager(
+        server, "add", "--unpack-wacz", "shared", str(warc.with_name(warc.name.replace(".warc.gz", ".wacz")))
+    )
     [doc] = [d for d in live_run["docs"] if d["url"] == site.url("/portal")]
     shared = server.collection_url.rsplit("/", 1)[0] + "/shared"
     answer = requests.get(f"{shared}/{timestamp(doc['fetched_at'])}id_/{site.url('/portal')}", timeout=30)
@@ -326,9 +414,19 @@ def test_pywb_replays_the_wacz(live_run):
 def test_wacz_needs_a_warc_and_the_package(tmp_path, site, monkeypatch):
     claims = tmp_path / "claims.yaml"
     claims.write_text(f"claims:\n  - id: a\n    claim: x\n    checks:\n      - live: {site.url('/')}\n")
-    common = ["verify", str(claims), "--no-canary", "--no-history", "--archive-dir", str(tmp_path / "archive")]
+    common = [
+        "verify",
+        str(claims),
+        "--no-canary",
+        "--no-history",
+        "--archive-dir",
+        str(tmp_path / "archive"),
+    ]
     no_warc = CliRunner().invoke(cli, [*common, "--wacz", "--no-warc"])
-    assert no_warc.exit_code == 2 and "--wacz packs the run's WARC: a run with --no-warc writes none" in no_warc.stderr
+    assert (
+        no_warc.exit_code == 2
+        and "--wacz packs the run's WARC: a run with --no-warc writes none" in no_warc.stderr
+    )
     monkeypatch.setitem(sys.modules, "wacz", None)  # as if the package were not installed
     missing = CliRunner().invoke(cli, [*common, "--wacz"])
     assert missing.exit_code == 2 and missing.stdout == ""

@@ -101,14 +101,30 @@ class FakeWayback:
     def new_job(self, url: str) -> Answer:
         self._jobs += 1
         job_id = f"spn2-{self._jobs:040x}"
-        self.statuses.setdefault(job_id, deque([
-            Answer(200, {"status": "pending", "job_id": job_id, "resources": []}),
-            Answer(200, {"status": "success", "job_id": job_id, "original_url": url, "timestamp": self.TIMESTAMP,
-                         "duration_sec": 6.2, "resources": [url]}),
-        ]))
+        self.statuses.setdefault(
+            job_id,
+            deque(
+                [
+                    Answer(200, {"status": "pending", "job_id": job_id, "resources": []}),
+                    Answer(
+                        200,
+                        {
+                            "status": "success",
+                            "job_id": job_id,
+                            "original_url": url,
+                            "timestamp": self.TIMESTAMP,
+                            "duration_sec": 6.2,
+                            "resources": [url],
+                        },
+                    ),
+                ]
+            ),
+        )
         return Answer(200, {"url": url, "job_id": job_id})
 
-    def answer(self, method: str, path: str, query: dict[str, list[str]], form: dict[str, list[str]]) -> Answer:
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], form: dict[str, list[str]]
+    ) -> Answer:
         with self._lock:
             if method == "POST" and path == "/save":
                 return self.submits.popleft() if self.submits else self.new_job(form["url"][0])
@@ -140,9 +156,16 @@ def _handler(wb: FakeWayback) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length).decode() if length else ""
             form = parse_qs(raw) if method == "POST" else {}
             query = parse_qs(parts.query)
-            wb.received.append(Received(method, unquote(parts.path), query,
-                                        {k.lower(): v for k, v in self.headers.items()}, form,
-                                        wb.clock.now if wb.clock else 0.0))
+            wb.received.append(
+                Received(
+                    method,
+                    unquote(parts.path),
+                    query,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    form,
+                    wb.clock.now if wb.clock else 0.0,
+                )
+            )
             answer = wb.answer(method, unquote(parts.path), query, form)
             body = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
             self.send_response(answer.status)
@@ -189,11 +212,18 @@ def test_anonymous_capture_submits_the_documented_form_and_polls_until_success(w
     record = spn(wayback, clock).capture("https://dinas.example.go.id/layanan?x=1")
 
     assert record.ok and record.reason is None
-    assert record.capture_url == f"{wayback.base}/web/{FakeWayback.TIMESTAMP}/https://dinas.example.go.id/layanan?x=1"
+    assert (
+        record.capture_url
+        == f"{wayback.base}/web/{FakeWayback.TIMESTAMP}/https://dinas.example.go.id/layanan?x=1"
+    )
     assert record.timestamp == FakeWayback.TIMESTAMP and record.job_id and record.archive == "wayback"
     (submit,) = wayback.of("POST", "/save")
-    assert submit.form == {"url": ["https://dinas.example.go.id/layanan?x=1"], "capture_all": ["1"],
-                           "skip_first_archive": ["1"], "if_not_archived_within": ["1d"]}
+    assert submit.form == {
+        "url": ["https://dinas.example.go.id/layanan?x=1"],
+        "capture_all": ["1"],
+        "skip_first_archive": ["1"],
+        "if_not_archived_within": ["1d"],
+    }
     assert submit.headers["accept"] == "application/json"
     assert submit.headers["content-type"] == "application/x-www-form-urlencoded"
     polls = wayback.of("GET", "/save/status/")
@@ -224,20 +254,41 @@ def test_half_configured_keys_are_a_usage_problem():
 
 def test_a_failed_job_records_status_ext_and_message(wayback, clock):
     wayback.submits.append(Answer(200, {"url": "https://gone.example/", "job_id": "spn2-failed"}))
-    wayback.statuses["spn2-failed"] = deque([Answer(200, {
-        "status": "error", "status_ext": "error:not-found", "job_id": "spn2-failed",
-        "message": "Target URL not found.", "resources": []})])
+    wayback.statuses["spn2-failed"] = deque(
+        [
+            Answer(
+                200,
+                {
+                    "status": "error",
+                    "status_ext": "error:not-found",
+                    "job_id": "spn2-failed",
+                    "message": "Target URL not found.",
+                    "resources": [],
+                },
+            )
+        ]
+    )
 
     record = spn(wayback, clock).capture("https://gone.example/")
 
     assert not record.ok and record.capture_url is None
     assert record.status_ext == "error:not-found" and record.job_id == "spn2-failed"
-    assert record.reason == "the Wayback Machine could not capture it: Target URL not found. (error:not-found)"
+    assert (
+        record.reason == "the Wayback Machine could not capture it: Target URL not found. (error:not-found)"
+    )
 
 
 def test_a_refused_submission_records_why(wayback, clock):
-    wayback.submits.append(Answer(200, {"status": "error", "status_ext": "error:invalid-host-resolution",
-                                        "message": "Cannot resolve host nxdomain.example."}))
+    wayback.submits.append(
+        Answer(
+            200,
+            {
+                "status": "error",
+                "status_ext": "error:invalid-host-resolution",
+                "message": "Cannot resolve host nxdomain.example.",
+            },
+        )
+    )
     record = spn(wayback, clock).capture("https://nxdomain.example/")
     assert not record.ok and record.status_ext == "error:invalid-host-resolution"
     assert "Cannot resolve host nxdomain.example." in record.reason
@@ -287,8 +338,9 @@ def test_rejected_credentials_are_a_reason(wayback, clock):
     wayback.submits.append(Answer(401, {"message": "You need to be logged in to use Save Page Now."}))
     record = spn(wayback, clock, access_key="bad", secret_key="key").capture("https://a.example/")
     assert not record.ok
-    assert record.reason == ("the Wayback Machine refused our credentials (401): "
-                             "You need to be logged in to use Save Page Now.")
+    assert record.reason == (
+        "the Wayback Machine refused our credentials (401): You need to be logged in to use Save Page Now."
+    )
 
 
 def test_an_answer_that_is_not_json_is_a_reason(wayback, clock):
@@ -302,15 +354,22 @@ def test_unreachable_wayback_is_a_reason_not_an_exception(closed_port_url, clock
     assert not record.ok and record.reason.startswith("cannot reach the Wayback Machine")
 
 
-SAME_SNAPSHOT = "The same snapshot had been made 3 minutes ago. You can make new capture of this URL after 1 day."
+SAME_SNAPSHOT = (
+    "The same snapshot had been made 3 minutes ago. You can make new capture of this URL after 1 day."
+)
 
 
 def test_a_recent_capture_is_pointed_at_instead_of_a_new_one(wayback, clock):
     url = "https://a.example/"
     recent = (datetime.now(timezone.utc) - timedelta(minutes=3)).strftime("%Y%m%d%H%M%S")
     wayback.submits.append(Answer(200, {"url": url, "job_id": None, "message": SAME_SNAPSHOT}))
-    wayback.cdx[url] = Answer(200, [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
-                                    ["example,a)/", recent, url, "text/html", "200", "D1", "100"]])
+    wayback.cdx[url] = Answer(
+        200,
+        [
+            ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+            ["example,a)/", recent, url, "text/html", "200", "D1", "100"],
+        ],
+    )
     record = spn(wayback, clock).capture(url)
     assert record.ok and record.capture_url == f"{wayback.base}/web/{recent}/{url}"
     assert record.note == SAME_SNAPSHOT
@@ -333,8 +392,18 @@ def test_the_rate_limiter_spaces_captures(wayback, clock):
     client = spn(wayback, clock)
     for i in range(6):
         wayback.submits.append(Answer(200, {"url": f"https://a.example/{i}", "job_id": f"job{i}"}))
-        wayback.statuses[f"job{i}"] = deque([Answer(200, {"status": "success", "timestamp": "20260101120000",
-                                                          "original_url": f"https://a.example/{i}"})])
+        wayback.statuses[f"job{i}"] = deque(
+            [
+                Answer(
+                    200,
+                    {
+                        "status": "success",
+                        "timestamp": "20260101120000",
+                        "original_url": f"https://a.example/{i}",
+                    },
+                )
+            ]
+        )
     records = [client.capture(f"https://a.example/{i}") for i in range(6)]
 
     assert all(r.ok for r in records)
@@ -345,7 +414,10 @@ def test_the_rate_limiter_spaces_captures(wayback, clock):
 
 
 def test_if_not_archived_within_is_read_as_spn2_writes_it():
-    assert _timedelta_seconds("1d") == 86400 and _timedelta_seconds("3d 5h 20m") == 3 * 86400 + 5 * 3600 + 20 * 60
+    assert (
+        _timedelta_seconds("1d") == 86400
+        and _timedelta_seconds("3d 5h 20m") == 3 * 86400 + 5 * 3600 + 20 * 60
+    )
     assert _timedelta_seconds("120") == 120 and _timedelta_seconds("2h,1d") == 7200
     assert _timedelta_seconds("soon") is None and _timedelta_seconds(None) is None
 
@@ -375,30 +447,64 @@ def test_capture_many_keeps_the_order_of_the_urls(wayback):
 
 # --- CDX ------------------------------------------------------------------------------------------------
 
-WAYBACK_JSON = json.dumps([
-    ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
-    ["id,go,cilegon)/", "20230712080000", "http://cilegon.go.id/", "text/html", "200", "B", "2100"],
-    ["id,go,cilegon)/", "20220301101500", "http://cilegon.go.id:80/", "text/html", "404", "A", "512"],
-    ["id,go,cilegon)/", "20230801000000", "http://cilegon.go.id/", "warc/revisit", "-", "B", "0"],
-    [],
-    ["id%2Cgo%2Ccilegon%29%2F+20230801000000%21"],
-])
+WAYBACK_JSON = json.dumps(
+    [
+        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+        ["id,go,cilegon)/", "20230712080000", "http://cilegon.go.id/", "text/html", "200", "B", "2100"],
+        ["id,go,cilegon)/", "20220301101500", "http://cilegon.go.id:80/", "text/html", "404", "A", "512"],
+        ["id,go,cilegon)/", "20230801000000", "http://cilegon.go.id/", "warc/revisit", "-", "B", "0"],
+        [],
+        ["id%2Cgo%2Ccilegon%29%2F+20230801000000%21"],
+    ]
+)
 
-PYWB_JSON_LINES = "\n".join(json.dumps(row) for row in [
-    {"urlkey": "1,0,0,127:8080)/p", "timestamp": "20260101000000", "url": "http://127.0.0.1:8080/p",
-     "mime": "text/html", "status": "404", "digest": "X", "length": "300", "offset": "0", "filename": "a.warc.gz"},
-    {"urlkey": "1,0,0,127:8080)/p", "timestamp": "20260101000005", "url": "http://127.0.0.1:8080/p",
-     "mime": "text/html", "status": "200", "digest": "Y", "length": "400", "offset": "300", "filename": "a.warc.gz"},
-]) + "\n"
+PYWB_JSON_LINES = (
+    "\n".join(
+        json.dumps(row)
+        for row in [
+            {
+                "urlkey": "1,0,0,127:8080)/p",
+                "timestamp": "20260101000000",
+                "url": "http://127.0.0.1:8080/p",
+                "mime": "text/html",
+                "status": "404",
+                "digest": "X",
+                "length": "300",
+                "offset": "0",
+                "filename": "a.warc.gz",
+            },
+            {
+                "urlkey": "1,0,0,127:8080)/p",
+                "timestamp": "20260101000005",
+                "url": "http://127.0.0.1:8080/p",
+                "mime": "text/html",
+                "status": "200",
+                "digest": "Y",
+                "length": "400",
+                "offset": "300",
+                "filename": "a.warc.gz",
+            },
+        ]
+    )
+    + "\n"
+)
 
 
 def test_parse_wayback_json_array_of_arrays():
     captures = parse_cdx(WAYBACK_JSON)
     assert [(c.timestamp, c.statuscode) for c in captures] == [
-        ("20220301101500", 404), ("20230712080000", 200), ("20230801000000", None)]
+        ("20220301101500", 404),
+        ("20230712080000", 200),
+        ("20230801000000", None),
+    ]
     first = captures[0]
     assert (first.original, first.mimetype, first.digest, first.length, first.urlkey) == (
-        "http://cilegon.go.id:80/", "text/html", "A", 512, "id,go,cilegon)/")
+        "http://cilegon.go.id:80/",
+        "text/html",
+        "A",
+        512,
+        "id,go,cilegon)/",
+    )
     assert first.date == "2022-03-01" and first.iso == "2022-03-01T10:15:00Z" and not first.ok
     assert captures[1].ok and not captures[2].ok
 
@@ -407,12 +513,18 @@ def test_parse_pywb_json_lines_cdxj_and_plain_text():
     lines = parse_cdx(PYWB_JSON_LINES)
     assert [(c.timestamp, c.statuscode, c.original, c.mimetype, c.length) for c in lines] == [
         ("20260101000000", 404, "http://127.0.0.1:8080/p", "text/html", 300),
-        ("20260101000005", 200, "http://127.0.0.1:8080/p", "text/html", 400)]
-    cdxj = 'com,example)/ 20200101000000 {"url": "http://example.com/", "mime": "text/html", "status": "301"}\n'
+        ("20260101000005", 200, "http://127.0.0.1:8080/p", "text/html", 400),
+    ]
+    cdxj = (
+        'com,example)/ 20200101000000 {"url": "http://example.com/", "mime": "text/html", "status": "301"}\n'
+    )
     assert [(c.timestamp, c.statuscode, c.urlkey) for c in parse_cdx(cdxj)] == [
-        ("20200101000000", 301, "com,example)/")]
+        ("20200101000000", 301, "com,example)/")
+    ]
     plain = "com,example)/ 19970126045828 http://www.example.com:80/ text/html 200 Q4YU 1415\n\nresumekey\n"
-    assert [(c.timestamp, c.statuscode, c.length) for c in parse_cdx(plain)] == [("19970126045828", 200, 1415)]
+    assert [(c.timestamp, c.statuscode, c.length) for c in parse_cdx(plain)] == [
+        ("19970126045828", 200, 1415)
+    ]
 
 
 def test_parse_empty_and_broken_answers():
@@ -423,7 +535,8 @@ def test_parse_empty_and_broken_answers():
         parse_cdx('[{"a": 1}]')
     # rows without a 14-digit timestamp are skipped, not trusted
     assert parse_cdx(json.dumps([["timestamp", "statuscode"], ["garbage", "200"], ["2021", "200"]])) == [
-        Capture(timestamp="20210000000000", original="", statuscode=200)]
+        Capture(timestamp="20210000000000", original="", statuscode=200)
+    ]
 
 
 def test_cdx_client_asks_wayback_and_finds_the_latest_2xx(wayback):
@@ -443,7 +556,10 @@ def test_cdx_client_asks_wayback_and_finds_the_latest_2xx(wayback):
 def test_cdx_client_pywb_shape():
     cdx = pywb_cdx("http://127.0.0.1:8080/my-coll/")
     assert cdx.endpoint == "http://127.0.0.1:8080/my-coll/cdx" and cdx.name == "pywb"
-    assert cdx.replay_url("20260101000005", "http://x/") == "http://127.0.0.1:8080/my-coll/20260101000005id_/http://x/"
+    assert (
+        cdx.replay_url("20260101000005", "http://x/")
+        == "http://127.0.0.1:8080/my-coll/20260101000005id_/http://x/"
+    )
 
 
 def test_cdx_failures_raise_archive_unavailable(wayback, closed_port_url):
@@ -464,8 +580,9 @@ def test_cdx_failures_raise_archive_unavailable(wayback, closed_port_url):
 def cap(timestamp: str, status: int | None, mimetype: str = "", digest: str = "") -> Capture:
     # A status of None is a revisit (what CDX indexes show as "-"), unless another mimetype is given.
     mimetype = mimetype or ("warc/revisit" if status is None else "text/html")
-    return Capture(timestamp=timestamp, original="http://x.example/", statuscode=status, mimetype=mimetype,
-                   digest=digest)
+    return Capture(
+        timestamp=timestamp, original="http://x.example/", statuscode=status, mimetype=mimetype, digest=digest
+    )
 
 
 def test_timeline_of_a_page_that_came_up_then_went_down():
@@ -495,10 +612,15 @@ def test_timeline_of_a_page_that_came_up_then_went_down():
     assert timeline.first_ok.timestamp == "20230712080000"
     assert timeline.last_ok.timestamp == "20231102000000"
     assert timeline.last_capture.timestamp == "20240501000000"
-    assert timeline.summary() == ("9 captures from 2022-03-01 to 2024-05-01; "
-                                  "first answered 2xx on 2023-07-12, last on 2023-11-02")
-    assert timeline.rows()[1] == {"date": "2023-07-12", "status": "200", "event": "first answered 200 (was 404)",
-                                  "replay_url": ""}
+    assert timeline.summary() == (
+        "9 captures from 2022-03-01 to 2024-05-01; first answered 2xx on 2023-07-12, last on 2023-11-02"
+    )
+    assert timeline.rows()[1] == {
+        "date": "2023-07-12",
+        "status": "200",
+        "event": "first answered 200 (was 404)",
+        "replay_url": "",
+    }
     as_json = json.loads(json.dumps(timeline.as_dict()))
     assert as_json["events"][1]["kinds"] == ["first_ok", "status_change"]
     assert as_json["last_ok"]["timestamp"] == "20231102000000"
@@ -508,7 +630,8 @@ def test_timeline_edges():
     empty = compute_timeline("http://x/", [])
     assert empty.lines() == [] and empty.summary() == "no capture of http://x/ in the archive"
     assert compute_timeline("http://x/", [cap("20200101000000", 200)]).lines() == [
-        "2020-01-01 first captured: 200; the only capture"]
+        "2020-01-01 first captured: 200; the only capture"
+    ]
     never = compute_timeline("http://x/", [cap("20200101000000", 404), cap("20210101000000", 404)])
     assert never.lines() == ["2020-01-01 first captured: 404", "2021-01-01 latest capture: 404"]
     assert never.summary().endswith("never answered 2xx") and never.last_ok is None
@@ -531,11 +654,15 @@ def test_timeline_counts_only_captures_of_the_page():
     ]
     timeline = compute_timeline(url, captures)
     assert [(c.timestamp, c.statuscode) for c in (timeline.first_capture, timeline.last_capture)] == [
-        ("20260101000000", 404), ("20260103000000", None)]
+        ("20260101000000", 404),
+        ("20260103000000", None),
+    ]
     assert timeline.captures == 3
-    assert timeline.lines() == ["2026-01-01 first captured: 404",
-                                "2026-01-02 first answered 200 (was 404); last answered 200",
-                                "2026-01-03 latest capture: -"]
+    assert timeline.lines() == [
+        "2026-01-01 first captured: 404",
+        "2026-01-02 first answered 200 (was 404); last answered 200",
+        "2026-01-03 latest capture: -",
+    ]
 
 
 def test_timeline_for_asks_the_archive_and_links_each_event(wayback):
@@ -543,9 +670,11 @@ def test_timeline_for_asks_the_archive_and_links_each_event(wayback):
     wayback.cdx[url] = Answer(200, json.loads(WAYBACK_JSON))
     timeline = timeline_for(url, wayback_cdx(wayback.base))
     assert timeline.archive == "wayback"
-    assert timeline.lines() == ["2022-03-01 first captured: 404",
-                                "2023-07-12 first answered 200 (was 404); last answered 200",
-                                "2023-08-01 latest capture: -"]
+    assert timeline.lines() == [
+        "2022-03-01 first captured: 404",
+        "2023-07-12 first answered 200 (was 404); last answered 200",
+        "2023-08-01 latest capture: -",
+    ]
     assert timeline.events[1].replay_url == f"{wayback.base}/web/20230712080000/{url}"
 
 
@@ -555,21 +684,36 @@ def test_timeline_for_asks_the_archive_and_links_each_event(wayback):
 def test_a_dead_source_is_read_from_its_last_good_capture(wayback, site):
     url = site.route("/dinas-tenaga-kerja", "Not Found", status=404)
     original = "<html><body><p>Aplikasi layanan ketenagakerjaan — kini tersedia.</p></body></html>".encode()
-    wayback.cdx[url] = Answer(200, [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
-                                    ["k", "20230501093000", url, "text/html", "200", "D", "99"]])
-    wayback.replays[f"/web/20230501093000id_/{url}"] = Answer(200, original, {"Content-Type": "text/html; charset=utf-8"})
+    wayback.cdx[url] = Answer(
+        200,
+        [
+            ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+            ["k", "20230501093000", url, "text/html", "200", "D", "99"],
+        ],
+    )
+    wayback.replays[f"/web/20230501093000id_/{url}"] = Answer(
+        200, original, {"Content-Type": "text/html; charset=utf-8"}
+    )
 
     with Fetcher(retries=0) as fetcher:
         live = fetcher.fetch(url, timeout=5)
-        copy = fetch_archived_copy(url, lambda u: fetcher.fetch(u, timeout=5), wayback_cdx(wayback.base), live)
+        copy = fetch_archived_copy(
+            url, lambda u: fetcher.fetch(u, timeout=5), wayback_cdx(wayback.base), live
+        )
 
-    assert live.status == 404 and site.hits("/dinas-tenaga-kerja") == 1  # the fallback never asks the live site
+    assert (
+        live.status == 404 and site.hits("/dinas-tenaga-kerja") == 1
+    )  # the fallback never asks the live site
     assert copy.ok and copy.capture.timestamp == "20230501093000"
     result = copy.result
     assert result.url == url and result.status == 200 and result.body == original and result.has_document
     assert result.final_url == copy.replay_url == f"{wayback.base}/web/20230501093000id_/{url}"
     assert result.fetched_at == "2023-05-01T09:30:00Z"
-    assert result.detail == copy.note == "from the archived copy of 2023-05-01 (wayback); the live page answers 404 Not Found"
+    assert (
+        result.detail
+        == copy.note
+        == "from the archived copy of 2023-05-01 (wayback); the live page answers 404 Not Found"
+    )
 
 
 def test_no_good_capture_and_no_archive_are_notes_not_errors(wayback, closed_port_url):
@@ -581,7 +725,9 @@ def test_no_good_capture_and_no_archive_are_notes_not_errors(wayback, closed_por
     assert copy.note == "no archived copy: wayback has no capture of it that answered 2xx"
 
     gone = fetch_archived_copy(url, fetched.append, wayback_cdx(closed_port_url))
-    assert not gone.ok and gone.note.startswith("no archived copy: wayback CDX lookup of http://dead.example/ failed")
+    assert not gone.ok and gone.note.startswith(
+        "no archived copy: wayback CDX lookup of http://dead.example/ failed"
+    )
 
 
 def test_a_capture_that_cannot_be_replayed_is_a_note(wayback):
@@ -600,12 +746,22 @@ def test_parse_archive_spec():
     wb = parse_archive_spec("wayback", env={})
     assert isinstance(wb, WaybackArchive) and wb.cdx.endpoint == "https://web.archive.org/cdx/search/cdx"
     assert not wb.spn.authenticated
-    local = parse_archive_spec("wayback=http://127.0.0.1:9/", env={"CIVICHECK_IA_ACCESS_KEY": "a",
-                                                                   "CIVICHECK_IA_SECRET_KEY": "b"})
+    local = parse_archive_spec(
+        "wayback=http://127.0.0.1:9/", env={"CIVICHECK_IA_ACCESS_KEY": "a", "CIVICHECK_IA_SECRET_KEY": "b"}
+    )
     assert local.spn.base == "http://127.0.0.1:9" and local.spn.authenticated
     coll = parse_archive_spec("pywb=http://127.0.0.1:8080/my-coll")
-    assert isinstance(coll, PywbArchive) and coll.record_url("http://x/") == "http://127.0.0.1:8080/my-coll/record/id_/http://x/"
-    for bad in ("pywb", "pywb=http://127.0.0.1:8080/", "pywb=ftp://h/c", "archive-today", "wayback=not a url"):
+    assert (
+        isinstance(coll, PywbArchive)
+        and coll.record_url("http://x/") == "http://127.0.0.1:8080/my-coll/record/id_/http://x/"
+    )
+    for bad in (
+        "pywb",
+        "pywb=http://127.0.0.1:8080/",
+        "pywb=ftp://h/c",
+        "archive-today",
+        "wayback=not a url",
+    ):
         with pytest.raises(UsageProblem):
             parse_archive_spec(bad, env={})
         with pytest.raises(UsageProblem):
@@ -625,5 +781,7 @@ def test_a_capture_listed_twice_by_the_index_counts_once():
     two = Capture("20230801000000", "http://x/", 404, digest="BBB")
     timeline = compute_timeline("http://x/", [one, two, one, two, one])  # pywb lists each per index file
     assert timeline.captures == 2
-    assert timeline.lines() == ["2023-07-12 first captured: 200; last answered 200",
-                                "2023-08-01 changed to 404 (was 200); latest capture: 404"]
+    assert timeline.lines() == [
+        "2023-07-12 first captured: 200; last answered 200",
+        "2023-08-01 changed to 404 (was 200); latest capture: 404",
+    ]

@@ -53,7 +53,9 @@ class Archive(Protocol):
     def capture_many(self, urls: Sequence[str], workers: int = 4) -> list[ArchiveRecord]: ...
 
 
-def capture_each(capture: Callable[[str], ArchiveRecord], urls: Sequence[str], workers: int) -> list[ArchiveRecord]:
+def capture_each(
+    capture: Callable[[str], ArchiveRecord], urls: Sequence[str], workers: int
+) -> list[ArchiveRecord]:
     """`capture` applied to every URL, a few in flight at once, the records in the order of `urls`.
 
     Daemon threads rather than a ThreadPoolExecutor, whose threads the interpreter joins at exit: a capture
@@ -78,8 +80,10 @@ def capture_each(capture: Callable[[str], ArchiveRecord], urls: Sequence[str], w
                 failures.append(exc)
                 return
 
-    threads = [threading.Thread(target=work, name="civicheck-capture", daemon=True)
-               for _ in range(max(1, min(workers, len(urls))))]
+    threads = [
+        threading.Thread(target=work, name="civicheck-capture", daemon=True)
+        for _ in range(max(1, min(workers, len(urls))))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -109,8 +113,12 @@ class Backend(Protocol):
         ...
 
 
-def capture_safely(url: str, archive: str, attempt: Callable[[ArchiveRecord], None],
-                   clock: Callable[[], float] = time.monotonic) -> ArchiveRecord:
+def capture_safely(
+    url: str,
+    archive: str,
+    attempt: Callable[[ArchiveRecord], None],
+    clock: Callable[[], float] = time.monotonic,
+) -> ArchiveRecord:
     """The record of one capture of `url`: `attempt` fills it in, and whatever it raises becomes its `reason`
     (CaptureFailed says why; anything else is unexpected), so that archiving never breaks a run."""
     record = ArchiveRecord(url=url, archive=archive, requested_at=now_utc())
@@ -137,4 +145,3 @@ def check_http_url(url: str, spec: str) -> SplitResult:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageProblem(f"--archive {spec}: {url!r} is not an http(s) URL")
     return parts
-

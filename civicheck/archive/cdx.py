@@ -199,8 +199,9 @@ class CdxClient:
         self.timeout = timeout
         self._latest_limit = latest_limit
 
-    def captures(self, url: str, *, limit: int | None = None, ok_only: bool = False,
-                 since: str | None = None) -> list[Capture]:
+    def captures(
+        self, url: str, *, limit: int | None = None, ok_only: bool = False, since: str | None = None
+    ) -> list[Capture]:
         """Every capture of exactly `url`, oldest first (`limit` < 0: only the last -limit; `since`: from this
         timestamp prefix on, e.g. "20261101"). Raises ArchiveUnavailable when the archive cannot be asked or
         its answer cannot be read."""
@@ -214,7 +215,9 @@ class CdxClient:
         try:
             response = self.session.get(self.endpoint, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise ArchiveUnavailable(f"{self.name} CDX lookup of {url} failed: {_network_reason(exc)}") from exc
+            raise ArchiveUnavailable(
+                f"{self.name} CDX lookup of {url} failed: {_network_reason(exc)}"
+            ) from exc
         if response.status_code != 200:
             raise ArchiveUnavailable(
                 f"{self.name} CDX lookup of {url} answered {response.status_code} {response.reason or ''}".rstrip()

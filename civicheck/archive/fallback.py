@@ -27,10 +27,14 @@ class ArchivedCopy:
 
     url: str  # as cited
     archive: str
-    note: str  # "from the archived copy of 2023-05-01 (pywb); the live page answers 404 Not Found", or why none
+    note: (
+        str  # "from the archived copy of 2023-05-01 (pywb); the live page answers 404 Not Found", or why none
+    )
     capture: Capture | None = None
     replay_url: str | None = None
-    result: FetchResult | None = None  # for the cited URL, with the archived status and body; None when unusable
+    result: FetchResult | None = (
+        None  # for the cited URL, with the archived status and body; None when unusable
+    )
 
     @property
     def ok(self) -> bool:
@@ -42,7 +46,11 @@ def _live_phrase(live: FetchResult | None) -> str:
         return ""
     if live.status is not None:
         return f"; the live page answers {f'{live.status} {live.reason}'.strip()}"
-    return f"; the live page could not be fetched ({live.detail})" if live.detail else "; the live page could not be fetched"
+    return (
+        f"; the live page could not be fetched ({live.detail})"
+        if live.detail
+        else "; the live page could not be fetched"
+    )
 
 
 def fetch_archived_copy(
@@ -65,13 +73,20 @@ def fetch_archived_copy(
     except Exception as exc:  # noqa: BLE001 - a fallback must never break a run
         return ArchivedCopy(url, cdx.name, f"no archived copy: the lookup failed ({type(exc).__name__})")
     if capture is None:
-        return ArchivedCopy(url, cdx.name, f"no archived copy: {cdx.name} has no capture of it that answered 2xx")
+        return ArchivedCopy(
+            url, cdx.name, f"no archived copy: {cdx.name} has no capture of it that answered 2xx"
+        )
     replay_url = cdx.replay_url(capture, url)
     replay = fetch(replay_url)
     if not replay.has_document:
         why = replay.detail or f"{replay.status} {replay.reason}".strip()
-        return ArchivedCopy(url, cdx.name, f"the archived copy of {capture.date} could not be replayed: {why}",
-                            capture, replay_url)
+        return ArchivedCopy(
+            url,
+            cdx.name,
+            f"the archived copy of {capture.date} could not be replayed: {why}",
+            capture,
+            replay_url,
+        )
     note = f"from the archived copy of {capture.date} ({cdx.name}){_live_phrase(live)}"
     result = dataclasses.replace(replay, url=url, detail=note, fetched_at=capture.iso)
     return ArchivedCopy(url, cdx.name, note, capture, replay_url, result)
@@ -103,8 +118,12 @@ def replay_lookup(replay: Any) -> Lookup:
         result = None
         if doc.get("ok") and doc.get("replay_url"):
             replayed = replay.result(doc["replay_url"])
-            result = dataclasses.replace(replayed, url=url, detail=doc["note"], fetched_at=doc.get("captured_at") or "")
-        return ArchivedCopy(url, doc.get("archive", ""), doc.get("note", ""), None, doc.get("replay_url"), result)
+            result = dataclasses.replace(
+                replayed, url=url, detail=doc["note"], fetched_at=doc.get("captured_at") or ""
+            )
+        return ArchivedCopy(
+            url, doc.get("archive", ""), doc.get("note", ""), None, doc.get("replay_url"), result
+        )
 
     return lookup
 

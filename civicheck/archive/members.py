@@ -33,7 +33,9 @@ class Member:
     head: bytes
 
 
-def read_members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] | None = None) -> Iterator[Member]:
+def read_members(
+    fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[int] | None = None
+) -> Iterator[Member]:
     """The gzip members of a WARC file from `start` on, each decompressed within MAX_RECORD_BYTES, with
     bounded memory whatever they hold; raises ArchiveError for a member cut short, junk after the last, or
     when members too large to keep inflate past `skip_budget[0]` bytes in all (each is subtracted from it).
@@ -47,9 +49,11 @@ def read_members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[in
     if not data.startswith(b"\x1f\x8b"):
         data += fh.read(max(0, MAX_RECORD_BYTES + 1 - len(data)))
         if len(data) > MAX_RECORD_BYTES:
-            raise WarcUnreadable(f"{path} is an uncompressed WARC file larger than {size_text(MAX_RECORD_BYTES)}: civicheck "
-                               "replays WARC files compressed record by record (as it writes them); "
-                               f"`warcio recompress {path} OUT.warc.gz` makes one")
+            raise WarcUnreadable(
+                f"{path} is an uncompressed WARC file larger than {size_text(MAX_RECORD_BYTES)}: civicheck "
+                "replays WARC files compressed record by record (as it writes them); "
+                f"`warcio recompress {path} OUT.warc.gz` makes one"
+            )
         yield Member(start, len(data), data, data[:_HEAD_BYTES])
         return
     budget = [MAX_SKIPPED_BYTES] if skip_budget is None else skip_budget
@@ -75,9 +79,11 @@ def read_members(fh: IO[bytes], path: Path, start: int = 0, skip_budget: list[in
                 if len(kept) > MAX_RECORD_BYTES:
                     kept = None  # too large: from here on it is only counted
             elif size > budget[0]:
-                raise WarcUnreadable(f"{path}: the record at byte {offset} inflates to more than {size_text(size)}, past "
-                                   f"the {size_text(MAX_SKIPPED_BYTES)} one replay skips over (a compression bomb?): "
-                                   "this is not an archive civicheck wrote; nothing was replayed")
+                raise WarcUnreadable(
+                    f"{path}: the record at byte {offset} inflates to more than {size_text(size)}, past "
+                    f"the {size_text(MAX_SKIPPED_BYTES)} one replay skips over (a compression bomb?): "
+                    "this is not an archive civicheck wrote; nothing was replayed"
+                )
             if inflater.eof:
                 pos += len(data) - len(inflater.unused_data)
                 data = inflater.unused_data or fh.read(GZIP_READ)

@@ -38,7 +38,9 @@ class PywbArchive:
     name = "pywb"
     max_redirects = 5
 
-    def __init__(self, collection_url: str, *, session: requests.Session | None = None, timeout: float = 60.0):
+    def __init__(
+        self, collection_url: str, *, session: requests.Session | None = None, timeout: float = 60.0
+    ):
         self.collection_url = collection_url.rstrip("/")
         self.session = session or new_session()
         self.timeout = timeout
@@ -63,14 +65,17 @@ class PywbArchive:
             record.timestamp = timestamp
             record.capture_url = f"{self.collection_url}/{timestamp}/{current}"
             record.note = f"the page answered {status}" + (
-                f" after {hops} redirect{'s' if hops > 1 else ''} to {current}" if hops else "")
+                f" after {hops} redirect{'s' if hops > 1 else ''} to {current}" if hops else ""
+            )
             return
 
     def _record_one(self, url: str) -> tuple[int, str, str | None]:
         try:
             response = self.session.get(self.record_url(url), allow_redirects=False, timeout=self.timeout)
         except requests.Timeout as exc:
-            raise CaptureFailed(f"timed out: pywb at {self.collection_url} did not answer in {self.timeout:g} s") from exc
+            raise CaptureFailed(
+                f"timed out: pywb at {self.collection_url} did not answer in {self.timeout:g} s"
+            ) from exc
         except requests.RequestException as exc:
             raise CaptureFailed(f"cannot reach pywb at {self.collection_url} ({type(exc).__name__})") from exc
         # A recorded answer carries its capture time; pywb's own error pages do not.
@@ -80,7 +85,9 @@ class PywbArchive:
         try:
             when = email.utils.parsedate_to_datetime(memento)
         except (TypeError, ValueError) as exc:
-            raise CaptureFailed(f"pywb answered an unreadable Memento-Datetime {short(memento, 60)!r}") from exc
+            raise CaptureFailed(
+                f"pywb answered an unreadable Memento-Datetime {short(memento, 60)!r}"
+            ) from exc
         return response.status_code, when.strftime("%Y%m%d%H%M%S"), response.headers.get("Location")
 
 
@@ -110,10 +117,14 @@ class Pywb:
 
     def location(self, where: str, spec: str) -> str:
         if not where:
-            raise UsageProblem(f"--archive {spec}: give the collection URL, e.g. pywb=http://127.0.0.1:8080/my-coll")
+            raise UsageProblem(
+                f"--archive {spec}: give the collection URL, e.g. pywb=http://127.0.0.1:8080/my-coll"
+            )
         parts = check_http_url(where, spec)
         if not parts.path.strip("/"):
-            raise UsageProblem(f"--archive {spec}: the URL must end with the collection name, e.g. .../my-coll")
+            raise UsageProblem(
+                f"--archive {spec}: the URL must end with the collection name, e.g. .../my-coll"
+            )
         return where.rstrip("/")
 
     def archive(self, location: str, env: Mapping[str, str] | None = None, **kwargs: Any) -> Archive:

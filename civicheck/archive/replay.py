@@ -70,12 +70,16 @@ class WarcReplay:
         self._records: dict[str, _Located] = {}  # response and conversion records, by WARC-Record-ID
         self._canary: tuple[tuple[str, int, int], dict[str, Any]] | None = None
         self._canaries: list[tuple[int, dict[str, Any]]] = []  # every answer: (file index, record)
-        self._copies: dict[str, dict[str, Any]] = {}  # cited url -> the archived-copy decision of the live run
+        self._copies: dict[
+            str, dict[str, Any]
+        ] = {}  # cited url -> the archived-copy decision of the live run
         # Records too large to read: why, by record id (a body) and by target URI (a fetch's metadata).
         self._skipped_records: dict[str, str] = {}
         self._skipped_fetches: dict[str, str] = {}
         self.skipped: list[str] = []  # every record left unread, and why, for the user
-        self._skip_budget = [members.MAX_SKIPPED_BYTES]  # shared by every file of the replay, spent by _members
+        self._skip_budget = [
+            members.MAX_SKIPPED_BYTES
+        ]  # shared by every file of the replay, spent by _members
         for index, path in enumerate(self.paths):
             self._scan(index, path)
 
@@ -97,7 +101,9 @@ class WarcReplay:
         """The archived result for the URL as cited, or a result saying it is not in the archive."""
         fetch = self._fetches.get(url)
         if fetch is None:
-            return FetchResult(url, url, None, "", ErrorKind.OTHER, self._skipped_fetches.get(url, NOT_ARCHIVED), "")
+            return FetchResult(
+                url, url, None, "", ErrorKind.OTHER, self._skipped_fetches.get(url, NOT_ARCHIVED), ""
+            )
         doc = fetch.doc
         raw = body = b""
         for record_id in (doc.get("response_record"), doc.get("body_record")):
@@ -112,18 +118,24 @@ class WarcReplay:
                 try:
                     body = decoded_payload(raw, http_headers, limit=members.MAX_RECORD_BYTES)
                 except PayloadTooLarge:
-                    why = (f"the archived body of {printable(url)} is larger than {size_text(members.MAX_RECORD_BYTES)} once "
-                           "decompressed: not replayed")
+                    why = (
+                        f"the archived body of {printable(url)} is larger than {size_text(members.MAX_RECORD_BYTES)} once "
+                        "decompressed: not replayed"
+                    )
                     self.skipped.append(f"{fetch.path}: {why}")
                     return FetchResult(url, url, None, "", ErrorKind.OTHER, why, "")
             elif source == BODY_IN_CONVERSION and doc.get("body_record"):
                 body, _ = self._payload(doc["body_record"], fetch)
             else:
-                raise WarcUnreadable(f"{fetch.path}: the metadata record of {printable(url)} does not say where its body is")
+                raise WarcUnreadable(
+                    f"{fetch.path}: the metadata record of {printable(url)} does not say where its body is"
+                )
         result = _result_from(doc, body, raw, fetch)
         if result.sha256 != doc.get("sha256"):
-            raise WarcUnreadable(f"{fetch.path}: the archived body of {printable(url)} does not match the SHA-256 recorded "
-                               "when it was fetched; the archive is damaged")
+            raise WarcUnreadable(
+                f"{fetch.path}: the archived body of {printable(url)} does not match the SHA-256 recorded "
+                "when it was fetched; the archive is damaged"
+            )
         return result
 
     def snapshot(self, url: str) -> str | None:
@@ -144,7 +156,10 @@ class WarcReplay:
         """Every archived answer of the canary (network.CanaryAnswer), each file's its own run."""
         from civicheck.fetch.canary import CanaryAnswer
 
-        return [dataclasses.replace(CanaryAnswer.from_record(doc), run=str(index)) for index, doc in self._canaries]
+        return [
+            dataclasses.replace(CanaryAnswer.from_record(doc), run=str(index))
+            for index, doc in self._canaries
+        ]
 
     def archived_copy(self, url: str) -> dict[str, Any] | None:
         """The live run's decision about an archived copy standing in for `url` (see write_archived_copy)."""
@@ -202,7 +217,10 @@ class WarcReplay:
                             self._index(rec_type, record_id, doc, where, (index, next(position)))
                             found = True
                             schema = doc.get("schema") if isinstance(doc, dict) else None
-                            ours = ours or (rec_type == "warcinfo" and str(doc.get("software", "")).startswith("civicheck/"))
+                            ours = ours or (
+                                rec_type == "warcinfo"
+                                and str(doc.get("software", "")).startswith("civicheck/")
+                            )
                             fetches += schema == FETCH_SCHEMA
                             end = doc if schema == END_SCHEMA else end
         except OSError as exc:
@@ -230,15 +248,19 @@ class WarcReplay:
         what = f"a {rec_type} record" if rec_type else "a record"
         if target:
             what += f" for {printable(target)}"
-        why = (f"{what} at byte {member.offset} is larger than {size_text(members.MAX_RECORD_BYTES)} "
-               f"({size_text(member.size)} decompressed): not replayed")
+        why = (
+            f"{what} at byte {member.offset} is larger than {size_text(members.MAX_RECORD_BYTES)} "
+            f"({size_text(member.size)} decompressed): not replayed"
+        )
         self.skipped.append(f"{path}: {why}")
         if record_id:
             self._skipped_records[record_id] = why
         if rec_type == "metadata" and target:
             self._skipped_fetches.setdefault(target, why)
 
-    def _index(self, rec_type: str, record_id: str, doc: Any, where: _Located, order: tuple[int, int]) -> None:
+    def _index(
+        self, rec_type: str, record_id: str, doc: Any, where: _Located, order: tuple[int, int]
+    ) -> None:
         if rec_type in ("response", "conversion"):
             self._records[record_id] = where
         elif not isinstance(doc, dict):
@@ -262,15 +284,19 @@ class WarcReplay:
 
         where = self._records.get(record_id)
         if where is None:
-            raise WarcUnreadable(f"{fetch.path}: record {printable(record_id)}, named by the metadata of "
-                               f"{printable(fetch.doc.get('url'))}, is missing from the archive")
+            raise WarcUnreadable(
+                f"{fetch.path}: record {printable(record_id)}, named by the metadata of "
+                f"{printable(fetch.doc.get('url'))}, is missing from the archive"
+            )
         try:
             with open(where.path, "rb") as fh, _read_by_warcio(where.path):
                 fh.seek(where.offset)
                 member = next(members.read_members(fh, where.path, start=where.offset, skip_budget=[0]), None)
                 if member is None or member.data is None:  # changed since it was scanned
                     raise WarcUnreadable(f"{where.path}: record {printable(record_id)} is no longer readable")
-                record = next(iter(ArchiveIterator(io.BytesIO(member.data[where.inner:]), check_digests=True)), None)
+                record = next(
+                    iter(ArchiveIterator(io.BytesIO(member.data[where.inner :]), check_digests=True)), None
+                )
                 if record is not None:
                     payload = record.raw_stream.read()
                     damaged = record.digest_checker.passed is False
@@ -278,8 +304,10 @@ class WarcReplay:
         except OSError as exc:
             raise WarcUnreadable(f"cannot read {where.path}: {reason_of(exc)}") from exc
         if record is None or damaged:
-            raise WarcUnreadable(f"{where.path}: record {printable(record_id)} is damaged (it fails its WARC digest "
-                               "check, or is no longer where it was)")
+            raise WarcUnreadable(
+                f"{where.path}: record {printable(record_id)} is damaged (it fails its WARC digest "
+                "check, or is no longer where it was)"
+            )
         return payload, http_headers
 
 
@@ -321,5 +349,7 @@ def _result_from(doc: dict[str, Any], body: bytes, raw: bytes, fetch: _Fetch) ->
                 fields[name] = [tuple(pair) for pair in fields[name]]
         return FetchResult(**fields, body=body, raw_body=raw)
     except (KeyError, TypeError, ValueError) as exc:
-        raise WarcUnreadable(f"{fetch.path}: the metadata record of {printable(doc.get('url'))} cannot be read "
-                           f"(written by another civicheck version?): {first_line(exc)}") from exc
+        raise WarcUnreadable(
+            f"{fetch.path}: the metadata record of {printable(doc.get('url'))} cannot be read "
+            f"(written by another civicheck version?): {first_line(exc)}"
+        ) from exc

@@ -87,7 +87,12 @@ class Timeline:
     def rows(self) -> list[dict[str, Any]]:
         """Flat rows for a table or CSV: date, status, event, replay_url."""
         return [
-            {"date": e.date, "status": _status(e.status), "event": e.description, "replay_url": e.replay_url or ""}
+            {
+                "date": e.date,
+                "status": _status(e.status),
+                "event": e.description,
+                "replay_url": e.replay_url or "",
+            }
             for e in self.events
         ]
 

@@ -57,9 +57,13 @@ def write_wacz(warc: Path, pages: Sequence[tuple[str, str]], title: str) -> Path
         said = io.StringIO()
         try:
             with contextlib.redirect_stdout(said):
-                code = wacz_main(["create", "-o", str(temp), "-p", str(pages_file), "--title", title, str(warc)])
+                code = wacz_main(
+                    ["create", "-o", str(temp), "-p", str(pages_file), "--title", title, str(warc)]
+                )
             if code != 0:
-                raise WarcNotWritten(f"cannot write the WACZ {out}: the wacz package said: {_last_line(said)}")
+                raise WarcNotWritten(
+                    f"cannot write the WACZ {out}: the wacz package said: {_last_line(said)}"
+                )
             os.replace(temp, out)
         except OSError as exc:
             raise WarcNotWritten(f"cannot write the WACZ {out}: {exc.strerror or exc}") from exc

@@ -14,9 +14,7 @@ from civicheck.errors import ArchiveError, PayloadTooLarge  # noqa: F401 (Archiv
 
 CANARY_URI = "urn:civicheck:canary"
 NOT_ARCHIVED = "not in the replayed archive (replay fetches nothing)"
-NO_CANARY_ANSWER = (
-    "the replayed archive holds no connectivity answer: cannot tell whether the site or our own network failed"
-)
+NO_CANARY_ANSWER = "the replayed archive holds no connectivity answer: cannot tell whether the site or our own network failed"
 
 FETCH_SCHEMA = "civicheck-fetch/1"
 CANARY_SCHEMA = "civicheck-canary/1"
@@ -48,7 +46,7 @@ def fetch_uri(url: str) -> str:
 
 def fetched_url(target_uri: str) -> str:
     """The URL a fetch's metadata record is about, from its WARC-Target-URI (either layout)."""
-    return target_uri[len(FETCH_URI_PREFIX):] if target_uri.startswith(FETCH_URI_PREFIX) else target_uri
+    return target_uri[len(FETCH_URI_PREFIX) :] if target_uri.startswith(FETCH_URI_PREFIX) else target_uri
 
 
 def snapshot_reference(file_name: str, record_id: str) -> str:
@@ -74,8 +72,10 @@ def decoded_payload(raw: bytes, http_headers: Any, limit: int | None = None) -> 
 
 
 def cut_short(path: Path) -> str:
-    return (f"{path} is cut short (its last records are missing or incomplete): a copy that did not finish, or "
-            "the temporary file of a run that crashed")
+    return (
+        f"{path} is cut short (its last records are missing or incomplete): a copy that did not finish, or "
+        "the temporary file of a run that crashed"
+    )
 
 
 def parse_time(value: str) -> dt.datetime:

@@ -142,7 +142,9 @@ class SavePageNow:
         self.cdx = cdx or cdx_client(self.base, session=self.session)
 
     @classmethod
-    def from_env(cls, base: str = WAYBACK_BASE, env: Mapping[str, str] | None = None, **kwargs: Any) -> SavePageNow:
+    def from_env(
+        cls, base: str = WAYBACK_BASE, env: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> SavePageNow:
         """A client with the keys in CIVICHECK_IA_ACCESS_KEY / CIVICHECK_IA_SECRET_KEY, anonymous without them.
         Raises UsageProblem when only one of the two is set (a half-configured key is a mistake, not a choice)."""
         env = os.environ if env is None else env
@@ -150,7 +152,9 @@ class SavePageNow:
         secret = (env.get(SECRET_KEY_ENV) or "").strip()
         if bool(access) != bool(secret):
             missing = SECRET_KEY_ENV if access else ACCESS_KEY_ENV
-            raise UsageProblem(f"{missing} is not set: set both {ACCESS_KEY_ENV} and {SECRET_KEY_ENV}, or neither")
+            raise UsageProblem(
+                f"{missing} is not set: set both {ACCESS_KEY_ENV} and {SECRET_KEY_ENV}, or neither"
+            )
         return cls(base, access_key=access or None, secret_key=secret or None, **kwargs)
 
     @property
@@ -196,9 +200,13 @@ class SavePageNow:
         response = self._request("POST", f"{self.base}/save", deadline, data=self._form(record.url))
         answer = _json(response)
         if response.status_code >= 400:
-            why = short(answer.get("message") or answer.get("status_ext") or response.reason or "no reason given")
-            raise CaptureFailed(f"the Wayback Machine refused the capture ({response.status_code}): {why}",
-                          answer.get("status_ext"))
+            why = short(
+                answer.get("message") or answer.get("status_ext") or response.reason or "no reason given"
+            )
+            raise CaptureFailed(
+                f"the Wayback Machine refused the capture ({response.status_code}): {why}",
+                answer.get("status_ext"),
+            )
         job_id = answer.get("job_id")
         if not job_id:
             self._refused(record, answer)
@@ -218,7 +226,9 @@ class SavePageNow:
         message = short(answer.get("message") or "")
         status_ext = answer.get("status_ext")
         if answer.get("status") == "error" or status_ext:
-            raise CaptureFailed(f"the Wayback Machine refused the capture: {message or status_ext}", status_ext)
+            raise CaptureFailed(
+                f"the Wayback Machine refused the capture: {message or status_ext}", status_ext
+            )
         # A recent capture exists: point at it if the index already lists it (and it is that recent: an
         # index that lags would otherwise hand us a years-old capture).
         try:
@@ -226,13 +236,17 @@ class SavePageNow:
         except ArchiveUnavailable:
             recent = []
         window = _timedelta_seconds(self.if_not_archived_within) or 45 * 60  # SPN2's default window
-        oldest = datetime.now(timezone.utc).timestamp() - window - 3600  # an hour of slack for clocks and queues
+        oldest = (
+            datetime.now(timezone.utc).timestamp() - window - 3600
+        )  # an hour of slack for clocks and queues
         if recent and _epoch(recent[-1].timestamp) >= oldest:
             record.timestamp = recent[-1].timestamp
             record.capture_url = f"{self.base}/web/{record.timestamp}/{record.url}"
             record.note = message or "captured recently already; no new capture was made"
             return
-        raise CaptureFailed(f"the Wayback Machine made no new capture: {message or 'it gave no job and no reason'}")
+        raise CaptureFailed(
+            f"the Wayback Machine made no new capture: {message or 'it gave no job and no reason'}"
+        )
 
     def _poll(self, job_id: str, deadline: float) -> dict[str, Any]:
         while True:
@@ -243,12 +257,17 @@ class SavePageNow:
             if state == "error":
                 ext = status.get("status_ext")
                 message = short(status.get("message") or ext or "no reason given")
-                raise CaptureFailed(f"the Wayback Machine could not capture it: {message}" + (f" ({ext})" if ext else ""),
-                              ext)
+                raise CaptureFailed(
+                    f"the Wayback Machine could not capture it: {message}" + (f" ({ext})" if ext else ""), ext
+                )
             if state != "pending":
-                raise CaptureFailed(f"the Wayback Machine answered an unknown job status {short(state, 40)!r}")
+                raise CaptureFailed(
+                    f"the Wayback Machine answered an unknown job status {short(state, 40)!r}"
+                )
             if self._clock() + self.poll_interval >= deadline:
-                raise CaptureFailed(f"timed out: the capture was still pending after {self.budget:g} s (job {job_id})")
+                raise CaptureFailed(
+                    f"timed out: the capture was still pending after {self.budget:g} s (job {job_id})"
+                )
             self._sleep(self.poll_interval)
 
     def _request(self, method: str, url: str, deadline: float, **kwargs: Any) -> requests.Response:
@@ -260,8 +279,9 @@ class SavePageNow:
             if left <= 0:
                 raise CaptureFailed(f"timed out: no answer from the Wayback Machine within {self.budget:g} s")
             try:
-                response = self.session.request(method, url, headers=self._headers(),
-                                                timeout=min(self.request_timeout, left), **kwargs)
+                response = self.session.request(
+                    method, url, headers=self._headers(), timeout=min(self.request_timeout, left), **kwargs
+                )
             except requests.Timeout as exc:
                 raise CaptureFailed("timed out: the Wayback Machine did not answer in time") from exc
             except requests.RequestException as exc:
@@ -270,15 +290,22 @@ class SavePageNow:
                 wait = retry_after(response.headers.get("Retry-After"))
                 wait = backoff if wait is None else wait
                 backoff *= 2
-                what = ("rate limited by the Wayback Machine (429)" if response.status_code == 429
-                        else f"the Wayback Machine answered {response.status_code}")
+                what = (
+                    "rate limited by the Wayback Machine (429)"
+                    if response.status_code == 429
+                    else f"the Wayback Machine answered {response.status_code}"
+                )
                 if self._clock() + wait >= deadline:
-                    raise CaptureFailed(f"{what}; waiting {wait:g} s more would pass the {self.budget:g} s budget")
+                    raise CaptureFailed(
+                        f"{what}; waiting {wait:g} s more would pass the {self.budget:g} s budget"
+                    )
                 self._sleep(wait)
                 continue
             if response.status_code in (401, 403):
                 message = short(_safe_message(response))
-                raise CaptureFailed(f"the Wayback Machine refused our credentials ({response.status_code}): {message}")
+                raise CaptureFailed(
+                    f"the Wayback Machine refused our credentials ({response.status_code}): {message}"
+                )
             if response.status_code >= 400 and method == "GET":
                 raise CaptureFailed(f"the Wayback Machine answered {response.status_code} for job status")
             return response
@@ -304,7 +331,9 @@ class WaybackArchive:
         self.cdx = spn.cdx
 
     @classmethod
-    def from_env(cls, base: str = WAYBACK_BASE, env: Mapping[str, str] | None = None, **kwargs: Any) -> WaybackArchive:
+    def from_env(
+        cls, base: str = WAYBACK_BASE, env: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> WaybackArchive:
         return cls(SavePageNow.from_env(base, env, **kwargs))
 
     def capture(self, url: str) -> ArchiveRecord:
@@ -319,8 +348,14 @@ def cdx_client(base: str = WAYBACK_BASE, **kwargs: Any) -> CdxClient:
     base = base.rstrip("/")
     # The Wayback CDX server filters by Java regex by default. Its limit=-1 implies fastLatest, documented only
     # to return "some" of the latest captures: the last five of the full, date-sorted list are exact.
-    return CdxClient(f"{base}/cdx/search/cdx", f"{base}/web", name="wayback", status_field="statuscode:",
-                     latest_limit=-5, **kwargs)
+    return CdxClient(
+        f"{base}/cdx/search/cdx",
+        f"{base}/web",
+        name="wayback",
+        status_field="statuscode:",
+        latest_limit=-5,
+        **kwargs,
+    )
 
 
 class Wayback:

@@ -102,7 +102,9 @@ class WarcWriter:
             self._file.write(self._warcinfo(extra_info or {}))
         except OSError as exc:
             self._discard()
-            raise WarcNotWritten(f"cannot create a WARC archive in {self.directory}: {reason_of(exc)}") from exc
+            raise WarcNotWritten(
+                f"cannot create a WARC archive in {self.directory}: {reason_of(exc)}"
+            ) from exc
 
     def __enter__(self) -> WarcWriter:
         return self
@@ -119,13 +121,25 @@ class WarcWriter:
         self._append(data, fetches=1)
         return reference
 
-    def write_canary(self, online: bool, detail: str, asked_at: str | None = None, answered_at: str | None = None,
-                     since: str | None = None) -> None:
+    def write_canary(
+        self,
+        online: bool,
+        detail: str,
+        asked_at: str | None = None,
+        answered_at: str | None = None,
+        since: str | None = None,
+    ) -> None:
         """Archive one answer of the canary (network.CanaryAnswer.as_record()), so that replay names the same
         outages and decides failures nobody judged at the time the same way."""
         asked_at = asked_at or now_utc()
-        doc = {"schema": CANARY_SCHEMA, "online": bool(online), "detail": str(detail), "asked_at": asked_at,
-               "answered_at": answered_at or asked_at, "since": since}
+        doc = {
+            "schema": CANARY_SCHEMA,
+            "online": bool(online),
+            "detail": str(detail),
+            "asked_at": asked_at,
+            "answered_at": answered_at or asked_at,
+            "since": since,
+        }
         self._append(_json_record_bytes(CANARY_URI, doc, asked_at))
 
     def write_archived_copy(self, url: str, decision: dict[str, Any]) -> None:
@@ -146,7 +160,12 @@ class WarcWriter:
                 raise WarcNotWritten(f"the WARC archive {self.path.name} was not kept: {self._failure}")
             try:
                 closed_at = now_utc()
-                doc = {"schema": END_SCHEMA, "run_id": self.run_id, "fetches": self._fetches, "closed_at": closed_at}
+                doc = {
+                    "schema": END_SCHEMA,
+                    "run_id": self.run_id,
+                    "fetches": self._fetches,
+                    "closed_at": closed_at,
+                }
                 self._file.write(_json_record_bytes(END_URI, doc, closed_at))
                 self._file.flush()
                 os.fsync(self._file.fileno())
@@ -214,27 +233,60 @@ class WarcWriter:
 
         # Credentials are never archived, whoever made the FetchResult (a Fetcher redacts its own already).
         result = dataclasses.replace(
-            result, headers=redact_headers(result.headers), request_headers=redact_headers(result.request_headers),
-            hops=[dataclasses.replace(hop, headers=redact_headers(hop.headers),
-                                      request_headers=redact_headers(hop.request_headers)) for hop in result.hops])
+            result,
+            headers=redact_headers(result.headers),
+            request_headers=redact_headers(result.request_headers),
+            hops=[
+                dataclasses.replace(
+                    hop,
+                    headers=redact_headers(hop.headers),
+                    request_headers=redact_headers(hop.request_headers),
+                )
+                for hop in result.hops
+            ],
+        )
 
         buffer = io.BytesIO()
         warc = WARCWriter(buffer, gzip=True)
         date = _warc_date(result.fetched_at)
         doc: dict[str, Any] = {"schema": FETCH_SCHEMA, **_result_fields(result)}
-        doc.update(sha256=result.sha256, body_length=len(result.body), response_record=None, body_record=None,
-                   body_from=None, redirect_records=[])
+        doc.update(
+            sha256=result.sha256,
+            body_length=len(result.body),
+            response_record=None,
+            body_record=None,
+            body_from=None,
+            redirect_records=[],
+        )
         # Each redirect answer is a response of its own, under the URL that gave it: a replay tool asked for the
         # cited URL answers its 3xx and Location, and so on down the chain, as the site did.
         for hop in result.hops:
-            response = _response_record(warc, hop.url, f"{hop.status} {hop.reason}", hop.headers, hop.http_version,
-                                        hop.raw_body, date, "length" if hop.truncated else None)
-            warc.write_request_response_pair(_request_record(warc, hop.url, hop.request_headers, date), response)
+            response = _response_record(
+                warc,
+                hop.url,
+                f"{hop.status} {hop.reason}",
+                hop.headers,
+                hop.http_version,
+                hop.raw_body,
+                date,
+                "length" if hop.truncated else None,
+            )
+            warc.write_request_response_pair(
+                _request_record(warc, hop.url, hop.request_headers, date), response
+            )
             doc["redirect_records"].append(response.rec_headers.get_header("WARC-Record-ID"))
         metadata_headers = {"WARC-Date": date}
         if result.status is not None:
-            response = _response_record(warc, result.final_url, f"{result.status} {result.reason}", result.headers,
-                                        result.http_version, result.raw_body, date, _truncation(result))
+            response = _response_record(
+                warc,
+                result.final_url,
+                f"{result.status} {result.reason}",
+                result.headers,
+                result.http_version,
+                result.raw_body,
+                date,
+                _truncation(result),
+            )
             request = _request_record(warc, result.final_url, result.request_headers, date)
             warc.write_request_response_pair(request, response)  # also links them (WARC-Concurrent-To)
             response_id = response.rec_headers.get_header("WARC-Record-ID")
@@ -260,7 +312,9 @@ class WarcWriter:
             self._file = None
         try:
             self._temp.unlink()
-        except OSError:  # already gone; or a leftover the next run removes: never mask the error that got us here
+        except (
+            OSError
+        ):  # already gone; or a leftover the next run removes: never mask the error that got us here
             pass
 
 
@@ -318,25 +372,42 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _response_record(warc: Any, url: str, status_line: str, headers: list[tuple[str, str]], http_version: str,
-                     payload: bytes, date: str, truncated: str | None) -> Any:
-    http_headers = _wire_headers_class()(_one_line(status_line.strip()), _archived_headers(headers),
-                                         protocol=http_version or "HTTP/1.1")
+def _response_record(
+    warc: Any,
+    url: str,
+    status_line: str,
+    headers: list[tuple[str, str]],
+    http_version: str,
+    payload: bytes,
+    date: str,
+    truncated: str | None,
+) -> Any:
+    http_headers = _wire_headers_class()(
+        _one_line(status_line.strip()), _archived_headers(headers), protocol=http_version or "HTTP/1.1"
+    )
     warc_headers = {"WARC-Date": date}
     if truncated:
         warc_headers["WARC-Truncated"] = truncated
-    return warc.create_warc_record(_safe_uri(url), "response", payload=io.BytesIO(payload), length=len(payload),
-                                   warc_headers_dict=warc_headers, http_headers=http_headers)
+    return warc.create_warc_record(
+        _safe_uri(url),
+        "response",
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        warc_headers_dict=warc_headers,
+        http_headers=http_headers,
+    )
 
 
 def _request_record(warc: Any, url: str, request_headers: list[tuple[str, str]], date: str) -> Any:
     parts = urlsplit(url)
     target = _safe_uri((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     # urllib3 always speaks HTTP/1.1, whatever version the server answers with.
-    http_headers = _wire_headers_class()(f"GET {target} HTTP/1.1", _archived_headers(request_headers),
-                                         is_http_request=True)
-    return warc.create_warc_record(_safe_uri(url), "request", http_headers=http_headers,
-                                   warc_headers_dict={"WARC-Date": date})
+    http_headers = _wire_headers_class()(
+        f"GET {target} HTTP/1.1", _archived_headers(request_headers), is_http_request=True
+    )
+    return warc.create_warc_record(
+        _safe_uri(url), "request", http_headers=http_headers, warc_headers_dict={"WARC-Date": date}
+    )
 
 
 # WARC 1.0 section 8.3.2 (1.1: 6.7.3): a revisit whose server said "not modified"; the file is WARC/1.0.
@@ -349,30 +420,52 @@ def _revisit_record(warc: Any, result: FetchResult, date: str, response_id: str)
     that body for this date; the 304 itself stays in its `response` record, never turned into a 200."""
     _, _, record_id = result.revisit_of.partition("#")
     status_line = _one_line(f"{result.status} {result.reason}".strip())
-    http_headers = _wire_headers_class()(status_line, _archived_headers(result.headers),
-                                         protocol=result.http_version or "HTTP/1.1")
-    headers = {"WARC-Date": date, "WARC-Profile": SERVER_NOT_MODIFIED, "WARC-Concurrent-To": response_id,
-               "WARC-Refers-To-Target-URI": _safe_uri(result.final_url)}
+    http_headers = _wire_headers_class()(
+        status_line, _archived_headers(result.headers), protocol=result.http_version or "HTTP/1.1"
+    )
+    headers = {
+        "WARC-Date": date,
+        "WARC-Profile": SERVER_NOT_MODIFIED,
+        "WARC-Concurrent-To": response_id,
+        "WARC-Refers-To-Target-URI": _safe_uri(result.final_url),
+    }
     if record_id:
         headers["WARC-Refers-To"] = _one_line(record_id)
     if result.unchanged_since:
         headers["WARC-Refers-To-Date"] = _warc_date(result.unchanged_since)
-    return warc.create_warc_record(_safe_uri(result.final_url), "revisit", payload=io.BytesIO(b""), length=0,
-                                   warc_headers_dict=headers, http_headers=http_headers)
+    return warc.create_warc_record(
+        _safe_uri(result.final_url),
+        "revisit",
+        payload=io.BytesIO(b""),
+        length=0,
+        warc_headers_dict=headers,
+        http_headers=http_headers,
+    )
 
 
 def _conversion_record(warc: Any, result: FetchResult, date: str, response_id: str) -> Any:
     content_type = _one_line(result.header("content-type") or "") or "application/octet-stream"
-    return warc.create_warc_record(_safe_uri(result.final_url), "conversion", payload=io.BytesIO(result.body),
-                                   length=len(result.body), warc_content_type=content_type,
-                                   warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": response_id})
+    return warc.create_warc_record(
+        _safe_uri(result.final_url),
+        "conversion",
+        payload=io.BytesIO(result.body),
+        length=len(result.body),
+        warc_content_type=content_type,
+        warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": response_id},
+    )
 
 
 def _json_record(warc: Any, uri: str, doc: dict, warc_headers: dict[str, str]) -> Any:
     # ASCII JSON: any string survives (even lone surrogates), and every tool can read the record.
     payload = json.dumps(doc, ensure_ascii=True, default=str).encode("ascii")
-    return warc.create_warc_record(_safe_uri(uri), "metadata", payload=io.BytesIO(payload), length=len(payload),
-                                   warc_content_type="application/json", warc_headers_dict=warc_headers)
+    return warc.create_warc_record(
+        _safe_uri(uri),
+        "metadata",
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        warc_content_type="application/json",
+        warc_headers_dict=warc_headers,
+    )
 
 
 def _json_record_bytes(uri: str, doc: dict, date: str) -> bytes:
@@ -437,8 +530,11 @@ def _wire_bytes(line: str) -> bytes:
 def _result_fields(result: FetchResult) -> dict[str, Any]:
     """Every FetchResult field but the bodies and the redirect answers (archived as responses of their own),
     JSON-ready: a field added to FetchResult later is kept too."""
-    return {f.name: _jsonable(getattr(result, f.name))
-            for f in dataclasses.fields(result) if f.name not in ("body", "raw_body", "hops")}
+    return {
+        f.name: _jsonable(getattr(result, f.name))
+        for f in dataclasses.fields(result)
+        if f.name not in ("body", "raw_body", "hops")
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -467,4 +563,3 @@ def _one_line(text: str) -> str:
 def _safe_uri(uri: str) -> str:
     """A URI fit for a WARC header line: spaces and control characters %-encoded."""
     return _URI_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", uri)
-

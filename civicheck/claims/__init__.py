@@ -12,6 +12,20 @@ from civicheck.claims.validate import SAID_BY_TYPES
 from civicheck.claims.yaml_lines import MAX_DEPTH, MAX_ID, MAX_TEXT, RefusedYAML
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "MAX_CLAIMS", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_ID", "MAX_PROBLEMS", "MAX_TEXT", "MAX_URL",
-    "SAID_BY_TYPES", "Check", "Claim", "Fields", "RefusedYAML", "find_claim_files", "load_claims", "url_problem",
+    "DEFAULT_TIMEOUT",
+    "MAX_CLAIMS",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_ID",
+    "MAX_PROBLEMS",
+    "MAX_TEXT",
+    "MAX_URL",
+    "SAID_BY_TYPES",
+    "Check",
+    "Claim",
+    "Fields",
+    "RefusedYAML",
+    "find_claim_files",
+    "load_claims",
+    "url_problem",
 ]

@@ -22,8 +22,13 @@ class Fields:
 
     shown = staticmethod(shown)  # a value quoted in a problem, cut short
 
-    def __init__(self, mapping: YamlMap, line: int, claim_id: str | None,
-                 report: Callable[[int | None, str | None, str], None]):
+    def __init__(
+        self,
+        mapping: YamlMap,
+        line: int,
+        claim_id: str | None,
+        report: Callable[[int | None, str | None, str], None],
+    ):
         self.mapping, self._line, self.claim_id, self._report = mapping, line, claim_id, report
 
     def __contains__(self, key: object) -> bool:
@@ -73,15 +78,22 @@ class Fields:
             return value.isoformat()
         if isinstance(value, ImpossibleDate):  # YAML read it as a date: say why no calendar has it
             value.reported = True
-            self._report(value.line, self.claim_id, f"'{key}': {shown(str(value))} cannot be read as a date "
-                                                     f"({value.why}); write a real date like 2023-01-01")
+            self._report(
+                value.line,
+                self.claim_id,
+                f"'{key}': {shown(str(value))} cannot be read as a date "
+                f"({value.why}); write a real date like 2023-01-01",
+            )
             return None
         if isinstance(value, str) and DATE_SHAPED.match(value.strip()):  # quoted, but meant as a date
             try:
                 return date_of(value.strip()).isoformat()
             except ValueError as exc:
-                self.problem(f"'{key}': {shown(value)} cannot be read as a date ({why_not_a_date(exc)}); "
-                             "write a real date like 2023-01-01", key)
+                self.problem(
+                    f"'{key}': {shown(value)} cannot be read as a date ({why_not_a_date(exc)}); "
+                    "write a real date like 2023-01-01",
+                    key,
+                )
                 return None
         self.problem(f"'{key}' must be a date like 2023-01-01, not {shown(value)}", key)
         return None

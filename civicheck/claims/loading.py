@@ -59,19 +59,38 @@ def load_claims(paths: list[str | Path]) -> list[Claim]:
         claims.extend(_load_file(path, problems, ids))
         # Stop reading: a million claims (or problems) would take minutes and gigabytes before anything is said.
         if len(claims) > MAX_CLAIMS:
-            problems.append(Problem(str(path), None, None, f"more than {MAX_CLAIMS:,} claims in one run (counted up "
-                                    "to this file); check the claims in parts, e.g. one folder per run"))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"more than {MAX_CLAIMS:,} claims in one run (counted up "
+                    "to this file); check the claims in parts, e.g. one folder per run",
+                )
+            )
             break
         if len(problems) > MAX_PROBLEMS:
-            problems.append(Problem(str(path), None, None, f"stopped reading after this file: more than "
-                                                           f"{MAX_PROBLEMS:,} problems; fix these first"))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"stopped reading after this file: more than {MAX_PROBLEMS:,} problems; fix these first",
+                )
+            )
             break
     first_seen: dict[str, tuple[str, int]] = {}
     for claim_id, file, line in ids:
         if claim_id in first_seen:
             other_file, other_line = first_seen[claim_id]
-            problems.append(Problem(file, line, claim_id,
-                                    f"duplicate id: already used at {other_file}:{other_line}; ids must be unique in a run"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    claim_id,
+                    f"duplicate id: already used at {other_file}:{other_line}; ids must be unique in a run",
+                )
+            )
         else:
             first_seen[claim_id] = (file, line)
     problems.extend(conflicting(dict.fromkeys(rule for claim in claims for rule in claim.headers)))
@@ -85,24 +104,44 @@ def _conflicting_user_agents(claims: list[Claim]) -> list[Problem]:
     """Every request of a run goes out with one User-Agent: two files naming different ones cannot both win."""
     first: tuple[str, str, int] | None = None
     problems = []
-    for file, (agent, line) in dict.fromkeys((c.file, c.user_agent) for c in claims if c.user_agent is not None):
+    for file, (agent, line) in dict.fromkeys(
+        (c.file, c.user_agent) for c in claims if c.user_agent is not None
+    ):
         if first is None:
             first = (agent, file, line)
         elif agent != first[0]:
-            problems.append(Problem(file, line, None, f"user_agent is already set differently at {first[1]}:{first[2]}; "
-                                                      "a run sends one User-Agent (per host: defaults.headers)"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    None,
+                    f"user_agent is already set differently at {first[1]}:{first[2]}; "
+                    "a run sends one User-Agent (per host: defaults.headers)",
+                )
+            )
     return problems
 
 
 # PyYAML's words for the mistakes reporters make most, and what to do about each.
 _YAML_ADVICE = (
-    ("cannot start any token", "a tab or a stray character: indent with spaces only, and put text that starts "
-                               "with @, ` or % in quotes"),
-    ("mapping values are not allowed here", "a ': ' inside a value: put the text in quotes "
-                                            "(claim: \"Smart City: a priority\")"),
-    ("could not find expected ':'", "a key without its ':' (write '- live: https://…'), or text that needs quotes"),
-    ("expected <block end>", "the indentation does not line up with the lines above: align this key with its "
-                             "siblings (spaces only), or put text holding quotes in single quotes"),
+    (
+        "cannot start any token",
+        "a tab or a stray character: indent with spaces only, and put text that starts "
+        "with @, ` or % in quotes",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ': ' inside a value: put the text in quotes (claim: \"Smart City: a priority\")",
+    ),
+    (
+        "could not find expected ':'",
+        "a key without its ':' (write '- live: https://…'), or text that needs quotes",
+    ),
+    (
+        "expected <block end>",
+        "the indentation does not line up with the lines above: align this key with its "
+        "siblings (spaces only), or put text holding quotes in single quotes",
+    ),
     ("found unexpected end of stream", "a quote that is never closed"),
 )
 
@@ -120,12 +159,21 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims its size is
         if len(data) > MAX_FILE_BYTES:
-            problems.append(Problem(name, None, None, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-                                                      "split its claims into several files"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                    "split its claims into several files",
+                )
+            )
             return []
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"))
+        problems.append(
+            Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+        )
         return []
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
@@ -140,7 +188,9 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problems.append(Problem(name, line, None, f"YAML syntax error: {_yaml_advice(exc.problem or exc.context or '')}"))
+        problems.append(
+            Problem(name, line, None, f"YAML syntax error: {_yaml_advice(exc.problem or exc.context or '')}")
+        )
         return []
     except yaml.YAMLError as exc:
         problems.append(Problem(name, None, None, f"YAML error: {exc}"))
@@ -150,6 +200,13 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     claims = FileValidator(name, problems, ids).validate(data)
     for bad in loader.impossible_dates:
         if not bad.reported:  # not in a date field (those say it in their own words): text or a slip?
-            problems.append(Problem(name, bad.line, None, f"'{shown(str(bad))[1:-1]}' cannot be read as a date "
-                                                          f"({bad.why}); put it in quotes if it is text"))
+            problems.append(
+                Problem(
+                    name,
+                    bad.line,
+                    None,
+                    f"'{shown(str(bad))[1:-1]}' cannot be read as a date "
+                    f"({bad.why}); put it in quotes if it is text",
+                )
+            )
     return claims

@@ -1,5 +1,4 @@
-"""A claim and its checks, as loaded from a claims file: what the runner checks and the report names.
-"""
+"""A claim and its checks, as loaded from a claims file: what the runner checks and the report names."""
 
 from __future__ import annotations
 
@@ -26,8 +25,15 @@ class Check:
     timeout: float
     options: Any
 
-    def __init__(self, kind: str, url: str, line: int, timeout: float = DEFAULT_TIMEOUT, options: Any = None,
-                 **fields: Any):
+    def __init__(
+        self,
+        kind: str,
+        url: str,
+        line: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        options: Any = None,
+        **fields: Any,
+    ):
         self.kind, self.url, self.line, self.timeout = kind, url, line, timeout
         if options is None:
             found = kinds.get(kind)

@@ -17,10 +17,25 @@ from civicheck.report import VERDICTS, SaidByType
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: "$" would let a trailing line break in
 
-_CLAIM_KEYS = {"id", "claim", "said_by", "said_on", "sources", "tags", "expect", "checks", "timeout", "review_url"}
+_CLAIM_KEYS = {
+    "id",
+    "claim",
+    "said_by",
+    "said_on",
+    "sources",
+    "tags",
+    "expect",
+    "checks",
+    "timeout",
+    "review_url",
+}
 # `said_by` in its long form: who said it, and whether a person or an organization (never guessed from the name).
 _SAID_BY_KEYS = {"name", "type"}
-SAID_BY_TYPES: dict[str, SaidByType] = {"person": "person", "organization": "organization", "organisation": "organization"}
+SAID_BY_TYPES: dict[str, SaidByType] = {
+    "person": "person",
+    "organization": "organization",
+    "organisation": "organization",
+}
 _DEFAULT_KEYS = {"timeout", "allow_private", "headers", "cookies", "user_agent", "exclude"}
 # Options every check takes in its long form, beside its kind's own (kinds/).
 _CHECK_KEYS = {"url", "timeout"}
@@ -46,19 +61,29 @@ class FileValidator:
             self.problem(1, None, "the file is empty; expected a 'claims:' list")
             return []
         if not isinstance(data, YamlMap):
-            self.problem(getattr(data, "line", 1), None, "the top level must be a mapping with a 'claims:' list")
+            self.problem(
+                getattr(data, "line", 1), None, "the top level must be a mapping with a 'claims:' list"
+            )
             return []
         self._duplicates(data, None)
         for key in data:
             if key not in ("defaults", "claims"):
-                self.problem(data.key_lines[key], None, f"unknown top-level key '{named(key)}'; expected 'defaults' or 'claims'")
+                self.problem(
+                    data.key_lines[key],
+                    None,
+                    f"unknown top-level key '{named(key)}'; expected 'defaults' or 'claims'",
+                )
         timeout = self._defaults(data.get("defaults"), data.key_lines.get("defaults"))
         if "claims" not in data:
             self.problem(data.line, None, "missing 'claims:' (a list of claims)")
             return []
         items = data["claims"]
         if not isinstance(items, YamlList):
-            self.problem(data.key_lines["claims"], None, "'claims' must be a list of claims (each starting with '- id:')")
+            self.problem(
+                data.key_lines["claims"],
+                None,
+                "'claims' must be a list of claims (each starting with '- id:')",
+            )
             return []
         if not items:
             self.problem(data.key_lines["claims"], None, "'claims' is empty")
@@ -82,27 +107,46 @@ class FileValidator:
         self._duplicates(defaults, None)
         for key in defaults:
             if key not in _DEFAULT_KEYS:
-                self.problem(defaults.key_lines[key], None,
-                             f"unknown key '{named(key)}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}")
+                self.problem(
+                    defaults.key_lines[key],
+                    None,
+                    f"unknown key '{named(key)}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}",
+                )
         self.allow_private = Fields(defaults, defaults.line, None, self.problem).flag("allow_private", False)
         if "headers" in defaults:
-            self.headers = tuple(header_rules(defaults["headers"], self.name, defaults.key_lines["headers"],
-                                              lambda line, message: self.problem(line, None, message)))
+            self.headers = tuple(
+                header_rules(
+                    defaults["headers"],
+                    self.name,
+                    defaults.key_lines["headers"],
+                    lambda line, message: self.problem(line, None, message),
+                )
+            )
         if "cookies" in defaults:
-            self.headers += tuple(cookie_rules(defaults["cookies"], self.name, defaults.key_lines["cookies"],
-                                               lambda line, message: self.problem(line, None, message), self.headers))
+            self.headers += tuple(
+                cookie_rules(
+                    defaults["cookies"],
+                    self.name,
+                    defaults.key_lines["cookies"],
+                    lambda line, message: self.problem(line, None, message),
+                    self.headers,
+                )
+            )
         if "user_agent" in defaults:
             line = defaults.key_lines["user_agent"]
             if (why := user_agent_problem(defaults["user_agent"])) is not None:
                 self.problem(line, None, why)
             else:
                 self.user_agent = (defaults["user_agent"].strip(), line)
-        if "exclude" in defaults:  # the links checks' exclude patterns, shared by every links check of the file
+        if (
+            "exclude" in defaults
+        ):  # the links checks' exclude patterns, shared by every links check of the file
             from civicheck.kinds.links import exclude_patterns
 
             line = defaults.key_lines["exclude"]
-            self.check_defaults["exclude"] = exclude_patterns(defaults["exclude"],
-                                                              lambda message: self.problem(line, None, message))
+            self.check_defaults["exclude"] = exclude_patterns(
+                defaults["exclude"], lambda message: self.problem(line, None, message)
+            )
         return self._timeout(defaults, None, DEFAULT_TIMEOUT)
 
     def _timeout(self, mapping: YamlMap, claim_id: str | None, default: float) -> float:
@@ -110,8 +154,11 @@ class FileValidator:
             return default
         value = mapping["timeout"]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
-            self.problem(mapping.key_lines["timeout"], claim_id,
-                         f"'timeout' must be a number of seconds between 0 and 600, not {shown(value)}")
+            self.problem(
+                mapping.key_lines["timeout"],
+                claim_id,
+                f"'timeout' must be a number of seconds between 0 and 600, not {shown(value)}",
+            )
             return default
         return float(value)
 
@@ -125,22 +172,36 @@ class FileValidator:
         if claim_id is None:
             self.problem(item.line, None, "missing 'id' (letters, digits, '-', '_', '.')")
         elif not isinstance(claim_id, str):  # YAML read `id: 2023` as a number, `id: 2023-06-15` as a date
-            self.problem(item.key_lines["id"], cid, f"id {shown(claim_id)} must be text: put it in quotes, id: '{cid}'")
+            self.problem(
+                item.key_lines["id"], cid, f"id {shown(claim_id)} must be text: put it in quotes, id: '{cid}'"
+            )
         elif not _ID_RE.fullmatch(claim_id):
-            self.problem(item.key_lines["id"], cid,
-                         f"id {shown(claim_id)} must be letters, digits, '-', '_' or '.' (starting with a letter or digit)")
+            self.problem(
+                item.key_lines["id"],
+                cid,
+                f"id {shown(claim_id)} must be letters, digits, '-', '_' or '.' (starting with a letter or digit)",
+            )
         elif len(claim_id) > MAX_ID:
-            self.problem(item.key_lines["id"], cid, f"the id is {len(claim_id):,} characters long; at most {MAX_ID}")
+            self.problem(
+                item.key_lines["id"], cid, f"the id is {len(claim_id):,} characters long; at most {MAX_ID}"
+            )
         else:
             self.ids.append((claim_id, self.name, item.line))
         self._duplicates(item, cid)
         for key in item:
             if key not in _CLAIM_KEYS:
-                self.problem(item.key_lines[key], cid,
-                             f"unknown key '{named(key)}'; allowed: {', '.join(sorted(_CLAIM_KEYS))}")
+                self.problem(
+                    item.key_lines[key],
+                    cid,
+                    f"unknown key '{named(key)}'; allowed: {', '.join(sorted(_CLAIM_KEYS))}",
+                )
         text = item.get("claim")
         if not isinstance(text, str) or not text.strip():
-            self.problem(item.key_lines.get("claim", item.line), cid, "'claim' is required: the statement being checked")
+            self.problem(
+                item.key_lines.get("claim", item.line),
+                cid,
+                "'claim' is required: the statement being checked",
+            )
         said_by, said_by_type = self._said_by(item, cid)
         said_on = Fields(item, item.line, cid, self.problem).date("said_on")
         review_url = self._optional_str(item, "review_url", cid)
@@ -152,16 +213,33 @@ class FileValidator:
         if isinstance(expect, str):
             expect = expect.strip().lower()  # "Supported " is what was meant
         if expect is not None and expect not in VERDICTS:
-            self.problem(item.key_lines["expect"], cid, f"'expect' must be one of {', '.join(VERDICTS)}, not {shown(expect)}")
+            self.problem(
+                item.key_lines["expect"],
+                cid,
+                f"'expect' must be one of {', '.join(VERDICTS)}, not {shown(expect)}",
+            )
             expect = None
         timeout = self._timeout(item, cid, default_timeout)
         checks = self._checks(item, cid, timeout)
         if len(self.problems) > before or cid is None or not isinstance(text, str):  # (a problem said why)
             return None
-        return Claim(id=cid, claim=text.strip(), file=self.name, line=item.line, checks=checks, said_by=said_by,
-                     said_by_type=said_by_type, said_on=said_on, sources=sources, tags=tags, expect=expect,
-                     review_url=review_url.strip() if review_url else None,
-                     allow_private=self.allow_private, headers=self.headers, user_agent=self.user_agent)
+        return Claim(
+            id=cid,
+            claim=text.strip(),
+            file=self.name,
+            line=item.line,
+            checks=checks,
+            said_by=said_by,
+            said_by_type=said_by_type,
+            said_on=said_on,
+            sources=sources,
+            tags=tags,
+            expect=expect,
+            review_url=review_url.strip() if review_url else None,
+            allow_private=self.allow_private,
+            headers=self.headers,
+            user_agent=self.user_agent,
+        )
 
     def _said_by(self, item: YamlMap, cid: str | None) -> tuple[str | None, SaidByType | None]:
         """`said_by: "name"`, or `said_by: {name: …, type: person|organization}`: (name, type or None)."""
@@ -172,20 +250,29 @@ class FileValidator:
         self._duplicates(value, cid)
         for key in value:
             if key not in _SAID_BY_KEYS:
-                self.problem(value.key_lines[key], cid, f"unknown key '{named(key)}' in 'said_by'; allowed: "
-                                                        f"{', '.join(sorted(_SAID_BY_KEYS))}")
+                self.problem(
+                    value.key_lines[key],
+                    cid,
+                    f"unknown key '{named(key)}' in 'said_by'; allowed: {', '.join(sorted(_SAID_BY_KEYS))}",
+                )
         name = value.get("name")
         if not isinstance(name, str) or not name.strip():
-            self.problem(value.key_lines.get("name", value.line), cid,
-                         "'said_by' needs 'name': who said it, e.g. said_by: {name: Helldy Agustian, type: person}")
+            self.problem(
+                value.key_lines.get("name", value.line),
+                cid,
+                "'said_by' needs 'name': who said it, e.g. said_by: {name: Helldy Agustian, type: person}",
+            )
             name = None
         written = value.get("type")
         kind = None
         if written is not None:
             kind = SAID_BY_TYPES.get(written.strip().lower()) if isinstance(written, str) else None
             if kind is None:
-                self.problem(value.key_lines["type"], cid, f"'said_by' type must be person or organization, "
-                                                           f"not {shown(value['type'])}")
+                self.problem(
+                    value.key_lines["type"],
+                    cid,
+                    f"'said_by' type must be person or organization, not {shown(value['type'])}",
+                )
         return (name.strip() if name else None), kind
 
     def _optional_str(self, item: YamlMap, key: str, cid: str | None) -> str | None:
@@ -219,12 +306,17 @@ class FileValidator:
 
     def _checks(self, item: YamlMap, cid: str | None, timeout: float) -> list[Check]:
         if "checks" not in item:
-            self.problem(item.line, cid, "missing 'checks': at least one check (live, dead, status, contains, quote)")
+            self.problem(
+                item.line, cid, "missing 'checks': at least one check (live, dead, status, contains, quote)"
+            )
             return []
         items = item["checks"]
         if not isinstance(items, YamlList) or not items:
-            self.problem(item.key_lines["checks"], cid,
-                         "'checks' must be a non-empty list, e.g. '- live: https://example.go.id/'")
+            self.problem(
+                item.key_lines["checks"],
+                cid,
+                "'checks' must be a non-empty list, e.g. '- live: https://example.go.id/'",
+            )
             return []
         out = []
         for entry, line in zip(items, items.item_lines, strict=True):
@@ -235,8 +327,12 @@ class FileValidator:
 
     def _check(self, entry: Any, line: int, cid: str | None, timeout: float) -> Check | None:
         if not isinstance(entry, YamlMap) or len(entry) != 1:
-            self.problem(line, cid, "each check is one kind and its URL, e.g. '- live: https://example.go.id/' "
-                                    f"(kinds: {', '.join(kinds.names())})")
+            self.problem(
+                line,
+                cid,
+                "each check is one kind and its URL, e.g. '- live: https://example.go.id/' "
+                f"(kinds: {', '.join(kinds.names())})",
+            )
             return None
         name, value = next(iter(entry.items()))
         kind = kinds.get(name) if isinstance(name, str) else None
@@ -260,22 +356,29 @@ class FileValidator:
             return None
         return self._long_check(kind, value, line, cid, timeout)
 
-    def _long_check(self, kind: kinds.CheckKind, opts: YamlMap, line: int, cid: str | None,
-                    timeout: float) -> Check | None:
+    def _long_check(
+        self, kind: kinds.CheckKind, opts: YamlMap, line: int, cid: str | None, timeout: float
+    ) -> Check | None:
         """The check's url and timeout, then its kind's own options, read by the kind (kinds/)."""
         before = len(self.problems)
         self._duplicates(opts, cid)
         allowed = set(kind.option_keys) | _CHECK_KEYS
         for key in opts:
             if key not in allowed:
-                self.problem(opts.key_lines[key], cid, f"unknown option '{named(key)}' for '{kind.name}'; "
-                                                       f"allowed: {', '.join(sorted(allowed))}")
+                self.problem(
+                    opts.key_lines[key],
+                    cid,
+                    f"unknown option '{named(key)}' for '{kind.name}'; allowed: {', '.join(sorted(allowed))}",
+                )
         url = opts.get("url")
         if url is None:
             self.problem(line, cid, f"'{kind.name}' needs a 'url'")
         elif not isinstance(url, str) or (msg := url_problem(url)):
-            self.problem(opts.key_lines["url"], cid,
-                         f"{kind.name}: {msg if isinstance(url, str) else 'url must be text'}")
+            self.problem(
+                opts.key_lines["url"],
+                cid,
+                f"{kind.name}: {msg if isinstance(url, str) else 'url must be text'}",
+            )
         timeout = self._timeout(opts, cid, timeout)
         options = kind.with_defaults(kind.parse(Fields(opts, line, cid, self.problem)), self.check_defaults)
         check = Check(kind.name, str(url or "").strip(), line, timeout, options=options)

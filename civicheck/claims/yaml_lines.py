@@ -58,13 +58,23 @@ class Loader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise RefusedYAML(None, None, "YAML anchors and aliases (&name, *name) are not allowed in a claims "
-                                          "file: write each value out in full", event.start_mark)
+            raise RefusedYAML(
+                None,
+                None,
+                "YAML anchors and aliases (&name, *name) are not allowed in a claims "
+                "file: write each value out in full",
+                event.start_mark,
+            )
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise RefusedYAML(None, None, f"nested more than {MAX_DEPTH} levels deep (a claims file needs "
-                                              "about 7): check the indentation and brackets here", event.start_mark)
+                raise RefusedYAML(
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels deep (a claims file needs "
+                    "about 7): check the indentation and brackets here",
+                    event.start_mark,
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -87,8 +97,13 @@ class Loader(yaml.SafeLoader):
             what = node.tag.rpartition(":")[2]
             what = {"int": "number", "float": "number", "timestamp": "date"}.get(what, what)
             value = shown(node.value) if isinstance(node, yaml.ScalarNode) else "this"
-            raise RefusedYAML(None, None, f"{value} cannot be read as a {what} ({first_line(exc).split(';')[0]}); "
-                                          "put it in quotes if it is text", node.start_mark) from None
+            raise RefusedYAML(
+                None,
+                None,
+                f"{value} cannot be read as a {what} ({first_line(exc).split(';')[0]}); "
+                "put it in quotes if it is text",
+                node.start_mark,
+            ) from None
 
 
 def _construct_map(loader: Loader, node: yaml.MappingNode) -> YamlMap:
@@ -135,7 +150,7 @@ def date_of(text: str) -> dt.date:
         raise ValueError("a date is written like 2023-01-01")
     day = dt.date(int(m[1]), int(m[2]), int(m[3]))  # "day is out of range for month", in Python's words
     if len(text) > m.end(3):
-        rest = text[m.end(3):]
+        rest = text[m.end(3) :]
         dt.datetime.fromisoformat(day.isoformat() + rest)  # the time must be one too: "hour must be in 0..23"
     return day
 
@@ -143,12 +158,18 @@ def date_of(text: str) -> dt.date:
 def _construct_str(loader: Loader, node: yaml.ScalarNode) -> str:
     text = loader.construct_scalar(node)
     if len(text) > MAX_TEXT:
-        raise RefusedYAML(None, None, f"a text of {len(text):,} characters; a claims file holds short texts "
-                                      f"(at most {MAX_TEXT:,} characters each)", node.start_mark)
+        raise RefusedYAML(
+            None,
+            None,
+            f"a text of {len(text):,} characters; a claims file holds short texts "
+            f"(at most {MAX_TEXT:,} characters each)",
+            node.start_mark,
+        )
     # A "\ud800" escape gives half a UTF-16 pair, not a character: no report, history or terminal could hold it.
     if found := _SURROGATE.search(text):
         raise yaml.constructor.ConstructorError(
-            None, None, f"'\\u{ord(found[0]):04x}' is half of a UTF-16 pair, not a character", node.start_mark)
+            None, None, f"'\\u{ord(found[0]):04x}' is half of a UTF-16 pair, not a character", node.start_mark
+        )
     return text
 
 

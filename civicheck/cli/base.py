@@ -61,7 +61,9 @@ class Command(click.Command):
             say_problems(exc.problems)
             sys.exit(exc.exit_code)
         except CivicheckError as exc:
-            say(f"error: {exc}")  # its message may quote a page, an archive's answer or a file name: say shows it safely
+            say(
+                f"error: {exc}"
+            )  # its message may quote a page, an archive's answer or a file name: say shows it safely
             sys.exit(exc.exit_code)
         sys.exit(ExitCode.OK if code is None else code)
 
@@ -93,5 +95,7 @@ class Group(click.Group):
 
             for line in traceback.format_exc().splitlines():
                 say(line)  # the exception may carry text from a page or a claims file
-            say(f"civicheck failed unexpectedly ({type(exc).__name__}: {exc}); this is a bug, please report it.")
+            say(
+                f"civicheck failed unexpectedly ({type(exc).__name__}: {exc}); this is a bug, please report it."
+            )
             sys.exit(ExitCode.INTERNAL)

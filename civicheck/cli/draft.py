@@ -1,5 +1,4 @@
-"""`civicheck draft`: a claims file drafted from news articles (quotations, numbers, links, publication facts).
-"""
+"""`civicheck draft`: a claims file drafted from news articles (quotations, numbers, links, publication facts)."""
 
 from __future__ import annotations
 
@@ -16,25 +15,68 @@ from civicheck.errors import ExitCode
 
 @click.command(cls=Command, short_help="Draft a claims file from news articles.")
 @click.argument("articles", nargs=-1, metavar="ARTICLE...")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the claims file to FILE (default: standard output, or DIR/draft-….yaml with --into).")
-@click.option("--into", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
-              help="The claims folder the draft joins: its ids never repeat one used there.")
-@click.option("--max", "max_claims", type=click.IntRange(1), metavar="N", help="Draft at most N claims, most checkable first.")
-@click.option("--url", "cited_url", metavar="URL",
-              help="Where a saved ARTICLE file was published (else its canonical address): what the checks cite.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the claims file to FILE (default: standard output, or DIR/draft-….yaml with --into).",
+)
+@click.option(
+    "--into",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="The claims folder the draft joins: its ids never repeat one used there.",
+)
+@click.option(
+    "--max",
+    "max_claims",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Draft at most N claims, most checkable first.",
+)
+@click.option(
+    "--url",
+    "cited_url",
+    metavar="URL",
+    help="Where a saved ARTICLE file was published (else its canonical address): what the checks cite.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @network_options
-@click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".civicheck/archive"),
-              show_default=True, help="Folder for the WARC file of what was fetched.")
+@click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".civicheck/archive"),
+    show_default=True,
+    help="Folder for the WARC file of what was fetched.",
+)
 @click.option("--no-warc", is_flag=True, help="Do not write a WARC of what was fetched.")
-@click.option("--replay", "replay_files", multiple=True, metavar="WARC",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Draft from these WARC files with no network at all (repeatable); without ARTICLE, every "
-                   "page they hold.")
+@click.option(
+    "--replay",
+    "replay_files",
+    multiple=True,
+    metavar="WARC",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Draft from these WARC files with no network at all (repeatable); without ARTICLE, every "
+    "page they hold.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Nothing on standard error but errors.")
-def draft(articles, output, into, max_claims, cited_url, force, concurrency, per_host, canaries, no_canary,
-          allow_private, archive_dir, no_warc, replay_files, quiet):
+def draft(
+    articles,
+    output,
+    into,
+    max_claims,
+    cited_url,
+    force,
+    concurrency,
+    per_host,
+    canaries,
+    no_canary,
+    allow_private,
+    archive_dir,
+    no_warc,
+    replay_files,
+    quiet,
+):
     """Draft a claims file from news articles: quotations with their speakers, numbers with their subject,
     links and named sites, and each article's publication facts, most checkable first.
 
@@ -60,8 +102,9 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
         if not is_local(target) and (problem := url_problem(target)):
             raise click.BadParameter(problem, param_hint="ARTICLE")
         if is_local(target) and not Path(target).is_file():
-            raise click.BadParameter(f"{target}: no such file (an address starts with http:// or https://)",
-                                     param_hint="ARTICLE")
+            raise click.BadParameter(
+                f"{target}: no such file (an address starts with http:// or https://)", param_hint="ARTICLE"
+            )
     if cited_url is not None and (problem := url_problem(cited_url)):
         raise click.BadParameter(problem, param_hint="--url")
     if cited_url is not None and len(articles) != 1:
@@ -72,11 +115,23 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
     if output is not None:
         check_writable(output)
         if output.exists() and not force:
-            raise click.UsageError(f"{output} already exists (perhaps a draft you edited): choose another -o, "
-                                   "or --force to overwrite it")
+            raise click.UsageError(
+                f"{output} already exists (perhaps a draft you edited): choose another -o, "
+                "or --force to overwrite it"
+            )
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
-    obtained, warc_path = obtain_articles(list(articles), replay_files, concurrency, per_host, canaries,
-                                          no_canary, archive_dir, no_warc, cited_url, allow_private)
+    obtained, warc_path = obtain_articles(
+        list(articles),
+        replay_files,
+        concurrency,
+        per_host,
+        canaries,
+        no_canary,
+        archive_dir,
+        no_warc,
+        cited_url,
+        allow_private,
+    )
     if not quiet and warc_path:
         say(f"archived what was seen in {warc_path}")
     if obtained.failures or not obtained.articles:
@@ -107,8 +162,18 @@ def draft(articles, output, into, max_claims, cited_url, force, concurrency, per
         say(f"drafted {n} claim{'s' if n != 1 else ''} ({kinds}){where}; edit them, then `civicheck lint`")
 
 
-def obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_canary, archive_dir, no_warc,
-                    cited_url, allow_private):
+def obtain_articles(
+    articles,
+    replay_files,
+    concurrency,
+    per_host,
+    canaries,
+    no_canary,
+    archive_dir,
+    no_warc,
+    cited_url,
+    allow_private,
+):
     """Fetch (or replay, or read) the articles as verify fetches its URLs: (Obtained, the WARC written)."""
     from civicheck.draft.source import obtain
     from civicheck.fetch.canary import DEFAULT_CANARIES
@@ -134,6 +199,7 @@ def obtain_articles(articles, replay_files, concurrency, per_host, canaries, no_
 
         started = now_utc()
         with WarcWriter(archive_dir, new_run_id(started), started) as warc:
+
             def online():
                 answer = connectivity.probe(fetcher)
                 warc.write_canary(*answer)

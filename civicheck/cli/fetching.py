@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from civicheck.runner import Connectivity, Progress, RunResult
 
 
-def fetcher_settings(claims: Sequence[Claim], operator_urls: Sequence[str], allow_private: bool) -> dict[str, Any]:
+def fetcher_settings(
+    claims: Sequence[Claim], operator_urls: Sequence[str], allow_private: bool
+) -> dict[str, Any]:
     """What the Fetcher needs from the claims files' defaults and the options: where private addresses are
     allowed (the hosts a file with `allow_private: true` cites; the URLs the operator named: --canary, a
     self-hosted --archive), the User-Agent, and the headers per host (cookies included), their secrets read from the environment now (a variable
@@ -27,9 +29,15 @@ def fetcher_settings(claims: Sequence[Claim], operator_urls: Sequence[str], allo
     headers, problems = resolve_headers([rule for claim in claims for rule in claim.headers], os.environ)
     if problems:
         raise ClaimsError(problems)
-    private_hosts = {urlsplit(check.url).hostname for claim in claims if claim.allow_private for check in claim.checks}
-    settings = {"allow_private": allow_private, "private_hosts": private_hosts, "private_urls": operator_urls,
-                "headers": headers}
+    private_hosts = {
+        urlsplit(check.url).hostname for claim in claims if claim.allow_private for check in claim.checks
+    }
+    settings = {
+        "allow_private": allow_private,
+        "private_hosts": private_hosts,
+        "private_urls": operator_urls,
+        "headers": headers,
+    }
     # One User-Agent for the run (load_claims refused files naming different ones); else civicheck's own.
     agent = next((claim.user_agent[0] for claim in claims if claim.user_agent is not None), None)
     if agent is not None:
@@ -46,7 +54,9 @@ def archives_of(specs: Sequence[str]) -> list[Any]:
     return [parse_archive_spec(spec) for spec in specs]
 
 
-def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, settings: dict[str, Any] | None) -> Any:
+def source_of(
+    replay_files: Sequence[Path], concurrency: int, per_host: int, settings: dict[str, Any] | None
+) -> Any:
     """Where results come from: the archives replayed (a WarcReplay), or a live Fetcher."""
     if replay_files:
         from civicheck.archive import WarcReplay
@@ -57,9 +67,19 @@ def source_of(replay_files: Sequence[Path], concurrency: int, per_host: int, set
     return Fetcher(concurrency=concurrency, per_host=per_host, **(settings or {}))
 
 
-def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, progress: Progress, archives: list[Any],
-             archive_dir: Path, no_warc: bool, memory: Any = None, *, wacz: bool = False,
-             reader: Any = None) -> RunResult:
+def live_run(
+    claims: list[Claim],
+    fetcher: Any,
+    connectivity: Connectivity,
+    progress: Progress,
+    archives: list[Any],
+    archive_dir: Path,
+    no_warc: bool,
+    memory: Any = None,
+    *,
+    wacz: bool = False,
+    reader: Any = None,
+) -> RunResult:
     """A run fetching live, its WARC written under `archive_dir` unless `no_warc` (and packed as a WACZ beside
     it with `wacz`); `memory` (a FetchMemory) makes it re-check conditionally, and learns what it fetched once
     the WARC is in place; `reader` reads the pages (default: the shared worker pool, one worker per core)."""
@@ -73,7 +93,16 @@ def live_run(claims: list[Claim], fetcher: Any, connectivity: Connectivity, prog
 
         started = now_utc()
         with WarcWriter(archive_dir, new_run_id(started), started) as warc:
-            result = run(claims, fetcher, connectivity, progress, warc=warc, archives=archives, memory=memory, reader=reader)
+            result = run(
+                claims,
+                fetcher,
+                connectivity,
+                progress,
+                warc=warc,
+                archives=archives,
+                memory=memory,
+                reader=reader,
+            )
         result.warc = str(warc.path)
         if wacz:
             from civicheck.archive.wacz import write_wacz
@@ -103,10 +132,18 @@ def fetch_memory(db: Path, fresh: bool) -> Any:
 
 def revisit_line(counts: dict[str, int]) -> str | None:
     """What the history spared this run, in words for stderr; None when it spared nothing."""
-    parts = [f"{counts[key]} {words}" for key, words in (
-        ("304", "unchanged since the last good fetch (304)"),
-        ("same body", "read before (same body)"),
-        ("probe remembered", "soft-404 probe remembered" if counts.get("probe remembered") == 1
-         else "soft-404 probes remembered"),
-    ) if counts.get(key)]
+    parts = [
+        f"{counts[key]} {words}"
+        for key, words in (
+            ("304", "unchanged since the last good fetch (304)"),
+            ("same body", "read before (same body)"),
+            (
+                "probe remembered",
+                "soft-404 probe remembered"
+                if counts.get("probe remembered") == 1
+                else "soft-404 probes remembered",
+            ),
+        )
+        if counts.get(key)
+    ]
     return "history: " + ", ".join(parts) if parts else None

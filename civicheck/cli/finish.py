@@ -38,8 +38,10 @@ def usable_history(db: Path) -> HistoryError | None:
         raise
     except HistoryError as exc:
         say(f"error: {exc}")
-        say("going on without the history: the report will be written without flap damping or changes, "
-            "and the exit code will be 3")
+        say(
+            "going on without the history: the report will be written without flap damping or changes, "
+            "and the exit code will be 3"
+        )
         return exc
     return None
 
@@ -55,14 +57,22 @@ class Outputs:
     notify: list[str]
     publishing: dict = field(default_factory=dict)  # --publisher …: what shapes the claimreview format
     archives: list = field(default_factory=list)
-    width: int | None = None  # --width: the columns the table fits (else the terminal's; a pipe: one wide table)
+    width: int | None = (
+        None  # --width: the columns the table fits (else the terminal's; a pipe: one wide table)
+    )
 
     def formats(self) -> set[str]:
         return {self.format_, *(fmt for fmt, _ in self.reports)}
 
 
-def outputs_of(format_: str, output: Path | None, reports: Sequence[Path], notify_urls: Sequence[str],
-               publishing: dict[str, Any] | None, width: int | None = None) -> Outputs:
+def outputs_of(
+    format_: str,
+    output: Path | None,
+    reports: Sequence[Path],
+    notify_urls: Sequence[str],
+    publishing: dict[str, Any] | None,
+    width: int | None = None,
+) -> Outputs:
     """Check every place the report goes before anything is fetched: a folder that is missing, a --report
     whose format cannot be told, a notify URL Apprise cannot use are all refused now, not after a long run."""
     check_writable(output)
@@ -70,8 +80,10 @@ def outputs_of(format_: str, output: Path | None, reports: Sequence[Path], notif
     for path in reports:
         fmt = SUFFIXES.get(path.suffix.lower())
         if fmt is None:
-            raise click.BadParameter(f"{path}: name it .md, .json, .html or .csv, the format it is written in",
-                                     param_hint="--report")
+            raise click.BadParameter(
+                f"{path}: name it .md, .json, .html or .csv, the format it is written in",
+                param_hint="--report",
+            )
         check_writable(path, "--report")
         paired.append((fmt, path))
     if notify_urls:
@@ -82,8 +94,15 @@ def outputs_of(format_: str, output: Path | None, reports: Sequence[Path], notif
     return Outputs(format_, output, paired, list(notify_urls), publishing or {}, width=width)
 
 
-def finish(report: dict[str, Any], history: tuple[Path, list[str], HistoryError | None] | None, confirm: int,
-           fail_on: str, outputs: Outputs, quiet: bool, keep_texts: bool = False) -> ExitCode:
+def finish(
+    report: dict[str, Any],
+    history: tuple[Path, list[str], HistoryError | None] | None,
+    confirm: int,
+    fail_on: str,
+    outputs: Outputs,
+    quiet: bool,
+    keep_texts: bool = False,
+) -> ExitCode:
     """Damp the verdicts against the history, write the reports, then record the run, tell the --notify
     URLs, and say what the verdicts make of the exit code: shared by verify and merge. Nothing finished is
     lost: when the history cannot be used the reports are still written (undamped) and a HistoryError (3)
@@ -134,8 +153,12 @@ def notify(report: dict[str, Any], changes: Any, urls: Sequence[str], quiet: boo
 
 
 @contextmanager
-def recording(history: tuple[Path, list[str], HistoryError | None] | None, report: dict[str, Any], confirm: int,
-              quiet: bool) -> Iterator[tuple[Any, Any]]:
+def recording(
+    history: tuple[Path, list[str], HistoryError | None] | None,
+    report: dict[str, Any],
+    confirm: int,
+    quiet: bool,
+) -> Iterator[tuple[Any, Any]]:
     """HistoryStore.recording for finish: yields (the damped run, the open store), (None, None) without
     history, and records the run when the block ends well. A history that cannot be opened, read or locked
     yields (None, None), so the report is still written, and raises its HistoryError after the block."""
@@ -168,20 +191,35 @@ def recording(history: tuple[Path, list[str], HistoryError | None] | None, repor
     raise failure
 
 
-def write_reports(report: dict[str, Any], changes: Any, outputs: Outputs, keep_texts: bool, store: Any,
-                  quiet: bool) -> None:
+def write_reports(
+    report: dict[str, Any], changes: Any, outputs: Outputs, keep_texts: bool, store: Any, quiet: bool
+) -> None:
     from civicheck.errors import OutputNotWritten
     from civicheck.render import render
     from civicheck.report import without_texts
 
     shown = report if keep_texts else without_texts(report)
     drawn = [FORMATS[fmt] for fmt in outputs.formats()]
-    charts = charts_of(report, store, outputs.archives, quiet) if any("charts" in f.options for f in drawn) else None
+    charts = (
+        charts_of(report, store, outputs.archives, quiet)
+        if any("charts" in f.options for f in drawn)
+        else None
+    )
     color = outputs.output is None and "color" in FORMATS[outputs.format_].options and sys.stdout.isatty()
     for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
         try:
-            write(render(shown, fmt, color=color and path is None, changes=changes, charts=charts,
-                         publishing=outputs.publishing, width=table_width(outputs, path)), path)
+            write(
+                render(
+                    shown,
+                    fmt,
+                    color=color and path is None,
+                    changes=changes,
+                    charts=charts,
+                    publishing=outputs.publishing,
+                    width=table_width(outputs, path),
+                ),
+                path,
+            )
         except OSError as exc:
             raise OutputNotWritten(f"cannot write the report to {path}: {exc.strerror}") from exc
     if any("publishing" in f.options for f in drawn) and not quiet:
@@ -224,7 +262,9 @@ def say_claimreview_gaps(report: dict[str, Any], publishing: dict[str, Any]) -> 
 
 def waiting(waited: float, limit: float) -> None:
     if waited < 30:  # the first notice, after one short attempt; then one a minute
-        say(f"waiting for the history database: another civicheck run is recording its results "
-            f"(up to {limit / 60:.0f} minutes; --db points this run at another database)")
+        say(
+            f"waiting for the history database: another civicheck run is recording its results "
+            f"(up to {limit / 60:.0f} minutes; --db points this run at another database)"
+        )
     else:
         say(f"still waiting for the history database ({waited:.0f} s)")

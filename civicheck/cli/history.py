@@ -1,5 +1,4 @@
-"""`civicheck diff` (what changed between two runs) and `civicheck history` (the runs, or one claim over time).
-"""
+"""`civicheck diff` (what changed between two runs) and `civicheck history` (the runs, or one claim over time)."""
 
 from __future__ import annotations
 
@@ -29,8 +28,14 @@ def open_history(db: Path) -> Iterator[Any]:
 @click.command(cls=Command, short_help="What changed between two runs.")
 @click.argument("runs", nargs=-1, type=int)
 @db_option("History database.")
-@click.option("--format", "format_", type=click.Choice(CHANGE_FORMATS), default="table",
-              show_default=True, help="Output format (table: plain text for a terminal).")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(CHANGE_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format (table: plain text for a terminal).",
+)
 def diff(runs, db, format_):
     """What changed between two runs: verdicts, check outcomes, and page text (content drift).
 
@@ -64,10 +69,18 @@ def diff(runs, db, format_):
 
 @click.command(cls=Command)
 @click.argument("claim_id", required=False)
-@click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show.")
+@click.option(
+    "-n", "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show."
+)
 @db_option("History database.")
-@click.option("--format", "format_", type=click.Choice(ROW_FORMATS), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(ROW_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 def history(claim_id, limit, db, format_):
     """The runs recorded so far, or one claim's verdicts over time.
 
@@ -87,12 +100,16 @@ def history(claim_id, limit, db, format_):
             rows = [[s.run_id, s.started_at, s.verdict, s.reported_verdict] for s in states]
         else:
             runs = store.last_runs(limit)
-            if not runs:  # a database made by a verify that then failed: no history yet, as when there is none
+            if (
+                not runs
+            ):  # a database made by a verify that then failed: no history yet, as when there is none
                 raise click.UsageError(f"{db} holds no runs yet: run `civicheck verify` first")
             counts = store.verdict_counts(r.id for r in runs)
             headers, rows, data = run_rows(runs, counts, format_)
-            summary = ("reported: what each run's report printed (a new verdict waits for --confirm runs in a row; "
-                       "pending: held back meanwhile); this run said: its checks' own verdicts")
+            summary = (
+                "reported: what each run's report printed (a new verdict waits for --confirm runs in a row; "
+                "pending: held back meanwhile); this run said: its checks' own verdicts"
+            )
             click.echo(render_rows(headers, rows, format_, data=data, summary=summary), nl=False)
             return
     click.echo(render_rows(headers, rows, format_), nl=False)
@@ -108,15 +125,46 @@ def run_rows(runs: list[Any], counts: dict[int, Any], format_: str) -> tuple[lis
         return said + (f"; {pending} pending" if pending else "")
 
     if format_ == "csv":  # one number per cell, for a spreadsheet
-        headers = ["run", "started at", *(f"reported {v}" for v in VERDICTS), "pending",
-                   *(f"this run said {v}" for v in VERDICTS), "civicheck"]
-        rows = [[r.id, r.started_at, *(counts[r.id].reported[v] for v in VERDICTS), counts[r.id].pending,
-                 *(counts[r.id].said[v] for v in VERDICTS), r.civicheck] for r in runs]
+        headers = [
+            "run",
+            "started at",
+            *(f"reported {v}" for v in VERDICTS),
+            "pending",
+            *(f"this run said {v}" for v in VERDICTS),
+            "civicheck",
+        ]
+        rows = [
+            [
+                r.id,
+                r.started_at,
+                *(counts[r.id].reported[v] for v in VERDICTS),
+                counts[r.id].pending,
+                *(counts[r.id].said[v] for v in VERDICTS),
+                r.civicheck,
+            ]
+            for r in runs
+        ]
         return headers, rows, None
     headers = ["run", "started at", "reported", "this run said", "civicheck"]
-    rows = [[r.id, r.started_at, words(counts[r.id].reported, counts[r.id].pending), words(counts[r.id].said),
-             r.civicheck] for r in runs]
-    data = [{"run": r.id, "started at": r.started_at, "reported": counts[r.id].reported,
-             "pending": counts[r.id].pending, "this run said": counts[r.id].said, "civicheck": r.civicheck}
-            for r in runs]
+    rows = [
+        [
+            r.id,
+            r.started_at,
+            words(counts[r.id].reported, counts[r.id].pending),
+            words(counts[r.id].said),
+            r.civicheck,
+        ]
+        for r in runs
+    ]
+    data = [
+        {
+            "run": r.id,
+            "started at": r.started_at,
+            "reported": counts[r.id].reported,
+            "pending": counts[r.id].pending,
+            "this run said": counts[r.id].said,
+            "civicheck": r.civicheck,
+        }
+        for r in runs
+    ]
     return headers, rows, data

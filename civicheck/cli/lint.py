@@ -1,5 +1,4 @@
-"""`civicheck lint`: validate claims files without fetching anything.
-"""
+"""`civicheck lint`: validate claims files without fetching anything."""
 
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ def lint(paths):
     lint_notes(claims)
     checks = sum(len(c.checks) for c in claims)
     files = len({c.file for c in claims})
+
     def count(n: int, word: str) -> str:
         return f"{n} {word}{'s' if n != 1 else ''}"
 

@@ -1,5 +1,4 @@
-"""Writing what a command makes: to standard output, or to a file atomically (a reader never sees half of it).
-"""
+"""Writing what a command makes: to standard output, or to a file atomically (a reader never sees half of it)."""
 
 from __future__ import annotations
 
@@ -26,7 +25,9 @@ def write(text: str, output: Path | None) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, new_file_mode(output))  # mkstemp makes it private (0600); a report is shared like any file
+        os.chmod(
+            tmp, new_file_mode(output)
+        )  # mkstemp makes it private (0600); a report is shared like any file
         os.replace(tmp, output)
     except BaseException:
         with suppress(OSError):

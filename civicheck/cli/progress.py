@@ -16,6 +16,7 @@ ETA_AFTER = 3  # URLs fetched before the time left is estimated from their pace
 STUCK_AFTER = 5.0  # seconds without a URL fetched (and 3× the usual gap) before no time left is claimed
 TICK = 0.5  # seconds between redraws: the waiting time counts up even when nothing arrives
 
+
 class Progress:
     """One line on stderr, redrawn in place, fed from fetch threads: "Fetching 3 of 16 · about 12 s left ·
     waiting 7 s for http://…". The total is the URLs cited, known before fetching starts; when link audits or
@@ -23,8 +24,15 @@ class Progress:
     is claimed before a few URLs have set a pace, nor while nothing arrives (a countdown stuck at zero says
     nothing true). Page text never reaches it; URLs come from the claims and pages, so they are cleaned."""
 
-    def __init__(self, enabled: bool, stream: IO[str] | None = None, *, clock: Callable[[], float] = time.monotonic,
-                 width: int | None = None, tick: float = TICK):
+    def __init__(
+        self,
+        enabled: bool,
+        stream: IO[str] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        width: int | None = None,
+        tick: float = TICK,
+    ):
         self.enabled = enabled
         self.stream = stream if stream is not None else sys.stderr
         self.clock, self.width, self.tick = clock, width, tick
@@ -92,7 +100,12 @@ class Progress:
         return text
 
     def _time_left(self, now: float, total: int) -> float | None:
-        if self.started_at is None or self.last_done_at is None or self.done < ETA_AFTER or self.done >= total:
+        if (
+            self.started_at is None
+            or self.last_done_at is None
+            or self.done < ETA_AFTER
+            or self.done >= total
+        ):
             return None
         pace = (self.last_done_at - self.started_at) / self.done  # seconds per URL so far
         if now - self.last_done_at > max(STUCK_AFTER, 3 * pace):
@@ -185,4 +198,4 @@ def _shortened(url: str, room: int) -> str:
         return url
     head = (room - 1) * 2 // 3
     tail = room - 1 - head
-    return url[:head] + "…" + url[len(url) - tail:]
+    return url[:head] + "…" + url[len(url) - tail :]

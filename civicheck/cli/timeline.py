@@ -1,5 +1,4 @@
-"""`civicheck timeline`: a URL's capture history in a web archive (Wayback or pywb).
-"""
+"""`civicheck timeline`: a URL's capture history in a web archive (Wayback or pywb)."""
 
 from __future__ import annotations
 
@@ -14,12 +13,28 @@ from civicheck.render import ROW_FORMATS
 
 @click.command(cls=Command, short_help="A URL's capture history in a web archive.")
 @click.argument("url")
-@click.option("--archive", "spec", default="wayback", show_default=True, metavar="SPEC",
-              help="Where to look: 'wayback', 'wayback=BASE_URL' or 'pywb=http://HOST:PORT/COLLECTION'.")
-@click.option("--format", "format_", type=click.Choice(ROW_FORMATS), default="table",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write to FILE instead of standard output.")
+@click.option(
+    "--archive",
+    "spec",
+    default="wayback",
+    show_default=True,
+    metavar="SPEC",
+    help="Where to look: 'wayback', 'wayback=BASE_URL' or 'pywb=http://HOST:PORT/COLLECTION'.",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(ROW_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
 def timeline(url, spec, format_, output):
     """A URL's capture history in a web archive: first capture, first and last 2xx, every status change.
 

@@ -1,5 +1,4 @@
-"""`civicheck verify` (check the claims: fetch, judge, report) and `civicheck merge` (join shard reports).
-"""
+"""`civicheck verify` (check the claims: fetch, judge, report) and `civicheck merge` (join shard reports)."""
 
 from __future__ import annotations
 
@@ -38,18 +37,56 @@ if TYPE_CHECKING:
 @network_options
 @archive_options
 @history_options
-@click.option("--fresh", is_flag=True, help="Fetch every page whole: no conditional requests, no probe or reading "
-                                            "remembered from earlier runs (what it fetches is still remembered).")
-@click.option("--shard", metavar="K/N", help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
-                                             "join the JSON reports with `civicheck merge`).")
-@click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
-              help="Pages read at once, each in a worker process of its own (default: one per core). The report "
-                   "is the same whatever N.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Fetch every page whole: no conditional requests, no probe or reading "
+    "remembered from earlier runs (what it fetches is still remembered).",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Check only the K-th of N stable slices of the claims (for a CI matrix; "
+    "join the JSON reports with `civicheck merge`).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    metavar="N",
+    help="Pages read at once, each in a worker process of its own (default: one per core). The report "
+    "is the same whatever N.",
+)
 @output_options
 @publishing_options
-def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, archive_dir, no_warc, wacz,
-           archive_specs, replay_files, db, no_history, confirm, fail_on, fresh, shard, jobs, format_, output,
-           reports, notify_urls, width, quiet, publisher, publisher_url, review_url):
+def verify(
+    paths,
+    concurrency,
+    per_host,
+    canaries,
+    no_canary,
+    allow_private,
+    archive_dir,
+    no_warc,
+    wacz,
+    archive_specs,
+    replay_files,
+    db,
+    no_history,
+    confirm,
+    fail_on,
+    fresh,
+    shard,
+    jobs,
+    format_,
+    output,
+    reports,
+    notify_urls,
+    width,
+    quiet,
+    publisher,
+    publisher_url,
+    review_url,
+):
     """Fetch every URL the claims cite and print a verdict per claim.
 
     PATHS are claims files or folders (every *.yaml / *.yml below them, in sorted order). Everything fetched
@@ -76,8 +113,9 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
     from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
 
-    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
-                         width)
+    outputs = outputs_of(
+        format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url), width
+    )
     if replay_files and archive_specs:
         raise click.UsageError("--replay fetches nothing, so it cannot be combined with --archive")
     if wacz:
@@ -94,13 +132,17 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
         with option_value("--shard"):
             shard_k_n = parse_shard(shard)
         claims = select_shard(claims, *shard_k_n)
-        no_history = True  # one slice diffed against the whole last run would report every other claim as gone
+        no_history = (
+            True  # one slice diffed against the whole last run would report every other claim as gone
+        )
         if notify_urls:
             # A slice cannot tell what changed in the run: `merge` of the shards, which records it, notifies.
             # CIVICHECK_NOTIFY set for a whole CI job (every shard's too) is left to the merge.
             source = click.get_current_context().get_parameter_source("notify_urls")
             if source is not click.core.ParameterSource.ENVIRONMENT:
-                raise click.UsageError("--notify goes on the `civicheck merge` of the shards, not on a --shard run")
+                raise click.UsageError(
+                    "--notify goes on the `civicheck merge` of the shards, not on a --shard run"
+                )
             outputs.notify = []
     archives = archives_of(archive_specs)
     from civicheck.claims import url_problem
@@ -135,8 +177,18 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
             # With a history, pages unchanged since their last good fetch move no bytes (history/revisits.py).
             memory = fetch_memory(db, fresh) if records_history and history_failure is None else None
             try:
-                result = live_run(claims, progress.watch(source), connectivity, progress, archives, archive_dir,
-                                  no_warc, memory, wacz=wacz, reader=reader)
+                result = live_run(
+                    claims,
+                    progress.watch(source),
+                    connectivity,
+                    progress,
+                    archives,
+                    archive_dir,
+                    no_warc,
+                    memory,
+                    wacz=wacz,
+                    reader=reader,
+                )
             finally:
                 if memory is not None:
                     memory.close()
@@ -165,12 +217,28 @@ def verify(paths, concurrency, per_host, canaries, no_canary, allow_private, arc
 
 
 @click.command(cls=Command, short_help="Join shard reports into one report.")
-@click.argument("shards", nargs=-1, required=True, metavar="REPORTS...", type=click.File("r", encoding="utf-8"))
+@click.argument(
+    "shards", nargs=-1, required=True, metavar="REPORTS...", type=click.File("r", encoding="utf-8")
+)
 @history_options
 @output_options
 @publishing_options
-def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, notify_urls, width, quiet,
-          publisher, publisher_url, review_url):
+def merge(
+    shards,
+    db,
+    no_history,
+    confirm,
+    fail_on,
+    format_,
+    output,
+    reports,
+    notify_urls,
+    width,
+    quiet,
+    publisher,
+    publisher_url,
+    review_url,
+):
     """Join the JSON reports of shards (`verify --shard K/N --format json`) into one report.
 
     The merged run is recorded in the history and rendered like a verify run.
@@ -182,8 +250,9 @@ def merge(shards, db, no_history, confirm, fail_on, format_, output, reports, no
     from civicheck.shard import merge as merge_reports
     from civicheck.shard import read_shard
 
-    outputs = outputs_of(format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url),
-                         width)
+    outputs = outputs_of(
+        format_, output, reports, notify_urls, publishing(publisher, publisher_url, review_url), width
+    )
     merged = merge_reports([read_shard(f, f.name) for f in shards])
     history: tuple[Path, list[str], HistoryError | None] | None = None
     if not no_history:

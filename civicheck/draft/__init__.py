@@ -24,8 +24,12 @@ class Draft:
     counts: dict[str, int] = field(default_factory=dict)  # drafted claims per kind
 
 
-def draft(articles: list[Article], *, taken_ids: set[str] | frozenset[str] = frozenset(),
-          max_claims: int | None = None) -> Draft:
+def draft(
+    articles: list[Article],
+    *,
+    taken_ids: set[str] | frozenset[str] = frozenset(),
+    max_claims: int | None = None,
+) -> Draft:
     """Draft the claims of `articles`, ranked, at most `max_claims`, with ids unlike any of `taken_ids`.
     The text passes `civicheck lint` (DraftError otherwise: a bug)."""
     claims: list[DraftClaim] = []
@@ -34,12 +38,16 @@ def draft(articles: list[Article], *, taken_ids: set[str] | frozenset[str] = fro
         found = findings(article, index)
         claims += found.claims
         if found.only_publication:
-            notes.append(f"{article.url}: no quotations or links found in the article: drafted its publication "
-                         "facts only")
+            notes.append(
+                f"{article.url}: no quotations or links found in the article: drafted its publication "
+                "facts only"
+            )
         if found.left_out:
             n = len(found.left_out)
-            notes.append(f"{article.url}: left out {n} passage{'s' if n != 1 else ''} the quote matcher would not "
-                         "find again on the page as written")
+            notes.append(
+                f"{article.url}: left out {n} passage{'s' if n != 1 else ''} the quote matcher would not "
+                "find again on the page as written"
+            )
     chosen = ranked(claims, max_claims)
     if len(chosen) < len(claims):
         notes.append(f"--max {max_claims}: left out the {len(claims) - len(chosen)} least checkable claims")
@@ -56,9 +64,11 @@ def _header(articles: list[Article]) -> list[str]:
     from civicheck.draft.text import shorten
 
     n = len(articles)
-    lines = [f"Claims drafted by civicheck from {n} article{'s' if n != 1 else ''}, most checkable first. Keep what is",
-             "worth checking, fill in `expect:` (the verdict you expect), then run `civicheck lint`.",
-             ""]
+    lines = [
+        f"Claims drafted by civicheck from {n} article{'s' if n != 1 else ''}, most checkable first. Keep what is",
+        "worth checking, fill in `expect:` (the verdict you expect), then run `civicheck lint`.",
+        "",
+    ]
     for article in articles:
         title = shorten(article.title, 100) if article.title else "(no title)"
         date = f", published {article.published[:10]}" if article.published else ""

@@ -13,7 +13,9 @@ from urllib.parse import urldefrag, urljoin
 from civicheck.extract import Document, decode_text, site_of
 from civicheck.fetch import FetchResult
 
-_BLOCKS = frozenset("p li blockquote td th dd dt h1 h2 h3 h4 h5 h6 figcaption div section article pre".split())
+_BLOCKS = frozenset(
+    "p li blockquote td th dd dt h1 h2 h3 h4 h5 h6 figcaption div section article pre".split()
+)
 _PROSE = 120  # characters: a paragraph this long is story text, not a headline or a menu entry
 
 
@@ -77,8 +79,9 @@ def _strict_paragraphs(html: str, url: str) -> list[str]:
     import trafilatura
 
     try:
-        text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
-                                   favor_precision=True)
+        text = trafilatura.extract(
+            html, url=url, include_comments=False, include_tables=True, favor_precision=True
+        )
     except Exception:  # noqa: BLE001 - a page trafilatura cannot read gives the first reading, not a crash
         return []
     return [line.strip() for line in (text or "").splitlines() if line.strip()]

@@ -78,23 +78,32 @@ def ranked(claims: list[DraftClaim], max_claims: int | None = None) -> list[Draf
 # --- quotations ---------------------------------------------------------------------------------------------
 
 
-def _quote_claims(article: Article, quotations: list[Quotation], index: int, result: Findings) -> list[DraftClaim]:
+def _quote_claims(
+    article: Article, quotations: list[Quotation], index: int, result: Findings
+) -> list[DraftClaim]:
     out = []
     for q in quotations:
         where = _found_at(article, q.text)
         if where is None:
             result.left_out.append(q.text)
             continue
-        context = article.paragraphs[q.paragraph][q.context[0]:q.context[1]]
+        context = article.paragraphs[q.paragraph][q.context[0] : q.context[1]]
         comments = [f"{where}: {shorten(context, _COMMENT)}"]
         if q.how == "carried":
-            back = "" if q.named_in is None or q.named_in == q.paragraph else \
-                f" ({_paragraphs_back(q.paragraph - q.named_in)})"
-            comments.append(f"said_by carried over: this sentence names no one (he, she, -nya); {q.speaker} is the "
-                            f"last person named speaking{back}: check it")
+            back = (
+                ""
+                if q.named_in is None or q.named_in == q.paragraph
+                else f" ({_paragraphs_back(q.paragraph - q.named_in)})"
+            )
+            comments.append(
+                f"said_by carried over: this sentence names no one (he, she, -nya); {q.speaker} is the "
+                f"last person named speaking{back}: check it"
+            )
         elif q.how == "continued":
-            comments.append(f"said_by: no attribution; it carries on from {q.speaker}'s quotation or statement "
-                            "just before: check it")
+            comments.append(
+                f"said_by: no attribution; it carries on from {q.speaker}'s quotation or statement "
+                "just before: check it"
+            )
         elif q.speaker is None:
             comments.append("said_by left out: the article does not make clear who said this")
         words = len(q.text.split())
@@ -104,9 +113,18 @@ def _quote_claims(article: Article, quotations: list[Quotation], index: int, res
         score += 8 if any(ch.isdigit() for ch in q.text) else 0
         score -= 15 if words < 4 else 0
         speaker = " ".join((q.speaker or "").split()[-2:])
-        out.append(DraftClaim(QUOTE, shorten(q.text, 400), [("quote", {"url": article.url, "text": q.text})],
-                              f"quote {speaker} {' '.join(q.text.split()[:4])}", comments, q.speaker,
-                              score=score, position=(index, q.paragraph, q.start)))
+        out.append(
+            DraftClaim(
+                QUOTE,
+                shorten(q.text, 400),
+                [("quote", {"url": article.url, "text": q.text})],
+                f"quote {speaker} {' '.join(q.text.split()[:4])}",
+                comments,
+                q.speaker,
+                score=score,
+                position=(index, q.paragraph, q.start),
+            )
+        )
     return out
 
 
@@ -117,12 +135,14 @@ def _paragraphs_back(n: int) -> str:
 # --- numbers ------------------------------------------------------------------------------------------------
 
 
-def _number_claims(article: Article, quotations: list[Quotation], index: int, result: Findings) -> list[DraftClaim]:
+def _number_claims(
+    article: Article, quotations: list[Quotation], index: int, result: Findings
+) -> list[DraftClaim]:
     out = []
     for p, text in enumerate(article.paragraphs):
         quoted = [(q.start - 1, q.end + 1) for q in quotations if q.paragraph == p]
         for sentence in sentence_spans(text, quoted):
-            if not _statement(text[sentence.start:sentence.end]):
+            if not _statement(text[sentence.start : sentence.end]):
                 continue
             spans = number_spans(text, sentence.start, sentence.end, quoted)
             kept: list[NumberSpan] = []
@@ -139,14 +159,23 @@ def _number_claims(article: Article, quotations: list[Quotation], index: int, re
             if not kept:
                 continue
             kept.sort(key=lambda s: s.start)
-            sentence_text = text[sentence.start:sentence.end]
+            sentence_text = text[sentence.start : sentence.end]
             lowered = {w.strip(".,;:()\"'").lower() for w in sentence_text.split()}
             score = 30 + max(_NUMBER_WEIGHT[s.kind] for s in kept) + 2 * min(len(kept) - 1, 2)
             score += 6 if lowered & (OFFICIAL_TITLES | ORGANISATIONS) else 0
             checks = [("quote", {"url": article.url, "text": s.text}) for s in kept]
             comments = [f"{where}: {shorten(sentence_text, _COMMENT)}"]
-            out.append(DraftClaim(NUMBER, shorten(sentence_text, 400), checks, f"number {kept[0].text}", comments,
-                                  score=score, position=(index, p, sentence.start)))
+            out.append(
+                DraftClaim(
+                    NUMBER,
+                    shorten(sentence_text, 400),
+                    checks,
+                    f"number {kept[0].text}",
+                    comments,
+                    score=score,
+                    position=(index, p, sentence.start),
+                )
+            )
     return out
 
 
@@ -170,15 +199,34 @@ def _site_claims(article: Article, found: list[Mention], index: int) -> list[Dra
         first = min((m.paragraph for m in group if m.paragraph is not None), default=0)
         own = site == article.site
         score = 44 if government else 12 if own else 22
-        out.append(DraftClaim(SITE, claim, [("live", m.url) for m in group], f"site {site}", shown,
-                              score=score, position=(index, first, 0)))
+        out.append(
+            DraftClaim(
+                SITE,
+                claim,
+                [("live", m.url) for m in group],
+                f"site {site}",
+                shown,
+                score=score,
+                position=(index, first, 0),
+            )
+        )
     for root in audit_roots(found):
         host = root.split("://", 1)[1].rstrip("/")
-        comments = [f"{host} is a government site the article names: a links audit of its front page (its links "
-                    "to itself and its subdomains, where agencies live); narrow it with select: \"#menu a\""]
-        out.append(DraftClaim(AUDIT, f"Every link on the front page of {host} to its own site works",
-                              [("links", {"url": root, "same_site": True, "max_broken": 0})], f"audit {host}",
-                              comments, score=42, position=(index, 0, 1)))
+        comments = [
+            f"{host} is a government site the article names: a links audit of its front page (its links "
+            'to itself and its subdomains, where agencies live); narrow it with select: "#menu a"'
+        ]
+        out.append(
+            DraftClaim(
+                AUDIT,
+                f"Every link on the front page of {host} to its own site works",
+                [("links", {"url": root, "same_site": True, "max_broken": 0})],
+                f"audit {host}",
+                comments,
+                score=42,
+                position=(index, 0, 1),
+            )
+        )
     return out
 
 
@@ -188,7 +236,7 @@ def _where(mention: Mention) -> str:
 
 
 def _quoted(text: str) -> str:
-    return f"\"{shorten(text, 60)}\"" if text else "(a link without words)"
+    return f'"{shorten(text, 60)}"' if text else "(a link without words)"
 
 
 # --- publication facts --------------------------------------------------------------------------------------
@@ -206,17 +254,36 @@ def _article_claim(article: Article, index: int) -> DraftClaim:
     if published:
         day = dt.date.fromisoformat(published)
         # A day either side: the page may give its date in another time zone than the one htmldate reads.
-        checks.append(("published", {"url": article.url, "after": (day - dt.timedelta(days=1)).isoformat(),
-                                     "before": (day + dt.timedelta(days=1)).isoformat()}))
-        comments.insert(0, f"the article's own facts: its title, and its date ({published}) give or take a day")
+        checks.append(
+            (
+                "published",
+                {
+                    "url": article.url,
+                    "after": (day - dt.timedelta(days=1)).isoformat(),
+                    "before": (day + dt.timedelta(days=1)).isoformat(),
+                },
+            )
+        )
+        comments.insert(
+            0, f"the article's own facts: its title, and its date ({published}) give or take a day"
+        )
     else:
         comments.insert(0, "the article's own facts: no publication date was found on the page")
     if not checks:
         checks.append(("live", article.url))
     name = f'"{shorten(title or article.title, 120)}"' if article.title else article.url
-    claim = f"The article {name} was published on {published}" if published else f"The article {name} is online"
-    return DraftClaim(ARTICLE, claim, checks, f"article {' '.join((article.title or article.site).split()[:5])}",
-                      comments, score=35, position=(index, 0, 2))
+    claim = (
+        f"The article {name} was published on {published}" if published else f"The article {name} is online"
+    )
+    return DraftClaim(
+        ARTICLE,
+        claim,
+        checks,
+        f"article {' '.join((article.title or article.site).split()[:5])}",
+        comments,
+        score=35,
+        position=(index, 0, 2),
+    )
 
 
 _TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " » ")

@@ -24,7 +24,9 @@ from civicheck.draft.vocabulary import (
 
 AMOUNT, SHARE, COUNT, YEAR, DATE, TIME = "amount", "share", "count", "year", "date", "time"
 
-_NUMBER = re.compile(r"^(?:Rp\.?|US\$|S\$|\$|€|£|¥)?\d[\d.,:/\-–]*(?:%|persen)?$|^ke-\d+$|^\d+(?:st|nd|rd|th)$", re.I)
+_NUMBER = re.compile(
+    r"^(?:Rp\.?|US\$|S\$|\$|€|£|¥)?\d[\d.,:/\-–]*(?:%|persen)?$|^ke-\d+$|^\d+(?:st|nd|rd|th)$", re.I
+)
 _YEAR = re.compile(r"^(?:19|20)\d\d(?:[-–](?:19|20)?\d\d)?$")
 _CURRENCY_GLUED = re.compile(r"^(?:Rp\.?|US\$|S\$|\$|€|£|¥)", re.I)
 _TIME = re.compile(r"^\d{1,2}[.:]\d\d$")
@@ -41,8 +43,9 @@ class NumberSpan:
     kind: str  # AMOUNT, SHARE, COUNT, YEAR, DATE or TIME
 
 
-def number_spans(paragraph: str, start: int, end: int,
-                 skip: Sequence[tuple[int, int]] = ()) -> list[NumberSpan]:
+def number_spans(
+    paragraph: str, start: int, end: int, skip: Sequence[tuple[int, int]] = ()
+) -> list[NumberSpan]:
     """The number spans of the sentence paragraph[start:end], leaving out numbers inside `skip` spans
     (quotations, which their own checks cover) and report dates ("Selasa (23/2/2016)")."""
     words = words_with_offsets(paragraph, start, end)
@@ -80,13 +83,19 @@ def _amount(words: list[tuple[str, int, int]], i: int) -> tuple[int, int, str]:
         if nxt in MULTIPLIERS or nxt in CURRENCY_WORDS:
             hi += 1
             kind = AMOUNT if kind in (COUNT, AMOUNT) else kind
-        elif nxt in PERCENT_WORDS or nxt == "per" and hi + 2 < len(words) and bare(words[hi + 2][0]) == "cent":
+        elif (
+            nxt in PERCENT_WORDS or nxt == "per" and hi + 2 < len(words) and bare(words[hi + 2][0]) == "cent"
+        ):
             hi += 2 if nxt == "per" else 1
             kind = SHARE
         elif nxt in MONTHS:
             hi += 1
             kind = DATE
-            if hi + 1 < len(words) and _YEAR.match(words[hi + 1][0].strip(_EDGE)) and not _ends_clause(words[hi][0]):
+            if (
+                hi + 1 < len(words)
+                and _YEAR.match(words[hi + 1][0].strip(_EDGE))
+                and not _ends_clause(words[hi][0])
+            ):
                 hi += 1
         elif nxt in _TIME_ZONES and _TIME.match(core):
             hi += 1
@@ -170,27 +179,37 @@ def _decimal_end(word: str) -> bool:
 
 
 def _part_of_name(words: list[tuple[str, int, int]], i: int) -> bool:
-    """"Hutchison 3 Indonesia", "Formula 1", "iPhone 11": a number between capitalised words or after a name
+    """ "Hutchison 3 Indonesia", "Formula 1", "iPhone 11": a number between capitalised words or after a name
     is part of a name."""
     core = words[i][0].strip(_EDGE)
     if not core.isdigit() or len(core) > 2:
         return False
     before = words[i - 1][0] if i > 0 else ""
     after = words[i + 1][0] if i + 1 < len(words) else ""
-    return (before[:1].isupper() and not _ends_clause(before) and bare(before) not in MONTHS and
-            (after[:1].isupper() or not after))
+    return (
+        before[:1].isupper()
+        and not _ends_clause(before)
+        and bare(before) not in MONTHS
+        and (after[:1].isupper() or not after)
+    )
 
 
 def _report_date(words: list[tuple[str, int, int]], i: int) -> bool:
-    """"Selasa (23/2/2016)", "Kamis (5/11)": when the reporter spoke to someone, not a fact to check."""
+    """ "Selasa (23/2/2016)", "Kamis (5/11)": when the reporter spoke to someone, not a fact to check."""
     core = words[i][0]
     return core.startswith("(") and "/" in core and i > 0 and bare(words[i - 1][0]) in WEEKDAYS
 
 
 def _trim_edges(text: str, a: int, b: int) -> tuple[int, int]:
     """Without punctuation at either end, keeping a bracket that is closed inside the span."""
-    while a < b and text[a] in _EDGE and not (text[a] in "([" and ")]"[("(" + "[").index(text[a])] in text[a:b]):
+    while (
+        a < b and text[a] in _EDGE and not (text[a] in "([" and ")]"[("(" + "[").index(text[a])] in text[a:b])
+    ):
         a += 1
-    while b > a and text[b - 1] in _EDGE and not (text[b - 1] in ")]" and "(["[(")" + "]").index(text[b - 1])] in text[a:b]):
+    while (
+        b > a
+        and text[b - 1] in _EDGE
+        and not (text[b - 1] in ")]" and "(["[(")" + "]").index(text[b - 1])] in text[a:b])
+    ):
         b -= 1
     return a, b

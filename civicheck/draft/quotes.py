@@ -19,7 +19,7 @@ from civicheck.match import tokens
 
 _OPEN_DOUBLE = "“„«‟〝"
 _CLOSE_DOUBLE = "”»〞"
-_STRAIGHT_DOUBLE = "\"＂"
+_STRAIGHT_DOUBLE = '"＂'
 _SMALL_WORDS = frozenset("of and the a an in on for to at by dan di ke yang dari untuk & -".split())
 CARRY_PARAGRAPHS = 2  # a pronoun may point back this many paragraphs at most
 
@@ -50,7 +50,9 @@ class Quotation:
 def quote_segments(text: str) -> list[Segment]:
     """The double-quoted stretches of a paragraph (curly, straight, guillemets, and mixtures such as an
     opening straight quote closed by a curly one), paired in order; then ‘single-quoted’ ones outside them."""
-    marks = [i for i, ch in enumerate(text) if ch in _OPEN_DOUBLE or ch in _CLOSE_DOUBLE or ch in _STRAIGHT_DOUBLE]
+    marks = [
+        i for i, ch in enumerate(text) if ch in _OPEN_DOUBLE or ch in _CLOSE_DOUBLE or ch in _STRAIGHT_DOUBLE
+    ]
     segments: list[Segment] = []
     opened: int | None = None
     for i in marks:
@@ -67,9 +69,14 @@ def quote_segments(text: str) -> list[Segment]:
             opened = None
     if opened is not None:
         segments.append(Segment(opened + 1, len(text), opened, None))
-    segments += [s for s in _single_segments(text) if not any(d.open_mark < s.open_mark < (d.close_mark or len(text))
-                                                               for d in segments)]
-    return sorted((_trimmed(text, s) for s in segments if text[s.start:s.end].strip()), key=lambda s: s.open_mark)
+    segments += [
+        s
+        for s in _single_segments(text)
+        if not any(d.open_mark < s.open_mark < (d.close_mark or len(text)) for d in segments)
+    ]
+    return sorted(
+        (_trimmed(text, s) for s in segments if text[s.start : s.end].strip()), key=lambda s: s.open_mark
+    )
 
 
 def _looks_opening(text: str, i: int) -> bool:
@@ -116,16 +123,19 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
         segments = quote_segments(text)
         sentences = sentence_spans(text, [(s.open_mark, (s.close_mark or len(text)) + 1) for s in segments])
         events: list[tuple[int, str, Span | Segment]]
-        events = [(s.start, "sentence", s) for s in sentences if not any(s.start <= g.open_mark < s.end
-                                                                         for g in segments)]
+        events = [
+            (s.start, "sentence", s)
+            for s in sentences
+            if not any(s.start <= g.open_mark < s.end for g in segments)
+        ]
         events += [(g.open_mark, "quote", g) for g in segments]
         previous_in_paragraph: Quotation | None = None
         for _, _, item in sorted(events, key=lambda e: (e[0], e[1])):  # sentences and quotations in order
             if not isinstance(item, Segment):  # a sentence with no quotation in it
-                speaker = indirect(text[item.start:item.end])
+                speaker = indirect(text[item.start : item.end])
                 if speaker is not None and speaker.kind == NAME and speaker.name:
                     known.append(speaker.name)
-                    last = (_full_name(speaker.name, known, paragraphs[:p + 1]), p, speaker.official)
+                    last = (_full_name(speaker.name, known, paragraphs[: p + 1]), p, speaker.official)
                 elif speaker is not None and last is not None and p - last[1] <= CARRY_PARAGRAPHS:
                     last = (last[0], p, last[2])  # "Dia menyebutkan, …": the same person is still speaking
                 continue
@@ -134,9 +144,13 @@ def find_quotations(paragraphs: list[str]) -> list[Quotation]:
             if quotation is None:
                 continue
             _assign(quotation, attribution, last, previous_in_paragraph, found, text)
-            quotation.speaker = _full_name(quotation.speaker, known, paragraphs[:p + 1])
-            if (quotation.speaker is not None and quotation.how == "named" and attribution is not None
-                    and attribution.kind == NAME):
+            quotation.speaker = _full_name(quotation.speaker, known, paragraphs[: p + 1])
+            if (
+                quotation.speaker is not None
+                and quotation.how == "named"
+                and attribution is not None
+                and attribution.kind == NAME
+            ):
                 known.append(quotation.speaker)
                 last = (quotation.speaker, p, quotation.official)
             elif quotation.speaker is not None and last is not None and quotation.speaker == last[0]:
@@ -151,7 +165,7 @@ def _full_name(name: str, known: list[str], read: list[str]) -> str: ...
 @overload
 def _full_name(name: str | None, known: list[str], read: list[str]) -> str | None: ...
 def _full_name(name: str | None, known: list[str], read: list[str]) -> str | None:
-    """"Budi" as "Budi Santoso" when exactly one longer name seen speaking, else written in the article so
+    """ "Budi" as "Budi Santoso" when exactly one longer name seen speaking, else written in the article so
     far ("Wali Kota Cilegon Helldy Agustian"), begins or ends with it."""
     if not name or " " in name:
         return name
@@ -161,8 +175,16 @@ def _full_name(name: str | None, known: list[str], read: list[str]) -> str | Non
         for text in read:
             for m in pattern.finditer(text):
                 words = m.group(0).split()
-                while words and words[0] != name and (bare(words[0]) in TITLES or bare(words[0]) in ORGANISATIONS
-                                                     or bare(words[0]) in NOT_NAMES or words[0].isupper()):
+                while (
+                    words
+                    and words[0] != name
+                    and (
+                        bare(words[0]) in TITLES
+                        or bare(words[0]) in ORGANISATIONS
+                        or bare(words[0]) in NOT_NAMES
+                        or words[0].isupper()
+                    )
+                ):
                     dropped = words.pop(0)
                     if bare(dropped) in ORGANISATIONS and words and words[0] != name:
                         words.pop(0)  # "Kota Cilegon Helldy Agustian": the city, then the mayor
@@ -175,9 +197,10 @@ def _full_name(name: str | None, known: list[str], read: list[str]) -> str | Non
     return longer.pop() if len(longer) == 1 else name
 
 
-def _quotation(text: str, p: int, segment: Segment, attribution: Speaker | None, by_tail: bool,
-               sentences: list) -> Quotation | None:
-    quoted = text[segment.start:segment.end]
+def _quotation(
+    text: str, p: int, segment: Segment, attribution: Speaker | None, by_tail: bool, sentences: list
+) -> Quotation | None:
+    quoted = text[segment.start : segment.end]
     words = tokens(quoted)
     if not words:
         return None
@@ -205,12 +228,15 @@ def _sentence_of(sentences: list, offset: int):
 
 
 _IMMEDIATE = re.compile(r"[,:]\s*$|\b(?:that|bahwa)\s*$")
-_SPEECH_AT_END = re.compile(r"\b(?:said|says|added|told \w+|wrote|asked|mengatakan|menyatakan|berkata|menambahkan)"
-                            r"[,:]?\s*$")
+_SPEECH_AT_END = re.compile(
+    r"\b(?:said|says|added|told \w+|wrote|asked|mengatakan|menyatakan|berkata|menambahkan)"
+    r"[,:]?\s*$"
+)
 
 
-def _attribution(text: str, segment: Segment, segments: list[Segment],
-                 sentences: list) -> tuple[Speaker | None, bool]:
+def _attribution(
+    text: str, segment: Segment, segments: list[Segment], sentences: list
+) -> tuple[Speaker | None, bool]:
     """The speaker the quotation's own sentence names, and whether it was named after the quotation.
 
     `X said: "…"` (a speech verb right before it) comes first, then `"…," kata X` after it, then a speech
@@ -218,11 +244,13 @@ def _attribution(text: str, segment: Segment, segments: list[Segment],
     "phase one") is only a quotation when someone is said to have said it right there."""
     sentence = _sentence_of(sentences, segment.open_mark)
     start = sentence.start if sentence is not None else 0
-    earlier = [g.close_mark for g in segments if g.close_mark is not None and g.close_mark < segment.open_mark]
+    earlier = [
+        g.close_mark for g in segments if g.close_mark is not None and g.close_mark < segment.open_mark
+    ]
     if earlier:
         start = max(start, earlier[-1] + 1)
-    head = text[start:segment.open_mark]
-    short = len(tokens(text[segment.start:segment.end])) < 3
+    head = text[start : segment.open_mark]
+    short = len(tokens(text[segment.start : segment.end])) < 3
     before = before_quote(head)
     if _IMMEDIATE.search(head) and _SPEECH_AT_END.search(head):
         # `… and said, "…"`: the quotation's own speaker, even when only implied; a source named after it
@@ -236,7 +264,7 @@ def _attribution(text: str, segment: Segment, segments: list[Segment],
         later = [g.open_mark for g in segments if g.open_mark > segment.close_mark]
         if later:
             end = min(end, later[0])
-        found = after_quote(text[segment.close_mark + 1:end])
+        found = after_quote(text[segment.close_mark + 1 : end])
         if found is not None:
             return found, True
     return (None if short else before), False
@@ -250,8 +278,14 @@ def _context(text: str, segment: Segment, sentences: list) -> tuple[int, int]:
     return start, max(end, segment.end)
 
 
-def _assign(q: Quotation, attribution: Speaker | None, last: tuple[str, int, bool] | None,
-            previous_in_paragraph: Quotation | None, found: list[Quotation], text: str) -> None:
+def _assign(
+    q: Quotation,
+    attribution: Speaker | None,
+    last: tuple[str, int, bool] | None,
+    previous_in_paragraph: Quotation | None,
+    found: list[Quotation],
+    text: str,
+) -> None:
     """Fill in who said it: named in its sentence, a pronoun pointing back, or the speaker it carries on from."""
     if attribution is not None and attribution.kind in (NAME, ROLE):
         q.speaker, q.how, q.official = attribution.name, "named", attribution.official
@@ -266,10 +300,14 @@ def _assign(q: Quotation, attribution: Speaker | None, last: tuple[str, int, boo
     # No attribution at all: the same speaker goes on when the quotation follows theirs directly, in the
     # same paragraph or opening the next one (multi-paragraph quotations are printed that way).
     before = found[-1] if found else None
-    opens_paragraph = not text[:q.start].strip(" \"“„«‘'")
+    opens_paragraph = not text[: q.start].strip(" \"“„«‘'")
     if previous_in_paragraph is not None and previous_in_paragraph.speaker:
-        q.speaker, q.how, q.official = previous_in_paragraph.speaker, "continued", previous_in_paragraph.official
-    elif (before is not None and before.speaker and opens_paragraph and before.paragraph == q.paragraph - 1):
+        q.speaker, q.how, q.official = (
+            previous_in_paragraph.speaker,
+            "continued",
+            previous_in_paragraph.official,
+        )
+    elif before is not None and before.speaker and opens_paragraph and before.paragraph == q.paragraph - 1:
         q.speaker, q.how, q.official = before.speaker, "continued", before.official
     elif last is not None and last[1] == q.paragraph and previous_in_paragraph is None:
         q.speaker, q.how, q.official = last[0], "continued", last[2]  # "X mengatakan bahwa … ."  "…"

@@ -17,8 +17,10 @@ from civicheck.extract import site_of
 
 # An address in running text: a URL with its scheme, or a host name (with an optional path) standing alone.
 _URL = re.compile(r"\bhttps?://[^\s<>\"“”‘’]+", re.I)
-_HOST = re.compile(r"(?<![\w@./-])((?:www\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[a-z]{2,24})"
-                   r"(/[^\s<>\"“”‘’()]*)?(?![\w@-])")
+_HOST = re.compile(
+    r"(?<![\w@./-])((?:www\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[a-z]{2,24})"
+    r"(/[^\s<>\"“”‘’()]*)?(?![\w@-])"
+)
 _TRAILING = ".,;:!?)]}'\"’”®™"
 # Labels of a public suffix that mark a government or military registry: go.id, gov, gov.uk, gob.mx, gouv.fr.
 _GOVERNMENT_LABELS = frozenset({"go", "gov", "govt", "gob", "gouv", "gv", "mil"})
@@ -74,7 +76,7 @@ def _addresses(text: str) -> list[tuple[str, str]]:
 
 
 def _looks_like_prose(host: str) -> bool:
-    """"said.It", "tersebut.Dia": two sentences glued together, not a site (a site's ending is lower case)."""
+    """ "said.It", "tersebut.Dia": two sentences glued together, not a site (a site's ending is lower case)."""
     suffix = host.rsplit(".", 1)[-1]
     return not suffix.islower()
 
@@ -106,7 +108,9 @@ def _registrable(host: str) -> str:
 def is_government(host: str) -> bool:
     """A government or military site by its registry: *.go.id, *.gov, *.gov.uk, *.gouv.fr, *.desa.id …"""
     _, suffix = _parts(host)
-    return bool(suffix) and (suffix in _GOVERNMENT_SUFFIXES or bool(_GOVERNMENT_LABELS & set(suffix.split("."))))
+    return bool(suffix) and (
+        suffix in _GOVERNMENT_SUFFIXES or bool(_GOVERNMENT_LABELS & set(suffix.split(".")))
+    )
 
 
 def _same_page(url: str) -> str:

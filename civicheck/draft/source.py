@@ -19,11 +19,17 @@ from civicheck.errors import UsageProblem
 from civicheck.fetch import FetchResult
 
 DEFAULT_TIMEOUT = 30.0  # seconds: one article, fetched once; as patient as a slow news site needs
-_CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*>|<meta\b[^>]*\bproperty=[\"']og:url[\"'][^>]*>",
-                        re.I)
+_CANONICAL = re.compile(
+    r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*>|<meta\b[^>]*\bproperty=[\"']og:url[\"'][^>]*>", re.I
+)
 _HREF = re.compile(r"\b(?:href|content)=[\"']([^\"']+)[\"']", re.I)
-_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html", ".xhtml": "application/xhtml+xml",
-          ".txt": "text/plain"}
+_TYPES = {
+    ".pdf": "application/pdf",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "application/xhtml+xml",
+    ".txt": "text/plain",
+}
 
 
 @dataclass
@@ -50,13 +56,25 @@ def local_result(path: Path, url: str | None) -> FetchResult:
     content_type = _TYPES.get(path.suffix.lower(), "")
     cited = url or _own_address(body)
     if not cited:
-        raise UsageProblem(f"{path}: a saved file does not say where the article is published, and the checks must "
-                           "cite that address: give it with --url https://…")
+        raise UsageProblem(
+            f"{path}: a saved file does not say where the article is published, and the checks must "
+            "cite that address: give it with --url https://…"
+        )
     if problem := url_problem(cited):
         raise UsageProblem(f"{path}: {problem}")
     headers = [("Content-Type", content_type)] if content_type else []
-    return FetchResult(cited, cited, 200, "OK", None, f"read from {path}", now_utc(), headers=headers, body=body,
-                       raw_body=body)
+    return FetchResult(
+        cited,
+        cited,
+        200,
+        "OK",
+        None,
+        f"read from {path}",
+        now_utc(),
+        headers=headers,
+        body=body,
+        raw_body=body,
+    )
 
 
 def _own_address(body: bytes) -> str | None:
@@ -68,9 +86,15 @@ def _own_address(body: bytes) -> str | None:
     return None
 
 
-def obtain(targets: Sequence[str], fetcher: Any, online: Callable[[], tuple[bool, str]], *,
-           url: str | None = None, on_result: Callable[[FetchResult], object] | None = None,
-           timeout: float = DEFAULT_TIMEOUT) -> Obtained:
+def obtain(
+    targets: Sequence[str],
+    fetcher: Any,
+    online: Callable[[], tuple[bool, str]],
+    *,
+    url: str | None = None,
+    on_result: Callable[[FetchResult], object] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Obtained:
     """Fetch (or read) every target and make an Article of each; the reasons for those that fail.
 
     `fetcher`: a Fetcher or a WarcReplay (anything with fetch_all). `online`: asked, at most once, before a

@@ -43,7 +43,9 @@ class Speaker:
     kind: str  # NAME ("Eka Asmadi"), ROLE ("an officer"), or PRONOUN ("katanya": named earlier, maybe)
     name: str | None = None  # the name or role as written; None for a pronoun
     official: bool = False  # a government title stands with it ("Wali Kota", "Minister"): checkable first
-    fallback: str | None = None  # for a description pointing back ("sumber itu"): the role, if no one is found
+    fallback: str | None = (
+        None  # for a description pointing back ("sumber itu"): the role, if no one is found
+    )
 
 
 _PARTY = re.compile(r"^\(?[RDI]-[A-Z][A-Za-z.]*\)?[,.]?$")
@@ -78,7 +80,7 @@ def speaker_of(phrase: str) -> Speaker | None:
 
 
 def _without_demonstrative(words: list[str]) -> list[str]:
-    """"Pria yang akrab disapa Dani ini" names Dani: the demonstrative after a name is not part of it."""
+    """ "Pria yang akrab disapa Dani ini" names Dani: the demonstrative after a name is not part of it."""
     if len(words) > 1 and bare(words[-1]) in ("itu", "ini", "tersebut"):
         return words[:-1]
     return words
@@ -97,7 +99,7 @@ def _cut(words: list[str]) -> list[str]:
             break  # "Marcella yang mengaku tengah menggarap film …": the name came before the clause
         glued = _GLUED_SENTENCE.search(word)
         if glued:  # "Monzani.Sementara": the sentence ended there
-            out.append(word[:glued.start() + 1])
+            out.append(word[: glued.start() + 1])
             break
         out.append(word)
         if word.endswith((".", ";", ":", "?", "!")) and not _abbreviated(word):
@@ -135,14 +137,16 @@ def _name_in(words: list[str]) -> str | None:
             return _join(segment[start:end])
     runs = _runs(segments[0]) if segments else []
     if runs and runs[0][0] == 0 and runs[0][1] >= 2:
-        return _join(segments[0][:runs[0][1]])  # "Hawk Sawyer issued a statement": the subject's name
+        return _join(segments[0][: runs[0][1]])  # "Hawk Sawyer issued a statement": the subject's name
     return None
 
 
 def _join(words: list[str]) -> str:
-    return " ".join(words).strip("()[]\"'“”‘’").rstrip(".,;:") + ("." if words[-1].endswith(".") and
-                                                                      _abbreviated(words[-1]) and
-                                                                      bare(words[-1]) in NAME_SUFFIXES else "")
+    return " ".join(words).strip("()[]\"'“”‘’").rstrip(".,;:") + (
+        "."
+        if words[-1].endswith(".") and _abbreviated(words[-1]) and bare(words[-1]) in NAME_SUFFIXES
+        else ""
+    )
 
 
 def _runs(segment: list[str]) -> list[tuple[int, int]]:
@@ -160,13 +164,23 @@ def _runs(segment: list[str]) -> list[tuple[int, int]]:
             skip_company = False  # PT Astra: "Astra" is the company
             after_office = False
             continue
-        if start is not None and (b in NAME_PARTICLES or (b in NAME_SUFFIXES and capital) or
-                                  _INITIAL.match(word.rstrip(","))):
+        if start is not None and (
+            b in NAME_PARTICLES or (b in NAME_SUFFIXES and capital) or _INITIAL.match(word.rstrip(","))
+        ):
             continue
         party = bool(_PARTY.match(word))  # "Sen. Ben Sasse, R-Neb."
-        name_word = (capital and not acronym and not party and not possessive and b not in TITLES and b not in ORGANISATIONS
-                     and b not in ORGANISATION_SUFFIXES and b not in NOT_NAMES and b not in PRONOUNS
-                     and not any(ch.isdigit() for ch in b)) or (capital and _INITIAL.match(word.rstrip(",")))
+        name_word = (
+            capital
+            and not acronym
+            and not party
+            and not possessive
+            and b not in TITLES
+            and b not in ORGANISATIONS
+            and b not in ORGANISATION_SUFFIXES
+            and b not in NOT_NAMES
+            and b not in PRONOUNS
+            and not any(ch.isdigit() for ch in b)
+        ) or (capital and _INITIAL.match(word.rstrip(",")))
         if name_word and start is None:
             start = i
         elif not name_word and start is not None:
@@ -174,8 +188,12 @@ def _runs(segment: list[str]) -> list[tuple[int, int]]:
                 runs.append((start, i))
             start = None
         if not name_word:
-            wali_kota = b == "kota" and i > 0 and bare(segment[i - 1]) == "wali"  # the mayor's title, not a city
-            after_office = (b in ORGANISATIONS and b not in COMPANY_PREFIXES and not wali_kota) or b in PLACE_MARKERS
+            wali_kota = (
+                b == "kota" and i > 0 and bare(segment[i - 1]) == "wali"
+            )  # the mayor's title, not a city
+            after_office = (
+                b in ORGANISATIONS and b not in COMPANY_PREFIXES and not wali_kota
+            ) or b in PLACE_MARKERS
             skip_company = b in COMPANY_PREFIXES
     if start is not None and not after_office:
         runs.append((start, len(segment)))
@@ -198,7 +216,19 @@ def _role(words: list[str]) -> str | None:
     first = " ".join(words).split(",")[0].split()
     out: list[str] = []
     for word in first:
-        if out and bare(word) in ("on", "in", "at", "with", "who", "which", "that", "yang", "di", "dari", "untuk"):
+        if out and bare(word) in (
+            "on",
+            "in",
+            "at",
+            "with",
+            "who",
+            "which",
+            "that",
+            "yang",
+            "di",
+            "dari",
+            "untuk",
+        ):
             break
         out.append(word)
     out = out[:6]
@@ -209,8 +239,10 @@ def _role(words: list[str]) -> str | None:
 
 # --- attributions around a quotation -----------------------------------------------------------------------
 
-_ID_VERB_AFTER = re.compile(r"(?i)^(?:demikian\s+(?:(?:pernyataan|penjelasan|keterangan|kata|ujar|tulis)\s+)?)?"
-                            r"([a-z]+)\b")
+_ID_VERB_AFTER = re.compile(
+    r"(?i)^(?:demikian\s+(?:(?:pernyataan|penjelasan|keterangan|kata|ujar|tulis)\s+)?)?"
+    r"([a-z]+)\b"
+)
 _EN_MULTI = ("according to", "pointed out", "went on")
 
 
@@ -223,8 +255,11 @@ def after_quote(tail: str) -> Speaker | None:
     words = t.split()
     first = bare(words[0])
     if first == "demikian" and len(words) > 1:
-        rest = words[2:] if bare(words[1]) in ("pernyataan", "penjelasan", "keterangan", "kata", "ujar", "tulis") \
+        rest = (
+            words[2:]
+            if bare(words[1]) in ("pernyataan", "penjelasan", "keterangan", "kata", "ujar", "tulis")
             else words[1:]
+        )
         return speaker_of(" ".join(rest))
     if first.endswith("nya") and (first[:-3] in ID_AFTER_VERBS or first == "katanya"):
         return Speaker(PRONOUN)
@@ -244,7 +279,7 @@ def after_quote(tail: str) -> Speaker | None:
             if i == 0 or bare(words[0]) in SPEAKER_STOPS:
                 return None
             return _subject_before(words[:i])
-        if word.endswith((".", "!", "?")) and not _abbreviated(word) or any(q in word for q in "\"“”"):
+        if word.endswith((".", "!", "?")) and not _abbreviated(word) or any(q in word for q in '"“”'):
             return None
     return None
 
@@ -280,18 +315,19 @@ def _speech_subject(text: str) -> Speaker | None:
         pair = f"{b} {bare(words[i + 1])}" if i + 1 < len(words) else ""
         if b == "menurut" or pair == "according to":
             # "According to the city's finance director, Maria Chen, construction …": the appositive names her.
-            rest = ",".join(" ".join(words[i + (1 if b == "menurut" else 2):]).split(",")[:2])
+            rest = ",".join(" ".join(words[i + (1 if b == "menurut" else 2) :]).split(",")[:2])
             found = speaker_of(rest)
             if found is not None:
                 return found
             continue
         if b in ID_PASSIVE_VERBS and i + 1 < len(words) and bare(words[i + 1]) == "oleh":
-            found = speaker_of(" ".join(words[i + 2:]))
+            found = speaker_of(" ".join(words[i + 2 :]))
             if found is not None and found.kind == NAME:
                 return found
             continue
-        if _verb(words[i]) and (b in ID_SPEECH_VERBS or b in EN_SPEECH_VERBS or b in ("called", "calling")
-                                or pair in _EN_MULTI):
+        if _verb(words[i]) and (
+            b in ID_SPEECH_VERBS or b in EN_SPEECH_VERBS or b in ("called", "calling") or pair in _EN_MULTI
+        ):
             found = _subject_before(words[:i])
             if found is not None and found.kind == PRONOUN:
                 return _antecedent(words[:i]) or found
@@ -302,7 +338,7 @@ def _speech_subject(text: str) -> Speaker | None:
 
 
 def _manner(word: str) -> bool:
-    """"Another reportedly said": an -ly adverb between the subject and its verb."""
+    """ "Another reportedly said": an -ly adverb between the subject and its verb."""
     b = bare(word)
     return len(b) > 4 and b.endswith("ly") and word[:1].islower()
 
@@ -323,10 +359,17 @@ def _antecedent(words: list[str]) -> Speaker | None:
     if earlier is not None and earlier.kind == NAME:
         return earlier
     first = before[0]
-    if (len(before) > 1 and first[:1].isupper() and before[1][:1].islower() and bare(before[1]) not in NOT_NAMES
-            and bare(first) not in NOT_NAMES
-            and bare(first) not in TITLES and bare(first) not in PRONOUNS and not first.isupper()
-            and not bare(first).endswith("'s")):
+    if (
+        len(before) > 1
+        and first[:1].isupper()
+        and before[1][:1].islower()
+        and bare(before[1]) not in NOT_NAMES
+        and bare(first) not in NOT_NAMES
+        and bare(first) not in TITLES
+        and bare(first) not in PRONOUNS
+        and not first.isupper()
+        and not bare(first).endswith("'s")
+    ):
         return Speaker(NAME, first.rstrip(","))  # "Carlineo was arrested for a call in which he said"
     return None
 
@@ -337,8 +380,12 @@ def _subject_before(words: list[str]) -> Speaker | None:
     dihubungi dari Mataram, Kamis, mengatakan"), else the nearest part as a role ("The victim's mother")."""
     parts = _CLAUSE_BREAK.split(" ".join(words))
     clause = parts[-1].split() if parts else []
-    while clause and (bare(clause[-1]) in ADVERBS or bare(clause[-1]) in SPEAKER_STOPS or not bare(clause[-1])
-                      or _manner(clause[-1])):
+    while clause and (
+        bare(clause[-1]) in ADVERBS
+        or bare(clause[-1]) in SPEAKER_STOPS
+        or not bare(clause[-1])
+        or _manner(clause[-1])
+    ):
         clause.pop()
     if not clause or clause[-1].endswith(",") and len(clause) == 1:
         return None
@@ -355,10 +402,13 @@ def _subject_before(words: list[str]) -> Speaker | None:
     role: Speaker | None = None
     for segment in reversed(segments):
         # "he asked about the Muslim Brotherhood, called …": the subject stands before the first verb.
-        verbs = [i for i, w in enumerate(segment) if i > 0 and _verb(w) and
-                 (bare(w) in EN_SPEECH_VERBS or bare(w) in ID_SPEECH_VERBS)]
+        verbs = [
+            i
+            for i, w in enumerate(segment)
+            if i > 0 and _verb(w) and (bare(w) in EN_SPEECH_VERBS or bare(w) in ID_SPEECH_VERBS)
+        ]
         if verbs:
-            segment = segment[:verbs[0]]
+            segment = segment[: verbs[0]]
         if all(bare(w) in NOT_NAMES or _is_date(w) for w in segment):
             continue  # "Kamis", "Selasa (23/2)"
         if bare(segment[0]) in RELATIVES:

@@ -32,7 +32,7 @@ def sentence_spans(text: str, protected: Sequence[tuple[int, int]] = ()) -> list
     spans, start = [], 0
     for m in _END.finditer(text):
         end = m.end()
-        if end > m.start() + 1 and text[end - 1] in "\"“" and end < len(text) and text[end].isalpha():
+        if end > m.start() + 1 and text[end - 1] in '"“' and end < len(text) and text[end].isalpha():
             end -= 1  # `mereka."Tawaran`: that quote opens the next sentence
         if end >= len(text.rstrip()):
             break
@@ -63,7 +63,7 @@ def _abbreviation_before(text: str, dot: int) -> bool:
         return True
     word = word.lower()
     if word in ("no", "nos"):  # "No. 20", but "she said no."
-        return text[dot + 1:dot + 3].strip()[:1].isdigit()
+        return text[dot + 1 : dot + 3].strip()[:1].isdigit()
     return word in ABBREVIATIONS
 
 

@@ -116,7 +116,9 @@ def validate(text: str, taken: set[str]) -> None:
         try:
             claims = load_claims([path])
         except ClaimsError as exc:
-            raise DraftError(f"the drafted claims would not pass lint ({exc}); this is a bug, please report it") from exc
+            raise DraftError(
+                f"the drafted claims would not pass lint ({exc}); this is a bug, please report it"
+            ) from exc
     clash = sorted({c.id for c in claims} & taken)
     if clash:
         raise DraftError(f"drafted ids {', '.join(clash)} are already used; this is a bug, please report it")

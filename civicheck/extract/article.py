@@ -20,7 +20,12 @@ def extract_article(page: Any, url: str, doc: Document) -> None:
     _no_date.on = True
     try:
         found = trafilatura.bare_extraction(
-            page, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True,
+            page,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=True,
             date_extraction_params={"original_date": True, "extensive_search": False},
         )
     finally:

@@ -16,8 +16,15 @@ from civicheck.extract.document import Document
 # is off: the page's own wording is the evidence, and match.py folds quotes and widths for matching anyway.
 # Controls and terminal escapes are left for ESCAPE_SEQUENCE, so they are removed as whole sequences.
 _FTFY_OPTIONS: dict[str, Any] = dict(
-    unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False, fix_character_width=False,
-    uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False, normalization=None, explain=False,
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
 )
 MOJIBAKE_NOTE = "the page's text was repaired from garbled encoding (mojibake)"
 
@@ -27,9 +34,11 @@ MOJIBAKE_NOTE = "the page's text was repaired from garbled encoding (mojibake)"
 # for a lost no-break space). "â€" followed by no character a windows-1252 byte 0x80-0xBF reads as has lost
 # its last byte, and it was 0x9D: the other undefined bytes make characters pages hardly use (U+2001,
 # U+200D, U+200F, U+2010). It is put back before ftfy repairs the text.
-_LOST_9D = re.compile("\u00e2\u20ac(?![\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030"
-                      "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122"
-                      "\u0161\u203a\u0153\u017e\u0178])")
+_LOST_9D = re.compile(
+    "\u00e2\u20ac(?![\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030"
+    "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122"
+    "\u0161\u203a\u0153\u017e\u0178])"
+)
 
 
 def repair(text: str) -> str:
@@ -39,8 +48,10 @@ def repair(text: str) -> str:
     text = _LOST_9D.sub("\u00e2\u20ac\x9d", text)
 
     # ftfy repairs line by line; handing it only the lines that are not ASCII does the same four times faster.
-    return "\n".join(line if line.isascii() else _short_line(line) if len(line) <= 200 else _repaired_line(line)
-                     for line in text.split("\n"))
+    return "\n".join(
+        line if line.isascii() else _short_line(line) if len(line) <= 200 else _repaired_line(line)
+        for line in text.split("\n")
+    )
 
 
 def _repaired_line(line: str) -> str:

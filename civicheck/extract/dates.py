@@ -47,7 +47,9 @@ _WEAK_META = {
     "datecreated": "meta dateCreated",
     "citation_date": "meta citation_date",
 }
-_ARTICLE_TYPES = re.compile(r"(?i)article|posting|report|news|blog|review|creativework|webpage|opinion|analysis")
+_ARTICLE_TYPES = re.compile(
+    r"(?i)article|posting|report|news|blog|review|creativework|webpage|opinion|analysis"
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class Declared:
     """One date a page gives for its publication, and where it gives it."""
 
     date: str  # ISO day, as the source states it (its own time zone's day)
-    source: str  # "JSON-LD datePublished", "OpenGraph article:published_time", "the address (/2023/06/15/)", ...
+    source: (
+        str  # "JSON-LD datePublished", "OpenGraph article:published_time", "the address (/2023/06/15/)", ...
+    )
     strong: bool = True  # written for this page by its publishing system (not a copy, crawl or change date)
     # A day as the publisher's readers saw it: a date alone, or a time with its local offset. A time in UTC, or
     # with no zone at all (most often UTC too), may fall on the next or the last day where it was published.
@@ -69,7 +73,9 @@ class Publication:
 
     date: str | None = None
     source: str | None = None
-    nearby: list[str] = field(default_factory=list)  # other dates sources give within the tolerance (time zones)
+    nearby: list[str] = field(
+        default_factory=list
+    )  # other dates sources give within the tolerance (time zones)
     conflict: str | None = None  # "JSON-LD datePublished says 2023-06-15, the address says 2023-05-01"
     declared: list[Declared] = field(default_factory=list)
 
@@ -127,7 +133,11 @@ def _json_ld(scripts: list[Any], url: str) -> list[Declared]:
     on_this_page = [c for c in candidates if c[0]]
     _, text, kind = (on_this_page or candidates)[0]
     parsed = parse_date(text)
-    return [Declared(parsed[0], "JSON-LD datePublished", local=parsed[1], time=_has_time(text))] if parsed else []
+    return (
+        [Declared(parsed[0], "JSON-LD datePublished", local=parsed[1], time=_has_time(text))]
+        if parsed
+        else []
+    )
 
 
 def _objects(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
@@ -164,8 +174,15 @@ def _meta(metas: list[Any]) -> list[Declared]:
         parsed = parse_date(tag.get("content") or "")
         if parsed:
             seen.add(label)
-            found.append(Declared(parsed[0], label, strong=key in _STRONG_META, local=parsed[1],
-                                  time=_has_time(tag.get("content") or "")))
+            found.append(
+                Declared(
+                    parsed[0],
+                    label,
+                    strong=key in _STRONG_META,
+                    local=parsed[1],
+                    time=_has_time(tag.get("content") or ""),
+                )
+            )
     parsely = next((tag for tag in metas if tag.get("name") == "parsely-page"), None)
     if parsely is not None and "meta parsely-pub-date" not in seen:
         try:
@@ -186,8 +203,11 @@ def _marked_up(marked: list[Any]) -> list[Declared]:
         text = element.get("datetime") or element.get("content") or ""
         parsed = parse_date(text)
         if parsed:
-            return [Declared(parsed[0], f"<{element.tag}> marked datePublished", local=parsed[1],
-                             time=_has_time(text))]
+            return [
+                Declared(
+                    parsed[0], f"<{element.tag}> marked datePublished", local=parsed[1], time=_has_time(text)
+                )
+            ]
     return []
 
 
@@ -207,11 +227,13 @@ def date_in_url(url: str) -> tuple[str, str] | None:
         day = dt.date(int(m[1]), int(m[3]), int(m[4]))
     except ValueError:
         return None
-    return day.isoformat(), m.group(0) + ("/" if path[m.end():m.end() + 1] == "/" else "")
+    return day.isoformat(), m.group(0) + ("/" if path[m.end() : m.end() + 1] == "/" else "")
 
 
-_ISO = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*"
-                  r"(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?")
+_ISO = re.compile(
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*"
+    r"(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?"
+)
 
 
 def parse_date(text: str) -> tuple[str, bool] | None:
@@ -226,7 +248,9 @@ def parse_date(text: str) -> tuple[str, bool] | None:
         except ValueError:
             return None
         zone = (m[7] or "").upper()
-        return _plausible(day, local=not m[4] or zone not in ("", "Z", "UTC", "GMT", "+00:00", "+0000", "-00:00"))
+        return _plausible(
+            day, local=not m[4] or zone not in ("", "Z", "UTC", "GMT", "+00:00", "+0000", "-00:00")
+        )
     m = re.fullmatch(r"((?:19|20)\d\d)(\d\d)(\d\d)(?:T?\d{4,6}.*)?", text)
     if m:
         try:
@@ -260,12 +284,64 @@ def _plausible(day: dt.date, local: bool) -> tuple[str, bool] | None:
 
 # Month names as bylines write them, English and Indonesian, with their usual abbreviations.
 _MONTHS = {
-    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                   "september", "october", "november", "december"], 1)},
-    **{m: i for i, m in enumerate(["januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus",
-                                   "september", "oktober", "november", "desember"], 1)},
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "agu": 8, "agt": 8, "ags": 8,
-    "sep": 9, "sept": 9, "okt": 10, "oct": 10, "nov": 11, "dec": 12, "des": 12, "mei": 5,
+    **{
+        m: i
+        for i, m in enumerate(
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ],
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            [
+                "januari",
+                "februari",
+                "maret",
+                "april",
+                "mei",
+                "juni",
+                "juli",
+                "agustus",
+                "september",
+                "oktober",
+                "november",
+                "desember",
+            ],
+            1,
+        )
+    },
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "sep": 9,
+    "sept": 9,
+    "okt": 10,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+    "des": 12,
+    "mei": 5,
 }
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY, _YEAR = r"(\d{1,2})(?:st|nd|rd|th)?", r"((?:19|20)\d\d)"
@@ -316,8 +392,11 @@ def shown_date(blocks: list[str], paragraphs: list[str], headline: str = "") -> 
         order = list(range(max(0, start - 8), start))
     for i in order:
         line = blocks[i]
-        if len(line) > _BYLINE_LENGTH or _EMBED.search(line) or (
-                i and len(blocks[i - 1]) < 25 and _UPDATED.search(blocks[i - 1])):
+        if (
+            len(line) > _BYLINE_LENGTH
+            or _EMBED.search(line)
+            or (i and len(blocks[i - 1]) < 25 and _UPDATED.search(blocks[i - 1]))
+        ):
             continue
         found = _days_in(line)
         if found:
@@ -327,7 +406,10 @@ def shown_date(blocks: list[str], paragraphs: list[str], headline: str = "") -> 
 
 def _body_start(blocks: list[str], paragraphs: list[str]) -> int | None:
     """The page block holding the article's first paragraph of prose (its byline stands above it)."""
-    for shortest in (_PROSE, _PROSE // 2):  # a headline, a standfirst, a caption the extractor kept come first
+    for shortest in (
+        _PROSE,
+        _PROSE // 2,
+    ):  # a headline, a standfirst, a caption the extractor kept come first
         for paragraph in paragraphs:
             if len(paragraph) >= shortest:
                 key = _squash(paragraph)[:60]
@@ -445,8 +527,9 @@ def _near(a: str, b: str) -> bool:
     return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days) <= TOLERANCE_DAYS
 
 
-def publication(root: Any, url: str, blocks: list[str], paragraphs: list[str], headline: str,
-                date_root: Any) -> tuple[Publication, str | None]:
+def publication(
+    root: Any, url: str, blocks: list[str], paragraphs: list[str], headline: str, date_root: Any
+) -> tuple[Publication, str | None]:
     """The publication date of a parsed page, and its last-updated date (htmldate's reading of it).
     root: the page's lxml tree (None when it has none); date_root: the tree htmldate reads (the page's, or
     that of its first DATE_LIMIT characters; None: no reading). blocks, paragraphs, headline: the page's
@@ -472,8 +555,9 @@ def htmldate_readings(page: Any, url: str) -> tuple[str | None, str | None]:
         try:
             # htmldate trusts a date in the URL above anything on the page, for the last-modified date too;
             # a URL (/berita/2023/05/01/...) says when a page was published, never when it was updated.
-            return find_date(page, url=url if original else None, original_date=original,
-                             extensive_search=extensive)
+            return find_date(
+                page, url=url if original else None, original_date=original, extensive_search=extensive
+            )
         except Exception:  # noqa: BLE001 - a date we cannot read is "no date", never a crash
             return None
 

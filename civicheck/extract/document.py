@@ -62,11 +62,15 @@ class Document:
     kind: str  # "html", "pdf", "text" or "other"
     title: str = ""
     page_blocks: list[str] = field(default_factory=list)  # visible text, one entry per block, in page order
-    article_paragraphs: list[str] = field(default_factory=list)  # main text (trafilatura); empty when none found
+    article_paragraphs: list[str] = field(
+        default_factory=list
+    )  # main text (trafilatura); empty when none found
     links: list[Link] = field(default_factory=list)
     meta: dict[str, str | None] = field(default_factory=dict)  # title, author, sitename, published, updated
     pdf_pages: list[str] = field(default_factory=list)  # text layer of each PDF page
-    body: tuple[int, int] | None = None  # page blocks (0-based, first and last) the page marks as the article body
+    body: tuple[int, int] | None = (
+        None  # page blocks (0-based, first and last) the page marks as the article body
+    )
     publication: Publication | None = None  # when the page says it was published, and which source says so
     problem: str | None = None  # why no text could be had (scanned PDF, encrypted, unsupported type)
     repaired: bool = False  # mojibake was repaired in the text (MOJIBAKE_NOTE)
@@ -108,7 +112,11 @@ class Document:
         page = [Passage(t, "page", i, first < i <= last + 1) for i, t in enumerate(self.page_blocks, 1)]
         if scope == "article":
             if self.article_cut:  # its main text may go on past the part that was searched for it
-                return page, [], "the page is too large to find its main text in; searched the whole page instead"
+                return (
+                    page,
+                    [],
+                    "the page is too large to find its main text in; searched the whole page instead",
+                )
             if article:
                 return article, article, None
             return page, [], "no main article text found; searched the whole page instead"
@@ -122,7 +130,9 @@ class Document:
         if not keys:
             return []
         blocks = [squash(b) for b in self.page_blocks]
-        inside = [i for i, b in enumerate(blocks) if len(b) >= 20 and any(k in b or b[:60] in k for k in keys)]
+        inside = [
+            i for i, b in enumerate(blocks) if len(b) >= 20 and any(k in b or b[:60] in k for k in keys)
+        ]
         if not inside:
             return []
         first, last = min(inside), max(inside)

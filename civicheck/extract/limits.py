@@ -23,7 +23,9 @@ ARTICLE_LIMIT = 1_000_000
 DATE_LIMIT = 500_000
 
 
-def readable_part(markup: str, limit: int = PAGE_LIMIT, doc: Document | None = None, tags: bool = True) -> str:
+def readable_part(
+    markup: str, limit: int = PAGE_LIMIT, doc: Document | None = None, tags: bool = True
+) -> str:
     """The part of `markup` that is read: at most `limit` characters and (`tags`) ELEMENT_LIMIT tags;
     `doc.cut` says so when that is not all of it."""
     end = min(len(markup), limit)

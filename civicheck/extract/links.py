@@ -22,38 +22,79 @@ LINK_LIMIT = 20_000
 # What a citizen follows: (tag, attribute) in the order a page is read. `form` only when it is sent with GET
 # (a POST form's action is a program, not a page); meta refresh is read from its content (see refresh_url).
 FOLLOWED = (
-    ("a", "href"), ("area", "href"), ("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", "data"),
-    ("form", "action"), ("meta", "content"),
+    ("a", "href"),
+    ("area", "href"),
+    ("iframe", "src"),
+    ("frame", "src"),
+    ("embed", "src"),
+    ("object", "data"),
+    ("form", "action"),
+    ("meta", "content"),
 )
 # What a page loads for its visitor (`resources: true`): images, stylesheets and icons, scripts, media.
 RESOURCES = (
-    ("img", "src"), ("img", "srcset"), ("link", "href"), ("script", "src"), ("source", "src"),
-    ("source", "srcset"), ("video", "src"), ("video", "poster"), ("audio", "src"), ("track", "src"),
-    ("input", "src"), ("body", "background"), ("table", "background"), ("td", "background"), ("th", "background"),
+    ("img", "src"),
+    ("img", "srcset"),
+    ("link", "href"),
+    ("script", "src"),
+    ("source", "src"),
+    ("source", "srcset"),
+    ("video", "src"),
+    ("video", "poster"),
+    ("audio", "src"),
+    ("track", "src"),
+    ("input", "src"),
+    ("body", "background"),
+    ("table", "background"),
+    ("td", "background"),
+    ("th", "background"),
 )
 _TAGS = tuple(dict.fromkeys(tag for tag, _ in FOLLOWED))
 _RESOURCE_TAGS = tuple(dict.fromkeys(tag for tag, _ in RESOURCES))
 # <link rel=…> values that name another origin or document, not a resource the page loads.
-_NOT_LOADED_RELS = {"preconnect", "dns-prefetch", "canonical", "alternate", "next", "prev", "author", "license",
-                    "search", "help", "bookmark", "external", "shortlink", "pingback", "me"}
+_NOT_LOADED_RELS = {
+    "preconnect",
+    "dns-prefetch",
+    "canonical",
+    "alternate",
+    "next",
+    "prev",
+    "author",
+    "license",
+    "search",
+    "help",
+    "bookmark",
+    "external",
+    "shortlink",
+    "pingback",
+    "me",
+}
 
 # Schemes a browser hands to another program or treats as no page at all: not checked, not broken either.
 # Anything else but http(s) is a scheme no browser knows ("hutzli:", a typo "htp://"): an invalid link.
 # The list: the IANA URI schemes a public page plausibly links (permanent and common provisional ones) and the
 # app schemes seen on government portals (whatsapp:, tg:, line:, intent:...). Written here because no
 # maintained package ships the IANA registry.
-SKIPPED_SCHEMES = frozenset("""
+SKIPPED_SCHEMES = frozenset(
+    """
     about blob callto cid data dav facetime fax feed file fb fb-messenger ftp ftps geo git gopher im imap intent
     irc ircs itms itms-apps itms-services javascript ldap ldaps line magnet mailto maps market mid mms msteams
     news nntp openid pop rtmp rtmps rtsp s3 sftp sip sips skype slack sms smsto snapchat spotify ssh steam stun
     tel telnet tg tiktok twitter urn viber view-source waze webcal whatsapp ws wss xmpp ymsgr zoommtg zoomus
     instagram linkedin line-app market-app chrome edge android-app ios-app ms-windows-store microsoft-edge
     bitcoin ethereum payto upi web+mastodon x-apple-data-detectors x-web-search
-""".split())
+""".split()
+)
 
 
-def links_in(tree: Any, page_url: str, *, resources: bool = False, roots: Iterable[Any] | None = None,
-             doc: Document | None = None) -> list[Link]:
+def links_in(
+    tree: Any,
+    page_url: str,
+    *,
+    resources: bool = False,
+    roots: Iterable[Any] | None = None,
+    doc: Document | None = None,
+) -> list[Link]:
     """The links of a parsed page (an lxml.html tree): absolute, fragments dropped, each URL once (its first
     element and label kept), hrefs no browser can open as invalid links, mailto:/tel:/javascript: and other
     programs' schemes left out. `resources`: what the page loads too (images, stylesheets, scripts, media).
@@ -78,7 +119,9 @@ def links_in(tree: Any, page_url: str, *, resources: bool = False, roots: Iterab
     return list(seen.values())
 
 
-def links_from_html(html: str, page_url: str, *, resources: bool = False, doc: Document | None = None) -> list[Link]:
+def links_from_html(
+    html: str, page_url: str, *, resources: bool = False, doc: Document | None = None
+) -> list[Link]:
     """links_in() of markup not yet parsed (the thin wrapper for callers without an lxml tree)."""
     tree = parse_html(html)
     return [] if tree is None else links_in(tree, page_url, resources=resources, doc=doc)
@@ -109,7 +152,9 @@ def document_base(tree: Any, page_url: str) -> str:
     return page_url
 
 
-def resolve(href: str, base: str, element: str = "a href", text: str = "", page: int | None = None) -> Link | None:
+def resolve(
+    href: str, base: str, element: str = "a href", text: str = "", page: int | None = None
+) -> Link | None:
     """The Link a browser would follow from `href` on a page whose base URL is `base`; None for hrefs that are
     no page to check (empty, a fragment of the page itself, mailto:, tel:, javascript:...)."""
     target = _target(href, base)
@@ -232,22 +277,26 @@ def _label(element: Any, doc: Document | None) -> str:
                 text = " ".join((img.get("alt") or "").split())
                 if text:
                     break
-        text = text or " ".join((element.get("alt") or element.get("aria-label") or element.get("title") or "").split())
+        text = text or " ".join(
+            (element.get("alt") or element.get("aria-label") or element.get("title") or "").split()
+        )
         return clean_text(text, doc)[:500]
     if element.tag in ("iframe", "frame", "embed", "object", "img"):
         return clean_text(" ".join((element.get("title") or element.get("alt") or "").split()), doc)[:500]
     return ""
 
 
-_REFRESH = re.compile(r"""^[\t\n\x0c\r ]*[0-9.]*[\t\n\x0c\r ]*[;,]?[\t\n\x0c\r ]*(?:url[\t\n\x0c\r ]*=[\t\n\x0c\r ]*)?""",
-                      re.IGNORECASE)
+_REFRESH = re.compile(
+    r"""^[\t\n\x0c\r ]*[0-9.]*[\t\n\x0c\r ]*[;,]?[\t\n\x0c\r ]*(?:url[\t\n\x0c\r ]*=[\t\n\x0c\r ]*)?""",
+    re.IGNORECASE,
+)
 
 
 def refresh_url(content: str) -> str | None:
     """The URL of a `<meta http-equiv=refresh content="5; url=...">` (HTML's shared declarative refresh steps,
     quotes included); None for a plain reload ("30")."""
     m = _REFRESH.match(content)
-    rest = content[m.end():] if m else content
+    rest = content[m.end() :] if m else content
     if not rest or not m or m.end() == 0 or not re.match(r"^[\t\n\x0c\r ]*[0-9.]", content):
         return None
     if rest[0] in "'\"":

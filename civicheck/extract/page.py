@@ -62,8 +62,12 @@ def visible_text(root: Any) -> str:
                 add("\n")
             if parent is not None:
                 text(parent.tail, stack[-1][3] if stack else False)
-        elif not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS or node.tag in HIDDEN_TEXT or (
-                node.get("hidden") is not None):
+        elif (
+            not isinstance(node.tag, str)
+            or node.tag in INVISIBLE_TAGS
+            or node.tag in HIDDEN_TEXT
+            or (node.get("hidden") is not None)
+        ):
             text(node.tail, preserve)  # a comment, a script, a hidden element: what follows it is shown
         else:
             opens_block = node.tag in BLOCK_TAGS
@@ -85,8 +89,12 @@ def _text(element: Any) -> str:
     """An element's text (without what scripts, styles and comments inside it hold), from lxml or bs4."""
     if hasattr(element, "get_text"):
         return element.get_text()
-    return "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::template"
-                                 " or ancestor::rt or ancestor::rp)]"))
+    return "".join(
+        element.xpath(
+            ".//text()[not(ancestor::script or ancestor::style or ancestor::template"
+            " or ancestor::rt or ancestor::rp)]"
+        )
+    )
 
 
 def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[Link]:
@@ -102,8 +110,11 @@ def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[
     # link reader as a fragment, resolved against the whole page's <base>.
     chosen = soup.select(selector)
     ids = {id(element) for element in chosen}
-    roots = [lxml.html.fragment_fromstring(str(element), create_parent="div")
-             for element in chosen if not any(id(parent) in ids for parent in element.parents)]
+    roots = [
+        lxml.html.fragment_fromstring(str(element), create_parent="div")
+        for element in chosen
+        if not any(id(parent) in ids for parent in element.parents)
+    ]
     return links_in_tree(tree, base_url, resources=resources, roots=roots, doc=doc)
 
 
@@ -129,7 +140,7 @@ def link_query(selector: str | None, resources: bool) -> str:
 
 def parse_link_query(key: str) -> tuple[str, bool]:
     if key.startswith(_RESOURCES_KEY):
-        return key[len(_RESOURCES_KEY):].strip(), True
+        return key[len(_RESOURCES_KEY) :].strip(), True
     return key, False
 
 
@@ -160,6 +171,6 @@ def marked_body(root: Any, page_blocks: list[str], article_paragraphs: list[str]
     if not lines or sum(len(line) for line in lines) > 3 * main + 1500:
         return None
     for k in range(len(page_blocks) - len(lines) + 1):
-        if page_blocks[k] == lines[0] and page_blocks[k:k + len(lines)] == lines:
+        if page_blocks[k] == lines[0] and page_blocks[k : k + len(lines)] == lines:
             return k, k + len(lines) - 1
     return None

@@ -124,8 +124,13 @@ def _pdf_metadata(reader, doc: Document) -> None:
         created, modified = meta.get("/CreationDate"), meta.get("/ModDate")
     except Exception:  # noqa: BLE001 - a broken info dictionary costs the metadata, not the text
         author = created = modified = None
-    doc.meta = {"title": doc.title or None, "author": author, "sitename": None,
-                "published": _pdf_date(created), "updated": _pdf_date(modified)}
+    doc.meta = {
+        "title": doc.title or None,
+        "author": author,
+        "sitename": None,
+        "published": _pdf_date(created),
+        "updated": _pdf_date(modified),
+    }
 
 
 def _pdf_date(value) -> str | None:

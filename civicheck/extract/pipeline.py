@@ -27,8 +27,9 @@ def extract(result: FetchResult, selectors: Sequence[str] = (), text: str | None
     return extract_parsed(result, selectors, text)[0]
 
 
-def extract_parsed(result: FetchResult, selectors: Sequence[str] = (), text: str | None = None,
-                   full: bool = True) -> tuple[Document, Any]:
+def extract_parsed(
+    result: FetchResult, selectors: Sequence[str] = (), text: str | None = None, full: bool = True
+) -> tuple[Document, Any]:
     """extract(), and the page's lxml tree for the other readers of the same page (the soft-404 markup
     features), so that it is parsed once. `full=False`: only what the liveness signals read (title, page
     text, links), not the main text (trafilatura) nor the dates, the costly part."""
@@ -70,8 +71,9 @@ def _read_article(html: str, root: Any, library: Any, url: str, doc: Document) -
     date_root = library if whole and len(html) <= DATE_LIMIT else parse_tree(html[:DATE_LIMIT])
     if date_root is not None and "html" not in html[:50].lower() and len(date_root) < 2:
         date_root = None  # htmldate's own test: a fragment that does not say it is HTML has no date it reads
-    doc.publication, doc.meta["updated"] = publication(root, url, doc.page_blocks, doc.article_paragraphs,
-                                                       doc.title, date_root)
+    doc.publication, doc.meta["updated"] = publication(
+        root, url, doc.page_blocks, doc.article_paragraphs, doc.title, date_root
+    )
     doc.meta["published"] = doc.publication.date
 
 
@@ -79,7 +81,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def kind_of(result: FetchResult) -> str:
-    """"html", "pdf", "text" or "other": which readers can make something of this answer."""
+    """ "html", "pdf", "text" or "other": which readers can make something of this answer."""
     ctype = result.content_type
     head = result.body[:1024].lstrip()
     looks_html = bool(re.match(rb"(?i)<(!doctype html|html|head|body)", head))

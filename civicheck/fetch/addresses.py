@@ -93,7 +93,9 @@ def numeric_host(host: str) -> str | None:
     "::ffff:169.254.169.254" all count), or None for a name. Asks the C library exactly as a connection
     would, without ever asking DNS."""
     try:
-        infos = socket.getaddrinfo(host.strip("[]"), None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+        infos = socket.getaddrinfo(
+            host.strip("[]"), None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )
     except (socket.gaierror, UnicodeError, ValueError):
         return None
     return str(infos[0][4][0]) if infos else None
@@ -125,10 +127,14 @@ class AddressPolicy:
     private_urls: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, allow_private: bool = False, private_hosts: Iterable[str] = (),
-           private_urls: Iterable[str] = ()) -> AddressPolicy:
-        return cls(allow_private, frozenset(host_key(h) for h in private_hosts),
-                   tuple(_prepared(u) for u in private_urls))
+    def of(
+        cls, allow_private: bool = False, private_hosts: Iterable[str] = (), private_urls: Iterable[str] = ()
+    ) -> AddressPolicy:
+        return cls(
+            allow_private,
+            frozenset(host_key(h) for h in private_hosts),
+            tuple(_prepared(u) for u in private_urls),
+        )
 
     def allows_any(self, host: str, url: str = "") -> bool:
         if self.allow_private or host_key(host) in self.private_hosts:
@@ -181,8 +187,10 @@ def _prepared(url: str) -> str:
 def refused(why: str, via: str | None = None) -> str:
     """The sentence a refused fetch reports: "refused: 169.254.169.254 is a link-local address; …"."""
     redirected = f" ({via} redirected there)" if via else ""
-    return (f"refused: {why}{redirected}; civicheck connects only to public addresses unless allowed "
-            "(--allow-private, or allow_private: true in the claims file)")
+    return (
+        f"refused: {why}{redirected}; civicheck connects only to public addresses unless allowed "
+        "(--allow-private, or allow_private: true in the claims file)"
+    )
 
 
 def _same_address(a: str, b: str) -> bool:

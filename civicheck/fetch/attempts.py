@@ -90,9 +90,9 @@ class Answer:
     maybe_local: bool = False
     could_be_ours: bool = False  # see FetchResult.could_be_ours
     proxy: str = ""  # the proxy this request went through
-    stale: bool = False  # sent on a kept-alive connection that the server had closed meanwhile: no answer at all
+    stale: bool = (
+        False  # sent on a kept-alive connection that the server had closed meanwhile: no answer at all
+    )
     deadline: bool = False  # the fetch's deadline ended it
     out_of_time: bool = False  # a retry was due but could not start before the deadline
     truncated: bool = False  # `raw` is the start of a longer body (a redirect's, read up to a small cap)
-
-

@@ -49,7 +49,9 @@ def check_connectivity(
         try:
             answers.put(fetcher.knock(url, timeout))
         except Exception as exc:  # noqa: BLE001 - a bug must not leave the question unanswered forever
-            answers.put(FetchResult(url, url, None, "", ErrorKind.OTHER, f"{type(exc).__name__}: {exc}", now_utc()))
+            answers.put(
+                FetchResult(url, url, None, "", ErrorKind.OTHER, f"{type(exc).__name__}: {exc}", now_utc())
+            )
 
     for url in urls:
         # Daemon threads, not a pool: a question nobody waits for any more (Ctrl-C, a canary that answered
@@ -85,14 +87,23 @@ class CanaryAnswer:
     alive: float = -math.inf  # `since`, monotonic
 
     def as_record(self) -> dict[str, Any]:
-        return {"online": self.online, "detail": self.detail, "asked_at": self.asked_at,
-                "answered_at": self.answered_at, "since": self.since}
+        return {
+            "online": self.online,
+            "detail": self.detail,
+            "asked_at": self.asked_at,
+            "answered_at": self.answered_at,
+            "since": self.since,
+        }
 
     @classmethod
     def from_record(cls, doc: dict[str, Any]) -> CanaryAnswer:
         """An archived answer; one written before answers had times of their own has only `asked_at`."""
         asked_at = str(doc.get("asked_at") or "")
         since = doc.get("since")
-        return cls(bool(doc.get("online")), str(doc.get("detail", "")), asked_at,
-                   str(doc.get("answered_at") or asked_at), str(since) if since else None)
-
+        return cls(
+            bool(doc.get("online")),
+            str(doc.get("detail", "")),
+            asked_at,
+            str(doc.get("answered_at") or asked_at),
+            str(since) if since else None,
+        )

@@ -122,12 +122,14 @@ class Fetcher:
         # credentials to any cited host, and they would be archived), nor turns a URL's user:password into
         # a Basic header. Proxy settings from the environment still apply.
         self._session.auth = _NoAmbientCredentials()
-        self._session.headers.update({
-            "User-Agent": user_agent,
-            "Accept": ACCEPT,
-            "Accept-Language": accept_language,
-            "Accept-Encoding": ", ".join(ENCODINGS_WE_DECODE),
-        })
+        self._session.headers.update(
+            {
+                "User-Agent": user_agent,
+                "Accept": ACCEPT,
+                "Accept-Language": accept_language,
+                "Accept-Encoding": ", ".join(ENCODINGS_WE_DECODE),
+            }
+        )
         adapter = WatchedAdapter(
             pool_connections=max(10, concurrency),
             pool_maxsize=max(concurrency, per_host),
@@ -232,13 +234,25 @@ class Fetcher:
                 # A browser shows an error page here, or hands the address to another program: the page the
                 # citizen asked for is not shown. The site's own doing, so not a failure of ours.
                 out.error = ErrorKind.BAD_REDIRECT
-                out.detail = f"{current} redirected to {target!r}, which no browser opens as a web page ({problem})"
+                out.detail = (
+                    f"{current} redirected to {target!r}, which no browser opens as a web page ({problem})"
+                )
                 return _result(run, current, redirects, out, fetched_at, hops)
             if run.gate is not None and host_of(target) != host_of(current):
                 self._change_host(run, host_of(target))
             redirects.append((out.status or 0, current))
-            hops.append(RedirectHop(current, out.status or 0, out.reason, out.headers, out.http_version,
-                                    out.request_headers, out.raw, out.truncated))
+            hops.append(
+                RedirectHop(
+                    current,
+                    out.status or 0,
+                    out.reason,
+                    out.headers,
+                    out.http_version,
+                    out.request_headers,
+                    out.raw,
+                    out.truncated,
+                )
+            )
             current = target
 
     def _change_host(self, run: Run, host: str) -> None:
@@ -347,8 +361,10 @@ class Fetcher:
         while (pause := self.pauses.current(host)) is not None:
             started = time.monotonic()
             if pause.end >= run.deadline - DEADLINE_SLACK:
-                detail = (f"not asked: {host} asked every request to pause {pause.end - started:.1f} s more "
-                          f"({pause.why}), past this URL's {secs(run.plan.budget)} s deadline")
+                detail = (
+                    f"not asked: {host} asked every request to pause {pause.end - started:.1f} s more "
+                    f"({pause.why}), past this URL's {secs(run.plan.budget)} s deadline"
+                )
                 run.pause = pause
                 return Answer(error=ErrorKind.RATE_LIMITED, detail=detail)
             cancelled = self._cancelled.wait(pause.end - started)
@@ -375,7 +391,9 @@ class Fetcher:
         try:
             addresses = self._resolver.lookup(target, run.deadline, lambda: run.watch.fired)
         except NoAnswer as exc:
-            detail = f"DNS lookup failed: no answer about {target} within the {secs(run.plan.budget)} s deadline"
+            detail = (
+                f"DNS lookup failed: no answer about {target} within the {secs(run.plan.budget)} s deadline"
+            )
             detail += f" ({exc.note})" if exc.note else ""
             return Answer(error=ErrorKind.DNS, detail=detail, maybe_local=True, deadline=True)
         if not proxy and (refusal := self.policy.refusal(host, addresses, url)):
@@ -423,8 +441,10 @@ class Fetcher:
             # that big is not a dead site either. Not worth another attempt: it would be as big.
             cut = "the deadline" if run.watch.fired or run.past_deadline() else "the connection was cut"
             out.error = ErrorKind.OTHER
-            out.detail = (f"the server announced {size(announced or 0)}, but only {size(len(body.raw))} of it "
-                          f"arrived before {cut}: too little to judge")
+            out.detail = (
+                f"the server announced {size(announced or 0)}, but only {size(len(body.raw))} of it "
+                f"arrived before {cut}: too little to judge"
+            )
             return out
         if body.failure is not None or run.watch.fired:
             return transport_failure(run, url, body.failure, out)
@@ -445,7 +465,11 @@ class _NoAmbientCredentials(requests.auth.AuthBase):
 
 
 def _result(
-    run: Run, final_url: str, redirects: list[tuple[int, str]], out: Answer, fetched_at: str,
+    run: Run,
+    final_url: str,
+    redirects: list[tuple[int, str]],
+    out: Answer,
+    fetched_at: str,
     hops: list[RedirectHop] | None = None,
 ) -> FetchResult:
     detail = out.detail
@@ -552,4 +576,3 @@ def _content_length(resp: requests.Response) -> int | None:
 
 def _version_string(version: int | None) -> str:
     return {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(version or 11, "HTTP/1.1")
-

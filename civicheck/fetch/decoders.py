@@ -158,7 +158,9 @@ def read_body(resp: requests.Response, run: Run, cap: int, codings: list[str]) -
     body.raw = raw.getvalue()
     if unknown:
         unknown_text = ", ".join(unknown)
-        body.undecodable = f"the server sent the page encoded as {unknown_text}, which civicheck cannot decode"
+        body.undecodable = (
+            f"the server sent the page encoded as {unknown_text}, which civicheck cannot decode"
+        )
     else:
         body.data = data.getvalue() if decoder is not None else body.raw
     return body

@@ -157,7 +157,9 @@ def classify(
 def _proxy_failure(chain: list[BaseException], proxy: str, host: str, port: int) -> Failure:
     # An https site through a proxy: the proxy answers our CONNECT with its own status when it cannot
     # reach the site ("Tunnel connection failed: 502 Bad Gateway"), as it would answer a plain request.
-    tunnel = next((str(e) for e in chain if isinstance(e, OSError) and "Tunnel connection failed" in str(e)), "")
+    tunnel = next(
+        (str(e) for e in chain if isinstance(e, OSError) and "Tunnel connection failed" in str(e)), ""
+    )
     if tunnel:
         why = tunnel.split(":", 1)[1].strip()
         detail = f"the proxy {proxy} could not connect to {host}:{port} ({why})"
@@ -227,7 +229,6 @@ def retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
 
 
 # Epoch seconds, not a delay: X-RateLimit-Reset is either (GitHub sends epoch seconds, others a delay).

@@ -64,7 +64,9 @@ class FetchResult:
     fetched_at: str  # ISO 8601 UTC, second precision, "2026-11-28T02:00:00Z"
     elapsed: float = 0.0  # seconds, all attempts included
     attempts: int = 1
-    redirects: list[tuple[int, str]] = field(default_factory=list)  # (status, url) of each hop before final_url
+    redirects: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (status, url) of each hop before final_url
     headers: list[tuple[str, str]] = field(default_factory=list)  # final response headers, as received
     body: bytes = b""  # payload with Content-Encoding removed (capped); empty on error without response
     raw_body: bytes = b""  # payload as it came off the wire (still gzip'd etc.), for the WARC record
@@ -110,8 +112,12 @@ class FetchResult:
     @property
     def shown_redirect(self) -> bool:
         """A 3xx answer without a Location to go to: a browser shows its body (304 has none by definition)."""
-        return (self.status is not None and 300 <= self.status < 400 and self.status != 304
-                and not (self.header("location") or "").strip())
+        return (
+            self.status is not None
+            and 300 <= self.status < 400
+            and self.status != 304
+            and not (self.header("location") or "").strip()
+        )
 
     @property
     def truncated_page(self) -> bool:
@@ -149,4 +155,3 @@ class FetchResult:
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
-

@@ -18,7 +18,9 @@ from civicheck.fetch.canary import CanaryAnswer
 
 FRESH = 3.0  # seconds an "online" answer stands for every failure that follows it
 RECHECK = 1.0  # seconds between questions while the canary does not answer
-QUIET = 1.0  # seconds without a byte from any server, with fetches in flight, before the canary is asked anyway
+QUIET = (
+    1.0  # seconds without a byte from any server, with fetches in flight, before the canary is asked anyway
+)
 # How long the end of a fetch phase waits for a network that went down (after being seen up) to come back.
 RECOVERY_WAIT = 30.0
 
@@ -51,7 +53,9 @@ class NetworkWatch:
         self._asking = False
         self._closed = False
         self._rechecking = False
-        self._waited_in_vain = False  # a wait for the network to come back timed out, and it has not come back
+        self._waited_in_vain = (
+            False  # a wait for the network to come back timed out, and it has not come back
+        )
 
     @property
     def answers(self) -> list[CanaryAnswer]:
@@ -158,11 +162,19 @@ class NetworkWatch:
         try:
             online, detail = self._ask()
         except Exception as exc:  # noqa: BLE001 - a question that fails must still end, and say why
-            online, detail = False, f"network unknown: the canary could not be asked ({type(exc).__name__}: {exc})"
+            online, detail = (
+                False,
+                f"network unknown: the canary could not be asked ({type(exc).__name__}: {exc})",
+            )
         answer = CanaryAnswer(
-            online, detail, asked_at, wall_clock(),
+            online,
+            detail,
+            asked_at,
+            wall_clock(),
             since=None if online or alive == -math.inf else millis(_wall_of(alive)),
-            asked=asked, answered=time.monotonic(), alive=alive,
+            asked=asked,
+            answered=time.monotonic(),
+            alive=alive,
         )
         with self._cond:
             self._asking = False
@@ -210,4 +222,3 @@ def _unasked() -> CanaryAnswer:
 
 def _wall_of(monotonic: float) -> datetime:
     return datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - monotonic)
-

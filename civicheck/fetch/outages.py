@@ -50,7 +50,7 @@ def network_sentence(answers: Sequence[CanaryAnswer]) -> str | None:
 
 
 def outages_in_words(found: Sequence[Mapping[str, Any]]) -> str:
-    """"network down once (5.5 s)", "network down from 2026-11-28 02:00:01Z to the end of the run", …"""
+    """ "network down once (5.5 s)", "network down from 2026-11-28 02:00:01Z to the end of the run", …"""
     ended = [o for o in found if o.get("to")]
     times = "once" if len(ended) == 1 else f"{len(ended)} times"
     words = f"network down {times} ({round(sum(seconds_of(o) for o in ended), 1):g} s)" if ended else ""
@@ -78,7 +78,12 @@ def seconds_of(outage: Mapping[str, Any]) -> float:
 
 def _ended(outage: dict[str, Any], end: str) -> Outage:
     seconds = max(0.0, (_parse(end) - _parse(outage["from"])).total_seconds()) if end else 0.0
-    return {"from": outage["from"], "to": outage["to"], "seconds": round(seconds, 1), "detail": outage["detail"]}
+    return {
+        "from": outage["from"],
+        "to": outage["to"],
+        "seconds": round(seconds, 1),
+        "detail": outage["detail"],
+    }
 
 
 def _parse(value: str | None) -> datetime:

@@ -71,8 +71,10 @@ class Resolver:
     def _start(self, key: str, deadline: float, cut: Callable[[], bool]) -> _Lookup:
         with self._cv:
             lookup = self._lookups.get(key)
-            fresh = lookup is not None and (not lookup.done.is_set() or (
-                lookup.error is None and time.monotonic() - lookup.finished < self._cache_seconds))
+            fresh = lookup is not None and (
+                not lookup.done.is_set()
+                or (lookup.error is None and time.monotonic() - lookup.finished < self._cache_seconds)
+            )
             if fresh:
                 return lookup  # type: ignore[return-value]
             while self._running >= self._max_threads:
@@ -100,4 +102,3 @@ class Resolver:
                     del self._lookups[key]
                 self._cv.notify_all()
             lookup.done.set()
-

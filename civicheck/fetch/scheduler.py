@@ -33,7 +33,9 @@ class Fetches(Protocol):
     pulse: Pulse
     pauses: HostPauses
 
-    def fetch(self, url: str, *, timeout: float | None = None, gate: HostGate | None = None) -> FetchResult: ...
+    def fetch(
+        self, url: str, *, timeout: float | None = None, gate: HostGate | None = None
+    ) -> FetchResult: ...
 
     def cancel(self) -> None: ...
 
@@ -155,8 +157,10 @@ class HostScheduler:
                     result.rate_limit = pause.sentence(result.waited)
                 if job.retry_of is not None:
                     first = job.retry_of
-                    result.earlier = (f"a first attempt at {first.fetched_at} failed while our network was down "
-                                      f"({first.detail}); fetched again once it was back")
+                    result.earlier = (
+                        f"a first attempt at {first.fetched_at} failed while our network was down "
+                        f"({first.detail}); fetched again once it was back"
+                    )
                 if not self._hold(job, result, started, ended):
                     self._deliver(result)
         except BaseException as exc:
@@ -292,4 +296,3 @@ class HostScheduler:
         self._fetcher.cancel()
         if self._network is not None:
             self._network.close()
-

@@ -55,7 +55,9 @@ class Watch:
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.conn: _WatchedConnectionMixin | None = None
-        self.connections = 0  # new connections opened for this fetch (a request on none went on a kept-alive one)
+        self.connections = (
+            0  # new connections opened for this fetch (a request on none went on a kept-alive one)
+        )
         # Sockets of connections closed while this fetch still reads from them (see close() below).
         self.orphans: list[socket.socket] = []
         self.fired = False
@@ -297,7 +299,9 @@ def connect(conn: Any) -> socket.socket:
     routes, deadline = state if state is not None else ({}, 0.0)
     addresses = routes.get(host_key(conn.host))
     if not addresses:  # never connect to an address nobody checked
-        raise NewConnectionError(conn, f"{conn.host} was not resolved and checked by civicheck; not connecting")
+        raise NewConnectionError(
+            conn, f"{conn.host} was not resolved and checked by civicheck; not connecting"
+        )
     error: Exception | None = None
     for address in addresses:
         timeout = conn.timeout
@@ -307,10 +311,16 @@ def connect(conn: Any) -> socket.socket:
         if isinstance(timeout, (int, float)):
             timeout = max(0.001, min(timeout, left))
         try:
-            return create_connection((address, conn.port), timeout, source_address=conn.source_address,
-                                     socket_options=conn.socket_options)
+            return create_connection(
+                (address, conn.port),
+                timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
         except TimeoutError as exc:
-            error = ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={timeout})")
+            error = ConnectTimeoutError(
+                conn, f"Connection to {conn.host} timed out. (connect timeout={timeout})"
+            )
             error.__cause__ = exc
         except OSError as exc:
             error = NewConnectionError(conn, f"Failed to establish a new connection: {exc}")

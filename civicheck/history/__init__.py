@@ -10,5 +10,17 @@ from civicheck.history.migrations import MIGRATIONS, migrate
 from civicheck.history.queries import ClaimState, RunInfo, VerdictCounts
 from civicheck.history.store import DEFAULT_PATH, HistoryStore, Remembered, file_digests
 
-__all__ = ["DEFAULT_PATH", "MIGRATIONS", "ClaimState", "HistoryError", "HistoryLocked", "HistoryStore",
-           "HistoryTooNew", "Remembered", "RunInfo", "VerdictCounts", "file_digests", "migrate"]
+__all__ = [
+    "DEFAULT_PATH",
+    "MIGRATIONS",
+    "ClaimState",
+    "HistoryError",
+    "HistoryLocked",
+    "HistoryStore",
+    "HistoryTooNew",
+    "Remembered",
+    "RunInfo",
+    "VerdictCounts",
+    "file_digests",
+    "migrate",
+]

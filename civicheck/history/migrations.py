@@ -191,8 +191,13 @@ def transaction(db: sqlite3.Connection, begin: Callable[[], None] | None = None)
     db.execute("COMMIT")
 
 
-def migrate(db: sqlite3.Connection, upto: int | None = None, *, where: str = "the history database",
-            begin: Callable[[], None] | None = None) -> list[str]:
+def migrate(
+    db: sqlite3.Connection,
+    upto: int | None = None,
+    *,
+    where: str = "the history database",
+    begin: Callable[[], None] | None = None,
+) -> list[str]:
     """Apply the migrations the database has not had (the first `upto` only, if given); their names."""
     wanted = MIGRATIONS[:upto] if upto is not None else MIGRATIONS
     if set(_applied(db)) >= {fn.__name__ for fn in wanted}:
@@ -206,14 +211,18 @@ def migrate(db: sqlite3.Connection, upto: int | None = None, *, where: str = "th
         for fn in wanted:
             if fn.__name__ not in applied:
                 fn(db)
-                db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, now_utc()))
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, now_utc())
+                )
                 done.append(fn.__name__)
     _refuse_newer(db, where)
     return done
 
 
 def _applied(db: sqlite3.Connection) -> list[str]:
-    exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
     if not exists:
         return []
     return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]

@@ -73,8 +73,9 @@ class FetchMemory:
         self.path = Path(path)
         self.fresh = fresh
         # Its own connection, shared by the fetch threads under a lock: sqlite3 objects are not thread-safe.
-        self.db = sqlite3.connect(self.path, timeout=DEFAULT_BUSY_TIMEOUT, isolation_level=None,
-                                  check_same_thread=False)
+        self.db = sqlite3.connect(
+            self.path, timeout=DEFAULT_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
         self.lock = threading.Lock()
         self._good: dict[str, GoodFetch] = {}  # final url -> its last good fetch, for the URLs of this run
         self._replays: dict[Path, Any] = {}  # earlier WARC file -> its WarcReplay (None: unreadable)
@@ -104,8 +105,12 @@ class FetchMemory:
     def _has_reading(self, good: GoodFetch) -> bool:
         from civicheck.history.stored_reading import shape
 
-        return bool(self._rows("SELECT 1 FROM good_readings WHERE url = ? AND sha256 = ? AND shape = ?",
-                               (good.url, good.sha256, shape())))
+        return bool(
+            self._rows(
+                "SELECT 1 FROM good_readings WHERE url = ? AND sha256 = ? AND shape = ?",
+                (good.url, good.sha256, shape()),
+            )
+        )
 
     def good(self, url: str) -> GoodFetch | None:
         """The last good fetch of the URL requested (None under --fresh or when there is none)."""
@@ -126,16 +131,21 @@ class FetchMemory:
 
         if self.fresh or sha256 is None:
             return None
-        rows = self._rows("SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ?"
-                          " AND shape = ?", (url, sha256, json.dumps(list(selectors)), shape()))
+        rows = self._rows(
+            "SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ? AND shape = ?",
+            (url, sha256, json.dumps(list(selectors)), shape()),
+        )
         return load(rows[0][0]) if rows else None
 
     def probe(self, pattern: str) -> RememberedProbe | None:
         """The probe remembered for a URL pattern, if it is less than a week old and its copy is still there."""
         if self.fresh:
             return None
-        rows = self._rows("SELECT probe_url, status, probed_at, warc, ref FROM probes WHERE pattern = ?"
-                          " AND warc IN (SELECT warc FROM good_warcs)", (pattern,))
+        rows = self._rows(
+            "SELECT probe_url, status, probed_at, warc, ref FROM probes WHERE pattern = ?"
+            " AND warc IN (SELECT warc FROM good_warcs)",
+            (pattern,),
+        )
         pages = dict(self._rows("SELECT url, sha256 FROM probe_pages WHERE pattern = ?", (pattern,)))
         row = rows[0] if rows else None
         if row is None or _age(row[2]) > PROBE_KEPT or (_answered(row[1]) and not Path(row[3]).is_file()):
@@ -155,20 +165,41 @@ class FetchMemory:
         from civicheck.fetch import ErrorKind
 
         kind = ErrorKind.HTTP_4XX if probe.status >= 400 else None
-        return FetchResult(probe.probe_url, probe.probe_url, probe.status, "", kind,
-                           f"{probe.status} (remembered from {probe.probed_at})", probe.probed_at)
+        return FetchResult(
+            probe.probe_url,
+            probe.probe_url,
+            probe.status,
+            "",
+            kind,
+            f"{probe.status} (remembered from {probe.probed_at})",
+            probe.probed_at,
+        )
 
     def _load(self, urls: Iterable[str]) -> list[GoodFetch]:
         cited = list(dict.fromkeys(urls))
         loaded = []
         for i in range(0, len(cited), _CHUNK):
-            chunk = cited[i:i + _CHUNK]
+            chunk = cited[i : i + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            for row in self._rows("SELECT url, cited_url, status, reason, headers, etag, last_modified, sha256,"
-                                  f" fetched_at, warc, ref FROM good_fetches WHERE cited_url IN ({marks})"
-                                  " AND warc IN (SELECT warc FROM good_warcs)", chunk):
-                good = GoodFetch(row[0], row[1], row[2], row[3] or "", [tuple(h) for h in json.loads(row[4])],
-                                 row[5], row[6], row[7], row[8], Path(row[9]), row[10])
+            for row in self._rows(
+                "SELECT url, cited_url, status, reason, headers, etag, last_modified, sha256,"
+                f" fetched_at, warc, ref FROM good_fetches WHERE cited_url IN ({marks})"
+                " AND warc IN (SELECT warc FROM good_warcs)",
+                chunk,
+            ):
+                good = GoodFetch(
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3] or "",
+                    [tuple(h) for h in json.loads(row[4])],
+                    row[5],
+                    row[6],
+                    row[7],
+                    row[8],
+                    Path(row[9]),
+                    row[10],
+                )
                 loaded.append(good)
         with self.lock:
             self._good.update((good.url, good) for good in loaded)
@@ -191,7 +222,6 @@ class FetchMemory:
         self.broken = f"the history database {self.path} failed while remembering fetches: {exc}"
         logger.warning("%s; every page is fetched whole from now on", self.broken)
 
-
     def _replayed(self, warc: Path, url: str) -> FetchResult | None:
         from civicheck.archive import WarcReplay
         from civicheck.errors import CivicheckError
@@ -212,25 +242,46 @@ class FetchMemory:
 
     # -- remembering --
 
-    def keep(self, result: FetchResult, ref: str | None, warc: Path | None, reading: Any = None,
-             selectors: Sequence[str] = ()) -> None:
+    def keep(
+        self,
+        result: FetchResult,
+        ref: str | None,
+        warc: Path | None,
+        reading: Any = None,
+        selectors: Sequence[str] = (),
+    ) -> None:
         """Remember a good fetch (a 2xx read whole) and its reading; anything else is never remembered."""
         from civicheck.history.stored_reading import dump, shape
 
         if not result.has_document or ref is None or warc is None or result.sha256 is None:
             return
         headers = json.dumps([list(h) for h in result.headers])
-        self._add("INSERT OR REPLACE INTO good_fetches (url, cited_url, status, reason, headers, etag, last_modified,"
-                  " sha256, fetched_at, confirmed_at, warc, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  (result.final_url, result.url, result.status, result.reason, headers, result.header("etag"),
-                   result.header("last-modified"), result.sha256, result.fetched_at, result.fetched_at,
-                   str(warc.resolve()), ref))
+        self._add(
+            "INSERT OR REPLACE INTO good_fetches (url, cited_url, status, reason, headers, etag, last_modified,"
+            " sha256, fetched_at, confirmed_at, warc, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.final_url,
+                result.url,
+                result.status,
+                result.reason,
+                headers,
+                result.header("etag"),
+                result.header("last-modified"),
+                result.sha256,
+                result.fetched_at,
+                result.fetched_at,
+                str(warc.resolve()),
+                ref,
+            ),
+        )
         if reading is not None and reading.problem is None:
             blob = dump(reading)
             if blob is not None:
-                self._add("INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib)"
-                          " VALUES (?, ?, ?, ?, ?)", (result.final_url, result.sha256, json.dumps(list(selectors)),
-                                                      shape(), blob))
+                self._add(
+                    "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (result.final_url, result.sha256, json.dumps(list(selectors)), shape(), blob),
+                )
 
     def keep_reading(self, url: str, sha256: str, reading: Any, selectors: Sequence[str]) -> None:
         """Remember the reading of a remembered body read again (its copy replayed: nothing stored matched)."""
@@ -238,8 +289,10 @@ class FetchMemory:
 
         blob = dump(reading) if reading is not None and reading.problem is None else None
         if blob is not None:
-            self._add("INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib) VALUES (?, ?, ?, ?, ?)",
-                      (url, sha256, json.dumps(list(selectors)), shape(), blob))
+            self._add(
+                "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib) VALUES (?, ?, ?, ?, ?)",
+                (url, sha256, json.dumps(list(selectors)), shape(), blob),
+            )
 
     def confirmed(self, good: GoodFetch) -> None:
         """The server said the remembered body is still current (304)."""
@@ -251,21 +304,33 @@ class FetchMemory:
             self._good.pop(url, None)
         self._add("DELETE FROM good_fetches WHERE url = ?", (url,))
 
-    def keep_probe(self, pattern: str, result: FetchResult, ref: str | None, warc: Path | None,
-                   pages: dict[str, str]) -> None:
+    def keep_probe(
+        self, pattern: str, result: FetchResult, ref: str | None, warc: Path | None, pages: dict[str, str]
+    ) -> None:
         """Remember how a site answered a probe, and the pages it was compared with. A probe that got no
         answer, or one that may say more about the moment than the site (5xx, 429), is not remembered."""
-        if ref is None or warc is None or result.status is None or result.status >= 500 or result.status == 429:
+        if (
+            ref is None
+            or warc is None
+            or result.status is None
+            or result.status >= 500
+            or result.status == 429
+        ):
             return
-        self._add("INSERT OR REPLACE INTO probes (pattern, probe_url, status, sha256, probed_at, warc, ref)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?)", (pattern, result.url, result.status, result.sha256,
-                                                    result.fetched_at, str(warc.resolve()), ref))
+        self._add(
+            "INSERT OR REPLACE INTO probes (pattern, probe_url, status, sha256, probed_at, warc, ref)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (pattern, result.url, result.status, result.sha256, result.fetched_at, str(warc.resolve()), ref),
+        )
         self._add("DELETE FROM probe_pages WHERE pattern = ?", (pattern,))
         self.keep_probe_pages(pattern, pages)
 
     def keep_probe_pages(self, pattern: str, pages: dict[str, str]) -> None:
         for url, sha in pages.items():
-            self._add("INSERT OR REPLACE INTO probe_pages (pattern, url, sha256) VALUES (?, ?, ?)", (pattern, url, sha))
+            self._add(
+                "INSERT OR REPLACE INTO probe_pages (pattern, url, sha256) VALUES (?, ?, ?)",
+                (pattern, url, sha),
+            )
 
     def _add(self, sql: str, params: tuple[Any, ...]) -> None:
         with self.lock:
@@ -282,8 +347,12 @@ class FetchMemory:
         with self.lock:
             rows, self._pending = self._pending, []
             if closed is not None:
-                rows.append(("INSERT OR REPLACE INTO good_warcs (warc, closed_at) VALUES (?, ?)",
-                             (str(closed.resolve()), now_utc())))
+                rows.append(
+                    (
+                        "INSERT OR REPLACE INTO good_warcs (warc, closed_at) VALUES (?, ?)",
+                        (str(closed.resolve()), now_utc()),
+                    )
+                )
             if not rows or self.broken:
                 return
             try:

@@ -9,11 +9,35 @@ from typing import Any
 
 # Keys that have their own columns; everything else in a claim/check/evidence dict goes to `extra`.
 RUN_KEYS = {"schema", "civicheck", "started_at", "finished_at", "network", "summary", "claims"}
-CLAIM_KEYS = {"id", "claim", "verdict", "reported_verdict", "pending", "expect", "as_expected", "reason", "file",
-              "line", "said_by", "said_on", "sources", "tags", "checks"}
+CLAIM_KEYS = {
+    "id",
+    "claim",
+    "verdict",
+    "reported_verdict",
+    "pending",
+    "expect",
+    "as_expected",
+    "reason",
+    "file",
+    "line",
+    "said_by",
+    "said_on",
+    "sources",
+    "tags",
+    "checks",
+}
 CHECK_KEYS = {"kind", "url", "line", "spec", "outcome", "reason", "evidence"}
-EVIDENCE_KEYS = {"final_url", "status", "error", "detail", "fetched_at", "sha256", "text_sha256", "snapshots",
-                 "text"}
+EVIDENCE_KEYS = {
+    "final_url",
+    "status",
+    "error",
+    "detail",
+    "fetched_at",
+    "sha256",
+    "text_sha256",
+    "snapshots",
+    "text",
+}
 SNAPSHOT_KEYS = {"kind", "ref", "url", "captured_at"}
 
 

@@ -80,15 +80,22 @@ class HistoryStore(Queries):
     `busy_timeout` seconds and readers never block; a run that cannot get the lock raises HistoryLocked.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-                 on_wait: WaitNotice | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        on_wait: WaitNotice | None = None,
+    ):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.on_wait = on_wait
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise HistoryError(f"cannot create the folder of the history database {self.path}: {exc.strerror}") from exc
+            raise HistoryError(
+                f"cannot create the folder of the history database {self.path}: {exc.strerror}"
+            ) from exc
         with self._errors():
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each write is exactly one transaction.
             self.db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
@@ -107,8 +114,10 @@ class HistoryStore(Queries):
         with self._errors():
             problems = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
-            raise HistoryError(f"the history database {self.path} is damaged (SQLite's check says: "
-                               f"{'; '.join(problems)}); move it away to start a new history, or use --db")
+            raise HistoryError(
+                f"the history database {self.path} is damaged (SQLite's check says: "
+                f"{'; '.join(problems)}); move it away to start a new history, or use --db"
+            )
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE (the write lock), waiting up to busy_timeout for another run to finish its write,
@@ -170,11 +179,16 @@ class HistoryStore(Queries):
             if _is_lock_error(exc):
                 raise HistoryLocked(self.path) from exc
             name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
-            hint = " (is the disk under it full, or read-only?)" if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) \
-                or "disk" in str(exc) else ""
+            hint = (
+                " (is the disk under it full, or read-only?)"
+                if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk" in str(exc)
+                else ""
+            )
             raise HistoryError(f"the history database {self.path} cannot be used: {exc}{hint}") from exc
         except sqlite3.IntegrityError as exc:
-            raise HistoryError(f"the report cannot be recorded in {self.path}: {exc} (a claim id twice?)") from exc
+            raise HistoryError(
+                f"the report cannot be recorded in {self.path}: {exc} (a claim id twice?)"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise HistoryError(
                 f"{self.path} is not a usable civicheck history database ({exc}); move it away or use --db"
@@ -184,7 +198,11 @@ class HistoryStore(Queries):
 
     def record_run(self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = ()) -> int:
         """Store a JSON report (as run_to_dict makes it, with reported verdicts when damped); its run id."""
-        if not isinstance(report, dict) or "started_at" not in report or not isinstance(report.get("claims"), list):
+        if (
+            not isinstance(report, dict)
+            or "started_at" not in report
+            or not isinstance(report.get("claims"), list)
+        ):
             raise HistoryError("not a civicheck JSON report (it needs started_at and a claims list)")
         try:
             with self._errors(), transaction(self.db, self._begin):
@@ -197,12 +215,22 @@ class HistoryStore(Queries):
         run_id = self.db.execute(
             "INSERT INTO runs (started_at, finished_at, civicheck, report_schema, network, summary, recorded_at,"
             " extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (report["started_at"], report.get("finished_at"), report.get("civicheck"), report.get("schema"),
-             report.get("network"), dumps(report.get("summary", {})), now_utc(), extra(report, RUN_KEYS)),
+            (
+                report["started_at"],
+                report.get("finished_at"),
+                report.get("civicheck"),
+                report.get("schema"),
+                report.get("network"),
+                dumps(report.get("summary", {})),
+                now_utc(),
+                extra(report, RUN_KEYS),
+            ),
         ).lastrowid
         assert run_id is not None  # sqlite3 types lastrowid Optional; an INSERT always sets it
-        self.db.executemany("INSERT INTO run_files (run_id, path, sha256) VALUES (?, ?, ?)",
-                            [(run_id, str(p), h) for p, h in claim_files])
+        self.db.executemany(
+            "INSERT INTO run_files (run_id, path, sha256) VALUES (?, ?, ?)",
+            [(run_id, str(p), h) for p, h in claim_files],
+        )
         for position, claim in enumerate(report.get("claims", [])):
             self._record_claim(run_id, position, claim)
         return run_id
@@ -212,10 +240,25 @@ class HistoryStore(Queries):
             "INSERT INTO claim_results (run_id, claim_id, position, statement, verdict, reported_verdict, pending,"
             " expect, as_expected, reason, file, line, said_by, said_on, sources, tags, extra)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, c["id"], position, c.get("claim"), c["verdict"], c.get("reported_verdict"), c.get("pending"),
-             c.get("expect"), None if c.get("as_expected") is None else int(c["as_expected"]), c.get("reason"),
-             c.get("file"), c.get("line"), c.get("said_by"), c.get("said_on"), dumps(c.get("sources", [])),
-             dumps(c.get("tags", [])), extra(c, CLAIM_KEYS)),
+            (
+                run_id,
+                c["id"],
+                position,
+                c.get("claim"),
+                c["verdict"],
+                c.get("reported_verdict"),
+                c.get("pending"),
+                c.get("expect"),
+                None if c.get("as_expected") is None else int(c["as_expected"]),
+                c.get("reason"),
+                c.get("file"),
+                c.get("line"),
+                c.get("said_by"),
+                c.get("said_on"),
+                dumps(c.get("sources", [])),
+                dumps(c.get("tags", [])),
+                extra(c, CLAIM_KEYS),
+            ),
         )
         for pos, check in enumerate(c.get("checks", [])):
             self._record_check(run_id, c["id"], pos, check)
@@ -226,17 +269,42 @@ class HistoryStore(Queries):
             "INSERT INTO check_results (run_id, claim_id, position, kind, url, line, spec, outcome, reason,"
             " final_url, status, error, detail, fetched_at, sha256, text_sha256, evidence_extra, extra)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, claim_id, position, k["kind"], k["url"], k.get("line"), dumps(k.get("spec")), k["outcome"],
-             k.get("reason"), ev.get("final_url"), ev.get("status"), ev.get("error"), ev.get("detail"),
-             ev.get("fetched_at"), ev.get("sha256"), ev.get("text_sha256"), extra(ev, EVIDENCE_KEYS),
-             extra(k, CHECK_KEYS)),
+            (
+                run_id,
+                claim_id,
+                position,
+                k["kind"],
+                k["url"],
+                k.get("line"),
+                dumps(k.get("spec")),
+                k["outcome"],
+                k.get("reason"),
+                ev.get("final_url"),
+                ev.get("status"),
+                ev.get("error"),
+                ev.get("detail"),
+                ev.get("fetched_at"),
+                ev.get("sha256"),
+                ev.get("text_sha256"),
+                extra(ev, EVIDENCE_KEYS),
+                extra(k, CHECK_KEYS),
+            ),
         )
         for pos, snap in enumerate(ev.get("snapshots") or []):
             self.db.execute(
                 "INSERT INTO snapshots (run_id, claim_id, check_position, position, kind, ref, url, captured_at,"
                 " extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, claim_id, position, pos, snap.get("kind"), snap.get("ref"), snap.get("url"),
-                 snap.get("captured_at"), extra(snap, SNAPSHOT_KEYS)),
+                (
+                    run_id,
+                    claim_id,
+                    position,
+                    pos,
+                    snap.get("kind"),
+                    snap.get("ref"),
+                    snap.get("url"),
+                    snap.get("captured_at"),
+                    extra(snap, SNAPSHOT_KEYS),
+                ),
             )
         text, digest = ev.get("text"), ev.get("text_sha256")
         if isinstance(text, str) and digest:
@@ -246,8 +314,9 @@ class HistoryStore(Queries):
                 (digest, zlib.compress(text.encode("utf-8"), 6), len(text), run_id),
             )
 
-    def remember(self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *,
-                 confirm: int = 2) -> Remembered:
+    def remember(
+        self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *, confirm: int = 2
+    ) -> Remembered:
         """Damp this run's verdicts against the history, record it, and diff it with the previous run: one step
         (recording() with nothing to do between)."""
         with self.recording(report, claim_files, confirm=confirm) as remembered:
@@ -255,8 +324,9 @@ class HistoryStore(Queries):
         return remembered
 
     @contextmanager
-    def recording(self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *,
-                  confirm: int = 2) -> Iterator[Remembered]:
+    def recording(
+        self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *, confirm: int = 2
+    ) -> Iterator[Remembered]:
         """Damp this run's verdicts against the history and diff it with the previous run; the caller writes
         its report inside the `with`, and the run is recorded when the block ends, or not at all if it raises.
 
@@ -274,7 +344,9 @@ class HistoryStore(Queries):
                 histories = self.verdict_histories((c["id"] for c in report["claims"]), limit=confirm)
                 damped = apply_damping(report, histories, confirm)
                 old = self.run_report(previous[0].id) if previous else None
-                changes = self.with_old_evidence(diff(old, damped), previous[0].id) if old is not None else None
+                changes = (
+                    self.with_old_evidence(diff(old, damped), previous[0].id) if old is not None else None
+                )
             remembered = Remembered(damped, changes, None, previous[0].id if previous else None)
             yield remembered
             with _malformed_report():

@@ -41,8 +41,9 @@ class Contains(TextKind):
         return ContainsOptions(every, some, none, near, match == "stem", self.scope(fields))
 
     def spec(self, options: ContainsOptions) -> dict[str, Any]:
-        out: dict[str, Any] = {k: list(v) for k, v in (("all", options.all), ("any", options.any),
-                                                        ("none", options.none)) if v}
+        out: dict[str, Any] = {
+            k: list(v) for k, v in (("all", options.all), ("any", options.any), ("none", options.none)) if v
+        }
         if options.near:
             out["near"] = options.near
         if options.stem:
@@ -57,8 +58,9 @@ class Contains(TextKind):
         o = check.options
 
         def search(passages: Any, article: Any) -> Any:
-            return find_phrases(passages, all=o.all, any=o.any, none=o.none, near=o.near, stem=o.stem,
-                                article=article)
+            return find_phrases(
+                passages, all=o.all, any=o.any, none=o.none, near=o.near, stem=o.stem, article=article
+            )
 
         # The forbidden phrases' places are shown too.
         return text_check(check, ctx, search, shown=lambda found: found.hits, forbids=bool(o.none))
@@ -72,9 +74,14 @@ def _phrases(fields: Fields, key: str) -> tuple[str, ...]:
     if not values or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in values):
         fields.problem(f"'{key}' must be a phrase or a list of non-empty phrases", key)
         return ()
-    if longest := max((v for v in values if len(str(v).strip()) > MAX_PHRASE), key=lambda v: len(str(v)), default=None):
-        fields.problem(f"a phrase in '{key}' is {len(str(longest).strip()):,} characters long; at most "
-                       f"{MAX_PHRASE:,}: use 'quote' for whole sentences", key)
+    if longest := max(
+        (v for v in values if len(str(v).strip()) > MAX_PHRASE), key=lambda v: len(str(v)), default=None
+    ):
+        fields.problem(
+            f"a phrase in '{key}' is {len(str(longest).strip()):,} characters long; at most "
+            f"{MAX_PHRASE:,}: use 'quote' for whole sentences",
+            key,
+        )
         return ()
     return tuple(str(v).strip() for v in values)
 

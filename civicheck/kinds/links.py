@@ -50,8 +50,9 @@ class Links(CheckKind):
         max_links = fields.count("max_links", DEFAULT_MAX_LINKS, 1, most=MAX_LINKS_CAP)
         resources = fields.flag("resources", False)
         exclude = exclude_patterns(fields.get("exclude"), lambda message: fields.problem(message, "exclude"))
-        return LinksOptions(fields.flag("soft404", True), select, same_site, max_broken, max_links, resources,
-                            tuple(exclude))
+        return LinksOptions(
+            fields.flag("soft404", True), select, same_site, max_broken, max_links, resources, tuple(exclude)
+        )
 
     def with_defaults(self, options: LinksOptions, defaults: dict[str, Any]) -> LinksOptions:
         """The claims file's `defaults: {exclude: [...]}` apply to every links check, before its own."""
@@ -60,7 +61,9 @@ class Links(CheckKind):
 
     def spec(self, options: LinksOptions) -> dict[str, Any]:
         out: dict[str, Any] = {} if options.soft404 else {"soft404": False}
-        out.update({"same_site": options.same_site, "max_broken": options.max_broken, "max_links": options.max_links})
+        out.update(
+            {"same_site": options.same_site, "max_broken": options.max_broken, "max_links": options.max_links}
+        )
         if options.select:
             out["select"] = options.select
         if options.resources:
@@ -79,7 +82,9 @@ class Links(CheckKind):
         return [link.url for link in _targets_or_none(check, ctx) if link.invalid is None]
 
     def liveness(self, check: Check, ctx: Context) -> list[tuple[str, bool]]:
-        return [(link.url, check.options.soft404) for link in _targets_or_none(check, ctx) if link.invalid is None]
+        return [
+            (link.url, check.options.soft404) for link in _targets_or_none(check, ctx) if link.invalid is None
+        ]
 
     def evaluate(self, check: Check, ctx: Context) -> Outcome:
         from civicheck.checks import Outcome, reachability, reachability_evidence, unavailable
@@ -95,11 +100,19 @@ class Links(CheckKind):
         evidence.links_excluded = excluded
         where = f" matching '{o.select}'" if o.select else ""
         if not targets and excluded:
-            return Outcome(check, UNKNOWN, f"all {excluded} links on the page{where} are excluded by 'exclude': "
-                                           "none was checked", evidence)
+            return Outcome(
+                check,
+                UNKNOWN,
+                f"all {excluded} links on the page{where} are excluded by 'exclude': none was checked",
+                evidence,
+            )
         if not targets:
-            return Outcome(check, UNKNOWN, f"no links found on the page{where} (a page built by JavaScript shows "
-                                           "none to civicheck)", evidence)
+            return Outcome(
+                check,
+                UNKNOWN,
+                f"no links found on the page{where} (a page built by JavaScript shows none to civicheck)",
+                evidence,
+            )
         broken, unsure = [], []
         for link in targets:
             label = link.text or link.url
@@ -112,13 +125,27 @@ class Links(CheckKind):
             target = ctx.result(link.url)
             try:
                 outcome, reason = reachability(target, ctx, o.soft404)
-            except PageUnreadable as exc:  # one unreadable linked page leaves that link unchecked, not the audit
+            except (
+                PageUnreadable
+            ) as exc:  # one unreadable linked page leaves that link unchecked, not the audit
                 outcome, reason = UNKNOWN, str(exc)
             assessment = ctx.assessments.get(link.url)  # none for a page that could not be read
-            signals = list(assessment.signals) if o.soft404 and assessment is not None and assessment.soft404 else []
-            evidence.links.append(_link_entry(link, outcome, reason, status=target.status,
-                                              error=target.error.value if target.error else None, soft404=signals,
-                                              snapshots=list(ctx.snapshots(link.url))))
+            signals = (
+                list(assessment.signals)
+                if o.soft404 and assessment is not None and assessment.soft404
+                else []
+            )
+            evidence.links.append(
+                _link_entry(
+                    link,
+                    outcome,
+                    reason,
+                    status=target.status,
+                    error=target.error.value if target.error else None,
+                    soft404=signals,
+                    snapshots=list(ctx.snapshots(link.url)),
+                )
+            )
             if outcome == FAIL and signals and target.has_document and not target.blank:
                 # The summary names each broken link in a few words; the evidence above keeps every signal.
                 broken.append(f"{label} → a 'not found' page ({signals[0]})")
@@ -135,16 +162,30 @@ class Links(CheckKind):
         if len(broken) > o.max_broken:
             return Outcome(check, FAIL, f"{len(broken)} of {n} {what} broken: " + "; ".join(broken), evidence)
         if unsure and len(broken) + len(unsure) > o.max_broken:
-            return Outcome(check, UNKNOWN, f"{len(unsure)} of {n} {what} could not be checked: "
-                                           + "; ".join(unsure), evidence)
+            return Outcome(
+                check,
+                UNKNOWN,
+                f"{len(unsure)} of {n} {what} could not be checked: " + "; ".join(unsure),
+                evidence,
+            )
         # Links that could not be checked (offline, a bot wall) are named even when they cannot change the outcome.
         unchecked = f"; {len(unsure)} could not be checked: " + "; ".join(unsure) if unsure else ""
         if broken:
-            return Outcome(check, PASS, f"{len(broken)} of {n} {what} broken, within the {o.max_broken} allowed: "
-                                        + "; ".join(broken) + unchecked, evidence)
+            return Outcome(
+                check,
+                PASS,
+                f"{len(broken)} of {n} {what} broken, within the {o.max_broken} allowed: "
+                + "; ".join(broken)
+                + unchecked,
+                evidence,
+            )
         if unsure:
-            return Outcome(check, PASS, f"{n - len(unsure)} of {n} {what} work, within the {o.max_broken} "
-                                        f"broken allowed{unchecked}", evidence)
+            return Outcome(
+                check,
+                PASS,
+                f"{n - len(unsure)} of {n} {what} work, within the {o.max_broken} broken allowed{unchecked}",
+                evidence,
+            )
         return Outcome(check, PASS, f"all {n} {what} work", evidence)
 
 
@@ -160,10 +201,25 @@ def _stand_in(result: FetchResult, ctx: Context, soft404: bool) -> str | None:
     return assessment.bot_wall if assessment is not None else None
 
 
-def _link_entry(link: Link, outcome: str, reason: str, status: int | None = None, error: str | None = None,
-                soft404: list[str] | None = None, snapshots: list[Snapshot] | None = None) -> LinkEntry:
-    entry: LinkEntry = {"url": link.url, "text": link.text, "outcome": outcome, "reason": reason,
-                             "status": status, "error": error, "soft404": soft404 or [], "snapshots": snapshots or []}
+def _link_entry(
+    link: Link,
+    outcome: str,
+    reason: str,
+    status: int | None = None,
+    error: str | None = None,
+    soft404: list[str] | None = None,
+    snapshots: list[Snapshot] | None = None,
+) -> LinkEntry:
+    entry: LinkEntry = {
+        "url": link.url,
+        "text": link.text,
+        "outcome": outcome,
+        "reason": reason,
+        "status": status,
+        "error": error,
+        "soft404": soft404 or [],
+        "snapshots": snapshots or [],
+    }
     if link.element != "a href":
         entry["element"] = link.element
     if link.page is not None:
@@ -220,8 +276,11 @@ def _link_targets(check: Check, ctx: Context) -> list[Link]:
         links = links_in(result, o.select, o.resources)
     if o.same_site:
         site = site_of(result.final_url)
-        links = [link for link in links if link.invalid is None and (site_of(link.url) == site
-                                                                     or site_of(link.url).endswith("." + site))]
+        links = [
+            link
+            for link in links
+            if link.invalid is None and (site_of(link.url) == site or site_of(link.url).endswith("." + site))
+        ]
     return links
 
 
@@ -248,8 +307,10 @@ def exclude_patterns(value: Any, problem: Callable[[str], None]) -> list[str]:
         return []
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        problem(f"'exclude' must be a regular expression or a list of them, e.g. exclude: ['^https?://(www\\.)?"
-                f"facebook\\.com/', '\\.pdf$'], not {shown(value)}")
+        problem(
+            f"'exclude' must be a regular expression or a list of them, e.g. exclude: ['^https?://(www\\.)?"
+            f"facebook\\.com/', '\\.pdf$'], not {shown(value)}"
+        )
         return []
     if len(items) > MAX_EXCLUDE:
         problem(f"'exclude' has {len(items):,} patterns; at most {MAX_EXCLUDE}")
@@ -262,8 +323,10 @@ def exclude_patterns(value: Any, problem: Callable[[str], None]) -> list[str]:
         try:
             re.compile(item)
         except re.error as exc:
-            problem(f"'exclude' pattern {shown(item)} is not a valid regular expression ({exc}); "
-                    "escape '.', '?' and '+' with a backslash to match them as they are")
+            problem(
+                f"'exclude' pattern {shown(item)} is not a valid regular expression ({exc}); "
+                "escape '.', '?' and '+' with a backslash to match them as they are"
+            )
             continue
         out.append(item)
     return out
@@ -274,7 +337,7 @@ def _selector(fields: Fields) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        fields.problem("'select' must be a CSS selector, e.g. \"nav a\" or \"#dinas\"", "select")
+        fields.problem('\'select\' must be a CSS selector, e.g. "nav a" or "#dinas"', "select")
         return None
     import soupsieve
 

@@ -44,18 +44,29 @@ class Published(TextKind):
         after, before = check.options.after, check.options.before
         evidence = Evidence.of(ctx.result(check.url), ctx)
         doc, why = document_or_reason(check, ctx, evidence)
-        if doc is None and not evidence.published:  # a scan without a text layer still has its metadata's date
+        if (
+            doc is None and not evidence.published
+        ):  # a scan without a text layer still has its metadata's date
             return Outcome(check, UNKNOWN, why, evidence)
         publication = doc.publication if doc is not None else None
         if publication is not None and publication.conflict:
             # Two of the page's own sources name days further apart than time zones explain: a fact-checker
             # would rather hear "unverified" than either date.
-            return Outcome(check, UNKNOWN, scope_note(None, "the page's sources disagree about when it was "
-                                                      f"published: {publication.conflict}", evidence), evidence)
+            return Outcome(
+                check,
+                UNKNOWN,
+                scope_note(
+                    None,
+                    f"the page's sources disagree about when it was published: {publication.conflict}",
+                    evidence,
+                ),
+                evidence,
+            )
         published = evidence.published
         if not published:
-            return Outcome(check, UNKNOWN, scope_note(None, "no publication date found on the page", evidence),
-                           evidence)
+            return Outcome(
+                check, UNKNOWN, scope_note(None, "no publication date found on the page", evidence), evidence
+            )
         days = publication.dates if publication is not None else [published]
         if after and before:
             window = f"between {after} and {before}"
@@ -65,8 +76,13 @@ class Published(TextKind):
         said = f"published {published} (according to {evidence.published_source})"
         if inside and len(inside) < len(days):
             others = ", ".join(day for day in days if day != published)
-            outcome, reason = UNKNOWN, (f"{said}, {window}, but the page's sources also give {others} (a time "
-                                        f"zone away), on the other side of the window's edge")
+            outcome, reason = (
+                UNKNOWN,
+                (
+                    f"{said}, {window}, but the page's sources also give {others} (a time "
+                    f"zone away), on the other side of the window's edge"
+                ),
+            )
         elif inside:
             outcome, reason = PASS, f"{said}, {window}"
         elif after and published < after:

@@ -33,8 +33,11 @@ class Quote(TextKind):
             fields.problem("'quote' needs 'text': the exact words attributed", "text")
             text = ""
         elif len(text.strip()) > MAX_QUOTE:
-            fields.problem(f"the quote is {len(text.strip()):,} characters long; at most {MAX_QUOTE:,}: quote the "
-                           "words that matter, or split it with …", "text")
+            fields.problem(
+                f"the quote is {len(text.strip()):,} characters long; at most {MAX_QUOTE:,}: quote the "
+                "words that matter, or split it with …",
+                "text",
+            )
             text = ""
         return QuoteOptions(text.strip(), self.scope(fields))
 
@@ -48,7 +51,9 @@ class Quote(TextKind):
         def search(passages: Any, article: Any) -> Any:
             return find_quote(check.options.text, passages, article=article)
 
-        def shown(found: Any) -> list[Any]:  # a misquote shows the closest passage; the reason, the words that differ
+        def shown(
+            found: Any,
+        ) -> list[Any]:  # a misquote shows the closest passage; the reason, the words that differ
             return found.hits if found.passed else [found.closest] if found.closest else []
 
         return text_check(check, ctx, search, shown)

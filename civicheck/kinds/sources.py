@@ -36,7 +36,9 @@ def document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[
         archived = Evidence.of(copy.result)
         evidence.final_url, evidence.status, evidence.error = copy.replay_url, archived.status, None
         evidence.fetched_at, evidence.sha256, evidence.note = archived.fetched_at, archived.sha256, copy.note
-        evidence.snapshots.append({"kind": copy.archive, "url": copy.replay_url, "captured_at": archived.fetched_at})
+        evidence.snapshots.append(
+            {"kind": copy.archive, "url": copy.replay_url, "captured_at": archived.fetched_at}
+        )
         doc = ctx.archived_document(check.url, copy.result)
     evidence.text_sha256 = doc.text_sha256
     evidence.text = doc.text
@@ -85,8 +87,13 @@ def scope_note(note: str | None, reason: str, evidence: Evidence | None = None) 
     return f"{reason} ({'; '.join(notes)})" if notes else reason
 
 
-def text_check(check: Check, ctx: Context, search: Callable[[Any, Any], Any], shown: Callable[[Any], list[Any]],
-               forbids: bool = False) -> Outcome:
+def text_check(
+    check: Check,
+    ctx: Context,
+    search: Callable[[Any, Any], Any],
+    shown: Callable[[Any], list[Any]],
+    forbids: bool = False,
+) -> Outcome:
     """A contains or quote check: read the source (or its last good copy), search it in the check's scope,
     and keep the passages `shown` picks from what the search found as the evidence. `forbids`: the check also
     names words that must not be there (contains' `none`)."""
@@ -98,8 +105,12 @@ def text_check(check: Check, ctx: Context, search: Callable[[Any, Any], Any], sh
     evidence.hits = hits_of(shown(found))
     if doc.cut and not _decided_by_what_was_read(found, forbids):
         # The words may sit in the part of a huge page that was not read (evidence.note says which part was).
-        return Outcome(check, UNKNOWN, scope_note(note, f"{found.reason}, in the part of the page that was read",
-                                                   evidence), evidence)
+        return Outcome(
+            check,
+            UNKNOWN,
+            scope_note(note, f"{found.reason}, in the part of the page that was read", evidence),
+            evidence,
+        )
     return Outcome(check, PASS if found.passed else FAIL, scope_note(note, found.reason, evidence), evidence)
 
 

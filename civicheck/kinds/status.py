@@ -29,11 +29,16 @@ class Status(CheckKind):
         values = value if isinstance(value, list) else [value]
         # code: "404" is what was meant: take a number written in quotes as the number.
         values = [int(v) if isinstance(v, str) and v.strip().isdigit() else v for v in values]
-        if value is None or not values or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in values
+        if (
+            value is None
+            or not values
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in values)
         ):
-            fields.problem(f"'status' needs 'code': an HTTP status (100-599) or a list of them, not "
-                           f"{fields.shown(value)}", "code")
+            fields.problem(
+                f"'status' needs 'code': an HTTP status (100-599) or a list of them, not "
+                f"{fields.shown(value)}",
+                "code",
+            )
             return StatusOptions()
         return StatusOptions(tuple(values))
 
@@ -62,7 +67,9 @@ class Status(CheckKind):
             return Outcome(check, UNKNOWN, rate_limited(result), evidence)
         if result.status in codes:
             return Outcome(check, PASS, f"answered {status_text(result)}{via(result)}, as expected", evidence)
-        return Outcome(check, FAIL, f"answered {status_text(result)}{via(result)}, expected {wanted}", evidence)
+        return Outcome(
+            check, FAIL, f"answered {status_text(result)}{via(result)}, expected {wanted}", evidence
+        )
 
 
 def register_kinds(register: Register) -> None:

@@ -15,7 +15,9 @@ def codes_for(stream: Stream, q: list[str]) -> tuple[str, str]:
     """The quote's tokens and the page's as one character per distinct word, for rapidfuzz."""
     vocab, doc_codes = stream.codes()
     extra: dict[str, str] = {}
-    return "".join(vocab.get(t) or extra.setdefault(t, token_code(len(vocab) + len(extra))) for t in q), doc_codes
+    return "".join(
+        vocab.get(t) or extra.setdefault(t, token_code(len(vocab) + len(extra))) for t in q
+    ), doc_codes
 
 
 def align(stream: Stream, q: list[str]) -> tuple[int, int, list[tuple[str, int, int, int, int]]] | None:
@@ -39,8 +41,10 @@ def align(stream: Stream, q: list[str]) -> tuple[int, int, list[tuple[str, int, 
             return None
         lo, hi = found.dest_start, found.dest_end
     lo, hi = _best_window(q_codes, doc_codes, lo, hi)
-    ops = [(op.tag, op.src_start, op.src_end, op.dest_start + lo, op.dest_end + lo)
-           for op in Levenshtein.opcodes(q_codes, doc_codes[lo:hi])]
+    ops = [
+        (op.tag, op.src_start, op.src_end, op.dest_start + lo, op.dest_end + lo)
+        for op in Levenshtein.opcodes(q_codes, doc_codes[lo:hi])
+    ]
     ops = _trim(ops)
     same = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     if not ops or same < CLOSE_ENOUGH * m:
@@ -63,10 +67,14 @@ def _best_window(q: str, doc: str, lo: int, hi: int) -> tuple[int, int]:
 
     for move_start in (True, False, True):
         if move_start:
-            lo = min(range(max(0, lo - slack), min(hi, lo + slack + 1)), key=lambda a: (cost(a, hi), abs(a - lo)))
+            lo = min(
+                range(max(0, lo - slack), min(hi, lo + slack + 1)), key=lambda a: (cost(a, hi), abs(a - lo))
+            )
         else:
-            hi = min(range(max(lo + 1, hi - slack), min(len(doc), hi + slack) + 1),
-                     key=lambda b: (cost(lo, b), abs(b - hi)))
+            hi = min(
+                range(max(lo + 1, hi - slack), min(len(doc), hi + slack) + 1),
+                key=lambda b: (cost(lo, b), abs(b - hi)),
+            )
     return lo, hi
 
 
@@ -86,7 +94,9 @@ def _trim(ops: list[tuple]) -> list[tuple]:
     return ops
 
 
-def word_differences(doc: Searched, quote: str, part: list[tuple[str, int, int]], ops: list[tuple]) -> list[str]:
+def word_differences(
+    doc: Searched, quote: str, part: list[tuple[str, int, int]], ops: list[tuple]
+) -> list[str]:
     """'page says X, claim says Y' for every run of differing words, with a word of context to show where:
     the next word after a change ("29 penerbangan"), or the words either side of a word added or left out."""
     blocks: list[list[int]] = []  # [i1, i2, j1, j2] of consecutive non-equal operations, merged
@@ -113,7 +123,7 @@ def word_differences(doc: Searched, quote: str, part: list[tuple[str, int, int]]
             if after:
                 i2, j2 = i2 + 1, j2 + 1
         page = _page_words(doc, j1, j2)
-        claim = collapse(quote[part[i1][1]:part[i2 - 1][2]]) if i2 > i1 else ""
+        claim = collapse(quote[part[i1][1] : part[i2 - 1][2]]) if i2 > i1 else ""
         out.append(f"page says '{page}', claim says '{claim}'")
     return out
 
@@ -125,7 +135,6 @@ def _page_words(doc: Searched, j1: int, j2: int) -> str:
     texts = [p.text for p in doc.passages]
     p0, p1 = st.pas[j1], st.pas[j2 - 1]
     if p0 == p1:
-        return collapse(texts[p0][st.start[j1]:st.end[j2 - 1]])
-    middle = texts[p0 + 1:p1]
-    return collapse(" ".join([texts[p0][st.start[j1]:], *middle, texts[p1][:st.end[j2 - 1]]]))
-
+        return collapse(texts[p0][st.start[j1] : st.end[j2 - 1]])
+    middle = texts[p0 + 1 : p1]
+    return collapse(" ".join([texts[p0][st.start[j1] :], *middle, texts[p1][: st.end[j2 - 1]]]))

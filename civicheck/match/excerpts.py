@@ -6,8 +6,18 @@ from __future__ import annotations
 
 from civicheck.match.tokeniser import SPACE
 
-_PAIRS = {"(": ")", "[": "]", "{": "}", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb",
-          "\u201e": "\u201c", "\u2039": "\u203a", "\uff08": "\uff09", "\u300c": "\u300d"}
+_PAIRS = {
+    "(": ")",
+    "[": "]",
+    "{": "}",
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "\u00ab": "\u00bb",
+    "\u201e": "\u201c",
+    "\u2039": "\u203a",
+    "\uff08": "\uff09",
+    "\u300c": "\u300d",
+}
 _STOPS = ".!?\u2026"
 _RUN = 6  # punctuation characters directly after a match, at most, taken into it ("),”." is three)
 
@@ -99,4 +109,3 @@ def excerpt_of(source: str, a: int, b: int, context: int) -> tuple[str, tuple[in
     tail = "…" if hi < len(source) else ""
     start = len(head) + len(before)
     return head + before + match + after + tail, (start, start + len(match))
-

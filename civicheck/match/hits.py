@@ -78,22 +78,31 @@ class Searched:
         if first.where == "article":
             return labels.paragraphs(first.number, last.number)
         if not self.labels_by_article(s):
-            return first.label if first.number == last.number else \
-                f"blocks {first.number}–{last.number} of the page text"
+            return (
+                first.label
+                if first.number == last.number
+                else f"blocks {first.number}–{last.number} of the page text"
+            )
         placement = self.placement
         i = placement.paragraph_at(s)
         if i is None:
             i = self._unplaced_paragraph(s, e)
         if i is not None:
             j = placement.paragraph_at(e - 1)
-            label = labels.paragraphs(self.article[i].number, self.article[j if j is not None and j > i else i].number)
-            if j is None and last.number != first.number:  # a closest passage running on past the article's text
+            label = labels.paragraphs(
+                self.article[i].number, self.article[j if j is not None and j > i else i].number
+            )
+            if (
+                j is None and last.number != first.number
+            ):  # a closest passage running on past the article's text
                 label += f", running into block {last.number} of the page text"
             return label
         if self._in_body(s):
             before, after = placement.around(s)
-            return labels.in_body(None if before is None else self.article[before].number,
-                                  None if after is None else self.article[after].number)
+            return labels.in_body(
+                None if before is None else self.article[before].number,
+                None if after is None else self.article[after].number,
+            )
         return labels.outside_body(first.number, last.number)
 
     def _unplaced_paragraph(self, s: int, e: int) -> int | None:
@@ -110,10 +119,17 @@ class Searched:
         st, texts = self.stream, [p.text for p in self.passages]
         p0, p1 = st.pas[s], st.pas[e - 1]
         # Excerpt source: the passages the match covers, joined as one text.
-        source = " ".join(texts[p0:p1 + 1])
+        source = " ".join(texts[p0 : p1 + 1])
         a, b = balanced(source, st.start[s], sum(len(t) + 1 for t in texts[p0:p1]) + st.end[e - 1])
         excerpt, mark = excerpt_of(source, a, b, self.context)
         end = b if p1 == p0 else len(texts[p0])
-        return Hit(passage=p0, start=a, end=end, text=excerpt[mark[0]:mark[1]], label=self.label(s, e),
-                   excerpt=excerpt, mark=mark, spans_passages=p1 != p0)
-
+        return Hit(
+            passage=p0,
+            start=a,
+            end=end,
+            text=excerpt[mark[0] : mark[1]],
+            label=self.label(s, e),
+            excerpt=excerpt,
+            mark=mark,
+            spans_passages=p1 != p0,
+        )

@@ -149,7 +149,9 @@ def token_stream(passages: Sequence[Passage]) -> Stream:
     call. That costs little, the passages' texts being the same string objects with their hashes cached.
     """
     key = tuple(passages)
-    with _CACHE_LOCK:  # checks may run in threads; a stream built twice is harmless, a torn OrderedDict is not
+    with (
+        _CACHE_LOCK
+    ):  # checks may run in threads; a stream built twice is harmless, a torn OrderedDict is not
         stream = _CACHE.get(key)
         if stream is not None:
             _CACHE.move_to_end(key)
@@ -160,4 +162,3 @@ def token_stream(passages: Sequence[Passage]) -> Stream:
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return stream
-

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 
 def paragraphs(first: int, last: int) -> str:
-    """"paragraph 4 of the article", or "paragraphs 4–5 of the article" for a hit running over both."""
-    return f"paragraph {first} of the article" if first == last else f"paragraphs {first}–{last} of the article"
+    """ "paragraph 4 of the article", or "paragraphs 4–5 of the article" for a hit running over both."""
+    return (
+        f"paragraph {first} of the article" if first == last else f"paragraphs {first}–{last} of the article"
+    )
 
 
 def in_body(before: int | None, after: int | None) -> str:
@@ -41,7 +43,6 @@ def located_all(labels: Sequence[str]) -> str:
     labels = list(dict.fromkeys(labels))
     single = "paragraph ", " of the article"
     if len(labels) > 1 and all(lb.startswith(single[0]) and lb.endswith(single[1]) for lb in labels):
-        numbers = [lb[len(single[0]):-len(single[1])] for lb in labels]
+        numbers = [lb[len(single[0]) : -len(single[1])] for lb in labels]
         return "in paragraphs " + ", ".join(numbers[:-1]) + " and " + numbers[-1] + single[1]
     return " and ".join(located(lb) for lb in labels)
-

@@ -7,14 +7,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
-INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width (non)joiners/space, word joiner, BOM
+INVISIBLE = (
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width (non)joiners/space, word joiner, BOM
+)
 SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\u02bc\u2039\u203a\uff07"
 DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u2036\u301d\u301e\uff02"
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # Spaces that str.split() already treats as whitespace are left to it; these are the ones it would not.
 _FOLD = str.maketrans(
-    {**{c: None for c in INVISIBLE}, **{c: "'" for c in SINGLE_QUOTES}, **{c: '"' for c in DOUBLE_QUOTES},
-     **{c: "-" for c in DASHES}, "\u00a0": " ", "\u202f": " ", "\u2007": " "}
+    {
+        **{c: None for c in INVISIBLE},
+        **{c: "'" for c in SINGLE_QUOTES},
+        **{c: '"' for c in DOUBLE_QUOTES},
+        **{c: "-" for c in DASHES},
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+    }
 )
 
 
@@ -44,4 +53,3 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text.translate(_FOLD))
     text = _CLAUSE_JOIN.sub(r"\1 ", _SENTENCE_JOIN.sub(_join_sentence, text))
     return " ".join(fold(text).split())
-

@@ -57,8 +57,9 @@ def find_phrases(
     chosen = {p: doc.choose(occ[p]) for p in found}
     near_note = ""
     if near is not None and not missing and (required or alternatives):
-        window, distance = _nearest(doc.stream, {p: occ[p] for p in required},
-                                    {p: occ[p] for p in alternatives if occ[p]})
+        window, distance = _nearest(
+            doc.stream, {p: occ[p] for p in required}, {p: occ[p] for p in alternatives if occ[p]}
+        )
         if distance is None or distance > near:
             near_note = f"never within {_words(near)} of each other (nearest: {_words(distance)} apart)"
         else:
@@ -80,8 +81,9 @@ def find_phrases(
     if not (required or alternatives or banned):
         problems.append("no phrases to look for")
     reason = "; ".join(problems) if problems else _success(required, alternatives, banned, found, near, scope)
-    return MatchResult(not problems, reason, hits + forbidden_hits, found=found, missing=missing,
-                       forbidden=forbidden)
+    return MatchResult(
+        not problems, reason, hits + forbidden_hits, found=found, missing=missing, forbidden=forbidden
+    )
 
 
 def _wordless(phrases: list[str]) -> str:
@@ -99,28 +101,41 @@ def _quoted(phrases: Sequence[str]) -> str:
     return ", ".join(f"'{p}'" for p in phrases)
 
 
-def _success(required: list[str], alternatives: list[str], banned: list[str], found: list[str],
-             near: int | None, scope: str) -> str:
+def _success(
+    required: list[str],
+    alternatives: list[str],
+    banned: list[str],
+    found: list[str],
+    near: int | None,
+    scope: str,
+) -> str:
     said = []
     if required:
         said.append(_quoted(required) if len(required) == 1 else f"all {len(required)} phrases")
     if alternatives:
         got = [p for p in alternatives if p in found]
-        said.append(_quoted(got[:1]) + (f" (one of {len(alternatives)} alternatives)" if len(alternatives) > 1 else ""))
+        said.append(
+            _quoted(got[:1])
+            + (f" (one of {len(alternatives)} alternatives)" if len(alternatives) > 1 else "")
+        )
     text = " and ".join(said)
     if text:
         text += f" found in {scope}"
         if near is not None:
             text += f" within {_words(near)} of each other"
     if banned:
-        clause = (f"none of the {len(banned)} forbidden phrases" if len(banned) > 1
-                  else f"forbidden phrase '{banned[0]}' not")
+        clause = (
+            f"none of the {len(banned)} forbidden phrases"
+            if len(banned) > 1
+            else f"forbidden phrase '{banned[0]}' not"
+        )
         text += ("; " if text else "") + f"{clause} found in {scope}"
     return text
 
 
-def _nearest(stream: Stream, required: dict[str, list[tuple[int, int]]],
-             alternatives: dict[str, list[tuple[int, int]]]) -> tuple[dict[str, tuple[int, int]], int | None]:
+def _nearest(
+    stream: Stream, required: dict[str, list[tuple[int, int]]], alternatives: dict[str, list[tuple[int, int]]]
+) -> tuple[dict[str, tuple[int, int]], int | None]:
     """Occurrences of every required phrase and of one alternative that lie closest together, and how many
     words lie between the earliest-ending and the latest-starting of them."""
     groups = [sorted((s, e, p) for s, e in occ) for p, occ in required.items()]
@@ -158,4 +173,3 @@ def _nearest(stream: Stream, required: dict[str, list[tuple[int, int]]],
     if best is None:
         return {}, None
     return best[1], best[0]
-

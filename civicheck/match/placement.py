@@ -28,8 +28,10 @@ class Placement:
 
     def __init__(self, page: TokenStream, article: TokenStream, count: int):
         self.ranges: list[tuple[int, int] | None] = [None] * count
-        seqs = [article.toks[article.first[i]:(article.first[i + 1] if i + 1 < count else len(article.toks))]
-                for i in range(count)]
+        seqs = [
+            article.toks[article.first[i] : (article.first[i + 1] if i + 1 < count else len(article.toks))]
+            for i in range(count)
+        ]
         cursor = 0
         for i, seq in enumerate(seqs):  # the long paragraphs in order, each after the one before
             if len(seq) >= _ANCHOR:
@@ -77,7 +79,9 @@ class Placement:
     def around(self, token: int) -> tuple[int | None, int | None]:
         """The paragraphs (0-based) placed last before `token` and first after it."""
         k = bisect.bisect_right(self._starts, token)
-        return (self._sorted[k - 1][2] if k else None), (self._sorted[k][2] if k < len(self._sorted) else None)
+        return (self._sorted[k - 1][2] if k else None), (
+            self._sorted[k][2] if k < len(self._sorted) else None
+        )
 
     def between_first_and_last(self, token: int) -> bool:
         return bool(self._sorted) and self._sorted[0][0] <= token < max(e for _, e, _ in self._sorted)
@@ -98,4 +102,3 @@ def _by_ends(page: TokenStream, seq: list[str], cursor: int) -> tuple[int, int] 
     if tail is None or tail + _ANCHOR - head > len(seq) + len(seq) // 4 + 4:
         return None
     return head, tail + _ANCHOR
-

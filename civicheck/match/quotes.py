@@ -27,7 +27,7 @@ def _split_elisions(quote: str) -> list[tuple[str, int]]:
     """The parts of a quote between `...`/`…` (also "[...]", ". . ."), with their offsets in the quote."""
     parts, pos = [], 0
     for m in _ELISION.finditer(quote):
-        parts.append((quote[pos:m.start()], pos))
+        parts.append((quote[pos : m.start()], pos))
         pos = m.end()
         tail = _ELISION_TAIL.match(quote, pos)  # the "]" of "[...]"
         if tail:
@@ -65,11 +65,31 @@ def find_quote(
     return _elided(doc, quote, parts, occurrences)
 
 
-_RIGHT_AFTER = 4  # words: a part the page carries this close after the previous one is where a reader compares it
+_RIGHT_AFTER = (
+    4  # words: a part the page carries this close after the previous one is where a reader compares it
+)
 # Words that turn a statement round: a part differing from the page by one of these (or a number, or a name)
 # is a misquote, wherever else its exact words may stand.
-_NEGATIONS = frozenset({"tidak", "tak", "bukan", "belum", "jangan", "tanpa", "not", "never", "no", "nor", "none",
-                        "nobody", "nothing", "neither", "cannot", "without"})
+_NEGATIONS = frozenset(
+    {
+        "tidak",
+        "tak",
+        "bukan",
+        "belum",
+        "jangan",
+        "tanpa",
+        "not",
+        "never",
+        "no",
+        "nor",
+        "none",
+        "nobody",
+        "nothing",
+        "neither",
+        "cannot",
+        "without",
+    }
+)
 
 
 @dataclass
@@ -86,8 +106,14 @@ class _NearMiss:
 Part = list[tuple[str, int, int]]  # a quote part's tokens, each with its offsets in the quote
 
 
-def _chain(doc: Searched, quote: str, parts: list[Part], occurrences: list[list[tuple[int, int]]],
-           first: tuple[int, int], window: bool) -> tuple[list[tuple[int, int]] | None, _NearMiss | None]:
+def _chain(
+    doc: Searched,
+    quote: str,
+    parts: list[Part],
+    occurrences: list[list[tuple[int, int]]],
+    first: tuple[int, int],
+    window: bool,
+) -> tuple[list[tuple[int, int]] | None, _NearMiss | None]:
     """An occurrence of each part, beginning with `first` for part 0, each next part at its earliest occurrence
     after the previous one (earliest is best both for order and for distance); with `window`, within the
     elision rule (same passage, or at most ELISION_WINDOW words skipped) and compared where a reader would:
@@ -114,8 +140,9 @@ def _chain(doc: Searched, quote: str, parts: list[Part], occurrences: list[list[
     return chain, None
 
 
-def _near_copy(doc: Searched, quote: str, part: Part, after: int,
-               limit: int) -> tuple[int, int, list[tuple[str, int, int, int, int]]] | None:
+def _near_copy(
+    doc: Searched, quote: str, part: Part, after: int, limit: int
+) -> tuple[int, int, list[tuple[str, int, int, int, int]]] | None:
     """The part as the page carries it within _RIGHT_AFTER words after token `after` (and before `limit`),
     differing by a number, a name or a negation only: (start, end, word edits), or None."""
     from rapidfuzz.distance import Levenshtein
@@ -129,16 +156,22 @@ def _near_copy(doc: Searched, quote: str, part: Part, after: int,
         for length in (m, m - 1, m + 1):  # the same length, or one word (a negation) more or less
             if length < 1 or j + length > len(st.toks):
                 continue
-            ops = _merged([(op.tag, op.src_start, op.src_end, op.dest_start + j, op.dest_end + j)
-                           for op in Levenshtein.opcodes(q_codes, doc_codes[j:j + length])],
-                          [t for t, _, _ in part], st.toks)
+            ops = _merged(
+                [
+                    (op.tag, op.src_start, op.src_end, op.dest_start + j, op.dest_end + j)
+                    for op in Levenshtein.opcodes(q_codes, doc_codes[j : j + length])
+                ],
+                [t for t, _, _ in part],
+                st.toks,
+            )
             if _materially_different(doc, quote, part, ops):
                 return j, j + length, ops
     return None
 
 
-def _merged(ops: list[tuple[str, int, int, int, int]], mine: list[str],
-            page: list[str]) -> list[tuple[str, int, int, int, int]]:
+def _merged(
+    ops: list[tuple[str, int, int, int, int]], mine: list[str], page: list[str]
+) -> list[tuple[str, int, int, int, int]]:
     """Word edits with consecutive ones as one, and those that only join or split words differently
     ("Boeing 's" for "Boeing's": a replace and a delete) counted as equal."""
     out: list[tuple[str, int, int, int, int]] = []
@@ -148,11 +181,15 @@ def _merged(ops: list[tuple[str, int, int, int, int]], mine: list[str],
             tag = "replace" if (i2 > i1 and j2 > j1) else tag
             out.pop()
         out.append((tag, i1, i2, j1, j2))
-    return [("equal" if tag != "equal" and joined(mine[i1:i2]) == joined(page[j1:j2]) else tag, i1, i2, j1, j2)
-            for tag, i1, i2, j1, j2 in out]
+    return [
+        ("equal" if tag != "equal" and joined(mine[i1:i2]) == joined(page[j1:j2]) else tag, i1, i2, j1, j2)
+        for tag, i1, i2, j1, j2 in out
+    ]
 
 
-def _materially_different(doc: Searched, quote: str, part: Part, ops: list[tuple[str, int, int, int, int]]) -> bool:
+def _materially_different(
+    doc: Searched, quote: str, part: Part, ops: list[tuple[str, int, int, int, int]]
+) -> bool:
     """Is the page's wording (ops: edits from the part to it) the part with one or two words changed, each
     change a number for a number, a name for a name, or a negation put in, taken out or swapped, and at least
     half the part's words the same? Words only joined or split differently ("Boeing 's") are the same."""
@@ -177,21 +214,31 @@ def _materially_different(doc: Searched, quote: str, part: Part, ops: list[tuple
             continue
         if number(claim) and number(page):
             continue
-        named = (claim and page and quote[part[i1][1]].isupper()
-                 and doc.passages[st.pas[j1]].text[st.start[j1]].isupper())
+        named = (
+            claim
+            and page
+            and quote[part[i1][1]].isupper()
+            and doc.passages[st.pas[j1]].text[st.start[j1]].isupper()
+        )
         if not named:
             return False
     return True
 
 
-def _elided(doc: Searched, quote: str, parts: list[Part], occurrences: list[list[tuple[int, int]]]) -> MatchResult:
+def _elided(
+    doc: Searched, quote: str, parts: list[Part], occurrences: list[list[tuple[int, int]]]
+) -> MatchResult:
     in_order, near = None, None
     for first in occurrences[0]:
         chain, miss = _chain(doc, quote, parts, occurrences, first, window=True)
         if chain:
             hits = [doc.hit(s, e) for s, e in chain]
-            return MatchResult(True, f"all {len(hits)} parts of the elided quote found, in order, "
-                               + labels.located_all([h.label for h in hits]), hits)
+            return MatchResult(
+                True,
+                f"all {len(hits)} parts of the elided quote found, in order, "
+                + labels.located_all([h.label for h in hits]),
+                hits,
+            )
         near = near or miss
         in_order = in_order or _chain(doc, quote, parts, occurrences, first, window=False)[0]
     if near is not None:
@@ -209,28 +256,38 @@ def _elided(doc: Searched, quote: str, parts: list[Part], occurrences: list[list
     )
 
 
-def _near_misquote(doc: Searched, quote: str, parts: list[Part], near: _NearMiss,
-                   elsewhere: list[tuple[int, int]]) -> MatchResult:
+def _near_misquote(
+    doc: Searched, quote: str, parts: list[Part], near: _NearMiss, elsewhere: list[tuple[int, int]]
+) -> MatchResult:
     """The refutation of an elided quote whose part k the page words differently right after part k-1."""
     differences = word_differences(doc, quote, parts[near.k], near.ops)
     more = f" (and {len(differences) - 1} more difference{'s' if len(differences) > 2 else ''})"
-    reason = (f"misquote (part {near.k + 1} of {len(parts)} of the elided quote, where the page carries it right "
-              f"after part {near.k}): {differences[0]}" + (more if len(differences) > 1 else ""))
+    reason = (
+        f"misquote (part {near.k + 1} of {len(parts)} of the elided quote, where the page carries it right "
+        f"after part {near.k}): {differences[0]}" + (more if len(differences) > 1 else "")
+    )
     later = [(s, e) for s, e in elsewhere if s >= near.e]
     if later:  # why the exact words elsewhere do not save the quote: they are not where a reader compares
-        words = collapse(quote[parts[near.k][0][1]:parts[near.k][-1][2]])
+        words = collapse(quote[parts[near.k][0][1] : parts[near.k][-1][2]])
         reason += f"; '{words}' stands further on, {labels.located(doc.label(*later[0]))}"
     closest = doc.hit(near.start, near.e)
     return MatchResult(False, reason, [closest], closest=closest, differences=differences)
 
 
-def _misquote(doc: Searched, quote: str, parts: list[list[tuple[str, int, int]]], k: int,
-              occurrences: list[list[tuple[int, int]]]) -> MatchResult:
+def _misquote(
+    doc: Searched,
+    quote: str,
+    parts: list[list[tuple[str, int, int]]],
+    k: int,
+    occurrences: list[list[tuple[int, int]]],
+) -> MatchResult:
     """Part `k` of the quote is not on the page: find the closest passage and say how it differs."""
     part = parts[k]
     which = f" (part {k + 1} of {len(parts)} of the elided quote)" if len(parts) > 1 else ""
     found = [doc.hit(*occ[0]) for occ in occurrences if occ]
-    for s, e in occurrences[k - 1][:50] if k else ():  # the nearest plausible place first: right after part k-1
+    for s, e in (
+        occurrences[k - 1][:50] if k else ()
+    ):  # the nearest plausible place first: right after part k-1
         near = _near_copy(doc, quote, part, e, len(doc.stream.toks))
         if near is not None:
             return _near_misquote(doc, quote, parts, _NearMiss(k, s, *near), [])
@@ -242,4 +299,3 @@ def _misquote(doc: Searched, quote: str, parts: list[list[tuple[str, int, int]]]
     more = f" (and {len(differences) - 1} more difference{'s' if len(differences) > 2 else ''})"
     reason = f"misquote{which}: {differences[0]}" + (more if len(differences) > 1 else "")
     return MatchResult(False, reason, found, closest=doc.hit(s, e), differences=differences)
-

@@ -15,7 +15,9 @@ class Hit:
     start: int  # character offsets in passages[passage].text (original text)
     end: int  # clamped to the end of that passage's text when the match runs on (spans_passages)
     text: str  # the page's own wording of the match, whitespace runs collapsed (== excerpt[mark[0]:mark[1]])
-    label: str  # "paragraph 4 of the article", "block 9 of the page text, outside the article body", "p. 143"...
+    label: (
+        str  # "paragraph 4 of the article", "block 9 of the page text, outside the article body", "p. 143"...
+    )
     excerpt: str  # the match with up to `context` characters either side, whitespace collapsed, "…" at cuts
     mark: tuple[int, int]  # offsets of the match inside `excerpt`
     spans_passages: bool = False
@@ -29,6 +31,7 @@ class MatchResult:
     closest: Hit | None = None  # failed quote: the page's passage closest to it
     differences: list[str] = field(default_factory=list)  # failed quote: "page says 'X', claim says 'Y'"
     found: list[str] = field(default_factory=list)  # contains: `all`/`any` phrases found
-    missing: list[str] = field(default_factory=list)  # contains: `all` (or, when none found, `any`) phrases missing
+    missing: list[str] = field(
+        default_factory=list
+    )  # contains: `all` (or, when none found, `any`) phrases missing
     forbidden: list[str] = field(default_factory=list)  # contains: `none` phrases found
-

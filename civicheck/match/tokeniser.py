@@ -13,7 +13,9 @@ from civicheck.match.normalisation import DASHES, INVISIBLE, SINGLE_QUOTES, fold
 # Quotes are compared as word tokens, so punctuation, case and whitespace are never material, but numbers
 # keep their internal separators ("2021-2026", "29,5", "3.5", "08.00") and must match exactly.
 
-_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining marks: not \w in `re`
+_MARKS = (
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining marks: not \w in `re`
+)
 # Scripts written without spaces between words: each character is a token of its own, so "アプリ Kindle" and
 # "アプリKindle" compare equal (Han, kana, Thai, Lao, Khmer, Myanmar).
 _UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
@@ -86,4 +88,3 @@ def stem_token(token: str) -> str:
             raise RuntimeError("stem: true needs the PySastrawi package (pip install PySastrawi)") from exc
         _STEMMER = StemmerFactory().create_stemmer()
     return _STEMMER.stem(token) or token
-

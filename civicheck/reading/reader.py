@@ -38,11 +38,32 @@ WORKER_MEMORY = 768 * 1024 * 1024
 # What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
 # worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
 # (BeautifulSoup is not: only a page a `links` check selects in with CSS needs it.)
-_PRELOAD = ("civicheck.reading", "civicheck.extract", "civicheck.soft404", "civicheck.match", "trafilatura",
-            "htmldate", "lxml.html", "ftfy", "pypdf", "charset_normalizer", "rapidfuzz.fuzz")
+_PRELOAD = (
+    "civicheck.reading",
+    "civicheck.extract",
+    "civicheck.soft404",
+    "civicheck.match",
+    "trafilatura",
+    "htmldate",
+    "lxml.html",
+    "ftfy",
+    "pypdf",
+    "charset_normalizer",
+    "rapidfuzz.fuzz",
+)
 # Libraries whose failure on a page is named in the reason ("trafilatura failed on it").
-_LIBRARIES = ("trafilatura", "htmldate", "justext", "bs4", "soupsieve", "lxml", "pypdf", "charset_normalizer",
-              "ftfy", "rapidfuzz")
+_LIBRARIES = (
+    "trafilatura",
+    "htmldate",
+    "justext",
+    "bs4",
+    "soupsieve",
+    "lxml",
+    "pypdf",
+    "charset_normalizer",
+    "ftfy",
+    "rapidfuzz",
+)
 
 
 @dataclass
@@ -72,8 +93,9 @@ def needs_reading(result: FetchResult) -> bool:
     return result.status is not None and (result.has_document or result.status >= 400)
 
 
-def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str | None = None,
-              full: bool = True) -> Reading:
+def read_page(
+    result: FetchResult, selectors: Sequence[str] = (), body_file: str | None = None, full: bool = True
+) -> Reading:
     """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
     problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
     `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe.
@@ -90,8 +112,10 @@ def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str
         document, root = extract_parsed(result, selectors, text, full=full)
         markup = read_markup(result, text or "", document, root)
     except MemoryError:
-        return Reading(problem=f"{UNREADABLE}: reading it needed more memory than civicheck allows a page "
-                               f"({WORKER_MEMORY >> 20} MB)")
+        return Reading(
+            problem=f"{UNREADABLE}: reading it needed more memory than civicheck allows a page "
+            f"({WORKER_MEMORY >> 20} MB)"
+        )
     except Exception as exc:  # noqa: BLE001 - any extractor may raise anything on a page it did not foresee
         logger.warning("reading %s failed:\n%s", result.url, "".join(traceback.format_exception(exc)))
         return Reading(problem=f"{UNREADABLE}: {_failure(exc)}")
@@ -99,7 +123,7 @@ def read_page(result: FetchResult, selectors: Sequence[str] = (), body_file: str
 
 
 def _failure(exc: BaseException) -> str:
-    """"trafilatura failed on it (AssertionError)": the library it failed in, and how, in a few words."""
+    """ "trafilatura failed on it (AssertionError)": the library it failed in, and how, in a few words."""
     what = type(exc).__name__
     message = " ".join(str(exc).split())[:160]
     if message:
@@ -126,8 +150,14 @@ class PageReader:
         if self.pool is not None:
             self.pool.warm()
 
-    def read(self, result: FetchResult, limit: float = READ_LIMIT, selectors: Sequence[str] = (),
-             let_go: bool = False, full: bool = True) -> Reading:
+    def read(
+        self,
+        result: FetchResult,
+        limit: float = READ_LIMIT,
+        selectors: Sequence[str] = (),
+        let_go: bool = False,
+        full: bool = True,
+    ) -> Reading:
         """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
         needs the body no more, so a large one is handed over through a file and dropped from `result` at
         once, rather than held while the page waits for a free worker. `full=False`: see read_page."""
@@ -143,15 +173,20 @@ class PageReader:
                 sent = dataclasses.replace(result, body=b"", raw_body=b"")
                 result.drop_body()
         try:
-            answer = self.pool.call(read_page, sent, tuple(selectors), body_file, full, limit=limit,
-                                    cancel=self._cancel)
+            answer = self.pool.call(
+                read_page, sent, tuple(selectors), body_file, full, limit=limit, cancel=self._cancel
+            )
         except NoWorker as exc:
             logger.warning("pages are read in this process, without a time limit: %s", exc.reason)
             self.pool = None
             return self._read_here(sent, selectors, body_file, full)
         except WorkFailed as exc:
             seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
-            why = f"civicheck gave up reading it after {seconds} s ({describe.size(size)})" if exc.timed_out else exc.reason
+            why = (
+                f"civicheck gave up reading it after {seconds} s ({describe.size(size)})"
+                if exc.timed_out
+                else exc.reason
+            )
             logger.warning("reading %s: %s", result.url, why)
             return Reading(problem=f"{UNREADABLE}: {why}")
         finally:
@@ -165,8 +200,9 @@ class PageReader:
         """Stop reading (Ctrl-C): the pages being read or waiting for a worker are given up on at once."""
         self._cancel.set()
 
-    def _read_here(self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None,
-                   full: bool = True) -> Reading:
+    def _read_here(
+        self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None, full: bool = True
+    ) -> Reading:
         import warnings
 
         _quiet_libraries()

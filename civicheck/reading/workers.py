@@ -30,7 +30,9 @@ _TICK = 0.1  # seconds between looks at a call's cancel event
 @dataclass
 class Answer:
     value: Any
-    logs: list[tuple[str, int, str]] = field(default_factory=list)  # (logger name, level, message) in the worker
+    logs: list[tuple[str, int, str]] = field(
+        default_factory=list
+    )  # (logger name, level, message) in the worker
 
 
 def default_jobs() -> int:
@@ -55,9 +57,13 @@ class WorkerPool:
     the fork server imports once, so that a new worker starts in milliseconds rather than a second.
     """
 
-    def __init__(self, jobs: int | None = None, preload: tuple[str, ...] = (), memory_limit: int | None = None):
+    def __init__(
+        self, jobs: int | None = None, preload: tuple[str, ...] = (), memory_limit: int | None = None
+    ):
         self.jobs = jobs or default_jobs()
-        self.memory_limit = memory_limit  # bytes of address space per worker: past it, the work gets MemoryError
+        self.memory_limit = (
+            memory_limit  # bytes of address space per worker: past it, the work gets MemoryError
+        )
         self._context = multiprocessing.get_context(_start_method())
         if preload and self._context.get_start_method() == "forkserver":
             self._context.set_forkserver_preload(list(preload))
@@ -67,7 +73,9 @@ class WorkerPool:
         self._busy: set[_Worker] = set()
         self._closed = False
 
-    def call(self, fn: Callable[..., Any], *args: Any, limit: float, cancel: threading.Event | None = None) -> Answer:
+    def call(
+        self, fn: Callable[..., Any], *args: Any, limit: float, cancel: threading.Event | None = None
+    ) -> Answer:
         """`limit` counts from when a worker takes the call. Setting `cancel` (Ctrl-C) ends the call within a
         tenth of a second, waiting or running, with WorkFailed."""
         while not self._slots.acquire(timeout=_TICK):
@@ -79,7 +87,9 @@ class WorkerPool:
             worker = self._take()
             try:
                 answer = worker.run(fn, args, limit, cancel)
-            except BaseException:  # it overran, died, or we were interrupted: it may be mid-page, never reuse it
+            except (
+                BaseException
+            ):  # it overran, died, or we were interrupted: it may be mid-page, never reuse it
                 self._discard(worker)
                 raise
             self._give_back(worker)
@@ -89,6 +99,7 @@ class WorkerPool:
 
     def warm(self) -> None:
         """Start the fork server and one worker in the background, while the first pages are fetched."""
+
         def start() -> None:
             if not self._slots.acquire(blocking=False):
                 return  # calls are under way: they start workers themselves
@@ -148,7 +159,9 @@ class _Worker:
     @classmethod
     def start(cls, context: Any, memory_limit: int | None = None) -> _Worker:
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, memory_limit), name="civicheck-worker", daemon=True)
+        process = context.Process(
+            target=_serve, args=(child, memory_limit), name="civicheck-worker", daemon=True
+        )
         try:
             process.start()
         except (OSError, RuntimeError) as exc:  # no fork server (a sandbox), no processes left...
@@ -160,7 +173,9 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
-    def run(self, fn: Callable[..., Any], args: tuple[Any, ...], limit: float, cancel: threading.Event | None) -> Answer:
+    def run(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], limit: float, cancel: threading.Event | None
+    ) -> Answer:
         deadline = time.monotonic() + limit
         try:
             self.conn.send((fn, args))
@@ -232,7 +247,9 @@ def _serve(conn: Any, memory_limit: int | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [collect]
     root.setLevel(logging.WARNING)
-    logging.captureWarnings(True)  # warnings.warn (BeautifulSoup's XMLParsedAsHTMLWarning...) become log records
+    logging.captureWarnings(
+        True
+    )  # warnings.warn (BeautifulSoup's XMLParsedAsHTMLWarning...) become log records
     warnings.simplefilter("default")
     while True:
         try:
@@ -249,15 +266,18 @@ def _serve(conn: Any, memory_limit: int | None = None) -> None:
         except (EOFError, OSError):
             return
         except Exception as exc:  # noqa: BLE001 - an answer that cannot be pickled
-            conn.send(("error", f"the answer could not be sent back ({type(exc).__name__}: {exc})", collect.records))
+            conn.send(
+                ("error", f"the answer could not be sent back ({type(exc).__name__}: {exc})", collect.records)
+            )
 
 
 _shared: dict[int, WorkerPool] = {}  # jobs -> the pool of that many workers
 _shared_lock = threading.Lock()
 
 
-def shared_pool(preload: tuple[str, ...] = (), memory_limit: int | None = None,
-                jobs: int | None = None) -> WorkerPool:
+def shared_pool(
+    preload: tuple[str, ...] = (), memory_limit: int | None = None, jobs: int | None = None
+) -> WorkerPool:
     """The process's pool of `jobs` workers (default: one per core); its workers outlive a run, so the next
     run of the same process starts none. The first caller's other settings hold."""
     jobs = jobs or default_jobs()
@@ -279,7 +299,9 @@ def _shut_down() -> None:
         pool.close()
     from multiprocessing import forkserver
 
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # private, but in every 3.x since 3.8
+    stop = getattr(
+        getattr(forkserver, "_forkserver", None), "_stop", None
+    )  # private, but in every 3.x since 3.8
     if stop is not None:
         try:
             stop()

@@ -18,8 +18,12 @@ from typing import Any
 class Format:
     name: str
     suffixes: tuple[str, ...] = ()  # the --report FILE extensions that name it
-    options: tuple[str, ...] = ()  # what its render() takes beside the report: color, width, changes, charts, publishing
-    rows: bool = False  # it draws a plain list (timeline, history): render_rows(headers, rows, data=, summary=)
+    options: tuple[
+        str, ...
+    ] = ()  # what its render() takes beside the report: color, width, changes, charts, publishing
+    rows: bool = (
+        False  # it draws a plain list (timeline, history): render_rows(headers, rows, data=, summary=)
+    )
     changes: bool = False  # it draws what changed between two runs (diff): render_changes(changes, old, new)
 
     def module(self) -> Any:
@@ -27,14 +31,17 @@ class Format:
         return import_module(f"civicheck.render.{self.name}")
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("table", options=("color", "changes", "width"), rows=True, changes=True),
-    Format("markdown", (".md", ".markdown"), options=("changes",), rows=True, changes=True),
-    Format("json", (".json",), options=("changes",), rows=True, changes=True),
-    Format("csv", (".csv",), rows=True),
-    Format("claimreview", options=("publishing",)),  # schema.org ClaimReview JSON-LD, one per claim
-    Format("html", (".html", ".htm"), options=("changes", "charts")),  # templates/report.html.j2
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("table", options=("color", "changes", "width"), rows=True, changes=True),
+        Format("markdown", (".md", ".markdown"), options=("changes",), rows=True, changes=True),
+        Format("json", (".json",), options=("changes",), rows=True, changes=True),
+        Format("csv", (".csv",), rows=True),
+        Format("claimreview", options=("publishing",)),  # schema.org ClaimReview JSON-LD, one per claim
+        Format("html", (".html", ".htm"), options=("changes", "charts")),  # templates/report.html.j2
+    )
+}
 REPORT_FORMATS = tuple(FORMATS)
 ROW_FORMATS = tuple(name for name, f in FORMATS.items() if f.rows)
 CHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.changes)
@@ -42,8 +49,16 @@ CHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.changes)
 SUFFIXES = {suffix: f.name for f in FORMATS.values() for suffix in f.suffixes}
 
 
-def render(report: Mapping[str, Any], fmt: str, *, color: bool = False, changes: Any = None,
-           publishing: Mapping[str, Any] | None = None, charts: Any = None, width: int | None = None) -> str:
+def render(
+    report: Mapping[str, Any],
+    fmt: str,
+    *,
+    color: bool = False,
+    changes: Any = None,
+    publishing: Mapping[str, Any] | None = None,
+    charts: Any = None,
+    width: int | None = None,
+) -> str:
     """The report in format `fmt`, given the options it takes: `color` (table, on a terminal), `width` (table:
     the terminal columns to fit, stacking the claims below what the columns need; None: one wide table), `changes` (what
     changed since the last run), `publishing` (publisher, url template: claimreview), `charts`
@@ -57,8 +72,13 @@ def render(report: Mapping[str, Any], fmt: str, *, color: bool = False, changes:
     return FORMATS[fmt].module().render(report, **options)
 
 
-def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, data: Any = None,
-                summary: str | None = None) -> str:
+def render_rows(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str,
+    data: Any = None,
+    summary: str | None = None,
+) -> str:
     """A plain list (timeline, history) in format `fmt`: json renders `data` when given (the list's own
     structure), table and markdown add the `summary` line."""
     return FORMATS[fmt].module().render_rows(headers, rows, data=data, summary=summary)

@@ -14,8 +14,10 @@ from civicheck.render.common import best_of, md_snapshot
 
 
 def _snapshot_refs(snapshots: Sequence[dict[str, Any]]) -> str:
-    return ", ".join(f"{s.get('kind', 'copy')} {s.get('url') or s.get('ref') or ''} {s.get('captured_at') or ''}"
-                     .strip() for s in snapshots)
+    return ", ".join(
+        f"{s.get('kind', 'copy')} {s.get('url') or s.get('ref') or ''} {s.get('captured_at') or ''}".strip()
+        for s in snapshots
+    )
 
 
 def render_markdown(changes: Changes) -> str:
@@ -31,22 +33,28 @@ def render_markdown(changes: Changes) -> str:
     if changes.verdicts:
         out += ["| claim | statement | was | now | why |", "|---|---|---|---|---|"]
         for v in changes.verdicts:
-            out.append(f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)}{_md_copy(v.old_snapshots)}{' ' + md(_seen(v)) if _seen(v) else ''} |"
-                       f" **{md(v.new)}**{_md_copy(v.new_snapshots)} | {md(v.reason)} |")
+            out.append(
+                f"| {md(v.claim_id)} | {md(v.claim)} | {md(v.old)}{_md_copy(v.old_snapshots)}{' ' + md(_seen(v)) if _seen(v) else ''} |"
+                f" **{md(v.new)}**{_md_copy(v.new_snapshots)} | {md(v.reason)} |"
+            )
         out.append("")
     if changes.pending:
         out.append("Not reported yet (waiting for the next runs to confirm):")
         out.append("")
         for v in changes.pending:
-            out.append(f"- {md(v.claim_id)}: still reported **{md(v.new)}**, this run said {md(v.new_raw)}"
-                       f"{_md_copy(v.new_snapshots)} ({md(v.pending)}); {md(v.reason)}")
+            out.append(
+                f"- {md(v.claim_id)}: still reported **{md(v.new)}**, this run said {md(v.new_raw)}"
+                f"{_md_copy(v.new_snapshots)} ({md(v.pending)}); {md(v.reason)}"
+            )
         out.append("")
     if changes.undone:
         out.append("Did not hold (last run saw a change, this run did not):")
         out.append("")
         for v in changes.undone:
-            out.append(f"- {md(v.claim_id)}: this run said **{md(v.new_raw)}** again (last run: {md(v.old_raw)})"
-                       f"{_md_copy(v.new_snapshots)}")
+            out.append(
+                f"- {md(v.claim_id)}: this run said **{md(v.new_raw)}** again (last run: {md(v.old_raw)})"
+                f"{_md_copy(v.new_snapshots)}"
+            )
         out.append("")
     if changes.added or changes.removed:
         if changes.added:
@@ -57,12 +65,16 @@ def render_markdown(changes: Changes) -> str:
     if changes.outcomes:
         out += ["| claim | check | url | was | now | why |", "|---|---|---|---|---|---|"]
         for o in changes.outcomes:
-            out.append(f"| {md(o.claim_id)} | {md(o.kind)} | {md(shown_url(o.url))} | {md(o.old)}{_md_copy(o.old_snapshots)} |"
-                       f" **{md(o.new)}**{_md_copy(o.new_snapshots)} | {md(o.new_reason)} |")
+            out.append(
+                f"| {md(o.claim_id)} | {md(o.kind)} | {md(shown_url(o.url))} | {md(o.old)}{_md_copy(o.old_snapshots)} |"
+                f" **{md(o.new)}**{_md_copy(o.new_snapshots)} | {md(o.new_reason)} |"
+            )
         out.append("")
     for d in changes.drift:
-        out.append(f"- Content changed: {md(shown_url(d.url))} (cited by {', '.join(md(c) for c in d.claim_ids)}):"
-                   f" {_words(d.words_removed)} removed, {d.words_added} added")
+        out.append(
+            f"- Content changed: {md(shown_url(d.url))} (cited by {', '.join(md(c) for c in d.claim_ids)}):"
+            f" {_words(d.words_removed)} removed, {d.words_added} added"
+        )
         if d.note:
             out.append(f"  - {md(d.note)}")
         for hunk in d.hunks:
@@ -94,8 +106,10 @@ def _verdict_copies(v: VerdictChange) -> list[str]:
     if not (before or after):
         return []
     seen = f" {clean(_seen(v))}" if _seen(v) else ""
-    return [f"  copy that said {v.old}{seen}: {clean(before) or '(none)'}",
-            f"  copy that says {v.new}: {clean(after) or '(none)'}"]
+    return [
+        f"  copy that said {v.old}{seen}: {clean(before) or '(none)'}",
+        f"  copy that says {v.new}: {clean(after) or '(none)'}",
+    ]
 
 
 def _text_copies(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> list[str]:
@@ -133,10 +147,14 @@ def render_text(changes: Changes) -> str:
     for cid in changes.removed:
         out.append(f"{clean(cid)}: no longer checked")
     for o in changes.outcomes:
-        out.append(f"{clean(o.claim_id)}: {o.kind} {clean(shown_url(o.url))}: {o.old} -> {o.new}: {clean(o.new_reason)}")
+        out.append(
+            f"{clean(o.claim_id)}: {o.kind} {clean(shown_url(o.url))}: {o.old} -> {o.new}: {clean(o.new_reason)}"
+        )
         out += _text_copies(o.old_snapshots, o.new_snapshots)
     for d in changes.drift:
-        out.append(f"content changed: {clean(shown_url(d.url))} ({_words(d.words_removed)} removed, {d.words_added} added)")
+        out.append(
+            f"content changed: {clean(shown_url(d.url))} ({_words(d.words_removed)} removed, {d.words_added} added)"
+        )
         if d.note:
             out.append(f"  {clean(d.note)}")
         out += [f"  {clean(h.text())}" for h in d.hunks]

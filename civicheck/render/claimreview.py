@@ -38,15 +38,16 @@ FILLED_BY = {
     "author": "give --publisher NAME (and --publisher-url URL)",
     "itemReviewed.author": "write who said it in the claim: said_by: {name: …, type: person|organization}",
     "itemReviewed.author.@type": "declare whether a person or an organization said it: "
-                                 "said_by: {name: …, type: person|organization}",
+    "said_by: {name: …, type: person|organization}",
     "itemReviewed.datePublished": "write when it was said in the claim: said_on: 2023-06-15",
     "itemReviewed.appearance": "cite where it was said in the claim: sources: [https://…]",
 }
 _SCHEMA_TYPES = {"person": "Person", "organization": "Organization"}
 
 
-def to_claimreview(report: Mapping[str, Any], *, publisher: dict[str, Any] | None = None,
-                   url: str | None = None) -> list[dict[str, Any]]:
+def to_claimreview(
+    report: Mapping[str, Any], *, publisher: dict[str, Any] | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
     """One ClaimReview per claim of `report` (a JSON report), on the reported (damped) verdict.
 
     publisher: the organisation publishing the fact check, e.g. {"name": "Banten News", "url": "https://…"};
@@ -59,8 +60,9 @@ def to_claimreview(report: Mapping[str, Any], *, publisher: dict[str, Any] | Non
     return [_review(claim, date, publisher, url) for claim in report["claims"]]
 
 
-def _review(claim: dict[str, Any], date: str | None, publisher: dict[str, Any] | None,
-            url: str | None) -> dict[str, Any]:
+def _review(
+    claim: dict[str, Any], date: str | None, publisher: dict[str, Any] | None, url: str | None
+) -> dict[str, Any]:
     value, text = RATINGS[reported_verdict(claim)]
     rating: dict[str, Any] = {"@type": "Rating", "alternateName": text, "name": text}
     if value is not None:
@@ -95,7 +97,9 @@ def _item(claim: dict[str, Any]) -> dict[str, Any]:
         # A type only when the claims file declares one: a name alone does not say whether a person or an
         # organization spoke ("Yuddy Chrisnandi" is a person, "Bina Marga" a department), so none is guessed.
         declared = _SCHEMA_TYPES.get(claim.get("said_by_type") or "")
-        item["author"] = {"@type": declared, "name": claim["said_by"]} if declared else {"name": claim["said_by"]}
+        item["author"] = (
+            {"@type": declared, "name": claim["said_by"]} if declared else {"name": claim["said_by"]}
+        )
     if claim.get("said_on"):
         item["datePublished"] = claim["said_on"]
     if claim.get("sources"):
@@ -112,12 +116,22 @@ class Gap:
     claims: list[str] = field(default_factory=list)
 
     def message(self, total: int) -> str:
-        which = "every review" if len(self.claims) == total else (
-            f"{len(self.claims)} of {total} reviews (" + ", ".join(self.claims[:5])
-            + (f" and {len(self.claims) - 5} more" if len(self.claims) > 5 else "") + ")")
+        which = (
+            "every review"
+            if len(self.claims) == total
+            else (
+                f"{len(self.claims)} of {total} reviews ("
+                + ", ".join(self.claims[:5])
+                + (f" and {len(self.claims) - 5} more" if len(self.claims) > 5 else "")
+                + ")"
+            )
+        )
         need = "required" if self.required else "recommended"
-        what = "the type of itemReviewed.author (Person or Organization)" if self.prop.endswith("@type") \
+        what = (
+            "the type of itemReviewed.author (Person or Organization)"
+            if self.prop.endswith("@type")
             else self.prop
+        )
         return f"ClaimReview {what} ({need} by Google) is missing from {which}: {FILLED_BY[self.prop]}"
 
 
@@ -157,6 +171,8 @@ def _citations(claim: dict[str, Any]) -> list[dict[str, Any]]:
     return list(pages.values())
 
 
-def render(report: Mapping[str, Any], *, publisher: dict[str, Any] | None = None, url: str | None = None) -> str:
+def render(
+    report: Mapping[str, Any], *, publisher: dict[str, Any] | None = None, url: str | None = None
+) -> str:
     """The ClaimReviews as a JSON array, safe to paste inside a <script type="application/ld+json"> element."""
     return to_json(to_claimreview(report, publisher=publisher, url=url), SCRIPT_UNSAFE)

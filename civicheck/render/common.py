@@ -81,8 +81,10 @@ def outage_lines(report: Mapping[str, Any]) -> list[str]:
     lines = []
     for outage in report.get("outages") or []:
         if isinstance(outage, dict):
-            lines.append(f"network down {outage_summary(outage)}: {outage.get('detail', '')}; failures seen then "
-                         "were fetched again once it was back, or left unverified")
+            lines.append(
+                f"network down {outage_summary(outage)}: {outage.get('detail', '')}; failures seen then "
+                "were fetched again once it was back, or left unverified"
+            )
     return lines
 
 
@@ -91,8 +93,10 @@ def summary_line(report: Mapping[str, Any], changes: Any = None) -> str:
     claims = report["claims"]
     counts = summary_counts([reported_verdict(c) for c in claims])
     n = len(claims)
-    line = (f"{n} claim{'s' if n != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted,"
-            f" {counts['unverified']} unverified")
+    line = (
+        f"{n} claim{'s' if n != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted,"
+        f" {counts['unverified']} unverified"
+    )
     unexpected = sum(reported_verdict(c) != expected_verdict(c) for c in claims)
     if unexpected:
         line += f"; {unexpected} not as expected"
@@ -129,7 +133,7 @@ def md_marked(excerpt: str, mark: Sequence[int]) -> str:
     if not md(match):
         return md(excerpt)
     # Whitespace stays outside the ** so the emphasis always opens and closes (CommonMark flanking rules).
-    before, after = before + match[: len(match) - len(match.lstrip())], match[len(match.rstrip()):] + after
+    before, after = before + match[: len(match) - len(match.lstrip())], match[len(match.rstrip()) :] + after
     gap_before = " " if before[-1:].isspace() else ""  # md() trims, so keep the word break by hand
     gap_after = " " if after[:1].isspace() else ""
     return f"{md(before)}{gap_before}**{md(match.strip())}**{gap_after}{md(after)}"

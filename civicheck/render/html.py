@@ -32,9 +32,17 @@ def _environment() -> Any:
             return value
         return clean(value) if isinstance(value, str) else value
 
-    env = Environment(loader=PackageLoader("civicheck", "templates"), autoescape=True, finalize=finalize,
-                      undefined=ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(href=safe_href, marked=marked, ref=short_ref, shown_url=_shown_url, verdict_class=_verdict_class)
+    env = Environment(
+        loader=PackageLoader("civicheck", "templates"),
+        autoescape=True,
+        finalize=finalize,
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        href=safe_href, marked=marked, ref=short_ref, shown_url=_shown_url, verdict_class=_verdict_class
+    )
     return env
 
 
@@ -51,8 +59,10 @@ def _css() -> tuple[str, str]:
 def content_security_policy() -> str:
     """Nothing may load or run: no script, frame, form, font, image or connection; only our own style sheet."""
     _, style = _css()
-    return (f"default-src 'none'; style-src {style}; img-src 'none'; script-src 'none'; base-uri 'none'; "
-            "form-action 'none'")
+    return (
+        f"default-src 'none'; style-src {style}; img-src 'none'; script-src 'none'; base-uri 'none'; "
+        "form-action 'none'"
+    )
 
 
 def safe_href(url: Any) -> str | None:
@@ -83,8 +93,10 @@ def marked(hit: Mapping[str, Any]) -> Any:
     # clean() trims, so keep the spaces around the match by hand.
     gap_before = " " if before[-1:].isspace() else ""
     gap_after = " " if after[:1].isspace() else ""
-    return Markup(f"{escape(clean(before))}{gap_before}<mark>{escape(clean(match))}</mark>{gap_after}"
-                  f"{escape(clean(after))}")
+    return Markup(
+        f"{escape(clean(before))}{gap_before}<mark>{escape(clean(match))}</mark>{gap_after}"
+        f"{escape(clean(after))}"
+    )
 
 
 def _shown_url(url: Any) -> str:
@@ -108,16 +120,29 @@ def _changes_view(changes: Any) -> dict[str, Any] | None:
     if hasattr(changes, "as_dict"):
         view = changes.as_dict()
         for drift, original in zip(view["drift"], changes.drift, strict=True):
-            drift["hunks"] = [{"segments": [list(s) for s in h.segments], "leading": h.leading,
-                               "trailing": h.trailing} for h in original.hunks]
+            drift["hunks"] = [
+                {"segments": [list(s) for s in h.segments], "leading": h.leading, "trailing": h.trailing}
+                for h in original.hunks
+            ]
         return view
     if not isinstance(changes, Mapping):
         return None
-    view = {key: list(changes.get(key) or []) for key in ("verdicts", "pending", "undone", "outcomes", "drift",
-                                                          "added", "removed")}
+    view = {
+        key: list(changes.get(key) or [])
+        for key in ("verdicts", "pending", "undone", "outcomes", "drift", "added", "removed")
+    }
     view["old_started_at"] = changes.get("old_started_at")
-    view["drift"] = [dict(d, hunks=[{"segments": [["=", str(h)]], "leading": False, "trailing": False}
-                                    for h in d.get("hunks") or []]) for d in view["drift"] if isinstance(d, Mapping)]
+    view["drift"] = [
+        dict(
+            d,
+            hunks=[
+                {"segments": [["=", str(h)]], "leading": False, "trailing": False}
+                for h in d.get("hunks") or []
+            ],
+        )
+        for d in view["drift"]
+        if isinstance(d, Mapping)
+    ]
     return view
 
 
@@ -157,21 +182,38 @@ def render(report: Mapping[str, Any], *, changes: Any = None, charts: Mapping[st
         checks = claim.get("checks") or []
         index = claim.get("deciding") or 0
         deciding = checks[index] if 0 <= index < len(checks) else (checks[0] if checks else None)
-        claims.append({
-            "anchor": f"claim-{n}", "data": claim, "reported": reported_verdict(claim),
-            "shown": shown_verdict(claim), "unexpected": reported_verdict(claim) != expected_verdict(claim),
-            "deciding": deciding,
-            "others": [c for c in checks if c is not deciding], "changes": _claim_changes(view, claim["id"]),
-        })
+        claims.append(
+            {
+                "anchor": f"claim-{n}",
+                "data": claim,
+                "reported": reported_verdict(claim),
+                "shown": shown_verdict(claim),
+                "unexpected": reported_verdict(claim) != expected_verdict(claim),
+                "deciding": deciding,
+                "others": [c for c in checks if c is not deciding],
+                "changes": _claim_changes(view, claim["id"]),
+            }
+        )
     from markupsafe import Markup
 
     css, _ = _css()
     warcs = report.get("warcs") or ([report["warc"]] if report.get("warc") else [])
-    page = _environment().get_template("report.html.j2").render(
-        report=report, claims=claims, counts=_counts(report), changes=view, charts=charts or {},
-        summary=summary_line(report, changes if hasattr(changes, "as_dict") else None),
-        outages=outage_lines(report), warcs=warcs, css=Markup(css), csp=content_security_policy(),
-        snapshots=_snapshots, attention=[c for c in claims if c["unexpected"] or c["changes"].get("verdict")],
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            claims=claims,
+            counts=_counts(report),
+            changes=view,
+            charts=charts or {},
+            summary=summary_line(report, changes if hasattr(changes, "as_dict") else None),
+            outages=outage_lines(report),
+            warcs=warcs,
+            css=Markup(css),
+            csp=content_security_policy(),
+            snapshots=_snapshots,
+            attention=[c for c in claims if c["unexpected"] or c["changes"].get("verdict")],
+        )
     )
     return page.lstrip() + ("" if page.endswith("\n") else "\n")
-

@@ -21,8 +21,9 @@ def render(report: Mapping[str, Any], *, changes: Any = None) -> str:
     return to_json(report)
 
 
-def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, data: Any = None,
-                summary: str | None = None) -> str:
+def render_rows(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, data: Any = None, summary: str | None = None
+) -> str:
     """A plain list (timeline, history) as JSON: `data` when given (it holds the summary), else one object
     per row."""
     return to_json(data if data is not None else [dict(zip(headers, row, strict=True)) for row in rows])

@@ -37,8 +37,10 @@ def render(report: Mapping[str, Any], *, changes: Any = None) -> str:
         verdict = shown_verdict(c)
         word, _, rest = verdict.partition(" ")
         verdict_cell = f"**{md(word)}** {md(rest)}" if rest else f"**{md(word)}**"
-        out.append(f"| {md(c['id'])} | {md(c['claim'])} | {verdict_cell} | {md(one_line(check))} | "
-                   f"{md_snapshot(best_snapshot(check))} | {md(check['evidence'].get('fetched_at'))} |")
+        out.append(
+            f"| {md(c['id'])} | {md(c['claim'])} | {verdict_cell} | {md(one_line(check))} | "
+            f"{md_snapshot(best_snapshot(check))} | {md(check['evidence'].get('fetched_at'))} |"
+        )
     out += ["", "<details><summary>Evidence for every check</summary>", ""]
     for c in report["claims"]:
         out.append(f"#### {md(c['id'])}: {md(c['verdict'])}")
@@ -46,14 +48,18 @@ def render(report: Mapping[str, Any], *, changes: Any = None) -> str:
         for ch in c["checks"]:
             ev = ch["evidence"]
             status = ev.get("status") if ev.get("status") is not None else (ev.get("error") or "no answer")
-            out.append(f"- **{md(ch['outcome'])}** · {md(ch['kind'])} · {md(shown_url(ch['url']))} · {md(status)} · "
-                       f"{md(ch['reason'])}")
+            out.append(
+                f"- **{md(ch['outcome'])}** · {md(ch['kind'])} · {md(shown_url(ch['url']))} · {md(status)} · "
+                f"{md(ch['reason'])}"
+            )
             for hit in ev.get("hits") or []:
                 out.append(f"  - {md(hit['location'])}: {md_marked(hit['excerpt'], hit['mark'])}")
             for link in ev.get("links") or []:
                 if link["outcome"] != PASS:
-                    out.append(f"  - {md(link['outcome'])}: {md(link['text'] or shown_url(link['url']))} → "
-                               f"{md(link['reason'])}")
+                    out.append(
+                        f"  - {md(link['outcome'])}: {md(link['text'] or shown_url(link['url']))} → "
+                        f"{md(link['reason'])}"
+                    )
             if ev.get("sha256"):
                 out.append(f"  - fetched {md(ev.get('fetched_at'))}, sha256 {md(ev['sha256'][:16])}…")
             for snap in ev.get("snapshots") or []:
@@ -66,8 +72,9 @@ def render(report: Mapping[str, Any], *, changes: Any = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, data: Any = None,
-                summary: str | None = None) -> str:
+def render_rows(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, data: Any = None, summary: str | None = None
+) -> str:
     """A plain list (timeline, history) as a GitHub table, its summary line in bold above."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]

@@ -41,7 +41,9 @@ class _Cells:
     snapshot: str
 
 
-def render(report: Mapping[str, Any], *, color: bool = False, changes: Any = None, width: int | None = None) -> str:
+def render(
+    report: Mapping[str, Any], *, color: bool = False, changes: Any = None, width: int | None = None
+) -> str:
     """The report as a table, or stacked blocks when `width` (terminal columns) is too narrow for the columns.
     Without `width` (a pipe or a file): one wide table, its cells wrapped at fixed widths."""
     rows, records = [], False
@@ -56,8 +58,9 @@ def render(report: Mapping[str, Any], *, color: bool = False, changes: Any = Non
     if changes:
         from civicheck.render.changes import render_text
 
-        out += "\n" + "".join(_lines(line, width, hanging=True) for line in clean_lines(render_text(changes))
-                              .splitlines())
+        out += "\n" + "".join(
+            _lines(line, width, hanging=True) for line in clean_lines(render_text(changes)).splitlines()
+        )
     return out
 
 
@@ -79,8 +82,9 @@ def _cells(claim: Mapping[str, Any], color: bool) -> _Cells:
     if ".warc.gz#" in snapshot:
         # Every row of a run names the same WARC file: the cell keeps the record, the footer names the file.
         snapshot = "#" + snapshot.partition("#")[2]
-    return _Cells(clean(claim["id"]), clean(claim["claim"]), _colored(verdict) if color else verdict, evidence,
-                  snapshot)
+    return _Cells(
+        clean(claim["id"]), clean(claim["claim"]), _colored(verdict) if color else verdict, evidence, snapshot
+    )
 
 
 def _table(rows: Sequence[_Cells], width: int | None) -> str | None:
@@ -95,7 +99,9 @@ def _table(rows: Sequence[_Cells], width: int | None) -> str | None:
         room = width - ids - verdict_width - snapshots - GAP * (len(HEADERS) - 1)
         longest_statement = max([_header("statement"), *(_width(r.statement) for r in rows)])
         # Each column at least as wide as its longest word (never cut), and not so narrow it reads a word a line.
-        need_statement = max([min(MIN_STATEMENT, longest_statement), *(_longest_word(r.statement) for r in rows)])
+        need_statement = max(
+            [min(MIN_STATEMENT, longest_statement), *(_longest_word(r.statement) for r in rows)]
+        )
         need_evidence = max([MIN_EVIDENCE, *(_longest_word(r.evidence) for r in rows)])
         if room < need_statement + need_evidence:
             return None
@@ -103,9 +109,19 @@ def _table(rows: Sequence[_Cells], width: int | None) -> str | None:
         statement = min(longest_statement, max(need_statement, room * 2 // 5), room - need_evidence)
         evidence = room - statement
     table = terminal_table(
-        [[r.id, _wrap(r.statement, statement), _wrap(r.verdict, verdict_width), _wrap(r.evidence, evidence),
-          r.snapshot] for r in rows],
-        headers=HEADERS, tablefmt="simple", disable_numparse=True,
+        [
+            [
+                r.id,
+                _wrap(r.statement, statement),
+                _wrap(r.verdict, verdict_width),
+                _wrap(r.evidence, evidence),
+                r.snapshot,
+            ]
+            for r in rows
+        ],
+        headers=HEADERS,
+        tablefmt="simple",
+        disable_numparse=True,
     )
     if width is not None and max(map(_width, table.splitlines())) > width:
         return None  # a cell wider than planned (cannot happen by the sums above; stacked is always safe)
@@ -132,8 +148,13 @@ def _footer(report: Mapping[str, Any], changes: Any, records: bool) -> list[str]
     when = [checked] if (checked := _checked(report)) else []
     files = [clean(w) for w in (report.get("warcs") or [report.get("warc")]) if w]
     if not files and records:  # a replay: the records are in the files replayed
-        files = list(dict.fromkeys(clean(ref.partition("#")[0]) for c in report["claims"]
-                                   if (ref := best_snapshot(deciding_check(c))) and ".warc.gz#" in ref))
+        files = list(
+            dict.fromkeys(
+                clean(ref.partition("#")[0])
+                for c in report["claims"]
+                if (ref := best_snapshot(deciding_check(c))) and ".warc.gz#" in ref
+            )
+        )
     if files:
         where = "snapshots (#record) are in" if records else "archived what was seen in"
         when.append(f"{where} {', '.join(files)}")
@@ -144,8 +165,14 @@ def _footer(report: Mapping[str, Any], changes: Any, records: bool) -> list[str]
 
 def _checked(report: Mapping[str, Any]) -> str:
     """When the evidence was seen: the span of the fetches (a replay's are the archived ones), else the run's start."""
-    seen = sorted({t for c in report["claims"] for k in c.get("checks", [])
-                   if (t := (k.get("evidence") or {}).get("fetched_at"))})
+    seen = sorted(
+        {
+            t
+            for c in report["claims"]
+            for k in c.get("checks", [])
+            if (t := (k.get("evidence") or {}).get("fetched_at"))
+        }
+    )
     if seen:
         return f"checked {clean(seen[0])}" + (f" to {clean(seen[-1])}" if seen[-1] != seen[0] else "")
     return f"checked {clean(report['started_at'])}" if report.get("started_at") else ""
@@ -169,8 +196,14 @@ def _wrap_lines(text: str, width: int, first: str, rest: str) -> list[str]:
     wide and combining characters and skips our colour codes, reopening them on each line they span."""
     import wcwidth
 
-    return wcwidth.wrap(text, max(width, 1), initial_indent=first, subsequent_indent=rest,
-                        break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+    return wcwidth.wrap(
+        text,
+        max(width, 1),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
 
 
 def _width(text: str) -> int:
@@ -197,10 +230,14 @@ def _colored(verdict: str) -> str:
     return f"\x1b[{_COLORS[word]}m{word}\x1b[0m{sep}{rest}" if word in _COLORS else verdict
 
 
-def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, data: Any = None,
-                summary: str | None = None) -> str:
+def render_rows(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, data: Any = None, summary: str | None = None
+) -> str:
     """A plain list (timeline, history) as a table, its summary line below."""
-    text = terminal_table([[clean(v) for v in row] for row in rows], headers=list(headers), tablefmt="simple") + "\n"
+    text = (
+        terminal_table([[clean(v) for v in row] for row in rows], headers=list(headers), tablefmt="simple")
+        + "\n"
+    )
     return f"{text}\n{clean(summary)}\n" if summary is not None else text
 
 

@@ -32,5 +32,14 @@ from civicheck.soft404.ensemble import Assessment, assess, read_markup
 from civicheck.soft404.markup import Markup
 from civicheck.soft404.probe import PROBE_TOKEN_LENGTH, SIMILAR, probe_key, probe_url
 
-__all__ = ["PROBE_TOKEN_LENGTH", "SIMILAR", "Assessment", "Markup", "assess", "detect_bot_wall", "probe_key",
-           "probe_url", "read_markup"]
+__all__ = [
+    "PROBE_TOKEN_LENGTH",
+    "SIMILAR",
+    "Assessment",
+    "Markup",
+    "assess",
+    "detect_bot_wall",
+    "probe_key",
+    "probe_url",
+    "read_markup",
+]

@@ -14,8 +14,10 @@ from civicheck.soft404.markup import Markup, raw_lower
 from civicheck.soft404.page import norm
 
 
-def detect_bot_wall(result: FetchResult, document: Document | None, markup: Markup | None = None) -> str | None:
-    """"blocked by a bot wall (<vendor and marker>)" when the answer is a challenge or block page of a bot
+def detect_bot_wall(
+    result: FetchResult, document: Document | None, markup: Markup | None = None
+) -> str | None:
+    """ "blocked by a bot wall (<vendor and marker>)" when the answer is a challenge or block page of a bot
     or DDoS protection service instead of the site's own page; None otherwise (a plain 403 is not one).
     `markup`: what read_markup() found while the body was at hand (the body may be gone since).
     """
@@ -44,8 +46,9 @@ _HUMAN_WORDING = re.compile(
 )
 
 
-def bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
-                    document: Document | None) -> str | None:
+def bot_wall_marker(
+    result: FetchResult, title: str, raw: str, status: int, document: Document | None
+) -> str | None:
     blocked = status in _CHALLENGE_STATUS
 
     def header(name: str) -> str:
@@ -62,37 +65,66 @@ def bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
         return "Vercel challenge, x-vercel-mitigated: challenge"
     if header("x-amzn-waf-action") in ("challenge", "captcha"):
         return f"AWS WAF {header('x-amzn-waf-action')}"
-    cf_challenge = any(m in raw for m in ("_cf_chl_opt", "cf-chl-", "cf_chl_", "/cdn-cgi/challenge-platform/h/"))
-    if title.startswith(("just a moment", "un momento", "einen moment", "un instant", "tunggu sebentar")) and (
-            cf_challenge or "cloudflare" in server or "challenge-platform" in raw):
+    cf_challenge = any(
+        m in raw for m in ("_cf_chl_opt", "cf-chl-", "cf_chl_", "/cdn-cgi/challenge-platform/h/")
+    )
+    if title.startswith(
+        ("just a moment", "un momento", "einen moment", "un instant", "tunggu sebentar")
+    ) and (cf_challenge or "cloudflare" in server or "challenge-platform" in raw):
         return "Cloudflare 'Just a moment...'"
     if title.startswith("attention required") and "cloudflare" in title + server + raw[:20_000]:
         return "Cloudflare 'Attention Required!'"
     if blocked and cf_challenge:
         return "Cloudflare challenge"
-    if status in (403, 429) and ("cf-error-details" in raw or "cloudflare ray id" in raw) and re.search(
+    if (
+        status in (403, 429)
+        and ("cf-error-details" in raw or "cloudflare ray id" in raw)
+        and re.search(
             r"sorry, you have been blocked|access denied|you are being rate limited|has banned you|"
-            r"error 10(?:06|07|08|10|12|15|20)", raw):
+            r"error 10(?:06|07|08|10|12|15|20)",
+            raw,
+        )
+    ):
         return "Cloudflare block page"
-    if ("ddos-guard" in server and blocked) or "ddos-guard" in title or (
-            "ddos-guard" in raw and re.search(r"checking your browser|check\.ddos-guard", raw)):
+    if (
+        ("ddos-guard" in server and blocked)
+        or "ddos-guard" in title
+        or ("ddos-guard" in raw and re.search(r"checking your browser|check\.ddos-guard", raw))
+    ):
         return "DDoS-Guard"
-    if "sucuri_cloudproxy_js" in raw or "sucuri website firewall" in title or (blocked and (
-            "sucuri website firewall" in raw or "sucuri" in server or result.header("x-sucuri-block")
-            or result.header("x-sucuri-id"))):
+    if (
+        "sucuri_cloudproxy_js" in raw
+        or "sucuri website firewall" in title
+        or (
+            blocked
+            and (
+                "sucuri website firewall" in raw
+                or "sucuri" in server
+                or result.header("x-sucuri-block")
+                or result.header("x-sucuri-id")
+            )
+        )
+    ):
         return "Sucuri Website Firewall"
     if re.search(r"incapsula incident id|request unsuccessful\. incapsula", raw) or (
-            blocked and ("_incapsula_resource" in raw or result.header("x-iinfo") is not None)):
+        blocked and ("_incapsula_resource" in raw or result.header("x-iinfo") is not None)
+    ):
         return "Imperva/Incapsula 'Request unsuccessful'"
-    if status == 403 and (title == "access denied" or "akamaighost" in server) and re.search(
-            r"you don't have permission to access|reference\s*#\s*\d+\.|errors\.edgesuite\.net", raw):
+    if (
+        status == 403
+        and (title == "access denied" or "akamaighost" in server)
+        and re.search(
+            r"you don't have permission to access|reference\s*#\s*\d+\.|errors\.edgesuite\.net", raw
+        )
+    ):
         ref = re.search(r"reference\s*#\s*([0-9a-f.]+)", raw)
         return "Akamai 'Access Denied'" + (f", reference #{ref.group(1).rstrip('.')}" if ref else "")
     small = len(raw) < 10_000  # block pages are a few kilobytes; a long page quoting one is not one
     if "the requested url was rejected. please consult with your administrator" in raw and small:
         return "F5 BIG-IP 'The requested URL was rejected'"
     if ("captcha-delivery.com" in raw and (blocked or small)) or (
-            blocked and (result.header("x-datadome") or "datadome" in server)):
+        blocked and (result.header("x-datadome") or "datadome" in server)
+    ):
         return "DataDome"
     if re.search(r"_pxappid|px-captcha|perimeterx", raw) and (blocked or "press & hold" in raw):
         return "PerimeterX 'Press & Hold'"
@@ -104,8 +136,11 @@ def bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
         return "ModSecurity"
     captcha = _CAPTCHA.search(raw)
     if captcha:
-        vendor = "hCaptcha" if "hcaptcha" in captcha.group(0) or "h-captcha" in captcha.group(0) else (
-            "Cloudflare Turnstile" if "turnstile" in captcha.group(0) else "reCAPTCHA")
+        vendor = (
+            "hCaptcha"
+            if "hcaptcha" in captcha.group(0) or "h-captcha" in captcha.group(0)
+            else ("Cloudflare Turnstile" if "turnstile" in captcha.group(0) else "reCAPTCHA")
+        )
         text_len = sum(len(b) for b in document.page_blocks) if document is not None else len(raw)
         # A captcha on a 2xx page is usually a contact form: only a short page that asks for proof of
         # humanity is a wall.
@@ -114,4 +149,3 @@ def bot_wall_marker(result: FetchResult, title: str, raw: str, status: int,
     if blocked and _HUMAN_WORDING.search(title):
         return f"challenge page '{title[:60]}'"
     return None
-

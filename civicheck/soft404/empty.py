@@ -14,9 +14,12 @@ def empty_signals(page: Page) -> list[Signal]:
         return []
     html = page.html
     plural = "" if page.text_len == 1 else "s"
-    what = "no visible text" if page.text_len == 0 else f"almost no visible text ({page.text_len} character{plural})"
+    what = (
+        "no visible text"
+        if page.text_len == 0
+        else f"almost no visible text ({page.text_len} character{plural})"
+    )
     bare = not (html.links or html.scripts or html.media or html.frames or html.forms)
     if bare:
         return [Signal("empty", True, f"{what} and nothing else on the page")]
     return [Signal("empty", False, what)]
-

@@ -117,7 +117,9 @@ _JS_REDIRECT = re.compile(
 
 
 def _parse_refresh(content: str) -> tuple[float, str] | None:
-    m = re.match(r"\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?\s*$", content, re.IGNORECASE)
+    m = re.match(
+        r"\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?\s*$", content, re.IGNORECASE
+    )
     if not m:
         return None
     return float(m.group(1) or 0), m.group(2).strip()
@@ -138,7 +140,17 @@ def _borrowed_words(root) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-_APP_MOUNT_IDS = {"app", "root", "__next", "__nuxt", "___gatsby", "svelte", "main-app", "q-app", "application"}
+_APP_MOUNT_IDS = {
+    "app",
+    "root",
+    "__next",
+    "__nuxt",
+    "___gatsby",
+    "svelte",
+    "main-app",
+    "q-app",
+    "application",
+}
 
 
 def _has_app_mount(root) -> bool:
@@ -146,8 +158,11 @@ def _has_app_mount(root) -> bool:
         if el.tag == "app-root" or (el.get("id") or "").lower() in _APP_MOUNT_IDS:
             return True
     for el in root.iter("noscript"):
-        if re.search(r"enable javascript|need javascript|aktifkan javascript|requires javascript",
-                     el.text_content(), re.IGNORECASE):
+        if re.search(
+            r"enable javascript|need javascript|aktifkan javascript|requires javascript",
+            el.text_content(),
+            re.IGNORECASE,
+        ):
             return True
     return False
 
@@ -159,4 +174,3 @@ _KEPT = 1_000  # entries kept per Markup list (50 hrefs are looked at; real page
 
 def raw_lower(result: FetchResult) -> str:
     return result.body[:_RAW_LIMIT].decode("utf-8", "replace").lower()
-

@@ -66,7 +66,6 @@ def is_app_shell(page: Page) -> bool:
     return page.text_len < 300 and page.html.scripts > 0 and page.html.app_mount
 
 
-
 def shortened(text: str) -> str:
     """At most 80 characters of `text`, for a signal's sentence."""
     text = " ".join(text.split())

@@ -9,20 +9,28 @@ import re
 from civicheck.soft404.page import Page, Signal, norm, shortened
 
 _PARKED = [
-    re.compile(r"\b(?:this|the)\s+domain(?:\s+name)?(?:\s+[\w.-]+)?\s+(?:is|may be|might be|could be)\s+"
-               r"(?:for sale|available for (?:sale|purchase))\b"),
+    re.compile(
+        r"\b(?:this|the)\s+domain(?:\s+name)?(?:\s+[\w.-]+)?\s+(?:is|may be|might be|could be)\s+"
+        r"(?:for sale|available for (?:sale|purchase))\b"
+    ),
     re.compile(r"\bdomain(?:\s+name)?\s+(?:is\s+)?for\s+sale\b"),
     re.compile(r"\bbuy\s+this\s+domain\b"),
-    re.compile(r"\bdomain\s+parking\b|\bparked\s+(?:free|domain)\b|\bthis\s+(?:web\s*page|domain|site)\s+is\s+parked\b"),
+    re.compile(
+        r"\bdomain\s+parking\b|\bparked\s+(?:free|domain)\b|\bthis\s+(?:web\s*page|domain|site)\s+is\s+parked\b"
+    ),
     re.compile(r"\b(?:this\s+)?domain(?:\s+name)?\s+(?:has\s+)?expired\b"),
-    re.compile(r"\binquire\s+about\s+this\s+domain\b|\bget\s+this\s+domain\b|\bmake\s+an\s+offer\s+on\s+this\s+domain\b"),
+    re.compile(
+        r"\binquire\s+about\s+this\s+domain\b|\bget\s+this\s+domain\b|\bmake\s+an\s+offer\s+on\s+this\s+domain\b"
+    ),
     re.compile(r"\bdomain\s+ini\s+(?:sedang\s+|akan\s+)?(?:dijual|untuk\s+dijual)\b"),
     re.compile(r"\bdomain\s+ini\s+(?:telah\s+|sudah\s+)?(?:kedaluwarsa|kadaluarsa|kadaluwarsa|expired)\b"),
     re.compile(r"\bbeli\s+domain\s+ini\b"),
 ]
 _SUSPENDED = [
     re.compile(r"\b(?:this\s+)?account\s+(?:has\s+been\s+)?suspended\b"),
-    re.compile(r"\b(?:akun|website|situs)\s+(?:ini\s+)?(?:telah\s+|sedang\s+)?(?:di-?suspend|ditangguhkan)\b"),
+    re.compile(
+        r"\b(?:akun|website|situs)\s+(?:ini\s+)?(?:telah\s+|sedang\s+)?(?:di-?suspend|ditangguhkan)\b"
+    ),
 ]
 _PLACEHOLDER_TITLES = re.compile(
     r"^(?:welcome to nginx!?|apache2 (?:ubuntu|debian) default page(?:: it works)?|it works!?|"
@@ -63,6 +71,9 @@ def parked_signals(page: Page) -> list[Signal]:
         sources += " " + " ".join(page.html.hrefs[:50])
     m = _PARKING_SOURCES.search(sources.lower())
     if m:
-        return [Signal("parked", True, f"parked domain: the page loads a parking service ({m.group(0).rstrip('/')})")]
+        return [
+            Signal(
+                "parked", True, f"parked domain: the page loads a parking service ({m.group(0).rstrip('/')})"
+            )
+        ]
     return []
-

@@ -60,10 +60,15 @@ def probe_url(url: str, seed: str | None = None) -> str | None:
     out = []
     for segment in pattern.split("/"):
         if segment == "#":
-            out.append(str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(PROBE_TOKEN_LENGTH - 1)))
+            out.append(
+                str(rng.randint(1, 9))
+                + "".join(rng.choice("0123456789") for _ in range(PROBE_TOKEN_LENGTH - 1))
+            )
         elif segment.startswith("*"):
-            out.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(PROBE_TOKEN_LENGTH))
-                       + segment[1:])
+            out.append(
+                "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(PROBE_TOKEN_LENGTH))
+                + segment[1:]
+            )
         else:
             out.append(segment)
     return f"{parts.scheme.lower()}://{scheme_host}/{'/'.join(out)}"
@@ -89,8 +94,9 @@ def _shape(segment: str, last: bool) -> str:
     return "*" + (ext.group(1).lower() if ext and ext.start() > 0 else "")
 
 
-def probe_signals(page: Page, probe: FetchResult, probe_document: Document | None,
-                  probe_markup: Markup | None = None) -> list[Signal]:
+def probe_signals(
+    page: Page, probe: FetchResult, probe_document: Document | None, probe_markup: Markup | None = None
+) -> list[Signal]:
     if not is_2xx(probe):
         return []  # the site tells a nonsense URL apart: it answers it with an error
     if probe_document is None:
@@ -101,19 +107,38 @@ def probe_signals(page: Page, probe: FetchResult, probe_document: Document | Non
     result = page.result
     strong = not is_app_shell(page)
     why = "" if strong else " (a JavaScript app that answers every path alike, so this proves little)"
-    if (result.redirects and probe.redirects and same_url(result.final_url, probe.final_url)
-            and not same_url(result.url, result.final_url)):
-        return [Signal("probe", strong, f"a random sibling URL ({name}) is redirected to the same place "
-                                        f"({probe.final_url}){why}")]
+    if (
+        result.redirects
+        and probe.redirects
+        and same_url(result.final_url, probe.final_url)
+        and not same_url(result.url, result.final_url)
+    ):
+        return [
+            Signal(
+                "probe",
+                strong,
+                f"a random sibling URL ({name}) is redirected to the same place ({probe.final_url}){why}",
+            )
+        ]
     other = Page(probe, probe_document, probe_markup)
     alike = similarity(page, other)
     if alike is not None and alike >= SIMILAR:
-        return [Signal("probe", strong, f"a random sibling URL ({name}) answers the same page "
-                                        f"({alike:.0%} similar){why}")]
+        return [
+            Signal(
+                "probe",
+                strong,
+                f"a random sibling URL ({name}) answers the same page ({alike:.0%} similar){why}",
+            )
+        ]
     shared = _shared_statement(page, other)
     if shared:
-        return [Signal("probe", True, f"a random sibling URL ({name}) answers with the same message: "
-                                      f"'{shortened(shared)}'")]
+        return [
+            Signal(
+                "probe",
+                True,
+                f"a random sibling URL ({name}) answers with the same message: '{shortened(shared)}'",
+            )
+        ]
     return []
 
 
@@ -185,6 +210,7 @@ def _own_text(page: Page, probe: Page, ca: Counter, cb: Counter, paths: tuple[st
     only beyond those the probe has of its own: "popular" and "latest" lists rotate between two requests,
     alike on both sides), or clearly more than the probe's answer has of its own: noise between two answers
     of one soft-404 page is symmetric, a page's own content is not (a portal's short list of agencies)."""
+
     def link_texts(p: Page) -> set[str]:
         return {_normalise_block(link.text, paths) for link in p.doc.links} if p.doc is not None else set()
 
@@ -238,7 +264,6 @@ def _has_own_prose(page: Page, probe: Page) -> bool:
             text = text.replace(link, " ")
     words = _normalise_block(text).split()
     other = _normalise_block(" ".join(probe.blocks)).split()
-    theirs = {tuple(other[i:i + 4]) for i in range(len(other) - 3)}
-    missing = sum(1 for i in range(len(words) - 3) if tuple(words[i:i + 4]) not in theirs)
+    theirs = {tuple(other[i : i + 4]) for i in range(len(other) - 3)}
+    missing = sum(1 for i in range(len(words) - 3) if tuple(words[i : i + 4]) not in theirs)
     return missing >= 25  # about a sentence
-

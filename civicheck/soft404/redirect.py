@@ -34,5 +34,9 @@ def redirect_signals(page: Page) -> list[Signal]:
             if same_site(result.url, target):
                 out.append(Signal("redirect", True, f"{how} from {origin} to the site root ({target})"))
             else:
-                out.append(Signal("redirect", False, f"{how} from {origin} to the home page of another site ({target})"))
+                out.append(
+                    Signal(
+                        "redirect", False, f"{how} from {origin} to the home page of another site ({target})"
+                    )
+                )
     return out

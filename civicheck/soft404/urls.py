@@ -70,4 +70,8 @@ def path_of(url: str) -> str:
 
 def same_url(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
-    return (site_of(a), pa.path.rstrip("/") or "/", pa.query) == (site_of(b), pb.path.rstrip("/") or "/", pb.query)
+    return (site_of(a), pa.path.rstrip("/") or "/", pa.query) == (
+        site_of(b),
+        pb.path.rstrip("/") or "/",
+        pb.query,
+    )

@@ -14,12 +14,18 @@ _NOT = r"(?:not|cannot|can't|can not|could not|couldn't|doesn't|does not|is not|
 _TIDAK = r"(?:tidak|tak|belum)"
 # A message about a *page* (or 404) being missing: strong in any heading.
 _PAGE_MISSING = [
-    re.compile(rf"\bhalaman\b.{{0,160}}?\b{_TIDAK}\s+(?:dapat\s+|bisa\s+|lagi\s+)?"
-               r"(?:ditemukan|tersedia|ada|ditemui|dapat diakses|bisa diakses)\b"),
+    re.compile(
+        rf"\bhalaman\b.{{0,160}}?\b{_TIDAK}\s+(?:dapat\s+|bisa\s+|lagi\s+)?"
+        r"(?:ditemukan|tersedia|ada|ditemui|dapat diakses|bisa diakses)\b"
+    ),
     re.compile(r"\bhalaman\b.{0,160}?\b(?:telah|sudah)\s+(?:dihapus|dipindahkan|dipindah)\b"),
-    re.compile(r"\b(?:page|url|link|resource)\b.{0,160}?\b" + _NOT + r"\s+(?:be\s+)?(?:found|available|exists?)\b"),
+    re.compile(
+        r"\b(?:page|url|link|resource)\b.{0,160}?\b" + _NOT + r"\s+(?:be\s+)?(?:found|available|exists?)\b"
+    ),
     re.compile(r"\b(?:page|url)\b.{0,160}?\b(?:has been|was|have been)\s+(?:removed|deleted|moved)\b"),
-    re.compile(r"\bwe\s+(?:can't|cannot|can not|couldn't|could not)\s+find\s+(?:the|that|this|your)\s+page\b"),
+    re.compile(
+        r"\bwe\s+(?:can't|cannot|can not|couldn't|could not)\s+find\s+(?:the|that|this|your)\s+page\b"
+    ),
     re.compile(r"\b(?:error|kesalahan|galat|http|status)\s*:?\s*404\b|\b404\s*(?:error|page|halaman)\b"),
     re.compile(r"\b404\b.{0,10}?\b(?:not found|tidak ditemukan|page not found|halaman tidak ditemukan)\b"),
     re.compile(r"\bhalaman\s+404\b"),
@@ -30,10 +36,15 @@ _THING_MISSING = [
     re.compile(r"\bnot\s+found\b"),
     re.compile(r"\b" + _TIDAK + r"\s+(?:dapat\s+|bisa\s+)?ditemukan\b"),
     re.compile(r"\b(?:does not|doesn't|no longer)\s+exists?\b"),
-    re.compile(r"\b(?:file|document|article|post|content|item|news)\s+(?:" + _NOT + r")\s+(?:be\s+)?"
-               r"(?:found|available)\b"),
-    re.compile(r"\b(?:berita|artikel|konten|data|dokumen|file|berkas|postingan|informasi)\s+" + _TIDAK
-               + r"\s+(?:ada|tersedia)\b"),
+    re.compile(
+        r"\b(?:file|document|article|post|content|item|news)\s+(?:" + _NOT + r")\s+(?:be\s+)?"
+        r"(?:found|available)\b"
+    ),
+    re.compile(
+        r"\b(?:berita|artikel|konten|data|dokumen|file|berkas|postingan|informasi)\s+"
+        + _TIDAK
+        + r"\s+(?:ada|tersedia)\b"
+    ),
 ]
 _BARE_404 = re.compile(r"^\W*404\W*$")
 # Words that come with a "not found" message and say nothing else.
@@ -48,7 +59,9 @@ _FILLER = set(
 )
 _SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
 # Words that make a title segment a sentence (a headline) rather than a name (a site's or an agency's).
-_FUNCTION_WORDS = set("the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split())
+_FUNCTION_WORDS = set(
+    "the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split()
+)
 
 
 def own_words(text: str, page: Page) -> str:
@@ -81,14 +94,19 @@ def _statement(text: str) -> _Statement | None:
     best: _Statement | None = None
     for i, segment in enumerate(segments):
         others = [s for j, s in enumerate(segments) if j != i]
-        busy = any(len(_content_words(s)) > 3 and _FUNCTION_WORDS & set(re.findall(r"[\w']+", s))
-                   for s in others)
+        busy = any(
+            len(_content_words(s)) > 3 and _FUNCTION_WORDS & set(re.findall(r"[\w']+", s)) for s in others
+        )
         found = _match_statement(segment)
         if found is None:
             continue
         page, extra = found
         candidate = _Statement(page, extra, busy)
-        if best is None or (candidate.extra, candidate.busy, not candidate.page) < (best.extra, best.busy, not best.page):
+        if best is None or (candidate.extra, candidate.busy, not candidate.page) < (
+            best.extra,
+            best.busy,
+            not best.page,
+        ):
             best = candidate
     return best
 
@@ -100,7 +118,7 @@ def _match_statement(segment: str) -> tuple[bool, int] | None:
         for pattern in patterns:
             m = pattern.search(segment)
             if m:
-                rest = segment[: m.start()] + " " + segment[m.end():]
+                rest = segment[: m.start()] + " " + segment[m.end() :]
                 return page, len(_content_words(rest))
     return None
 
@@ -144,15 +162,24 @@ def wording_signals(page: Page) -> list[Signal]:
     # The main text (trafilatura's) being a "not found" message and no prose is as good as a heading.
     for p in main:
         st = _statement(own_words(p, page)) if len(p) <= 160 else None
-        if st is not None and st.extra == 0 and not st.busy and not _BARE_404.match(norm(p)) and (
-                page.main_len <= 400 or prose_chars < 300):
+        if (
+            st is not None
+            and st.extra == 0
+            and not st.busy
+            and not _BARE_404.match(norm(p))
+            and (page.main_len <= 400 or prose_chars < 300)
+        ):
             found.append(Signal("wording", True, f"the main text says '{shortened(p)}'"))
             break
     if not any(s.strong for s in found):
         page_has_prose = prose_chars >= PROSE
         judged = {norm(text) for _, text, _ in candidates}  # headings were weighed above, as headings
         for block in page.blocks:
-            st = _statement(own_words(block, page)) if len(block) <= 160 and norm(block) not in judged else None
+            st = (
+                _statement(own_words(block, page))
+                if len(block) <= 160 and norm(block) not in judged
+                else None
+            )
             if st is None or st.extra != 0 or st.busy or _BARE_404.match(norm(block)):
                 continue
             # A sentence saying the *page* is missing, on a page without prose, or with little under a "404"
@@ -161,4 +188,3 @@ def wording_signals(page: Page) -> list[Signal]:
             found.append(Signal("wording", strong, f"the page says '{shortened(block)}'"))
             break
     return found[:3]
-

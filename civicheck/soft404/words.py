@@ -9,8 +9,10 @@ import unicodedata
 
 # Every "not found" pattern (wording.py) needs one of these: a cheap test first, since every short block of a
 # page is tried.
-KEYWORDS = re.compile(r"404|found|ditemu|exist|tersedia|\bada\b|dihapus|dipindah|removed|deleted|moved|"
-                      r"available|find|diakses")
+KEYWORDS = re.compile(
+    r"404|found|ditemu|exist|tersedia|\bada\b|dihapus|dipindah|removed|deleted|moved|"
+    r"available|find|diakses"
+)
 
 
 def norm(text: str) -> str:
