@@ -115,6 +115,11 @@ class PywbServer:
                 f"{init.stdout.decode(errors='replace')}{init.stderr.decode(errors='replace')}",
                 pytrace=False,
             )
+        # pywb caches the list of index files per folder and re-reads it only when the folder's os.stat
+        # differs, whose times are whole seconds: an autoindex.cdxj created in the same second as a lookup
+        # stayed unseen for good (the capture "never indexed", under load). Created now, the file is listed
+        # from the start; pywb reads its lines afresh on every lookup.
+        (self.root / "collections" / self.collection / "indexes" / "autoindex.cdxj").touch()
         acl = self.root / "loopback-only.aclj"
         acl.write_text(LOOPBACK_ACL)
         (self.root / "config.yaml").write_text(CONFIG.format(acl=acl))
