@@ -28,7 +28,7 @@ PROBE_SEED = "civicheck-probe"
 
 
 class Recorder(Protocol):
-    """What the probes need of the run's recorder (runner._Recorder): archive an answer, its snapshots."""
+    """What the probes need of the run's recorder (recorder.Recorder): archive an answer, its snapshots."""
 
     memory: FetchMemory | None
     lock: threading.Lock

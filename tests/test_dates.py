@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from civicheck.extract.dates import Declared, Shown, date_in_url, decide, declared, parse_date, shown_date
+from civicheck.extract.dates import Shown, decide, shown_date
+from civicheck.extract.declared_dates import Declared, date_in_url, declared, parse_date
 from civicheck.extract.tree import parse_tree
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
@@ -24,11 +24,21 @@ from civicheck.clock import now_utc
 from civicheck.credentials import RequestHeaders, masked, redact_headers, without_userinfo
 from civicheck.errors import NoAnswer
 from civicheck.fetch.addresses import AddressPolicy, host_key, host_of, refused
+from civicheck.fetch.answers import (
+    content_length,
+    hostless,
+    received_headers,
+    redirect_limit_detail,
+    resolve_location,
+    result_of,
+    sent_headers,
+    url_problem,
+    version_string,
+)
 from civicheck.fetch.attempts import DEADLINE_SLACK, Answer, HostGate, Plan, Pulse, Run
 from civicheck.fetch.decoders import ENCODINGS_WE_DECODE, content_codings, read_body
-from civicheck.fetch.describe import phrase, secs, size
+from civicheck.fetch.describe import secs, size
 from civicheck.fetch.failures import (
-    COULD_BE_OURS,
     TRANSPORT_ERRORS,
     deadline_answer,
     exception_chain,
@@ -201,7 +211,7 @@ class Fetcher:
     def _fetch(self, url: str, plan: Plan, gate: HostGate | None = None) -> FetchResult:
         started = time.monotonic()
         fetched_at = now_utc()
-        problem = _url_problem(url)
+        problem = url_problem(url)
         if problem:
             return FetchResult(url, url, None, "", ErrorKind.OTHER, problem, fetched_at)
         deadline = started + plan.budget
@@ -219,17 +229,17 @@ class Fetcher:
             run.via = redirects[-1][1] if redirects else None
             out = self._attempt_with_retries(run, current)
             if out.location is None:
-                return _result(run, current, redirects, out, fetched_at, hops)
+                return result_of(run, current, redirects, out, fetched_at, hops)
             # A password in a Location is never sent (see _attempt) nor written down: reports show "user:***@".
-            target = masked(_resolve_location(current, out.location))
-            if _hostless(out.location):
+            target = masked(resolve_location(current, out.location))
+            if hostless(out.location):
                 target = out.location.strip()  # "http://": urljoin would read it as this very page
             if len(redirects) >= self.max_redirects:
                 out.error = ErrorKind.TOO_MANY_REDIRECTS
                 chain = [u for _, u in redirects] + [current]
-                out.detail = _redirect_limit_detail(chain, target, self.max_redirects)
-                return _result(run, current, redirects, out, fetched_at, hops)
-            problem = _url_problem(target)
+                out.detail = redirect_limit_detail(chain, target, self.max_redirects)
+                return result_of(run, current, redirects, out, fetched_at, hops)
+            problem = url_problem(target)
             if problem:
                 # A browser shows an error page here, or hands the address to another program: the page the
                 # citizen asked for is not shown. The site's own doing, so not a failure of ours.
@@ -237,7 +247,7 @@ class Fetcher:
                 out.detail = (
                     f"{current} redirected to {target!r}, which no browser opens as a web page ({problem})"
                 )
-                return _result(run, current, redirects, out, fetched_at, hops)
+                return result_of(run, current, redirects, out, fetched_at, hops)
             if run.gate is not None and host_of(target) != host_of(current):
                 self._change_host(run, host_of(target))
             redirects.append((out.status or 0, current))
@@ -312,7 +322,7 @@ class Fetcher:
             prep = self._session.prepare_request(request)
         except TRANSPORT_ERRORS as exc:
             return Answer(error=ErrorKind.OTHER, detail=f"not a valid web address: {url} ({exc})")
-        sent = self.headers.redact(_sent_headers(prep))
+        sent = self.headers.redact(sent_headers(prep))
         proxy = ""
         connections = run.watch.connections
         try:
@@ -407,8 +417,8 @@ class Fetcher:
         out = Answer(
             status=status,
             reason=resp.reason or "",
-            headers=redact_headers(_received_headers(resp)),  # Set-Cookie: a session is not evidence
-            http_version=getattr(resp.raw, "version_string", None) or _version_string(resp.raw.version),
+            headers=redact_headers(received_headers(resp)),  # Set-Cookie: a session is not evidence
+            http_version=getattr(resp.raw, "version_string", None) or version_string(resp.raw.version),
             request_headers=sent,
             proxy=proxy,
         )
@@ -426,7 +436,7 @@ class Fetcher:
             # answer: its evidence hash is then that of the body a replay tool serves).
             out.raw, out.body, out.truncated = drained.raw, drained.data, bool(drained.too_large)
             return out
-        announced = _content_length(resp)
+        announced = content_length(resp)
         over = announced is not None and announced > run.plan.max_bytes
         if over and status >= 400:
             return http_error(out, status)  # the status says it all; such a body is not worth reading
@@ -462,117 +472,3 @@ class _NoAmbientCredentials(requests.auth.AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
-
-
-def _result(
-    run: Run,
-    final_url: str,
-    redirects: list[tuple[int, str]],
-    out: Answer,
-    fetched_at: str,
-    hops: list[RedirectHop] | None = None,
-) -> FetchResult:
-    detail = out.detail
-    if out.error is None:
-        detail = f"{out.status} {out.reason or phrase(out.status or 0)}".strip()
-    elif run.attempts > 1:
-        detail += f" ({run.attempts} attempts)" if out.deadline else f", still after {run.attempts} attempts"
-    if out.out_of_time:
-        detail += f"; no time left for another attempt within the {secs(run.plan.budget)} s deadline"
-    return FetchResult(
-        url=run.url,
-        final_url=final_url,
-        status=out.status,
-        reason=out.reason,
-        error=out.error,
-        detail=detail,
-        fetched_at=fetched_at,
-        attempts=run.attempts,
-        redirects=redirects,
-        hops=hops or [],
-        headers=out.headers,
-        body=out.body,
-        raw_body=out.raw,
-        http_version=out.http_version,
-        request_headers=out.request_headers,
-        maybe_local=out.maybe_local,
-        proxy=out.proxy,
-        waited=run.waited,
-        rate_limit=run.pause.sentence(run.waited) if run.pause is not None and run.waited else "",
-        # Whichever step failed (resolving within the deadline, connecting, reading), these could be ours.
-        could_be_ours=out.error is not None
-        and (out.could_be_ours or out.maybe_local or out.error in COULD_BE_OURS),
-    )
-
-
-def _redirect_limit_detail(chain: list[str], target: str, limit: int) -> str:
-    if target in chain:
-        start = len(chain) - 1 - chain[::-1].index(target)
-        loop = " → ".join([*chain[start:], target])
-        return f"redirect loop: {loop} (gave up after {limit} redirects)"
-    return f"more than {limit} redirects (the last one to {target})"
-
-
-def _resolve_location(current: str, location: str) -> str:
-    try:
-        # http.client decodes headers as latin-1; servers send UTF-8 Locations.
-        location = location.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        pass
-    return requests.utils.requote_uri(urljoin(current, location.strip()))
-
-
-def _hostless(location: str) -> bool:
-    """An absolute http(s) Location without a host ("http://", "https:///x"): no address at all (WHATWG)."""
-    location = location.strip()
-    if not location.lower().startswith(("http://", "https://")):
-        return False
-    try:
-        return not urlsplit(location).hostname
-    except ValueError:
-        return False  # _url_problem names it
-
-
-def _url_problem(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        return f"not a valid web address: {url!r}"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"not an http(s) address: {url!r}"
-    if not host:
-        return f"no host name in {url!r}"
-    return ""
-
-
-def _sent_headers(prep: requests.PreparedRequest) -> list[tuple[str, str]]:
-    """The request headers as http.client writes them: Host first, then ours."""
-    parts = urlsplit(prep.url or "")
-    host = parts.netloc.rpartition("@")[2]
-    default = ":443" if parts.scheme == "https" else ":80"
-    if host.endswith(default):
-        host = host[: -len(default)]
-    return [("Host", host), *((str(k), str(v)) for k, v in prep.headers.items())]
-
-
-def _received_headers(resp: requests.Response) -> list[tuple[str, str]]:
-    # http.client's message keeps every header line in order, duplicates included (Set-Cookie!).
-    original = getattr(resp.raw, "_original_response", None)
-    message = getattr(original, "msg", None)
-    if message is not None:
-        return [(str(k), str(v)) for k, v in message.items()]
-    return list(resp.raw.headers.iteritems())
-
-
-def _content_length(resp: requests.Response) -> int | None:
-    value = resp.headers.get("content-length")
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _version_string(version: int | None) -> str:
-    return {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(version or 11, "HTTP/1.1")
