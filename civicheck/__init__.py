@@ -3,10 +3,7 @@
 The package is a library (claims → fetch → extract → checks → verdict → report) with a thin click CLI.
 """
 
-import logging
-
 __version__ = "0.1.0"
 
-# A library logs, the application decides where to: without this, Python's last-resort handler would print
-# civicheck's warnings (a page that could not be read, what the extractors said about it) on the terminal.
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# civicheck's loggers get their NullHandler in logs.py, imported by every module that logs: not here, so that
+# `civicheck --help` does not load logging.

@@ -9,7 +9,6 @@ from the last good fetch. `fresh` (verify --fresh) ignores what is remembered, a
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -20,8 +19,9 @@ from typing import Any
 
 from civicheck.clock import now_utc
 from civicheck.fetch import FetchResult
+from civicheck.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # A probe shows how a site answers pages that do not exist; sites change that rarely, so a week-old answer
 # still stands, unless a page compared with it changed (then it is probed again that night).

@@ -10,18 +10,18 @@ its README section.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING
 
 from civicheck.kinds.base import CheckKind
+from civicheck.logs import get_logger
 
 if TYPE_CHECKING:
     from civicheck.checks import Context, Outcome
     from civicheck.claims import Check
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 BUILTIN = ("live", "dead", "status", "contains", "quote", "links", "published")
 ENTRY_POINTS = "civicheck.kinds"

@@ -20,8 +20,9 @@ from typing import Any
 from civicheck.errors import PageUnreadable
 from civicheck.extract import Document
 from civicheck.fetch import FetchResult, describe
+from civicheck.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 UNREADABLE = "the page could not be read"
 # Seconds a page may always take to be read, even when its fetch used up the URL's budget: a normal page

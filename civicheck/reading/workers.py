@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicheck.errors import NoWorker, WorkFailed
+from civicheck.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 INTERRUPTED = "the run was interrupted"
 _TICK = 0.1  # seconds between looks at a call's cancel event
