@@ -41,10 +41,14 @@ def load_one(tmp_path, check: str):
 
 def test_the_built_in_kinds_in_the_order_lint_names_them():
     assert kinds.names()[: len(kinds.BUILTIN)] == kinds.BUILTIN
-    assert set(EVERY_OPTION) == set(kinds.BUILTIN)
+    # Found by looking: a kind added as a module of its own joins without being listed anywhere; the modules
+    # kinds share (base, text, sources) register nothing.
+    assert kinds.builtin_modules()[: len(kinds.BUILTIN)] == list(kinds.BUILTIN)
+    assert not {"base", "text", "sources"} & set(kinds.builtin_modules())
+    assert set(EVERY_OPTION) == set(kinds.builtin_modules())
 
 
-@pytest.mark.parametrize("name", kinds.BUILTIN)
+@pytest.mark.parametrize("name", kinds.builtin_modules())
 def test_a_kinds_spec_is_what_the_reporter_wrote_and_reads_back_the_same(tmp_path, name):
     check = load_one(tmp_path, f"{name}: {EVERY_OPTION[name]}")
     spec = check.spec()
@@ -54,7 +58,7 @@ def test_a_kinds_spec_is_what_the_reporter_wrote_and_reads_back_the_same(tmp_pat
     assert check.options != kinds.get(name).options()  # every option above moved it off its defaults
 
 
-@pytest.mark.parametrize("name", kinds.BUILTIN)
+@pytest.mark.parametrize("name", kinds.builtin_modules())
 def test_an_option_the_kind_does_not_declare_is_refused_at_its_line(tmp_path, name):
     with pytest.raises(ClaimsError) as refused:
         load_one(tmp_path, f"{name}: {EVERY_OPTION[name][:-1]}, colour: red}}")

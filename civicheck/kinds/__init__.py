@@ -2,10 +2,10 @@
 reports ask for its options, what it needs fetched, and its judgement.
 
 Every module below registers its kinds through the same hook a plugin would use (as simonw/llm registers its
-own models): a function `register_kinds(register)`. Built-in modules are listed in BUILTIN, in the order
-`lint` names the kinds; an installed package can add kinds through the `civicheck.kinds` entry point group,
-naming a module with that function. Adding a built-in kind: one module here, its name in BUILTIN, its tests,
-its README section.
+own models): a function `register_kinds(register)`. Every module of this package that has one is a built-in
+kind, found by looking (builtin_modules): BUILTIN only orders the first ones, as `lint` names them, and others
+follow alphabetically. An installed package can add kinds through the `civicheck.kinds` entry point group,
+naming a module with that function. Adding a built-in kind: one module here, its tests, its README section.
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ if TYPE_CHECKING:
 
 logger = get_logger(__name__)
 
-BUILTIN = ("live", "dead", "status", "contains", "quote", "links", "published")
+BUILTIN = (
+    "live",
+    "dead",
+    "status",
+    "contains",
+    "quote",
+    "links",
+    "published",
+)  # their order; more may follow
 ENTRY_POINTS = "civicheck.kinds"
 _KINDS: dict[str, CheckKind] = {}
 
@@ -34,9 +42,18 @@ def _register(kind: CheckKind) -> None:
     _KINDS[kind.name] = kind
 
 
+def builtin_modules() -> list[str]:
+    """The modules of this package that register kinds: BUILTIN's first, in its order, then any other."""
+    import pkgutil
+
+    found = {m.name for m in pkgutil.iter_modules(__path__)}
+    hooks = {name for name in found if hasattr(import_module(f"civicheck.kinds.{name}"), "register_kinds")}
+    return [name for name in BUILTIN if name in hooks] + sorted(hooks - set(BUILTIN))
+
+
 def _loaded() -> dict[str, CheckKind]:
     if not _KINDS:
-        for name in BUILTIN:
+        for name in builtin_modules():
             import_module(f"civicheck.kinds.{name}").register_kinds(_register)
         from importlib.metadata import entry_points
 
@@ -46,7 +63,7 @@ def _loaded() -> dict[str, CheckKind]:
 
 
 def names() -> tuple[str, ...]:
-    """Every kind's name, the built-in ones first in BUILTIN's order."""
+    """Every kind's name: the built-in ones first (builtin_modules' order), then those of installed packages."""
     return tuple(_loaded())
 
 
