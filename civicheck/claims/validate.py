@@ -5,6 +5,7 @@ kind (kinds/) to read its options; a Problem, at its line, for everything wrong.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from civicheck import kinds
@@ -56,6 +57,24 @@ class FileValidator:
     def problem(self, line: int | None, claim_id: str | None, message: str) -> None:
         self.problems.append(Problem(self.name, line, claim_id, message))
 
+    def _unknown_keys(
+        self,
+        mapping: YamlMap,
+        allowed: Collection[str],
+        cid: str | None,
+        *,
+        word: str = "key",
+        where: str = "",
+    ) -> None:
+        """A problem at its line for every key of `mapping` not in `allowed`, naming what is."""
+        for key in mapping:
+            if key not in allowed:
+                self.problem(
+                    mapping.key_lines[key],
+                    cid,
+                    f"unknown {word} '{named(key)}'{where}; allowed: {', '.join(sorted(allowed))}",
+                )
+
     def validate(self, data: Any) -> list[Claim]:
         if data is None:
             self.problem(1, None, "the file is empty; expected a 'claims:' list")
@@ -105,13 +124,7 @@ class FileValidator:
             self.problem(line, None, "'defaults' must be a mapping (e.g. 'timeout: 20')")
             return DEFAULT_TIMEOUT
         self._duplicates(defaults, None)
-        for key in defaults:
-            if key not in _DEFAULT_KEYS:
-                self.problem(
-                    defaults.key_lines[key],
-                    None,
-                    f"unknown key '{named(key)}' in defaults; allowed: {', '.join(sorted(_DEFAULT_KEYS))}",
-                )
+        self._unknown_keys(defaults, _DEFAULT_KEYS, None, where=" in defaults")
         self.allow_private = Fields(defaults, defaults.line, None, self.problem).flag("allow_private", False)
         if "headers" in defaults:
             self.headers = tuple(
@@ -188,13 +201,7 @@ class FileValidator:
         else:
             self.ids.append((claim_id, self.name, item.line))
         self._duplicates(item, cid)
-        for key in item:
-            if key not in _CLAIM_KEYS:
-                self.problem(
-                    item.key_lines[key],
-                    cid,
-                    f"unknown key '{named(key)}'; allowed: {', '.join(sorted(_CLAIM_KEYS))}",
-                )
+        self._unknown_keys(item, _CLAIM_KEYS, cid)
         text = item.get("claim")
         if not isinstance(text, str) or not text.strip():
             self.problem(
@@ -248,13 +255,7 @@ class FileValidator:
             name = self._optional_str(item, "said_by", cid)
             return (name.strip() or None) if name is not None else None, None
         self._duplicates(value, cid)
-        for key in value:
-            if key not in _SAID_BY_KEYS:
-                self.problem(
-                    value.key_lines[key],
-                    cid,
-                    f"unknown key '{named(key)}' in 'said_by'; allowed: {', '.join(sorted(_SAID_BY_KEYS))}",
-                )
+        self._unknown_keys(value, _SAID_BY_KEYS, cid, where=" in 'said_by'")
         name = value.get("name")
         if not isinstance(name, str) or not name.strip():
             self.problem(
@@ -363,13 +364,7 @@ class FileValidator:
         before = len(self.problems)
         self._duplicates(opts, cid)
         allowed = set(kind.option_keys) | _CHECK_KEYS
-        for key in opts:
-            if key not in allowed:
-                self.problem(
-                    opts.key_lines[key],
-                    cid,
-                    f"unknown option '{named(key)}' for '{kind.name}'; allowed: {', '.join(sorted(allowed))}",
-                )
+        self._unknown_keys(opts, allowed, cid, word="option", where=f" for '{kind.name}'")
         url = opts.get("url")
         if url is None:
             self.problem(line, cid, f"'{kind.name}' needs a 'url'")
