@@ -9,6 +9,7 @@ it is a fingerprint of civicheck's behaviour: a refactoring must leave it unchan
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 SUBJECTS = [
     "Pemerintah Kota Cilegon",
@@ -272,3 +273,20 @@ def build(site, closed_url: str, *, articles: int = 30, seed: int = 7) -> tuple[
             f"contains: {{url: {url}, all: [Cilegon, layanan], near: {5 + n % 20}, scope: article}}",
         )
     return "claims:\n" + "\n".join(claims[:200]) + "\n", [portal]
+
+
+def run_report(site, closed_url: str, folder: Path) -> tuple[dict, list[str]]:
+    """The JSON report of `civicheck verify` over build()'s claims, run in `folder` (the current directory), and
+    the volatile pages' bodies; the run must end as a run does (exit 0 or 1)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from civicheck.cli import cli
+
+    text, volatile = build(site, closed_url)
+    (folder / "claims.yaml").write_text(text, encoding="utf-8")
+    args = ["verify", "claims.yaml", "--format", "json", "--no-history", "--canary", site.url("/canary")]
+    result = CliRunner().invoke(cli, [*args, "-o", "report.json"])
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads((folder / "report.json").read_text(encoding="utf-8")), volatile

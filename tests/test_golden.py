@@ -13,10 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from click.testing import CliRunner
-from golden_site import build
-
-from civicheck.cli import cli
+from golden_site import run_report
 
 GOLDEN = Path(__file__).parent / "golden" / "report-200.json"
 
@@ -36,25 +33,7 @@ def normalise(text: str, site_base: str, closed_url: str, volatile: list[str]) -
 
 
 def test_report_of_a_200_claim_run_is_unchanged(tmp_path, site, closed_port_url):
-    claims = tmp_path / "claims.yaml"
-    text, volatile = build(site, closed_port_url)
-    claims.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "verify",
-            "claims.yaml",
-            "--format",
-            "json",
-            "--no-history",
-            "--canary",
-            site.url("/canary"),
-            "-o",
-            "report.json",
-        ],
-    )
-    assert result.exit_code in (0, 1), result.stderr
-    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    report, volatile = run_report(site, closed_port_url, tmp_path)
     assert len(report["claims"]) == 200
     got = (
         normalise(

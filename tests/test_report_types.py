@@ -122,31 +122,9 @@ def _shape(value: Any, annotation: Any, where: str) -> None:
 
 def test_a_run_makes_a_report_of_exactly_that_shape(tmp_path, site, closed_port_url):
     """The 200-claim golden run's report (every page kind, every check kind) against the TypedDicts."""
-    import json
+    from golden_site import run_report
 
-    from click.testing import CliRunner
-    from golden_site import build
-
-    from civicheck.cli import cli
-
-    text, _ = build(site, closed_port_url)
-    (tmp_path / "claims.yaml").write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "verify",
-            "claims.yaml",
-            "--format",
-            "json",
-            "--no-history",
-            "--canary",
-            site.url("/canary"),
-            "-o",
-            "report.json",
-        ],
-    )
-    assert result.exit_code in (0, 1), result.stderr
-    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    data, _ = run_report(site, closed_port_url, tmp_path)
     _shape(data, Report, "report")
     assert report_problem(data) is None
 
