@@ -160,3 +160,30 @@ def test_a_garbled_closing_quote_that_lost_its_last_byte_is_repaired_too():
     assert repair("“Kami siap,â€ kata Wali Kota.") == "“Kami siap,” kata Wali Kota."
     assert repair("â€œYa,â€ jawabnya â€“ singkat â€¦") == "“Ya,” jawabnya – singkat …"
     assert repair("catatan kaki †1 dan “kutipan”") == "catatan kaki †1 dan “kutipan”"  # correct text stays
+
+
+def test_correct_text_beside_mojibake_and_c1_controls_is_left_as_it_is():
+    from civicheck.extract import repair
+
+    # Each line is handed to ftfy only when its badness pattern matches: curly quotes, dashes, accents and
+    # no-break spaces in correct text never do, a garbled line or a C1 control beside them still does.
+    correct = "“Kami siap” – kata Wali Kota\u00a0Cilegon, café, naïve, 2021–2026 …"
+    assert repair(correct) == correct
+    assert repair(correct + "\nCaf\u00c3\u00a9 buka") == correct + "\nCafé buka"
+    assert repair("harga \x80 5") == "harga € 5"  # a C1 control that windows-1252 reads as "€"
+
+
+def test_checks_read_the_same_main_text_without_the_metadata_only_draft_uses():
+    from civicheck.reading import read_page
+
+    page = _page(
+        '<html><head><title>Aplikasi Disnaker</title><meta name="author" content="Rina Wati">'
+        '<meta property="og:site_name" content="Kabar Cilegon"></head><body><article>'
+        f"<h1>Aplikasi Disnaker</h1><p>{LEDE}</p><p>{P1}</p></article></body></html>"
+    )
+    drafted = extract(page)  # what `draft` reads: trafilatura's metadata too
+    assert drafted.meta["author"] == "Rina Wati" and drafted.meta["sitename"] == "Kabar Cilegon"
+    checked = read_page(page).document  # what a check judges: the main text only (trafilatura's metadata
+    assert checked is not None  # was two fifths of its time on a news page)
+    assert checked.article_paragraphs == drafted.article_paragraphs and LEDE in checked.article_paragraphs
+    assert checked.meta["author"] is None and checked.meta["title"] == "Aplikasi Disnaker"

@@ -56,8 +56,18 @@ def repair(text: str) -> str:
 
 def _repaired_line(line: str) -> str:
     import ftfy
+    from ftfy.badness import is_bad
 
+    # ftfy's encoding repair starts only on text its badness pattern matches (which also matches the C1
+    # controls it would replace), and the one other repair left on is of lone surrogates: a line with neither
+    # comes back unchanged. Asked first, that search spares the whole fix_text machinery on almost every line
+    # (it was a tenth of a page's reading).
+    if not is_bad(line) and _SURROGATE.search(line) is None:
+        return line
     return ftfy.fix_text(line, _ftfy_config())
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # Short lines are remembered: a site's menus and link texts come back on each of its pages.

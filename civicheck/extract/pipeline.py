@@ -28,11 +28,16 @@ def extract(result: FetchResult, selectors: Sequence[str] = (), text: str | None
 
 
 def extract_parsed(
-    result: FetchResult, selectors: Sequence[str] = (), text: str | None = None, full: bool = True
+    result: FetchResult,
+    selectors: Sequence[str] = (),
+    text: str | None = None,
+    full: bool = True,
+    metadata: bool = True,
 ) -> tuple[Document, Any]:
     """extract(), and the page's lxml tree for the other readers of the same page (the soft-404 markup
     features), so that it is parsed once. `full=False`: only what the liveness signals read (title, page
-    text, links), not the main text (trafilatura) nor the dates, the costly part."""
+    text, links), not the main text (trafilatura) nor the dates, the costly part. `metadata=False`: without
+    trafilatura's author and site name (extract_article), which only `draft` reads."""
     doc = Document(url=result.url, final_url=result.final_url, kind=kind_of(result))
     root = None
     if doc.kind == "pdf":
@@ -43,7 +48,7 @@ def extract_parsed(
         root = whole_tree(library, html)  # what the page's text, links, dates and markup are read from
         parse_page(root, html, result.final_url, doc, selectors)
         if full:
-            _read_article(html, root, library, result.final_url, doc)
+            _read_article(html, root, library, result.final_url, doc, metadata)
         else:
             doc.main_text_read = False
     elif doc.kind == "text":
@@ -54,7 +59,7 @@ def extract_parsed(
     return doc, root
 
 
-def _read_article(html: str, root: Any, library: Any, url: str, doc: Document) -> None:
+def _read_article(html: str, root: Any, library: Any, url: str, doc: Document, metadata: bool) -> None:
     """The main text (trafilatura), the article body the page marks, and the publication dates (htmldate and
     the page's declarations), from the page's tree; a part of the markup parsed anew only where a limit or a
     repair makes what they read differ from the tree."""
@@ -66,7 +71,7 @@ def _read_article(html: str, root: Any, library: Any, url: str, doc: Document) -
     whole = library is not None and not doc.repaired and not doc.article_cut
     # trafilatura parses the markup itself: handed a tree, it must copy it first (it prunes what it reads),
     # and on a copy it ran slower than on its own parse (22 s against 10 s on a 1.2 MB page).
-    extract_article(html[:ARTICLE_LIMIT], url, doc)
+    extract_article(html[:ARTICLE_LIMIT], url, doc, metadata)
     doc.body = marked_body(root, doc.page_blocks, doc.article_paragraphs)
     date_root = library if whole and len(html) <= DATE_LIMIT else parse_tree(html[:DATE_LIMIT])
     if date_root is not None and "html" not in html[:50].lower() and len(date_root) < 2:

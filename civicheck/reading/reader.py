@@ -110,7 +110,8 @@ def read_page(
             with open(body_file, "rb") as fh:
                 result.body = fh.read()  # this process's copy of the result
         text = decode_text(result) if kind_of(result) in ("html", "text") else None
-        document, root = extract_parsed(result, selectors, text, full=full)
+        # What the checks read: the main text without trafilatura's author and site name (only `draft` needs them).
+        document, root = extract_parsed(result, selectors, text, full=full, metadata=False)
         markup = read_markup(result, text or "", document, root)
     except MemoryError:
         return Reading(
