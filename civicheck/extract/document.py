@@ -97,7 +97,7 @@ class Document:
 
     def __getstate__(self) -> dict[str, object]:
         # From a worker to the run: the text is made again from the blocks where it is needed, not sent twice.
-        return {k: v for k, v in self.__dict__.items() if k not in ("text", "text_sha256")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("text", "text_sha256", "_made_passages")}
 
     def passages(self, scope: str) -> tuple[list[Passage], list[Passage], str | None]:
         """The passages to search for `scope`, the article passages (for labelling hits), and a note.
@@ -105,6 +105,14 @@ class Document:
         scope "page": all visible text; "article": the main text only, falling back to the page (with a note)
         when no main text was found. PDFs are searched page by page whatever the scope.
         """
+        # Made once per scope: every check citing the page searches the same passages (and the matcher finds
+        # their token stream by them).
+        made = self.__dict__.setdefault("_made_passages", {})
+        if scope not in made:
+            made[scope] = self._passages(scope)
+        return made[scope]
+
+    def _passages(self, scope: str) -> tuple[list[Passage], list[Passage], str | None]:
         if self.kind == "pdf":
             return [Passage(t, "pdf", i) for i, t in enumerate(self.pdf_pages, 1)], [], None
         article = [Passage(t, "article", i) for i, t in enumerate(self.article_paragraphs, 1)]

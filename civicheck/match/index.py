@@ -106,6 +106,7 @@ class Stream:
         self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here
         self._stemmed: Index | None = None
         self._joined: JoinedIndex | None = None
+        self._squashed: str | None = None  # the tokens run together, to rule out a joined search at once
         self._codes: tuple[dict[str, str], str] | None = None
 
     def words_between(self, e: int, s: int) -> int:
@@ -126,6 +127,13 @@ class Stream:
         if found or not seq:
             return found
         if self._joined is None:
+            # The joined search finds the words only where, every space and apostrophe left out, they are in
+            # the tokens run together; most words searched for and not found (a `none` check, an altered
+            # quote) are not there either, and that one search spares building the joined index.
+            if self._squashed is None:
+                self._squashed = "".join(self.toks).replace("'", "")
+            if joined(seq).replace(" ", "") not in self._squashed:
+                return []
             self._joined = JoinedIndex(self.toks)
         return self._joined.find_all(seq)
 
