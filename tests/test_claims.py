@@ -345,3 +345,39 @@ def test_real_dates_in_every_date_field_are_read(tmp_path):
     [claim] = load_claims([tmp_path])
     assert claim.said_on == "2023-06-05"
     assert (claim.checks[0].options.after, claim.checks[0].options.before) == ("2024-02-29", "2024-03-01")
+
+
+def test_libyaml_reads_a_claims_file_as_pythons_parser_does_lines_included():
+    import yaml
+
+    from civicheck.claims.yaml_lines import FastLoader, Loader, load_claims_yaml
+
+    if FastLoader is None:
+        pytest.skip("PyYAML here was built without libyaml: only its Python parser reads claims files")
+    text = (
+        "defaults:\n  timeout: 20\nclaims:\n  - id: a\n    claim: 'Aplikasi \"Siap Kerja\" aktif'\n"
+        "    checks:\n      - contains: {url: 'https://x.invalid/a', all: [tenaga kerja, '2021-2026']}\n"
+        "      - live: https://x.invalid/b\n  - id: b\n    claim: >\n      dua baris\n      jadi satu\n"
+        "    date: 2023-02-30\n    checks: [{dead: 'https://x.invalid/c'}]\n"
+    )
+    fast, fast_dates = load_claims_yaml(text)
+    loader = Loader(text)
+    slow = loader.get_single_data()
+
+    def lines(node):  # every line PyYAML recorded, with the values
+        if isinstance(node, dict):
+            return [node.line, sorted(node.key_lines.items()), [(k, lines(v)) for k, v in node.items()]]
+        if isinstance(node, list):
+            return [node.line, node.item_lines, [lines(v) for v in node]]
+        return node
+
+    assert lines(fast) == lines(slow) and lines(fast)[0] == 1
+    assert [(str(d), d.line) for d in fast_dates] == [(str(d), d.line) for d in loader.impossible_dates]
+    assert [(str(d), d.line) for d in fast_dates] == [("2023-02-30", 13)]
+    # A syntax error is told in PyYAML's words and at its line, whichever parser met it first.
+    broken = "claims:\n  - id: a\n    claim: x: y\n"
+    with pytest.raises(yaml.MarkedYAMLError) as fast_error:
+        load_claims_yaml(broken)
+    with pytest.raises(yaml.MarkedYAMLError) as slow_error:
+        Loader(broken).get_single_data()
+    assert str(fast_error.value) == str(slow_error.value)

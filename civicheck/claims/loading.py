@@ -11,7 +11,7 @@ import yaml
 
 from civicheck.claims.model import Claim
 from civicheck.claims.validate import FileValidator
-from civicheck.claims.yaml_lines import Loader, RefusedYAML, shown
+from civicheck.claims.yaml_lines import RefusedYAML, load_claims_yaml, shown
 from civicheck.credentials import conflicting
 from civicheck.errors import ClaimsError, Problem, UsageProblem
 
@@ -178,9 +178,8 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
         return []
-    loader = Loader(text)
     try:
-        data = loader.get_single_data()
+        data, impossible_dates = load_claims_yaml(text)
     except RefusedYAML as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None  # we always give one; PyYAML may not
         problems.append(Problem(name, line, None, str(exc.problem)))
@@ -195,10 +194,8 @@ def _load_file(path: Path, problems: list[Problem], ids: list[tuple[str, str, in
     except yaml.YAMLError as exc:
         problems.append(Problem(name, None, None, f"YAML error: {exc}"))
         return []
-    finally:
-        loader.dispose()
     claims = FileValidator(name, problems, ids).validate(data)
-    for bad in loader.impossible_dates:
+    for bad in impossible_dates:
         if not bad.reported:  # not in a date field (those say it in their own words): text or a slip?
             problems.append(
                 Problem(

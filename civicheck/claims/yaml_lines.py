@@ -44,19 +44,17 @@ class ImpossibleDate(str):
     reported = False
 
 
-class Loader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that records line numbers and duplicate keys, and refuses what only
-    an attack needs: anchors and aliases (a "billion laughs" alias bomb expands to gigabytes) and nesting
-    deeper than MAX_DEPTH (the composer recurses, so 5,000 levels end in a RecursionError)."""
+class _Guarded:
+    """What both loaders add to PyYAML's safe loading: line numbers and duplicate keys recorded (the
+    constructors below), and what only an attack needs refused: anchors and aliases (a "billion laughs" alias
+    bomb expands to gigabytes) and nesting deeper than MAX_DEPTH (the composer recurses, so 5,000 levels end
+    in a RecursionError). Composing stays PyYAML's own, in Python, so these checks hold with either parser."""
 
     depth = 0
-
-    def __init__(self, stream: Any):
-        super().__init__(stream)
-        self.impossible_dates: list[ImpossibleDate] = []
+    impossible_dates: list[ImpossibleDate]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[attr-defined]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise RefusedYAML(
                 None,
@@ -75,13 +73,13 @@ class Loader(yaml.SafeLoader):
                     "about 7): check the indentation and brackets here",
                     event.start_mark,
                 )
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
-            return super().construct_object(node, deep=deep)
+            return super().construct_object(node, deep=deep)  # type: ignore[misc]
         except (ValueError, OverflowError) as exc:
             # A value YAML's own rules accept but Python cannot hold: `2023-13-45` looks like a date, a
             # 5,000-digit number exceeds Python's limit for turning text into an int.
@@ -104,6 +102,39 @@ class Loader(yaml.SafeLoader):
                 "put it in quotes if it is text",
                 node.start_mark,
             ) from None
+
+
+class Loader(_Guarded, yaml.SafeLoader):
+    """PyYAML's safe loader, all in Python: the one whose syntax errors a claims file's problems quote."""
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.impossible_dates = []
+
+
+FastLoader: type | None = None
+if yaml.__with_libyaml__:  # else PyYAML was built without libyaml: the Python parser alone
+    from yaml._yaml import CParser
+
+    class _FastLoader(
+        _Guarded,
+        yaml.composer.Composer,
+        CParser,
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        """The same loading with libyaml's scanner and parser (C) under PyYAML's composer: the pure-Python
+        scanner took a second for 800 claims. Its syntax errors are worded and placed apart from PyYAML's,
+        so a file it refuses is read again with Loader (load_claims_yaml), for PyYAML's words."""
+
+        def __init__(self, stream: Any):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.impossible_dates = []
+
+    FastLoader = _FastLoader
 
 
 def _construct_map(loader: Loader, node: yaml.MappingNode) -> YamlMap:
@@ -201,6 +232,28 @@ def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
-Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+for _loader in (Loader, FastLoader):
+    if _loader is not None:
+        _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)  # type: ignore[attr-defined]
+        _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)  # type: ignore[attr-defined]
+        _loader.add_constructor("tag:yaml.org,2002:str", _construct_str)  # type: ignore[attr-defined]
+
+
+def load_claims_yaml(text: str) -> tuple[Any, list[ImpossibleDate]]:
+    """The file's data and the impossible dates in it. Raises what PyYAML's Loader raises: RefusedYAML for
+    what a claims file may not hold, a MarkedYAMLError for a syntax error (in PyYAML's words and line)."""
+    if FastLoader is not None:
+        loader = FastLoader(text)
+        try:
+            return loader.get_single_data(), loader.impossible_dates
+        except RefusedYAML:
+            raise
+        except yaml.YAMLError:
+            pass  # read again below, for PyYAML's own words
+        finally:
+            loader.dispose()
+    loader = Loader(text)
+    try:
+        return loader.get_single_data(), loader.impossible_dates
+    finally:
+        loader.dispose()
