@@ -187,3 +187,44 @@ def test_checks_read_the_same_main_text_without_the_metadata_only_draft_uses():
     assert checked is not None  # was two fifths of its time on a news page)
     assert checked.article_paragraphs == drafted.article_paragraphs and LEDE in checked.article_paragraphs
     assert checked.meta["author"] is None and checked.meta["title"] == "Aplikasi Disnaker"
+
+
+def _chars(items) -> set[str] | None:
+    """The characters a parsed regex element matches (None: a category such as \\w, or a negated set)."""
+    import re._constants as sc
+
+    op, arg = items
+    if op == sc.LITERAL:
+        return {chr(arg)}
+    if op != sc.IN:
+        return None
+    found: set[str] = set()
+    for kind, value in arg:
+        if kind == sc.LITERAL:
+            found.add(chr(value))
+        elif kind == sc.RANGE:
+            found |= {chr(c) for c in range(value[0], value[1] + 1)}
+        else:
+            return None
+    return found
+
+
+def test_no_mojibake_pattern_of_ftfy_is_made_of_harmless_characters_alone():
+    import re._constants as sc
+    import re._parser as parser
+
+    from ftfy.badness import BADNESS_RE
+
+    from civicheck.extract.clean import HARMLESS
+
+    # Text made only of ASCII and HARMLESS is never handed to ftfy (clean.repair): that is right only if every
+    # branch of ftfy's badness pattern needs a character outside them somewhere. Checked on the ftfy
+    # installed, so an upgrade that adds a pattern fails here rather than leaving mojibake unrepaired.
+    harmless = _chars(parser.parse(f"[{HARMLESS}]")[0]) or set()
+    allowed = harmless | {chr(c) for c in range(128)}
+    assert "\u2019" in harmless and "\u0433" in harmless and "\u0413" not in harmless and "é" not in harmless
+    (kind, (_, branches)), *_ = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert kind == sc.BRANCH and len(branches) > 30
+    for branch in branches:
+        needs = [_chars(item) for item in branch]
+        assert any(chars is not None and not chars & allowed for chars in needs), branch
