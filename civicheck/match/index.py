@@ -83,25 +83,17 @@ class Stream:
         self.first: list[int] = []  # first token index of each passage
         # words[i]: how many words (as a reader counts them: runs of text between spaces) start before token i
         self.words: list[int] = [0]
-        words = 0
         for i, p in enumerate(passages):
             self.first.append(len(self.toks))
-            text = p.text
             previous_end = None
-            for t, s, e in tokenise(text):
-                # A token starts a word after a gap holding a space: the gap is most often one space (tested
-                # at C speed), else nothing ("4G") or punctuation with or without a space (searched).
-                if previous_end is None:
-                    words += 1
-                elif previous_end != s:
-                    gap = text[previous_end:s]
-                    words += gap.isspace() or SPACE.search(gap) is not None
-                self.words.append(words)
+            for t, s, e in tokenise(p.text):
+                starts_word = previous_end is None or SPACE.search(p.text, previous_end, s) is not None
+                self.words.append(self.words[-1] + starts_word)
                 self.toks.append(t)
+                self.pas.append(i)
                 self.start.append(s)
                 self.end.append(e)
                 previous_end = e
-            self.pas.extend([i] * (len(self.toks) - self.first[-1]))
         self.index = Index(self.toks)
         self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here
         self._stemmed: Index | None = None
