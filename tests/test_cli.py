@@ -280,6 +280,34 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_fetching(tmp_pa
     assert pages.hits("/") == 0  # refused before a long run, not after it
 
 
+def test_output_to_a_pipe_or_through_a_link_keeps_what_was_there(tmp_path, pages):
+    import os
+    import stat
+    import threading
+
+    f = claims_file(tmp_path, f"claims:\n  - id: a\n    claim: x\n    checks: [{{live: {pages.url('/')}}}]\n")
+    # `-o /dev/null` once replaced the device with a plain file (renamed over it, as root): a named pipe, like
+    # any file that is not a regular one, is written to as it is, and stays what it was.
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = verify(f, "--format", "json", "--no-canary", "-o", fifo)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and json.loads(got[0])["claims"][0]["verdict"] == "supported"
+    # A link to a report is written through: the link stays, its target gets the new report.
+    target = tmp_path / "reports" / "latest.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "report.json"
+    link.symlink_to(target)
+    assert verify(f, "--format", "json", "--no-canary", "-o", link).exit_code == 0
+    assert link.is_symlink() and json.loads(target.read_text())["claims"][0]["id"] == "a"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["latest.json"]  # no temporary file left
+
+
 def test_python_dash_m_and_help_and_version():
     help_ = subprocess.run(
         [sys.executable, "-m", "civicheck", "--help"], capture_output=True, text=True, check=True

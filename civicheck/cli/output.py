@@ -12,13 +12,26 @@ def write(text: str, output: Path | None) -> None:
     """The report to stdout, or to `output` atomically: written to a new temporary file in the same folder
     (mkstemp: a name nobody can predict, created with O_EXCL, so a symlink planted there is never followed),
     flushed to disk, then renamed over `output`. A reader never sees half a report; a full disk leaves the
-    old one."""
+    old one. A symbolic link is written through (its target replaced, the link kept); what is not a regular
+    file (`-o /dev/null`, `-o /dev/stderr`, a named pipe) is written to as it is: renamed over, the device
+    itself would be gone (as root, /dev/null became a plain file)."""
     import os
+    import stat
     import tempfile
 
     if output is None:
         click.echo(text, nl=False)
         return
+    try:
+        special = not stat.S_ISREG(os.stat(output).st_mode)
+    except OSError:
+        special = False  # nothing there yet (or a dangling link): a new file
+    if special:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    if output.is_symlink():
+        output = Path(os.path.realpath(output))
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
