@@ -10,9 +10,10 @@ import functools
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterable
 from enum import Enum
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from civicheck.archive.warc import (
@@ -125,11 +126,37 @@ def json_record(warc: Any, uri: str, doc: dict, warc_headers: dict[str, str]) ->
     )
 
 
-def json_record_bytes(uri: str, doc: dict, date: str) -> bytes:
+# zlib's default level: warcio compresses every record at level 9, which took 5.7 ms a news page against 3.6 ms
+# at level 6 for files 1% larger (207 corpus pages: 19.6% against 19.8% of their size). Level 1 would halve that
+# again for files a fifth larger, and a nightly's archive grows every night.
+GZIP_LEVEL = 6
+
+
+def gzip_writer(buffer: IO[bytes]) -> Any:
+    """A warcio WARCWriter writing each record into `buffer` as a gzip member of its own (as warcio does and
+    every WARC reader expects), at GZIP_LEVEL."""
+    return _writer_class()(buffer, gzip=False)
+
+
+@functools.cache
+def _writer_class() -> type:
     from warcio.warcwriter import WARCWriter
 
+    class GzipMemberWriter(WARCWriter):
+        def _write_warc_record(self, out: Any, record: Any) -> None:
+            # Every record passes here (write_record, write_request_response_pair): with gzip=False warcio
+            # writes it plain, compressed below as one member.
+            plain = io.BytesIO()
+            super()._write_warc_record(plain, record)
+            member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            out.write(member.compress(plain.getvalue()) + member.flush())
+
+    return GzipMemberWriter
+
+
+def json_record_bytes(uri: str, doc: dict, date: str) -> bytes:
     buffer = io.BytesIO()
-    warc = WARCWriter(buffer, gzip=True)
+    warc = gzip_writer(buffer)
     warc.write_record(json_record(warc, uri, doc, {"WARC-Date": date}))
     return buffer.getvalue()
 

@@ -16,6 +16,7 @@ from civicheck import __version__
 from civicheck.archive.records import (
     body_source,
     conversion_record,
+    gzip_writer,
     json_record,
     json_record_bytes,
     one_line,
@@ -211,8 +212,6 @@ class WarcWriter:
                 raise WarcNotWritten(f"cannot write the WARC archive {self.path}: {reason_of(exc)}") from exc
 
     def _warcinfo(self, extra: dict) -> bytes:
-        from warcio.warcwriter import WARCWriter
-
         info = {
             "software": f"civicheck/{__version__}",
             "format": "WARC File Format 1.0",
@@ -223,7 +222,7 @@ class WarcWriter:
         # warc-fields are "name: value" lines: no line breaks inside, no colon in a name.
         info.update({one_line(str(k)).replace(":", "_"): one_line(str(v)) for k, v in extra.items()})
         buffer = io.BytesIO()
-        warc = WARCWriter(buffer, gzip=True)
+        warc = gzip_writer(buffer)
         record = warc.create_warcinfo_record(self.path.name, info)
         record.rec_headers.replace_header("WARC-Date", warc_date(self.started_at))
         warc.write_record(record)
@@ -231,8 +230,6 @@ class WarcWriter:
 
     def _records(self, result: FetchResult) -> tuple[bytes, str]:
         """The gzipped records of one fetch, and its snapshot reference."""
-        from warcio.warcwriter import WARCWriter
-
         # Credentials are never archived, whoever made the FetchResult (a Fetcher redacts its own already).
         result = dataclasses.replace(
             result,
@@ -249,7 +246,7 @@ class WarcWriter:
         )
 
         buffer = io.BytesIO()
-        warc = WARCWriter(buffer, gzip=True)
+        warc = gzip_writer(buffer)
         date = warc_date(result.fetched_at)
         doc: dict[str, Any] = {"schema": FETCH_SCHEMA, **result_fields(result)}
         doc.update(
