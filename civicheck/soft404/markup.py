@@ -33,6 +33,9 @@ class Markup:
         self.app_mount = False
         self.bot_wall: str | None = None  # the marker bot_wall_marker found (read_markup only)
         self.raw_head = ""  # the body's start, lower case, for a page without text (read_markup only)
+        # (family, strong, sentence) of each signal the page's content gives by itself (ensemble.content_signals),
+        # worked out by read_markup where the page is read; None: assess() works them out.
+        self.content_signals: list[tuple[str, bool, str]] | None = None
 
     @classmethod
     def of(cls, result: FetchResult, parse: bool = True) -> Markup:
