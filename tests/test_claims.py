@@ -345,3 +345,60 @@ def test_real_dates_in_every_date_field_are_read(tmp_path):
     [claim] = load_claims([tmp_path])
     assert claim.said_on == "2023-06-05"
     assert (claim.checks[0].options.after, claim.checks[0].options.before) == ("2024-02-29", "2024-03-01")
+
+
+def test_libyaml_reads_a_file_as_pyyaml_does_lines_and_all():
+    """A file that parses is read with libyaml's parser (fast_loader) under the same composer and
+    constructors: the same values, the same line of every mapping, key and item, the same impossible dates."""
+    from civicheck.claims.yaml_lines import Loader, fast_loader
+
+    text = textwrap.dedent(
+        """\
+        defaults: {timeout: 20}
+        claims:
+          - id: a
+            claim: "Kota \\u00e9 Cilegon"
+            date: 2023-02-30
+            checks:
+              - contains: {url: 'https://example.go.id/', all: [satu, dua]}
+              - live: https://example.go.id/x
+          - id: a
+            claim: |
+              dua baris
+              teks
+            checks: [{status: {url: 'https://example.go.id/', code: 404}}]
+        """
+    )
+
+    def read(loader):
+        try:
+            return loader.get_single_data(), [(str(d), d.line, d.why) for d in loader.impossible_dates]
+        finally:
+            loader.dispose()
+
+    def shape(value):
+        if isinstance(value, dict):
+            pairs = [(shape(k), shape(v)) for k, v in value.items()]
+            return ("map", value.line, value.key_lines, value.duplicates, pairs)
+        if isinstance(value, list):
+            return ("list", value.line, value.item_lines, [shape(v) for v in value])
+        return (type(value).__name__, value)
+
+    fast = fast_loader(text)
+    if fast is None:
+        pytest.skip("PyYAML without libyaml here")
+    (data, dates), (expected, expected_dates) = read(fast), read(Loader(text))
+    assert shape(data) == shape(expected) and dates == expected_dates
+    assert data["claims"][1].line == 9 and data["claims"][0].key_lines["date"] == 5
+    assert dates == [("2023-02-30", 5, "day is out of range for month")]
+
+
+def test_a_syntax_error_is_reported_in_pyyamls_words(tmp_path):
+    path = tmp_path / "claims.yaml"
+    path.write_text("claims:\n  - id: a\n    claim: [unclosed\n")
+    with pytest.raises(ClaimsError) as failed:
+        load_claims([path])
+    problem = failed.value.problems[0]
+    assert problem.line is not None and "YAML syntax error" in problem.message
+    # PyYAML's words (libyaml says "did not find expected ',' or ']'"): the file is read again with PyYAML
+    assert problem.line == 4 and problem.message.endswith("expected ',' or ']', but got '<stream end>'")

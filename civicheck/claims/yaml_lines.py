@@ -5,6 +5,7 @@ or a broken generator produces (aliases, deep nesting, huge texts); the helpers 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import reprlib
 from typing import Any
@@ -204,3 +205,41 @@ def first_line(exc: BaseException) -> str:
 Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
 Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
+
+def fast_loader(text: str) -> Loader | None:
+    """A Loader reading `text` with libyaml's parser (PyYAML's C extension) under the same composer and
+    constructors: the same data, lines and refusals, several times faster on a file of thousands of claims.
+    None without the extension. It is for text that parses: on a syntax error, read the file again with
+    Loader, whose messages (and the advice keyed to them) are PyYAML's own."""
+    cls = _fast_class()
+    return None if cls is None else cls(text)
+
+
+@functools.cache
+def _fast_class() -> type[Loader] | None:
+    try:
+        from yaml._yaml import CParser  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # PyYAML built without libyaml
+        return None
+    from yaml.composer import Composer
+    from yaml.constructor import SafeConstructor
+    from yaml.resolver import Resolver
+
+    class FastLoader(CParser, Loader):  # type: ignore[misc, unused-ignore]
+        # libyaml's parser gives the events; composing them stays Python's (Loader.compose_node refuses
+        # aliases and deep nesting there), as do the constructors.
+        get_single_node = Composer.get_single_node
+        compose_document = Composer.compose_document
+        check_node = Composer.check_node
+        get_node = Composer.get_node
+
+        def __init__(self, stream: Any):
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self.depth = 0
+            self.impossible_dates = []
+
+    return FastLoader
