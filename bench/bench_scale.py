@@ -1,16 +1,18 @@
 """What a nightly of thousands of claims costs beyond fetching (issue 13), measured in one run as ratios:
 a whole `verify` vs bare `trafilatura.extract`, `live` checks vs a bare thread pool, peak memory by page count.
 
-Run by hand: `.venv/bin/python bench/bench_scale.py [--claims-per-page 4] [--live 200] [--small 200]
-[--large 2000]`. Pages are the shared corpus (/work/shared/corpus: aeb + idnews), served by a local server;
-nothing of it is written into the repository. `--civicheck-path DIR` runs another checkout's code (PYTHONPATH):
+Run by hand: `.venv/bin/python bench/bench_scale.py [--claims-per-page 4] [--live 200] [--pages tiny]
+[--hosts 10] [--small 200] [--large 2000]`. Pages are the shared corpus (/work/shared/corpus: aeb + idnews),
+served by a local server; nothing of it is written into the repository. `--civicheck-path DIR` runs another checkout's code (PYTHONPATH):
 the "before" figures of a change. Each figure is printed as it is measured:
 
 1. verify: every page cited by `--claims-per-page` `contains` claims (phrases from its ground truth, one
    absent phrase), served at no latency, vs one process running `trafilatura.extract` over the same pages
    (both timed from process start). Target <= 1.0x.
 2. live: `--live` URLs (15% 404s) at 100 ms latency, `live` checks, vs a bare 16-thread `requests` pool
-   fetching the same URLs (both from process start). Target <= 1.2x.
+   fetching the same URLs (both from process start), on `--hosts` servers (one port each). `--pages tiny`:
+   pages of a few hundred bytes, 5% of them slow (1 s), as a link checker's benchmark has them, rather than
+   corpus pages. Target <= 1.2x.
 3. memory: peak resident memory of the whole process tree (civicheck and its workers) of a verify of
    `--small` pages vs `--large` pages (one `contains` claim a page). Target <= 1.3x.
 """
@@ -87,12 +89,54 @@ class _Table(list):
             return 404, b"<html><head><title>404 Not Found</title></head><body>Not Found</body></html>", False
 
 
-def serve(table: list[tuple[int, bytes]], delay: float) -> tuple[_Server, int]:
-    """bench_warc's server (every answer after `delay` seconds) on an ephemeral port, in a thread."""
-    server = _Server(("127.0.0.1", 0), _Handler)
+def serve(
+    table: list[tuple[int, bytes]], delay: float, slow: frozenset[int] = frozenset()
+) -> tuple[_Server, int]:
+    """bench_warc's server (every answer after `delay` seconds, those of the paths numbered in `slow` after
+    SLOW seconds) on an ephemeral port, in a thread."""
+    server = _Server(("127.0.0.1", 0), _SlowHandler)
     server.table, server.delay = _Table((status, body, False) for status, body in table), delay
+    server.slow = slow  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_address[1]
+
+
+SLOW = 1.0  # seconds a slow page of the tiny-pages run takes to answer
+
+
+class _SlowHandler(_Handler):
+    def do_GET(self) -> None:
+        number = self.path.strip("/").split("/")[-1]
+        if number.isdigit() and int(number) in getattr(self.server, "slow", ()):
+            time.sleep(SLOW - self.server.delay)
+        super().do_GET()
+
+
+def live_pages(
+    kind: str, count: int, pages: list[tuple[bytes, str]]
+) -> tuple[list[tuple[int, bytes]], frozenset[int]]:
+    """(status, body) by path number, and the slow path numbers. "real": corpus pages, every seventh a 404.
+    "tiny": pages of a few hundred bytes, 15% of them 404s, 5% slow (SLOW seconds): a link checker's
+    benchmark (lychee's), where the cost is all per URL."""
+    if kind == "real":
+        return [
+            (404, b"<html><body><h1>Not Found</h1></body></html>")
+            if i % 7 == 6
+            else (200, pages[i % len(pages)][0])
+            for i in range(count)
+        ], frozenset()
+    table = [
+        (404, b"<html><body><h1>Not Found</h1></body></html>")
+        if i % 20 in (3, 9, 15)
+        else (
+            200,
+            f"<html><head><title>Page {i}</title></head><body><h1>Page {i}</h1><p>Dinas Komunikasi kota "
+            f"menerbitkan berita nomor {i} tentang layanan publik.</p><a href='/p/{i + 1}'>next</a></body>"
+            "</html>".encode(),
+        )
+        for i in range(count)
+    ]
+    return table, frozenset(i for i in range(count) if i % 20 == 11)
 
 
 def _tree_rss(pid: int) -> int:
@@ -177,6 +221,10 @@ def main() -> None:
     parser.add_argument("--live", type=int, default=200)
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--large", type=int, default=2000)
+    parser.add_argument(
+        "--pages", choices=("real", "tiny"), default="real", help="live: corpus or tiny pages"
+    )
+    parser.add_argument("--hosts", type=int, default=1, help="live: servers (127.0.0.1, one port each)")
     parser.add_argument("--jobs", type=int, default=0, help="--jobs for civicheck (0: its default)")
     parser.add_argument("--civicheck-path", help="run the civicheck package found in this directory")
     parser.add_argument("--only", choices=("verify", "live", "memory"), action="append")
@@ -210,14 +258,9 @@ def main() -> None:
             )
             server.shutdown()
         if "live" in only:
-            table = [
-                (404, b"<html><body><h1>Not Found</h1></body></html>")
-                if i % 7 == 6
-                else (200, pages[i % len(pages)][0])
-                for i in range(args.live)
-            ]
-            server, port = serve(table, 0.1)
-            urls = [f"http://127.0.0.1:{port}/p/{i}" for i in range(args.live)]
+            table, slow = live_pages(args.pages, args.live, pages)
+            servers = [serve(table, 0.1, slow) for _ in range(args.hosts)]
+            urls = [f"http://127.0.0.1:{servers[i % args.hosts][1]}/p/{i}" for i in range(args.live)]
             claims = "claims:\n" + "".join(
                 f"  - id: l{i}\n    claim: x\n    checks:\n      - live: '{u}'\n" for i, u in enumerate(urls)
             )
@@ -227,11 +270,13 @@ def main() -> None:
                 runs["civicheck"].append(civicheck(claims, cwd, env, extra)[0])
             ours, bare = sorted(runs["civicheck"])[1], sorted(runs["bare"])[1]
             print(
-                f"live, {args.live} URLs at 100 ms: {ours:.2f} s; bare 16-thread requests pool: {bare:.2f} s; "
-                f"ratio {ours / bare:.2f}x (target <= 1.2x; medians of 3)",
+                f"live, {args.live} URLs ({args.pages} pages) on {args.hosts} host(s) at 100 ms: {ours:.2f} s; "
+                f"bare 16-thread requests pool: {bare:.2f} s; ratio {ours / bare:.2f}x (target <= 1.2x; "
+                "medians of 3)",
                 flush=True,
             )
-            server.shutdown()
+            for server, _ in servers:
+                server.shutdown()
         if "memory" in only:
             server, port = serve([(200, pages[i % len(pages)][0]) for i in range(args.large)], 0.0)
             peaks = {}

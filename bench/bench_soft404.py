@@ -42,6 +42,7 @@ from civicheck.extract import extract  # noqa: E402
 from civicheck.extract.pipeline import extract_parsed  # noqa: E402
 from civicheck.fetch import FetchResult  # noqa: E402
 from civicheck.fetch.client import Fetcher  # noqa: E402
+from civicheck.reading import read_page  # noqa: E402
 from civicheck.soft404 import assess, probe_key, probe_url  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")
@@ -699,9 +700,20 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
             cache[key] = extract_parsed(r, full=False)[0] if LIVENESS_ONLY else extract(r)
         return cache[key]
 
-    docs = {u: extract_once(r) for u, r in results.items()}
+    markups: dict[str, object] = {}
+
+    def read_once(url: str, r: FetchResult):
+        if not LIVENESS_ONLY:
+            return extract_once(r)
+        # --liveness-only: read as the runner reads a page only liveness checks cite (read_page in a worker:
+        # no main text, no dates; the markup features and the page's own signals worked out there).
+        reading = read_page(r, full=False)
+        markups[url] = reading.markup
+        return reading.document
+
+    docs = {u: read_once(u, r) for u, r in results.items()}
     probe_docs = {
-        u: extract_once(r) for u, r in probe_results.items() if r.status is not None and 200 <= r.status < 300
+        u: read_once(u, r) for u, r in probe_results.items() if r.status is not None and 200 <= r.status < 300
     }
     timings["extract (cached by body)"] = time.perf_counter() - t
     with_probe, without_probe, margins = {}, {}, {}
@@ -711,7 +723,14 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
         key = probe_key(c.url)
         purl = probes_for.get(key) if probe_url(c.url, seed=seed) else None
         pr = probe_results.get(purl) if purl else None
-        with_probe[c.url] = assess(r, docs[c.url], pr, probe_docs.get(purl) if purl else None)
+        with_probe[c.url] = assess(
+            r,
+            docs[c.url],
+            pr,
+            probe_docs.get(purl) if purl else None,
+            markup=markups.get(c.url),
+            probe_markup=markups.get(purl) if purl else None,
+        )
     timings["assess (with probe)"] = time.perf_counter() - t
     from civicheck.soft404.page import Page
     from civicheck.soft404.probe import similarity
@@ -723,7 +742,7 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
         if purl and purl in probe_docs and r.status and 200 <= r.status < 300:
             margins[c.url] = similarity(Page(r, docs[c.url]), Page(probe_results[purl], probe_docs[purl]))
     for c in cases:
-        without_probe[c.url] = assess(results[c.url], docs[c.url])
+        without_probe[c.url] = assess(results[c.url], docs[c.url], markup=markups.get(c.url))
     stats = {
         "margins": margins,
         "pages": len(cases),

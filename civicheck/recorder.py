@@ -142,29 +142,47 @@ class Recorder:
                     self.readings[result.url] = reading
             elif needs_reading(result):
                 # The budget covers the fetch and the reading; a page whose fetch took it all still gets a
-                # few seconds (READ_GRACE), so only a page that overruns those is given up on.
+                # few seconds (READ_GRACE), so only a page that overruns those is given up on. The page is
+                # read on a reading thread: this fetch thread goes on to the next URL meanwhile.
                 limit = max(budget - result.elapsed, READ_GRACE)
-                reading = self.reader.read(
-                    result, limit, selectors, let_go=True, full=result.url in self.texts
+                self.reader.read_later(
+                    result,
+                    lambda reading: self._read(result, ref, reading, selectors),
+                    limit,
+                    selectors,
+                    full=result.url in self.texts,
                 )
-                with self.lock:
-                    self.readings[result.url] = reading
-                if memory is not None and result.unchanged_since:
-                    memory.keep_reading(result.final_url, result.sha256 or "", reading, selectors)
-                    reading = None  # stored now; the good fetch itself is remembered already
-            if memory is not None and not result.unchanged_since and not result.blank:
-                # Never a failure (keep() takes 2xx read whole only), nor an empty page (its emptiness is
-                # its verdict, and a reading does not say it).
-                memory.keep(result, ref, self.warc_path, None if stored else reading, selectors)
-            result.drop_body()
+                return
+            self._settle(result, ref, None if stored else reading, selectors)
 
         try:
             results = fetcher.fetch_all(list(jobs.items()), on_result=arrived, network=self.network)
+            self.reader.wait()  # every page read before any is judged
         finally:
             if set_validators:
                 fetcher.validators.clear()  # type: ignore[attr-defined]
         results.update(judged)
         return results
+
+    def _read(self, result: FetchResult, ref: str | None, reading: Reading, selectors: list[str]) -> None:
+        """A page just read (on a reading thread): its reading kept for the checks, and for the history."""
+        with self.lock:
+            self.readings[result.url] = reading
+        if self.memory is not None and result.unchanged_since:
+            self.memory.keep_reading(result.final_url, result.sha256 or "", reading, selectors)
+            self._settle(result, ref, None, selectors)  # stored now; the good fetch is remembered already
+        else:
+            self._settle(result, ref, reading, selectors)
+
+    def _settle(
+        self, result: FetchResult, ref: str | None, reading: Reading | None, selectors: list[str]
+    ) -> None:
+        """The answer remembered in the history (with its reading, when one is to be stored), its body let go."""
+        if self.memory is not None and not result.unchanged_since and not result.blank:
+            # Never a failure (keep() takes 2xx read whole only), nor an empty page (its emptiness is its
+            # verdict, and a reading does not say it).
+            self.memory.keep(result, ref, self.warc_path, reading, selectors)
+        result.drop_body()
 
     def _unchanged(
         self, result: FetchResult, budget: float, selectors: list[str]

@@ -149,6 +149,16 @@ def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
             readings[result.url] = reading = self.inner.read(result, *args, **kwargs)
             return reading
 
+        def read_later(self, result, done, *args, **kwargs):
+            def keep(reading):
+                readings[result.url] = reading
+                done(reading)
+
+            self.inner.read_later(result, keep, *args, **kwargs)
+
+        def wait(self) -> None:
+            self.inner.wait()
+
     with Fetcher(allow_private=True) as fetcher:
         result = run(claims, fetcher, Connectivity(None), reader=Keeping())
     assert [c.verdict for c in result.claims] == ["supported", "supported"]
@@ -160,3 +170,59 @@ def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
     assert (
         text_doc.main_text_read and text_doc.article_paragraphs and text_doc.publication.date == "2023-06-12"
     )
+
+
+def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
+    """read_later returns before the page is read (a fetch thread goes on to its next URL); wait() returns
+    once every page is read and its `done` called, in whatever order the workers finish; what `done` raises
+    is raised by wait()."""
+    import threading
+
+    import pytest
+
+    from civicheck.fetch import FetchResult
+    from civicheck.reading import shared_reader
+
+    def answer(n: int, body: str) -> FetchResult:
+        url = f"http://127.0.0.1:9/p/{n}"
+        return FetchResult(
+            url=url,
+            final_url=url,
+            status=200,
+            reason="OK",
+            error=None,
+            detail="200 OK",
+            fetched_at="2026-11-29T00:00:00Z",
+            headers=[("Content-Type", "text/html; charset=utf-8")],
+            body=body.encode(),
+        )
+
+    reader = shared_reader(jobs=2)
+    got: dict[str, object] = {}
+    lock = threading.Lock()
+
+    def keep(url: str):
+        def done(reading) -> None:
+            with lock:
+                got[url] = reading
+
+        return done
+
+    pages = [answer(n, ARTICLE.format(n=n % 10, m=n)) for n in range(40)] + [answer(99, NOT_FOUND)]
+    for page in pages:
+        reader.read_later(page, keep(page.url), 30, full=False)
+    reader.wait()
+    assert sorted(got) == sorted(p.url for p in pages)
+    assert all(r.problem is None for r in got.values())
+    assert got[pages[3].url].document.title == "Berita 3"
+    assert ("wording", True, "title says 'Halaman tidak ditemukan'") in got[
+        pages[-1].url
+    ].markup.content_signals
+
+    def fails(reading) -> None:
+        raise RuntimeError("the history could not keep it")
+
+    reader.read_later(answer(7, ARTICLE.format(n=7, m=7)), fails, 30, full=False)
+    with pytest.raises(RuntimeError, match="could not keep it"):
+        reader.wait()
+    reader.wait()  # nothing under way any more

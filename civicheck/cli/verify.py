@@ -161,9 +161,10 @@ def verify(
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
     checks = [check for claim in claims for check in claim.checks]
     progress.expect(len({check.url for check in checks}), may_grow(checks) and not replay_files)
+    from civicheck.kinds import kind_of
     from civicheck.reading import shared_reader
 
-    reader = shared_reader(jobs)
+    reader = shared_reader(jobs, articles=any(kind_of(check).keeps_text for check in checks))
     skipped: list[str] = []  # records a replay could not read
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     with source_of(replay_files, concurrency, per_host, settings) as source, progress:

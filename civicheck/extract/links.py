@@ -163,6 +163,20 @@ def resolve(
 
 def _target(href: str, base: str) -> tuple[str, str | None] | None:
     """(the absolute URL without its fragment, None), or (the href as written, why it is invalid), or None."""
+    if href.startswith(("http://", "https://")):
+        return _absolute_target(href)
+    return _relative_target(href, base)
+
+
+# An href with its scheme and "//" names its target whatever the page: menus and footers repeat theirs on
+# every page of a site, and a worker reads page after page of the same few sites. (A scheme without "//",
+# "http:page", is relative to the page in WHATWG's parser: not remembered.)
+@functools.lru_cache(maxsize=20_000)
+def _absolute_target(href: str) -> tuple[str, str | None] | None:
+    return _relative_target(href, "http://absolute.invalid/")
+
+
+def _relative_target(href: str, base: str) -> tuple[str, str | None] | None:
     href = _strip(href)
     if not href or href.startswith("#"):
         return None

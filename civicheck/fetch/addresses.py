@@ -8,6 +8,7 @@ the Host header, TLS SNI and certificate checks still use the name.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable, Sequence
@@ -88,6 +89,10 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, st
     return None
 
 
+# Remembered per host: glibc's getaddrinfo asks the kernel for the machine's interfaces on every call, even
+# for a literal (a netlink round trip), and a fetch asks about its host several times (9% of a run of 1,000
+# tiny pages). The answer depends on the text alone.
+@functools.lru_cache(maxsize=4096)
 def numeric_host(host: str) -> str | None:
     """The address an IP literal in any form stands for ("2852039166", "0251.0376.0251.0376", "127.1",
     "::ffff:169.254.169.254" all count), or None for a name. Asks the C library exactly as a connection

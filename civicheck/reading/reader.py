@@ -13,7 +13,9 @@ import os
 import tempfile
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,9 @@ READ_LIMIT = 20.0
 # Bodies larger than this reach their worker through a temporary file: the pages waiting for a free worker
 # then hold no memory (40 pages of 24 MB waiting held 380 MB), and nothing is pickled twice.
 SPILL_BYTES = 1_000_000
+# Pages that may wait for a worker while the fetches go on (read_later): enough that a fetch thread rarely
+# waits for reading, few enough that waiting pages hold a few megabytes at most (larger bodies are spilled).
+PENDING = 16
 # Address space a worker may use (it needs about 90 MB idle and 250 MB for a 24 MB page): a page that needs
 # more, such as a PDF whose streams inflate to gigabytes, is unreadable rather than a threat to the machine.
 WORKER_MEMORY = 768 * 1024 * 1024
@@ -51,6 +56,18 @@ _PRELOAD = (
     "pypdf",
     "charset_normalizer",
     "rapidfuzz.fuzz",
+)
+# What a worker imports to read pages for their liveness only (read_page's full=False): a run of `live` checks
+# spares its fork server a quarter of a second of importing trafilatura and the rest.
+_LIVENESS_PRELOAD = (
+    "civicheck.reading",
+    "civicheck.extract",
+    "civicheck.soft404",
+    "htmldate.utils",
+    "lxml.html",
+    "ftfy",
+    "charset_normalizer",
+    "ada_url",
 )
 # Libraries whose failure on a page is named in the reason ("trafilatura failed on it").
 _LIBRARIES = (
@@ -146,6 +163,12 @@ class PageReader:
         self.pool = pool
         self._inline = threading.Lock()
         self._cancel = threading.Event()
+        # read_later(): the threads that hand pages to the workers, and the places for pages waiting for one.
+        self._lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None
+        self._under_way: set[futures.Future[None]] = set()
+        jobs = getattr(pool, "jobs", 1)
+        self._places = threading.BoundedSemaphore(max(PENDING, jobs * 4))
 
     def start(self) -> None:
         """Have a worker ready before the first page arrives."""
@@ -163,10 +186,55 @@ class PageReader:
         """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
         needs the body no more, so a large one is handed over through a file and dropped from `result` at
         once, rather than held while the page waits for a free worker. `full=False`: see read_page."""
-        from civicheck.reading.workers import NoWorker, WorkFailed
-
         if self.pool is None:
             return self._read_here(result, selectors, full=full)
+        return self._read_there(result, *self._handed_over(result, let_go), limit, selectors, full)
+
+    def read_later(
+        self,
+        result: FetchResult,
+        done: Callable[[Reading], None],
+        limit: float = READ_LIMIT,
+        selectors: Sequence[str] = (),
+        full: bool = True,
+    ) -> None:
+        """read(result, let_go=True) on a reading thread of this reader, and then `done(reading)` there: the
+        calling thread (a fetch) goes on at once. At most PENDING pages wait to be read (past that, the caller
+        waits for a place), those over SPILL_BYTES in a file: what waits holds little memory. wait() returns
+        once every page handed over is read and done with. Without worker processes, it is read() here."""
+        if self.pool is None:
+            done(self.read(result, limit, selectors, let_go=True, full=full))
+            return
+        self._places.acquire()
+        try:
+            handed = self._handed_over(result, let_go=True)
+        except BaseException:
+            self._places.release()
+            raise
+
+        def work() -> None:
+            try:
+                done(self._read_there(result, *handed, limit, selectors, full))
+            finally:
+                self._places.release()
+
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.pool.jobs, thread_name_prefix="civicheck-read")
+            self._under_way.add(self._threads.submit(work))
+
+    def wait(self) -> None:
+        """Until every page read_later() was handed is read and done with; what `done` raised is raised here."""
+        while True:
+            with self._lock:
+                under_way, self._under_way = self._under_way, set()
+            if not under_way:
+                return
+            for future in futures.wait(under_way).done:
+                future.result()
+
+    def _handed_over(self, result: FetchResult, let_go: bool) -> tuple[FetchResult, int, str | None]:
+        """(what travels to the worker, the body's size, the file holding the body when it travels as one)."""
         size, body_file = len(result.body), None
         sent = _without_raw_body(result)
         if let_go and size > SPILL_BYTES:
@@ -174,8 +242,29 @@ class PageReader:
             if body_file is not None:
                 sent = dataclasses.replace(result, body=b"", raw_body=b"")
                 result.drop_body()
+        return sent, size, body_file
+
+    def _read_there(
+        self,
+        result: FetchResult,
+        sent: FetchResult,
+        size: int,
+        body_file: str | None,
+        limit: float,
+        selectors: Sequence[str],
+        full: bool,
+    ) -> Reading:
+        from civicheck.reading.workers import NoWorker, WorkFailed
+
+        pool = self.pool
+        if pool is None:  # another thread found that no worker can be started
+            try:
+                return self._read_here(sent, selectors, body_file, full)
+            finally:
+                if body_file is not None:
+                    os.unlink(body_file)
         try:
-            answer = self.pool.call(
+            answer = pool.call(
                 read_page, sent, tuple(selectors), body_file, full, limit=limit, cancel=self._cancel
             )
         except NoWorker as exc:
@@ -217,12 +306,15 @@ class PageReader:
         return reading
 
 
-def shared_reader(jobs: int | None = None) -> PageReader:
+def shared_reader(jobs: int | None = None, articles: bool = True) -> PageReader:
     """A reader on the process's shared worker pool of `jobs` workers (default: one per core); its workers
-    stay for the next run of this process."""
+    stay for the next run of this process. `articles=False`: the run reads no main text (only liveness
+    checks), so the workers need not have the article readers imported beforehand (a worker imports what a
+    page needs all the same)."""
     from civicheck.reading.workers import shared_pool
 
-    return PageReader(shared_pool(preload=_PRELOAD, memory_limit=WORKER_MEMORY, jobs=jobs))
+    preload = _PRELOAD if articles else _LIVENESS_PRELOAD
+    return PageReader(shared_pool(preload=preload, memory_limit=WORKER_MEMORY, jobs=jobs))
 
 
 def inline_reader() -> PageReader:

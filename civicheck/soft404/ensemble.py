@@ -9,6 +9,7 @@ from typing import Any
 
 from civicheck.extract import Document
 from civicheck.fetch import FetchResult
+from civicheck.logs import get_logger
 from civicheck.soft404.botwall import bot_wall_marker, detect_bot_wall
 from civicheck.soft404.empty import empty_signals
 from civicheck.soft404.markup import RAW_COMPARED, Markup, raw_lower
@@ -17,6 +18,8 @@ from civicheck.soft404.parked import parked_signals
 from civicheck.soft404.probe import probe_signals
 from civicheck.soft404.redirect import redirect_signals
 from civicheck.soft404.wording import wording_signals
+
+logger = get_logger(__name__)
 
 
 @dataclass
@@ -45,7 +48,25 @@ def read_markup(result: FetchResult, text: str, document: Document | None, root:
         markup.bot_wall = bot_wall_marker(result, norm(title), raw, result.status, document)
         if not text_blocks(document):
             markup.raw_head = raw[:RAW_COMPARED]
+        if document is not None and document.kind == "html" and is_2xx(result):
+            try:
+                signals = content_signals(Page(result, document, markup))
+            except Exception:  # noqa: BLE001 - left to assess(), which says what failed on which page
+                logger.debug("content signals of %s", result.url, exc_info=True)
+            else:
+                markup.content_signals = [(s.family, s.strong, s.text) for s in signals]
     return markup
+
+
+def content_signals(page: Page) -> list[Signal]:
+    """The signals a web page's content gives by itself (wording, empty, parked): read_markup works them out
+    where the page is read (a worker), so that assessing a run's pages costs the main process little."""
+    signals = wording_signals(page)
+    assert page.doc is not None
+    if not page.doc.cut:  # a page too large to read whole is neither empty nor a short parking page
+        signals += empty_signals(page)
+        signals += parked_signals(page)
+    return signals
 
 
 def assess(
@@ -77,10 +98,8 @@ def assess(
     if probe is not None:
         signals += probe_signals(page, probe, probe_document, probe_markup)
     if page.doc is not None and page.doc.kind == "html":
-        signals += wording_signals(page)
-        if not page.doc.cut:  # a page too large to read whole is neither empty nor a short parking page
-            signals += empty_signals(page)
-            signals += parked_signals(page)
+        known = page.html.content_signals
+        signals += content_signals(page) if known is None else [Signal(*s) for s in known]
     return _combine(signals)
 
 

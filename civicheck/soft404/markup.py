@@ -5,11 +5,12 @@ media, an app's mount point), parsed with lxml while the body is at hand: bodies
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 from civicheck.fetch import FetchResult
-from civicheck.soft404.words import could_say_missing, norm
+from civicheck.soft404.words import could_say_missing, might_say_missing, norm
 
 
 class Markup:
@@ -32,6 +33,9 @@ class Markup:
         self.app_mount = False
         self.bot_wall: str | None = None  # the marker bot_wall_marker found (read_markup only)
         self.raw_head = ""  # the body's start, lower case, for a page without text (read_markup only)
+        # (family, strong, sentence) of each signal the page's content gives by itself (ensemble.content_signals),
+        # worked out by read_markup where the page is read; None: assess() works them out.
+        self.content_signals: list[tuple[str, bool, str]] | None = None
 
     @classmethod
     def of(cls, result: FetchResult, parse: bool = True) -> Markup:
@@ -130,14 +134,34 @@ def _borrowed_words(root) -> list[str]:
     found" message, longest first: a link's label names another page, a menu the site, never this page."""
     found: set[str] = set()
     navigation = [*root.iter("nav"), *root.xpath("//*[@role='navigation']")]
-    for scope in [root.iter("a"), *(nav.iter() for nav in navigation)]:
-        for el in scope:
-            if not isinstance(el.tag, str):
-                continue  # comments and processing instructions
-            text = norm(el.text_content()) if len(found) < _KEPT else ""
+    links = (el.text_content() for el in root.iter("a") if isinstance(el.tag, str))
+    for scope in [links, *(_texts_that_might_say_missing(nav) for nav in navigation)]:
+        for raw in scope:
+            if len(found) >= _KEPT:
+                break
+            if not might_say_missing(raw):
+                continue
+            text = norm(raw)
             if text and len(text) <= 200 and could_say_missing(text):
                 found.add(text)
-    return sorted(found, key=len, reverse=True)
+    # Longest first (own_words removes them in this order); alphabetical among equals, so that a run's outcome
+    # never hangs on the order of a set.
+    return sorted(found, key=lambda text: (-len(text), text))
+
+
+def _texts_that_might_say_missing(top) -> Iterator[str]:
+    """The text of `top` and of each element inside it, in document order, where it might say "not found"
+    (words.might_say_missing). An element's text holds the text of every element inside it: a menu without
+    such a word is passed over whole, rather than element by element."""
+    stack = [top]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue  # comments and processing instructions
+        text = el.text_content()
+        if might_say_missing(text):
+            yield text
+            stack.extend(reversed(el))
 
 
 _APP_MOUNT_IDS = {

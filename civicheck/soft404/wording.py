@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from civicheck.soft404.page import PROSE, Page, Signal, shortened
-from civicheck.soft404.words import could_say_missing, norm
+from civicheck.soft404.words import could_say_missing, might_say_missing, norm
 
 _NOT = r"(?:not|cannot|can't|can not|could not|couldn't|doesn't|does not|is not|isn't|no longer)"
 _TIDAK = r"(?:tidak|tak|belum)"
@@ -62,6 +62,10 @@ _SEPARATORS = re.compile(r"\s*[|–—·•»«~]\s*|\s+[-/:]\s+|:\s+")
 _FUNCTION_WORDS = set(
     "the of a an is are was how why what when to in on for with yang di ke dari untuk pada akan adalah".split()
 )
+
+
+# might_say_missing(block) first, in the loops over a page's blocks: a block without a keyword makes no
+# _statement, nor do its own_words (which only cut parts out of it, leaving a space where each was).
 
 
 def own_words(text: str, page: Page) -> str:
@@ -127,7 +131,7 @@ def statements(page: Page) -> list[str]:
     """The short blocks of a page that say, and only say, that a page is missing."""
     out = []
     for block in page.blocks:
-        if len(block) <= 160 and not _BARE_404.match(norm(block)):
+        if len(block) <= 160 and might_say_missing(block) and not _BARE_404.match(norm(block)):
             st = _statement(own_words(block, page))
             if st is not None and st.extra == 0 and st.page and not st.busy:
                 out.append(block)
@@ -177,7 +181,7 @@ def wording_signals(page: Page) -> list[Signal]:
         for block in page.blocks:
             st = (
                 _statement(own_words(block, page))
-                if len(block) <= 160 and norm(block) not in judged
+                if len(block) <= 160 and might_say_missing(block) and norm(block) not in judged
                 else None
             )
             if st is None or st.extra != 0 or st.busy or _BARE_404.match(norm(block)):
