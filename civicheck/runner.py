@@ -36,6 +36,7 @@ from civicheck.verdict import decide
 
 if TYPE_CHECKING:
     from civicheck.history.revisits import FetchMemory
+    from civicheck.kinds.sources import EarlySearches
 
 
 @dataclass
@@ -111,13 +112,15 @@ def run(
     replay: Any = None,
     reader: PageReader | None = None,
     memory: FetchMemory | None = None,
+    keep_texts: bool = True,
 ) -> RunResult:
     """Check every claim. `warc` (a WarcWriter) archives every fetch. `archives` (wayback/pywb clients) are asked
     to capture each cited URL in the background, never changing a verdict, and stand in with their last good
     copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
     record of each URL and the archived copies the live run used. `reader` reads the pages (default: worker
     processes shared by the runs of this process). `memory` (the history's FetchMemory) makes the re-checks
-    conditional and remembers probes; the caller saves and closes it."""
+    conditional and remembers probes; the caller saves and closes it. `keep_texts`: each text check's evidence
+    holds its page's extracted text (history diffs it between runs); without, only its digest."""
     started = now_utc()
     if reader is None:
         from civicheck.reading import shared_reader
@@ -157,9 +160,25 @@ def run(
         texts,
     )
     recorder.replay = replay
+    from civicheck.kinds.sources import EarlySearches
+
+    early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
+    searches = EarlySearches(claims, keep_texts, set(liveness(claims, early)[0]))
+    recorder.on_read = searches
     try:
         run_result = _run(
-            claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch, heard
+            claims,
+            cited,
+            fetcher,
+            connectivity,
+            recorder,
+            started,
+            warc,
+            archives,
+            replay,
+            watch,
+            heard,
+            searches,
         )
         run_result.revisits = dict(recorder.counts)
     except BaseException:
@@ -191,6 +210,7 @@ def _run(
     replay: Any,
     watch: NetworkWatch | None,
     heard: Callable[[CanaryAnswer], None],
+    searches: EarlySearches,
 ) -> RunResult:
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, Lookup, live_lookup, replay_lookup
 
@@ -228,11 +248,12 @@ def _run(
     ctx = Context(
         results,
         online,
-        assessments={},
+        assessments=searches.assessments,
         snapshots=recorder.snapshots,
         fallback=Fallback(lookup),
         readings=recorder.readings,
         reader=recorder.reader,
+        searched=searches.results,
     )
     followed = _followed_jobs(claims, ctx)
     # The links a `links` check audits are known now: their probes go beside them.
@@ -331,8 +352,8 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: Recor
         probe_of.update({url: late[target] for url, target in waiting.items() if target in late})
     probes.remember({url: ctx.results[url] for url in probe_of}, probe_of)
     for url, result in ctx.results.items():
-        if result.status is None:
-            continue
+        if result.status is None or url in ctx.assessments:
+            continue  # nothing to assess, or assessed as it arrived (kinds/sources.py EarlySearches)
         # Signals are off only when every check citing the URL turned them off: a text check needs them to tell
         # a "not found" page from its source, whatever `soft404: false` another claim's live check says.
         enabled = url in read or decides_liveness.get(url, True)
