@@ -36,7 +36,6 @@ from civicheck.verdict import decide
 
 if TYPE_CHECKING:
     from civicheck.history.revisits import FetchMemory
-    from civicheck.kinds.sources import EarlySearches
 
 
 @dataclass
@@ -160,11 +159,6 @@ def run(
         texts,
     )
     recorder.replay = replay
-    from civicheck.kinds.sources import EarlySearches
-
-    early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
-    searches = EarlySearches(claims, keep_texts, set(liveness(claims, early)[0]))
-    recorder.on_read = searches
     try:
         run_result = _run(
             claims,
@@ -178,7 +172,7 @@ def run(
             replay,
             watch,
             heard,
-            searches,
+            keep_texts,
         )
         run_result.revisits = dict(recorder.counts)
     except BaseException:
@@ -210,14 +204,19 @@ def _run(
     replay: Any,
     watch: NetworkWatch | None,
     heard: Callable[[CanaryAnswer], None],
-    searches: EarlySearches,
+    keep_texts: bool,
 ) -> RunResult:
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, Lookup, live_lookup, replay_lookup
+    from civicheck.kinds.sources import EarlySearches
 
     captures = _Captures(archives, list(cited))
     probes = Probes(recorder)
     early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
-    jobs = probes.beside(cited, *liveness(claims, early))
+    decides, patience = liveness(claims, early)
+    # Pages are assessed and searched as they arrive where the checks allow it, their text then let go.
+    searches = EarlySearches(claims, keep_texts, set(decides))
+    recorder.on_read = searches
+    jobs = probes.beside(cited, decides, patience)
     results = probes.split(recorder.fetch(fetcher, jobs), cited)
 
     asked: list[str] = []
