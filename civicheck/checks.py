@@ -154,6 +154,7 @@ class Context:
         fallback: Callable[[str, FetchResult], Any] | None = None,
         readings: dict[str, Reading] | None = None,
         reader: PageReader | None = None,
+        searched: dict[Any, Any] | None = None,
     ):
         self.results = results
         self._fallback = fallback  # cited url, failed result -> ArchivedCopy | None (archive/fallback.py)
@@ -163,6 +164,9 @@ class Context:
         # a page not read yet is read on demand, by `reader` (default: in this process).
         self.readings = readings if readings is not None else {}
         self._reader = reader
+        # What the text checks' searches found in the pages searched as they arrived (kinds/sources.py
+        # EarlySearches), by search_key: those pages' Documents keep no text to search again.
+        self.searched = searched if searched is not None else {}
         self.cache: dict[
             Any, Any
         ] = {}  # what a check kind works out once per run (the links a `links` check audits)

@@ -74,6 +74,9 @@ class Recorder:
         self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
         self.counts: Counter[str] = Counter()  # what the memory saved: "304", "same body", "probe remembered"
+        # Called with each answer (as judged) and `readings` once it is read and remembered (runner.py: a page
+        # may be assessed and searched then, and its text let go).
+        self.on_read: Callable[[FetchResult, dict[str, Reading]], None] | None = None
 
     def __call__(self, result: FetchResult) -> str | None:
         ref = self.warc.write(result) if self.warc is not None else None
@@ -183,6 +186,8 @@ class Recorder:
             # verdict, and a reading does not say it).
             self.memory.keep(result, ref, self.warc_path, reading, selectors)
         result.drop_body()
+        if self.on_read is not None:
+            self.on_read(result, self.readings)
 
     def _unchanged(
         self, result: FetchResult, budget: float, selectors: list[str]

@@ -111,13 +111,15 @@ def run(
     replay: Any = None,
     reader: PageReader | None = None,
     memory: FetchMemory | None = None,
+    keep_texts: bool = True,
 ) -> RunResult:
     """Check every claim. `warc` (a WarcWriter) archives every fetch. `archives` (wayback/pywb clients) are asked
     to capture each cited URL in the background, never changing a verdict, and stand in with their last good
     copy for a text check's dead source. `replay` (the WarcReplay that `fetcher` also is) names the archived
     record of each URL and the archived copies the live run used. `reader` reads the pages (default: worker
     processes shared by the runs of this process). `memory` (the history's FetchMemory) makes the re-checks
-    conditional and remembers probes; the caller saves and closes it."""
+    conditional and remembers probes; the caller saves and closes it. `keep_texts`: each text check's evidence
+    holds its page's extracted text (history diffs it between runs); without, only its digest."""
     started = now_utc()
     if reader is None:
         from civicheck.reading import shared_reader
@@ -159,7 +161,18 @@ def run(
     recorder.replay = replay
     try:
         run_result = _run(
-            claims, cited, fetcher, connectivity, recorder, started, warc, archives, replay, watch, heard
+            claims,
+            cited,
+            fetcher,
+            connectivity,
+            recorder,
+            started,
+            warc,
+            archives,
+            replay,
+            watch,
+            heard,
+            keep_texts,
         )
         run_result.revisits = dict(recorder.counts)
     except BaseException:
@@ -191,13 +204,19 @@ def _run(
     replay: Any,
     watch: NetworkWatch | None,
     heard: Callable[[CanaryAnswer], None],
+    keep_texts: bool,
 ) -> RunResult:
     from civicheck.archive.fallback import ARCHIVED_COPY_TIMEOUT, Fallback, Lookup, live_lookup, replay_lookup
+    from civicheck.kinds.sources import EarlySearches
 
     captures = _Captures(archives, list(cited))
     probes = Probes(recorder)
     early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
-    jobs = probes.beside(cited, *liveness(claims, early))
+    decides, patience = liveness(claims, early)
+    # Pages are assessed and searched as they arrive where the checks allow it, their text then let go.
+    searches = EarlySearches(claims, keep_texts, set(decides))
+    recorder.on_read = searches
+    jobs = probes.beside(cited, decides, patience)
     results = probes.split(recorder.fetch(fetcher, jobs), cited)
 
     asked: list[str] = []
@@ -228,11 +247,12 @@ def _run(
     ctx = Context(
         results,
         online,
-        assessments={},
+        assessments=searches.assessments,
         snapshots=recorder.snapshots,
         fallback=Fallback(lookup),
         readings=recorder.readings,
         reader=recorder.reader,
+        searched=searches.results,
     )
     followed = _followed_jobs(claims, ctx)
     # The links a `links` check audits are known now: their probes go beside them.
@@ -331,8 +351,8 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: Recor
         probe_of.update({url: late[target] for url, target in waiting.items() if target in late})
     probes.remember({url: ctx.results[url] for url in probe_of}, probe_of)
     for url, result in ctx.results.items():
-        if result.status is None:
-            continue
+        if result.status is None or url in ctx.assessments:
+            continue  # nothing to assess, or assessed as it arrived (kinds/sources.py EarlySearches)
         # Signals are off only when every check citing the URL turned them off: a text check needs them to tell
         # a "not found" page from its source, whatever `soft404: false` another claim's live check says.
         enabled = url in read or decides_liveness.get(url, True)

@@ -79,15 +79,26 @@ def live_run(
     *,
     wacz: bool = False,
     reader: Any = None,
+    keep_texts: bool = True,
 ) -> RunResult:
     """A run fetching live, its WARC written under `archive_dir` unless `no_warc` (and packed as a WACZ beside
     it with `wacz`); `memory` (a FetchMemory) makes it re-check conditionally, and learns what it fetched once
-    the WARC is in place; `reader` reads the pages (default: the shared worker pool, one worker per core)."""
+    the WARC is in place; `reader` reads the pages (default: the shared worker pool, one worker per core);
+    `keep_texts`: see runner.run."""
     from civicheck.clock import now_utc
     from civicheck.runner import run
 
     if no_warc:
-        result = run(claims, fetcher, connectivity, progress, archives=archives, memory=memory, reader=reader)
+        result = run(
+            claims,
+            fetcher,
+            connectivity,
+            progress,
+            archives=archives,
+            memory=memory,
+            reader=reader,
+            keep_texts=keep_texts,
+        )
     else:
         from civicheck.archive import WarcWriter, new_run_id
 
@@ -102,6 +113,7 @@ def live_run(
                 archives=archives,
                 memory=memory,
                 reader=reader,
+                keep_texts=keep_texts,
             )
         result.warc = str(warc.path)
         if wacz:

@@ -165,6 +165,9 @@ def verify(
     from civicheck.reading import shared_reader
 
     reader = shared_reader(jobs, articles=any(kind_of(check).keeps_text for check in checks))
+    # The pages' extracted texts go into the history (and a shard's report, for its merge); a run that records
+    # neither lets each page's text go once its checks have searched it.
+    keep_texts = records_history or bool(shard_k_n)
     skipped: list[str] = []  # records a replay could not read
     # A replay file that cannot be read is bad input (WarcUnreadable); a WARC not written, our failure.
     with source_of(replay_files, concurrency, per_host, settings) as source, progress:
@@ -172,7 +175,9 @@ def verify(
             # The live run's canary answer, so "offline" decisions come out the same; an archive without
             # one cannot tell a dead site from a dead network, and replay says so (never "trusted").
             connectivity = Connectivity(None, answer=source.online())
-            result = run(claims, source, connectivity, progress, replay=source, reader=reader)
+            result = run(
+                claims, source, connectivity, progress, replay=source, reader=reader, keep_texts=keep_texts
+            )
             skipped = source.skipped
         else:
             # With a history, pages unchanged since their last good fetch move no bytes (history/revisits.py).
@@ -189,6 +194,7 @@ def verify(
                     memory,
                     wacz=wacz,
                     reader=reader,
+                    keep_texts=keep_texts,
                 )
             finally:
                 if memory is not None:

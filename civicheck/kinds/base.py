@@ -33,6 +33,11 @@ class CheckKind:
     reads_page: ClassVar[bool] = True
     # Does it read the page's text when judged (so the run keeps that page's extracted Document until then)?
     keeps_text: ClassVar[bool] = False
+    # Is a check of this kind judged from what search() works out of its page as the page arrives, the page's
+    # assessment and its evidence digest (kinds/sources.py SearchedDocument), and does it name the pages whose
+    # liveness it decides before anything is read? When every check of a run is, each page needing no probe is
+    # assessed and searched as it arrives and its text let go: memory does not grow with the pages' text.
+    searches_early: ClassVar[bool] = False
 
     def parse(self, fields: Fields) -> Any:
         """This kind's options object from the options the claims file gives (`fields`: the check's mapping
@@ -61,6 +66,11 @@ class CheckKind:
         """The pages whose liveness this check decides, each with whether soft-404 signals count for it: they
         are assessed and get a soft-404 probe (a random sibling URL)."""
         return []
+
+    def search(self, check: Check, document: Any) -> Any:
+        """What judging the check will need of the page's text (searches_early kinds), worked out as the
+        page arrives: evaluate() finds it again through the Context. Runs on a fetch thread."""
+        return None
 
     def evaluate(self, check: Check, ctx: Context) -> Outcome:
         """The check's outcome, with the evidence that decided it."""

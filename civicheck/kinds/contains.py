@@ -3,6 +3,7 @@ the page (`near`: within N words of each other; `match: stem`: Indonesian stemmi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,7 @@ class Contains(TextKind):
         out["scope"] = options.scope
         return out
 
-    def evaluate(self, check: Check, ctx: Context) -> Outcome:
-        from civicheck.kinds.sources import text_check
+    def finder(self, check: Check) -> Callable[[Any, Any], Any]:
         from civicheck.match import find_phrases
 
         o = check.options
@@ -62,8 +62,15 @@ class Contains(TextKind):
                 passages, all=o.all, any=o.any, none=o.none, near=o.near, stem=o.stem, article=article
             )
 
+        return search
+
+    def evaluate(self, check: Check, ctx: Context) -> Outcome:
+        from civicheck.kinds.sources import text_check
+
         # The forbidden phrases' places are shown too.
-        return text_check(check, ctx, search, shown=lambda found: found.hits, forbids=bool(o.none))
+        return text_check(
+            check, ctx, self.finder(check), shown=lambda found: found.hits, forbids=bool(check.options.none)
+        )
 
 
 def _phrases(fields: Fields, key: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ class Live(CheckKind):
     short_form = True
     example = "'live: https://example.go.id/'"
     reads_page = False
+    searches_early = True  # judged from the answer and its assessment alone
 
     def parse(self, fields: Fields) -> LivenessOptions:
         return LivenessOptions(soft404=fields.flag("soft404", True))

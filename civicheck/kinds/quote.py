@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,19 +45,23 @@ class Quote(TextKind):
     def spec(self, options: QuoteOptions) -> dict[str, Any]:
         return {"scope": options.scope, "text": options.text}
 
-    def evaluate(self, check: Check, ctx: Context) -> Outcome:
-        from civicheck.kinds.sources import text_check
+    def finder(self, check: Check) -> Callable[[Any, Any], Any]:
         from civicheck.match import find_quote
 
         def search(passages: Any, article: Any) -> Any:
             return find_quote(check.options.text, passages, article=article)
+
+        return search
+
+    def evaluate(self, check: Check, ctx: Context) -> Outcome:
+        from civicheck.kinds.sources import text_check
 
         def shown(
             found: Any,
         ) -> list[Any]:  # a misquote shows the closest passage; the reason, the words that differ
             return found.hits if found.passed else [found.closest] if found.closest else []
 
-        return text_check(check, ctx, search, shown)
+        return text_check(check, ctx, self.finder(check), shown)
 
 
 def register_kinds(register: Register) -> None:

@@ -1,18 +1,113 @@
 """A text check's source: the live page, or its last good archived copy when it cannot be fetched, searched in
 the check's scope. What contains, quote and published share when they judge.
+
+A page cited only by text checks is searched as it arrives (EarlySearches) and kept as a SearchedDocument,
+its evidence digest without its text: a run's memory grows with its checks' outcomes, not its pages' text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from civicheck.checks import NO_TEXT, Context, Evidence, Hit, Outcome, stand_in, unavailable
 from civicheck.extract import MOJIBAKE_NOTE, Document
+from civicheck.reading import Reading
 from civicheck.report import FAIL, PASS, UNKNOWN
 
 if TYPE_CHECKING:
-    from civicheck.claims import Check
+    from civicheck.claims import Check, Claim
+    from civicheck.fetch import FetchResult
+
+
+@dataclasses.dataclass
+class SearchedDocument(Document):
+    """A page once the checks citing it have searched it: what their evidence still reads (digest, dates,
+    notes, whether it shows any text, the text itself only where the run keeps it), without its passages and
+    links. Its checks' searches are in the Context (Context.searched)."""
+
+    shows_text: bool = True
+    text_kept: bool = True  # False: `text` is empty, the run does not record it
+
+
+def searched_document(doc: Document, keep_text: bool) -> SearchedDocument:
+    """`doc` without what its checks searched. `keep_text`: the run records the text (history diffs it between
+    runs), so it is kept as one string; otherwise the evidence names only its digest."""
+    fields = {f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)}
+    let_go: dict[str, Any] = dict(
+        page_blocks=[], article_paragraphs=[], links=[], pdf_pages=[], selected_links={}
+    )
+    searched = SearchedDocument(
+        **{**fields, **let_go}, shows_text=bool(doc.text.strip()), text_kept=keep_text
+    )
+    # Worked out of the passages now let go (cached properties: set once, as Document would).
+    searched.__dict__["text_sha256"] = doc.text_sha256
+    searched.__dict__["text"] = doc.text if keep_text else ""
+    return searched
+
+
+def search_key(check: Check) -> Hashable:
+    """Checks asking the same of the same page share one search."""
+    return (check.kind, check.url, repr(check.options))  # options may hold lists (a claims file's)
+
+
+class EarlySearches:
+    """Judges what it can of each page as soon as it is read (the Recorder's on_read, on the fetch thread that
+    brought it): when every check of the run is of a searches_early kind, a page that needs no soft-404 probe
+    is assessed (soft-404 signals, bot wall) and searched by the text checks citing it at once, then kept as
+    a SearchedDocument. So the run holds each page's assessment and each check's search result, not the text,
+    links and markup of every page until the last one is in. The outcomes are the same: the same assessment
+    and the same searches of the same Document, earlier (runner._assess assesses the other pages later)."""
+
+    def __init__(self, claims: list[Claim], keep_texts: bool, probed: set[str]):
+        """`probed`: the pages whose liveness a check decides (they get a probe: assessed once it is in)."""
+        from civicheck.kinds import kind_of
+
+        self.keep_texts = keep_texts
+        checks: dict[str, list[Check]] = defaultdict(list)
+        everything_early = True
+        for claim in claims:
+            for check in claim.checks:
+                everything_early = everything_early and kind_of(check).searches_early
+                checks[check.url].append(check)
+        # A kind that needs a page read to tell what it audits (links) may yet make any page one with a probe.
+        self.checks = {} if not everything_early else {u: c for u, c in checks.items() if u not in probed}
+        self.results: dict[Hashable, Any] = {}  # search_key -> what kind.search() found (or raised)
+        self.assessments: dict[str, Any] = {}  # url -> its soft-404 / bot-wall Assessment
+        self.lock = threading.Lock()
+
+    def __call__(self, result: FetchResult, readings: dict[str, Reading]) -> None:
+        from civicheck.kinds import kind_of
+        from civicheck.soft404 import assess
+
+        checks = self.checks.get(result.url)
+        with self.lock:
+            reading = readings.get(result.url)
+        if not checks or reading is None or reading.problem is not None or reading.document is None:
+            return  # judged as before: assessed in runner._assess, searched when judged
+        doc = reading.document
+        try:
+            # As runner._assess would: no probe, and the signals on (only a page whose liveness a check
+            # decides, with a probe, can have them off).
+            assessment = assess(result, doc, None, None, enabled=True, markup=reading.markup)
+        except Exception:  # noqa: BLE001 - runner._assess tries again and makes it the page's problem
+            return
+        found: dict[Hashable, Any] = {}
+        for check in checks:
+            key = search_key(check)
+            if key not in found:
+                try:
+                    found[key] = kind_of(check).search(check, doc)
+                except Exception as exc:  # noqa: BLE001 - raised again when the check is judged (evaluate)
+                    found[key] = exc
+        lean = Reading(searched_document(doc, self.keep_texts), None, None)
+        with self.lock:
+            self.results.update(found)
+            self.assessments[result.url] = assessment
+            readings[result.url] = lean
 
 
 def document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[Document | None, str]:
@@ -41,13 +136,15 @@ def document_or_reason(check: Check, ctx: Context, evidence: Evidence) -> tuple[
         )
         doc = ctx.archived_document(check.url, copy.result)
     evidence.text_sha256 = doc.text_sha256
-    evidence.text = doc.text
+    # A page searched as it arrived keeps its text only when the run records it (EarlySearches.keep_texts).
+    evidence.text = doc.text if not isinstance(doc, SearchedDocument) or doc.text_kept else None
     evidence.published, evidence.updated = doc.meta.get("published"), doc.meta.get("updated")
     evidence.published_source = publication_source(doc)
     for note in (doc.cut, MOJIBAKE_NOTE if doc.repaired else None):
         if note:
             evidence.note = f"{evidence.note}; {note}" if evidence.note else note
-    if doc.problem or not doc.text.strip():
+    shows_text = doc.shows_text if isinstance(doc, SearchedDocument) else bool(doc.text.strip())
+    if doc.problem or not shows_text:
         # An empty page would refute every quote and support every `none:`: it says nothing either way.
         if doc.cut and not doc.problem:
             return None, f"no text to check in the part of the page that was read ({doc.cut})"
@@ -101,7 +198,13 @@ def text_check(
     doc, why = document_or_reason(check, ctx, evidence)
     if doc is None:
         return Outcome(check, UNKNOWN, why, evidence)
-    found, note = search_in_scope(check, doc, search)
+    if isinstance(doc, SearchedDocument):  # searched as it arrived: the same search, done then
+        searched = ctx.searched[search_key(check)]
+        if isinstance(searched, Exception):
+            raise searched
+        found, note = searched
+    else:
+        found, note = search_in_scope(check, doc, search)
     evidence.hits = hits_of(shown(found))
     if doc.cut and not _decided_by_what_was_read(found, forbids):
         # The words may sit in the part of a huge page that was not read (evidence.note says which part was).

@@ -3,12 +3,13 @@ and contains and quote look in a `scope`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from civicheck.kinds.base import CheckKind
 
 if TYPE_CHECKING:
-    from civicheck.claims import Fields
+    from civicheck.claims import Check, Fields
 
 # page: all visible text of the page; article: the main article text (trafilatura's), falling back to the page.
 SCOPES = ("page", "article")
@@ -16,6 +17,18 @@ SCOPES = ("page", "article")
 
 class TextKind(CheckKind):
     keeps_text: ClassVar[bool] = True
+    searches_early: ClassVar[bool] = True
+
+    def finder(self, check: Check) -> Callable[[Any, Any], Any] | None:
+        """The search of the check's words in (passages, article passages); None for a kind that looks for
+        none (published reads only the page's dates)."""
+        return None
+
+    def search(self, check: Check, document: Any) -> Any:
+        from civicheck.kinds.sources import search_in_scope
+
+        find = self.finder(check)
+        return search_in_scope(check, document, find) if find is not None else None
 
     @staticmethod
     def scope(fields: Fields) -> str:

@@ -1,0 +1,144 @@
+"""Flat memory (issue 13): a page cited only by checks judged from its search results is assessed and searched
+as it arrives, and its text let go (kinds/sources.py EarlySearches); the outcomes are those of judging it
+from the whole Document at the end, and the text stays in the evidence only where the run records it."""
+
+from __future__ import annotations
+
+from civicheck.claims import Check, Claim
+from civicheck.fetch.client import Fetcher
+from civicheck.kinds.sources import EarlySearches, SearchedDocument
+from civicheck.reading import inline_reader, read_page
+from civicheck.report import run_to_dict
+from civicheck.runner import Connectivity, run
+
+ARTICLE = (
+    "<html><head><title>Berita {n}</title><meta property='article:published_time' content='2023-06-1{n}'>"
+    "</head><body><nav><a href='/lain'>Berita lain</a></nav><article><h1>Berita {n}</h1><p>Pemerintah "
+    "Kota Cilegon meluncurkan layanan publik digital nomor {n} dalam program Smart City tahun ini, kata "
+    "Wali Kota di hadapan warga.</p><p>Paragraf kedua berita {n} menjelaskan jadwal layanan.</p></article>"
+    "</body></html>"
+)
+NOT_FOUND = (
+    "<html><head><title>Halaman tidak ditemukan</title></head><body><h1>Halaman tidak ditemukan</h1>"
+    "<p>Maaf, halaman yang Anda cari tidak ditemukan.</p></body></html>"
+)
+
+
+def _text_claims(site) -> list[Claim]:
+    """Text checks of every outcome: found, missing, forbidden, a misquote, a date in and out of its window,
+    `scope: article`, a "not found" page answering 200 (not the source), a 404, an empty page."""
+    pages = [site.route(f"/berita/{n}", ARTICLE.format(n=n)) for n in range(3)]
+    soft = site.route("/berita/hilang", NOT_FOUND)
+    gone = site.route("/berita/dihapus", NOT_FOUND, status=404)
+    empty = site.route("/berita/kosong", "<html><body></body></html>")
+    checks = [
+        Check("contains", pages[0], 1, all=["layanan publik digital nomor 0"]),
+        Check("contains", pages[0], 2, all=["tidak ada di halaman"], scope="article"),
+        Check("contains", pages[1], 3, any=["Smart City"], none=["Berita lain"]),
+        Check("quote", pages[1], 4, text="Paragraf kedua berita 1 menjelaskan jadwal layanan."),
+        Check("quote", pages[2], 5, text="Paragraf ketiga berita 2 menjelaskan jadwal layanan."),
+        Check("published", pages[2], 6, after="2023-06-12", before="2023-06-12"),
+        Check("published", pages[0], 7, after="2024-01-01"),
+        Check("contains", soft, 8, all=["Maaf"]),
+        Check("contains", gone, 9, all=["Maaf"]),
+        Check("contains", empty, 10, none=["Maaf"]),
+        Check("status", pages[1], 11, codes=(200,)),
+    ]
+    return [Claim(f"c{i}", "x", "c.yaml", check.line, [check]) for i, check in enumerate(checks)]
+
+
+def _outcomes(result) -> list[dict]:
+    report = run_to_dict(result, texts=True)
+    return [
+        {k: v for k, v in check.items() if k != "evidence"}
+        | {"evidence": {k: v for k, v in check["evidence"].items() if k not in ("fetched_at", "snapshots")}}
+        for claim in report["claims"]
+        for check in claim["checks"]
+    ]
+
+
+def test_pages_searched_as_they_arrive_are_judged_as_at_the_end(site, monkeypatch):
+    import civicheck.kinds.sources as sources
+
+    let_go: list[str] = []
+    real = sources.searched_document
+    monkeypatch.setattr(
+        sources, "searched_document", lambda doc, keep: let_go.append(doc.url) or real(doc, keep)
+    )
+    claims = _text_claims(site)
+    # A `links` check in the run needs pages read before it can say which it audits: nothing is searched
+    # early, every page is judged from its whole Document at the end, as before.
+    portal = site.route("/portal", "<html><body><p>Portal</p></body></html>")
+    audit = Claim("audit", "x", "c.yaml", 99, [Check("links", portal, 99)])
+    with Fetcher(allow_private=True) as fetcher:
+        early = run(claims, fetcher, Connectivity(None), reader=inline_reader())
+        searched_early = sorted(let_go)
+        late = run([*claims, audit], fetcher, Connectivity(None), reader=inline_reader())
+    # every page read whole (the 404 and the soft 404 too) was let go as it arrived in the first run only
+    assert len(searched_early) == 6 and sorted(let_go) == searched_early
+    assert _outcomes(early) == _outcomes(late)[: len(claims)]
+    outcomes = [c.outcomes[0] for c in early.claims]
+    # the run judged what it was given: each kind of outcome is there
+    assert [o.outcome for o in outcomes] == [
+        "pass",
+        "fail",
+        "fail",
+        "pass",
+        "fail",
+        "pass",
+        "fail",
+        "unknown",
+        "unknown",
+        "unknown",
+        "pass",
+    ]
+    assert "'not found' page" in outcomes[7].reason and outcomes[0].evidence.hits
+    assert outcomes[0].evidence.text and "nomor 0" in outcomes[0].evidence.text  # the run keeps texts
+
+
+def test_a_run_that_records_no_text_keeps_only_its_digest(site):
+    claims = _text_claims(site)
+    with Fetcher(allow_private=True) as fetcher:
+        kept = run(claims, fetcher, Connectivity(None), reader=inline_reader())
+        digest_only = run(claims, fetcher, Connectivity(None), reader=inline_reader(), keep_texts=False)
+    first, other = kept.claims[0].outcomes[0].evidence, digest_only.claims[0].outcomes[0].evidence
+    assert first.text and other.text is None
+    assert other.text_sha256 == first.text_sha256 and other.hits == first.hits
+    assert [c.verdict for c in digest_only.claims] == [c.verdict for c in kept.claims]
+
+
+def test_a_page_is_assessed_and_its_text_let_go_as_it_arrives(site):
+    url = site.route("/berita/1", ARTICLE.format(n=1))
+    soft = site.route("/berita/hilang", NOT_FOUND)
+    claims = [
+        Claim("a", "x", "c.yaml", 1, [Check("contains", url, 1, all=["nomor 1"])]),
+        Claim("b", "x", "c.yaml", 2, [Check("quote", soft, 2, text="Maaf")]),
+        Claim("c", "x", "c.yaml", 3, [Check("live", site.route("/hidup", ARTICLE.format(n=2)), 3)]),
+    ]
+    probed = {claims[2].checks[0].url}  # a live check's page gets a probe: it is assessed once that is in
+    searches = EarlySearches(claims, keep_texts=False, probed=probed)
+    readings: dict = {}
+    with Fetcher(allow_private=True) as fetcher:
+        for check in (c.checks[0] for c in claims):
+            result = fetcher.fetch(check.url)
+            readings[check.url] = read_page(result)
+            result.drop_body()
+            searches(result, readings)
+    page = readings[url].document
+    assert isinstance(page, SearchedDocument) and readings[url].markup is None
+    assert page.page_blocks == page.article_paragraphs == page.links == [] and page.text == ""
+    assert page.shows_text and page.publication is not None and len(page.text_sha256) == 64
+    found, _ = next(iter(v for k, v in searches.results.items() if k[1] == url))
+    assert found.passed and found.hits[0].excerpt
+    assert searches.assessments[url].soft404 is False and searches.assessments[soft].soft404 is True
+    live = claims[2].checks[0].url
+    assert live not in searches.assessments and not isinstance(readings[live].document, SearchedDocument)
+
+
+def test_a_run_with_a_kind_that_reads_pages_to_plan_searches_nothing_early(site):
+    url = site.route("/berita/1", ARTICLE.format(n=1))
+    claims = [
+        Claim("a", "x", "c.yaml", 1, [Check("contains", url, 1, all=["nomor 1"])]),
+        Claim("b", "x", "c.yaml", 2, [Check("links", site.route("/portal", "<p>x</p>"), 2)]),
+    ]
+    assert EarlySearches(claims, keep_texts=True, probed=set()).checks == {}
