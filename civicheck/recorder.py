@@ -60,6 +60,7 @@ class Recorder:
         memory: FetchMemory | None = None,
         fetcher: Any = None,
         texts: set[str] | None = None,
+        text_only: set[str] | None = None,
     ):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
@@ -70,6 +71,8 @@ class Recorder:
         # The pages whose text a check judges: only they get the main text and dates (the costly part of
         # reading); the others (liveness, audited links, probes) get what the soft-404 signals read.
         self.texts = texts if texts is not None else set()
+        # The pages only text checks cite: their links are not read (no audit, no probe compares them).
+        self.text_only = text_only if text_only is not None else set()
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
@@ -134,8 +137,8 @@ class Recorder:
                 if memory is not None and result.has_document:
                     # A body read on an earlier night (same digest, same URL) is not read again.
                     reading = memory.reading(result.final_url, result.sha256, selectors)
-                    if reading is not None and result.url in self.texts and not _has_main_text(reading):
-                        reading = None  # read for its liveness only that night: its text is wanted now
+                    if reading is not None and self._lacks(result.url, reading):
+                        reading = None  # read for less that night (its liveness, its text): read it whole now
                     if reading is not None:
                         stored = True
                         with self.lock:
@@ -154,6 +157,7 @@ class Recorder:
                     limit,
                     selectors,
                     full=result.url in self.texts,
+                    links=result.url not in self.text_only,
                 )
                 return
             self._settle(result, ref, None if stored else reading, selectors)
@@ -189,6 +193,16 @@ class Recorder:
         if self.on_read is not None:
             self.on_read(result, self.readings)
 
+    def _lacks(self, url: str, reading: Reading) -> bool:
+        """A reading stored on an earlier night that lacks what this run reads of the page: its main text (read
+        then for its liveness only) or its links (read then for text checks only)."""
+        document = getattr(reading, "document", None)
+        if document is None:
+            return False
+        return (url in self.texts and not getattr(document, "main_text_read", True)) or (
+            url not in self.text_only and not getattr(document, "links_read", True)
+        )
+
     def _unchanged(
         self, result: FetchResult, budget: float, selectors: list[str]
     ) -> tuple[FetchResult, Reading | None]:
@@ -200,8 +214,8 @@ class Recorder:
         good = memory.good(result.final_url)
         assert good is not None
         reading = memory.reading(good.url, good.sha256, selectors)
-        if reading is not None and result.url in self.texts and not _has_main_text(reading):
-            reading = None  # stored from a liveness-only reading: its text is wanted now, read from the copy
+        if reading is not None and self._lacks(result.url, reading):
+            reading = None  # stored from a narrower reading: what is wanted now is read from the copy
         copy = memory.earlier(good) if reading is None else None
         if reading is None and copy is None:
             memory.forget(good.url)
@@ -251,11 +265,6 @@ class Recorder:
                     self._earlier_first(result)
                     return _unchanged_answer(result, copy.status or 200, copy.reason, copy.headers, copy.body)
         return result
-
-
-def _has_main_text(reading: Reading) -> bool:
-    document = getattr(reading, "document", None)
-    return document is None or getattr(document, "main_text_read", True)
 
 
 def _unchanged_answer(

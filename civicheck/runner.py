@@ -139,13 +139,13 @@ def run(
     selectors: dict[str, set[str]] = defaultdict(set)
     cited: dict[str, float] = {}
     texts: set[str] = set()
+    other: set[str] = set()  # cited by a check that is no text check (live, dead, status, links, a plugin's)
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
-            if kind_of(check).keeps_text:
-                texts.add(check.url)
+            (texts if kind_of(check).keeps_text else other).add(check.url)
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,
@@ -157,6 +157,7 @@ def run(
         memory,
         fetcher,
         texts,
+        texts - other,
     )
     recorder.replay = replay
     try:

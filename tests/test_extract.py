@@ -228,3 +228,20 @@ def test_no_mojibake_pattern_of_ftfy_is_made_of_harmless_characters_alone():
     for branch in branches:
         needs = [_chars(item) for item in branch]
         assert any(chars is not None and not chars & allowed for chars in needs), branch
+
+
+def test_a_page_only_text_checks_cite_is_read_without_its_links_and_says_so():
+    from civicheck.reading import read_page
+
+    page = _page(
+        f'<html><head><title>Disnaker</title></head><body><p>{LEDE}</p><a href="/x">Layanan</a></body>'
+    )
+    whole, narrow = read_page(page).document, read_page(page, links=False).document
+    assert whole is not None and narrow is not None
+    assert [link.url for link in whole.links] == ["http://x/x"] and whole.links_read
+    assert narrow.links == [] and not narrow.links_read
+    assert (narrow.page_blocks, narrow.article_paragraphs, narrow.title) == (
+        whole.page_blocks,
+        whole.article_paragraphs,
+        whole.title,
+    )

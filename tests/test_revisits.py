@@ -449,3 +449,32 @@ def test_a_cited_url_that_redirects_asks_its_final_url_conditionally(site, page,
 
 def page_url(site) -> str:
     return site.url("/dinas/disnaker")
+
+
+def test_a_page_read_for_text_checks_only_is_read_again_for_a_links_check(site, tmp_path):
+    # A page only text checks cite is read without its links (nothing audits them, no probe compares them);
+    # remembered so, it is read again, links and all, the night a `links` check cites it, never audited empty.
+    target = site.route("/dinas/layanan", PAGE.replace("Dinas Tenaga Kerja", "Layanan Kartu Kuning"))
+    body = PAGE.replace("</article>", f'<p><a href="{target}">Layanan kartu kuning</a></p></article>')
+    url = site.route("/dinas/disnaker", body)  # a 200 every night, the same body
+    only_text = claims_for(url).split("  - id: dinas-online")[0]
+    (tmp_path / "claims.yaml").write_text(only_text, encoding="utf-8")
+    first, _ = verify()
+    assert [c["verdict"] for c in first["claims"]] == ["supported"]
+    audit = f"""  - id: portal-links
+    claim: "Every link of the office's page works"
+    checks:
+      - links: {{url: "{url}", same_site: true}}
+"""
+    (tmp_path / "claims.yaml").write_text(only_text + audit, encoding="utf-8")
+    second, stderr = verify()
+    assert "read before (same body)" not in stderr  # the stored reading had no links: read again
+    links = checks(second)[1]["evidence"]["links"]
+    assert [(link["url"], link["outcome"]) for link in links] == [(target, "pass")]
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    third, stderr = verify()  # read with its links now: that reading serves both checks
+    again = checks(third)[1]["evidence"]["links"]
+    assert "read before (same body)" in stderr
+    assert [(link["url"], link["text"], link["outcome"]) for link in again] == [
+        (target, "Layanan kartu kuning", "pass")
+    ]

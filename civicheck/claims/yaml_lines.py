@@ -52,6 +52,7 @@ class _Guarded:
 
     depth = 0
     impossible_dates: list[ImpossibleDate]
+    constructed_objects: dict[Any, Any]  # PyYAML's constructor's, set in its __init__
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()  # type: ignore[attr-defined]
@@ -85,7 +86,7 @@ class _Guarded:
         go: PyYAML builds a whole file's nodes before any value, and 8,000 claims then held ~40 MB of nodes at
         once (memory a run kept after). What is left in the list is a stand-in with the item's marks, whose
         value is already known (a constructor asks constructed_objects first)."""
-        made = self.constructed_objects  # type: ignore[attr-defined]
+        made = self.constructed_objects
         self.constructed_objects = {}  # the item's own nodes, dropped with this dict
         try:
             value = self.construct_object(node, deep=True)

@@ -82,6 +82,9 @@ class Document:
     # False when only what the liveness signals need was read (a page only `live`, `dead`, `status` or
     # `links` checks cite, a link audited, a probe): no main text, no publication date.
     main_text_read: bool = True
+    # False when the page's links were not read (`links` empty): only text checks cite it, and no check audits
+    # its links or compares it with a soft-404 probe (which reads their labels).
+    links_read: bool = True
 
     # Worked out once, on first use, once the page is read: every text check citing the page holds this one
     # string in its evidence, not a copy of its own (1,600 copies for 50 pages of 32 claims each).

@@ -17,14 +17,19 @@ from civicheck.extract.tree import BLOCK_TAGS, HIDDEN_TEXT, INVISIBLE_TAGS, pars
 from civicheck.fetch import FetchResult
 
 
-def parse_page(root: Any, html: str, base_url: str, doc: Document, selectors: Sequence[str] = ()) -> None:
+def parse_page(
+    root: Any, html: str, base_url: str, doc: Document, selectors: Sequence[str] = (), links: bool = True
+) -> None:
     """Title, links (and those of each query a links check makes: link_query) and visible text blocks, read
     from the page's lxml tree (extract/tree.py; None when the markup held nothing to parse)."""
     if root is None:
         return
     title_tag = next(root.iter("title"), None)
     doc.title = clean_text(" ".join(_text(title_tag).split()), doc) if title_tag is not None else ""
-    doc.links = links_in_tree(root, base_url, doc=doc)
+    if links:
+        doc.links = links_in_tree(root, base_url, doc=doc)
+    else:
+        doc.links_read = False  # a tenth of reading a page, for pages only text checks cite
     doc.page_blocks = lines_of(visible_text(root), doc)
     if selectors:
         # CSS selectors need soupsieve (BeautifulSoup): parsed again only for a page a links check selects in.

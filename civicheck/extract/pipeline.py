@@ -33,11 +33,13 @@ def extract_parsed(
     text: str | None = None,
     full: bool = True,
     metadata: bool = True,
+    links: bool = True,
 ) -> tuple[Document, Any]:
     """extract(), and the page's lxml tree for the other readers of the same page (the soft-404 markup
     features), so that it is parsed once. `full=False`: only what the liveness signals read (title, page
     text, links), not the main text (trafilatura) nor the dates, the costly part. `metadata=False`: without
-    trafilatura's author and site name (extract_article), which only `draft` reads."""
+    trafilatura's author and site name (extract_article), which only `draft` reads. `links=False`: without
+    the page's links (Document.links_read)."""
     doc = Document(url=result.url, final_url=result.final_url, kind=kind_of(result))
     root = None
     if doc.kind == "pdf":
@@ -46,7 +48,7 @@ def extract_parsed(
         html = readable_part(decode_text(result) if text is None else text, PAGE_LIMIT, doc)
         library = parse_tree(html)  # what trafilatura and htmldate read
         root = whole_tree(library, html)  # what the page's text, links, dates and markup are read from
-        parse_page(root, html, result.final_url, doc, selectors)
+        parse_page(root, html, result.final_url, doc, selectors, links=links)
         if full:
             _read_article(html, root, library, result.final_url, doc, metadata)
         else:

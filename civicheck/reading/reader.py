@@ -112,12 +112,17 @@ def needs_reading(result: FetchResult) -> bool:
 
 
 def read_page(
-    result: FetchResult, selectors: Sequence[str] = (), body_file: str | None = None, full: bool = True
+    result: FetchResult,
+    selectors: Sequence[str] = (),
+    body_file: str | None = None,
+    full: bool = True,
+    links: bool = True,
 ) -> Reading:
     """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
     problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
     `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe.
-    `full=False`: only what the liveness signals need (no main text, no dates: most of the cost)."""
+    `full=False`: only what the liveness signals need (no main text, no dates: most of the cost).
+    `links=False`: not the page's links (no check citing it audits them or compares it with a probe)."""
     from civicheck.extract import decode_text, kind_of
     from civicheck.extract.pipeline import extract_parsed
     from civicheck.soft404 import read_markup
@@ -128,7 +133,7 @@ def read_page(
                 result.body = fh.read()  # this process's copy of the result
         text = decode_text(result) if kind_of(result) in ("html", "text") else None
         # What the checks read: the main text without trafilatura's author and site name (only `draft` needs them).
-        document, root = extract_parsed(result, selectors, text, full=full, metadata=False)
+        document, root = extract_parsed(result, selectors, text, full=full, metadata=False, links=links)
         markup = read_markup(result, text or "", document, root)
     except MemoryError:
         return Reading(
@@ -182,13 +187,14 @@ class PageReader:
         selectors: Sequence[str] = (),
         let_go: bool = False,
         full: bool = True,
+        links: bool = True,
     ) -> Reading:
         """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
         needs the body no more, so a large one is handed over through a file and dropped from `result` at
-        once, rather than held while the page waits for a free worker. `full=False`: see read_page."""
+        once, rather than held while the page waits for a free worker. `full`, `links`: see read_page."""
         if self.pool is None:
-            return self._read_here(result, selectors, full=full)
-        return self._read_there(result, *self._handed_over(result, let_go), limit, selectors, full)
+            return self._read_here(result, selectors, full=full, links=links)
+        return self._read_there(result, *self._handed_over(result, let_go), limit, selectors, full, links)
 
     def read_later(
         self,
@@ -197,13 +203,14 @@ class PageReader:
         limit: float = READ_LIMIT,
         selectors: Sequence[str] = (),
         full: bool = True,
+        links: bool = True,
     ) -> None:
         """read(result, let_go=True) on a reading thread of this reader, and then `done(reading)` there: the
         calling thread (a fetch) goes on at once. At most PENDING pages wait to be read (past that, the caller
         waits for a place), those over SPILL_BYTES in a file: what waits holds little memory. wait() returns
         once every page handed over is read and done with. Without worker processes, it is read() here."""
         if self.pool is None:
-            done(self.read(result, limit, selectors, let_go=True, full=full))
+            done(self.read(result, limit, selectors, let_go=True, full=full, links=links))
             return
         self._places.acquire()
         try:
@@ -214,7 +221,7 @@ class PageReader:
 
         def work() -> None:
             try:
-                done(self._read_there(result, *handed, limit, selectors, full))
+                done(self._read_there(result, *handed, limit, selectors, full, links))
             finally:
                 self._places.release()
 
@@ -253,24 +260,25 @@ class PageReader:
         limit: float,
         selectors: Sequence[str],
         full: bool,
+        links: bool = True,
     ) -> Reading:
         from civicheck.reading.workers import NoWorker, WorkFailed
 
         pool = self.pool
         if pool is None:  # another thread found that no worker can be started
             try:
-                return self._read_here(sent, selectors, body_file, full)
+                return self._read_here(sent, selectors, body_file, full, links)
             finally:
                 if body_file is not None:
                     os.unlink(body_file)
         try:
             answer = pool.call(
-                read_page, sent, tuple(selectors), body_file, full, limit=limit, cancel=self._cancel
+                read_page, sent, tuple(selectors), body_file, full, links, limit=limit, cancel=self._cancel
             )
         except NoWorker as exc:
             logger.warning("pages are read in this process, without a time limit: %s", exc.reason)
             self.pool = None
-            return self._read_here(sent, selectors, body_file, full)
+            return self._read_here(sent, selectors, body_file, full, links)
         except WorkFailed as exc:
             seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
             why = (
@@ -292,7 +300,12 @@ class PageReader:
         self._cancel.set()
 
     def _read_here(
-        self, result: FetchResult, selectors: Sequence[str], body_file: str | None = None, full: bool = True
+        self,
+        result: FetchResult,
+        selectors: Sequence[str],
+        body_file: str | None = None,
+        full: bool = True,
+        links: bool = True,
     ) -> Reading:
         import warnings
 
@@ -300,7 +313,7 @@ class PageReader:
         # catch_warnings changes process-wide state: one inline read at a time.
         with self._inline, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            reading = read_page(result, selectors, body_file, full)
+            reading = read_page(result, selectors, body_file, full, links)
         for warning in caught:
             logger.warning("reading %s: %s", result.url, warning.message)
         return reading
