@@ -43,9 +43,12 @@ def _norm_token(raw: str) -> str:
     return SPACE.sub("", fold(raw))
 
 
-def tokenise(text: str) -> list[tuple[str, int, int]]:
+# A page's article paragraphs are most of its page blocks, word for word, and menus come back on every page of a
+# site: a text tokenised lately is not tokenised again (it was half of searching a page). Bounded: a few pages.
+@lru_cache(maxsize=1024)
+def tokenise(text: str) -> tuple[tuple[str, int, int], ...]:
     """(normalised token, start, end) for every word, number and sign in `text` (offsets into `text`)."""
-    return [(_norm_token(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return tuple([(_norm_token(m[0]), *m.span()) for m in _TOKEN.finditer(text)])
 
 
 def tokens(text: str) -> list[str]:
