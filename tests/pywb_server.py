@@ -123,7 +123,22 @@ class PywbServer:
         acl = self.root / "loopback-only.aclj"
         acl.write_text(LOOPBACK_ACL)
         (self.root / "config.yaml").write_text(CONFIG.format(acl=acl))
-        self.port = self.port or _free_port()
+        # A port we choose is free when chosen, not necessarily when pywb binds it a moment later (another
+        # process on the machine may take it first): then pywb is started again on another one.
+        chosen = not self.port
+        for attempt in range(3):
+            self.port = _free_port() if chosen else self.port
+            self._launch(env)
+            try:
+                self._wait_until_serving()
+                return self
+            except pytest.fail.Exception:
+                taken = "Address already in use" in self.log_path.read_text(errors="replace")
+                if not (chosen and taken and attempt < 2):
+                    raise
+        return self
+
+    def _launch(self, env: dict[str, str]) -> None:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - open for the process's whole life
         self.process = subprocess.Popen(
             [
@@ -143,8 +158,6 @@ class PywbServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_until_serving()
-        return self
 
     def _wait_until_serving(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -127,6 +127,23 @@ def test_the_test_pywb_records_loopback_only(pywb):  # noqa: F811
     )
 
 
+def test_the_fixture_starts_pywb_again_when_the_port_it_chose_was_taken_meanwhile(tmp_path, monkeypatch):
+    import pywb_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ports = iter([taken.getsockname()[1], pywb_server._free_port()])
+        monkeypatch.setattr(pywb_server, "_free_port", lambda: next(ports))
+        server = PywbServer(tmp_path)
+        try:
+            server.start()
+            assert server.port != taken.getsockname()[1]
+            assert requests.get(f"{server.collection_url}/cdx", params={"url": "x"}, timeout=10).ok
+        finally:
+            server.stop()
+
+
 def test_the_fixture_fails_clearly_when_pywb_cannot_start(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
