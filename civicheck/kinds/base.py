@@ -69,7 +69,7 @@ class CheckKind:
 
     def search(self, check: Check, document: Any) -> Any:
         """What judging the check will need of the page's text (searches_early kinds), worked out as the
-        page arrives: evaluate() finds it again through the Context. Runs on a fetch thread."""
+        page arrives: evaluate() finds it again through the Context. Runs on a reading or fetch thread."""
         return None
 
     def evaluate(self, check: Check, ctx: Context) -> Outcome:

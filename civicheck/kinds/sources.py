@@ -55,8 +55,8 @@ def search_key(check: Check) -> Hashable:
 
 
 class EarlySearches:
-    """Judges what it can of each page as soon as it is read (the Recorder's on_read, on the fetch thread that
-    brought it): when every check of the run is of a searches_early kind, a page that needs no soft-404 probe
+    """Judges what it can of each page as soon as it is read (the Recorder's on_read: on the reading thread that
+    read it, or the fetch thread of a reading stored in the history): when every check of the run is of a searches_early kind, a page that needs no soft-404 probe
     is assessed (soft-404 signals, bot wall) and searched by the text checks citing it at once, then kept as
     a SearchedDocument. So the run holds each page's assessment and each check's search result, not the text,
     links and markup of every page until the last one is in. The outcomes are the same: the same assessment
