@@ -64,8 +64,10 @@ _FUNCTION_WORDS = set(
 )
 
 
-# might_say_missing(block) first, in the loops over a page's blocks: a block without a keyword makes no
-# _statement, nor do its own_words (which only cut parts out of it, leaving a space where each was).
+def _may_state(block: str) -> bool:
+    """Whether a page block can be a "not found" statement: short, and holding a keyword (a block without one
+    makes no _statement, nor do its own_words, which only cut parts out of it), tested before the patterns."""
+    return len(block) <= 160 and might_say_missing(block)
 
 
 def own_words(text: str, page: Page) -> str:
@@ -131,7 +133,7 @@ def statements(page: Page) -> list[str]:
     """The short blocks of a page that say, and only say, that a page is missing."""
     out = []
     for block in page.blocks:
-        if len(block) <= 160 and might_say_missing(block) and not _BARE_404.match(norm(block)):
+        if _may_state(block) and not _BARE_404.match(norm(block)):
             st = _statement(own_words(block, page))
             if st is not None and st.extra == 0 and st.page and not st.busy:
                 out.append(block)
@@ -181,7 +183,7 @@ def wording_signals(page: Page) -> list[Signal]:
         for block in page.blocks:
             st = (
                 _statement(own_words(block, page))
-                if len(block) <= 160 and might_say_missing(block) and norm(block) not in judged
+                if _may_state(block) and norm(block) not in judged
                 else None
             )
             if st is None or st.extra != 0 or st.busy or _BARE_404.match(norm(block)):
