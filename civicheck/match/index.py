@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import accumulate
 
 from civicheck.extract.document import Passage
 from civicheck.match.placement import Placement
@@ -18,13 +19,11 @@ class Index:
 
     def __init__(self, toks: list[str]):
         self.text = " " + " ".join(toks) + " "
-        self.at: dict[int, int] = {}  # char offset of a token's first char in `text` -> token index
-        self.offsets: list[int] = []  # token index -> char offset of its first char in `text`
-        pos = 1
-        for i, t in enumerate(toks):
-            self.at[pos] = i
-            self.offsets.append(pos)
-            pos += len(t) + 1
+        # token index -> char offset of its first char in `text` (each token and its space after it)
+        self.offsets: list[int] = list(accumulate([len(t) + 1 for t in toks], initial=1))[:-1]
+        self.at: dict[int, int] = dict(
+            zip(self.offsets, range(len(toks)), strict=True)
+        )  # char offset -> token
 
     def find_all(self, seq: Sequence[str]) -> list[int]:
         """Token indexes where `seq` starts, in order (overlapping occurrences included)."""
@@ -76,25 +75,24 @@ class Stream:
     """All the tokens of a list of passages as one running text, each mapped back to (passage, start, end)."""
 
     def __init__(self, passages: Sequence[Passage]):
+        self.passages = passages
         self.toks: list[str] = []
-        self.pas: list[int] = []
-        self.start: list[int] = []
+        self.pas: list[int] = []  # token index -> its passage
+        self.start: list[int] = []  # token index -> its offsets in its passage's text
         self.end: list[int] = []
         self.first: list[int] = []  # first token index of each passage
-        # words[i]: how many words (as a reader counts them: runs of text between spaces) start before token i
-        self.words: list[int] = [0]
+        # Whole lists at a time, not token by token: building streams was most of searching a page.
         for i, p in enumerate(passages):
             self.first.append(len(self.toks))
-            previous_end = None
-            for t, s, e in tokenise(p.text):
-                starts_word = previous_end is None or SPACE.search(p.text, previous_end, s) is not None
-                self.words.append(self.words[-1] + starts_word)
-                self.toks.append(t)
-                self.pas.append(i)
-                self.start.append(s)
-                self.end.append(e)
-                previous_end = e
+            found = tokenise(p.text)
+            if found:
+                toks, starts, ends = zip(*found, strict=True)
+                self.toks += toks
+                self.start += starts
+                self.end += ends
+                self.pas += [i] * len(found)
         self.index = Index(self.toks)
+        self._words: list[int] | None = None
         self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here
         self._stemmed: Index | None = None
         self._joined: JoinedIndex | None = None
@@ -103,7 +101,23 @@ class Stream:
 
     def words_between(self, e: int, s: int) -> int:
         """Words from token e up to token s: "4G" or "smart-city" is one word here, as a reporter counts."""
-        return self.words[s] - self.words[e]
+        words = self.words
+        return words[s] - words[e]
+
+    @property
+    def words(self) -> list[int]:
+        """words[i]: how many words (as a reader counts them: runs of text between spaces) start before token
+        i. Counted on first need: only `near` and elided quotes ask."""
+        if self._words is None:
+            # A token starts a word when it is its passage's first, or whitespace lies between it and the one
+            # before (a token may hold spaces itself: the dash of "2021 – 2026").
+            first = set(self.first)
+            starts = [
+                i in first or SPACE.search(self.passages[p].text, self.end[i - 1], self.start[i]) is not None
+                for i, p in enumerate(self.pas)
+            ]
+            self._words = list(accumulate(starts, initial=0))
+        return self._words
 
     def search(self, stem: bool) -> Index:
         if not stem:
