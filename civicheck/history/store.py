@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from zlib_ng import zlib_ng  # plain zlib data, written in half zlib's time
 
 from civicheck.clock import now_utc
 from civicheck.errors import HistoryError, HistoryLocked
@@ -312,7 +313,7 @@ class HistoryStore(Queries):
             # distinct text, compressed only when it is not stored yet.
             self.db.execute(
                 "INSERT INTO texts (sha256, zlib, chars, first_run_id) VALUES (?, ?, ?, ?)",
-                (digest, zlib.compress(text.encode("utf-8"), 6), len(text), run_id),
+                (digest, zlib_ng.compress(text.encode("utf-8"), 6), len(text), run_id),
             )
 
     def _has_text(self, digest: str) -> bool:

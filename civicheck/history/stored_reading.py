@@ -15,6 +15,8 @@ import json
 import zlib
 from typing import Any
 
+from zlib_ng import zlib_ng  # plain zlib data, written in half zlib's time
+
 from civicheck import __version__
 
 
@@ -44,7 +46,7 @@ def shape() -> str:
 def dump(reading: Any) -> bytes | None:
     """The reading as zlib-compressed JSON; None when it holds something we do not store (then it is not kept)."""
     try:
-        return zlib.compress(json.dumps(_encode(reading), ensure_ascii=False).encode("utf-8"), 6)
+        return zlib_ng.compress(json.dumps(_encode(reading), ensure_ascii=False).encode("utf-8"), 6)
     except (TypeError, ValueError):
         return None
 
