@@ -226,3 +226,37 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     with pytest.raises(RuntimeError, match="could not keep it"):
         reader.wait()
     reader.wait()  # nothing under way any more
+
+
+def test_readers_start_with_the_libraries_a_glance_at_the_claims_files_calls_for(tmp_path, monkeypatch):
+    """verify starts its readers before the claims are read, importing trafilatura beforehand only when a
+    claims file names a kind that reads the main text; what cannot be read is left to load_claims."""
+    import civicheck.reading
+    from civicheck.cli.fetching import start_readers
+
+    started: list[tuple[int | None, bool]] = []
+
+    class Reader:
+        def __init__(self, jobs, articles):
+            self.asked = (jobs, articles)
+
+        def start(self):
+            started.append(self.asked)
+
+    monkeypatch.setattr(civicheck.reading, "shared_reader", lambda jobs, articles: Reader(jobs, articles))
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.yaml").write_text(
+        "claims:\n  - id: a\n    claim: x\n    checks:\n      - live: http://x.invalid/\n"
+    )
+    (texts / "b.yml").write_text(
+        "claims:\n  - id: b\n    claim: x\n    checks:\n      - contains: {url: 'http://x.invalid/', all: [y]}\n"
+    )
+    live = tmp_path / "live.yaml"
+    live.write_text(
+        "claims:\n  - id: c\n    claim: contains the word quote\n    checks:\n      - live: http://x.invalid/\n"
+    )
+    start_readers([str(texts)], 3)
+    start_readers([str(live)], None)
+    start_readers([str(tmp_path / "missing.yaml")], None)
+    assert started == [(3, True), (None, False)]

@@ -45,6 +45,35 @@ def fetcher_settings(
     return settings
 
 
+# How much of each claims file start_readers glances at: enough for any hand-written file.
+_GLANCE = 1 << 20
+
+
+def start_readers(paths: Sequence[str | Path], jobs: int | None) -> None:
+    """Start the page readers while the claims are being read: their fork server imports trafilatura and the
+    other readers, most of a second of its own that the first pages would otherwise wait for. What it
+    imports beforehand follows a glance at the claims files (does one name a check kind that reads the main
+    text?): a wrong guess costs time, never a result, and files that cannot be read are left to load_claims."""
+    import re
+
+    from civicheck import kinds
+    from civicheck.claims.loading import find_claim_files
+    from civicheck.reading import shared_reader
+
+    try:
+        names = [name for name in kinds.names() if getattr(kinds.get(name), "keeps_text", False)]
+        text_kind = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\s*:")
+        articles = any(_starts_with(path, text_kind) for path in find_claim_files(paths))
+    except Exception:  # noqa: BLE001 - a guess: a missing file, a broken plugin are load_claims' to report
+        return
+    shared_reader(jobs, articles=articles).start()
+
+
+def _starts_with(path: Path, pattern: Any) -> bool:
+    with open(path, "rb") as fh:
+        return pattern.search(fh.read(_GLANCE)) is not None
+
+
 def archives_of(specs: Sequence[str]) -> list[Any]:
     """The archives --archive names (wayback, pywb=…); a UsageProblem for a spec that names none."""
     if not specs:

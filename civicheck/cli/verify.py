@@ -16,6 +16,7 @@ from civicheck.cli.fetching import (
     live_run,
     revisit_line,
     source_of,
+    start_readers,
 )
 from civicheck.cli.finish import finish, outputs_of, usable_history
 from civicheck.cli.options import (
@@ -109,6 +110,7 @@ def verify(
     """
     from civicheck.claims import load_claims
 
+    start_readers(paths, jobs)
     claims = load_claims(list(paths))
     from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run
