@@ -227,7 +227,10 @@ class PageReader:
 
         with self._lock:
             if self._threads is None:
-                self._threads = ThreadPoolExecutor(self.pool.jobs, thread_name_prefix="civicheck-read")
+                # Twice as many threads as workers: a thread hands its page to a worker, then settles what
+                # came back (searches, the history's copy); meanwhile another has a page waiting for that
+                # worker, which would otherwise idle for a quarter of each page.
+                self._threads = ThreadPoolExecutor(2 * self.pool.jobs, thread_name_prefix="civicheck-read")
             self._under_way.add(self._threads.submit(work))
 
     def wait(self) -> None:
