@@ -160,6 +160,10 @@ def token_code(i: int) -> str:
 
 
 _CACHE: OrderedDict[tuple[Passage, ...], Stream] = OrderedDict()
+# The same, by the list handed in: a Document makes its passages once per scope, and every check citing the page
+# hands that same list; found by identity, its passages are not hashed again (a few hundred a page, each check).
+# The entry holds the list, so its id cannot be another list's while it is here.
+_BY_LIST: OrderedDict[int, tuple[Sequence[Passage], Stream]] = OrderedDict()
 _CACHE_SIZE = 16
 _CACHE_LOCK = threading.Lock()
 
@@ -167,20 +171,28 @@ _CACHE_LOCK = threading.Lock()
 def token_stream(passages: Sequence[Passage]) -> Stream:
     """The token stream of `passages`, built once: several checks search the same document.
 
-    Keyed on the passages' content, not the list's identity: Document.passages() builds a new list on every
-    call. That costs little, the passages' texts being the same string objects with their hashes cached.
+    Keyed on the passages' content, so that a list made again (Document.article_span, a document read again)
+    finds its stream too; the passages' texts are the same string objects with their hashes cached.
     """
-    key = tuple(passages)
     with (
         _CACHE_LOCK
     ):  # checks may run in threads; a stream built twice is harmless, a torn OrderedDict is not
+        same = _BY_LIST.get(id(passages))
+        if same is not None and same[0] is passages:
+            return same[1]
+    key = tuple(passages)
+    with _CACHE_LOCK:
         stream = _CACHE.get(key)
         if stream is not None:
             _CACHE.move_to_end(key)
-            return stream
-    stream = Stream(key)
+    if stream is None:
+        stream = Stream(key)
+        with _CACHE_LOCK:
+            _CACHE[key] = stream
+            if len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
     with _CACHE_LOCK:
-        _CACHE[key] = stream
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        _BY_LIST[id(passages)] = (passages, stream)
+        if len(_BY_LIST) > _CACHE_SIZE:
+            _BY_LIST.popitem(last=False)
     return stream
