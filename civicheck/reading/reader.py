@@ -43,19 +43,18 @@ PENDING = 16
 WORKER_MEMORY = 768 * 1024 * 1024
 # What a worker imports to read a page, imported once by the fork server: a new worker (one replaces each
 # worker killed for overrunning its limit) then starts in milliseconds, sharing these pages with the others.
-# (BeautifulSoup is not: only a page a `links` check selects in with CSS needs it.)
+# (BeautifulSoup is not: only a page a `links` check selects in with CSS needs it; nor the matcher: pages are
+# searched in the run's own process.)
 _PRELOAD = (
     "civicheck.reading",
     "civicheck.extract",
     "civicheck.soft404",
-    "civicheck.match",
     "trafilatura",
     "htmldate",
     "lxml.html",
     "ftfy",
     "pypdf",
     "charset_normalizer",
-    "rapidfuzz.fuzz",
 )
 # What a worker imports to read pages for their liveness only (read_page's full=False): a run of `live` checks
 # spares its fork server a quarter of a second of importing trafilatura and the rest.
