@@ -11,7 +11,7 @@ from itertools import accumulate
 
 from civicheck.extract.document import Passage
 from civicheck.match.placement import Placement
-from civicheck.match.tokeniser import SPACE, joined, joined_pieces, stem_token, tokenise
+from civicheck.match.tokeniser import SPACE, joined, joined_pieces, stem_token, token_columns
 
 
 class Index:
@@ -84,13 +84,12 @@ class Stream:
         # Whole lists at a time, not token by token: building streams was most of searching a page.
         for i, p in enumerate(passages):
             self.first.append(len(self.toks))
-            found = tokenise(p.text)
-            if found:
-                toks, starts, ends = zip(*found, strict=True)
+            toks, starts, ends = token_columns(p.text)
+            if toks:
                 self.toks += toks
                 self.start += starts
                 self.end += ends
-                self.pas += [i] * len(found)
+                self.pas += [i] * len(toks)
         self.index = Index(self.toks)
         self._words: list[int] | None = None
         self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here

