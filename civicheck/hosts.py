@@ -4,6 +4,7 @@ and a label that mixes scripts (a Cyrillic "с" in "сilegon") flagged as the ho
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import Counter
 from urllib.parse import urlsplit
@@ -55,6 +56,9 @@ def shown_url(url: str) -> str:
     return f"{url} (punycode: {ascii_})" if host == unicode else f"{url} (Unicode: {unicode})"
 
 
+# A run's claims cite a few hosts many times over (a news site's articles, an agency's pages): each is
+# looked at once.
+@functools.lru_cache(maxsize=4096)
 def mixed_script_problem(host: str) -> str | None:
     """Why `host` looks like a homograph (a label mixing scripts, in its Unicode or punycode form), or None."""
     from confusable_homoglyphs.categories import alias
