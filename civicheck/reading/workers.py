@@ -13,6 +13,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -106,7 +107,7 @@ class WorkerPool:
                 return  # calls are under way: they start workers themselves
             try:
                 self._give_back(self._take())
-            except WorkFailed:
+            except Exception:  # noqa: BLE001 - WorkFailed, or a fork server killed at exit mid-start (EOFError)
                 pass  # the first call will say why
             finally:
                 self._slots.release()
@@ -232,7 +233,6 @@ class _Collect(logging.Handler):
 
 def _serve(conn: Any, memory_limit: int | None = None) -> None:
     """A worker's loop: receive (fn, args), answer ("ok", value, logs) or ("error", reason, logs)."""
-    import signal
     import warnings
 
     from civicheck.memory import limit_address_space, return_freed_memory
@@ -291,8 +291,8 @@ def shared_pool(
 
 
 def _shut_down() -> None:
-    """At exit: kill the workers of every pool, then stop the fork server and wait for it, so that nothing of
-    this process outlives it (the fork server would notice our exit and stop by itself, a moment later). All
+    """At exit: kill the workers of every pool, then the fork server, and reap it, so that nothing of this
+    process outlives it (the fork server would notice our exit and stop by itself, a moment later). All
     workers first: the fork server does not end while workers it forked (another pool's) are alive."""
     with _shared_lock:
         pools = list(_shared.values())
@@ -300,9 +300,21 @@ def _shut_down() -> None:
         pool.close()
     from multiprocessing import forkserver
 
-    stop = getattr(
-        getattr(forkserver, "_forkserver", None), "_stop", None
-    )  # private, but in every 3.x since 3.8
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)  # private, but in every 3.x since 3.8
+    # Killed rather than waited for: started with the run, it may still be importing its libraries (most of a
+    # second) when a claims file turns out wrong, and it holds nothing worth finishing. Its lock is held while
+    # another thread spawns it (the warm-up): a moment, after which its pid is known.
+    lock = getattr(server, "_lock", None)
+    if lock is not None and lock.acquire(timeout=1):
+        try:
+            pid = getattr(server, "_forkserver_pid", None)
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        finally:
+            lock.release()
     if stop is not None:
         try:
             stop()
