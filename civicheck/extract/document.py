@@ -8,14 +8,15 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from civicheck.extract.dates import Publication
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One stretch of a document's text as extracted (not normalised), and where it came from."""
+class Passage(NamedTuple):
+    """One stretch of a document's text as extracted (not normalised), and where it came from. A named tuple,
+    not a frozen dataclass: a page makes hundreds, and a token stream is found by hashing them, both in C."""
 
     text: str
     where: str  # "article" (main text), "page" (visible page text) or "pdf" (a PDF page)
