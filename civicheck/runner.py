@@ -125,7 +125,6 @@ def run(
         from civicheck.reading import shared_reader
 
         reader = shared_reader()
-    reader.start()
     # The canary's answers over the run: a replay starts from the live run's, archived, and asks nothing.
     timeline: list[CanaryAnswer] = list(replay.canary_answers()) if replay is not None else []
     lock = threading.Lock()
@@ -146,6 +145,10 @@ def run(
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
             (texts if kind_of(check).keeps_text else other).add(check.url)
+    if memory is None or not memory.read_before(cited):
+        reader.start()  # a worker ready before the first page arrives
+    # Else every cited page's reading is stored: a night of 304s reads nothing and starts no worker at all
+    # (their fork server imports trafilatura: most of such a night's CPU); a page that changed starts one.
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,
@@ -320,6 +323,7 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: Recor
     for the pages whose liveness a check decides; the few probes still missing (a remembered pattern whose
     page changed) are fetched now, under the same short deadline."""
     from civicheck.soft404 import assess
+    from civicheck.soft404.page import is_2xx
 
     decides_liveness, patience = liveness(claims, ctx)
     read: set[str] = set()  # urls whose content a check judges (a text check, status, a links check's page)
@@ -363,7 +367,11 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: Recor
         except PageUnreadable:
             continue  # the checks citing the page say it could not be read (Context.assessment)
         try:
-            probe_page, probe_markup = _read(ctx, probe) if probe is not None else (None, None)
+            # Only a page (2xx) answering the probe is compared with the cited one; an error answer is its status
+            # alone (soft404/probe.py), so it is not read: a remembered 404 probe starts no worker.
+            probe_page, probe_markup = (
+                _read(ctx, probe) if probe is not None and is_2xx(probe) else (None, None)
+            )
         except PageUnreadable:
             probe = probe_page = probe_markup = None  # a probe answer that cannot be read proves nothing
         try:

@@ -116,6 +116,34 @@ def test_a_second_run_asks_conditionally_and_judges_the_304_from_the_last_good_c
     assert "tidak dipungut biaya" in checks(second)[0]["evidence"]["excerpt"]
 
 
+def test_a_night_of_304s_with_stored_readings_starts_no_worker_and_a_changed_page_starts_one(
+    page, monkeypatch
+):
+    """Nothing to read on a night when every page answers 304 and its reading is stored (nor the remembered
+    404 probe, whose status alone counts): no worker process is started, nor the fork server that imports
+    trafilatura for them. The night a page changes, its body is read in a worker as before."""
+    from civicheck.reading import workers
+
+    verify()
+    page.reset()
+    monkeypatch.setattr(workers, "_shared", {})  # the second night's pool, apart from the first's
+    try:
+        second, _ = verify()
+        pools = list(workers._shared.values())
+        assert page.answers == [304]
+        assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+        assert len(pools) == 1 and pools[0].started == 0
+
+        page.body, page.etag = PAGE.replace("tidak dipungut biaya apa pun", "dikenakan biaya"), '"v2"'
+        third, _ = verify()
+        assert page.answers == [304, 200]
+        assert [c["verdict"] for c in third["claims"]] == ["refuted", "supported"]
+        assert pools[0].started >= 1
+    finally:
+        for pool in workers._shared.values():
+            pool.close()
+
+
 def test_the_304_night_archives_the_304_and_a_revisit_record_never_a_200(page, tmp_path):
     from warcio.archiveiterator import ArchiveIterator
 

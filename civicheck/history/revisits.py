@@ -102,6 +102,29 @@ class FetchMemory:
                 found[good.url] = good.conditions()
         return found
 
+    def read_before(self, urls: Iterable[str]) -> bool:
+        """Is the reading of every one of these cited URLs' last good fetch stored (so that a night on which
+        they all answer 304 reads no page)? Whether it also suits tonight's checks (selectors, main text,
+        links) is left to when the page arrives: this only says whether to have a worker ready."""
+        from civicheck.history.stored_reading import shape
+
+        if self.fresh:
+            return False
+        cited = list(dict.fromkeys(urls))
+        found = 0
+        for i in range(0, len(cited), _CHUNK):
+            chunk = cited[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found += len(
+                self._rows(
+                    "SELECT DISTINCT g.cited_url FROM good_fetches g JOIN good_readings r ON r.url = g.url"
+                    f" AND r.sha256 = g.sha256 AND r.shape = ? WHERE g.cited_url IN ({marks})"
+                    " AND g.warc IN (SELECT warc FROM good_warcs)",
+                    (shape(), *chunk),
+                )
+            )
+        return found == len(cited)
+
     def _has_reading(self, good: GoodFetch) -> bool:
         from civicheck.history.stored_reading import shape
 
