@@ -273,6 +273,8 @@ def _run(
         ((check.url, i, j) for i, claim in enumerate(claims) for j, check in enumerate(claim.checks))
     )
     judged = {(i, j): evaluate(claims[i].checks[j], ctx) for _, i, j in order}
+    if recorder.memory is not None:
+        _keep_searches(ctx, recorder.memory)
     for i, claim in enumerate(claims):
         outcomes = [judged[i, j] for j in range(len(claim.checks))]
         verdict, reason, deciding = decide(outcomes)
@@ -306,6 +308,16 @@ def _followed_jobs(claims: list[Claim], ctx: Context) -> dict[str, float]:
                 if url not in ctx.results:
                     jobs[url] = max(jobs.get(url, 0.0), check.timeout)
     return jobs
+
+
+def _keep_searches(ctx: Context, memory: FetchMemory) -> None:
+    """The searches the text checks made of each page read whole tonight, remembered with its reading: the night
+    it is unchanged (304, or the same body), they are not made again."""
+    for url, reading in ctx.readings.items():
+        result = ctx.results.get(url)
+        if reading.document is None or result is None or not result.has_document or result.sha256 is None:
+            continue
+        memory.keep_searches(result.final_url, result.sha256, reading.document)
 
 
 def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:

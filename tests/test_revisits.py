@@ -346,6 +346,70 @@ def test_a_200_with_the_same_body_is_judged_from_the_stored_reading(site, tmp_pa
     assert [c["verdict"] for c in third["claims"]] == ["refuted", "supported"]
 
 
+@pytest.fixture
+def searched(monkeypatch) -> list[str]:
+    """The URLs of the pages searched (kinds/sources.py search_in_scope), one per search made."""
+    from civicheck.kinds import sources
+
+    made: list[str] = []
+    search_in_scope = sources.search_in_scope
+
+    def counted(check, doc, search):
+        made.append(check.url)
+        return search_in_scope(check, doc, search)
+
+    monkeypatch.setattr(sources, "search_in_scope", counted)
+    return made
+
+
+def test_an_unchanged_page_is_not_searched_again_unless_a_check_asks_something_new(page, tmp_path, searched):
+    """The searches made of a page are stored with its reading: the night it answers 304 the checks are judged
+    from them, with the same evidence; a check asking something new of it is searched then (and stored)."""
+    import sqlite3
+
+    first, _ = verify()
+    assert len(searched) == 1
+    searched.clear()
+
+    second, _ = verify()
+
+    assert page.answers[-1] == 304 and searched == []
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["outcome"] == before["outcome"] and now["reason"].startswith(before["reason"])
+        for key in ("excerpt", "label", "text_sha256", "hits"):
+            assert now["evidence"].get(key) == before["evidence"].get(key)
+
+    claims = (tmp_path / "claims.yaml").read_text(encoding="utf-8")
+    (tmp_path / "claims.yaml").write_text(
+        claims.replace(
+            'all: ["tidak dipungut biaya"]', 'all: ["tidak dipungut biaya"], none: ["biaya admin"]'
+        ),
+        encoding="utf-8",
+    )
+    third, _ = verify()
+    assert page.answers[-1] == 304 and len(searched) == 1  # a new question: searched, from the stored reading
+    assert [c["verdict"] for c in third["claims"]] == ["supported", "supported"]
+    searched.clear()
+    verify()
+    assert searched == []  # and stored with the others
+    with sqlite3.connect(tmp_path / ".civicheck" / "history.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM good_searches").fetchone() == (1,)
+
+
+def test_a_damaged_stored_search_is_a_miss_and_the_page_is_searched_again(page, tmp_path, searched):
+    import sqlite3
+
+    first, _ = verify()
+    with sqlite3.connect(tmp_path / ".civicheck" / "history.sqlite") as db:
+        assert db.execute("UPDATE good_searches SET zlib = ?", (b"not zlib",)).rowcount == 1
+    searched.clear()
+    second, _ = verify()
+    assert page.answers[-1] == 304 and len(searched) == 1
+    assert [c["evidence"].get("excerpt") for c in checks(second)] == [
+        c["evidence"].get("excerpt") for c in checks(first)
+    ]
+
+
 def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
     from civicheck.fetch import FetchResult
     from civicheck.history.stored_reading import dump, load

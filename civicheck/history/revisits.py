@@ -81,6 +81,8 @@ class FetchMemory:
         self._replays: dict[Path, Any] = {}  # earlier WARC file -> its WarcReplay (None: unreadable)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []  # (sql, params) waiting for the next batch
         self._replay_lock = threading.Lock()
+        # url -> (digest, the searches stored for it) of the readings loaded: only new searches are written.
+        self._searched: dict[str, tuple[str, set[str]]] = {}
         self.broken: str | None = None  # why the database stopped being used this run
 
     def close(self) -> None:
@@ -158,7 +160,29 @@ class FetchMemory:
             "SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ? AND shape = ?",
             (url, sha256, json.dumps(list(selectors)), shape()),
         )
-        return load(rows[0][0]) if rows else None
+        reading = load(rows[0][0]) if rows else None
+        document = getattr(reading, "document", None)
+        if document is not None:
+            self._searches_back(url, sha256, document)
+        return reading
+
+    def _searches_back(self, url: str, sha256: str, document: Any) -> None:
+        """The searches stored with this body's reading, made again of `document` (kinds/sources.py)."""
+        from civicheck.history.stored_reading import load, shape
+        from civicheck.kinds.sources import searches_of
+
+        rows = self._rows(
+            "SELECT zlib FROM good_searches WHERE url = ? AND sha256 = ? AND shape = ?",
+            (url, sha256, shape()),
+        )
+        stored = load(rows[0][0]) if rows else None
+        if not isinstance(stored, dict) or not all(
+            isinstance(v, tuple) and len(v) == 2 for v in stored.values()
+        ):
+            return  # none, or not what is stored there (a damaged row is a miss)
+        searches_of(document).update(stored)
+        with self.lock:
+            self._searched[url] = (sha256, set(stored))
 
     def probe(self, pattern: str) -> RememberedProbe | None:
         """The probe remembered for a URL pattern, if it is less than a week old and its copy is still there."""
@@ -315,6 +339,24 @@ class FetchMemory:
             self._add(
                 "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib) VALUES (?, ?, ?, ?, ?)",
                 (url, sha256, json.dumps(list(selectors)), shape(), blob),
+            )
+
+    def keep_searches(self, url: str, sha256: str, document: Any) -> None:
+        """Remember the searches made tonight of the body with this digest fetched from `url` (its Document's,
+        kinds/sources.py search_once), unless they were all stored already."""
+        from civicheck.history.stored_reading import dump, shape
+        from civicheck.kinds.sources import searches_of
+
+        made = searches_of(document)
+        with self.lock:
+            stored = self._searched.get(url)
+        if not made or (stored is not None and stored[0] == sha256 and stored[1] >= set(made)):
+            return
+        blob = dump(made)
+        if blob is not None:
+            self._add(
+                "INSERT OR REPLACE INTO good_searches (url, sha256, shape, zlib) VALUES (?, ?, ?, ?)",
+                (url, sha256, shape(), blob),
             )
 
     def confirmed(self, good: GoodFetch) -> None:

@@ -1,5 +1,6 @@
 """A page's Reading (Document and soft-404 markup) as compressed JSON, so that a page unchanged since the last
-good fetch (a 304, or a 200 with the same digest) is judged without being extracted again.
+good fetch (a 304, or a 200 with the same digest) is judged without being extracted again; and the searches its
+text checks made of it (MatchResults), so that it is not searched again either.
 
 JSON and a fixed list of classes, never pickle: the history database is a file that CI caches and people
 share, and loading it must not run code. A reading stored by another civicheck version, or of another shape
@@ -22,10 +23,13 @@ from civicheck import __version__
 def _classes() -> dict[str, type]:
     from civicheck.extract.dates import Declared, Publication
     from civicheck.extract.document import Document, Link
+    from civicheck.match.results import Hit, MatchResult
     from civicheck.reading import Reading
     from civicheck.soft404.markup import Markup
 
-    return {cls.__name__: cls for cls in (Reading, Document, Link, Publication, Declared, Markup)}
+    # MatchResult and Hit: the searches made of a stored reading (kinds/sources.py search_once), stored beside it.
+    classes = (Reading, Document, Link, Publication, Declared, Markup, MatchResult, Hit)
+    return {cls.__name__: cls for cls in classes}
 
 
 def _names(cls: type) -> list[str]:
