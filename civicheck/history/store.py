@@ -307,12 +307,17 @@ class HistoryStore(Queries):
                 ),
             )
         text, digest = ev.get("text"), ev.get("text_sha256")
-        if isinstance(text, str) and digest:
+        if isinstance(text, str) and digest and not self._has_text(digest):
             # Pages rarely change between nightly runs: one copy per distinct text.
             self.db.execute(
                 "INSERT OR IGNORE INTO texts (sha256, zlib, chars, first_run_id) VALUES (?, ?, ?, ?)",
                 (digest, zlib.compress(text.encode("utf-8"), 6), len(text), run_id),
             )
+
+    def _has_text(self, digest: str) -> bool:
+        """Is this text kept already (by an earlier run, or another check of this one)? Then it is not
+        compressed again only to be ignored: on a night of unchanged pages, that was every text."""
+        return self.db.execute("SELECT 1 FROM texts WHERE sha256 = ?", (digest,)).fetchone() is not None
 
     def remember(
         self, report: dict[str, Any], claim_files: Sequence[tuple[str, str]] = (), *, confirm: int = 2
