@@ -437,6 +437,38 @@ def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
     assert load(zlib.compress(b'{"o": "os.system", "f": {}}')) is None  # only civicheck's own classes
 
 
+def test_a_page_a_script_sends_home_is_a_soft_404_read_fresh_and_from_its_stored_reading():
+    """The reading keeps where inline scripts send the browser (not the scripts themselves): the redirect
+    signal is the same whether the page was just read or its reading came back from the history."""
+    from civicheck.fetch import FetchResult
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+    from civicheck.soft404 import assess
+
+    body = (
+        "<html><head><title>Memuat</title><script>var n = 1;</script>"
+        "<script>if (n) { window.location.href = '/'; }</script></head><body><p>Memuat...</p></body></html>"
+    )
+    result = FetchResult(
+        "https://x.example/dinas/layanan",
+        "https://x.example/dinas/layanan",
+        200,
+        "OK",
+        None,
+        "200 OK",
+        "2026-11-28T02:00:00Z",
+        headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=body.encode("utf-8"),
+    )
+    reading = read_page(result)
+    assert reading.markup.script_targets == ["/"]
+    stored = load(dump(reading))
+    for read in (reading, stored):
+        assessment = assess(result, read.document, markup=read.markup)
+        assert assessment.soft404
+        assert any("sent by a script" in signal and "site root" in signal for signal in assessment.signals)
+
+
 def test_the_probe_goes_out_beside_the_page_not_after_it(site, tmp_path):
     """The page answers only once its probe has arrived (503 if it never does): with the probe sent after the
     cited fetches, as before, the page would fail."""

@@ -80,19 +80,23 @@ def _encode(value: Any) -> Any:
     return {"o": cls.__name__, "f": {name: _encode(getattr(value, name)) for name in _names(cls)}}
 
 
+# What JSON gives back as it was stored: a page's blocks and links are thousands of these, not decoded one call each.
+_AS_IS = (str, int, float, bool, type(None))
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [v if type(v) in _AS_IS else _decode(v) for v in value]
     if not isinstance(value, dict):
         return value
     if "t" in value:
-        return tuple(_decode(v) for v in value["t"])
+        return tuple(v if type(v) in _AS_IS else _decode(v) for v in value["t"])
     if "s" in value:
         return {_decode(v) for v in value["s"]}
     if "d" in value:
-        return {k: _decode(v) for k, v in value["d"].items()}
+        return {k: v if type(v) in _AS_IS else _decode(v) for k, v in value["d"].items()}
     cls = _classes()[value["o"]]
-    fields = {k: _decode(v) for k, v in value["f"].items()}
+    fields = {k: v if type(v) in _AS_IS else _decode(v) for k, v in value["f"].items()}
     if dataclasses.is_dataclass(cls):
         return cls(**fields)
     obj = cls()
