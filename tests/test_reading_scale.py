@@ -226,3 +226,23 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     with pytest.raises(RuntimeError, match="could not keep it"):
         reader.wait()
     reader.wait()  # nothing under way any more
+
+
+def test_freed_memory_goes_back_to_the_system_on_glibc_without_running_ldconfig(monkeypatch):
+    """mallopt is found in the running program (ctypes.CDLL(None)), not through ctypes.util.find_library,
+    which runs `ldconfig -p` in a new process at every start of the command and of each worker."""
+    import ctypes.util
+    import platform
+
+    import pytest
+
+    from civicheck.memory import return_freed_memory
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt's threshold is a glibc setting; elsewhere return_freed_memory is a no-op")
+
+    def no_ldconfig(name):
+        raise AssertionError("find_library runs ldconfig")
+
+    monkeypatch.setattr(ctypes.util, "find_library", no_ldconfig)
+    assert return_freed_memory() is True
