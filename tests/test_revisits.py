@@ -410,23 +410,28 @@ def test_a_damaged_stored_search_is_a_miss_and_the_page_is_searched_again(page, 
     ]
 
 
-def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
+def html_answer(url: str, body: str):
+    """A 200 answer with an HTML body, as fetched on 2026-11-28."""
     from civicheck.fetch import FetchResult
-    from civicheck.history.stored_reading import dump, load
-    from civicheck.reading import read_page
 
-    result = FetchResult(
-        "https://x.example/a",
-        "https://x.example/a",
+    return FetchResult(
+        url,
+        url,
         200,
         "OK",
         None,
         "200 OK",
         "2026-11-28T02:00:00Z",
         headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=PAGE.encode("utf-8"),
+        body=body.encode("utf-8"),
     )
-    reading = read_page(result, ["article"])
+
+
+def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+
+    reading = read_page(html_answer("https://x.example/a", PAGE), ["article"])
     assert reading.problem is None and reading.document is not None
     again = load(dump(reading))
     assert again.document == reading.document
@@ -440,7 +445,6 @@ def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
 def test_a_page_a_script_sends_home_is_a_soft_404_read_fresh_and_from_its_stored_reading():
     """The reading keeps where inline scripts send the browser (not the scripts themselves): the redirect
     signal is the same whether the page was just read or its reading came back from the history."""
-    from civicheck.fetch import FetchResult
     from civicheck.history.stored_reading import dump, load
     from civicheck.reading import read_page
     from civicheck.soft404 import assess
@@ -449,17 +453,7 @@ def test_a_page_a_script_sends_home_is_a_soft_404_read_fresh_and_from_its_stored
         "<html><head><title>Memuat</title><script>var n = 1;</script>"
         "<script>if (n) { window.location.href = '/'; }</script></head><body><p>Memuat...</p></body></html>"
     )
-    result = FetchResult(
-        "https://x.example/dinas/layanan",
-        "https://x.example/dinas/layanan",
-        200,
-        "OK",
-        None,
-        "200 OK",
-        "2026-11-28T02:00:00Z",
-        headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=body.encode("utf-8"),
-    )
+    result = html_answer("https://x.example/dinas/layanan", body)
     reading = read_page(result)
     assert reading.markup.script_targets == ["/"]
     stored = load(dump(reading))
