@@ -83,6 +83,8 @@ class FetchMemory:
         self._replay_lock = threading.Lock()
         # url -> (digest, the searches stored for it) of the readings loaded: only new searches are written.
         self._searched: dict[str, tuple[str, set[str]]] = {}
+        # (url, digest) of the readings stored or loaded this run: the only pages whose searches are worth keeping.
+        self._with_reading: set[tuple[str, str]] = set()
         self.broken: str | None = None  # why the database stopped being used this run
 
     def close(self) -> None:
@@ -163,6 +165,8 @@ class FetchMemory:
         reading = load(rows[0][0]) if rows else None
         document = getattr(reading, "document", None)
         if document is not None:
+            with self.lock:
+                self._with_reading.add((url, sha256))
             self._searches_back(url, sha256, document)
         return reading
 
@@ -324,6 +328,8 @@ class FetchMemory:
         if reading is not None and reading.problem is None:
             blob = dump(reading)
             if blob is not None:
+                with self.lock:
+                    self._with_reading.add((result.final_url, result.sha256))
                 self._add(
                     "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib)"
                     " VALUES (?, ?, ?, ?, ?)",
@@ -336,6 +342,8 @@ class FetchMemory:
 
         blob = dump(reading) if reading is not None and reading.problem is None else None
         if blob is not None:
+            with self.lock:
+                self._with_reading.add((url, sha256))
             self._add(
                 "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib) VALUES (?, ?, ?, ?, ?)",
                 (url, sha256, json.dumps(list(selectors)), shape(), blob),
@@ -343,14 +351,20 @@ class FetchMemory:
 
     def keep_searches(self, url: str, sha256: str, document: Any) -> None:
         """Remember the searches made tonight of the body with this digest fetched from `url` (its Document's,
-        kinds/sources.py search_once), unless they were all stored already."""
+        kinds/sources.py search_once), unless they were all stored already, or its reading is not (a page not
+        remembered, such as every page of a --no-warc run, is read and searched again whatever is kept)."""
         from civicheck.history.stored_reading import dump, shape
         from civicheck.kinds.sources import searches_of
 
         made = searches_of(document)
         with self.lock:
             stored = self._searched.get(url)
-        if not made or (stored is not None and stored[0] == sha256 and stored[1] >= set(made)):
+            with_reading = (url, sha256) in self._with_reading
+        if (
+            not made
+            or not with_reading
+            or (stored is not None and stored[0] == sha256 and stored[1] >= set(made))
+        ):
             return
         blob = dump(made)
         if blob is not None:
