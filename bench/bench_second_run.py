@@ -7,12 +7,15 @@ page is cited by a `contains` and a `live` check, so it is fetched, archived, re
 per run: requests (of them conditional), answers by status, soft-404 probes, bytes sent by the server (headers
 and bodies), wall time; then the share of cited-page answers that were 304 and run 2's wall time / run 1's.
 `--fresh` adds a fourth run with `verify --fresh` (everything fetched whole again, for comparison).
+`--civicheck-path DIR` runs another checkout's code (PYTHONPATH) too, run for run interleaved with this one's,
+each with its own history: `--civicheck-path /work/main` measures before and after in one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import socket
 import subprocess
 import sys
@@ -99,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-def verify(cwd: Path, extra: list[str]) -> float:
+def verify(cwd: Path, extra: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
     done = subprocess.run(
         [
@@ -120,6 +123,7 @@ def verify(cwd: Path, extra: list[str]) -> float:
             *extra,
         ],
         cwd=cwd,
+        env=env,
     )
     if done.returncode not in (0, 1):
         raise SystemExit(f"civicheck failed with exit code {done.returncode}")
@@ -131,6 +135,9 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=200)
     parser.add_argument("--delay", type=float, default=0.05, help="seconds before each answer (latency)")
     parser.add_argument("--fresh", action="store_true", help="a fourth run with verify --fresh")
+    parser.add_argument(
+        "--civicheck-path", help="also run the civicheck package in this directory, interleaved"
+    )
     args = parser.parse_args()
     table = [
         (200, body, encoded) if status != 200 else (status, body, encoded)
@@ -140,9 +147,12 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     runs = [("run 1", []), ("run 2", []), ("run 3", [])] + ([("--fresh", ["--fresh"])] if args.fresh else [])
-    figures = []
+    codes: list[tuple[str, dict[str, str] | None]] = [("this checkout", None)]
+    if args.civicheck_path:
+        codes.append((args.civicheck_path, {**os.environ, "PYTHONPATH": args.civicheck_path}))
+    figures: dict[str, list[tuple[str, float, Counter[str]]]] = {code: [] for code, _ in codes}
     with tempfile.TemporaryDirectory() as tmp:
-        cwd = Path(tmp)
+        folders = {code: Path(tmp) / str(i) for i, (code, _) in enumerate(codes)}
         lines = ["claims:"]
         for i in range(args.urls):
             url = f"{base}/berita/{i}.html"
@@ -153,18 +163,28 @@ def main() -> None:
                 f"      - contains: {{url: '{url}', none: ['zzzqqq']}}",
                 f"      - live: '{url}'",
             ]
-        (cwd / "claims.yaml").write_text("\n".join(lines) + "\n")
+        for cwd in folders.values():
+            cwd.mkdir()
+            (cwd / "claims.yaml").write_text("\n".join(lines) + "\n")
         for name, extra in runs:
-            with server.lock:
-                server.counts.clear()
-            seconds = verify(cwd, extra)
-            with server.lock:
-                counts = Counter(server.counts)
-            figures.append((name, seconds, counts))
+            for code, env in codes:  # run for run interleaved: the machine's load falls on both alike
+                with server.lock:
+                    server.counts.clear()
+                seconds = verify(folders[code], extra, env)
+                with server.lock:
+                    counts = Counter(server.counts)
+                figures[code].append((name, seconds, counts))
     print(
         f"civicheck verify x3 with a history: {args.urls} pages (a contains and a live check each), "
         f"server delay {args.delay * 1000:.0f} ms"
     )
+    for code, _ in codes:
+        if len(codes) > 1:
+            print(f" {code}:")
+        report(figures[code])
+
+
+def report(figures: list[tuple[str, float, Counter[str]]]) -> None:
     for name, seconds, c in figures:
         statuses = ", ".join(
             f"{k.removeprefix('status ')}: {v}" for k, v in sorted(c.items()) if k.startswith("status ")

@@ -5,7 +5,6 @@ a run, 25 MB page bodies and their text, in its heaps), and a worker can be capp
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter (malloc.h)
 LARGE = 1 << 20  # bytes: buffers from this size are mapped on their own and unmapped when freed
@@ -16,13 +15,12 @@ def return_freed_memory() -> bool:
     the largest block freed so far (up to 32 MB), after which page bodies come from heaps that are never
     given back: 40 pages of 24 MB held 1 GB instead of 0.5 GB. Elsewhere (musl, macOS, Windows) a no-op;
     returns whether the setting took."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
     try:
-        libc = ctypes.CDLL(name)
+        # The running program with the C library it is linked with. Not ctypes.util.find_library("c"), which
+        # runs `ldconfig -p` in a new process on Linux: 15 ms of every start (the command's, each worker's).
+        libc = ctypes.CDLL(None)
         return bool(libc.mallopt(_M_MMAP_THRESHOLD, LARGE))
-    except (OSError, AttributeError):  # not glibc: no mallopt, or a C library that needs no such help
+    except (OSError, AttributeError, TypeError):  # not glibc: no mallopt, or a C library needing no such help
         return False
 
 

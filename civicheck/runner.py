@@ -125,7 +125,6 @@ def run(
         from civicheck.reading import shared_reader
 
         reader = shared_reader()
-    reader.start()
     # The canary's answers over the run: a replay starts from the live run's, archived, and asks nothing.
     timeline: list[CanaryAnswer] = list(replay.canary_answers()) if replay is not None else []
     lock = threading.Lock()
@@ -146,6 +145,10 @@ def run(
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
             (texts if kind_of(check).keeps_text else other).add(check.url)
+    if memory is None or not memory.read_before(cited):
+        reader.start()  # a worker ready before the first page arrives
+    # Else every cited page's reading is stored: a night of 304s reads nothing and starts no worker at all
+    # (their fork server imports trafilatura: most of such a night's CPU); a page that changed starts one.
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,
@@ -270,6 +273,8 @@ def _run(
         ((check.url, i, j) for i, claim in enumerate(claims) for j, check in enumerate(claim.checks))
     )
     judged = {(i, j): evaluate(claims[i].checks[j], ctx) for _, i, j in order}
+    if recorder.memory is not None:
+        _keep_searches(ctx, recorder.memory)
     for i, claim in enumerate(claims):
         outcomes = [judged[i, j] for j in range(len(claim.checks))]
         verdict, reason, deciding = decide(outcomes)
@@ -305,6 +310,16 @@ def _followed_jobs(claims: list[Claim], ctx: Context) -> dict[str, float]:
     return jobs
 
 
+def _keep_searches(ctx: Context, memory: FetchMemory) -> None:
+    """The searches the text checks made of each page read whole tonight, remembered with its reading: the night
+    it is unchanged (304, or the same body), they are not made again."""
+    for url, reading in ctx.readings.items():
+        result = ctx.results.get(url)
+        if reading.document is None or result is None or not result.has_document or result.sha256 is None:
+            continue
+        memory.keep_searches(result.final_url, result.sha256, reading.document)
+
+
 def _forget_unread_documents(claims: list[Claim], ctx: Context) -> None:
     """Let go of the Documents no check will read again, so that a run holds the text of the pages its text
     checks judge (their kind keeps_text) and not that of every page it fetched (a portal's audited links,
@@ -320,6 +335,7 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: Recor
     for the pages whose liveness a check decides; the few probes still missing (a remembered pattern whose
     page changed) are fetched now, under the same short deadline."""
     from civicheck.soft404 import assess
+    from civicheck.soft404.page import is_2xx
 
     decides_liveness, patience = liveness(claims, ctx)
     read: set[str] = set()  # urls whose content a check judges (a text check, status, a links check's page)
@@ -363,7 +379,11 @@ def _assess(claims: list[Claim], ctx: Context, fetcher: Fetches, recorder: Recor
         except PageUnreadable:
             continue  # the checks citing the page say it could not be read (Context.assessment)
         try:
-            probe_page, probe_markup = _read(ctx, probe) if probe is not None else (None, None)
+            # Only a page (2xx) answering the probe is compared with the cited one; an error answer is its status
+            # alone (soft404/probe.py), so it is not read: a remembered 404 probe starts no worker.
+            probe_page, probe_markup = (
+                _read(ctx, probe) if probe is not None and is_2xx(probe) else (None, None)
+            )
         except PageUnreadable:
             probe = probe_page = probe_markup = None  # a probe answer that cannot be read proves nothing
         try:

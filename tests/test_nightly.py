@@ -754,6 +754,7 @@ def test_verify_migrates_a_history_written_by_an_older_schema_and_keeps_its_runs
             "m001_initial",
             "m002_texts_and_claim_index",
             "m003_good_fetches_and_probes",
+            "m004_good_searches",
         ]
         assert db.execute("SELECT count(*) FROM texts").fetchone()[0] >= 1
     history = json.loads(invoke("history", "--format", "json").stdout)

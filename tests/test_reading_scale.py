@@ -260,3 +260,23 @@ def test_readers_start_with_the_libraries_a_glance_at_the_claims_files_calls_for
     start_readers([str(live)], None)
     start_readers([str(tmp_path / "missing.yaml")], None)
     assert started == [(3, True), (None, False)]
+
+
+def test_freed_memory_goes_back_to_the_system_on_glibc_without_running_ldconfig(monkeypatch):
+    """mallopt is found in the running program (ctypes.CDLL(None)), not through ctypes.util.find_library,
+    which runs `ldconfig -p` in a new process at every start of the command and of each worker."""
+    import ctypes.util
+    import platform
+
+    import pytest
+
+    from civicheck.memory import return_freed_memory
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt's threshold is a glibc setting; elsewhere return_freed_memory is a no-op")
+
+    def no_ldconfig(name):
+        raise AssertionError("find_library runs ldconfig")
+
+    monkeypatch.setattr(ctypes.util, "find_library", no_ldconfig)
+    assert return_freed_memory() is True

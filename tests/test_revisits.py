@@ -116,6 +116,34 @@ def test_a_second_run_asks_conditionally_and_judges_the_304_from_the_last_good_c
     assert "tidak dipungut biaya" in checks(second)[0]["evidence"]["excerpt"]
 
 
+def test_a_night_of_304s_with_stored_readings_starts_no_worker_and_a_changed_page_starts_one(
+    page, monkeypatch
+):
+    """Nothing to read on a night when every page answers 304 and its reading is stored (nor the remembered
+    404 probe, whose status alone counts): no worker process is started, nor the fork server that imports
+    trafilatura for them. The night a page changes, its body is read in a worker as before."""
+    from civicheck.reading import workers
+
+    verify()
+    page.reset()
+    monkeypatch.setattr(workers, "_shared", {})  # the second night's pool, apart from the first's
+    try:
+        second, _ = verify()
+        pools = list(workers._shared.values())
+        assert page.answers == [304]
+        assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+        assert len(pools) == 1 and pools[0].started == 0
+
+        page.body, page.etag = PAGE.replace("tidak dipungut biaya apa pun", "dikenakan biaya"), '"v2"'
+        third, _ = verify()
+        assert page.answers == [304, 200]
+        assert [c["verdict"] for c in third["claims"]] == ["refuted", "supported"]
+        assert pools[0].started >= 1
+    finally:
+        for pool in workers._shared.values():
+            pool.close()
+
+
 def test_the_304_night_archives_the_304_and_a_revisit_record_never_a_200(page, tmp_path):
     from warcio.archiveiterator import ArchiveIterator
 
@@ -318,23 +346,92 @@ def test_a_200_with_the_same_body_is_judged_from_the_stored_reading(site, tmp_pa
     assert [c["verdict"] for c in third["claims"]] == ["refuted", "supported"]
 
 
-def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
-    from civicheck.fetch import FetchResult
-    from civicheck.history.stored_reading import dump, load
-    from civicheck.reading import read_page
+@pytest.fixture
+def searched(monkeypatch) -> list[str]:
+    """The URLs of the pages searched (kinds/sources.py search_in_scope), one per search made."""
+    from civicheck.kinds import sources
 
-    result = FetchResult(
-        "https://x.example/a",
-        "https://x.example/a",
+    made: list[str] = []
+    search_in_scope = sources.search_in_scope
+
+    def counted(check, doc, search):
+        made.append(check.url)
+        return search_in_scope(check, doc, search)
+
+    monkeypatch.setattr(sources, "search_in_scope", counted)
+    return made
+
+
+def test_an_unchanged_page_is_not_searched_again_unless_a_check_asks_something_new(page, tmp_path, searched):
+    """The searches made of a page are stored with its reading: the night it answers 304 the checks are judged
+    from them, with the same evidence; a check asking something new of it is searched then (and stored)."""
+    import sqlite3
+
+    first, _ = verify()
+    assert len(searched) == 1
+    searched.clear()
+
+    second, _ = verify()
+
+    assert page.answers[-1] == 304 and searched == []
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["outcome"] == before["outcome"] and now["reason"].startswith(before["reason"])
+        for key in ("excerpt", "label", "text_sha256", "hits"):
+            assert now["evidence"].get(key) == before["evidence"].get(key)
+
+    claims = (tmp_path / "claims.yaml").read_text(encoding="utf-8")
+    (tmp_path / "claims.yaml").write_text(
+        claims.replace(
+            'all: ["tidak dipungut biaya"]', 'all: ["tidak dipungut biaya"], none: ["biaya admin"]'
+        ),
+        encoding="utf-8",
+    )
+    third, _ = verify()
+    assert page.answers[-1] == 304 and len(searched) == 1  # a new question: searched, from the stored reading
+    assert [c["verdict"] for c in third["claims"]] == ["supported", "supported"]
+    searched.clear()
+    verify()
+    assert searched == []  # and stored with the others
+    with sqlite3.connect(tmp_path / ".civicheck" / "history.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM good_searches").fetchone() == (1,)
+
+
+def test_a_damaged_stored_search_is_a_miss_and_the_page_is_searched_again(page, tmp_path, searched):
+    import sqlite3
+
+    first, _ = verify()
+    with sqlite3.connect(tmp_path / ".civicheck" / "history.sqlite") as db:
+        assert db.execute("UPDATE good_searches SET zlib = ?", (b"not zlib",)).rowcount == 1
+    searched.clear()
+    second, _ = verify()
+    assert page.answers[-1] == 304 and len(searched) == 1
+    assert [c["evidence"].get("excerpt") for c in checks(second)] == [
+        c["evidence"].get("excerpt") for c in checks(first)
+    ]
+
+
+def html_answer(url: str, body: str):
+    """A 200 answer with an HTML body, as fetched on 2026-11-28."""
+    from civicheck.fetch import FetchResult
+
+    return FetchResult(
+        url,
+        url,
         200,
         "OK",
         None,
         "200 OK",
         "2026-11-28T02:00:00Z",
         headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=PAGE.encode("utf-8"),
+        body=body.encode("utf-8"),
     )
-    reading = read_page(result, ["article"])
+
+
+def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+
+    reading = read_page(html_answer("https://x.example/a", PAGE), ["article"])
     assert reading.problem is None and reading.document is not None
     again = load(dump(reading))
     assert again.document == reading.document
@@ -343,6 +440,27 @@ def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
     import zlib
 
     assert load(zlib.compress(b'{"o": "os.system", "f": {}}')) is None  # only civicheck's own classes
+
+
+def test_a_page_a_script_sends_home_is_a_soft_404_read_fresh_and_from_its_stored_reading():
+    """The reading keeps where inline scripts send the browser (not the scripts themselves): the redirect
+    signal is the same whether the page was just read or its reading came back from the history."""
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+    from civicheck.soft404 import assess
+
+    body = (
+        "<html><head><title>Memuat</title><script>var n = 1;</script>"
+        "<script>if (n) { window.location.href = '/'; }</script></head><body><p>Memuat...</p></body></html>"
+    )
+    result = html_answer("https://x.example/dinas/layanan", body)
+    reading = read_page(result)
+    assert reading.markup.script_targets == ["/"]
+    stored = load(dump(reading))
+    for read in (reading, stored):
+        assessment = assess(result, read.document, markup=read.markup)
+        assert assessment.soft404
+        assert any("sent by a script" in signal and "site root" in signal for signal in assessment.signals)
 
 
 def test_the_probe_goes_out_beside_the_page_not_after_it(site, tmp_path):

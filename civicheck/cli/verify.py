@@ -110,7 +110,9 @@ def verify(
     """
     from civicheck.claims import load_claims
 
-    start_readers(paths, jobs)
+    if no_history or replay_files or fresh or not Path(db).exists():
+        # With a history, a night of unchanged pages may read none: the run starts its readers once it knows.
+        start_readers(paths, jobs)
     claims = load_claims(list(paths))
     from civicheck.fetch.canary import DEFAULT_CANARIES
     from civicheck.runner import Connectivity, run

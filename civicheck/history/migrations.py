@@ -175,6 +175,24 @@ def m003_good_fetches_and_probes(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+@migration
+def m004_good_searches(db: sqlite3.Connection) -> None:
+    # The searches the text checks made of each page's stored reading (kinds/sources.py search_once), for the
+    # same body and the same civicheck: a page unchanged on the next night is judged without being tokenised
+    # and searched again, unless a check asks something new of it.
+    db.execute(
+        """CREATE TABLE good_searches (
+            url TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            shape TEXT NOT NULL,
+            zlib BLOB NOT NULL
+        )"""
+    )
+    # A run looks its cited URLs up by cited_url (FetchMemory.conditions, read_before): without an index, each
+    # batch of 500 read the whole table, which grows with every URL ever fetched well.
+    db.execute("CREATE INDEX good_fetches_by_cited_url ON good_fetches (cited_url)")
+
+
 @contextmanager
 def transaction(db: sqlite3.Connection, begin: Callable[[], None] | None = None) -> Iterator[None]:
     # IMMEDIATE takes the write lock up front: a busy database makes us wait (busy_timeout) or fail here,

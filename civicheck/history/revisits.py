@@ -81,6 +81,10 @@ class FetchMemory:
         self._replays: dict[Path, Any] = {}  # earlier WARC file -> its WarcReplay (None: unreadable)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []  # (sql, params) waiting for the next batch
         self._replay_lock = threading.Lock()
+        # url -> (digest, the searches stored for it) of the readings loaded: only new searches are written.
+        self._searched: dict[str, tuple[str, set[str]]] = {}
+        # (url, digest) of the readings stored or loaded this run: the only pages whose searches are worth keeping.
+        self._with_reading: set[tuple[str, str]] = set()
         self.broken: str | None = None  # why the database stopped being used this run
 
     def close(self) -> None:
@@ -101,6 +105,29 @@ class FetchMemory:
             if (good.etag or good.last_modified) and (good.warc.is_file() or self._has_reading(good)):
                 found[good.url] = good.conditions()
         return found
+
+    def read_before(self, urls: Iterable[str]) -> bool:
+        """Is the reading of every one of these cited URLs' last good fetch stored (so that a night on which
+        they all answer 304 reads no page)? Whether it also suits tonight's checks (selectors, main text,
+        links) is left to when the page arrives: this only says whether to have a worker ready."""
+        from civicheck.history.stored_reading import shape
+
+        if self.fresh:
+            return False
+        cited = list(dict.fromkeys(urls))
+        found = 0
+        for i in range(0, len(cited), _CHUNK):
+            chunk = cited[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found += len(
+                self._rows(
+                    "SELECT DISTINCT g.cited_url FROM good_fetches g JOIN good_readings r ON r.url = g.url"
+                    f" AND r.sha256 = g.sha256 AND r.shape = ? WHERE g.cited_url IN ({marks})"
+                    " AND g.warc IN (SELECT warc FROM good_warcs)",
+                    (shape(), *chunk),
+                )
+            )
+        return found == len(cited)
 
     def _has_reading(self, good: GoodFetch) -> bool:
         from civicheck.history.stored_reading import shape
@@ -135,7 +162,31 @@ class FetchMemory:
             "SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ? AND shape = ?",
             (url, sha256, json.dumps(list(selectors)), shape()),
         )
-        return load(rows[0][0]) if rows else None
+        reading = load(rows[0][0]) if rows else None
+        document = getattr(reading, "document", None)
+        if document is not None:
+            with self.lock:
+                self._with_reading.add((url, sha256))
+            self._searches_back(url, sha256, document)
+        return reading
+
+    def _searches_back(self, url: str, sha256: str, document: Any) -> None:
+        """The searches stored with this body's reading, made again of `document` (kinds/sources.py)."""
+        from civicheck.history.stored_reading import load, shape
+        from civicheck.kinds.sources import searches_of
+
+        rows = self._rows(
+            "SELECT zlib FROM good_searches WHERE url = ? AND sha256 = ? AND shape = ?",
+            (url, sha256, shape()),
+        )
+        stored = load(rows[0][0]) if rows else None
+        if not isinstance(stored, dict) or not all(
+            isinstance(v, tuple) and len(v) == 2 for v in stored.values()
+        ):
+            return  # none, or not what is stored there (a damaged row is a miss)
+        searches_of(document).update(stored)
+        with self.lock:
+            self._searched[url] = (sha256, set(stored))
 
     def probe(self, pattern: str) -> RememberedProbe | None:
         """The probe remembered for a URL pattern, if it is less than a week old and its copy is still there."""
@@ -277,6 +328,8 @@ class FetchMemory:
         if reading is not None and reading.problem is None:
             blob = dump(reading)
             if blob is not None:
+                with self.lock:
+                    self._with_reading.add((result.final_url, result.sha256))
                 self._add(
                     "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib)"
                     " VALUES (?, ?, ?, ?, ?)",
@@ -289,9 +342,35 @@ class FetchMemory:
 
         blob = dump(reading) if reading is not None and reading.problem is None else None
         if blob is not None:
+            with self.lock:
+                self._with_reading.add((url, sha256))
             self._add(
                 "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib) VALUES (?, ?, ?, ?, ?)",
                 (url, sha256, json.dumps(list(selectors)), shape(), blob),
+            )
+
+    def keep_searches(self, url: str, sha256: str, document: Any) -> None:
+        """Remember the searches made tonight of the body with this digest fetched from `url` (its Document's,
+        kinds/sources.py search_once), unless they were all stored already, or its reading is not (a page not
+        remembered, such as every page of a --no-warc run, is read and searched again whatever is kept)."""
+        from civicheck.history.stored_reading import dump, shape
+        from civicheck.kinds.sources import searches_of
+
+        made = searches_of(document)
+        with self.lock:
+            stored = self._searched.get(url)
+            with_reading = (url, sha256) in self._with_reading
+        if (
+            not made
+            or not with_reading
+            or (stored is not None and stored[0] == sha256 and stored[1] >= set(made))
+        ):
+            return
+        blob = dump(made)
+        if blob is not None:
+            self._add(
+                "INSERT OR REPLACE INTO good_searches (url, sha256, shape, zlib) VALUES (?, ?, ?, ?)",
+                (url, sha256, shape(), blob),
             )
 
     def confirmed(self, good: GoodFetch) -> None:

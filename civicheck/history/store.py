@@ -317,6 +317,8 @@ class HistoryStore(Queries):
             )
 
     def _has_text(self, digest: str) -> bool:
+        """Is this text kept already (by an earlier run, or another check of this one)? Then it is not
+        compressed again only to be ignored: on a night of unchanged pages, that was every text."""
         return self.db.execute("SELECT 1 FROM texts WHERE sha256 = ?", (digest,)).fetchone() is not None
 
     def remember(

@@ -1,5 +1,6 @@
 """A page's Reading (Document and soft-404 markup) as compressed JSON, so that a page unchanged since the last
-good fetch (a 304, or a 200 with the same digest) is judged without being extracted again.
+good fetch (a 304, or a 200 with the same digest) is judged without being extracted again; and the searches its
+text checks made of it (MatchResults), so that it is not searched again either.
 
 JSON and a fixed list of classes, never pickle: the history database is a file that CI caches and people
 share, and loading it must not run code. A reading stored by another civicheck version, or of another shape
@@ -24,10 +25,13 @@ from civicheck import __version__
 def _classes() -> dict[str, type]:
     from civicheck.extract.dates import Declared, Publication
     from civicheck.extract.document import Document, Link
+    from civicheck.match.results import Hit, MatchResult
     from civicheck.reading import Reading
     from civicheck.soft404.markup import Markup
 
-    return {cls.__name__: cls for cls in (Reading, Document, Link, Publication, Declared, Markup)}
+    # MatchResult and Hit: the searches made of a stored reading (kinds/sources.py search_once), stored beside it.
+    classes = (Reading, Document, Link, Publication, Declared, Markup, MatchResult, Hit)
+    return {cls.__name__: cls for cls in classes}
 
 
 def _names(cls: type) -> list[str]:
@@ -78,19 +82,23 @@ def _encode(value: Any) -> Any:
     return {"o": cls.__name__, "f": {name: _encode(getattr(value, name)) for name in _names(cls)}}
 
 
+# What JSON gives back as it was stored: a page's blocks and links are thousands of these, not decoded one call each.
+_AS_IS = (str, int, float, bool, type(None))
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [v if type(v) in _AS_IS else _decode(v) for v in value]
     if not isinstance(value, dict):
         return value
     if "t" in value:
-        return tuple(_decode(v) for v in value["t"])
+        return tuple(v if type(v) in _AS_IS else _decode(v) for v in value["t"])
     if "s" in value:
         return {_decode(v) for v in value["s"]}
     if "d" in value:
-        return {k: _decode(v) for k, v in value["d"].items()}
+        return {k: v if type(v) in _AS_IS else _decode(v) for k, v in value["d"].items()}
     cls = _classes()[value["o"]]
-    fields = {k: _decode(v) for k, v in value["f"].items()}
+    fields = {k: v if type(v) in _AS_IS else _decode(v) for k, v in value["f"].items()}
     if dataclasses.is_dataclass(cls):
         return cls(**fields)
     obj = cls()

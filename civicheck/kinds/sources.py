@@ -33,6 +33,34 @@ class SearchedDocument(Document):
     text_kept: bool = True  # False: `text` is empty, the run does not record it
 
 
+# Where a Document keeps the searches made of it (search_once()), beside its cached passages: the history stores
+# them with the page's reading, so that a page unchanged on the next night is not searched again.
+SEARCHES = "_searches"
+
+
+def searches_of(doc: Document) -> dict[str, Any]:
+    """The searches made of this document: document_search_key -> (what the search found, its scope note)."""
+    found: dict[str, Any] = doc.__dict__.setdefault(SEARCHES, {})
+    return found
+
+
+def document_search_key(check: Check) -> str:
+    """What a search of a page depends on besides the page: the check's kind and options (not its URL)."""
+    return f"{check.kind}\0{check.options!r}"
+
+
+def search_once(check: Check, doc: Document, search: Callable[[Any, Any], Any]) -> tuple[Any, str | None]:
+    """search_in_scope(), made once per document for checks asking the same of it: on a reading stored in the
+    history, the searches of the night it was stored come back with it (history/revisits.py), and a page
+    unchanged since is not tokenised again. A search that raises is not kept (it raises again)."""
+    made = searches_of(doc)
+    key = document_search_key(check)
+    if key not in made:
+        made[key] = search_in_scope(check, doc, search)
+    found: tuple[Any, str | None] = made[key]
+    return found
+
+
 def searched_document(doc: Document, keep_text: bool) -> SearchedDocument:
     """`doc` without what its checks searched. `keep_text`: the run records the text (history diffs it between
     runs), so it is kept as one string; otherwise the evidence names only its digest."""
@@ -46,6 +74,7 @@ def searched_document(doc: Document, keep_text: bool) -> SearchedDocument:
     # Worked out of the passages now let go (cached properties: set once, as Document would).
     searched.__dict__["text_sha256"] = doc.text_sha256
     searched.__dict__["text"] = doc.text if keep_text else ""
+    searched.__dict__[SEARCHES] = searches_of(doc)  # stored with the page's reading in the history
     return searched
 
 
@@ -204,7 +233,7 @@ def text_check(
             raise searched
         found, note = searched
     else:
-        found, note = search_in_scope(check, doc, search)
+        found, note = search_once(check, doc, search)
     evidence.hits = hits_of(shown(found))
     if doc.cut and not _decided_by_what_was_read(found, forbids):
         # The words may sit in the part of a huge page that was not read (evidence.note says which part was).

@@ -25,10 +25,10 @@ class TextKind(CheckKind):
         return None
 
     def search(self, check: Check, document: Any) -> Any:
-        from civicheck.kinds.sources import search_in_scope
+        from civicheck.kinds.sources import search_once
 
         find = self.finder(check)
-        return search_in_scope(check, document, find) if find is not None else None
+        return search_once(check, document, find) if find is not None else None
 
     @staticmethod
     def scope(fields: Fields) -> str:

@@ -74,6 +74,7 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._closed = False
+        self.started = 0  # worker processes started so far (a night of 304s with stored readings starts none)
 
     def call(
         self, fn: Callable[..., Any], *args: Any, limit: float, cancel: threading.Event | None = None
@@ -134,6 +135,7 @@ class WorkerPool:
                 worker.kill()
         worker = _Worker.start(self._context, self.memory_limit)  # outside the lock: a fork server may start
         with self._lock:
+            self.started += 1
             self._busy.add(worker)
         return worker
 

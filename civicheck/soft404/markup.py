@@ -27,7 +27,9 @@ class Markup:
         # Link labels and navigation texts that could read as "not found" wording (normalised): words the page
         # shows but does not say about itself ("Page not found" as a menu entry). Wording signals skip them.
         self.borrowed: list[str] = []
-        self.inline_js = ""
+        # Where inline scripts send the browser (`location = '...'`), as written: the scripts themselves (up to
+        # 50 kB a page) were kept only to look for these, in memory until assessed and in each stored reading.
+        self.script_targets: list[str] = []
         self.scripts = self.links = self.media = self.frames = self.forms = 0
         self.objects: set[str] = set()  # what the page shows besides text: images, frames, linked documents
         self.app_mount = False
@@ -69,13 +71,15 @@ class Markup:
         for meta in root.iter("meta"):
             if (meta.get("http-equiv") or "").strip().lower() == "refresh":
                 self.refresh = _parse_refresh(meta.get("content") or "")
+        inline_js = ""
         for el in root.iter("script"):
             self.scripts += 1
             if src := el.get("src"):
                 if len(self.script_srcs) < _KEPT:
                     self.script_srcs.append(src.strip())
-            elif len(self.inline_js) < 50_000:
-                self.inline_js += (el.text or "") + "\n"
+            elif len(inline_js) < 50_000:
+                inline_js += (el.text or "") + "\n"
+        self.script_targets = [m.group(2) for m in _JS_REDIRECT.finditer(inline_js)]
         for el in root.iter("iframe", "frame", "embed", "object"):
             self.frames += 1
             src = el.get("src") or el.get("data")
@@ -104,7 +108,7 @@ class Markup:
         return urljoin(base, self.refresh[1]) if self.refresh[1] else None
 
     def script_redirects(self, base: str) -> list[str]:
-        return [urljoin(base, m.group(2)) for m in _JS_REDIRECT.finditer(self.inline_js)]
+        return [urljoin(base, target) for target in self.script_targets]
 
 
 _DOCUMENT_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|csv|zip)(?:[?#]|$)", re.IGNORECASE)
