@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from civicheck.fetch import FetchResult
 from civicheck.fetch.network import NetworkWatch
-from civicheck.reading import READ_GRACE, PageReader, Reading, needs_reading
+from civicheck.reading import LIVENESS_ONLY, READ_GRACE, Needs, PageReader, Reading, needs_reading
 from civicheck.report import Snapshot
 
 if TYPE_CHECKING:
@@ -59,8 +59,7 @@ class Recorder:
         network: NetworkWatch | None = None,
         memory: FetchMemory | None = None,
         fetcher: Any = None,
-        texts: set[str] | None = None,
-        text_only: set[str] | None = None,
+        needs: dict[str, Needs] | None = None,
     ):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
@@ -68,11 +67,9 @@ class Recorder:
         self.replay: Any = (
             None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
         )
-        # The pages whose text a check judges: only they get the main text and dates (the costly part of
-        # reading); the others (liveness, audited links, probes) get what the soft-404 signals read.
-        self.texts = texts if texts is not None else set()
-        # The pages only text checks cite: their links are not read (no audit, no probe compares them).
-        self.text_only = text_only if text_only is not None else set()
+        # url -> what the checks citing it read of the page (main text? links?); a page no check cites (a
+        # probe, a link audited) is read for its liveness (needs_of).
+        self.needs = needs if needs is not None else {}
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
@@ -156,8 +153,7 @@ class Recorder:
                     lambda reading: self._read(result, ref, reading, selectors),
                     limit,
                     selectors,
-                    full=result.url in self.texts,
-                    links=result.url not in self.text_only,
+                    self.needs_of(result.url),
                 )
                 return
             self._settle(result, ref, None if stored else reading, selectors)
@@ -193,15 +189,14 @@ class Recorder:
         if self.on_read is not None:
             self.on_read(result, self.readings)
 
+    def needs_of(self, url: str) -> Needs:
+        """What this run reads of the page at `url`."""
+        return self.needs.get(url, LIVENESS_ONLY)
+
     def _lacks(self, url: str, reading: Reading) -> bool:
         """A reading stored on an earlier night that lacks what this run reads of the page: its main text (read
         then for its liveness only) or its links (read then for text checks only)."""
-        document = getattr(reading, "document", None)
-        if document is None:
-            return False
-        return (url in self.texts and not getattr(document, "main_text_read", True)) or (
-            url not in self.text_only and not getattr(document, "links_read", True)
-        )
+        return not self.needs_of(url).met_by(getattr(reading, "document", None))
 
     def _unchanged(
         self, result: FetchResult, budget: float, selectors: list[str]

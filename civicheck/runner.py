@@ -29,7 +29,7 @@ from civicheck.fetch.network import NetworkWatch
 from civicheck.fetch.outages import network_sentence, outages
 from civicheck.kinds import evaluate, kind_of
 from civicheck.probing import Probes, liveness
-from civicheck.reading import UNREADABLE, PageReader, Reading, needs_reading
+from civicheck.reading import UNREADABLE, Needs, PageReader, Reading, needs_reading
 from civicheck.recorder import Fetches, Progress, Recorder
 from civicheck.report import SUPPORTED, Outage, Snapshot, Verdict, summary_counts
 from civicheck.verdict import decide
@@ -146,6 +146,9 @@ def run(
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
             (texts if kind_of(check).keeps_text else other).add(check.url)
+    # Only the pages whose text a check judges get the main text and dates (the costly part of reading); the
+    # pages only text checks cite get no links (no audit, no probe compares them).
+    needs = {url: Needs(main_text=url in texts, links=url in other) for url in cited}
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,
@@ -156,8 +159,7 @@ def run(
         watch,
         memory,
         fetcher,
-        texts,
-        texts - other,
+        needs,
     )
     recorder.replay = replay
     try:

@@ -172,6 +172,21 @@ def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
     )
 
 
+def test_a_stored_reading_serves_a_run_only_when_it_holds_what_the_run_reads_of_the_page():
+    # Recorder._lacks asks this of a reading stored on an earlier night: read again when it lacks something.
+    from civicheck.extract import Document
+    from civicheck.reading import LIVENESS_ONLY, TEXT_ONLY, WHOLE_PAGE
+
+    whole = Document("http://x/", "http://x/", "html")
+    liveness = Document("http://x/", "http://x/", "html", main_text_read=False)
+    text = Document("http://x/", "http://x/", "html", links_read=False)
+    runs = (WHOLE_PAGE, LIVENESS_ONLY, TEXT_ONLY)
+    assert [needs.met_by(whole) for needs in runs] == [True, True, True]
+    assert [needs.met_by(liveness) for needs in runs] == [False, True, False]
+    assert [needs.met_by(text) for needs in runs] == [False, False, True]
+    assert WHOLE_PAGE.met_by(None)  # an unreadable page's reading: reading it again would change nothing
+
+
 def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     """read_later returns before the page is read (a fetch thread goes on to its next URL); wait() returns
     once every page is read and its `done` called, in whatever order the workers finish; what `done` raises
@@ -181,7 +196,7 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     import pytest
 
     from civicheck.fetch import FetchResult
-    from civicheck.reading import shared_reader
+    from civicheck.reading import LIVENESS_ONLY, shared_reader
 
     def answer(n: int, body: str) -> FetchResult:
         url = f"http://127.0.0.1:9/p/{n}"
@@ -210,7 +225,7 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
 
     pages = [answer(n, ARTICLE.format(n=n % 10, m=n)) for n in range(40)] + [answer(99, NOT_FOUND)]
     for page in pages:
-        reader.read_later(page, keep(page.url), 30, full=False)
+        reader.read_later(page, keep(page.url), 30, needs=LIVENESS_ONLY)
     reader.wait()
     assert sorted(got) == sorted(p.url for p in pages)
     assert all(r.problem is None for r in got.values())
@@ -222,7 +237,7 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     def fails(reading) -> None:
         raise RuntimeError("the history could not keep it")
 
-    reader.read_later(answer(7, ARTICLE.format(n=7, m=7)), fails, 30, full=False)
+    reader.read_later(answer(7, ARTICLE.format(n=7, m=7)), fails, 30, needs=LIVENESS_ONLY)
     with pytest.raises(RuntimeError, match="could not keep it"):
         reader.wait()
     reader.wait()  # nothing under way any more
