@@ -139,16 +139,20 @@ def run(
     selectors: dict[str, set[str]] = defaultdict(set)
     cited: dict[str, float] = {}
     texts: set[str] = set()
-    other: set[str] = set()  # cited by a check that is no text check (live, dead, status, links, a plugin's)
+    audited: set[str] = set()  # cited by a check that reads the page's links (links, a plugin's)
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
-            (texts if kind_of(check).keeps_text else other).add(check.url)
-    # Only the pages whose text a check judges get the main text and dates (the costly part of reading); the
-    # pages only text checks cite get no links (no audit, no probe compares them).
-    needs = {url: Needs(main_text=url in texts, links=url in other) for url in cited}
+            if kind_of(check).keeps_text:
+                texts.add(check.url)
+            if kind_of(check).reads_links:
+                audited.add(check.url)
+    # Only the pages whose text a check judges get the main text and dates (the costly part of reading), only
+    # those whose links a check audits get their links (and those a soft-404 probe may be compared with:
+    # Recorder.needs_of).
+    needs = {url: Needs(main_text=url in texts, links=url in audited) for url in cited}
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,
@@ -214,6 +218,7 @@ def _run(
 
     captures = _Captures(archives, list(cited))
     probes = Probes(recorder)
+    recorder.compared = probes.may_compare  # the pages no probe can be compared with are read without links
     early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
     decides, patience = liveness(claims, early)
     # Pages are assessed and searched as they arrive where the checks allow it, their text then let go.

@@ -8,7 +8,7 @@ worker's memory with civicheck/memory.py (top level: the command line uses it fo
 before anything of this package is needed).
 """
 
-from civicheck.reading.needs import LIVENESS_ONLY, TEXT_ONLY, WHOLE_PAGE, Needs
+from civicheck.reading.needs import LIVENESS_ONLY, SIGNALS_ONLY, TEXT_ONLY, WHOLE_PAGE, Needs
 from civicheck.reading.reader import (
     READ_GRACE,
     READ_LIMIT,
@@ -25,6 +25,7 @@ __all__ = [
     "LIVENESS_ONLY",
     "READ_GRACE",
     "READ_LIMIT",
+    "SIGNALS_ONLY",
     "TEXT_ONLY",
     "UNREADABLE",
     "WHOLE_PAGE",

@@ -28,7 +28,11 @@ class Needs:
 
 # Everything: a page read when a check asks for it (an archived copy standing in for a dead source).
 WHOLE_PAGE = Needs()
-# A page no text check cites (`live`, `dead`, `status`, a `links` audit, a link audited, a soft-404 probe).
+# A page no text check cites (`live`, `dead`, `status`, a `links` audit, a link audited, a soft-404 probe),
+# when a probe may be compared with it.
 LIVENESS_ONLY = Needs(main_text=False)
+# What the soft-404 signals read of a page and nothing else: no check audits its links, and no probe is
+# compared with it (an error page, a site root, a page whose probe answered with an error).
+SIGNALS_ONLY = Needs(main_text=False, links=False)
 # A page only text checks cite: no check audits its links or compares it with a probe.
 TEXT_ONLY = Needs(links=False)
