@@ -71,6 +71,9 @@ class Probes:
         self.copies: dict[str, FetchResult | None] = {}  # pattern -> the remembered probe's answer, replayed
         self.results: dict[str, FetchResult] = {}  # probe url -> its answer tonight
         self.compared: set[str] = set()  # the pages whose liveness a check decides with the signals on
+        # False when a check names the pages whose liveness it decides only once its own page is read (a
+        # `links` audit, kinds' searches_early): any page may then be compared with a probe later.
+        self.named_upfront = True
         self._probe_urls: tuple[int, set[str]] = (0, set())  # (len(sent), its probe urls) for may_compare
 
     def split(self, fetched: dict[str, FetchResult], pages: dict[str, float]) -> dict[str, FetchResult]:
@@ -107,9 +110,10 @@ class Probes:
         answered yet), True.
 
         A probe is compared (runner._assess, soft404.probe_signals) only with a 2xx page whose liveness a
-        check decides with the signals on, and only when the probe answered 2xx itself: never with an error
-        page, a site root (it has no probe), nor a page whose probe answered tonight, or is remembered for
-        this very body (see answer()), with anything but a 2xx."""
+        check decides with the signals on (known before the fetches unless named_upfront is False), and only
+        when the probe answered 2xx itself: never with an error page, a site root (it has no probe), nor a
+        page whose probe answered tonight, or is remembered for this very body (see answer()), with anything
+        but a 2xx."""
         from civicheck.soft404 import probe_key, probe_url
 
         if status is None or not 200 <= status < 300:
@@ -118,7 +122,7 @@ class Probes:
             self._probe_urls = (len(self.sent), set(self.sent.values()))
         if url in self._probe_urls[1]:
             return True  # a probe that answered 2xx: compared with the pages it stands for
-        if url not in self.compared:
+        if url not in self.compared and self.named_upfront:
             return False
         target = probe_url(url, seed=PROBE_SEED)
         if target is None:

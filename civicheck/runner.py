@@ -219,6 +219,7 @@ def _run(
     captures = _Captures(archives, list(cited))
     probes = Probes(recorder)
     recorder.compared = probes.may_compare  # the pages no probe can be compared with are read without links
+    probes.named_upfront = all(kind_of(check).searches_early for claim in claims for check in claim.checks)
     early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
     decides, patience = liveness(claims, early)
     # Pages are assessed and searched as they arrive where the checks allow it, their text then let go.

@@ -252,6 +252,10 @@ def test_which_answers_a_probe_may_be_compared_with():
     assert probes.may_compare(page, 200, "a") and probes.may_compare(probe, 200, "b")
     assert not probes.may_compare(other, 200, "b")  # its remembered probe answered 404
     assert probes.may_compare(other, 200, "changed")  # a changed page is probed again tonight
+    # A run with a `links` audit learns which pages' liveness it decides only once the audited page is read.
+    probes.named_upfront = False
+    assert probes.may_compare("http://z.test/tidak/dikutip", 200, "a")
+    assert not probes.may_compare(root, 200, "a")
 
 
 def test_a_stored_reading_serves_a_run_only_when_it_holds_what_the_run_reads_of_the_page():
