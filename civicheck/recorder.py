@@ -200,7 +200,11 @@ class Recorder:
         """What this run reads of the page at `url` that answered `status` with a body of digest `sha256`: what
         the checks citing it read, and its links where a soft-404 probe may be compared with it."""
         needs = self.needs.get(url, SIGNALS_ONLY)
-        if not needs.links and (self.compared is None or self.compared(url, status, sha256)):
+        if (
+            not needs.links
+            and needs.links_if_probed
+            and (self.compared is None or self.compared(url, status, sha256))
+        ):
             needs = dataclasses.replace(needs, links=True)
         return needs
 

@@ -139,20 +139,20 @@ def run(
     selectors: dict[str, set[str]] = defaultdict(set)
     cited: dict[str, float] = {}
     texts: set[str] = set()
+    other: set[str] = set()  # cited by a check that is no text check (live, dead, status, links, a plugin's)
     audited: set[str] = set()  # cited by a check that reads the page's links (links, a plugin's)
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
-            if kind_of(check).keeps_text:
-                texts.add(check.url)
+            (texts if kind_of(check).keeps_text else other).add(check.url)
             if kind_of(check).reads_links:
                 audited.add(check.url)
     # Only the pages whose text a check judges get the main text and dates (the costly part of reading), only
-    # those whose links a check audits get their links (and those a soft-404 probe may be compared with:
-    # Recorder.needs_of).
-    needs = {url: Needs(main_text=url in texts, links=url in audited) for url in cited}
+    # those whose links a check audits get their links, and those a soft-404 probe may be compared with (not
+    # cited by text checks only: Recorder.needs_of).
+    needs = {url: Needs(url in texts, url in audited, url in other) for url in cited}
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,

@@ -17,6 +17,10 @@ class Needs:
     main_text: bool = True
     # Its links: what a links check audits, and whose labels a soft-404 probe comparison leaves out.
     links: bool = True
+    # Its links where a soft-404 probe may yet be compared with it (Recorder.needs_of asks the run's probes):
+    # a page a liveness check cites, or no check (a link audited, a probe). Never for a page only text checks
+    # cite: no probe is compared with it.
+    links_if_probed: bool = True
 
     def met_by(self, document: Any) -> bool:
         """Whether a page read earlier (a reading stored in the history) holds all of this: one read for its
@@ -31,8 +35,8 @@ WHOLE_PAGE = Needs()
 # A page no text check cites (`live`, `dead`, `status`, a `links` audit, a link audited, a soft-404 probe),
 # when a probe may be compared with it.
 LIVENESS_ONLY = Needs(main_text=False)
-# What the soft-404 signals read of a page and nothing else: no check audits its links, and no probe is
-# compared with it (an error page, a site root, a page whose probe answered with an error).
+# A page no check cites (a link audited, a probe): what the soft-404 signals read, and its links where a
+# probe may be compared with it.
 SIGNALS_ONLY = Needs(main_text=False, links=False)
 # A page only text checks cite: no check audits its links or compares it with a probe.
-TEXT_ONLY = Needs(links=False)
+TEXT_ONLY = Needs(links=False, links_if_probed=False)
