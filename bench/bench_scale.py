@@ -4,7 +4,8 @@ a whole `verify` vs bare `trafilatura.extract`, `live` checks vs a bare thread p
 Run by hand: `.venv/bin/python bench/bench_scale.py [--claims-per-page 4] [--live 200] [--pages tiny]
 [--hosts 10] [--small 200] [--large 2000]`. Pages are the shared corpus (/work/shared/corpus: aeb + idnews),
 served by a local server; nothing of it is written into the repository. `--civicheck-path DIR` runs another checkout's code (PYTHONPATH):
-the "before" figures of a change. Each figure is printed as it is measured:
+the "before" figures of a change; `--against DIR` runs it too, interleaved, in the live part (before and after
+in one run). Each figure is printed as it is measured:
 
 1. verify: every page cited by `--claims-per-page` `contains` claims (phrases from its ground truth, one
    absent phrase), served at no latency, vs one process running `trafilatura.extract` over the same pages
@@ -14,7 +15,8 @@ the "before" figures of a change. Each figure is printed as it is measured:
 2. live: `--live` URLs (15% 404s) at 100 ms latency, `live` checks, vs a bare 16-thread `requests` pool
    fetching the same URLs (both from process start), on `--hosts` servers (one port each). `--pages tiny`:
    pages of a few hundred bytes, 5% of them slow (1 s), as a link checker's benchmark has them, rather than
-   corpus pages. Target <= 1.2x.
+   corpus pages. Target <= 1.2x. CPU seconds of each process tree are printed beside (a loaded machine
+   stretches wall times; CPU says what the run itself cost).
 3. memory: peak resident memory of the whole process tree (civicheck and its workers) of a verify of
    `--small` pages vs `--large` pages (`--memory-claims-per-page` `contains` claims a page, default one:
    its absent phrase). Target <= 1.3x.
@@ -27,6 +29,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -220,6 +223,19 @@ with ThreadPoolExecutor(16) as pool:
 """
 
 
+def _with_cpu(run) -> tuple[float, float]:
+    """(wall seconds of `run()`, CPU seconds of the processes it waited for: a process tree reaped whole)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = run()[0]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The median wall time of `runs` and the median CPU time, each of its own."""
+    return sorted(w for w, _ in runs)[len(runs) // 2], sorted(c for _, c in runs)[len(runs) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims-per-page", type=int, default=4)
@@ -233,6 +249,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=1, help="live: servers (127.0.0.1, one port each)")
     parser.add_argument("--jobs", type=int, default=0, help="--jobs for civicheck (0: its default)")
     parser.add_argument("--civicheck-path", help="run the civicheck package found in this directory")
+    parser.add_argument("--against", help="live: also run the civicheck package found here, interleaved")
     parser.add_argument("--only", choices=("verify", "live", "memory"), action="append")
     parser.add_argument("--whole", action="store_true", help="verify: with its history and WARC")
     args = parser.parse_args()
@@ -274,17 +291,31 @@ def main() -> None:
             claims = "claims:\n" + "".join(
                 f"  - id: l{i}\n    claim: x\n    checks:\n      - live: '{u}'\n" for i, u in enumerate(urls)
             )
-            runs: dict[str, list[float]] = {"civicheck": [], "bare": []}
+            runs: dict[str, list[tuple[float, float]]] = {"civicheck": [], "bare": []}
+            against = dict(env, PYTHONPATH=args.against) if args.against else None
+            if against is not None:
+                runs[args.against] = []
             for _ in range(3):
-                runs["bare"].append(timed([sys.executable, "-c", _BARE_POOL, *urls], cwd, env)[0])
-                runs["civicheck"].append(civicheck(claims, cwd, env, extra)[0])
-            ours, bare = sorted(runs["civicheck"])[1], sorted(runs["bare"])[1]
+                runs["bare"].append(
+                    _with_cpu(lambda: timed([sys.executable, "-c", _BARE_POOL, *urls], cwd, env))
+                )
+                if against is not None:
+                    runs[args.against].append(_with_cpu(lambda: civicheck(claims, cwd, against, extra)))
+                runs["civicheck"].append(_with_cpu(lambda: civicheck(claims, cwd, env, extra)))
+            (bare, bare_cpu), (ours, ours_cpu) = _median(runs["bare"]), _median(runs["civicheck"])
             print(
-                f"live, {args.live} URLs ({args.pages} pages) on {args.hosts} host(s) at 100 ms: {ours:.2f} s; "
-                f"bare 16-thread requests pool: {bare:.2f} s; ratio {ours / bare:.2f}x (target <= 1.2x; "
-                "medians of 3)",
+                f"live, {args.live} URLs ({args.pages} pages) on {args.hosts} host(s) at 100 ms: {ours:.2f} s "
+                f"({ours_cpu:.1f} s CPU); bare 16-thread requests pool: {bare:.2f} s ({bare_cpu:.1f} s CPU); "
+                f"ratio {ours / bare:.2f}x (target <= 1.2x; medians of 3)",
                 flush=True,
             )
+            if against is not None:
+                theirs, theirs_cpu = _median(runs[args.against])
+                print(
+                    f"  {args.against}, interleaved: {theirs:.2f} s ({theirs_cpu:.1f} s CPU); ratio "
+                    f"{theirs / bare:.2f}x",
+                    flush=True,
+                )
             for server, _ in servers:
                 server.shutdown()
         if "memory" in only:

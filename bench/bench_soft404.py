@@ -43,6 +43,7 @@ from civicheck.extract.pipeline import extract_parsed  # noqa: E402
 from civicheck.fetch import FetchResult  # noqa: E402
 from civicheck.fetch.client import Fetcher  # noqa: E402
 from civicheck.reading import read_page  # noqa: E402
+from civicheck.reading.needs import LIVENESS_ONLY as READ_FOR_LIVENESS  # noqa: E402
 from civicheck.soft404 import assess, probe_key, probe_url  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")
@@ -707,7 +708,7 @@ def run(cases: list[Case], seed: str) -> tuple[dict, dict, dict, dict[str, float
             return extract_once(r)
         # --liveness-only: read as the runner reads a page only liveness checks cite (read_page in a worker:
         # no main text, no dates; the markup features and the page's own signals worked out there).
-        reading = read_page(r, full=False)
+        reading = read_page(r, needs=READ_FOR_LIVENESS)
         markups[url] = reading.markup
         return reading.document
 

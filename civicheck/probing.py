@@ -34,6 +34,7 @@ class Recorder(Protocol):
     lock: threading.Lock
     counts: Any  # Counter[str]
     snapshots: dict[str, list[Snapshot]]
+    statuses: dict[str, int | None]  # url -> the status of the answer judged for it, as answers arrive
 
     @property
     def warc_path(self) -> Path | None: ...
@@ -69,6 +70,11 @@ class Probes:
         self.remembered: dict[str, RememberedProbe | None] = {}  # pattern -> the history's probe (None: none)
         self.copies: dict[str, FetchResult | None] = {}  # pattern -> the remembered probe's answer, replayed
         self.results: dict[str, FetchResult] = {}  # probe url -> its answer tonight
+        self.compared: set[str] = set()  # the pages whose liveness a check decides with the signals on
+        # False when a check names the pages whose liveness it decides only once its own page is read (a
+        # `links` audit, kinds' searches_early): any page may then be compared with a probe later.
+        self.named_upfront = True
+        self._probe_urls: tuple[int, set[str]] = (0, set())  # (len(sent), its probe urls) for may_compare
 
     def split(self, fetched: dict[str, FetchResult], pages: dict[str, float]) -> dict[str, FetchResult]:
         """The answers for `pages`; the probes' answers fetched beside them are kept here."""
@@ -83,6 +89,7 @@ class Probes:
         from civicheck.soft404 import probe_key, probe_url
 
         jobs: dict[str, float] = {}
+        self.compared.update(url for url, soft404 in decides.items() if soft404)
         for url, budget in pages.items():
             jobs[url] = max(jobs.get(url, 0.0), budget)
             if not decides.get(url):
@@ -95,6 +102,39 @@ class Probes:
             if target not in pages:
                 jobs[target] = max(jobs.get(target, 0.0), self.budget(patience[url]))
         return jobs
+
+    def may_compare(self, url: str, status: int | None, sha256: str | None) -> bool:
+        """May a probe be compared with the answer for `url` (of `status`, its body of digest `sha256`)? The
+        comparison reads the labels of the page's links (and of the probe's): a page none can be compared
+        with is read without its links. Called on fetch threads as answers arrive; in doubt (its probe not
+        answered yet), True.
+
+        A probe is compared (runner._assess, soft404.probe_signals) only with a 2xx page whose liveness a
+        check decides with the signals on (known before the fetches unless named_upfront is False), and only
+        when the probe answered 2xx itself: never with an error page, a site root (it has no probe), nor a
+        page whose probe answered tonight, or is remembered for this very body (see answer()), with anything
+        but a 2xx."""
+        from civicheck.soft404 import probe_key, probe_url
+
+        if status is None or not 200 <= status < 300:
+            return False
+        if len(self.sent) != self._probe_urls[0]:  # sent grows only, before each wave of fetches
+            self._probe_urls = (len(self.sent), set(self.sent.values()))
+        if url in self._probe_urls[1]:
+            return True  # a probe that answered 2xx: compared with the pages it stands for
+        if url not in self.compared and self.named_upfront:
+            return False
+        target = probe_url(url, seed=PROBE_SEED)
+        if target is None:
+            return False
+        answered = self.recorder.statuses
+        if target in answered:
+            return _is_2xx(answered[target])
+        key = probe_key(url)
+        remembered = self.remembered.get(key)  # looked up by beside(), before the page was fetched
+        if key not in self.sent and remembered is not None and remembered.pages.get(url, sha256) == sha256:
+            return _is_2xx(remembered.status)
+        return True
 
     @staticmethod
     def budget(patience: float) -> float:
@@ -158,3 +198,7 @@ class Probes:
                 memory.keep_probe(key, probe, snaps[-1].get("ref"), self.recorder.warc_path, seen)
             elif self.remembered.get(key) is not None:
                 memory.keep_probe_pages(key, seen)
+
+
+def _is_2xx(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300

@@ -6,6 +6,7 @@ body read on an earlier night is not read again. runner.py drives it.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from civicheck.fetch import FetchResult
 from civicheck.fetch.network import NetworkWatch
-from civicheck.reading import READ_GRACE, PageReader, Reading, needs_reading
+from civicheck.reading import READ_GRACE, SIGNALS_ONLY, Needs, PageReader, Reading, needs_reading
 from civicheck.report import Snapshot
 
 if TYPE_CHECKING:
@@ -59,8 +60,7 @@ class Recorder:
         network: NetworkWatch | None = None,
         memory: FetchMemory | None = None,
         fetcher: Any = None,
-        texts: set[str] | None = None,
-        text_only: set[str] | None = None,
+        needs: dict[str, Needs] | None = None,
     ):
         self.warc, self.progress, self.snapshot_of, self.network = warc, progress, snapshot_of, network
         self.reader, self.selectors = reader, selectors  # url -> CSS selectors of the links checks citing it
@@ -68,11 +68,14 @@ class Recorder:
         self.replay: Any = (
             None  # the WarcReplay of a replayed run (for the earlier captures its 304s point to)
         )
-        # The pages whose text a check judges: only they get the main text and dates (the costly part of
-        # reading); the others (liveness, audited links, probes) get what the soft-404 signals read.
-        self.texts = texts if texts is not None else set()
-        # The pages only text checks cite: their links are not read (no audit, no probe compares them).
-        self.text_only = text_only if text_only is not None else set()
+        # url -> what the checks citing it read of the page (main text? links?); a page no check cites (a
+        # probe, a link audited) is read for its liveness (needs_of).
+        self.needs = needs if needs is not None else {}
+        # Whether a soft-404 probe may be compared with an answer (url, status, sha256): its links are read
+        # then, for the comparison reads their labels (probing.Probes.may_compare). None: always.
+        self.compared: Callable[[str, int | None, str | None], bool] | None = None
+        # url -> the status of the answer judged for it, as answers arrive (Probes.may_compare reads a probe's).
+        self.statuses: dict[str, int | None] = {}
         self.lock = threading.Lock()
         self.snapshots: dict[str, list[Snapshot]] = defaultdict(list)
         self.readings: dict[str, Reading] = {}
@@ -137,12 +140,13 @@ class Recorder:
                 if memory is not None and result.has_document:
                     # A body read on an earlier night (same digest, same URL) is not read again.
                     reading = memory.reading(result.final_url, result.sha256, selectors)
-                    if reading is not None and self._lacks(result.url, reading):
+                    if reading is not None and self._lacks(reading, result.url, result.status, result.sha256):
                         reading = None  # read for less that night (its liveness, its text): read it whole now
                     if reading is not None:
                         stored = True
                         with self.lock:
                             self.counts["same body"] += 1
+            self.statuses[result.url] = result.status
             if reading is not None:
                 with self.lock:
                     self.readings[result.url] = reading
@@ -156,8 +160,7 @@ class Recorder:
                     lambda reading: self._read(result, ref, reading, selectors),
                     limit,
                     selectors,
-                    full=result.url in self.texts,
-                    links=result.url not in self.text_only,
+                    self.needs_of(result.url, result.status, result.sha256),
                 )
                 return
             self._settle(result, ref, None if stored else reading, selectors)
@@ -193,15 +196,24 @@ class Recorder:
         if self.on_read is not None:
             self.on_read(result, self.readings)
 
-    def _lacks(self, url: str, reading: Reading) -> bool:
-        """A reading stored on an earlier night that lacks what this run reads of the page: its main text (read
-        then for its liveness only) or its links (read then for text checks only)."""
-        document = getattr(reading, "document", None)
-        if document is None:
-            return False
-        return (url in self.texts and not getattr(document, "main_text_read", True)) or (
-            url not in self.text_only and not getattr(document, "links_read", True)
-        )
+    def needs_of(self, url: str, status: int | None, sha256: str | None) -> Needs:
+        """What this run reads of the page at `url` that answered `status` with a body of digest `sha256`: what
+        the checks citing it read, and its links where a soft-404 probe may be compared with it."""
+        needs = self.needs.get(url, SIGNALS_ONLY)
+        if (
+            not needs.links
+            and needs.links_if_probed
+            and (self.compared is None or self.compared(url, status, sha256))
+        ):
+            needs = dataclasses.replace(needs, links=True)
+        return needs
+
+    def _lacks(self, reading: Reading, url: str, status: int | None, sha256: str | None) -> bool:
+        """A reading stored on an earlier night that lacks what this run reads of the page (judged as an answer
+        of `status` and digest `sha256`): its main text (read then for its liveness only) or its links (read
+        then without)."""
+        needs = self.needs_of(url, status, sha256)
+        return not needs.met_by(getattr(reading, "document", None))
 
     def _unchanged(
         self, result: FetchResult, budget: float, selectors: list[str]
@@ -214,7 +226,7 @@ class Recorder:
         good = memory.good(result.final_url)
         assert good is not None
         reading = memory.reading(good.url, good.sha256, selectors)
-        if reading is not None and self._lacks(result.url, reading):
+        if reading is not None and self._lacks(reading, result.url, good.status, good.sha256):
             reading = None  # stored from a narrower reading: what is wanted now is read from the copy
         copy = memory.earlier(good) if reading is None else None
         if reading is None and copy is None:

@@ -29,7 +29,7 @@ from civicheck.fetch.network import NetworkWatch
 from civicheck.fetch.outages import network_sentence, outages
 from civicheck.kinds import evaluate, kind_of
 from civicheck.probing import Probes, liveness
-from civicheck.reading import UNREADABLE, PageReader, Reading, needs_reading
+from civicheck.reading import UNREADABLE, Needs, PageReader, Reading, needs_reading
 from civicheck.recorder import Fetches, Progress, Recorder
 from civicheck.report import SUPPORTED, Outage, Snapshot, Verdict, summary_counts
 from civicheck.verdict import decide
@@ -139,16 +139,23 @@ def run(
     cited: dict[str, float] = {}
     texts: set[str] = set()
     other: set[str] = set()  # cited by a check that is no text check (live, dead, status, links, a plugin's)
+    audited: set[str] = set()  # cited by a check that reads the page's links (links, a plugin's)
     for claim in claims:
         for check in claim.checks:
             # One fetch per URL: the most patient check citing it sets the deadline.
             cited[check.url] = max(cited.get(check.url, 0.0), check.timeout)
             selectors[check.url].update(kind_of(check).selectors(check))
             (texts if kind_of(check).keeps_text else other).add(check.url)
+            if kind_of(check).reads_links:
+                audited.add(check.url)
     if memory is None or not memory.read_before(cited):
         reader.start()  # a worker ready before the first page arrives
     # Else every cited page's reading is stored: a night of 304s reads nothing and starts no worker at all
     # (their fork server imports trafilatura: most of such a night's CPU); a page that changed starts one.
+    # Only the pages whose text a check judges get the main text and dates (the costly part of reading), only
+    # those whose links a check audits get their links, and those a soft-404 probe may be compared with (not
+    # cited by text checks only: Recorder.needs_of).
+    needs = {url: Needs(url in texts, url in audited, url in other) for url in cited}
     watch = connectivity.watch(fetcher, heard)
     recorder = Recorder(
         warc,
@@ -159,8 +166,7 @@ def run(
         watch,
         memory,
         fetcher,
-        texts,
-        texts - other,
+        needs,
     )
     recorder.replay = replay
     try:
@@ -215,6 +221,8 @@ def _run(
 
     captures = _Captures(archives, list(cited))
     probes = Probes(recorder)
+    recorder.compared = probes.may_compare  # the pages no probe can be compared with are read without links
+    probes.named_upfront = all(kind_of(check).searches_early for claim in claims for check in claim.checks)
     early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
     decides, patience = liveness(claims, early)
     # Pages are assessed and searched as they arrive where the checks allow it, their text then let go.

@@ -231,12 +231,12 @@ def test_no_mojibake_pattern_of_ftfy_is_made_of_harmless_characters_alone():
 
 
 def test_a_page_only_text_checks_cite_is_read_without_its_links_and_says_so():
-    from civicheck.reading import read_page
+    from civicheck.reading import TEXT_ONLY, read_page
 
     page = _page(
         f'<html><head><title>Disnaker</title></head><body><p>{LEDE}</p><a href="/x">Layanan</a></body>'
     )
-    whole, narrow = read_page(page).document, read_page(page, links=False).document
+    whole, narrow = read_page(page).document, read_page(page, needs=TEXT_ONLY).document
     assert whole is not None and narrow is not None
     assert [link.url for link in whole.links] == ["http://x/x"] and whole.links_read
     assert narrow.links == [] and not narrow.links_read

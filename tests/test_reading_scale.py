@@ -121,10 +121,39 @@ def test_jobs_must_be_a_positive_number(tmp_path):
     assert result.exit_code == 2 and "--jobs" in result.stderr and result.stdout == ""
 
 
+class _Keeping:
+    """A reader that keeps each Reading as the runner gets it, before the runner lets documents go."""
+
+    def __init__(self) -> None:
+        from civicheck.reading import inline_reader
+
+        self.inner = inline_reader()
+        self.readings: dict = {}
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def cancel(self) -> None:
+        self.inner.cancel()
+
+    def read(self, result, *args, **kwargs):
+        self.readings[result.url] = reading = self.inner.read(result, *args, **kwargs)
+        return reading
+
+    def read_later(self, result, done, *args, **kwargs):
+        def keep(reading):
+            self.readings[result.url] = reading
+            done(reading)
+
+        self.inner.read_later(result, keep, *args, **kwargs)
+
+    def wait(self) -> None:
+        self.inner.wait()
+
+
 def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
     from civicheck.claims import Check, Claim
     from civicheck.fetch.client import Fetcher
-    from civicheck.reading import inline_reader
     from civicheck.runner import Connectivity, run
 
     live_url = site.route("/hidup", ARTICLE.format(n=1, m=2))
@@ -133,43 +162,115 @@ def test_a_page_only_liveness_checks_cite_gets_no_main_text(site):
         Claim("a", "x", "c.yaml", 1, [Check("live", live_url, 2)]),
         Claim("b", "x", "c.yaml", 3, [Check("contains", text_url, 4, all=["nomor 2"])]),
     ]
-    readings: dict = {}
-
-    class Keeping:  # keeps each Reading as the runner gets it, before it lets documents go
-        def __init__(self) -> None:
-            self.inner = inline_reader()
-
-        def start(self) -> None:
-            self.inner.start()
-
-        def cancel(self) -> None:
-            self.inner.cancel()
-
-        def read(self, result, *args, **kwargs):
-            readings[result.url] = reading = self.inner.read(result, *args, **kwargs)
-            return reading
-
-        def read_later(self, result, done, *args, **kwargs):
-            def keep(reading):
-                readings[result.url] = reading
-                done(reading)
-
-            self.inner.read_later(result, keep, *args, **kwargs)
-
-        def wait(self) -> None:
-            self.inner.wait()
-
+    reader = _Keeping()
     with Fetcher(allow_private=True) as fetcher:
-        result = run(claims, fetcher, Connectivity(None), reader=Keeping())
+        result = run(claims, fetcher, Connectivity(None), reader=reader)
     assert [c.verdict for c in result.claims] == ["supported", "supported"]
-    live_doc, text_doc = readings[live_url].document, readings[text_url].document
+    live_doc, text_doc = reader.readings[live_url].document, reader.readings[text_url].document
     assert not live_doc.main_text_read and live_doc.article_paragraphs == [] and live_doc.publication is None
-    assert (
-        live_doc.title == "Berita 1" and live_doc.links and any("nomor 1" in b for b in live_doc.page_blocks)
-    )
+    # (Its links are read only while its probe may yet answer 2xx: see the test below.)
+    assert live_doc.title == "Berita 1" and any("nomor 1" in b for b in live_doc.page_blocks)
     assert (
         text_doc.main_text_read and text_doc.article_paragraphs and text_doc.publication.date == "2023-06-12"
     )
+
+
+def test_a_page_no_probe_can_be_compared_with_is_read_without_its_links(site):
+    # The soft-404 probe comparison reads the labels of a page's links (and of its probe's answer's); a
+    # `links` check audits them. No check reads them of a root page (no probe), of an error page, nor of a
+    # page whose probe answered with an error: such pages are read without their links, same verdicts.
+    from conftest import Site
+
+    from civicheck.claims import Check, Claim
+    from civicheck.fetch.client import Fetcher
+    from civicheck.probing import PROBE_SEED
+    from civicheck.runner import Connectivity, run
+    from civicheck.soft404 import probe_url
+
+    other = Site().start()
+    try:
+        # The page answers after its probe (a 404: an unknown path), so its probe's answer is in when it is read.
+        slow = site.route("/berita/lambat", ARTICLE.format(n=1, m=2), delay=1.0)
+        root = site.route("/", ARTICLE.format(n=2, m=3))
+        gone = site.route("/berita/hilang", NOT_FOUND, status=404)
+        status = site.route("/portal/daftar", ARTICLE.format(n=3, m=4))
+        # On this site a nonsense path answers a page (the probe answers 200): compared, links read.
+        alike = other.route("/berita/mirip", ARTICLE.format(n=4, m=5))
+        portal = "<html><head><title>Portal</title></head><body><a href='/'>Beranda</a><p>Selamat datang</p>"
+        other.route(probe_url(alike, seed=PROBE_SEED).removeprefix(other.base_url), portal + "</body></html>")
+        claims = [
+            Claim("slow", "x", "c.yaml", 1, [Check("live", slow, 5)]),
+            Claim("root", "x", "c.yaml", 2, [Check("live", root, 5)]),
+            Claim("gone", "x", "c.yaml", 3, [Check("dead", gone, 5)]),
+            Claim("status", "x", "c.yaml", 4, [Check("status", status, 5, codes=(200,))]),
+            Claim("alike", "x", "c.yaml", 5, [Check("live", alike, 5)]),
+        ]
+        reader = _Keeping()
+        with Fetcher(allow_private=True) as fetcher:
+            result = run(claims, fetcher, Connectivity(None), reader=reader)
+    finally:
+        other.stop()
+    assert [c.verdict for c in result.claims] == ["supported"] * 5
+    readings = reader.readings
+    for url in (slow, root, gone, status):
+        assert not readings[url].document.links_read and readings[url].document.links == [], url
+    assert readings[slow].document.title == "Berita 1"  # read all the same, for the soft-404 signals
+    for url in (alike, probe_url(alike, seed=PROBE_SEED)):
+        assert readings[url].document.links_read and readings[url].document.links, url
+
+
+def test_which_answers_a_probe_may_be_compared_with():
+    from pathlib import Path
+
+    from civicheck.history.revisits import RememberedProbe
+    from civicheck.probing import PROBE_SEED, Probes
+    from civicheck.soft404 import probe_key, probe_url
+
+    page, other, root = "http://x.test/berita/satu", "http://y.test/berita/dua", "http://x.test/"
+    probe, other_probe = probe_url(page, seed=PROBE_SEED), probe_url(other, seed=PROBE_SEED)
+    # Remembered from an earlier night, other's probe stands for the bodies it was compared with (answer()).
+    remembered = RememberedProbe(probe_key(other), other_probe, 404, "", Path("x.warc"), "", {other: "b"})
+
+    class Memory:
+        def probe(self, pattern: str) -> RememberedProbe | None:
+            return remembered if pattern == remembered.pattern else None
+
+    class Recorder:  # what Probes reads of the run's recorder
+        memory = Memory()
+        statuses: dict = {}
+
+    probes = Probes(Recorder())  # type: ignore[arg-type]
+    cited = {page: 5.0, other: 5.0, root: 5.0}
+    assert probes.beside(cited, dict.fromkeys(cited, True), cited) == {page: 5.0, probe: 5.0, **cited}
+    assert probes.may_compare(page, 200, "a")  # its probe has not answered yet: in doubt, yes
+    assert not probes.may_compare(page, 404, "a") and not probes.may_compare(page, None, None)
+    assert not probes.may_compare(root, 200, "a")  # a site root has no probe
+    assert not probes.may_compare("http://x.test/tidak/dikutip", 200, "a")  # no check decides its liveness
+    Recorder.statuses[probe] = 404
+    assert not probes.may_compare(page, 200, "a") and not probes.may_compare(probe, 404, None)
+    Recorder.statuses[probe] = 200
+    assert probes.may_compare(page, 200, "a") and probes.may_compare(probe, 200, "b")
+    assert not probes.may_compare(other, 200, "b")  # its remembered probe answered 404
+    assert probes.may_compare(other, 200, "changed")  # a changed page is probed again tonight
+    # A run with a `links` audit learns which pages' liveness it decides only once the audited page is read.
+    probes.named_upfront = False
+    assert probes.may_compare("http://z.test/tidak/dikutip", 200, "a")
+    assert not probes.may_compare(root, 200, "a")
+
+
+def test_a_stored_reading_serves_a_run_only_when_it_holds_what_the_run_reads_of_the_page():
+    # Recorder._lacks asks this of a reading stored on an earlier night: read again when it lacks something.
+    from civicheck.extract import Document
+    from civicheck.reading import LIVENESS_ONLY, TEXT_ONLY, WHOLE_PAGE
+
+    whole = Document("http://x/", "http://x/", "html")
+    liveness = Document("http://x/", "http://x/", "html", main_text_read=False)
+    text = Document("http://x/", "http://x/", "html", links_read=False)
+    runs = (WHOLE_PAGE, LIVENESS_ONLY, TEXT_ONLY)
+    assert [needs.met_by(whole) for needs in runs] == [True, True, True]
+    assert [needs.met_by(liveness) for needs in runs] == [False, True, False]
+    assert [needs.met_by(text) for needs in runs] == [False, False, True]
+    assert WHOLE_PAGE.met_by(None)  # an unreadable page's reading: reading it again would change nothing
 
 
 def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
@@ -181,7 +282,7 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     import pytest
 
     from civicheck.fetch import FetchResult
-    from civicheck.reading import shared_reader
+    from civicheck.reading import LIVENESS_ONLY, shared_reader
 
     def answer(n: int, body: str) -> FetchResult:
         url = f"http://127.0.0.1:9/p/{n}"
@@ -210,7 +311,7 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
 
     pages = [answer(n, ARTICLE.format(n=n % 10, m=n)) for n in range(40)] + [answer(99, NOT_FOUND)]
     for page in pages:
-        reader.read_later(page, keep(page.url), 30, full=False)
+        reader.read_later(page, keep(page.url), 30, needs=LIVENESS_ONLY)
     reader.wait()
     assert sorted(got) == sorted(p.url for p in pages)
     assert all(r.problem is None for r in got.values())
@@ -222,7 +323,7 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
     def fails(reading) -> None:
         raise RuntimeError("the history could not keep it")
 
-    reader.read_later(answer(7, ARTICLE.format(n=7, m=7)), fails, 30, full=False)
+    reader.read_later(answer(7, ARTICLE.format(n=7, m=7)), fails, 30, needs=LIVENESS_ONLY)
     with pytest.raises(RuntimeError, match="could not keep it"):
         reader.wait()
     reader.wait()  # nothing under way any more

@@ -33,6 +33,9 @@ class CheckKind:
     reads_page: ClassVar[bool] = True
     # Does it read the page's text when judged (so the run keeps that page's extracted Document until then)?
     keeps_text: ClassVar[bool] = False
+    # Does it read the links of the page it cites (an audit)? A page no such check cites is read without them
+    # (a tenth of reading a page), unless a soft-404 probe is compared with it (probing.Probes.may_compare).
+    reads_links: ClassVar[bool] = True
     # Is a check of this kind judged from what search() works out of its page as the page arrives, the page's
     # assessment and its evidence digest (kinds/sources.py SearchedDocument), and does it name the pages whose
     # liveness it decides before anything is read? When every check of a run is, each page needing no probe is

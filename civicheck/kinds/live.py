@@ -25,6 +25,7 @@ class Live(CheckKind):
     short_form = True
     example = "'live: https://example.go.id/'"
     reads_page = False
+    reads_links = False
     searches_early = True  # judged from the answer and its assessment alone
 
     def parse(self, fields: Fields) -> LivenessOptions:

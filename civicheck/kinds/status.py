@@ -23,6 +23,7 @@ class Status(CheckKind):
     options = StatusOptions
     option_keys = ("code",)
     example = "'status: {url: https://example.go.id/, code: 404}'"
+    reads_links = False
     searches_early = True  # judged from the answer and its assessment alone
 
     def parse(self, fields: Fields) -> StatusOptions:

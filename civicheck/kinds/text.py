@@ -17,6 +17,7 @@ SCOPES = ("page", "article")
 
 class TextKind(CheckKind):
     keeps_text: ClassVar[bool] = True
+    reads_links: ClassVar[bool] = False
     searches_early: ClassVar[bool] = True
 
     def finder(self, check: Check) -> Callable[[Any, Any], Any] | None:

@@ -23,6 +23,7 @@ from civicheck.errors import PageUnreadable
 from civicheck.extract import Document
 from civicheck.fetch import FetchResult, describe
 from civicheck.logs import get_logger
+from civicheck.reading.needs import WHOLE_PAGE, Needs
 
 logger = get_logger(__name__)
 
@@ -56,7 +57,7 @@ _PRELOAD = (
     "pypdf",
     "charset_normalizer",
 )
-# What a worker imports to read pages for their liveness only (read_page's full=False): a run of `live` checks
+# What a worker imports to read pages for their liveness only (read_page with LIVENESS_ONLY): a run of `live` checks
 # spares its fork server a quarter of a second of importing trafilatura and the rest.
 _LIVENESS_PRELOAD = (
     "civicheck.reading",
@@ -114,14 +115,12 @@ def read_page(
     result: FetchResult,
     selectors: Sequence[str] = (),
     body_file: str | None = None,
-    full: bool = True,
-    links: bool = True,
+    needs: Needs = WHOLE_PAGE,
 ) -> Reading:
-    """Everything the checks need of a body, read in this process. Never raises: a failure is a Reading's
-    problem. Runs in a worker (PageReader) or, where no worker can be started, in the caller's process.
-    `body_file`: where the body is, when it travelled to the worker as a file rather than through the pipe.
-    `full=False`: only what the liveness signals need (no main text, no dates: most of the cost).
-    `links=False`: not the page's links (no check citing it audits them or compares it with a probe)."""
+    """What the checks need of a body (`needs`: its main text? its links? its liveness is always read), read
+    in this process. Never raises: a failure is a Reading's problem. Runs in a worker (PageReader) or, where
+    no worker can be started, in the caller's process. `body_file`: where the body is, when it travelled to
+    the worker as a file rather than through the pipe."""
     from civicheck.extract import decode_text, kind_of
     from civicheck.extract.pipeline import extract_parsed
     from civicheck.soft404 import read_markup
@@ -132,7 +131,9 @@ def read_page(
                 result.body = fh.read()  # this process's copy of the result
         text = decode_text(result) if kind_of(result) in ("html", "text") else None
         # What the checks read: the main text without trafilatura's author and site name (only `draft` needs them).
-        document, root = extract_parsed(result, selectors, text, full=full, metadata=False, links=links)
+        document, root = extract_parsed(
+            result, selectors, text, full=needs.main_text, metadata=False, links=needs.links
+        )
         markup = read_markup(result, text or "", document, root)
     except MemoryError:
         return Reading(
@@ -185,15 +186,14 @@ class PageReader:
         limit: float = READ_LIMIT,
         selectors: Sequence[str] = (),
         let_go: bool = False,
-        full: bool = True,
-        links: bool = True,
+        needs: Needs = WHOLE_PAGE,
     ) -> Reading:
         """Read `result` within `limit` seconds (counted from when a worker takes it). `let_go`: the caller
         needs the body no more, so a large one is handed over through a file and dropped from `result` at
-        once, rather than held while the page waits for a free worker. `full`, `links`: see read_page."""
+        once, rather than held while the page waits for a free worker. `needs`: see read_page."""
         if self.pool is None:
-            return self._read_here(result, selectors, full=full, links=links)
-        return self._read_there(result, *self._handed_over(result, let_go), limit, selectors, full, links)
+            return self._read_here(result, selectors, needs=needs)
+        return self._read_there(result, *self._handed_over(result, let_go), limit, selectors, needs)
 
     def read_later(
         self,
@@ -201,15 +201,14 @@ class PageReader:
         done: Callable[[Reading], None],
         limit: float = READ_LIMIT,
         selectors: Sequence[str] = (),
-        full: bool = True,
-        links: bool = True,
+        needs: Needs = WHOLE_PAGE,
     ) -> None:
         """read(result, let_go=True) on a reading thread of this reader, and then `done(reading)` there: the
         calling thread (a fetch) goes on at once. At most PENDING pages wait to be read (past that, the caller
         waits for a place), those over SPILL_BYTES in a file: what waits holds little memory. wait() returns
         once every page handed over is read and done with. Without worker processes, it is read() here."""
         if self.pool is None:
-            done(self.read(result, limit, selectors, let_go=True, full=full, links=links))
+            done(self.read(result, limit, selectors, let_go=True, needs=needs))
             return
         self._places.acquire()
         try:
@@ -220,7 +219,7 @@ class PageReader:
 
         def work() -> None:
             try:
-                done(self._read_there(result, *handed, limit, selectors, full, links))
+                done(self._read_there(result, *handed, limit, selectors, needs))
             finally:
                 self._places.release()
 
@@ -261,26 +260,25 @@ class PageReader:
         body_file: str | None,
         limit: float,
         selectors: Sequence[str],
-        full: bool,
-        links: bool = True,
+        needs: Needs,
     ) -> Reading:
         from civicheck.reading.workers import NoWorker, WorkFailed
 
         pool = self.pool
         if pool is None:  # another thread found that no worker can be started
             try:
-                return self._read_here(sent, selectors, body_file, full, links)
+                return self._read_here(sent, selectors, body_file, needs)
             finally:
                 if body_file is not None:
                     os.unlink(body_file)
         try:
             answer = pool.call(
-                read_page, sent, tuple(selectors), body_file, full, links, limit=limit, cancel=self._cancel
+                read_page, sent, tuple(selectors), body_file, needs, limit=limit, cancel=self._cancel
             )
         except NoWorker as exc:
             logger.warning("pages are read in this process, without a time limit: %s", exc.reason)
             self.pool = None
-            return self._read_here(sent, selectors, body_file, full, links)
+            return self._read_here(sent, selectors, body_file, needs)
         except WorkFailed as exc:
             seconds = f"{limit:.1f}".rstrip("0").rstrip(".")
             why = (
@@ -306,8 +304,7 @@ class PageReader:
         result: FetchResult,
         selectors: Sequence[str],
         body_file: str | None = None,
-        full: bool = True,
-        links: bool = True,
+        needs: Needs = WHOLE_PAGE,
     ) -> Reading:
         import warnings
 
@@ -315,7 +312,7 @@ class PageReader:
         # catch_warnings changes process-wide state: one inline read at a time.
         with self._inline, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            reading = read_page(result, selectors, body_file, full, links)
+            reading = read_page(result, selectors, body_file, needs)
         for warning in caught:
             logger.warning("reading %s: %s", result.url, warning.message)
         return reading

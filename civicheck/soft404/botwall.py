@@ -65,16 +65,19 @@ def bot_wall_marker(
         return "Vercel challenge, x-vercel-mitigated: challenge"
     if header("x-amzn-waf-action") in ("challenge", "captcha"):
         return f"AWS WAF {header('x-amzn-waf-action')}"
-    cf_challenge = any(
-        m in raw for m in ("_cf_chl_opt", "cf-chl-", "cf_chl_", "/cdn-cgi/challenge-platform/h/")
-    )
+
+    # Each test of `raw` scans up to 300,000 characters, and most pages are no wall: the cheap tests of a
+    # conjunction (status, title, size) come first, and a scan is made only where its answer can decide.
+    def cf_challenge() -> bool:
+        return any(m in raw for m in ("_cf_chl_opt", "cf-chl-", "cf_chl_", "/cdn-cgi/challenge-platform/h/"))
+
     if title.startswith(
         ("just a moment", "un momento", "einen moment", "un instant", "tunggu sebentar")
-    ) and (cf_challenge or "cloudflare" in server or "challenge-platform" in raw):
+    ) and (cf_challenge() or "cloudflare" in server or "challenge-platform" in raw):
         return "Cloudflare 'Just a moment...'"
     if title.startswith("attention required") and "cloudflare" in title + server + raw[:20_000]:
         return "Cloudflare 'Attention Required!'"
-    if blocked and cf_challenge:
+    if blocked and cf_challenge():
         return "Cloudflare challenge"
     if (
         status in (403, 429)
@@ -120,14 +123,14 @@ def bot_wall_marker(
         ref = re.search(r"reference\s*#\s*([0-9a-f.]+)", raw)
         return "Akamai 'Access Denied'" + (f", reference #{ref.group(1).rstrip('.')}" if ref else "")
     small = len(raw) < 10_000  # block pages are a few kilobytes; a long page quoting one is not one
-    if "the requested url was rejected. please consult with your administrator" in raw and small:
+    if small and "the requested url was rejected. please consult with your administrator" in raw:
         return "F5 BIG-IP 'The requested URL was rejected'"
-    if ("captcha-delivery.com" in raw and (blocked or small)) or (
+    if ((blocked or small) and "captcha-delivery.com" in raw) or (
         blocked and (result.header("x-datadome") or "datadome" in server)
     ):
         return "DataDome"
-    if ("_pxappid" in raw or "px-captcha" in raw or "perimeterx" in raw) and (
-        blocked or "press & hold" in raw
+    if (blocked or "press & hold" in raw) and (
+        "_pxappid" in raw or "px-captcha" in raw or "perimeterx" in raw
     ):
         return "PerimeterX 'Press & Hold'"
     if "anubis" in raw and ("making sure you're not a bot" in title or "anubis_version" in raw):

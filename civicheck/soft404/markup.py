@@ -138,7 +138,7 @@ def _borrowed_words(root) -> list[str]:
     found" message, longest first: a link's label names another page, a menu the site, never this page."""
     found: set[str] = set()
     navigation = [*root.iter("nav"), *root.xpath("//*[@role='navigation']")]
-    links = (el.text_content() for el in root.iter("a") if isinstance(el.tag, str))
+    links = (_text_of(el) for el in root.iter("a"))
     for scope in [links, *(_texts_that_might_say_missing(nav) for nav in navigation)]:
         for raw in scope:
             if len(found) >= _KEPT:
@@ -151,6 +151,11 @@ def _borrowed_words(root) -> list[str]:
     # Longest first (own_words removes them in this order); alphabetical among equals, so that a run's outcome
     # never hangs on the order of a set.
     return sorted(found, key=lambda text: (-len(text), text))
+
+
+def _text_of(element: Any) -> str:
+    """element.text_content(), read at once where the element holds nothing but its text (most links)."""
+    return (element.text or "") if not len(element) else element.text_content()
 
 
 def _texts_that_might_say_missing(top) -> Iterator[str]:
