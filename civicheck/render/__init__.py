@@ -2,13 +2,14 @@
 by the command line without importing any renderer; `render` draws a report in one of them.
 
 Each format is a module of this package with `render(report, **options)` (the options it declares below), and
-`render_rows` / `render_changes` when it can draw a plain list (timeline, history) or what changed (diff).
+`render_rows` / `render_changes` when it can draw a plain list (timeline, history) or what changed (diff); one
+that can hand its text on in pieces as it makes them (a large report never held whole) has `render_chunks`.
 Adding a format: a module here, a line in FORMATS, its tests and its README section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -63,13 +64,44 @@ def render(
     the terminal columns to fit, stacking the claims below what the columns need; None: one wide table), `changes` (what
     changed since the last run), `publishing` (publisher, url template: claimreview), `charts`
     (availability.Chart per URL: html)."""
+    module, options = _renderer(fmt, color, changes, publishing, charts, width)
+    return module.render(report, **options)
+
+
+def render_chunks(
+    report: Mapping[str, Any],
+    fmt: str,
+    *,
+    color: bool = False,
+    changes: Any = None,
+    publishing: Mapping[str, Any] | None = None,
+    charts: Any = None,
+    width: int | None = None,
+) -> Iterator[str]:
+    """render's text in pieces that join into it, made as they are written where the format can (json), else
+    in one piece."""
+    module, options = _renderer(fmt, color, changes, publishing, charts, width)
+    if hasattr(module, "render_chunks"):
+        return module.render_chunks(report, **options)
+    return iter((module.render(report, **options),))
+
+
+def _renderer(
+    fmt: str,
+    color: bool,
+    changes: Any,
+    publishing: Mapping[str, Any] | None,
+    charts: Any,
+    width: int | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The format's module, and the options its render() takes of those given."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     given = {"color": color, "changes": changes, "charts": charts, "width": width}
     options = {name: given[name] for name in FORMATS[fmt].options if name in given}
     if "publishing" in FORMATS[fmt].options:
         options.update(publishing or {})
-    return FORMATS[fmt].module().render(report, **options)
+    return FORMATS[fmt].module(), options
 
 
 def render_rows(
