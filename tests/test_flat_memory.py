@@ -4,10 +4,17 @@ from the whole Document at the end, and the text stays in the evidence only wher
 
 from __future__ import annotations
 
+import json
+import os
+
+from click.testing import CliRunner
+
 from civicheck.claims import Check, Claim
+from civicheck.cli import cli
 from civicheck.fetch.client import Fetcher
 from civicheck.kinds.sources import EarlySearches, SearchedDocument
 from civicheck.reading import inline_reader, read_page
+from civicheck.reading.workers import WorkerPool, shared_pool
 from civicheck.report import run_to_dict
 from civicheck.runner import Connectivity, run
 
@@ -241,3 +248,53 @@ def test_a_page_read_before_its_probe_waits_for_it(site):
     assert assessment.soft404 and "random sibling URL" in assessment.signals[0]
     assert isinstance(readings[alike].document, SearchedDocument) and not searches.waiting
     assert not isinstance(readings[target].document, SearchedDocument)  # the probe's reading stays
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_retired_workers_are_gone_and_the_pool_starts_new_ones():
+    pool = WorkerPool(jobs=2)
+    try:
+        first = pool.call(os.getpid, limit=30).value
+        pool.retire()
+        assert _gone(first)
+        second = pool.call(os.getpid, limit=30).value
+        assert second != first and not _gone(second)
+    finally:
+        pool.close()
+
+
+def test_verify_ends_its_workers_before_it_writes_the_report(tmp_path, site):
+    # The report of a large run is made once every page is read: the workers (~90 MB each after news
+    # pages) are not kept idle beside it.
+    page = site.route("/berita/1", ARTICLE.format(n=1))
+    claims = tmp_path / "c.yaml"
+    claims.write_text(
+        f"claims:\n  - id: a\n    claim: x\n    checks:\n      - contains: {{url: '{page}', all: [nomor 1]}}\n"
+    )
+    pool = shared_pool(jobs=3)
+    worker = pool.call(os.getpid, limit=30).value
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            str(claims),
+            "--jobs",
+            "3",
+            "--no-history",
+            "--no-canary",
+            "--no-warc",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["claims"][0]["verdict"] == "supported"
+    assert _gone(worker)
+    assert pool.call(abs, -4, limit=30).value == 4  # the next run of this process still has its pool

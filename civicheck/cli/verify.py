@@ -199,6 +199,8 @@ def verify(
             finally:
                 if memory is not None:
                     memory.close()
+    # Every page is read and judged: the workers' memory goes back before the report is made (its peak).
+    reader.retire()
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")
