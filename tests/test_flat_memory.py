@@ -65,7 +65,8 @@ def _outcomes(result) -> list[dict]:
     ]
 
 
-def test_pages_searched_as_they_arrive_are_judged_as_at_the_end(site, monkeypatch):
+def _let_go(monkeypatch) -> list[str]:
+    """The URLs of the pages whose Document is made a SearchedDocument (searched, its text let go), in order."""
     import civicheck.kinds.sources as sources
 
     let_go: list[str] = []
@@ -73,6 +74,11 @@ def test_pages_searched_as_they_arrive_are_judged_as_at_the_end(site, monkeypatc
     monkeypatch.setattr(
         sources, "searched_document", lambda doc, keep: let_go.append(doc.url) or real(doc, keep)
     )
+    return let_go
+
+
+def test_pages_searched_as_they_arrive_are_judged_as_at_the_end(site, monkeypatch):
+    let_go = _let_go(monkeypatch)
     claims = _text_claims(site)
     # A `links` check in the run needs pages read before it can say which it audits: nothing is searched
     # early, every page is judged from its whole Document at the end, as before.
@@ -189,13 +195,7 @@ def _probed_claims(site) -> list[Claim]:
 
 
 def test_pages_with_a_probe_are_judged_once_it_is_in_as_at_the_end(site, monkeypatch):
-    import civicheck.kinds.sources as sources
-
-    let_go: list[str] = []
-    real = sources.searched_document
-    monkeypatch.setattr(
-        sources, "searched_document", lambda doc, keep: let_go.append(doc.url) or real(doc, keep)
-    )
+    let_go = _let_go(monkeypatch)
     claims = _probed_claims(site)
     audit = Claim("audit", "x", "c.yaml", 99, [Check("links", site.route("/portal", "<p>x</p>"), 99)])
     with Fetcher(allow_private=True) as fetcher:
@@ -205,7 +205,7 @@ def test_pages_with_a_probe_are_judged_once_it_is_in_as_at_the_end(site, monkeyp
         late = run([*claims, audit], fetcher, Connectivity(None), reader=inline_reader())
     # each page read whole, probed or not, was let go as it arrived (the 404 too), in the first run only
     pages = sorted({c.checks[0].url for c in claims})
-    assert searched_early == pages, searched_early
+    assert searched_early == pages
     assert sorted(set(let_go)) == pages
     assert _outcomes(early) == _outcomes(late)[: len(claims)]
     outcomes = [c.outcomes[0] for c in early.claims]

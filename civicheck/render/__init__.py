@@ -50,22 +50,9 @@ CHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.changes)
 SUFFIXES = {suffix: f.name for f in FORMATS.values() for suffix in f.suffixes}
 
 
-def render(
-    report: Mapping[str, Any],
-    fmt: str,
-    *,
-    color: bool = False,
-    changes: Any = None,
-    publishing: Mapping[str, Any] | None = None,
-    charts: Any = None,
-    width: int | None = None,
-) -> str:
-    """The report in format `fmt`, given the options it takes: `color` (table, on a terminal), `width` (table:
-    the terminal columns to fit, stacking the claims below what the columns need; None: one wide table), `changes` (what
-    changed since the last run), `publishing` (publisher, url template: claimreview), `charts`
-    (availability.Chart per URL: html)."""
-    module, options = _renderer(fmt, color, changes, publishing, charts, width)
-    return module.render(report, **options)
+def render(report: Mapping[str, Any], fmt: str, **options: Any) -> str:
+    """The report in format `fmt` as one string (render_chunks' pieces joined; the same options)."""
+    return "".join(render_chunks(report, fmt, **options))
 
 
 def render_chunks(
@@ -78,30 +65,21 @@ def render_chunks(
     charts: Any = None,
     width: int | None = None,
 ) -> Iterator[str]:
-    """render's text in pieces that join into it, made as they are written where the format can (json), else
-    in one piece."""
-    module, options = _renderer(fmt, color, changes, publishing, charts, width)
-    if hasattr(module, "render_chunks"):
-        return module.render_chunks(report, **options)
-    return iter((module.render(report, **options),))
-
-
-def _renderer(
-    fmt: str,
-    color: bool,
-    changes: Any,
-    publishing: Mapping[str, Any] | None,
-    charts: Any,
-    width: int | None,
-) -> tuple[Any, dict[str, Any]]:
-    """The format's module, and the options its render() takes of those given."""
+    """The report in format `fmt`, given the options it takes: `color` (table, on a terminal), `width` (table:
+    the terminal columns to fit, stacking the claims below what the columns need; None: one wide table), `changes` (what
+    changed since the last run), `publishing` (publisher, url template: claimreview), `charts`
+    (availability.Chart per URL: html). In pieces that join into it, each made as the one before is written
+    where the format can (json: a large report is never held whole as text), else in one piece."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     given = {"color": color, "changes": changes, "charts": charts, "width": width}
     options = {name: given[name] for name in FORMATS[fmt].options if name in given}
     if "publishing" in FORMATS[fmt].options:
         options.update(publishing or {})
-    return FORMATS[fmt].module(), options
+    module = FORMATS[fmt].module()
+    if hasattr(module, "render_chunks"):
+        return module.render_chunks(report, **options)
+    return iter((module.render(report, **options),))
 
 
 def render_rows(
