@@ -226,9 +226,10 @@ def _run(
     early = Context({}, lambda: (True, ""))  # nothing fetched yet: only what the checks cite can be planned
     decides, patience = liveness(claims, early)
     # Pages are assessed and searched as they arrive where the checks allow it, their text then let go.
-    searches = EarlySearches(claims, keep_texts, set(decides))
+    searches = EarlySearches(claims, keep_texts, decides)
     recorder.on_read = searches
     jobs = probes.beside(cited, decides, patience)
+    searches.expect_probes(probes.sent, jobs)
     results = probes.split(recorder.fetch(fetcher, jobs), cited)
 
     asked: list[str] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from civicheck import __version__
-from civicheck.cli.base import Group
+from civicheck.cli.base import LAST_COMMAND, Group
 from civicheck.cli.draft import draft
 from civicheck.cli.history import diff, history
 from civicheck.cli.init import init
@@ -45,4 +45,4 @@ def main() -> None:
     from civicheck.memory import return_freed_memory
 
     return_freed_memory()  # a run's page bodies are let go as it goes: let the system have that memory back
-    cli.main(prog_name="civicheck")
+    cli.main(prog_name="civicheck", obj={LAST_COMMAND: True})

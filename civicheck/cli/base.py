@@ -13,6 +13,10 @@ import click
 
 from civicheck.errors import ExitCode, Problem
 
+# The root context's obj holds this key, true, when the command is the last thing its process does (the
+# `civicheck` program, cli.main): what would serve a next run in the same process can be let go at once.
+LAST_COMMAND = "last command"
+
 
 def say(message: str) -> None:
     """A line on standard error. Messages echo claim ids, keys, URLs, file names and archive answers, so every

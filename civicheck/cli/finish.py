@@ -195,7 +195,7 @@ def write_reports(
     report: dict[str, Any], changes: Any, outputs: Outputs, keep_texts: bool, store: Any, quiet: bool
 ) -> None:
     from civicheck.errors import OutputNotWritten
-    from civicheck.render import render
+    from civicheck.render import render_chunks
     from civicheck.report import without_texts
 
     shown = report if keep_texts else without_texts(report)
@@ -209,7 +209,7 @@ def write_reports(
     for fmt, path in [(outputs.format_, outputs.output), *outputs.reports]:
         try:
             write(
-                render(
+                render_chunks(
                     shown,
                     fmt,
                     color=color and path is None,

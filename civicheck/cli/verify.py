@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from civicheck.cli.base import Command, option_value, say
+from civicheck.cli.base import LAST_COMMAND, Command, option_value, say
 from civicheck.cli.fetching import (
     archives_of,
     fetch_memory,
@@ -203,6 +203,11 @@ def verify(
             finally:
                 if memory is not None:
                     memory.close()
+    if (click.get_current_context().find_root().obj or {}).get(LAST_COMMAND):
+        # The process ends with this command: its workers end as soon as every page is read and judged, so
+        # what they hold goes back before the report (a large run's peak) is made. A process that runs again
+        # (tests, a library user) keeps them for its next run.
+        reader.retire()
     if not quiet:
         for why in skipped:  # the checks that needed these records say so too, as unknown
             say(f"warning: {why}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from civicheck.checks import NO_TEXT, Context, Evidence, Hit, Outcome, stand_in, unavailable
@@ -85,43 +85,121 @@ def search_key(check: Check) -> Hashable:
 
 class EarlySearches:
     """Judges what it can of each page as soon as it is read (the Recorder's on_read: on the reading thread that
-    read it, or the fetch thread of a reading stored in the history): when every check of the run is of a searches_early kind, a page that needs no soft-404 probe
-    is assessed (soft-404 signals, bot wall) and searched by the text checks citing it at once, then kept as
-    a SearchedDocument. So the run holds each page's assessment and each check's search result, not the text,
-    links and markup of every page until the last one is in. The outcomes are the same: the same assessment
-    and the same searches of the same Document, earlier (runner._assess assesses the other pages later)."""
+    read it, or the fetch thread of a reading stored in the history): when every check of the run is of a
+    searches_early kind, a page is assessed (soft-404 signals, bot wall) and searched by the text checks citing
+    it at once, then kept as a SearchedDocument. A page whose liveness a check decides is assessed with its
+    soft-404 probe's answer, once that is read too (expect_probes: the probes sent this run; a page whose
+    probe is remembered from an earlier night waits for the end). So the run holds each page's assessment and
+    each check's search result, not the text, links and markup of every page until the last one is in. The
+    outcomes are the same: the same assessment and the same searches of the same Document, earlier
+    (runner._assess assesses the other pages later)."""
 
-    def __init__(self, claims: list[Claim], keep_texts: bool, probed: set[str]):
-        """`probed`: the pages whose liveness a check decides (they get a probe: assessed once it is in)."""
+    def __init__(self, claims: list[Claim], keep_texts: bool, probed: Mapping[str, bool]):
+        """`probed`: the pages whose liveness a check decides (they get a probe), each with whether its
+        soft-404 signals count (probing.liveness)."""
         from civicheck.kinds import kind_of
 
         self.keep_texts = keep_texts
         checks: dict[str, list[Check]] = defaultdict(list)
         everything_early = True
+        read: set[str] = set()  # pages whose content a check judges: their signals stay on (runner._assess)
         for claim in claims:
             for check in claim.checks:
                 everything_early = everything_early and kind_of(check).searches_early
                 checks[check.url].append(check)
+                if kind_of(check).reads_page:
+                    read.add(check.url)
         # A kind that needs a page read to tell what it audits (links) may yet make any page one with a probe.
-        self.checks = {} if not everything_early else {u: c for u, c in checks.items() if u not in probed}
+        self.checks = dict(checks) if everything_early else {}
+        self.probed = dict(probed)
+        self.read = read
+        self.probe_for: dict[str, str | None] = {}  # probed page -> its probe sent this run (None: no probe)
+        self.targets: set[str] = set()  # the probes of those pages
+        self.probes: dict[str, FetchResult] = {}  # probe url -> its answer, once read
+        self.waiting: dict[str, list[FetchResult]] = defaultdict(list)  # probe url -> pages read before it
         self.results: dict[Hashable, Any] = {}  # search_key -> what kind.search() found (or raised)
         self.assessments: dict[str, Any] = {}  # url -> its soft-404 / bot-wall Assessment
         self.lock = threading.Lock()
 
+    def expect_probes(self, sent: Mapping[str, str], jobs: Mapping[str, float]) -> None:
+        """The probes this run fetches (`sent`: probe_key -> probe url, among the fetch `jobs`): each probed
+        page whose probe is one of them is judged once that is read too; one that has none (a site root, or
+        signals turned off) as it arrives."""
+        from civicheck.probing import PROBE_SEED
+        from civicheck.soft404 import probe_key, probe_url
+
+        for url in self.probed:
+            if url not in self.checks:
+                continue
+            target = probe_url(url, seed=PROBE_SEED)
+            if target is None or not self.probed[url]:
+                self.probe_for[url] = None  # a site root, or signals off: no probe is sent or compared
+            elif sent.get(probe_key(url)) == target and target in jobs and target not in self.checks:
+                self.probe_for[url] = target  # a probe that is itself cited is judged at the end
+                self.targets.add(target)
+
     def __call__(self, result: FetchResult, readings: dict[str, Reading]) -> None:
+        url = result.url
+        if url in self.checks and url not in self.probed:
+            self._judge(result, readings, None, enabled=True)
+            return
+        if url in self.probe_for:
+            target = self.probe_for[url]
+            # As runner._assess: a probe counts for a page answering a body, whose signals the check wants.
+            if target is None or not self.probed[url] or not result.has_document:
+                self._judge(result, readings, None, enabled=self._enabled(url))
+                return
+            with self.lock:
+                probe = self.probes.get(target)
+                if probe is None:
+                    self.waiting[target].append(result)  # judged when its probe is read
+                    return
+            self._judge(result, readings, probe, enabled=self._enabled(url))
+            return
+        if url in self.targets:
+            with self.lock:
+                self.probes[url] = result
+                pages = self.waiting.pop(url, [])
+            for page in pages:
+                self._judge(page, readings, result, enabled=self._enabled(page.url))
+
+    def _enabled(self, url: str) -> bool:
+        """Are a probed page's soft-404 signals on? Off only when every check citing it turned them off."""
+        return url in self.read or self.probed[url]
+
+    def _judge(
+        self, result: FetchResult, readings: dict[str, Reading], probe: FetchResult | None, enabled: bool
+    ) -> None:
         from civicheck.kinds import kind_of
+        from civicheck.reading import needs_reading
         from civicheck.soft404 import assess
 
-        checks = self.checks.get(result.url)
+        checks = self.checks[result.url]
         with self.lock:
             reading = readings.get(result.url)
-        if not checks or reading is None or reading.problem is not None or reading.document is None:
+            probe_reading = readings.get(probe.url) if probe is not None else None
+        if reading is None or reading.problem is not None or reading.document is None:
             return  # judged as before: assessed in runner._assess, searched when judged
+        probe_page = probe_markup = None
+        if probe is not None and needs_reading(probe):
+            if probe_reading is None:
+                return  # not read here: runner._assess reads it
+            if probe_reading.problem is not None or probe_reading.document is None:
+                probe = None  # a probe answer that cannot be read proves nothing (as runner._assess)
+            else:
+                probe_page, probe_markup = probe_reading.document, probe_reading.markup
         doc = reading.document
         try:
-            # As runner._assess would: no probe, and the signals on (only a page whose liveness a check
-            # decides, with a probe, can have them off).
-            assessment = assess(result, doc, None, None, enabled=True, markup=reading.markup)
+            # As runner._assess would, with the same probe answer.
+            assessment = assess(
+                result,
+                doc,
+                probe,
+                probe_page,
+                enabled=enabled,
+                markup=reading.markup,
+                probe_markup=probe_markup,
+            )
         except Exception:  # noqa: BLE001 - runner._assess tries again and makes it the page's problem
             return
         found: dict[Hashable, Any] = {}

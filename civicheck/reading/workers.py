@@ -115,6 +115,13 @@ class WorkerPool:
 
         threading.Thread(target=start, name="civicheck-warm", daemon=True).start()
 
+    def retire(self) -> None:
+        """End the idle workers and keep the pool open (calls start new ones)."""
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for worker in workers:
+            worker.kill()
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

@@ -2,13 +2,14 @@
 by the command line without importing any renderer; `render` draws a report in one of them.
 
 Each format is a module of this package with `render(report, **options)` (the options it declares below), and
-`render_rows` / `render_changes` when it can draw a plain list (timeline, history) or what changed (diff).
+`render_rows` / `render_changes` when it can draw a plain list (timeline, history) or what changed (diff); one
+that can hand its text on in pieces as it makes them (a large report never held whole) has `render_chunks`.
 Adding a format: a module here, a line in FORMATS, its tests and its README section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -49,7 +50,12 @@ CHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.changes)
 SUFFIXES = {suffix: f.name for f in FORMATS.values() for suffix in f.suffixes}
 
 
-def render(
+def render(report: Mapping[str, Any], fmt: str, **options: Any) -> str:
+    """The report in format `fmt` as one string (render_chunks' pieces joined; the same options)."""
+    return "".join(render_chunks(report, fmt, **options))
+
+
+def render_chunks(
     report: Mapping[str, Any],
     fmt: str,
     *,
@@ -58,18 +64,22 @@ def render(
     publishing: Mapping[str, Any] | None = None,
     charts: Any = None,
     width: int | None = None,
-) -> str:
+) -> Iterator[str]:
     """The report in format `fmt`, given the options it takes: `color` (table, on a terminal), `width` (table:
     the terminal columns to fit, stacking the claims below what the columns need; None: one wide table), `changes` (what
     changed since the last run), `publishing` (publisher, url template: claimreview), `charts`
-    (availability.Chart per URL: html)."""
+    (availability.Chart per URL: html). In pieces that join into it, each made as the one before is written
+    where the format can (json: a large report is never held whole as text), else in one piece."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     given = {"color": color, "changes": changes, "charts": charts, "width": width}
     options = {name: given[name] for name in FORMATS[fmt].options if name in given}
     if "publishing" in FORMATS[fmt].options:
         options.update(publishing or {})
-    return FORMATS[fmt].module().render(report, **options)
+    module = FORMATS[fmt].module()
+    if hasattr(module, "render_chunks"):
+        return module.render_chunks(report, **options)
+    return iter((module.render(report, **options),))
 
 
 def render_rows(
