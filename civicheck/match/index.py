@@ -19,11 +19,9 @@ class Index:
 
     def __init__(self, toks: list[str]):
         self.text = " " + " ".join(toks) + " "
-        # token index -> char offset of its first char in `text` (each token and its space after it)
+        # token index -> char offset of its first char in `text` (each token and its space after it), and back
         self.offsets: list[int] = list(accumulate([len(t) + 1 for t in toks], initial=1))[:-1]
-        self.at: dict[int, int] = dict(
-            zip(self.offsets, range(len(toks)), strict=True)
-        )  # char offset -> token
+        self.at: dict[int, int] = dict(zip(self.offsets, range(len(toks)), strict=True))
 
     def find_all(self, seq: Sequence[str]) -> list[int]:
         """Token indexes where `seq` starts, in order (overlapping occurrences included)."""
@@ -173,9 +171,8 @@ def token_stream(passages: Sequence[Passage]) -> Stream:
     Keyed on the passages' content, so that a list made again (Document.article_span, a document read again)
     finds its stream too; the passages' texts are the same string objects with their hashes cached.
     """
-    with (
-        _CACHE_LOCK
-    ):  # checks may run in threads; a stream built twice is harmless, a torn OrderedDict is not
+    # Checks may run in threads: a stream built twice is harmless, a torn OrderedDict is not.
+    with _CACHE_LOCK:
         same = _BY_LIST.get(id(passages))
         if same is not None and same[0] is passages:
             return same[1]
