@@ -302,8 +302,6 @@ class FetchMemory:
         selectors: Sequence[str] = (),
     ) -> None:
         """Remember a good fetch (a 2xx read whole) and its reading; anything else is never remembered."""
-        from civicheck.history.stored_reading import dump, shape
-
         if not result.has_document or ref is None or warc is None or result.sha256 is None:
             return
         headers = json.dumps([list(h) for h in result.headers])
@@ -325,19 +323,11 @@ class FetchMemory:
                 ref,
             ),
         )
-        if reading is not None and reading.problem is None:
-            blob = dump(reading)
-            if blob is not None:
-                with self.lock:
-                    self._with_reading.add((result.final_url, result.sha256))
-                self._add(
-                    "INSERT OR REPLACE INTO good_readings (url, sha256, selectors, shape, zlib)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (result.final_url, result.sha256, json.dumps(list(selectors)), shape(), blob),
-                )
+        self.keep_reading(result.final_url, result.sha256, reading, selectors)
 
     def keep_reading(self, url: str, sha256: str, reading: Any, selectors: Sequence[str]) -> None:
-        """Remember the reading of a remembered body read again (its copy replayed: nothing stored matched)."""
+        """Remember the reading of the body with this digest fetched from `url` (a good fetch just kept, or a
+        remembered body read again: its copy replayed, nothing stored matched); an unreadable page's is not."""
         from civicheck.history.stored_reading import dump, shape
 
         blob = dump(reading) if reading is not None and reading.problem is None else None
