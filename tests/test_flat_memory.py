@@ -77,17 +77,24 @@ def _let_go(monkeypatch) -> list[str]:
     return let_go
 
 
-def test_pages_searched_as_they_arrive_are_judged_as_at_the_end(site, monkeypatch):
-    let_go = _let_go(monkeypatch)
-    claims = _text_claims(site)
-    # A `links` check in the run needs pages read before it can say which it audits: nothing is searched
-    # early, every page is judged from its whole Document at the end, as before.
+def _early_and_late(site, claims: list[Claim], let_go: list[str]):
+    """`claims` run alone (their pages searched as they arrive: the pages let go then), and run beside a `links`
+    check, which needs pages read before it can say which it audits: nothing is searched early then, every page
+    is judged from its whole Document at the end, as before. (first run, second run, pages let go in the first)"""
     portal = site.route("/portal", "<html><body><p>Portal</p></body></html>")
     audit = Claim("audit", "x", "c.yaml", 99, [Check("links", portal, 99)])
     with Fetcher(allow_private=True) as fetcher:
         early = run(claims, fetcher, Connectivity(None), reader=inline_reader())
-        searched_early = sorted(let_go)
+        searched_early = list(let_go)
         late = run([*claims, audit], fetcher, Connectivity(None), reader=inline_reader())
+    return early, late, searched_early
+
+
+def test_pages_searched_as_they_arrive_are_judged_as_at_the_end(site, monkeypatch):
+    let_go = _let_go(monkeypatch)
+    claims = _text_claims(site)
+    early, late, searched_early = _early_and_late(site, claims, let_go)
+    searched_early.sort()
     # every page read whole (the 404 and the soft 404 too) was let go as it arrived in the first run only
     assert len(searched_early) == 6 and sorted(let_go) == searched_early
     assert _outcomes(early) == _outcomes(late)[: len(claims)]
@@ -197,12 +204,8 @@ def _probed_claims(site) -> list[Claim]:
 def test_pages_with_a_probe_are_judged_once_it_is_in_as_at_the_end(site, monkeypatch):
     let_go = _let_go(monkeypatch)
     claims = _probed_claims(site)
-    audit = Claim("audit", "x", "c.yaml", 99, [Check("links", site.route("/portal", "<p>x</p>"), 99)])
-    with Fetcher(allow_private=True) as fetcher:
-        early = run(claims, fetcher, Connectivity(None), reader=inline_reader())
-        searched_early = sorted(set(let_go))
-        # with a `links` check nothing is searched early: every page judged from its whole Document at the end
-        late = run([*claims, audit], fetcher, Connectivity(None), reader=inline_reader())
+    early, late, let_go_early = _early_and_late(site, claims, let_go)
+    searched_early = sorted(set(let_go_early))
     # each page read whole, probed or not, was let go as it arrived (the 404 too), in the first run only
     pages = sorted({c.checks[0].url for c in claims})
     assert searched_early == pages

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from helpers import fetched
 
 from civicheck.cli import cli
 from civicheck.errors import ExitCode
@@ -281,22 +282,10 @@ def test_pages_handed_over_are_read_in_workers_while_the_caller_goes_on():
 
     import pytest
 
-    from civicheck.fetch import FetchResult
     from civicheck.reading import LIVENESS_ONLY, shared_reader
 
-    def answer(n: int, body: str) -> FetchResult:
-        url = f"http://127.0.0.1:9/p/{n}"
-        return FetchResult(
-            url=url,
-            final_url=url,
-            status=200,
-            reason="OK",
-            error=None,
-            detail="200 OK",
-            fetched_at="2026-11-29T00:00:00Z",
-            headers=[("Content-Type", "text/html; charset=utf-8")],
-            body=body.encode(),
-        )
+    def answer(n: int, body: str):
+        return fetched(body, url=f"http://127.0.0.1:9/p/{n}")
 
     reader = shared_reader(jobs=2)
     got: dict[str, object] = {}
