@@ -1,7 +1,7 @@
 """What happens to each answer as it arrives: archived to the run's WARC on its fetch thread (or, in a
 replay, found where it was archived), its page handed to a reading thread and read in a worker within what is
-left of the URL's budget, its body let go. With a history (history/revisits.py), a 304 is judged from the copy of the last good fetch and a
-body read on an earlier night is not read again. runner.py drives it.
+left of the URL's budget, its body let go. With a history (history/revisits.py), a 304 is judged from the
+copy of the last good fetch and a body read on an earlier night is not read again. runner.py drives it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class Progress(Protocol):
 class Recorder:
     """Called on each fetch thread as a result arrives: archives it (or, in a replay, looks up where it was
     archived), hands the page to a reading thread (PageReader.read_later: extraction in a worker, within what
-    is left of the URL's budget), lets its body go once read, and reports progress. So a run holds a body only while it is archived and read.
+    is left of the URL's budget), lets its body go once read, and reports progress. So a run holds a body
+    only while it is archived and read.
 
     With a FetchMemory (a history), a 304 is judged from the copy of the last good fetch, and a body already
     read on an earlier night (same digest) is not read again; every good fetch is remembered."""

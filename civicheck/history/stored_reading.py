@@ -82,7 +82,8 @@ def _encode(value: Any) -> Any:
     return {"o": cls.__name__, "f": {name: _encode(getattr(value, name)) for name in _names(cls)}}
 
 
-# What JSON gives back as it was stored: a page's blocks and links are thousands of these, not decoded one call each.
+# What JSON gives back as it was stored: a page's blocks and links are thousands of these, not decoded one
+# call each.
 _AS_IS = (str, int, float, bool, type(None))
 
 

@@ -57,8 +57,8 @@ _PRELOAD = (
     "pypdf",
     "charset_normalizer",
 )
-# What a worker imports to read pages for their liveness only (read_page with LIVENESS_ONLY): a run of `live` checks
-# spares its fork server a quarter of a second of importing trafilatura and the rest.
+# What a worker imports to read pages for their liveness only (read_page with LIVENESS_ONLY): a run of `live`
+# checks spares its fork server a quarter of a second of importing trafilatura and the rest.
 _LIVENESS_PRELOAD = (
     "civicheck.reading",
     "civicheck.extract",
