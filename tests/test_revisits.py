@@ -553,6 +553,63 @@ def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
     assert FetchMemory(tmp_path / "history.sqlite", fresh=True).conditions([url]) == {}
 
 
+def test_a_batch_being_written_holds_up_no_other_thread(tmp_path):
+    """A fetch thread writing a batch (here stuck behind another process's write lock, as a slow disk would
+    keep it) must not stop the other threads keeping what they fetched and looking up what is remembered:
+    the pipeline of a run stalled whole at each batch before. The batch is written once the lock is gone."""
+    import sqlite3
+
+    from civicheck.fetch import FetchResult
+    from civicheck.history.revisits import FetchMemory
+
+    warc = tmp_path / "civicheck-night.warc.gz"
+    warc.write_bytes(b"")
+
+    def fetched(i: int) -> FetchResult:
+        url = f"https://x.example/dinas/{i}"
+        return FetchResult(
+            url,
+            url,
+            200,
+            "OK",
+            None,
+            "200 OK",
+            "2026-11-28T02:00:00Z",
+            headers=[("ETag", f'"{i}"')],
+            body=PAGE.encode("utf-8"),
+        )
+
+    memory = FetchMemory(tmp_path / "history.sqlite")
+    other = sqlite3.connect(tmp_path / "history.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another run writing: the batch must wait for it
+    memory.keep(fetched(0), f"{warc.name}#<urn:uuid:0>", warc)
+    writer = threading.Thread(target=memory.save, kwargs={"closed": warc}, daemon=True)
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive()  # waiting for the lock, as a batch behind a slow disk
+    done = threading.Event()
+
+    def meanwhile() -> None:
+        for i in range(1, 30):
+            memory.keep(fetched(i), f"{warc.name}#<urn:uuid:{i}>", warc)
+        memory.conditions(["https://x.example/dinas/0"])
+        memory.save(wait=False)  # a batch filling up meanwhile: left for the next save, not waited for
+        done.set()
+
+    threading.Thread(target=meanwhile, daemon=True).start()
+    assert done.wait(10), "keeping and looking up waited for the batch being written"
+    assert writer.is_alive()
+    other.execute("ROLLBACK")
+    writer.join(10)
+    assert not writer.is_alive()
+    memory.save(closed=warc)
+    memory.close()
+    remembered = FetchMemory(tmp_path / "history.sqlite")
+    urls = [f"https://x.example/dinas/{i}" for i in range(30)]
+    assert sorted(remembered.conditions(urls)) == sorted(urls)
+    remembered.close()
+
+
 def test_a_cited_url_that_redirects_asks_its_final_url_conditionally(site, page, tmp_path):
     old = site.route("/lama", status=301, headers={"Location": "/dinas/disnaker"}, content_type=None)
     (tmp_path / "claims.yaml").write_text(claims_for(old), encoding="utf-8")

@@ -77,6 +77,16 @@ class FetchMemory:
             self.path, timeout=DEFAULT_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
         )
         self.lock = threading.Lock()
+        # Batches are written on a connection of their own, outside self.lock: a fetch thread writing one
+        # (200 rows, the stored readings among them) no longer holds up every other thread's keep() and
+        # lookups; the database's WAL journal lets them read meanwhile. Without an fsync at each commit
+        # (synchronous=NORMAL): what is remembered here only spares work, and a power cut may lose the last
+        # batches, never the database. Only one batch is written at a time, in the order they were filled.
+        self._writer = sqlite3.connect(
+            self.path, timeout=DEFAULT_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+        self._writer.execute("PRAGMA synchronous = NORMAL")
+        self._saving = threading.Lock()
         self._good: dict[str, GoodFetch] = {}  # final url -> its last good fetch, for the URLs of this run
         self._replays: dict[Path, Any] = {}  # earlier WARC file -> its WarcReplay (None: unreadable)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []  # (sql, params) waiting for the next batch
@@ -89,6 +99,8 @@ class FetchMemory:
 
     def close(self) -> None:
         """Close without writing what is still unsaved: save() it first, once the run's WARC is in place."""
+        with self._saving:  # a batch being written by a fetch thread is written whole
+            self._writer.close()
         self.db.close()
 
     # -- reading what is remembered --
@@ -406,30 +418,37 @@ class FetchMemory:
             self._pending.append((sql, params))
             full = len(self._pending) >= _BATCH
         if full:
-            self.save()
+            self.save(wait=False)
 
-    def save(self, closed: Path | None = None) -> None:
+    def save(self, closed: Path | None = None, wait: bool = True) -> None:
         """Write what was learnt so far, in one transaction (waiting for another run's write if need be).
-        `closed`: the run's WARC, now in place: what this run remembered counts from now on."""
+        `closed`: the run's WARC, now in place: what this run remembered counts from now on. `wait=False`:
+        not when another thread is writing a batch (what is pending then goes with the next one)."""
         from civicheck.history.migrations import transaction
 
-        with self.lock:
-            rows, self._pending = self._pending, []
-            if closed is not None:
-                rows.append(
-                    (
-                        "INSERT OR REPLACE INTO good_warcs (warc, closed_at) VALUES (?, ?)",
-                        (str(closed.resolve()), now_utc()),
+        if not self._saving.acquire(blocking=wait):
+            return
+        try:
+            with self.lock:
+                rows, self._pending = self._pending, []
+                if closed is not None:
+                    rows.append(
+                        (
+                            "INSERT OR REPLACE INTO good_warcs (warc, closed_at) VALUES (?, ?)",
+                            (str(closed.resolve()), now_utc()),
+                        )
                     )
-                )
-            if not rows or self.broken:
-                return
+                if not rows or self.broken:
+                    return
             try:
-                with transaction(self.db):
+                with transaction(self._writer):
                     for sql, params in rows:
-                        self.db.execute(sql, params)
+                        self._writer.execute(sql, params)
             except sqlite3.Error as exc:
-                self._broke(exc)
+                with self.lock:
+                    self._broke(exc)
+        finally:
+            self._saving.release()
 
 
 def _answered(status: int) -> bool:
