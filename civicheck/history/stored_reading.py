@@ -82,7 +82,7 @@ def _encode(value: Any) -> Any:
         if not all(isinstance(k, str) for k in value):
             raise TypeError("only text keys are stored")
         return {"d": {k: v if type(v) in _AS_IS else _encode(v) for k, v in value.items()}}
-    cls = type(value)
+    cls: type = type(value)
     if _classes().get(cls.__name__) is not cls:
         raise TypeError(f"{cls.__name__} is not stored")
     fields = {name: getattr(value, name) for name in _names(cls)}
