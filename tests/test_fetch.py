@@ -908,6 +908,24 @@ def test_a_dropped_body_keeps_its_digest_and_blankness(site, fetcher):
     assert blank.blank and blank.sha256 == hashlib.sha256(b" \n ").hexdigest()
 
 
+def test_a_body_is_digested_once_and_again_when_it_is_replaced():
+    result = FetchResult(
+        "http://a.example/", "http://a.example/", 200, "OK", None, "200 OK", "2026-11-28T02:00:00Z"
+    )
+    result.body = b"<p>first</p>"
+    assert result.sha256 == hashlib.sha256(b"<p>first</p>").hexdigest()
+    # The digest is kept for the body it was worked out from: a body set again (a worker reading its copy from
+    # a file, a replay) is digested again, never given the digest of the one before.
+    result.body = b"<p>second</p>"
+    assert result.sha256 == hashlib.sha256(b"<p>second</p>").hexdigest()
+    body = result.body
+    result.drop_body()
+    assert result.sha256 == hashlib.sha256(b"<p>second</p>").hexdigest()
+    # Letting go of the body lets go of it whole: nothing on the result still holds it.
+    held = [v for v in vars(result).values() if v is body or (isinstance(v, tuple) and body in v)]
+    assert held == []
+
+
 def test_the_models_and_the_library_packages_import_no_heavy_library():
     # cli.py, the report and the extractors import civicheck.fetch for FetchResult; the packages' own imports
     # must stay that cheap too: requests, the parsers and the archive reader load only where they are used.

@@ -230,6 +230,7 @@ class WarcWriter:
 
     def _records(self, result: FetchResult) -> tuple[bytes, str]:
         """The gzipped records of one fetch, and its snapshot reference."""
+        sha256 = result.sha256  # before the copy below, which would digest the body again
         # Credentials are never archived, whoever made the FetchResult (a Fetcher redacts its own already).
         result = dataclasses.replace(
             result,
@@ -250,7 +251,7 @@ class WarcWriter:
         date = warc_date(result.fetched_at)
         doc: dict[str, Any] = {"schema": FETCH_SCHEMA, **result_fields(result)}
         doc.update(
-            sha256=result.sha256,
+            sha256=sha256,
             body_length=len(result.body),
             response_record=None,
             body_record=None,

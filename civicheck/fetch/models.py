@@ -129,7 +129,14 @@ class FetchResult:
         kept = getattr(self, "_kept", None)
         if kept is not None:
             return kept[0]
-        return hashlib.sha256(self.body).hexdigest() if self.status is not None else None
+        if self.status is None:
+            return None
+        # Asked for some eight times a page as it is archived, remembered and judged: worked out once per body
+        # (0.1 ms each for a news page), and again only if `body` is given another value.
+        digested = getattr(self, "_digested", None)
+        if digested is None or digested[0] is not self.body:
+            digested = self._digested = (self.body, hashlib.sha256(self.body).hexdigest())
+        return digested[1]
 
     @property
     def blank(self) -> bool:
@@ -142,6 +149,7 @@ class FetchResult:
         it fetches; its digest and whether it was blank are kept (not as fields: the WARC records fields)."""
         if getattr(self, "_kept", None) is None:
             self._kept = (self.sha256, self.blank)
+        self.__dict__.pop("_digested", None)  # it holds the body too
         self.body = self.raw_body = b""
         self.hops = []
 

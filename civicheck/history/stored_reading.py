@@ -34,10 +34,11 @@ def _classes() -> dict[str, type]:
     return {cls.__name__: cls for cls in classes}
 
 
-def _names(cls: type) -> list[str]:
+@functools.cache  # asked for every object stored: a page has hundreds of links
+def _names(cls: type) -> tuple[str, ...]:
     if dataclasses.is_dataclass(cls):
-        return [f.name for f in dataclasses.fields(cls)]
-    return sorted(vars(cls()))
+        return tuple(f.name for f in dataclasses.fields(cls))
+    return tuple(sorted(vars(cls())))
 
 
 @functools.cache
@@ -63,28 +64,29 @@ def load(blob: bytes) -> Any:
         return None
 
 
+# What JSON stores and gives back as it is: a page's blocks and links are thousands of these, not encoded nor
+# decoded one call each.
+_AS_IS = (str, int, float, bool, type(None))
+
+
 def _encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, list):
-        return [_encode(v) for v in value]
+        return [v if type(v) in _AS_IS else _encode(v) for v in value]
     if isinstance(value, tuple):
-        return {"t": [_encode(v) for v in value]}
+        return {"t": [v if type(v) in _AS_IS else _encode(v) for v in value]}
     if isinstance(value, (set, frozenset)):
         return {"s": [_encode(v) for v in value]}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("only text keys are stored")
-        return {"d": {k: _encode(v) for k, v in value.items()}}
-    cls = type(value)
+        return {"d": {k: v if type(v) in _AS_IS else _encode(v) for k, v in value.items()}}
+    cls: type = type(value)
     if _classes().get(cls.__name__) is not cls:
         raise TypeError(f"{cls.__name__} is not stored")
-    return {"o": cls.__name__, "f": {name: _encode(getattr(value, name)) for name in _names(cls)}}
-
-
-# What JSON gives back as it was stored: a page's blocks and links are thousands of these, not decoded one
-# call each.
-_AS_IS = (str, int, float, bool, type(None))
+    fields = {name: getattr(value, name) for name in _names(cls)}
+    return {"o": cls.__name__, "f": {k: v if type(v) in _AS_IS else _encode(v) for k, v in fields.items()}}
 
 
 def _decode(value: Any) -> Any:

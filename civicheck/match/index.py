@@ -20,7 +20,7 @@ class Index:
     def __init__(self, toks: list[str]):
         self.text = " " + " ".join(toks) + " "
         # token index -> char offset of its first char in `text` (each token and its space after it), and back
-        self.offsets: list[int] = list(accumulate([len(t) + 1 for t in toks], initial=1))[:-1]
+        self.offsets: list[int] = list(accumulate(map((1).__add__, map(len, toks)), initial=1))[:-1]
         self.at: dict[int, int] = dict(zip(self.offsets, range(len(toks)), strict=True))
 
     def find_all(self, seq: Sequence[str]) -> list[int]:
@@ -88,13 +88,21 @@ class Stream:
                 self.start += starts
                 self.end += ends
                 self.pas += [i] * len(toks)
-        self.index = Index(self.toks)
+        self._index: Index | None = None
         self._words: list[int] | None = None
         self.placements: dict[tuple[Passage, ...], Placement] = {}  # article passages -> their places here
         self._stemmed: Index | None = None
         self._joined: JoinedIndex | None = None
         self._squashed: str | None = None  # the tokens run together, to rule out a joined search at once
         self._codes: tuple[dict[str, str], str] | None = None
+
+    @property
+    def index(self) -> Index:
+        """The tokens searchable, made on first need: an article's stream is mostly only placed on the page
+        (placement.py reads its tokens, and searches the page's index), never searched itself."""
+        if self._index is None:
+            self._index = Index(self.toks)
+        return self._index
 
     def words_between(self, e: int, s: int) -> int:
         """Words from token e up to token s: "4G" or "smart-city" is one word here, as a reporter counts."""

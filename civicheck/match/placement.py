@@ -14,7 +14,9 @@ class TokenStream(Protocol):
     toks: list[str]
     pas: list[int]
     first: list[int]
-    index: Any  # index.Index: find_all(tokens) -> start positions; find_first(tokens, start) -> position
+
+    @property
+    def index(self) -> Any: ...  # index.Index: find_all(tokens) -> start positions; find_first(tokens, start)
 
 
 _ANCHOR = 8  # tokens: a paragraph this long is placed first; shorter ones ("Share", "Advertisement") only

@@ -21,11 +21,13 @@ _MARKS = (
 # "アプリKindle" compare equal (Han, kana, Thai, Lao, Khmer, Myanmar).
 _UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
 _LETTER = rf"[^\W\d_{_UNSPACED}{SINGLE_QUOTES}]"  # U+02BC is a letter to `re`, a quote here
-_WORD_CHAR = rf"(?:{_LETTER}|[{_MARKS}{INVISIBLE}])"
+# Letters and the marks and invisible characters inside a word, taken a run at a time (the regex engine then
+# loops in C over each run rather than once per character: tokenising is most of searching a page).
+_WORD_CHARS = rf"(?:{_LETTER}+|[{_MARKS}{INVISIBLE}]+)*"
 _APOSTROPHES = "'" + SINGLE_QUOTES
 # A word: letters, with apostrophes inside kept ("isn't" != "is", "Jum'at"); a hyphen between letters splits
 # ("smart-city" == "smart city"), and letters and digits split ("COVID19" == "COVID-19" == "covid 19").
-_WORD = rf"{_LETTER}{_WORD_CHAR}*(?:[{_APOSTROPHES}]{_LETTER}{_WORD_CHAR}*)*"
+_WORD = rf"{_LETTER}{_WORD_CHARS}(?:[{_APOSTROPHES}]{_LETTER}{_WORD_CHARS})*"
 # A number: digits with . , : / or a dash between them ("29,5", "08.00", "6/11", "2021–2026" == "2021-2026"), and
 # a minus sign stuck to it ("-5" != "5"; any dash, as normalise() makes every dash "-").
 _NUMBER = rf"(?:(?<![\w.,])[-{DASHES}](?=\d))?\d+(?:[-.,:/{DASHES}]\d+)*"
@@ -35,12 +37,22 @@ _NUMBER = rf"(?:(?<![\w.,])[-{DASHES}](?=\d))?\d+(?:[-.,:/{DASHES}]\d+)*"
 _SPACED_DASH = rf"(?<=\d)\s*[-{DASHES}]\s*(?=\d)"
 # Per cent and currency signs change what a number means, so they are tokens too.
 _SYMBOL = "[%\u2030$\u20ac\u00a3\u00a5\u20b9\u20a9\u20bd\u20b1\u0e3f\u20ab\u00a2\u00b0]"
-_TOKEN = re.compile(f"{_SPACED_DASH}|{_WORD}|{_NUMBER}|{_SYMBOL}|[{_UNSPACED}]")
+# No two kinds of token can start at the same character (a word at a letter, a spaced dash at a space or dash
+# after a digit, a number at a digit or minus sign, ...), so their order is free: words, the most of them, first.
+_TOKEN = re.compile(f"{_WORD}|{_SPACED_DASH}|{_NUMBER}|{_SYMBOL}|[{_UNSPACED}]")
 SPACE = re.compile(r"\s+")
+
+
+# ASCII text folds character by character (NFKC leaves it as it is, case folding keeps it ASCII), so a token of
+# it is folded by one table made from fold() itself: the two cannot disagree, and a page's new words (most of a
+# run's tokens the first time they are seen) cost a third as much.
+_ASCII_FOLD = str.maketrans({chr(c): SPACE.sub("", fold(chr(c))) for c in range(128)})
 
 
 @lru_cache(maxsize=200_000)
 def _norm_token(raw: str) -> str:
+    if raw.isascii():
+        return raw.translate(_ASCII_FOLD)
     return SPACE.sub("", fold(raw))
 
 
