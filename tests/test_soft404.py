@@ -604,3 +604,24 @@ def test_plain_errors_and_ordinary_captchas_are_not_bot_walls(site, fetcher, bod
     site.route("/kontak", body, status=status, headers=headers)
     result = fetch(fetcher, site.url("/kontak"))
     assert detect_bot_wall(result, extract(result)) is None
+
+
+@pytest.mark.parametrize(
+    "js, targets",
+    [
+        ("window.location = '/home'; top.location.replace(\"/a\")", ["/home", "/a"]),
+        ("self.location.href='/b'; document.location.assign('/c')", ["/b", "/c"]),
+        # Not a location of the page's own: no word may run into it.
+        ("mylocation = '/x'; _location = '/y'; var here = location.pathname;", []),
+        # What a target holds is not searched again ("location = ..." inside one).
+        (
+            "location = 'location = \"/inner\"'; xlocation = 'location = \"/z\"'",
+            ['location = "/inner"', "/z"],
+        ),
+        ("location = '/unclosed", []),
+    ],
+)
+def test_where_inline_scripts_send_the_browser(js, targets):
+    from civicheck.soft404.markup import _script_targets
+
+    assert _script_targets(js) == targets
