@@ -625,3 +625,35 @@ def test_where_inline_scripts_send_the_browser(js, targets):
     from civicheck.soft404.markup import _script_targets
 
     assert _script_targets(js) == targets
+
+
+def test_bot_wall_markers_are_found_in_the_bytes_as_in_the_lower_case_text():
+    from helpers import fetched
+
+    from civicheck.soft404.markup import RawBody, raw_lower
+
+    bodies = [
+        b"<p>DDoS-GUARD checking</p>",
+        "<p>Caf\u00e9 CAPTCHA \u0130NCAPSULA</p>".encode(),
+        # The Kelvin sign lowers to an ASCII "k": such a body is searched as text.
+        "<p>\u212aEEP press & hold</p>".encode(),
+        b"<p>\xff\xfeMOD_SECURITY \xc3</p>",  # invalid UTF-8 around a marker
+    ]
+    markers = [
+        "ddos-guard",
+        "captcha",
+        "incapsula",
+        "i\u0307ncapsula",
+        "keep",
+        "press & hold",
+        "mod_security",
+    ]
+    found = []
+    for body in bodies:
+        result = fetched(body)
+        raw = RawBody(result)
+        assert raw.text == raw_lower(result)
+        for marker in markers:
+            assert (marker in raw) == (marker in raw.text), (body, marker)
+            found += [marker] if marker in raw else []
+    assert found == ["ddos-guard", "captcha", "i\u0307ncapsula", "keep", "press & hold", "mod_security"]

@@ -4,6 +4,7 @@ media, an app's mount point), parsed with lxml while the body is at hand: bodies
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -261,3 +262,24 @@ _KEPT = 1_000  # entries kept per Markup list (50 hrefs are looked at; real page
 
 def raw_lower(result: FetchResult) -> str:
     return result.body[:_RAW_LIMIT].decode("utf-8", "replace").lower()
+
+
+class RawBody:
+    """raw_lower(result), searched for bot-wall markers. `marker in raw` (a marker in ASCII) is answered from
+    the bytes, lowered as bytes: str.lower() of a page holding a few non-ASCII characters takes 0.6 ms, and a
+    search of it five times a search of the bytes. The same answer: an ASCII character is one byte in UTF-8
+    (never a part of another character's bytes, nor of an invalid sequence "replace" decodes to U+FFFD), and
+    only two characters that are not ASCII lower to ASCII ones ("\u0130" to "i\u0307", the Kelvin sign to "k"):
+    a body holding either is searched in `text`. `text` (raw_lower) is made only where it is read."""
+
+    def __init__(self, result: FetchResult) -> None:
+        self._body = result.body[:_RAW_LIMIT]
+        self._bytes = self._body.lower()
+        self._exact = "\u0130".encode() in self._bytes or "\u212a".encode() in self._bytes
+
+    def __contains__(self, marker: str) -> bool:
+        return marker in self.text if self._exact else marker.encode() in self._bytes
+
+    @functools.cached_property
+    def text(self) -> str:
+        return self._body.decode("utf-8", "replace").lower()  # raw_lower()
