@@ -111,4 +111,4 @@ def clean_text(text: str, doc: Document | None) -> str:
 
 def lines_of(text: str, doc: Document | None = None) -> list[str]:
     text = clean_text(text, doc)
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [stripped for line in text.splitlines() if (stripped := line.strip())]

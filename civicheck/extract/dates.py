@@ -140,7 +140,9 @@ def shown_date(blocks: list[str], paragraphs: list[str], headline: str = "") -> 
     parts = parts[:-1] if len(parts) > 1 else parts  # "… - Site Name": the site's name is on every page
     parts += [q for p in parts for q in re.split(r":\s+", p) if q != p]
     keys = {k for k in (_squash(p)[:40] for p in parts) if len(k) >= 16}
-    placed = [i for i in range(max(0, start - 150), start) if any(k in _squash(blocks[i]) for k in keys)]
+    # Each block squashed once, not once for each key (none at all without a key).
+    above = ((i, _squash(blocks[i])) for i in range(max(0, start - 150), start)) if keys else ()
+    placed = [i for i, squashed in above if any(k in squashed for k in keys)]
     if placed:
         order = list(range(placed[-1] + 1, start)) + list(range(placed[-1] - 1, max(-1, placed[-1] - 4), -1))
     else:

@@ -103,6 +103,24 @@ def _text(element: Any) -> str:
     )
 
 
+_NO_TEXT = ("script", "style", "template", "rt", "rp")  # what _text leaves out
+
+
+def _shown_text(element: Any) -> str:
+    """_text(element) of an lxml element; its text_content() (four times faster) where there is nothing
+    inside it or around it that _text leaves out, as in most articles."""
+    if next(element.iter(*_NO_TEXT), None) is None and next(element.iterancestors(*_NO_TEXT), None) is None:
+        return element.text_content()
+    return _text(element)
+
+
+def _squashed_start(text: str, length: int) -> str:
+    """squash(text)[:length], squashing only the start of a long text where that is enough: squash()
+    works character by character, so that of a start is the start of squash(text)."""
+    start = squash(text[: 4 * length])
+    return start[:length] if len(start) >= length else squash(text)[:length]
+
+
 def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[Link]:
     """The links of one links-check query (see link_query): under a CSS selector, with the page's resources."""
     import lxml.html
@@ -155,18 +173,15 @@ def marked_body(root: Any, page_blocks: list[str], article_paragraphs: list[str]
     with itemprop="articleBody", else the <article> holding most of the extracted main text. None when there
     is no such element, or it wraps far more than the article (a theme that puts the whole page in <article>).
     """
-    keys = [k for k in (squash(p)[:60] for p in article_paragraphs) if len(k) >= 20]
+    keys = [k for k in (_squashed_start(p, 60) for p in article_paragraphs) if len(k) >= 20]
     if not keys or root is None:
         return None
     best, best_score = None, 0
-    marked, articles = [], []
-    for tag in root.xpath("//*[@itemprop='articleBody'] | //article"):  # one search for both, in C
-        if tag.get("itemprop") == "articleBody":
-            marked.append(tag)
-        elif tag.tag == "article":
-            articles.append(tag)
-    for element in marked or articles:
-        text = squash(_text(element))
+    # The elements marked from their itemprop attributes (a search of every element for one took twice as
+    # long); the <article>s only where none is.
+    marked = [attribute.getparent() for attribute in root.xpath("//@itemprop[.='articleBody']")]
+    for element in marked or root.xpath("//article"):
+        text = squash(_shown_text(element))
         score = sum(k in text for k in keys)
         if score > best_score:
             best, best_score = element, score
