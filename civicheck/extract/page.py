@@ -51,31 +51,35 @@ def visible_text(root: Any) -> str:
     parts: list[str] = []
     add = parts.append
 
-    def text(piece: str | None, preserve: bool) -> None:
-        if piece:
-            add(piece if preserve or piece.strip(_ASCII_SPACES) else "\n" if "\n" in piece else " ")
+    def shown(piece: str, preserve: bool) -> str:
+        return piece if preserve or piece.strip(_ASCII_SPACES) else "\n" if "\n" in piece else " "
 
-    text(root.text, False)
+    if root.text:
+        add(shown(root.text, False))
     # children still to visit, whether their parent is a block, the parent, whether whitespace is kept there
     stack = [(iter(root), False, None, False)]
     while stack:
         children, block, parent, preserve = stack[-1]
-        node = next(children, None)
-        if node is None:
-            stack.pop()
-            if block:
-                add("\n")
-            if parent is not None:
-                text(parent.tail, stack[-1][3] if stack else False)
-        elif (tag := node.tag) in _NOT_SHOWN or not isinstance(tag, str) or node.get("hidden") is not None:
-            text(node.tail, preserve)  # a comment, a script, a hidden element: what follows it is shown
-        else:
+        for node in children:  # the next child worth going into (a for loop: cheaper than next() each time)
+            tag = node.tag
+            if tag in _NOT_SHOWN or not isinstance(tag, str) or node.get("hidden") is not None:
+                if tail := node.tail:  # a comment, a script, a hidden element: what follows it is shown
+                    add(shown(tail, preserve))
+                continue
             opens_block = tag in _BLOCKS
             if opens_block:
                 add("\n")
             inner = preserve or tag in _PRESERVING
-            text(node.text, inner)
+            if text := node.text:
+                add(shown(text, inner))
             stack.append((iter(node), opens_block, node, inner))
+            break
+        else:  # every child visited
+            stack.pop()
+            if block:
+                add("\n")
+            if parent is not None and (tail := parent.tail):
+                add(shown(tail, stack[-1][3] if stack else False))
     return "".join(parts)
 
 
