@@ -638,6 +638,7 @@ def test_bot_wall_markers_are_found_in_the_bytes_as_in_the_lower_case_text():
         # The Kelvin sign lowers to an ASCII "k": such a body is searched as text.
         "<p>\u212aEEP press & hold</p>".encode(),
         b"<p>\xff\xfeMOD_SECURITY \xc3</p>",  # invalid UTF-8 around a marker
+        "<p>ANUB\u0130</p>".encode(),  # "\u0130" lowers to "i\u0307": "anubi" is there, "anubis" is not
     ]
     markers = [
         "ddos-guard",
@@ -647,6 +648,8 @@ def test_bot_wall_markers_are_found_in_the_bytes_as_in_the_lower_case_text():
         "keep",
         "press & hold",
         "mod_security",
+        "anubi",
+        "anubis",
     ]
     found = []
     for body in bodies:
@@ -656,4 +659,12 @@ def test_bot_wall_markers_are_found_in_the_bytes_as_in_the_lower_case_text():
         for marker in markers:
             assert (marker in raw) == (marker in raw.text), (body, marker)
             found += [marker] if marker in raw else []
-    assert found == ["ddos-guard", "captcha", "i\u0307ncapsula", "keep", "press & hold", "mod_security"]
+    assert found == [
+        "ddos-guard",
+        "captcha",
+        "i\u0307ncapsula",
+        "keep",
+        "press & hold",
+        "mod_security",
+        "anubi",
+    ]

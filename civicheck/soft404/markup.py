@@ -265,20 +265,21 @@ def raw_lower(result: FetchResult) -> str:
 
 
 class RawBody:
-    """raw_lower(result), searched for bot-wall markers. `marker in raw` (a marker in ASCII) is answered from
-    the bytes, lowered as bytes: str.lower() of a page holding a few non-ASCII characters takes 0.6 ms, and a
-    search of it five times a search of the bytes. The same answer: an ASCII character is one byte in UTF-8
-    (never a part of another character's bytes, nor of an invalid sequence "replace" decodes to U+FFFD), and
-    only two characters that are not ASCII lower to ASCII ones ("\u0130" to "i\u0307", the Kelvin sign to "k"):
-    a body holding either is searched in `text`. `text` (raw_lower) is made only where it is read."""
+    """raw_lower(result), searched for bot-wall markers. `marker in raw` is answered from the bytes, lowered as
+    bytes (0.08 ms a page, where str.lower() of the text took 0.6 ms). The same answer for a marker in ASCII: an ASCII character is one byte in UTF-8 (never
+    a part of another character's bytes, nor of an invalid sequence "replace" decodes to U+FFFD), and only two
+    characters that are not ASCII lower to ASCII ones: the Kelvin sign to "k", and "\u0130" to "i\u0307",
+    which a marker can only end on. A marker with a "k", or ending in "i", is searched in `text`, as one not in
+    ASCII is. `text` (raw_lower) is made only where it is read."""
 
     def __init__(self, result: FetchResult) -> None:
         self._body = result.body[:_RAW_LIMIT]
         self._bytes = self._body.lower()
-        self._exact = "\u0130".encode() in self._bytes or "\u212a".encode() in self._bytes
 
     def __contains__(self, marker: str) -> bool:
-        return marker in self.text if self._exact else marker.encode() in self._bytes
+        if not marker.isascii() or "k" in marker or marker.endswith("i"):
+            return marker in self.text
+        return marker.encode() in self._bytes
 
     @functools.cached_property
     def text(self) -> str:
