@@ -245,3 +245,16 @@ def test_a_page_only_text_checks_cite_is_read_without_its_links_and_says_so():
         whole.article_paragraphs,
         whole.title,
     )
+
+
+def test_every_escape_sequence_starts_with_a_character_clean_text_looks_for():
+    from civicheck.escape import ESCAPE_SEQUENCE
+    from civicheck.extract.clean import ESCAPE_START
+
+    starts = [
+        c
+        for c in map(chr, range(0x110000))
+        if any(ESCAPE_SEQUENCE.match(c + rest) for rest in ("", "[0m", "]0;title\x07", "x\x9c", "P1$r\x1b\\"))
+    ]
+    assert starts == [c for c in map(chr, range(0x110000)) if ESCAPE_START.match(c)]
+    assert len(starts) == 33  # ESC and the 32 C1 controls

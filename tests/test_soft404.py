@@ -604,3 +604,67 @@ def test_plain_errors_and_ordinary_captchas_are_not_bot_walls(site, fetcher, bod
     site.route("/kontak", body, status=status, headers=headers)
     result = fetch(fetcher, site.url("/kontak"))
     assert detect_bot_wall(result, extract(result)) is None
+
+
+@pytest.mark.parametrize(
+    "js, targets",
+    [
+        ("window.location = '/home'; top.location.replace(\"/a\")", ["/home", "/a"]),
+        ("self.location.href='/b'; document.location.assign('/c')", ["/b", "/c"]),
+        # Not a location of the page's own: no word may run into it.
+        ("mylocation = '/x'; _location = '/y'; var here = location.pathname;", []),
+        # What a target holds is not searched again ("location = ..." inside one).
+        (
+            "location = 'location = \"/inner\"'; xlocation = 'location = \"/z\"'",
+            ['location = "/inner"', "/z"],
+        ),
+        ("location = '/unclosed", []),
+    ],
+)
+def test_where_inline_scripts_send_the_browser(js, targets):
+    from civicheck.soft404.markup import _script_targets
+
+    assert _script_targets(js) == targets
+
+
+def test_bot_wall_markers_are_found_in_the_bytes_as_in_the_lower_case_text():
+    from helpers import fetched
+
+    from civicheck.soft404.markup import RawBody, raw_lower
+
+    bodies = [
+        b"<p>DDoS-GUARD checking</p>",
+        "<p>Caf\u00e9 CAPTCHA \u0130NCAPSULA</p>".encode(),
+        # The Kelvin sign lowers to an ASCII "k": such a body is searched as text.
+        "<p>\u212aEEP press & hold</p>".encode(),
+        b"<p>\xff\xfeMOD_SECURITY \xc3</p>",  # invalid UTF-8 around a marker
+        "<p>ANUB\u0130</p>".encode(),  # "\u0130" lowers to "i\u0307": "anubi" is there, "anubis" is not
+    ]
+    markers = [
+        "ddos-guard",
+        "captcha",
+        "incapsula",
+        "i\u0307ncapsula",
+        "keep",
+        "press & hold",
+        "mod_security",
+        "anubi",
+        "anubis",
+    ]
+    found = []
+    for body in bodies:
+        result = fetched(body)
+        raw = RawBody(result)
+        assert raw.text == raw_lower(result)
+        for marker in markers:
+            assert (marker in raw) == (marker in raw.text), (body, marker)
+            found += [marker] if marker in raw else []
+    assert found == [
+        "ddos-guard",
+        "captcha",
+        "i\u0307ncapsula",
+        "keep",
+        "press & hold",
+        "mod_security",
+        "anubi",
+    ]

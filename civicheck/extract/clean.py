@@ -47,17 +47,23 @@ def repair(text: str) -> str:
         return text
     text = _LOST_9D.sub("\u00e2\u20ac\x9d", text)
 
-    if _GARBLING.search(text) is None:
+    found = _GARBLING.search(text)
+    if found is None:
         return text  # every character is one no mojibake pattern of ftfy's is made of alone (HARMLESS)
     # ftfy repairs line by line; handing it only the lines that are not ASCII does the same four times faster.
-    return "\n".join(
-        line
-        if _GARBLING.search(line) is None
-        else _short_line(line)
-        if len(line) <= 200
-        else _repaired_line(line)
-        for line in text.split("\n")
-    )
+    # Those lines are found from the characters that make them so, not by a search of every line (a page
+    # has hundreds, and a few such lines).
+    parts, done = [], 0  # the text up to `done` is in parts
+    while found is not None:
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.end())
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        parts += [text[done:start], _short_line(line) if len(line) <= 200 else _repaired_line(line)]
+        done = end
+        found = _GARBLING.search(text, end)
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 # Characters correct text is full of that no pattern of ftfy's badness test is made of alone, ASCII aside:
@@ -106,9 +112,15 @@ def clean_text(text: str, doc: Document | None) -> str:
     fixed = repair(text)
     if fixed != text and doc is not None:
         doc.repaired = True
-    return ESCAPE_SEQUENCE.sub("", fixed)
+    return ESCAPE_SEQUENCE.sub("", fixed) if ESCAPE_START.search(fixed) else fixed
+
+
+# The characters every match of ESCAPE_SEQUENCE starts with (ESC, and the C1 controls, 8-bit introducers among
+# them): text without one, almost every page's, is let through after a search for them, a fifth of the cost
+# of ESCAPE_SEQUENCE's own scan (0.06 against 0.28 ms a page).
+ESCAPE_START = re.compile(r"[\x1b\x80-\x9f]")
 
 
 def lines_of(text: str, doc: Document | None = None) -> list[str]:
     text = clean_text(text, doc)
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [stripped for line in text.splitlines() if (stripped := line.strip())]

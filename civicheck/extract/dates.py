@@ -133,14 +133,15 @@ def shown_date(blocks: list[str], paragraphs: list[str], headline: str = "") -> 
     (or, when the headline cannot be placed, in the few lines above that paragraph), in a short line, not one
     said to be an update; None when there is none. paragraphs: the extracted main text, to find where the
     article starts among the page's blocks."""
-    start = _body_start(blocks, paragraphs)
+    squashed: list[str] = []  # _squash() of the blocks up to `start`
+    start = _body_start(blocks, paragraphs, squashed)
     if start is None:
         return None
     parts = [p for p in re.split(r"\s+[-|–—]\s+", headline) if p.strip()]
     parts = parts[:-1] if len(parts) > 1 else parts  # "… - Site Name": the site's name is on every page
     parts += [q for p in parts for q in re.split(r":\s+", p) if q != p]
     keys = {k for k in (_squash(p)[:40] for p in parts) if len(k) >= 16}
-    placed = [i for i in range(max(0, start - 150), start) if any(k in _squash(blocks[i]) for k in keys)]
+    placed = [i for i in range(max(0, start - 150), start) if any(k in squashed[i] for k in keys)]
     if placed:
         order = list(range(placed[-1] + 1, start)) + list(range(placed[-1] - 1, max(-1, placed[-1] - 4), -1))
     else:
@@ -159,8 +160,9 @@ def shown_date(blocks: list[str], paragraphs: list[str], headline: str = "") -> 
     return None
 
 
-def _body_start(blocks: list[str], paragraphs: list[str]) -> int | None:
-    """The page block holding the article's first paragraph of prose (its byline stands above it)."""
+def _body_start(blocks: list[str], paragraphs: list[str], squashed: list[str]) -> int | None:
+    """The page block holding the article's first paragraph of prose (its byline stands above it).
+    `squashed`: filled with _squash() of each block up to that one, for the caller to read again."""
     for shortest in (
         _PROSE,
         _PROSE // 2,
@@ -168,7 +170,13 @@ def _body_start(blocks: list[str], paragraphs: list[str]) -> int | None:
         for paragraph in paragraphs:
             if len(paragraph) >= shortest:
                 key = _squash(paragraph)[:60]
-                return next((i for i, b in enumerate(blocks) if key and key in _squash(b)), None)
+                if not key:
+                    return None
+                for i, block in enumerate(blocks):
+                    squashed.append(_squash(block))
+                    if key in squashed[i]:
+                        return i
+                return None
     return None
 
 

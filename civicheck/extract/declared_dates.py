@@ -69,25 +69,27 @@ class Declared:
 def declared(root: Any, url: str) -> list[Declared]:
     """Every publication date the page declares, in order of trust: JSON-LD, meta tags, marked-up elements,
     and the date in its address. `root`: the page's lxml tree (extract/tree.py), None when it has none."""
-    # One search of the page for every kind of tag read here (XPath: in C, in document order).
-    tags: dict[str, list[Any]] = {"script": [], "meta": [], "marked": []}
-    wanted = "//meta | //script | //*[@itemprop='datePublished'] | //time[@pubdate]"
-    for tag in root.xpath(wanted) if root is not None else ():
-        if tag.tag == "meta":
-            tags["meta"].append(tag)
-        elif tag.tag == "script" and re.search(r"(?i)ld\+json", tag.get("type") or ""):
-            tags["script"].append(tag)
-        elif tag.get("itemprop") == "datePublished" or (tag.tag == "time" and "pubdate" in tag.attrib):
-            tags["marked"].append(tag)
+    # The tags read here, each kind in document order (XPath, in C). The elements marked datePublished are
+    # found from their itemprop attributes: a search of every element for one took twice as long.
+    metas = root.xpath("//meta") if root is not None else []
+    scripts = [tag for tag in root.xpath("//script") if _is_json_ld(tag)] if root is not None else []
     found: list[Declared] = []
-    found += _json_ld(tags["script"], url)
-    found += _meta(tags["meta"])
-    if not any(d.source in ("meta datePublished", "OpenGraph article:published_time") for d in found):
-        found += _marked_up(tags["marked"])  # an element: may be a related story's; the page's own tags first
+    found += _json_ld(scripts, url)
+    found += _meta(metas)
+    if root is not None and not any(
+        d.source in ("meta datePublished", "OpenGraph article:published_time") for d in found
+    ):
+        wanted = "//@itemprop[.='datePublished']/.. | //time[@pubdate]"
+        marked = [tag for tag in root.xpath(wanted) if tag.tag != "meta" and not _is_json_ld(tag)]
+        found += _marked_up(marked)  # an element: may be a related story's; the page's own tags first
     in_address = date_in_url(url)
     if in_address:
         found.append(Declared(in_address[0], f"the address ({in_address[1]})"))
     return found
+
+
+def _is_json_ld(tag: Any) -> bool:
+    return tag.tag == "script" and re.search(r"(?i)ld\+json", tag.get("type") or "") is not None
 
 
 def _json_ld(scripts: list[Any], url: str) -> list[Declared]:

@@ -46,36 +46,52 @@ def visible_text(root: Any) -> str:
     """The text a browser shows, a line break at each block element's start and end ("tersebut.<br>Dia" and
     "</p><p>" split, "<b>Smart</b> City" stays joined); invisible and `hidden` elements and comments left out.
 
-    One iterative walk that never changes the tree: recursion would overflow on a deeply nested hostile page
-    (20,000 nested divs). An lxml element holds its own text first, and the text after it as its `tail`."""
+    One walk of lxml's events (iterwalk: in C, and never recursive, so a deeply nested hostile page of 20,000
+    nested divs cannot overflow it; 11% faster than a walk of Python iterators) that never changes the tree.
+    An lxml element holds its own text first, and the text after it as its `tail`."""
+    from lxml import etree
+
     parts: list[str] = []
     add = parts.append
 
-    def text(piece: str | None, preserve: bool) -> None:
-        if piece:
-            add(piece if preserve or piece.strip(_ASCII_SPACES) else "\n" if "\n" in piece else " ")
+    def shown(piece: str, preserve: bool) -> str:
+        return piece if preserve or piece.strip(_ASCII_SPACES) else "\n" if "\n" in piece else " "
 
-    text(root.text, False)
-    # children still to visit, whether their parent is a block, the parent, whether whitespace is kept there
-    stack = [(iter(root), False, None, False)]
-    while stack:
-        children, block, parent, preserve = stack[-1]
-        node = next(children, None)
-        if node is None:
-            stack.pop()
-            if block:
-                add("\n")
-            if parent is not None:
-                text(parent.tail, stack[-1][3] if stack else False)
-        elif (tag := node.tag) in _NOT_SHOWN or not isinstance(tag, str) or node.get("hidden") is not None:
-            text(node.tail, preserve)  # a comment, a script, a hidden element: what follows it is shown
-        else:
+    if root.text:
+        add(shown(root.text, False))
+    # Each element open below `root`: whether it is a block, and whether whitespace is kept around it (None:
+    # an element not shown, whose inside the walk skips).
+    opened: list[tuple[bool, bool] | None] = []
+    preserve = False  # whether whitespace is kept where the walk is
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    next(walk)  # the start of `root`, whose text is read above
+    for event, node in walk:
+        if event == "start":
+            tag = node.tag
+            if tag in _NOT_SHOWN or not isinstance(tag, str) or node.get("hidden") is not None:
+                walk.skip_subtree()
+                opened.append(None)
+                continue
             opens_block = tag in _BLOCKS
             if opens_block:
                 add("\n")
             inner = preserve or tag in _PRESERVING
-            text(node.text, inner)
-            stack.append((iter(node), opens_block, node, inner))
+            if text := node.text:
+                add(shown(text, inner))
+            opened.append((opens_block, preserve))
+            preserve = inner
+        elif event == "end":
+            if not opened:
+                break  # the end of `root`: its tail is not its text
+            state = opened.pop()
+            if state is not None:
+                opens_block, preserve = state
+                if opens_block:
+                    add("\n")
+            if tail := node.tail:  # (after a script or a hidden element too: what follows it is shown)
+                add(shown(tail, preserve))
+        elif tail := node.tail:  # a comment or a processing instruction: not shown, what follows it is
+            add(shown(tail, preserve))
     return "".join(parts)
 
 
@@ -101,6 +117,24 @@ def _text(element: Any) -> str:
             " or ancestor::rt or ancestor::rp)]"
         )
     )
+
+
+_NO_TEXT = ("script", "style", "template", "rt", "rp")  # what _text leaves out
+
+
+def _shown_text(element: Any) -> str:
+    """_text(element) of an lxml element; its text_content() (four times faster) where there is nothing
+    inside it or around it that _text leaves out, as in most articles."""
+    if next(element.iter(*_NO_TEXT), None) is None and next(element.iterancestors(*_NO_TEXT), None) is None:
+        return element.text_content()
+    return _text(element)
+
+
+def _squashed_start(text: str, length: int) -> str:
+    """squash(text)[:length], squashing only the start of a long text where that is enough: squash()
+    works character by character, so that of a start is the start of squash(text)."""
+    start = squash(text[: 4 * length])
+    return start[:length] if len(start) >= length else squash(text)[:length]
 
 
 def _selected_links(soup, tree, base_url: str, key: str, doc: Document) -> list[Link]:
@@ -155,18 +189,15 @@ def marked_body(root: Any, page_blocks: list[str], article_paragraphs: list[str]
     with itemprop="articleBody", else the <article> holding most of the extracted main text. None when there
     is no such element, or it wraps far more than the article (a theme that puts the whole page in <article>).
     """
-    keys = [k for k in (squash(p)[:60] for p in article_paragraphs) if len(k) >= 20]
+    keys = [k for k in (_squashed_start(p, 60) for p in article_paragraphs) if len(k) >= 20]
     if not keys or root is None:
         return None
     best, best_score = None, 0
-    marked, articles = [], []
-    for tag in root.xpath("//*[@itemprop='articleBody'] | //article"):  # one search for both, in C
-        if tag.get("itemprop") == "articleBody":
-            marked.append(tag)
-        elif tag.tag == "article":
-            articles.append(tag)
-    for element in marked or articles:
-        text = squash(_text(element))
+    # The elements marked from their itemprop attributes (a search of every element for one took twice as
+    # long); the <article>s only where none is.
+    marked = [attribute.getparent() for attribute in root.xpath("//@itemprop[.='articleBody']")]
+    for element in marked or root.xpath("//article"):
+        text = squash(_shown_text(element))
         score = sum(k in text for k in keys)
         if score > best_score:
             best, best_score = element, score

@@ -12,7 +12,7 @@ from civicheck.fetch import FetchResult
 from civicheck.logs import get_logger
 from civicheck.soft404.botwall import bot_wall_marker, detect_bot_wall
 from civicheck.soft404.empty import empty_signals
-from civicheck.soft404.markup import RAW_COMPARED, Markup, raw_lower
+from civicheck.soft404.markup import RAW_COMPARED, Markup, RawBody
 from civicheck.soft404.page import Page, Signal, extract_document, is_2xx, norm, text_blocks
 from civicheck.soft404.parked import parked_signals
 from civicheck.soft404.probe import probe_signals
@@ -44,10 +44,10 @@ def read_markup(result: FetchResult, text: str, document: Document | None, root:
         markup._parse(text, root)
     if result.status is not None:
         title = document.title if document is not None else markup.title
-        raw = raw_lower(result)
+        raw = RawBody(result)
         markup.bot_wall = bot_wall_marker(result, norm(title), raw, result.status, document)
         if not text_blocks(document):
-            markup.raw_head = raw[:RAW_COMPARED]
+            markup.raw_head = raw.text[:RAW_COMPARED]
         if document is not None and document.kind == "html" and is_2xx(result):
             try:
                 signals = content_signals(Page(result, document, markup))
