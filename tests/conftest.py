@@ -13,6 +13,7 @@ Typical use::
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 from collections import Counter
@@ -23,6 +24,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from cilegon_site import Cilegon
+
+# A shell starts a background job (`.ci/run &`, a cron line, a CI runner's step) with Ctrl-C ignored, every
+# process it starts inherits that, and Python then never turns SIGINT into KeyboardInterrupt: the tests that
+# press Ctrl-C on a civicheck they start would wait in vain. The suite's processes hear it again.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
