@@ -107,19 +107,15 @@ _ASCII_SPACES = " \n\t\x0c\r"
 _PRESERVING = frozenset(("pre", "textarea"))
 
 
+_NO_TEXT = ("script", "style", "template", "rt", "rp")  # what _text leaves out, inside or around an element
+_TEXT_XPATH = ".//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _NO_TEXT) + ")]"
+
+
 def _text(element: Any) -> str:
     """An element's text (without what scripts, styles and comments inside it hold), from lxml or bs4."""
     if hasattr(element, "get_text"):
         return element.get_text()
-    return "".join(
-        element.xpath(
-            ".//text()[not(ancestor::script or ancestor::style or ancestor::template"
-            " or ancestor::rt or ancestor::rp)]"
-        )
-    )
-
-
-_NO_TEXT = ("script", "style", "template", "rt", "rp")  # what _text leaves out
+    return "".join(element.xpath(_TEXT_XPATH))
 
 
 def _shown_text(element: Any) -> str:
