@@ -410,8 +410,8 @@ def test_a_damaged_stored_search_is_a_miss_and_the_page_is_searched_again(page, 
     ]
 
 
-def html_answer(url: str, body: str):
-    """A 200 answer with an HTML body, as fetched on 2026-11-28."""
+def html_answer(url: str, body: str, headers: list[tuple[str, str]] | None = None):
+    """A 200 answer with an HTML body, as fetched on 2026-11-28; `headers` besides its Content-Type (validators)."""
     from civicheck.fetch import FetchResult
 
     return FetchResult(
@@ -422,7 +422,7 @@ def html_answer(url: str, body: str):
         None,
         "200 OK",
         "2026-11-28T02:00:00Z",
-        headers=[("Content-Type", "text/html; charset=utf-8")],
+        headers=[("Content-Type", "text/html; charset=utf-8"), *(headers or [])],
         body=body.encode("utf-8"),
     )
 
@@ -521,23 +521,12 @@ def test_without_last_nights_warc_the_history_alone_spares_the_page_and_the_prob
 def test_what_a_run_cut_short_remembered_is_never_used(tmp_path):
     """Rows written while a run goes on name its WARC; until that file is in place (the run ended well), they
     count for nothing: a 304 must never be judged from a capture that does not exist."""
-    from civicheck.fetch import FetchResult
     from civicheck.history.revisits import FetchMemory
 
     url = "https://x.example/dinas"
     warc = tmp_path / "civicheck-night.warc.gz"
     warc.write_bytes(b"")
-    result = FetchResult(
-        url,
-        url,
-        200,
-        "OK",
-        None,
-        "200 OK",
-        "2026-11-28T02:00:00Z",
-        headers=[("ETag", ETAG), ("Last-Modified", LAST_MODIFIED)],
-        body=PAGE.encode("utf-8"),
-    )
+    result = html_answer(url, PAGE, [("ETag", ETAG), ("Last-Modified", LAST_MODIFIED)])
     memory = FetchMemory(tmp_path / "history.sqlite")
     memory.keep(result, f"{warc.name}#<urn:uuid:1>", warc)
     memory.save()  # mid-run: the WARC is not closed yet
@@ -559,25 +548,13 @@ def test_a_batch_being_written_holds_up_no_other_thread(tmp_path):
     the pipeline of a run stalled whole at each batch before. The batch is written once the lock is gone."""
     import sqlite3
 
-    from civicheck.fetch import FetchResult
     from civicheck.history.revisits import FetchMemory
 
     warc = tmp_path / "civicheck-night.warc.gz"
     warc.write_bytes(b"")
 
-    def fetched(i: int) -> FetchResult:
-        url = f"https://x.example/dinas/{i}"
-        return FetchResult(
-            url,
-            url,
-            200,
-            "OK",
-            None,
-            "200 OK",
-            "2026-11-28T02:00:00Z",
-            headers=[("ETag", f'"{i}"')],
-            body=PAGE.encode("utf-8"),
-        )
+    def fetched(i: int):
+        return html_answer(f"https://x.example/dinas/{i}", PAGE, [("ETag", f'"{i}"')])
 
     memory = FetchMemory(tmp_path / "history.sqlite")
     other = sqlite3.connect(tmp_path / "history.sqlite", isolation_level=None)
