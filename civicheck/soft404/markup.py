@@ -273,8 +273,8 @@ class RawBody:
     ASCII is. `text` (raw_lower) is made only where it is read."""
 
     def __init__(self, result: FetchResult) -> None:
-        self._body = result.body[:_RAW_LIMIT]
-        self._bytes = self._body.lower()
+        self._result = result
+        self._bytes = result.body[:_RAW_LIMIT].lower()
 
     def __contains__(self, marker: str) -> bool:
         if not marker.isascii() or "k" in marker or marker.endswith("i"):
@@ -283,4 +283,4 @@ class RawBody:
 
     @functools.cached_property
     def text(self) -> str:
-        return self._body.decode("utf-8", "replace").lower()  # raw_lower()
+        return raw_lower(self._result)
