@@ -5,6 +5,7 @@ them (Bar-Yossef et al., "Sic transit gloria telae", WWW 2004).
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
@@ -23,6 +24,7 @@ PROBE_TOKEN_LENGTH = 12
 SIMILAR = 0.90  # visible-text similarity from which a random sibling "answers the same page" (see similarity)
 
 
+@functools.lru_cache(maxsize=4096)  # asked three or four times per page a run, and pure
 def probe_key(url: str) -> str:
     """The URL pattern one probe stands for: scheme, host, the path up to the part that names the page, and the
     shape of that part ("https://x.go.id/dinas/*", "https://news.example/berita/#/*", "https://x/a/*.html").
@@ -55,8 +57,21 @@ def probe_url(url: str, seed: str | None = None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or is_root_path(parts.path):
         return None
     key = probe_key(url)
-    rng: random.Random = random.SystemRandom() if seed is None else random.Random(f"{seed}\0{key}")
-    scheme_host, _, pattern = key.partition("://")[2].partition("/")
+    if seed is None:
+        return _probe_of(key, random.SystemRandom())
+    return _seeded_probe(key, seed)
+
+
+@functools.lru_cache(maxsize=4096)
+def _seeded_probe(key: str, seed: str) -> str:
+    """The seeded probe of a pattern: the same for every page of it, and asked for three or four times a page
+    (a nightly run of 1,000 pages of one pattern made 3,000 of them, each seeding a generator)."""
+    return _probe_of(key, random.Random(f"{seed}\0{key}"))
+
+
+def _probe_of(key: str, rng: random.Random) -> str:
+    scheme, _, rest = key.partition("://")
+    scheme_host, _, pattern = rest.partition("/")
     out = []
     for segment in pattern.split("/"):
         if segment == "#":
@@ -71,7 +86,7 @@ def probe_url(url: str, seed: str | None = None) -> str | None:
             )
         else:
             out.append(segment)
-    return f"{parts.scheme.lower()}://{scheme_host}/{'/'.join(out)}"
+    return f"{scheme}://{scheme_host}/{'/'.join(out)}"
 
 
 _ID_SEGMENT = re.compile(r"\d{3,}")
