@@ -4,6 +4,7 @@ written atomically. The report's copy without texts shares the claims that hold 
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 
@@ -78,13 +79,49 @@ def test_json_in_pieces_joins_into_the_json_written_whole(monkeypatch, piece):
     pieces = list(json_format.json_chunks(report))
     whole = _whole(report)
     assert "".join(pieces) == whole
-    # pieces of about PIECE characters (an escape makes one character six), never the whole report at once
-    assert max(map(len, pieces)) <= 6 * piece + 1000 < len(whole)
+    # pieces of about PIECE characters (an escape makes one character six), or one claim when that is longer:
+    # never the whole report at once
+    claim = max(len(_whole(c)) for c in report["claims"])
+    assert max(map(len, pieces)) <= 6 * piece + 2 * claim  # 2: a claim is indented deeper in the report
+    assert max(map(len, pieces)) < len(whole) / 5
     assert "".join(json_format.json_chunks(report, SCRIPT_UNSAFE)) == _whole(report, SCRIPT_UNSAFE)
     # the escapes really happened across the pieces: no raw C1 control, surrogate or bidi character left
     assert not any(ch in "".join(pieces) for ch in "\x85\ud800\u202e\u200b")
     for scalar in ("plain", 3, None, [], {}, 1.5, "\x85"):
         assert "".join(json_format.json_chunks(scalar)) == _whole(scalar)
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {7: 2, 1.5: [True, False, None], True: "t", None: 1e308, False: -0.0},
+        [float("nan"), float("inf"), -float("inf"), 10**30, -7, 0.1],
+        (1, (2, [3, ()]), {}),
+        {"deep": [[[[{"x": [1, {"y": [], "z": {}}]}]]]], "next": {"a": {"b": {"c": [1]}}}},
+        [_Level.HIGH, _Text("text"), {_Text("key"): _Level.HIGH}],
+        {"text": '\u2028 \x7f \x85 \ud800 "q" \\ \n\t\x00 \U0001f600 \u0416'},
+    ],
+)
+def test_json_is_what_the_standard_library_writes_with_an_indent(data):
+    """The report's JSON is made by our own encoder (render/json.py), character for character what
+    json.dumps(indent=2) writes: keys that are not text, numbers at their limits, tuples, subclasses."""
+    assert json_format.to_json(data) == _whole(data)
+
+
+@pytest.mark.parametrize("data", [{(1, 2): 3}, [object()], {"a": {1, 2}}])
+def test_json_refuses_what_the_standard_library_refuses(data):
+    with pytest.raises(TypeError):
+        json.dumps(data)
+    with pytest.raises(TypeError):
+        json_format.to_json(data)
 
 
 @pytest.mark.parametrize("fmt", REPORT_FORMATS)
