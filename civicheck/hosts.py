@@ -61,9 +61,11 @@ def shown_url(url: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def mixed_script_problem(host: str) -> str | None:
     """Why `host` looks like a homograph (a label mixing scripts, in its Unicode or punycode form), or None."""
+    forms = host_forms(host)
+    if forms is None and host.isascii():
+        return None  # ASCII, no punycode: Latin letters, digits, '-' (the script table is not loaded for it)
     from confusable_homoglyphs.categories import alias
 
-    forms = host_forms(host)
     unicode = forms[0] if forms else host
     for label in unicode.split("."):
         scripts = Counter(alias(ch) for ch in label)

@@ -642,6 +642,18 @@ def test_a_homograph_host_is_refused_by_lint_in_either_form(tmp_path):
     ]  # HTTP:// (scheme case), a German and a Japanese name pass
 
 
+def test_a_plain_ascii_host_can_mix_no_scripts():
+    """hosts.mixed_script_problem answers a plain ASCII host (no punycode) without the script table: that holds
+    only while every ASCII character is Latin or neutral in it."""
+    from confusable_homoglyphs.categories import alias
+
+    from civicheck.hosts import mixed_script_problem
+
+    assert {alias(chr(c)) for c in range(128)} <= {"LATIN", "COMMON", "INHERITED"}
+    assert mixed_script_problem("www.cilegon-2.go.id") is None
+    assert mixed_script_problem("www.xn--ilegon-hrf.go.id")  # ASCII, but punycode: still looked at
+
+
 def test_idn_hosts_are_shown_with_their_punycode_in_reports(tmp_path):
     claims = write(
         tmp_path / "c.yaml",

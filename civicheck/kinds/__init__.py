@@ -55,24 +55,41 @@ def _loaded() -> dict[str, CheckKind]:
     if not _KINDS:
         for name in builtin_modules():
             import_module(f"civicheck.kinds.{name}").register_kinds(_register)
+    return _KINDS
+
+
+_plugins: list[bool] = []  # [True] once the installed packages' kinds are registered
+
+
+def _with_plugins() -> dict[str, CheckKind]:
+    """Every kind, the installed packages' too. They are looked up only when a name is not a built-in one (or
+    every name is asked for): the lookup scans every installed distribution, an eighth of the start-up of a
+    run whose claims use built-in kinds only."""
+    kinds = _loaded()
+    if not _plugins:
+        _plugins.append(True)
         from importlib.metadata import entry_points
 
         for entry in entry_points(group=ENTRY_POINTS):
             entry.load().register_kinds(_register)
-    return _KINDS
+    return kinds
 
 
 def names() -> tuple[str, ...]:
     """Every kind's name: the built-in ones first (builtin_modules' order), then those of installed packages."""
-    return tuple(_loaded())
+    return tuple(_with_plugins())
 
 
 def get(name: str) -> CheckKind | None:
-    return _loaded().get(name)
+    kind = _loaded().get(name)
+    return kind if kind is not None else _with_plugins().get(name)
 
 
 def kind_of(check: Check) -> CheckKind:
-    return _loaded()[check.kind]
+    kind = get(check.kind)
+    if kind is None:
+        raise KeyError(check.kind)
+    return kind
 
 
 def evaluate(check: Check, ctx: Context) -> Outcome:
