@@ -7,6 +7,8 @@ page is cited by a `contains` and a `live` check, so it is fetched, archived, re
 per run: requests (of them conditional), answers by status, soft-404 probes, bytes sent by the server (headers
 and bodies), wall time; then the share of cited-page answers that were 304 and run 2's wall time / run 1's.
 `--fresh` adds a fourth run with `verify --fresh` (everything fetched whole again, for comparison).
+`--no-validators` serves the pages without ETag/Last-Modified (a server that never answers 304): a second run
+then gets every body again, and only its digest tells it is unchanged (the stored reading is used).
 `--civicheck-path DIR` runs another checkout's code (PYTHONPATH) too, run for run interleaved with this one's,
 each with its own history: `--civicheck-path /work/main` measures before and after in one run.
 """
@@ -36,9 +38,9 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, table: list[tuple[int, bytes, bool]], delay: float):
+    def __init__(self, table: list[tuple[int, bytes, bool]], delay: float, validators: bool = True):
         super().__init__(("127.0.0.1", 0), Handler)
-        self.table, self.delay = table, delay
+        self.table, self.delay, self.validators = table, delay, validators
         self.etags = [f'"{hashlib.sha256(body).hexdigest()[:16]}"' for _, body, _ in table]
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -64,14 +66,12 @@ class Handler(BaseHTTPRequestHandler):
         if 0 <= index < len(self.server.table):
             status, body, encoded = self.server.table[index]
             etag = self.server.etags[index]
-            headers = [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("ETag", etag),
-                ("Last-Modified", LAST_MODIFIED),
-            ]
+            headers = [("Content-Type", "text/html; charset=utf-8")]
+            if self.server.validators:
+                headers += [("ETag", etag), ("Last-Modified", LAST_MODIFIED)]
             if encoded:
                 headers.append(("Content-Encoding", "gzip"))
-            if status == 200 and self.headers.get("If-None-Match") == etag:
+            if status == 200 and self.server.validators and self.headers.get("If-None-Match") == etag:
                 status, body = 304, b""
             page = 1
         else:  # a soft-404 probe (a random sibling URL) or any other path
@@ -136,6 +136,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05, help="seconds before each answer (latency)")
     parser.add_argument("--fresh", action="store_true", help="a fourth run with verify --fresh")
     parser.add_argument(
+        "--no-validators", action="store_true", help="no ETag/Last-Modified: unchanged bodies are sent again"
+    )
+    parser.add_argument(
         "--civicheck-path", help="also run the civicheck package in this directory, interleaved"
     )
     args = parser.parse_args()
@@ -143,7 +146,7 @@ def main() -> None:
         (200, body, encoded) if status != 200 else (status, body, encoded)
         for status, body, encoded in pages(args.urls)
     ]  # every page good: unchanged pages are the case measured
-    server = Server(table, args.delay)
+    server = Server(table, args.delay, validators=not args.no_validators)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     runs = [("run 1", []), ("run 2", []), ("run 3", [])] + ([("--fresh", ["--fresh"])] if args.fresh else [])
