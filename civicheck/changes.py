@@ -276,6 +276,17 @@ def _documents(report: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[s
     return docs
 
 
+def drift_texts(old_report: dict[str, Any], new_report: dict[str, Any]) -> set[str]:
+    """The digests of the earlier texts that diff() compares: those of the pages whose text changed. The
+    history gives back only these (HistoryStore.recording), not the text of every page of the last run."""
+    new_docs = _documents(new_report)
+    return {
+        old_ev["text_sha256"]
+        for url, (old_ev, _) in _documents(old_report).items()
+        if url in new_docs and new_docs[url][0]["text_sha256"] != old_ev["text_sha256"]
+    }
+
+
 def _drift(
     old_report: dict[str, Any], new_report: dict[str, Any], context: int, max_hunks: int
 ) -> list[Drift]:

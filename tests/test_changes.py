@@ -7,7 +7,15 @@ import json
 
 import pytest
 
-from civicheck.changes import Changes, apply_damping, damp, diff, exit_decision, word_diff
+from civicheck.changes import (
+    Changes,
+    apply_damping,
+    damp,
+    diff,
+    drift_texts,
+    exit_decision,
+    word_diff,
+)
 from civicheck.errors import UsageProblem
 from civicheck.history import HistoryStore
 from civicheck.render.changes import render_markdown, render_text
@@ -254,6 +262,35 @@ def test_drift_across_a_round_trip_through_the_history(tmp_path):
         previous, latest = store.last_runs(2)
         changes = diff(store.run_report(previous.id), store.run_report(latest.id))
     assert "[-prioritas-] {+unggulan+}" in changes.drift[0].hunks[0].text()
+
+
+def _elsewhere(c: dict, url: str) -> dict:
+    check = c["checks"][0]
+    check["url"] = check["spec"]["url"] = check["evidence"]["final_url"] = url
+    return c
+
+
+def test_recording_a_run_reads_back_only_the_earlier_texts_of_pages_that_changed(tmp_path):
+    """The drift of a nightly run compares the earlier text of each changed page: the history gives back those,
+    not the text of every page the last run read (most pages are unchanged on most nights)."""
+    other = "https://dpmptsp.cilegon.go.id/"
+    steady = "Perizinan online: OSS RBA dan layanan loket."
+
+    def night(text: str, started: str) -> dict:
+        return report(
+            claim("portal", "supported", text=text),
+            _elsewhere(claim("permits", "supported", text=steady), other),
+            started=started,
+        )
+
+    first, second = night(OLD_TEXT, "2026-11-27T02:00:00Z"), night(NEW_TEXT, "2026-11-28T02:00:00Z")
+    assert drift_texts(first, second) == {sha(OLD_TEXT)}  # not the steady page's
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(first)
+        remembered = store.remember(second)
+    [drift] = remembered.changes.drift
+    assert drift.url == PORTAL and "[-prioritas-] {+unggulan+}" in drift.hunks[0].text()
+    assert drift_texts(first, night(OLD_TEXT, "2026-11-28T02:00:00Z")) == set()
 
 
 def test_word_diff_groups_near_changes_and_limits_far_ones():

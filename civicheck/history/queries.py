@@ -234,6 +234,20 @@ class Queries:
             row = self.db.execute("SELECT zlib FROM texts WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else zlib.decompress(row[0]).decode("utf-8")
 
+    def add_texts(self, report: dict[str, Any], digests: set[str]) -> None:
+        """Put the stored text of each of `digests` into the evidence of `report` (a run_report without texts)
+        that names it."""
+        found: dict[str, str | None] = {}
+        for claim in report["claims"]:
+            for check in claim["checks"]:
+                evidence = check["evidence"]
+                digest = evidence.get("text_sha256")
+                if digest in digests:
+                    if digest not in found:
+                        found[digest] = self.text(digest)
+                    if found[digest] is not None:
+                        evidence["text"] = found[digest]
+
     def run_report(self, run_id: int, *, texts: bool = True) -> dict[str, Any]:
         """The JSON report of a recorded run as it was recorded (with evidence["text"] where stored)."""
         with self._errors():

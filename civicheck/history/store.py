@@ -341,7 +341,7 @@ class HistoryStore(Queries):
         is held from the first read to the commit: two runs finishing at once each damp against the other's
         verdicts rather than both against the same older history.
         """
-        from civicheck.changes import apply_damping, diff
+        from civicheck.changes import apply_damping, diff, drift_texts
 
         if not isinstance(report, dict) or not isinstance(report.get("claims"), list):
             raise HistoryError("not a civicheck JSON report (it needs a claims list)")
@@ -350,7 +350,9 @@ class HistoryStore(Queries):
                 previous = self.last_runs(1)
                 histories = self.verdict_histories((c["id"] for c in report["claims"]), limit=confirm)
                 damped = apply_damping(report, histories, confirm)
-                old = self.run_report(previous[0].id) if previous else None
+                old = self.run_report(previous[0].id, texts=False) if previous else None
+                if old is not None:  # the earlier texts of the pages whose text changed: all diff compares
+                    self.add_texts(old, drift_texts(old, damped))
                 changes = (
                     self.with_old_evidence(diff(old, damped), previous[0].id) if old is not None else None
                 )
