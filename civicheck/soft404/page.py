@@ -33,16 +33,16 @@ class Page:
             markup = Markup.of(result, parse=document is not None and document.kind == "html")
         self.html = markup
         self.blocks = text_blocks(document)
-        self.text_len = sum(len(b) for b in self.blocks)
+        self.text_len = sum(map(len, self.blocks))
         main = document.article_paragraphs if document is not None else []
         if document is not None and not document.main_text_read:
             # A page only liveness checks cite has no main text read (it is the costly part): its long blocks
             # of visible text stand in for it.
             main = [b for b in self.blocks if len(b) >= PROSE]
-        self.main_len = sum(len(p) for p in main)
+        self.main_len = sum(map(len, main))
         # Prose: main-text paragraphs (trafilatura joins a paragraph's lines, page_blocks do not).
         self.prose = [p for p in main if len(p) >= PROSE]
-        self.prose_chars = sum(len(p) for p in self.prose)
+        self.prose_chars = sum(map(len, self.prose))
 
 
 def is_2xx(result: FetchResult) -> bool:
@@ -58,7 +58,8 @@ def extract_document(result: FetchResult) -> Document | None:
 def text_blocks(document: Document | None) -> list[str]:
     if document is None:
         return []
-    return [b for b in (document.pdf_pages if document.kind == "pdf" else document.page_blocks) if b.strip()]
+    blocks = document.pdf_pages if document.kind == "pdf" else document.page_blocks
+    return [b for b in blocks if b and not b.isspace()]  # b.strip(), without a copy of each block
 
 
 def is_app_shell(page: Page) -> bool:
