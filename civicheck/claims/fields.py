@@ -5,6 +5,7 @@ readers claims and check kinds share (Fields), and whether a URL can be checked 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,6 +105,13 @@ def url_problem(url: str) -> str | None:
     url = url.strip()
     if len(url) > MAX_URL:
         return f"a URL of {len(url):,} characters ({shown(url)}); at most {MAX_URL:,}"
+    return _url_problem(url)
+
+
+# Claims cite the same URL many times (a `live` and a `contains` check of one page, a portal in every claim):
+# each is looked at once. Only URLs of at most MAX_URL characters are kept, so the cache stays small.
+@functools.lru_cache(maxsize=4096)
+def _url_problem(url: str) -> str | None:
     if has_userinfo(url):  # said before anything else, and never with the password in it
         return userinfo_problem(url)
     try:
