@@ -806,6 +806,28 @@ def test_per_host_limit_is_observed(site):
     assert site.peak_in_flight >= 3  # the two hosts were served side by side
 
 
+def test_idle_workers_woken_one_slot_at_a_time_still_fetch_everything(site):
+    """The scheduler wakes one idle worker per freed host slot or queued URL (no longer all of them): with six
+    idle workers and one slot a host, 300 quick fetches over two hosts all end, none lost waiting."""
+    handler, peak = _counting_handler(site, 0.0)
+    site.route("/quick", handler=handler)
+    urls = [
+        f"http://{host}:{site.port}/quick?i={i}" for i in range(150) for host in ("127.0.0.1", "localhost")
+    ]
+    box: dict = {}
+
+    def fetch() -> None:
+        with Fetcher(concurrency=8, per_host=1) as f:
+            box["results"] = f.fetch_all([(u, None) for u in urls])
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "a worker waited for a wake-up that never came"
+    assert len(box["results"]) == 300 and all(r.status == 200 for r in box["results"].values())
+    assert peak["127.0.0.1"] == 1 and peak["localhost"] == 1
+
+
 def test_a_queue_for_one_host_does_not_hold_back_others(site):
     handler, peak = _counting_handler(site, 0.2)
     site.route("/slow", handler=handler)
