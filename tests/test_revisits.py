@@ -428,18 +428,145 @@ def html_answer(url: str, body: str, headers: list[tuple[str, str]] | None = Non
 
 
 def test_a_stored_reading_comes_back_equal_and_a_damaged_one_is_a_miss():
-    from civicheck.history.stored_reading import dump, load
+    import zlib
+
+    from civicheck.history.stored_reading import LATER, dump, load
     from civicheck.reading import read_page
 
     reading = read_page(html_answer("https://x.example/a", PAGE), ["article"])
     assert reading.problem is None and reading.document is not None
-    again = load(dump(reading))
+    blob = dump(reading)
+    again = load(blob)
     assert again.document == reading.document
-    assert vars(again.markup) == vars(reading.markup)
+    # The markup's lists a probe comparison reads are decoded when first asked for, and come back the same.
+    assert not set(LATER) & set(vars(again.markup))
+    assert reading.markup.headings == [(1, "Dinas Tenaga Kerja")]
+    assert {name: getattr(again.markup, name) for name in vars(reading.markup)} == vars(reading.markup)
     assert load(b"not zlib") is None
-    import zlib
-
+    assert load(blob[: len(blob) // 2]) is None  # cut short
+    assert load(blob[:-1] + bytes([blob[-1] ^ 1])) is None  # its checksum fails
     assert load(zlib.compress(b'{"o": "os.system", "f": {}}')) is None  # only civicheck's own classes
+
+
+def test_a_reading_stored_in_the_layout_before_is_a_miss_not_a_reading_without_its_lists():
+    """A row of the layout before (its markup whole, in one part), were it to carry this version's shape: not
+    misread as a markup without headings or links."""
+    from zlib_ng import zlib_ng
+
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+
+    reading = read_page(html_answer("https://x.example/a", PAGE))
+    first, _, later = zlib_ng.decompress(dump(reading)).partition(b"\n")
+    whole = json.loads(first)
+    whole["f"]["markup"]["f"].update(json.loads(later))
+    assert load(zlib_ng.compress(json.dumps(whole).encode("utf-8"))) is None
+
+
+def test_a_damaged_list_part_leaves_the_lists_empty_and_never_raises(caplog):
+    """Only a row written to deceive (its checksum holds) gets there: the page's lists are empty, as a page
+    without any, and the run goes on."""
+    from zlib_ng import zlib_ng
+
+    from civicheck.history.stored_reading import dump, load
+    from civicheck.reading import read_page
+
+    reading = read_page(html_answer("https://x.example/a", PAGE))
+    first, _, _ = zlib_ng.decompress(dump(reading)).partition(b"\n")
+    again = load(zlib_ng.compress(first + b"\n" + b'{"headings": 5}'))
+    assert again.document == reading.document
+    assert again.markup.headings == [] and again.markup.hrefs == [] and again.markup.objects == set()
+    assert "damaged" in caplog.text
+
+
+@pytest.fixture
+def lists_read(monkeypatch) -> list[int]:
+    """One entry each time a stored markup's LATER lists are decoded."""
+    from civicheck.history import stored_reading
+
+    calls: list[int] = []
+    real = stored_reading._later
+
+    def counted(text: bytes):
+        calls.append(1)
+        return real(text)
+
+    monkeypatch.setattr(stored_reading, "_later", counted)
+    return calls
+
+
+def test_a_night_of_304s_for_live_and_contains_checks_never_decodes_the_markups_lists(page, lists_read):
+    """What a 304 is judged by is all its checks read of the stored reading: the same verdicts and evidence as
+    the night the page was read, without the lists only a probe comparison reads."""
+    first, _ = verify()
+    page.reset()
+    second, _ = verify()
+    assert page.answers == [304] and lists_read == []
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["outcome"] == before["outcome"]
+        for key in ("text", "text_sha256", "hits", "excerpt", "published", "soft404"):
+            assert now["evidence"].get(key) == before["evidence"].get(key)
+
+
+def test_a_304_compared_with_a_probe_that_answers_a_page_reads_the_lists_it_needs(
+    site, page, tmp_path, lists_read
+):
+    """A site answering a nonsense path with a page of the same title: comparing it with the cited page reads
+    what each page shows besides text (its objects), decoded from the stored reading on demand, and finds
+    what it found the night the page was read."""
+    from urllib.parse import urlsplit
+
+    from civicheck.probing import PROBE_SEED
+    from civicheck.soft404 import probe_url
+
+    other = "<html><head><title>Dinas Tenaga Kerja</title></head><body><p>Selamat datang.</p></body></html>"
+    url = site.url("/dinas/disnaker")
+    site.route(urlsplit(probe_url(url, seed=PROBE_SEED)).path, body=other)
+    first, _ = verify()
+    page.reset()
+    second, _ = verify()
+    assert page.answers == [304] and lists_read  # the comparison asked for them
+    assert [c["verdict"] for c in second["claims"]] == [c["verdict"] for c in first["claims"]]
+    for before, now in zip(checks(first), checks(second), strict=True):
+        assert now["evidence"].get("soft404") == before["evidence"].get("soft404")
+        assert now["reason"].startswith(before["reason"])
+
+
+@pytest.mark.parametrize("row", ["damaged", "layout before", "another shape"])
+def test_a_stored_reading_that_cannot_be_used_is_a_miss_and_the_page_is_read_from_its_copy(
+    page, tmp_path, row
+):
+    """A damaged row, one of the layout before, one stored by another civicheck (shape): the 304 is judged from
+    the archived copy, read again, with the same verdicts, and its reading stored anew."""
+    import sqlite3
+
+    from zlib_ng import zlib_ng
+
+    from civicheck.history.stored_reading import load
+
+    first, _ = verify()
+    db_path = tmp_path / ".civicheck" / "history.sqlite"
+    with sqlite3.connect(db_path) as db:
+        (blob,) = db.execute("SELECT zlib FROM good_readings").fetchone()
+        if row == "damaged":
+            db.execute("UPDATE good_readings SET zlib = ?", (blob[:-5],))
+        elif row == "layout before":
+            head, _, later = zlib_ng.decompress(blob).partition(b"\n")
+            whole = json.loads(head)
+            whole["f"]["markup"]["f"].update(json.loads(later))
+            db.execute("UPDATE good_readings SET zlib = ?", (zlib_ng.compress(json.dumps(whole).encode()),))
+        else:
+            db.execute("UPDATE good_readings SET shape = 'f00df00df00df00d'")
+    page.reset()
+    second, _ = verify()
+    assert page.answers == [304]
+    assert [c["verdict"] for c in second["claims"]] == ["supported", "supported"]
+    assert [c["evidence"]["text_sha256"] for c in checks(second)] == [
+        c["evidence"]["text_sha256"] for c in checks(first)
+    ]
+    with sqlite3.connect(db_path) as db:
+        (stored,) = db.execute("SELECT zlib FROM good_readings").fetchone()
+    assert load(stored) is not None  # read again from the copy, and stored as this version stores it
 
 
 def test_a_page_a_script_sends_home_is_a_soft_404_read_fresh_and_from_its_stored_reading():

@@ -165,13 +165,17 @@ class FetchMemory:
         return result
 
     def reading(self, url: str, sha256: str | None, selectors: Sequence[str]) -> Any:
-        """The Reading of the body with this digest fetched from `url`, if one was stored by this civicheck."""
+        """The Reading of the body with this digest fetched from `url`, if one was stored by this civicheck, with
+        the searches stored beside it made again of its document (kinds/sources.py)."""
         from civicheck.history.stored_reading import load, shape
 
         if self.fresh or sha256 is None:
             return None
+        # One query for both: the searches are stored (good_searches) only for a page whose reading is.
         rows = self._rows(
-            "SELECT zlib FROM good_readings WHERE url = ? AND sha256 = ? AND selectors = ? AND shape = ?",
+            "SELECT r.zlib, s.zlib FROM good_readings r LEFT JOIN good_searches s ON s.url = r.url"
+            " AND s.sha256 = r.sha256 AND s.shape = r.shape"
+            " WHERE r.url = ? AND r.sha256 = ? AND r.selectors = ? AND r.shape = ?",
             (url, sha256, json.dumps(list(selectors)), shape()),
         )
         reading = load(rows[0][0]) if rows else None
@@ -179,19 +183,15 @@ class FetchMemory:
         if document is not None:
             with self.lock:
                 self._with_reading.add((url, sha256))
-            self._searches_back(url, sha256, document)
+            self._searches_back(url, sha256, document, rows[0][1])
         return reading
 
-    def _searches_back(self, url: str, sha256: str, document: Any) -> None:
-        """The searches stored with this body's reading, made again of `document` (kinds/sources.py)."""
-        from civicheck.history.stored_reading import load, shape
+    def _searches_back(self, url: str, sha256: str, document: Any, blob: bytes | None) -> None:
+        """The searches stored (`blob`) with this body's reading, made again of `document`."""
+        from civicheck.history.stored_reading import load
         from civicheck.kinds.sources import searches_of
 
-        rows = self._rows(
-            "SELECT zlib FROM good_searches WHERE url = ? AND sha256 = ? AND shape = ?",
-            (url, sha256, shape()),
-        )
-        stored = load(rows[0][0]) if rows else None
+        stored = load(blob) if blob is not None else None
         if not isinstance(stored, dict) or not all(
             isinstance(v, tuple) and len(v) == 2 for v in stored.values()
         ):
