@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -92,9 +93,13 @@ def conversion_record(result: FetchResult, date: str, response_id: str) -> Membe
     )
 
 
+# What json.dumps(doc, ensure_ascii=True, default=str) would make, without a new encoder for each record.
+_JSON = json.JSONEncoder(ensure_ascii=True, default=str)
+
+
 def json_record(uri: str, doc: dict, warc_headers: list[tuple[str, str]]) -> Member:
     # ASCII JSON: any string survives (even lone surrogates), and every tool can read the record.
-    payload = json.dumps(doc, ensure_ascii=True, default=str).encode("ascii")
+    payload = _JSON.encode(doc).encode("ascii")
     return warc_record("metadata", _safe_uri(uri), warc_headers, payload, "application/json")
 
 
@@ -254,13 +259,25 @@ def result_fields(result: FetchResult, **replaced: Any) -> dict[str, Any]:
     JSON-ready, with the values in `replaced` standing for the result's own: a field added to FetchResult later
     is kept too."""
     return {
-        f.name: _jsonable(replaced[f.name] if f.name in replaced else getattr(result, f.name))
-        for f in dataclasses.fields(result)
-        if f.name not in ("body", "raw_body", "hops")
+        name: _jsonable(replaced[name] if name in replaced else getattr(result, name))
+        for name in _archived_fields()
     }
 
 
+@functools.cache
+def _archived_fields() -> tuple[str, ...]:
+    return tuple(
+        f.name for f in dataclasses.fields(FetchResult) if f.name not in ("body", "raw_body", "hops")
+    )
+
+
+# Most fields, and every header's name and value: nothing to convert (an Enum, even a str one, is not among them).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (list, tuple)):
@@ -273,16 +290,20 @@ def _jsonable(value: Any) -> Any:
 def warc_date(value: str) -> str:
     """WARC/1.0's WARC-Date (second precision, UTC) for an ISO time; now, if it is not one."""
     try:
-        return parse_time(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _warc_date(value)
     except ValueError:
         return now_utc()
 
 
+@functools.lru_cache(maxsize=1024)
+def _warc_date(value: str) -> str:
+    # Remembered: a run's fetches share their seconds, and its 304s the times of a few earlier nights.
+    return parse_time(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def one_line(text: str) -> str:
     """No line breaks: one would end a header early and let the rest pose as headers of its own."""
-    if (
-        "\n" not in text and "\r" not in text
-    ):  # nearly always: two scans cost less than the regular expression
+    if "\n" not in text and "\r" not in text:  # nearly always; two scans cost less than the expression
         return text
     return _LINE_BREAKS.sub(" ", text)
 
