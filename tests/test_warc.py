@@ -500,15 +500,17 @@ def test_the_latest_fetch_wins_across_archives(tmp_path):
 # --- atomic writing ----------------------------------------------------------------------------------------
 
 
+# Pages that do not compress, 2 MB in all: more than the writer buffers, so the dead run left part of them.
 KILLED_WRITER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from civicheck.archive import WarcWriter
 from civicheck.fetch import FetchResult
 writer = WarcWriter(Path(sys.argv[1]), "20261128T020000Z-dead00", "2026-11-28T02:00:00Z")
 for i in range(20):
+    page = os.urandom(100_000)
     writer.write(FetchResult(f"https://x{i}.example.go.id/", f"https://x{i}.example.go.id/", 200, "OK", None,
-                             "200 OK", "2026-11-28T02:00:00Z", body=b"<p>page</p>" * 500, raw_body=b"<p>page</p>" * 500))
+                             "200 OK", "2026-11-28T02:00:00Z", body=page, raw_body=page))
 print("written", flush=True)
 time.sleep(60)
 """
