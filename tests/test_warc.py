@@ -838,3 +838,16 @@ def test_the_warcinfo_record_is_the_bytes_warcio_writes(monkeypatch):
     reference.rec_headers.replace_header("WARC-Date", STARTED)
     warcio.write_record(reference)
     assert gzip.decompress(ours.warcinfo_record("civicheck-r.warc.gz", STARTED, info)) == buffer.getvalue()
+
+
+def test_record_ids_are_distinct_random_uuids(tmp_path):
+    import uuid
+
+    path = write_archive(tmp_path, [result(f"https://a.example.go.id/{i}") for i in range(200)])
+    ids = [r["id"] for r in records(path)]
+    assert len(ids) == 1 + 200 * 3 + 1 == len(set(ids))  # warcinfo, response + request + metadata each, end
+    for record_id in ids:
+        assert record_id.startswith("<urn:uuid:") and record_id.endswith(">")
+        parsed = uuid.UUID(record_id[len("<urn:uuid:") : -1])
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert f"<urn:uuid:{parsed}>" == record_id  # lower-case, hyphenated: as uuid.uuid4() writes them

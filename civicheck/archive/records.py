@@ -10,8 +10,8 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any, NamedTuple
@@ -165,7 +165,7 @@ def warc_record(
 
 def _warc_head(headers: list[tuple[str, str]]) -> bytes:
     # WARC headers may be UTF-8 (WARC 1.0 section 4): a non-ASCII URL is kept as it is.
-    return ("WARC/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n").encode("utf-8")
+    return ("WARC/1.0\r\n" + "".join([f"{k}: {v}\r\n" for k, v in headers]) + "\r\n").encode("utf-8")
 
 
 _EMPTY_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"  # of b"": every request's payload, every 304's
@@ -179,7 +179,11 @@ def _digest(data: bytes) -> str:
 
 
 def _new_record_id() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
+    """A random UUID (version 4, RFC 4122 variant), as uuid.uuid4() makes it, without its UUID object: a 304
+    takes four ids, and the object cost twice the 16 random bytes' ~1 us."""
+    n = int.from_bytes(os.urandom(16), "big") & ~(0xC000 << 48 | 0xF000 << 64) | (0x8000 << 48 | 0x4000 << 64)
+    h = f"{n:032x}"
+    return f"<urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}>"
 
 
 # warcio compresses every record at level 9, which took 5.7 ms a news page against 3.6 ms at zlib's level 6 for
@@ -211,8 +215,11 @@ def response_head(status_line: str, headers: Iterable[tuple[str, str]], http_ver
 def _http_head(first_line: str, headers: list[tuple[str, str]]) -> bytes:
     """HTTP headers stored as the bytes that came off the wire. warcio would %-encode non-ASCII values;
     http.client decoded them as latin-1, so encoding back to latin-1 gives exactly what the server sent."""
-    lines = [first_line.strip(), *(f"{k}: {v}" for k, v in headers)]
-    return b"".join(_wire_bytes(line) + b"\r\n" for line in lines) + b"\r\n"
+    lines = [first_line.strip(), *[f"{k}: {v}" for k, v in headers]]
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")  # every line at once, nearly always
+    except UnicodeEncodeError:
+        return b"".join(_wire_bytes(line) + b"\r\n" for line in lines) + b"\r\n"
 
 
 def _archived_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -280,8 +287,8 @@ def _jsonable(value: Any) -> Any:
         return value
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+    if isinstance(value, (list, tuple)):  # headers, redirects: pairs of plain values
+        return [v if type(v) in _PLAIN else _jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
