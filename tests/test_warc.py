@@ -500,15 +500,17 @@ def test_the_latest_fetch_wins_across_archives(tmp_path):
 # --- atomic writing ----------------------------------------------------------------------------------------
 
 
+# Pages that do not compress, 2 MB in all: more than the writer buffers, so the dead run left part of them.
 KILLED_WRITER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from civicheck.archive import WarcWriter
 from civicheck.fetch import FetchResult
 writer = WarcWriter(Path(sys.argv[1]), "20261128T020000Z-dead00", "2026-11-28T02:00:00Z")
 for i in range(20):
+    page = os.urandom(100_000)
     writer.write(FetchResult(f"https://x{i}.example.go.id/", f"https://x{i}.example.go.id/", 200, "OK", None,
-                             "200 OK", "2026-11-28T02:00:00Z", body=b"<p>page</p>" * 500, raw_body=b"<p>page</p>" * 500))
+                             "200 OK", "2026-11-28T02:00:00Z", body=page, raw_body=page))
 print("written", flush=True)
 time.sleep(60)
 """
@@ -746,3 +748,106 @@ def test_a_payload_that_fails_its_warc_digest_is_refused(tmp_path):
     replay = WarcReplay([tampered])
     with pytest.raises(ArchiveError, match="fails its WARC digest check"):
         replay.result(url)
+
+
+# --- the records' layout -----------------------------------------------------------------------------------
+
+RECORD_ID = "<urn:uuid:0b5f0a5e-7d3c-4b7e-9a55-3c2b1f0e9d8c>"
+OTHER_ID = "<urn:uuid:6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5>"
+TARGET = "http://127.0.0.1:8000/berita/1.html?a=1"
+
+
+def _record_cases() -> list[tuple]:
+    from warcio.statusandheaders import StatusAndHeaders
+
+    from civicheck.archive.records import SERVER_NOT_MODIFIED
+
+    answer = StatusAndHeaders("304 Not Modified", [("ETag", '"abc"'), ("Server", "x")], protocol="HTTP/1.1")
+    sent = StatusAndHeaders(
+        "GET /berita/1.html?a=1 HTTP/1.1", [("User-Agent", "civicheck")], is_http_request=True
+    )
+    page = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.0")
+    date = [("WARC-Date", STARTED)]
+    revisit = [
+        *date,
+        ("WARC-Profile", SERVER_NOT_MODIFIED),
+        ("WARC-Concurrent-To", OTHER_ID),
+        ("WARC-Refers-To-Target-URI", TARGET),
+        ("WARC-Refers-To", OTHER_ID),
+        ("WARC-Refers-To-Date", "2026-11-27T02:00:00Z"),
+    ]
+    # (type, WARC headers, HTTP headers, payload, content type, WARC-Concurrent-To)
+    return [
+        ("response", date, answer, b"", "", ""),
+        ("response", [*date, ("WARC-Truncated", "length")], page, b"<p>Layanan</p>", "", ""),
+        ("request", date, sent, b"", "", OTHER_ID),
+        ("revisit", revisit, answer, b"", "", ""),
+        ("metadata", [*date, ("WARC-Concurrent-To", OTHER_ID)], None, b'{"a": 1}', "application/json", ""),
+        ("conversion", [*date, ("WARC-Refers-To", OTHER_ID)], None, b"<p>Layanan</p>", "text/html", ""),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_each_record_is_the_bytes_warcio_writes(monkeypatch, case):
+    """archive/records.py writes the records itself (warcio's record builder cost most of a 304's archiving):
+    warcio, the reference for the format, writes the very same bytes for the same record."""
+    from civicheck.archive import records as ours
+
+    kind, warc_headers, http, payload, content_type, concurrent_to = _record_cases()[case]
+    monkeypatch.setattr(ours, "_new_record_id", lambda: RECORD_ID)
+    monkeypatch.setattr(WARCWriter, "_make_warc_id", classmethod(lambda cls: RECORD_ID))
+    if http is not None:
+        http.compute_headers_buffer()
+    record = ours.warc_record(
+        kind,
+        TARGET,
+        warc_headers,
+        payload,
+        content_type,
+        http_head=http.headers_buff if http is not None else b"",
+        concurrent_to=concurrent_to,
+    )
+
+    buffer = io.BytesIO()
+    warcio = WARCWriter(buffer, gzip=False)
+    reference = warcio.create_warc_record(
+        TARGET,
+        kind,
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        warc_content_type=content_type,
+        warc_headers_dict=dict(warc_headers),
+        http_headers=http,
+    )
+    if concurrent_to:  # as warcio's write_request_response_pair links a request to its response
+        reference.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
+    warcio.write_record(reference)
+    assert record.id == RECORD_ID
+    assert gzip.decompress(record.data) == buffer.getvalue()
+
+
+def test_the_warcinfo_record_is_the_bytes_warcio_writes(monkeypatch):
+    from civicheck.archive import records as ours
+
+    monkeypatch.setattr(ours, "_new_record_id", lambda: RECORD_ID)
+    monkeypatch.setattr(WARCWriter, "_make_warc_id", classmethod(lambda cls: RECORD_ID))
+    info = {"software": "civicheck/1", "run-id": "r", "empty": "", "note": "Layanan ketenagakerjaan \u00e9"}
+    buffer = io.BytesIO()
+    warcio = WARCWriter(buffer, gzip=False)
+    reference = warcio.create_warcinfo_record("civicheck-r.warc.gz", info)
+    reference.rec_headers.replace_header("WARC-Date", STARTED)
+    warcio.write_record(reference)
+    assert gzip.decompress(ours.warcinfo_record("civicheck-r.warc.gz", STARTED, info)) == buffer.getvalue()
+
+
+def test_record_ids_are_distinct_random_uuids(tmp_path):
+    import uuid
+
+    path = write_archive(tmp_path, [result(f"https://a.example.go.id/{i}") for i in range(200)])
+    ids = [r["id"] for r in records(path)]
+    assert len(ids) == 1 + 200 * 3 + 1 == len(set(ids))  # warcinfo, response + request + metadata each, end
+    for record_id in ids:
+        assert record_id.startswith("<urn:uuid:") and record_id.endswith(">")
+        parsed = uuid.UUID(record_id[len("<urn:uuid:") : -1])
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert f"<urn:uuid:{parsed}>" == record_id  # lower-case, hyphenated: as uuid.uuid4() writes them

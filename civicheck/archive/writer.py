@@ -4,8 +4,6 @@ redirect hop too) and request as sent and received, civicheck's conclusions as m
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import os
 import re
 import threading
@@ -16,16 +14,17 @@ from civicheck import __version__
 from civicheck.archive.records import (
     body_source,
     conversion_record,
-    gzip_writer,
     json_record,
     json_record_bytes,
     one_line,
     request_record,
+    response_head,
     response_record,
     result_fields,
     revisit_record,
     truncation,
     warc_date,
+    warcinfo_record,
 )
 from civicheck.archive.warc import (
     ARCHIVED_COPY_URI,
@@ -52,6 +51,9 @@ except ImportError:  # Windows: no advisory locks, so stale temporary files are 
 
 _SUFFIX = ".warc.gz"
 _TEMP_SUFFIX = ".part"  # a crashed run's leftover never matches *.warc.gz
+# Records are appended under a lock, a 304's four in 2 kB: a 1 MB buffer writes them out a few hundred at a
+# time, not every fourth fetch. Nothing is lost by it: the file is published only once close() flushed it.
+_BUFFER = 1 << 20
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
@@ -221,87 +223,57 @@ class WarcWriter:
         }
         # warc-fields are "name: value" lines: no line breaks inside, no colon in a name.
         info.update({one_line(str(k)).replace(":", "_"): one_line(str(v)) for k, v in extra.items()})
-        buffer = io.BytesIO()
-        warc = gzip_writer(buffer)
-        record = warc.create_warcinfo_record(self.path.name, info)
-        record.rec_headers.replace_header("WARC-Date", warc_date(self.started_at))
-        warc.write_record(record)
-        return buffer.getvalue()
+        return warcinfo_record(self.path.name, warc_date(self.started_at), info)
 
     def _records(self, result: FetchResult) -> tuple[bytes, str]:
         """The gzipped records of one fetch, and its snapshot reference."""
-        sha256 = result.sha256  # before the copy below, which would digest the body again
         # Credentials are never archived, whoever made the FetchResult (a Fetcher redacts its own already).
-        result = dataclasses.replace(
-            result,
-            headers=redact_headers(result.headers),
-            request_headers=redact_headers(result.request_headers),
-            hops=[
-                dataclasses.replace(
-                    hop,
-                    headers=redact_headers(hop.headers),
-                    request_headers=redact_headers(hop.request_headers),
-                )
-                for hop in result.hops
-            ],
-        )
-
-        buffer = io.BytesIO()
-        warc = gzip_writer(buffer)
+        headers = redact_headers(result.headers)
+        request_headers = redact_headers(result.request_headers)
         date = warc_date(result.fetched_at)
-        doc: dict[str, Any] = {"schema": FETCH_SCHEMA, **result_fields(result)}
+        doc: dict[str, Any] = {
+            "schema": FETCH_SCHEMA,
+            **result_fields(result, headers=headers, request_headers=request_headers),
+        }
         doc.update(
-            sha256=sha256,
+            sha256=result.sha256,
             body_length=len(result.body),
             response_record=None,
             body_record=None,
             body_from=None,
             redirect_records=[],
         )
+        members = []
         # Each redirect answer is a response of its own, under the URL that gave it: a replay tool asked for the
         # cited URL answers its 3xx and Location, and so on down the chain, as the site did.
         for hop in result.hops:
-            response = response_record(
-                warc,
-                hop.url,
-                f"{hop.status} {hop.reason}",
-                hop.headers,
-                hop.http_version,
-                hop.raw_body,
-                date,
-                "length" if hop.truncated else None,
+            hop_head = response_head(
+                f"{hop.status} {hop.reason}", redact_headers(hop.headers), hop.http_version
             )
-            warc.write_request_response_pair(
-                request_record(warc, hop.url, hop.request_headers, date), response
-            )
-            doc["redirect_records"].append(response.rec_headers.get_header("WARC-Record-ID"))
-        metadata_headers = {"WARC-Date": date}
+            truncated = "length" if hop.truncated else None
+            response = response_record(hop.url, hop_head, hop.raw_body, date, truncated)
+            request = request_record(hop.url, redact_headers(hop.request_headers), date, response.id)
+            members += [response.data, request.data]
+            doc["redirect_records"].append(response.id)
+        metadata_headers = [("WARC-Date", date)]
         if result.status is not None:
-            response = response_record(
-                warc,
-                result.final_url,
-                f"{result.status} {result.reason}",
-                result.headers,
-                result.http_version,
-                result.raw_body,
-                date,
-                truncation(result),
-            )
-            request = request_record(warc, result.final_url, result.request_headers, date)
-            warc.write_request_response_pair(request, response)  # also links them (WARC-Concurrent-To)
-            response_id = response.rec_headers.get_header("WARC-Record-ID")
-            doc["response_record"] = metadata_headers["WARC-Concurrent-To"] = response_id
-            doc["body_from"] = body_source(result, response.http_headers)
+            status_line = f"{result.status} {result.reason}"
+            http_head = response_head(status_line, headers, result.http_version)
+            response = response_record(result.final_url, http_head, result.raw_body, date, truncation(result))
+            request = request_record(result.final_url, request_headers, date, response.id)
+            members += [response.data, request.data]
+            doc["response_record"] = response.id
+            metadata_headers.append(("WARC-Concurrent-To", response.id))
+            doc["body_from"] = body_source(result, headers)
             if result.status == 304 and result.revisit_of:
-                warc.write_record(revisit_record(warc, result, date, response_id))
+                members.append(revisit_record(result, http_head, date, response.id).data)
             if doc["body_from"] == BODY_IN_CONVERSION:
-                conversion = conversion_record(warc, result, date, response_id)
-                warc.write_record(conversion)
-                doc["body_record"] = conversion.rec_headers.get_header("WARC-Record-ID")
-        metadata = json_record(warc, fetch_uri(result.url), doc, metadata_headers)
-        warc.write_record(metadata)
-        record_id = doc["response_record"] or metadata.rec_headers.get_header("WARC-Record-ID")
-        return buffer.getvalue(), snapshot_reference(self.path.name, record_id)
+                conversion = conversion_record(result, date, response.id)
+                members.append(conversion.data)
+                doc["body_record"] = conversion.id
+        metadata = json_record(fetch_uri(result.url), doc, metadata_headers)
+        members.append(metadata.data)
+        return b"".join(members), snapshot_reference(self.path.name, doc["response_record"] or metadata.id)
 
     def _discard(self) -> None:
         if self._file is not None:
@@ -346,11 +318,11 @@ def _create_locked(path: Path) -> IO[bytes]:
     for _ in range(3):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         if fcntl is None:
-            return os.fdopen(fd, "wb")
+            return os.fdopen(fd, "wb", _BUFFER)
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             if os.path.samestat(os.fstat(fd), os.stat(path)):
-                return os.fdopen(fd, "wb")
+                return os.fdopen(fd, "wb", _BUFFER)
         except FileNotFoundError:
             pass
         # Another run's clean-up took it for a leftover between our open and our lock: start again.
