@@ -794,6 +794,27 @@ def _counting_handler(site, seconds: float):
     return handler, peak
 
 
+def test_a_request_is_prepared_as_requests_session_would_prepare_it():
+    """Fetcher._prepare makes requests' Session.prepare_request's request without copying the cookie jar for
+    each: the same headers in the same order (ours over the session's), the cookies of the URL's host and
+    path only, the same URL."""
+    import requests
+
+    with Fetcher(allow_private=True) as f:
+        session = f._session
+        for i in range(50):
+            session.cookies.set(f"c{i}", "v", domain=f"site{i % 5}.example", path="/")
+        session.cookies.set("sid", "abc", domain="www.cilegon.go.id", path="/layanan")
+        session.cookies.set("other", "x", domain="www.cilegon.go.id", path="/berita")
+        url = "https://www.cilegon.go.id/layanan/disnaker?q=1"
+        headers = {"Accept-Language": "en", "If-None-Match": '"abc"', "X-Api-Key": "k"}
+        ours = f._prepare(url, headers)
+        theirs = session.prepare_request(requests.Request("GET", url, headers=headers))
+    assert list(ours.headers.items()) == list(theirs.headers.items())
+    assert ours.headers["Cookie"] == "sid=abc" and ours.headers["Accept-Language"] == "en"
+    assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
+
+
 def test_per_host_limit_is_observed(site):
     handler, peak = _counting_handler(site, 0.15)
     site.route("/slow", handler=handler)
