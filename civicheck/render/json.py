@@ -34,11 +34,10 @@ def json_chunks(data: Any, unsafe: re.Pattern[str] = JSON_UNSAFE) -> Iterator[st
     yield json_text("".join(pieces), unsafe)
 
 
-# What json.JSONEncoder(ensure_ascii=False, indent=2) writes, character for character, made in a quarter of
-# its time: with an indent, the standard library encodes through a Python generator per value (its C encoder
-# serves only compact JSON), and a report's JSON took longer to make than a night of unchanged pages took to
-# judge. Strings are still escaped by the standard library's own C function. tests/test_streamed_report.py holds
-# the two to the same output.
+# What json.JSONEncoder(ensure_ascii=False, indent=2) writes, character for character, in half its time (the
+# JSON report of 1,000 claims: 130 -> 65 ms): with an indent, the standard library encodes through a Python
+# generator per value, its C encoder serving only compact JSON. Strings are still escaped by the standard
+# library's own C function. tests/test_streamed_report.py holds the two to the same output.
 _STRING = json.encoder.encode_basestring
 _INDENT = "  "
 _SCALARS = {True: "true", False: "false", None: "null"}
