@@ -241,12 +241,16 @@ class Queries:
         for claim in report["claims"]:
             for check in claim["checks"]:
                 evidence = check["evidence"]
-                digest = evidence.get("text_sha256")
-                if digest in digests:
-                    if digest not in found:
-                        found[digest] = self.text(digest)
-                    if found[digest] is not None:
-                        evidence["text"] = found[digest]
+                if evidence.get("text_sha256") in digests:
+                    self._with_text(evidence, evidence["text_sha256"], found)
+
+    def _with_text(self, evidence: dict[str, Any], digest: str, found: dict[str, str | None]) -> None:
+        """The stored text of `digest` put into `evidence`, when one is stored; each text read once, into
+        `found` (many checks cite one page)."""
+        if digest not in found:
+            found[digest] = self.text(digest)
+        if found[digest] is not None:
+            evidence["text"] = found[digest]
 
     def run_report(self, run_id: int, *, texts: bool = True) -> dict[str, Any]:
         """The JSON report of a recorded run as it was recorded (with evidence["text"] where stored)."""
@@ -323,11 +327,7 @@ class Queries:
         if (k["claim_id"], k["position"]) in snaps:
             evidence["snapshots"] = snaps[(k["claim_id"], k["position"])]
         if texts is not None and k["text_sha256"]:
-            if k["text_sha256"] not in texts:
-                texts[k["text_sha256"]] = self.text(k["text_sha256"])
-            text = texts[k["text_sha256"]]
-            if text is not None:
-                evidence["text"] = text
+            self._with_text(evidence, k["text_sha256"], texts)
         check = {
             "kind": k["kind"],
             "url": k["url"],
